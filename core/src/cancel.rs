@@ -1,0 +1,174 @@
+//! Cancel planning: the reverse of a checkout, decided before anything changes.
+//!
+//! Only an order in status `created` can be cancelled. The plan returns every
+//! unit to stock, revokes the points the order earned (never taking the
+//! customer below zero, since some may have been spent), and carries the
+//! cancellation notice.
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::Catalog;
+use crate::checkout::units_by_product;
+use crate::customer::Customer;
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::notification::cancellation_text;
+use crate::order::{Order, OrderStatus};
+use crate::quantity::MAX_STOCK;
+
+/// Why an order cannot be cancelled.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CancelError {
+    /// See [`ErrorKind::OrderNotFound`].
+    #[error("order {0} does not exist")]
+    OrderNotFound(OrderId),
+    /// See [`ErrorKind::OrderNotCancellable`].
+    #[error("order {order_id} is {} and cannot be cancelled", status.as_str())]
+    OrderNotCancellable {
+        /// The order.
+        order_id: OrderId,
+        /// Its current status.
+        status: OrderStatus,
+    },
+    /// The order's customer no longer exists (only possible with foreign data).
+    #[error("customer {0} of the order does not exist")]
+    UnknownCustomer(CustomerId),
+    /// A product of the order no longer exists (only possible with foreign data).
+    #[error("product {0} of the order does not exist")]
+    UnknownProduct(ProductId),
+    /// See [`ErrorKind::StockOutOfRange`].
+    #[error("restocking product {0} would exceed the largest stock level")]
+    StockOutOfRange(ProductId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for CancelError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
+            Self::OrderNotCancellable { .. } => ErrorKind::OrderNotCancellable,
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// The rows a cancel reads, as the adapter locked them.
+#[derive(Clone, Copy, Debug)]
+pub struct CancelSnapshot<'a> {
+    /// The order to cancel, with its items.
+    pub order: &'a Order,
+    /// Its customer.
+    pub customer: Option<&'a Customer>,
+    /// At least the order's products.
+    pub catalog: &'a Catalog,
+}
+
+/// Every write of one cancel, decided in advance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CancelPlan {
+    /// The order to mark `cancelled`.
+    pub order_id: OrderId,
+    /// Its customer.
+    pub customer_id: CustomerId,
+    /// `(product, units returned, stock after)`, one per product.
+    pub restock: Vec<(ProductId, u32, u32)>,
+    /// Points taken back: what the order earned, at most what the customer has.
+    pub points_revoked: u64,
+    /// The customer's points afterwards.
+    pub points_after: u64,
+    /// The cancellation notice.
+    pub message: String,
+    /// When the order is cancelled.
+    pub cancelled_at: DateTime<Utc>,
+}
+
+/// Decides a cancel, or says why it cannot happen.
+///
+/// ```
+/// use shopcore::{plan_cancel, seed, CancelSnapshot, ErrorCode, OrderStatus};
+/// # use shopcore::{CustomerId, Order, OrderId, OrderItem, ProductId, Quantity, Money, Region};
+/// let data = seed::demo_data();
+/// let catalog = data.catalog();
+/// let mut order = Order {
+///     id: OrderId::new(1).unwrap(),
+///     customer_id: CustomerId::new(3).unwrap(),
+///     status: OrderStatus::Created,
+///     region: Region::parse("Cairo").unwrap(),
+///     items: vec![OrderItem {
+///         product_id: ProductId::new(4).unwrap(),
+///         quantity: Quantity::new(2).unwrap(),
+///         unit_price: "299.99".parse().unwrap(),
+///         discount: Money::ZERO,
+///         line_total: "599.98".parse().unwrap(),
+///     }],
+///     subtotal: "599.98".parse().unwrap(),
+///     tax: "84.00".parse().unwrap(),
+///     total_amount: "683.98".parse().unwrap(),
+///     points_earned: 59,
+///     created_at: chrono::DateTime::UNIX_EPOCH,
+/// };
+/// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
+/// let plan = plan_cancel(&snapshot, chrono::Utc::now()).unwrap();
+/// assert_eq!(plan.restock, vec![(ProductId::new(4).unwrap(), 2, 77)]);
+/// assert_eq!(plan.points_revoked, 50); // Omar has only 50 of the 59 left
+/// assert_eq!(plan.points_after, 0);
+///
+/// order.status = OrderStatus::Cancelled;
+/// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
+/// assert_eq!(plan_cancel(&snapshot, chrono::Utc::now()).unwrap_err().code(), "order_not_cancellable");
+/// ```
+pub fn plan_cancel(
+    snapshot: &CancelSnapshot<'_>,
+    now: DateTime<Utc>,
+) -> Result<CancelPlan, CancelError> {
+    let order = snapshot.order;
+    if order.status != OrderStatus::Created {
+        return Err(CancelError::OrderNotCancellable {
+            order_id: order.id,
+            status: order.status,
+        });
+    }
+    let customer = snapshot
+        .customer
+        .filter(|c| c.id == order.customer_id)
+        .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
+    let mut restock = Vec::with_capacity(order.items.len());
+    let mut units_restocked: u64 = 0;
+    for (product_id, units) in units_by_product(&order.items) {
+        let product = snapshot
+            .catalog
+            .get(product_id)
+            .ok_or(CancelError::UnknownProduct(product_id))?;
+        let stock_after = product
+            .quantity_available
+            .checked_add(units)
+            .filter(|stock| *stock <= MAX_STOCK)
+            .ok_or(CancelError::StockOutOfRange(product_id))?;
+        units_restocked += u64::from(units);
+        restock.push((product_id, units, stock_after));
+    }
+    let points_revoked = order.points_earned.min(customer.loyalty_points);
+    let points_after = customer.loyalty_points - points_revoked;
+    Ok(CancelPlan {
+        order_id: order.id,
+        customer_id: customer.id,
+        restock,
+        points_revoked,
+        points_after,
+        message: cancellation_text(
+            order.id,
+            &customer.name,
+            order.total_amount,
+            units_restocked,
+            points_revoked,
+        ),
+        cancelled_at: now,
+    })
+}

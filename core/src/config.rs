@@ -1,0 +1,38 @@
+//! Engine configuration: the policies the planners apply.
+
+use crate::loyalty::LoyaltyPolicy;
+use crate::pricing::PricingPolicy;
+use crate::text::Region;
+
+/// Policies shared by quoting, checkout and cancel.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShopConfig {
+    /// The tax region used when a request names none (Cairo in the seed data).
+    pub default_region: Region,
+    /// Rounding rules.
+    pub pricing: PricingPolicy,
+    /// Points per amount spent.
+    pub loyalty: LoyaltyPolicy,
+    /// Calendar days from order to the promised delivery date in the confirmation.
+    pub delivery_days: u16,
+}
+
+impl ShopConfig {
+    /// The defaults with another default region.
+    pub fn with_default_region(default_region: Region) -> Self {
+        ShopConfig {
+            default_region,
+            pricing: PricingPolicy::default(),
+            loyalty: LoyaltyPolicy::default(),
+            delivery_days: 5,
+        }
+    }
+}
+
+impl Default for ShopConfig {
+    /// Cairo, half-up per-order rounding, 1 point per 10.00, delivery in 5 days.
+    fn default() -> Self {
+        let cairo = Region::parse("Cairo").unwrap_or_else(|_| unreachable!("valid literal"));
+        ShopConfig::with_default_region(cairo)
+    }
+}

@@ -1,0 +1,300 @@
+//! Error codes and categories shared by every concern.
+//!
+//! Each concern has its own `thiserror` enum ([`ValueError`], [`CartError`],
+//! [`PricingError`], [`CheckoutError`], …) so a function's signature says which
+//! failures it can produce. All of them implement [`ErrorCode`], which maps a
+//! variant to one [`ErrorKind`]: the stable snake_case machine code that the
+//! Python bindings and the HTTP layer expose, and its [`ErrorCategory`], which
+//! decides the exception class and the HTTP status. `ErrorKind` is the single
+//! list that bindings match exhaustively, so adding a kind fails to compile
+//! until every layer maps it.
+//!
+//! [`CartError`]: crate::CartError
+//! [`PricingError`]: crate::PricingError
+//! [`CheckoutError`]: crate::CheckoutError
+
+use std::fmt;
+
+/// The broad class of an error; bindings and HTTP map it 1:1
+/// (validation → 400, not found → 404, conflict → 409, storage → 503).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCategory {
+    /// The input is malformed or breaks a rule that no state change can fix.
+    Validation,
+    /// The input names something that does not exist.
+    NotFound,
+    /// The input is well formed but conflicts with the current state.
+    Conflict,
+    /// The storage backend failed or is unreachable.
+    Storage,
+}
+
+impl ErrorCategory {
+    /// The category as its snake_case name, e.g. `"not_found"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Storage => "storage",
+        }
+    }
+}
+
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, $category:ident; )*) => {
+        /// Every error shopcore can report, with its stable machine code.
+        ///
+        /// ```
+        /// use shopcore::{ErrorCategory, ErrorKind};
+        /// assert_eq!(ErrorKind::InsufficientStock.code(), "insufficient_stock");
+        /// assert_eq!(ErrorKind::InsufficientStock.category(), ErrorCategory::Conflict);
+        /// assert_eq!(ErrorKind::from_code("unknown_tax_region"), Some(ErrorKind::UnknownTaxRegion));
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant,)*];
+
+            /// The stable snake_case machine code.
+            pub const fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code,)* }
+            }
+
+            /// The category that decides the exception class and HTTP status.
+            pub const fn category(self) -> ErrorCategory {
+                match self { $(Self::$variant => ErrorCategory::$category,)* }
+            }
+
+            /// The kind with this machine code, if any.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    /// A quantity is not a whole number in the allowed range.
+    InvalidQuantity => "invalid_quantity", Validation;
+    /// A money amount is negative, too large or has more than two decimals.
+    InvalidMoney => "invalid_money", Validation;
+    /// A percentage is outside 0–100 or has more than two decimals.
+    InvalidPercent => "invalid_percent", Validation;
+    /// An id is not a positive integer.
+    InvalidId => "invalid_id", Validation;
+    /// An email address is malformed.
+    InvalidEmail => "invalid_email", Validation;
+    /// A tax region name is empty, too long or has control characters.
+    InvalidRegion => "invalid_region", Validation;
+    /// A customer name is empty, too long or has control characters.
+    InvalidName => "invalid_name", Validation;
+    /// A phone number is too long or has characters other than digits, spaces, `+ - ( )`.
+    InvalidPhone => "invalid_phone", Validation;
+    /// An idempotency key is empty, too long or not printable ASCII.
+    InvalidIdempotencyKey => "invalid_idempotency_key", Validation;
+    /// A stock or points change is outside the allowed range.
+    InvalidAdjustment => "invalid_adjustment", Validation;
+    /// An order has no lines.
+    EmptyOrder => "empty_order", Validation;
+    /// An order has more distinct lines than allowed.
+    TooManyLines => "too_many_lines", Validation;
+    /// A computed amount exceeds the largest storable amount.
+    AmountOutOfRange => "amount_out_of_range", Validation;
+    /// The tax region has no configured rate (never a guessed rate).
+    UnknownTaxRegion => "unknown_tax_region", Validation;
+    /// No product has this id.
+    UnknownProduct => "unknown_product", NotFound;
+    /// No customer has this id.
+    UnknownCustomer => "unknown_customer", NotFound;
+    /// No order has this id.
+    OrderNotFound => "order_not_found", NotFound;
+    /// There is not enough stock for the requested change.
+    InsufficientStock => "insufficient_stock", Conflict;
+    /// Stock would exceed the largest storable level.
+    StockOutOfRange => "stock_out_of_range", Conflict;
+    /// The customer has fewer loyalty points than the change takes away.
+    InsufficientPoints => "insufficient_points", Conflict;
+    /// Only orders in status `created` can be cancelled.
+    OrderNotCancellable => "order_not_cancellable", Conflict;
+    /// The idempotency key was used before with a different request.
+    IdempotencyConflict => "idempotency_conflict", Conflict;
+    /// Another customer already uses this email address.
+    EmailTaken => "email_taken", Conflict;
+    /// The storage backend cannot be reached or refused the credentials.
+    StorageUnavailable => "storage_unavailable", Storage;
+    /// The storage backend failed while executing a request.
+    StorageFailure => "storage_failure", Storage;
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Implemented by every error enum of shopcore: maps a variant to its [`ErrorKind`].
+pub trait ErrorCode: std::error::Error {
+    /// The kind of this error.
+    fn kind(&self) -> ErrorKind;
+
+    /// The stable machine code, e.g. `"unknown_product"`.
+    fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
+    /// The category, which decides the exception class and HTTP status.
+    fn category(&self) -> ErrorCategory {
+        self.kind().category()
+    }
+}
+
+/// Invalid input to one of the value types' constructors.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// See [`ErrorKind::InvalidQuantity`].
+    #[error("quantity must be a whole number from 1 to {max}, got {value}")]
+    Quantity {
+        /// The rejected input, as text.
+        value: String,
+        /// The largest allowed quantity.
+        max: u32,
+    },
+    /// See [`ErrorKind::InvalidMoney`].
+    #[error("invalid amount {value:?}: {reason}")]
+    Money {
+        /// The rejected input, as text.
+        value: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidPercent`].
+    #[error("invalid percentage {value:?}: must be from 0 to 100 with at most two decimals")]
+    Percent {
+        /// The rejected input, as text.
+        value: String,
+    },
+    /// See [`ErrorKind::InvalidId`].
+    #[error("invalid {entity} id {value:?}: must be a positive integer")]
+    Id {
+        /// Which id: "product", "customer", "order", "notification".
+        entity: &'static str,
+        /// The rejected input, as text.
+        value: String,
+    },
+    /// See [`ErrorKind::InvalidEmail`].
+    #[error("invalid email address: {reason}")]
+    Email {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidRegion`].
+    #[error("invalid tax region: {reason}")]
+    Region {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidName`].
+    #[error("invalid name: {reason}")]
+    Name {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidPhone`].
+    #[error("invalid phone number: {reason}")]
+    Phone {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidIdempotencyKey`].
+    #[error("invalid idempotency key: {reason}")]
+    IdempotencyKey {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+}
+
+impl ErrorCode for ValueError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Quantity { .. } => ErrorKind::InvalidQuantity,
+            Self::Money { .. } => ErrorKind::InvalidMoney,
+            Self::Percent { .. } => ErrorKind::InvalidPercent,
+            Self::Id { .. } => ErrorKind::InvalidId,
+            Self::Email { .. } => ErrorKind::InvalidEmail,
+            Self::Region { .. } => ErrorKind::InvalidRegion,
+            Self::Name { .. } => ErrorKind::InvalidName,
+            Self::Phone { .. } => ErrorKind::InvalidPhone,
+            Self::IdempotencyKey { .. } => ErrorKind::InvalidIdempotencyKey,
+        }
+    }
+}
+
+/// A failure of the storage backend, not of the request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// See [`ErrorKind::StorageUnavailable`].
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// See [`ErrorKind::StorageFailure`].
+    #[error("storage failure: {0}")]
+    Failure(String),
+}
+
+impl ErrorCode for StorageError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Unavailable(_) => ErrorKind::StorageUnavailable,
+            Self::Failure(_) => ErrorKind::StorageFailure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_code_is_unique_snake_case_and_round_trips() {
+        let mut seen = HashSet::new();
+        for kind in ErrorKind::ALL {
+            let code = kind.code();
+            assert!(seen.insert(code), "duplicate code {code}");
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code}"
+            );
+            assert_eq!(ErrorKind::from_code(code), Some(*kind));
+        }
+        assert_eq!(ErrorKind::from_code("no_such_code"), None);
+    }
+
+    #[test]
+    fn the_codes_the_http_layer_relies_on_have_their_categories() {
+        use ErrorCategory::*;
+        let expected = [
+            ("insufficient_stock", Conflict),
+            ("unknown_product", NotFound),
+            ("unknown_customer", NotFound),
+            ("unknown_tax_region", Validation),
+            ("invalid_quantity", Validation),
+            ("empty_order", Validation),
+            ("order_not_cancellable", Conflict),
+            ("idempotency_conflict", Conflict),
+            ("storage_unavailable", Storage),
+        ];
+        for (code, category) in expected {
+            let kind = ErrorKind::from_code(code).expect(code);
+            assert_eq!(kind.category(), category, "{code}");
+        }
+    }
+}

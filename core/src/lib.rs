@@ -1,0 +1,85 @@
+//! # shopcore
+//!
+//! The business rules of an e-commerce order backend as a pure Rust library:
+//! order validation, pricing with quantity-tier discounts, tax by region with
+//! explicit decimal rounding, stock and loyalty rules, the order lifecycle and
+//! notification texts. No I/O and no async runtime: storage sits behind the
+//! async repository traits in [`repository`], implemented by the adapter
+//! crates `shopcore-memory` and `shopcore-mysql`.
+//!
+//! The design follows "decide, then apply": [`plan_checkout`] and
+//! [`plan_cancel`] are pure functions from a locked snapshot to a plan (or a
+//! domain error), and adapters apply plans atomically.
+//!
+//! ```
+//! use shopcore::{quote, seed, Cart, CartLine, PricingPolicy, ProductId, Quantity};
+//! let data = seed::demo_data();
+//! let cart = Cart::new([CartLine {
+//!     product_id: ProductId::new(1).unwrap(),
+//!     quantity: Quantity::new(5).unwrap(),
+//! }])
+//! .unwrap();
+//! let q = quote(&cart, &data.catalog(), &data.rule_book(), "14".parse().unwrap(),
+//!               &PricingPolicy::default()).unwrap();
+//! assert_eq!(q.lines[0].discount.to_string(), "500.00"); // 10 % of 4999.95 = 499.995, half-up
+//! assert_eq!(q.total.to_string(), "5129.94");
+//! ```
+//!
+//! ## Layout
+//! - [`error`]: error kinds, categories and the [`ErrorCode`] trait;
+//! - `money`, `quantity`, `percent`, `ids`, `text`: value types that parse, not validate;
+//! - `catalog`, `cart`: products, tier rules, tax tables, carts;
+//! - `pricing`: [`quote`] and its invariants;
+//! - `checkout`, `cancel`: the planners;
+//! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
+//! - [`repository`]: the ports adapters implement;
+//! - [`seed`]: the original backend's seed data;
+//! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
+
+mod cancel;
+mod cart;
+mod catalog;
+mod checkout;
+mod clock;
+mod config;
+mod customer;
+pub mod error;
+mod ids;
+mod loyalty;
+mod money;
+mod notification;
+mod order;
+mod percent;
+mod pricing;
+mod quantity;
+pub mod repository;
+pub mod seed;
+#[cfg(feature = "proptest")]
+pub mod testing;
+mod text;
+
+pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
+pub use cart::{Cart, CartError, CartLine};
+pub use catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};
+pub use checkout::{
+    plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot, PlannedItem,
+    RequestFingerprint,
+};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use config::ShopConfig;
+pub use customer::{Customer, CustomerCredentials, NewCustomer, MAX_POINTS};
+pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
+pub use ids::{CustomerId, NotificationId, OrderId, ProductId};
+pub use loyalty::LoyaltyPolicy;
+pub use money::{Money, RoundingMode};
+pub use notification::{Notification, NotificationFilter, NotificationKind};
+pub use order::{Order, OrderItem, OrderStatus};
+pub use percent::Percent;
+pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
+pub use quantity::{Quantity, MAX_STOCK};
+pub use repository::{
+    CancelledOrder, CatalogError, CatalogRepository, CustomerError, CustomerRepository,
+    LookupError, NotificationRepository, OrderRepository, OrderWorkflow, PlacedOrder, QuoteError,
+    Store,
+};
+pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region};

@@ -1,0 +1,77 @@
+//! Orders, as stored once a checkout plan is applied.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::money::Money;
+use crate::quantity::Quantity;
+use crate::text::Region;
+
+/// The lifecycle of an order: `created` → `cancelled`, nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed: stock taken, points earned, confirmation logged.
+    Created,
+    /// Cancelled: stock returned, points revoked, cancellation logged.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The status as stored in `orders.status`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a stored status.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "created" => Some(Self::Created),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// One line of an order (`order_items`), priced at checkout time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OrderItem {
+    /// The product.
+    pub product_id: ProductId,
+    /// Units bought.
+    pub quantity: Quantity,
+    /// Price of one unit at checkout.
+    pub unit_price: Money,
+    /// The line's discount.
+    pub discount: Money,
+    /// `unit_price × quantity − discount`.
+    pub line_total: Money,
+}
+
+/// A placed order with its items.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Order {
+    /// The order's id.
+    pub id: OrderId,
+    /// Who placed it.
+    pub customer_id: CustomerId,
+    /// Where it is in its lifecycle.
+    pub status: OrderStatus,
+    /// The tax region it was priced for.
+    pub region: Region,
+    /// The items, in cart order.
+    pub items: Vec<OrderItem>,
+    /// `Σ item.line_total`.
+    pub subtotal: Money,
+    /// The tax charged.
+    pub tax: Money,
+    /// `subtotal + tax`.
+    pub total_amount: Money,
+    /// Loyalty points the order earned.
+    pub points_earned: u64,
+    /// When it was placed.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,297 @@
+//! The ports: async repository traits every storage adapter implements.
+//!
+//! The core never does I/O; it states what it needs here and adapters
+//! (`shopcore-memory`, `shopcore-mysql`) provide it. All adapters must give the
+//! same results and the same error codes; the conformance suite
+//! (`tests/conformance`) checks that against each of them.
+//!
+//! The unit of work, [`OrderWorkflow`], is where atomicity lives: an adapter
+//! locks what a checkout or cancel reads, runs the pure planner, and applies
+//! the plan whole or not at all.
+
+use async_trait::async_trait;
+
+use crate::cancel::CancelError;
+use crate::cart::Cart;
+use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
+use crate::checkout::CheckoutRequest;
+use crate::config::ShopConfig;
+use crate::customer::{Customer, CustomerCredentials, NewCustomer};
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::notification::{Notification, NotificationFilter, NotificationKind};
+use crate::order::Order;
+use crate::pricing::{quote, PricingError, Quote};
+use crate::text::{Email, IdempotencyKey, Region};
+
+/// Failures of catalog operations.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// See [`ErrorKind::UnknownProduct`].
+    #[error("product {0} does not exist")]
+    UnknownProduct(ProductId),
+    /// See [`ErrorKind::InsufficientStock`].
+    #[error("insufficient stock for product {product_id}: change {change}, available {available}")]
+    InsufficientStock {
+        /// The product.
+        product_id: ProductId,
+        /// The requested (negative) change.
+        change: i64,
+        /// Units in stock.
+        available: u32,
+    },
+    /// See [`ErrorKind::StockOutOfRange`].
+    #[error("stock of product {0} would exceed the largest stock level")]
+    StockOutOfRange(ProductId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for CatalogError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
+            Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// Failures of customer operations.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CustomerError {
+    /// See [`ErrorKind::UnknownCustomer`].
+    #[error("customer {0} does not exist")]
+    UnknownCustomer(CustomerId),
+    /// See [`ErrorKind::EmailTaken`].
+    #[error("email {0} is already registered")]
+    EmailTaken(Email),
+    /// See [`ErrorKind::InsufficientPoints`].
+    #[error("customer {customer_id} has {available} points, cannot take away {requested}")]
+    InsufficientPoints {
+        /// The customer.
+        customer_id: CustomerId,
+        /// Points to take away.
+        requested: u64,
+        /// Points held.
+        available: u64,
+    },
+    /// See [`ErrorKind::InvalidAdjustment`].
+    #[error("points change {0} would exceed the largest balance")]
+    PointsOutOfRange(i64),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for CustomerError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::EmailTaken(_) => ErrorKind::EmailTaken,
+            Self::InsufficientPoints { .. } => ErrorKind::InsufficientPoints,
+            Self::PointsOutOfRange(_) => ErrorKind::InvalidAdjustment,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// Failures of order and notification lookups and logging.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// See [`ErrorKind::OrderNotFound`].
+    #[error("order {0} does not exist")]
+    OrderNotFound(OrderId),
+    /// See [`ErrorKind::UnknownCustomer`].
+    #[error("customer {0} does not exist")]
+    UnknownCustomer(CustomerId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for LookupError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// Failures of quoting through a store.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QuoteError {
+    /// See [`ErrorKind::UnknownTaxRegion`].
+    #[error("no tax rate is configured for region {0:?}")]
+    UnknownTaxRegion(Region),
+    /// See [`ErrorKind::UnknownProduct`] and [`ErrorKind::AmountOutOfRange`].
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for QuoteError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownTaxRegion(_) => ErrorKind::UnknownTaxRegion,
+            Self::Pricing(error) => error.kind(),
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// Products, stock, pricing rules and tax rates.
+#[async_trait]
+pub trait CatalogRepository: Send + Sync {
+    /// One product.
+    async fn product(&self, id: ProductId) -> Result<Product, CatalogError>;
+
+    /// Every product, ordered by id.
+    async fn products(&self) -> Result<Vec<Product>, StorageError>;
+
+    /// The products among `ids` that exist (a read, not a lock).
+    async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError>;
+
+    /// The pricing rules of the products among `ids`.
+    async fn pricing_rules(&self, ids: &[ProductId]) -> Result<RuleBook, StorageError>;
+
+    /// Every tax rate.
+    async fn tax_rates(&self) -> Result<TaxTable, StorageError>;
+
+    /// Adds `change` (negative to remove) to a product's stock, atomically.
+    ///
+    /// Fails with `insufficient_stock` below zero and `stock_out_of_range` above
+    /// [`MAX_STOCK`](crate::MAX_STOCK); the stock is then unchanged.
+    async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError>;
+}
+
+/// Customer accounts and loyalty points.
+#[async_trait]
+pub trait CustomerRepository: Send + Sync {
+    /// Registers a customer with 0 points; fails with `email_taken` if the email is in use.
+    async fn create_customer(&self, new: NewCustomer) -> Result<Customer, CustomerError>;
+
+    /// One customer.
+    async fn customer(&self, id: CustomerId) -> Result<Customer, CustomerError>;
+
+    /// The profile and password hash registered under `email`, if any.
+    async fn customer_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<CustomerCredentials>, StorageError>;
+
+    /// Adds `change` (negative to take away) to a customer's points, atomically.
+    ///
+    /// Fails with `insufficient_points` below zero; the balance is then unchanged.
+    async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError>;
+}
+
+/// Placed orders.
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    /// One order with its items.
+    async fn order(&self, id: OrderId) -> Result<Order, LookupError>;
+
+    /// A customer's orders, newest first; empty (not an error) if there are none,
+    /// `unknown_customer` if the customer does not exist.
+    async fn orders_of_customer(&self, id: CustomerId) -> Result<Vec<Order>, LookupError>;
+}
+
+/// The notification log.
+#[async_trait]
+pub trait NotificationRepository: Send + Sync {
+    /// Logs a notification about an existing order to an existing customer.
+    async fn log_notification(
+        &self,
+        order_id: OrderId,
+        customer_id: CustomerId,
+        kind: NotificationKind,
+        message: String,
+    ) -> Result<Notification, LookupError>;
+
+    /// The log rows that match `filter`, newest first.
+    async fn notifications(
+        &self,
+        filter: NotificationFilter,
+    ) -> Result<Vec<Notification>, StorageError>;
+}
+
+/// The result of a checkout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacedOrder {
+    /// The stored order.
+    pub order: Order,
+    /// The logged confirmation.
+    pub confirmation: Notification,
+    /// `true` when an idempotency key replayed an earlier checkout: nothing changed.
+    pub replayed: bool,
+}
+
+/// The result of a cancel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelledOrder {
+    /// The order, now `cancelled`.
+    pub order: Order,
+    /// The logged cancellation notice.
+    pub notice: Notification,
+    /// Points taken back from the customer.
+    pub points_revoked: u64,
+}
+
+/// The unit of work: checkouts and cancels applied whole or not at all.
+#[async_trait]
+pub trait OrderWorkflow: CatalogRepository {
+    /// The policies this store plans with.
+    fn config(&self) -> &ShopConfig;
+
+    /// Places an order atomically: stock, order, items, points, confirmation.
+    ///
+    /// With an `idempotency_key`, a replay of the same request returns the first
+    /// order (`replayed = true`) and changes nothing; the same key with another
+    /// request fails with `idempotency_conflict`.
+    async fn checkout(
+        &self,
+        request: &CheckoutRequest,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, crate::CheckoutError>;
+
+    /// Cancels a `created` order atomically: restock, revoke points, notice.
+    async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError>;
+
+    /// Prices a cart with the store's current data, without placing anything.
+    ///
+    /// `region` defaults to the configured region; a region without a rate is
+    /// `unknown_tax_region`.
+    async fn quote(&self, cart: &Cart, region: Option<&Region>) -> Result<Quote, QuoteError> {
+        let ids = cart.product_ids_sorted();
+        let catalog = self.catalog_snapshot(&ids).await?;
+        let rules = self.pricing_rules(&ids).await?;
+        let taxes = self.tax_rates().await?;
+        let region = region.unwrap_or(&self.config().default_region);
+        let rate = taxes
+            .rate(region)
+            .ok_or_else(|| QuoteError::UnknownTaxRegion(region.clone()))?;
+        Ok(quote(cart, &catalog, &rules, rate, &self.config().pricing)?)
+    }
+}
+
+/// Everything an adapter provides; implemented automatically.
+pub trait Store:
+    OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository
+{
+}
+
+impl<T> Store for T where
+    T: OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository
+{
+}

@@ -1,0 +1,157 @@
+//! Proptest strategies for property-testing pricing rules (feature `proptest`).
+//!
+//! These generate *valid* domain values — catalogs, rule books, carts, tax
+//! rates — so a property test can state an invariant of its own pricing setup
+//! and let proptest search for a counterexample. They are the same strategies
+//! shopcore's own invariant tests use.
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use shopcore::testing::pricing_scenario;
+//! use shopcore::{quote, PricingPolicy};
+//!
+//! proptest! {
+//!     // A shop's own rule: the total never exceeds the undiscounted price plus tax at 100 %.
+//!     // (In a test file, put `#[test]` above the function.)
+//!     fn total_is_at_most_twice_the_undiscounted_price(s in pricing_scenario()) {
+//!         let q = quote(&s.cart, &s.catalog, &s.rules, s.tax_rate, &PricingPolicy::default())
+//!             .unwrap();
+//!         let undiscounted: rust_decimal::Decimal =
+//!             q.lines.iter().map(|l| l.base.amount()).sum();
+//!         prop_assert!(q.total.amount() <= undiscounted * rust_decimal::Decimal::TWO);
+//!     }
+//! }
+//! # total_is_at_most_twice_the_undiscounted_price();
+//! ```
+
+use chrono::DateTime;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::cart::{Cart, CartLine};
+use crate::catalog::{Catalog, PricingRule, Product, RuleBook};
+use crate::ids::ProductId;
+use crate::money::Money;
+use crate::percent::Percent;
+use crate::quantity::Quantity;
+
+/// Amounts from 0.00 to `max_cents / 100`, biased towards "round" prices and
+/// odd cents that produce rounding midpoints.
+pub fn money(max_cents: i64) -> impl Strategy<Value = Money> {
+    let max = max_cents.max(0);
+    prop_oneof![
+        (0..=max).prop_map(|c| c - c % 100),
+        (0..=max).prop_map(|c| c - c % 5),
+        0..=max,
+    ]
+    .prop_map(|cents| Money::from_cents(cents).unwrap_or(Money::ZERO))
+}
+
+/// Percentages from 0.00 to 100.00, including the edges 0 and 100 often.
+pub fn percent() -> impl Strategy<Value = Percent> {
+    prop_oneof![
+        1 => Just(Percent::ZERO),
+        1 => Just(Percent::HUNDRED),
+        8 => (0i64..=10_000).prop_map(|basis| Percent::new(Decimal::new(basis, 2)).unwrap_or(Percent::ZERO)),
+    ]
+}
+
+/// Quantities from 1 to `max` (clamped to [`Quantity::MAX`]).
+pub fn quantity(max: u32) -> impl Strategy<Value = Quantity> {
+    let max = max.clamp(1, Quantity::MAX);
+    (1..=max).prop_map(|q| Quantity::new(i64::from(q)).unwrap_or(Quantity::ONE))
+}
+
+/// A catalog of 1 to `max_products` products with ids `1..=n`, prices up to
+/// 10 000.00 and stock up to 1 000.
+pub fn catalog(max_products: usize) -> impl Strategy<Value = Catalog> {
+    vec((money(1_000_000), 0u32..=1_000), 1..=max_products.max(1)).prop_map(|rows| {
+        Catalog::from_products(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, (price, stock))| Product {
+                    id: product_id(i + 1),
+                    name: format!("Product {}", i + 1),
+                    quantity_available: stock,
+                    unit_price: price,
+                    last_updated: DateTime::UNIX_EPOCH,
+                }),
+        )
+    })
+}
+
+fn product_id(n: usize) -> ProductId {
+    ProductId::new(i64::try_from(n).unwrap_or(i64::MAX)).unwrap_or_else(|_| unreachable!("n ≥ 1"))
+}
+
+/// Up to three quantity tiers for each of the products `1..=products`.
+pub fn rule_book(products: usize) -> impl Strategy<Value = RuleBook> {
+    vec(
+        (1..=products.max(1), quantity(50), percent()),
+        0..=products.max(1) * 3,
+    )
+    .prop_map(|rules| {
+        RuleBook::from_rules(
+            rules
+                .into_iter()
+                .map(|(id, min_quantity, discount)| PricingRule {
+                    product_id: product_id(id),
+                    min_quantity,
+                    discount,
+                }),
+        )
+    })
+}
+
+/// Raw cart lines over products `1..=products`, duplicates included, before merging.
+pub fn cart_lines(products: usize, max_lines: usize) -> impl Strategy<Value = Vec<CartLine>> {
+    vec((1..=products.max(1), quantity(100)), 1..=max_lines.max(1)).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|(id, quantity)| CartLine {
+                product_id: product_id(id),
+                quantity,
+            })
+            .collect()
+    })
+}
+
+/// A cart over products `1..=products`, with up to `max_lines` raw lines.
+pub fn cart(products: usize, max_lines: usize) -> impl Strategy<Value = Cart> {
+    cart_lines(products, max_lines).prop_filter_map("cart", |lines| Cart::new(lines).ok())
+}
+
+/// Everything `quote` needs, consistent with itself: every cart product exists.
+#[derive(Clone, Debug)]
+pub struct PricingScenario {
+    /// The products.
+    pub catalog: Catalog,
+    /// Their tiers.
+    pub rules: RuleBook,
+    /// The raw lines the cart was built from (may repeat products).
+    pub raw_lines: Vec<CartLine>,
+    /// The merged cart.
+    pub cart: Cart,
+    /// The tax rate.
+    pub tax_rate: Percent,
+}
+
+/// A random catalog of up to 20 products, rules, a cart of up to 12 raw lines and a tax rate.
+pub fn pricing_scenario() -> impl Strategy<Value = PricingScenario> {
+    catalog(20)
+        .prop_flat_map(|catalog| {
+            let n = catalog.len();
+            (Just(catalog), rule_book(n), cart_lines(n, 12), percent())
+        })
+        .prop_filter_map("valid cart", |(catalog, rules, raw_lines, tax_rate)| {
+            let cart = Cart::new(raw_lines.iter().copied()).ok()?;
+            Some(PricingScenario {
+                catalog,
+                rules,
+                raw_lines,
+                cart,
+                tax_rate,
+            })
+        })
+}
