@@ -1,0 +1,299 @@
+//! The repository traits of `shopcore`, implemented over [`State`].
+//!
+//! Each method takes the lock once (see the locking rule in the crate docs).
+
+use async_trait::async_trait;
+use shopcore::{
+    plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, Catalog, CatalogError,
+    CatalogRepository, CheckoutError, CheckoutRequest, CheckoutSnapshot, Customer,
+    CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, IdempotencyKey,
+    LookupError, NewCustomer, Notification, NotificationFilter, NotificationKind,
+    NotificationRepository, Order, OrderId, OrderRepository, OrderWorkflow, PlacedOrder, Product,
+    ProductId, RuleBook, ShopConfig, StorageError, TaxTable, MAX_POINTS, MAX_STOCK,
+};
+
+use crate::state::{CustomerRecord, State};
+use crate::MemoryStore;
+
+impl State {
+    fn product(&self, id: ProductId) -> Result<&Product, CatalogError> {
+        self.catalog.get(id).ok_or(CatalogError::UnknownProduct(id))
+    }
+
+    fn customer(&self, id: CustomerId) -> Option<&Customer> {
+        self.customers.get(&id).map(|record| &record.customer)
+    }
+
+    /// The replayed result of an earlier checkout under `key`, if any.
+    fn replay(
+        &self,
+        key: &IdempotencyKey,
+        request: &CheckoutRequest,
+    ) -> Option<Result<PlacedOrder, CheckoutError>> {
+        let (fingerprint, order_id) = self.idempotency.get(key)?;
+        if *fingerprint != request.fingerprint() {
+            return Some(Err(CheckoutError::IdempotencyConflict {
+                key: key.as_str().to_owned(),
+            }));
+        }
+        let order = self.orders.get(order_id)?.clone();
+        let confirmation = self
+            .notifications
+            .get(*self.confirmation_of.get(order_id)?)?
+            .clone();
+        Some(Ok(PlacedOrder {
+            order,
+            confirmation,
+            replayed: true,
+        }))
+    }
+}
+
+#[async_trait]
+impl CatalogRepository for MemoryStore {
+    async fn product(&self, id: ProductId) -> Result<Product, CatalogError> {
+        Ok(self.lock()?.product(id)?.clone())
+    }
+
+    async fn products(&self) -> Result<Vec<Product>, StorageError> {
+        let state = self.lock()?;
+        let mut products: Vec<Product> = state.catalog.iter().cloned().collect();
+        products.sort_by_key(|p| p.id);
+        Ok(products)
+    }
+
+    async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
+        let state = self.lock()?;
+        Ok(Catalog::from_products(
+            ids.iter().filter_map(|id| state.catalog.get(*id)).cloned(),
+        ))
+    }
+
+    async fn pricing_rules(&self, ids: &[ProductId]) -> Result<RuleBook, StorageError> {
+        let state = self.lock()?;
+        Ok(RuleBook::from_rules(
+            ids.iter()
+                .flat_map(|id| state.rules.rules_for(*id))
+                .copied(),
+        ))
+    }
+
+    async fn tax_rates(&self) -> Result<TaxTable, StorageError> {
+        Ok(self.lock()?.tax_rates.clone())
+    }
+
+    async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        let available = state.product(id)?.quantity_available;
+        let after = i64::from(available).saturating_add(change);
+        if after < 0 {
+            return Err(CatalogError::InsufficientStock {
+                product_id: id,
+                change,
+                available,
+            });
+        }
+        let after = u32::try_from(after)
+            .ok()
+            .filter(|stock| *stock <= MAX_STOCK)
+            .ok_or(CatalogError::StockOutOfRange(id))?;
+        let product = state
+            .catalog
+            .get_mut(id)
+            .ok_or(CatalogError::UnknownProduct(id))?;
+        product.quantity_available = after;
+        product.last_updated = now;
+        Ok(product.clone())
+    }
+}
+
+#[async_trait]
+impl CustomerRepository for MemoryStore {
+    async fn create_customer(&self, new: NewCustomer) -> Result<Customer, CustomerError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        if state.customer_by_email.contains_key(&new.email) {
+            return Err(CustomerError::EmailTaken(new.email));
+        }
+        let customer = Customer {
+            id: state.allocate_customer_id(),
+            name: new.name,
+            email: new.email,
+            phone: new.phone,
+            loyalty_points: 0,
+            created_at: now,
+        };
+        state
+            .customer_by_email
+            .insert(customer.email.clone(), customer.id);
+        state.customers.insert(
+            customer.id,
+            CustomerRecord {
+                customer: customer.clone(),
+                password_hash: new.password_hash,
+            },
+        );
+        Ok(customer)
+    }
+
+    async fn customer(&self, id: CustomerId) -> Result<Customer, CustomerError> {
+        self.lock()?
+            .customer(id)
+            .cloned()
+            .ok_or(CustomerError::UnknownCustomer(id))
+    }
+
+    async fn customer_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<CustomerCredentials>, StorageError> {
+        let state = self.lock()?;
+        let record = state
+            .customer_by_email
+            .get(email)
+            .and_then(|id| state.customers.get(id));
+        Ok(record.map(|record| CustomerCredentials {
+            customer: record.customer.clone(),
+            password_hash: record.password_hash.clone(),
+        }))
+    }
+
+    async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError> {
+        let mut state = self.lock()?;
+        let customer = &mut state
+            .customers
+            .get_mut(&id)
+            .ok_or(CustomerError::UnknownCustomer(id))?
+            .customer;
+        let held = customer.loyalty_points;
+        let after = if change < 0 {
+            held.checked_sub(change.unsigned_abs())
+                .ok_or(CustomerError::InsufficientPoints {
+                    customer_id: id,
+                    requested: change.unsigned_abs(),
+                    available: held,
+                })?
+        } else {
+            held.checked_add(change.unsigned_abs())
+                .filter(|points| *points <= MAX_POINTS)
+                .ok_or(CustomerError::PointsOutOfRange(change))?
+        };
+        customer.loyalty_points = after;
+        Ok(customer.clone())
+    }
+}
+
+#[async_trait]
+impl OrderRepository for MemoryStore {
+    async fn order(&self, id: OrderId) -> Result<Order, LookupError> {
+        self.lock()?
+            .orders
+            .get(&id)
+            .cloned()
+            .ok_or(LookupError::OrderNotFound(id))
+    }
+
+    async fn orders_of_customer(&self, id: CustomerId) -> Result<Vec<Order>, LookupError> {
+        let state = self.lock()?;
+        if state.customer(id).is_none() {
+            return Err(LookupError::UnknownCustomer(id));
+        }
+        Ok(state
+            .orders
+            .values()
+            .rev()
+            .filter(|order| order.customer_id == id)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl NotificationRepository for MemoryStore {
+    async fn log_notification(
+        &self,
+        order_id: OrderId,
+        customer_id: CustomerId,
+        kind: NotificationKind,
+        message: String,
+    ) -> Result<Notification, LookupError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        if !state.orders.contains_key(&order_id) {
+            return Err(LookupError::OrderNotFound(order_id));
+        }
+        if state.customer(customer_id).is_none() {
+            return Err(LookupError::UnknownCustomer(customer_id));
+        }
+        Ok(state.push_notification(order_id, customer_id, kind, message, now))
+    }
+
+    async fn notifications(
+        &self,
+        filter: NotificationFilter,
+    ) -> Result<Vec<Notification>, StorageError> {
+        let state = self.lock()?;
+        Ok(state
+            .notifications
+            .iter()
+            .rev()
+            .filter(|n| filter.matches(n))
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl OrderWorkflow for MemoryStore {
+    fn config(&self) -> &ShopConfig {
+        &self.config
+    }
+
+    async fn checkout(
+        &self,
+        request: &CheckoutRequest,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, CheckoutError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        if let Some(replayed) = idempotency_key.and_then(|key| state.replay(key, request)) {
+            return replayed;
+        }
+        let snapshot = CheckoutSnapshot {
+            customer: state.customer(request.customer_id),
+            catalog: &state.catalog,
+            rules: &state.rules,
+            tax_rates: &state.tax_rates,
+        };
+        let plan = plan_checkout(request, &snapshot, &self.config, now)?;
+        let (order, confirmation) = state.apply_checkout(&plan, idempotency_key);
+        Ok(PlacedOrder {
+            order,
+            confirmation,
+            replayed: false,
+        })
+    }
+
+    async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        let order = state
+            .orders
+            .get(&order_id)
+            .ok_or(CancelError::OrderNotFound(order_id))?;
+        let snapshot = CancelSnapshot {
+            order,
+            customer: state.customer(order.customer_id),
+            catalog: &state.catalog,
+        };
+        let plan = plan_cancel(&snapshot, now)?;
+        let order = order.clone();
+        let (order, notice) = state.apply_cancel(&plan, &order);
+        Ok(CancelledOrder {
+            order,
+            notice,
+            points_revoked: plan.points_revoked,
+        })
+    }
+}

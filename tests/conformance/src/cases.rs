@@ -1,0 +1,640 @@
+//! The conformance cases. Each runs on a fresh store holding the seed data:
+//! Laptop(1) 50 @ 999.99, Mouse(2) 200 @ 29.99, Keyboard(3) 150 @ 79.99,
+//! Monitor(4) 75 @ 299.99, Headphones(5) 100 @ 149.99; customers Ahmed(1, 100
+//! points), Sara(2, 250), Omar(3, 50); tiers 1≥5→10 %, 2≥10→15 %, 3≥10→12 %;
+//! Cairo, Giza, Alexandria at 14 %; default region Cairo.
+
+use shopcore::{
+    Cart, CartLine, CheckoutRequest, CustomerId, CustomerName, Email, ErrorCode, ErrorKind,
+    IdempotencyKey, Money, NewCustomer, NotificationFilter, NotificationKind, OrderId, OrderStatus,
+    PasswordHash, ProductId, Quantity, Region, Store,
+};
+
+fn pid(id: i64) -> ProductId {
+    ProductId::new(id).expect("test id")
+}
+
+fn cid(id: i64) -> CustomerId {
+    CustomerId::new(id).expect("test id")
+}
+
+fn money(text: &str) -> Money {
+    text.parse().expect("test amount")
+}
+
+fn cart(lines: &[(i64, i64)]) -> Cart {
+    Cart::new(lines.iter().map(|&(id, qty)| CartLine {
+        product_id: pid(id),
+        quantity: Quantity::new(qty).expect("test quantity"),
+    }))
+    .expect("test cart")
+}
+
+fn request(customer: i64, lines: &[(i64, i64)], region: Option<&str>) -> CheckoutRequest {
+    CheckoutRequest {
+        customer_id: cid(customer),
+        cart: cart(lines),
+        region: region.map(|r| Region::parse(r).expect("test region")),
+    }
+}
+
+fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(text).expect("test key")
+}
+
+async fn stock<S: Store>(store: &S, id: i64) -> u32 {
+    store
+        .product(pid(id))
+        .await
+        .expect("product")
+        .quantity_available
+}
+
+async fn points<S: Store>(store: &S, id: i64) -> u64 {
+    store
+        .customer(cid(id))
+        .await
+        .expect("customer")
+        .loyalty_points
+}
+
+/// Everything a failed write must leave untouched.
+#[derive(Debug, PartialEq)]
+struct Observable {
+    stock: Vec<(ProductId, u32)>,
+    points: Vec<u64>,
+    notifications: usize,
+    orders: Vec<usize>,
+}
+
+async fn observe<S: Store>(store: &S) -> Observable {
+    let stock = store
+        .products()
+        .await
+        .expect("products")
+        .iter()
+        .map(|p| (p.id, p.quantity_available))
+        .collect();
+    let mut points_held = Vec::new();
+    let mut orders = Vec::new();
+    for id in 1..=3 {
+        points_held.push(points(store, id).await);
+        orders.push(
+            store
+                .orders_of_customer(cid(id))
+                .await
+                .expect("orders")
+                .len(),
+        );
+    }
+    let notifications = store
+        .notifications(NotificationFilter::default())
+        .await
+        .expect("notifications")
+        .len();
+    Observable {
+        stock,
+        points: points_held,
+        notifications,
+        orders,
+    }
+}
+
+/// `products` lists the seed rows in id order with exact prices.
+pub async fn products_are_listed_by_id_with_seed_values<S: Store>(store: &S) {
+    let products = store.products().await.unwrap();
+    let rows: Vec<(i64, &str, u32, String)> = products
+        .iter()
+        .map(|p| {
+            (
+                p.id.get(),
+                p.name.as_str(),
+                p.quantity_available,
+                p.unit_price.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "Laptop", 50, "999.99".to_owned()),
+            (2, "Mouse", 200, "29.99".to_owned()),
+            (3, "Keyboard", 150, "79.99".to_owned()),
+            (4, "Monitor", 75, "299.99".to_owned()),
+            (5, "Headphones", 100, "149.99".to_owned()),
+        ]
+    );
+    let mouse = store.product(pid(2)).await.unwrap();
+    assert_eq!(mouse.unit_price, money("29.99"));
+}
+
+/// Looking up a product that does not exist is `unknown_product`.
+pub async fn unknown_product_is_not_found<S: Store>(store: &S) {
+    let err = store.product(pid(999)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownProduct);
+    let err = store.adjust_stock(pid(999), 5).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownProduct);
+}
+
+/// Stock moves by the change, refuses to go below zero or above the maximum,
+/// and a refused change leaves the stock as it was.
+pub async fn stock_adjustments_add_remove_and_refuse_going_negative<S: Store>(store: &S) {
+    assert_eq!(
+        store
+            .adjust_stock(pid(1), 10)
+            .await
+            .unwrap()
+            .quantity_available,
+        60
+    );
+    assert_eq!(
+        store
+            .adjust_stock(pid(1), -60)
+            .await
+            .unwrap()
+            .quantity_available,
+        0
+    );
+    let err = store.adjust_stock(pid(1), -1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientStock);
+    assert_eq!(stock(store, 1).await, 0);
+    let err = store.adjust_stock(pid(2), i64::MAX).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StockOutOfRange);
+    let err = store.adjust_stock(pid(2), i64::MIN).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientStock);
+    assert_eq!(stock(store, 2).await, 200);
+    assert_eq!(
+        store
+            .adjust_stock(pid(2), 0)
+            .await
+            .unwrap()
+            .quantity_available,
+        200
+    );
+}
+
+/// DESIGN.md's worked example: 1 Laptop + 10 Mice in Cairo is 1430.59.
+pub async fn quote_matches_the_worked_example<S: Store>(store: &S) {
+    let q = store.quote(&cart(&[(1, 1), (2, 10)]), None).await.unwrap();
+    assert_eq!(q.lines[1].discount, money("44.99"));
+    assert_eq!(q.lines[1].final_price, money("254.91"));
+    assert_eq!(q.subtotal, money("1254.90"));
+    assert_eq!(q.tax, money("175.69"));
+    assert_eq!(q.total, money("1430.59"));
+    // Quoting reserves nothing.
+    assert_eq!(stock(store, 2).await, 200);
+}
+
+/// Quotes never guess a tax rate and name the missing product.
+pub async fn quote_rejects_unknown_region_and_product<S: Store>(store: &S) {
+    let aswan = Region::parse("Aswan").unwrap();
+    let err = store
+        .quote(&cart(&[(1, 1)]), Some(&aswan))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownTaxRegion);
+    let err = store
+        .quote(&cart(&[(1, 1), (42, 1)]), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownProduct);
+    assert!(err.to_string().contains("42"), "{err}");
+}
+
+/// A checkout stores the order and items, takes the stock, awards the points
+/// and logs the confirmation, all consistent with the quote.
+pub async fn checkout_of_the_worked_example_stores_everything<S: Store>(store: &S) {
+    let placed = store
+        .checkout(&request(1, &[(1, 1), (2, 10)], None), None)
+        .await
+        .unwrap();
+    assert!(!placed.replayed);
+    let order = &placed.order;
+    assert_eq!(order.customer_id, cid(1));
+    assert_eq!(order.status, OrderStatus::Created);
+    assert_eq!(order.region.as_str(), "Cairo");
+    assert_eq!(order.subtotal, money("1254.90"));
+    assert_eq!(order.tax, money("175.69"));
+    assert_eq!(order.total_amount, money("1430.59"));
+    assert_eq!(order.points_earned, 125);
+    let items: Vec<(i64, u32, String, String, String)> = order
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.product_id.get(),
+                i.quantity.get(),
+                i.unit_price.to_string(),
+                i.discount.to_string(),
+                i.line_total.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            (1, 1, "999.99".into(), "0.00".into(), "999.99".into()),
+            (2, 10, "29.99".into(), "44.99".into(), "254.91".into()),
+        ]
+    );
+    assert_eq!(store.order(order.id).await.unwrap(), *order);
+    assert_eq!(stock(store, 1).await, 49);
+    assert_eq!(stock(store, 2).await, 190);
+    assert_eq!(points(store, 1).await, 225);
+
+    let confirmation = &placed.confirmation;
+    assert_eq!(confirmation.order_id, order.id);
+    assert_eq!(confirmation.customer_id, cid(1));
+    assert_eq!(confirmation.kind, NotificationKind::OrderConfirmation);
+    assert!(confirmation
+        .message
+        .contains(&format!("Order #{} confirmed", order.id)));
+    assert!(confirmation.message.contains("Total: 1430.59"));
+    let logged = store
+        .notifications(NotificationFilter {
+            order_id: Some(order.id),
+            customer_id: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(logged, vec![confirmation.clone()]);
+    let history = store.orders_of_customer(cid(1)).await.unwrap();
+    assert_eq!(history, vec![order.clone()]);
+}
+
+/// Every refused checkout leaves stock, points, orders and notifications as they were.
+pub async fn failed_checkouts_change_nothing<S: Store>(store: &S) {
+    let before = observe(store).await;
+    let failures = [
+        // Short on the second line after the first line could be taken.
+        (
+            request(1, &[(1, 1), (4, 76)], None),
+            ErrorKind::InsufficientStock,
+        ),
+        (request(99, &[(1, 1)], None), ErrorKind::UnknownCustomer),
+        (
+            request(1, &[(1, 1)], Some("Aswan")),
+            ErrorKind::UnknownTaxRegion,
+        ),
+        (
+            request(1, &[(1, 1), (77, 1)], None),
+            ErrorKind::UnknownProduct,
+        ),
+    ];
+    for (req, expected) in failures {
+        let err = store
+            .checkout(&req, Some(&key("k-fail")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), expected, "{err}");
+        assert_eq!(observe(store).await, before, "after {expected}");
+    }
+    // A failed checkout does not consume its idempotency key.
+    let placed = store
+        .checkout(&request(1, &[(1, 1)], None), Some(&key("k-fail")))
+        .await
+        .unwrap();
+    assert!(!placed.replayed);
+}
+
+/// The region is matched case-insensitively and stored as configured.
+pub async fn checkout_region_is_case_insensitive_and_stored_as_configured<S: Store>(store: &S) {
+    let placed = store
+        .checkout(&request(2, &[(5, 1)], Some("gIZA")), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.region.as_str(), "Giza");
+    assert_eq!(placed.order.tax, money("21.00")); // 149.99 × 14 % = 20.9986
+}
+
+/// Exactly the stock can be sold: the last units go, the next unit is refused.
+pub async fn buying_the_last_units_then_one_more_is_insufficient_stock<S: Store>(store: &S) {
+    store
+        .checkout(&request(3, &[(4, 75)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(stock(store, 4).await, 0);
+    let err = store
+        .checkout(&request(2, &[(4, 1)], None), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientStock);
+    assert!(err.to_string().contains("available 0"), "{err}");
+}
+
+/// Replaying a key with the same request (in any line order) returns the first
+/// order and changes nothing.
+pub async fn idempotent_replay_returns_the_first_order<S: Store>(store: &S) {
+    let first = store
+        .checkout(&request(1, &[(1, 1), (2, 3)], None), Some(&key("order-1")))
+        .await
+        .unwrap();
+    let after_first = observe(store).await;
+    let replay = store
+        .checkout(
+            &request(1, &[(2, 1), (1, 1), (2, 2)], None),
+            Some(&key("order-1")),
+        )
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.order, first.order);
+    assert_eq!(replay.confirmation, first.confirmation);
+    assert_eq!(observe(store).await, after_first);
+    // Without the key the same request is a new order.
+    let second = store
+        .checkout(&request(1, &[(1, 1), (2, 3)], None), None)
+        .await
+        .unwrap();
+    assert_ne!(second.order.id, first.order.id);
+}
+
+/// The same key with a different body is `idempotency_conflict` and changes nothing.
+pub async fn reusing_a_key_for_another_request_is_a_conflict<S: Store>(store: &S) {
+    store
+        .checkout(&request(1, &[(1, 1)], None), Some(&key("order-2")))
+        .await
+        .unwrap();
+    let before = observe(store).await;
+    for other in [
+        request(1, &[(1, 2)], None),
+        request(2, &[(1, 1)], None),
+        request(1, &[(1, 1)], Some("Giza")),
+    ] {
+        let err = store
+            .checkout(&other, Some(&key("order-2")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::IdempotencyConflict);
+    }
+    assert_eq!(observe(store).await, before);
+}
+
+/// Cancel returns every unit, takes back the points and logs a notice.
+pub async fn cancel_restocks_revokes_points_and_logs_a_notice<S: Store>(store: &S) {
+    let before = observe(store).await;
+    let placed = store
+        .checkout(&request(2, &[(1, 5), (3, 10)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(stock(store, 1).await, 45);
+    let cancelled = store.cancel(placed.order.id).await.unwrap();
+    assert_eq!(cancelled.order.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.points_revoked, placed.order.points_earned);
+    assert_eq!(
+        store.order(placed.order.id).await.unwrap().status,
+        OrderStatus::Cancelled
+    );
+    let notice = &cancelled.notice;
+    assert_eq!(notice.kind, NotificationKind::OrderCancellation);
+    assert!(notice
+        .message
+        .contains(&format!("Order #{} cancelled", placed.order.id)));
+    assert!(notice
+        .message
+        .contains(&placed.order.total_amount.to_string()));
+    let after = observe(store).await;
+    assert_eq!(after.stock, before.stock);
+    assert_eq!(after.points, before.points);
+    assert_eq!(after.notifications, before.notifications + 2);
+    let kinds: Vec<NotificationKind> = store
+        .notifications(NotificationFilter {
+            order_id: Some(placed.order.id),
+            customer_id: None,
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            NotificationKind::OrderCancellation,
+            NotificationKind::OrderConfirmation
+        ]
+    );
+}
+
+/// Points spent since the order are not taken below zero.
+pub async fn cancel_takes_back_at_most_the_points_left<S: Store>(store: &S) {
+    // Omar (50 points) buys a laptop: +99 → 149; spends 140; 9 left.
+    let placed = store
+        .checkout(&request(3, &[(1, 1)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.points_earned, 99);
+    store.adjust_points(cid(3), -140).await.unwrap();
+    let cancelled = store.cancel(placed.order.id).await.unwrap();
+    assert_eq!(cancelled.points_revoked, 9);
+    assert_eq!(points(store, 3).await, 0);
+}
+
+/// Only a `created` order can be cancelled; unknown orders are `order_not_found`.
+pub async fn cancel_of_a_cancelled_or_unknown_order_is_refused<S: Store>(store: &S) {
+    let placed = store
+        .checkout(&request(1, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    store.cancel(placed.order.id).await.unwrap();
+    let before = observe(store).await;
+    let err = store.cancel(placed.order.id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OrderNotCancellable);
+    assert_eq!(observe(store).await, before);
+    let err = store
+        .cancel(OrderId::new(9_999).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OrderNotFound);
+}
+
+fn new_customer(name: &str, email: &str, hash: Option<&str>) -> NewCustomer {
+    NewCustomer {
+        name: CustomerName::parse(name).unwrap(),
+        email: Email::parse(email).unwrap(),
+        phone: None,
+        password_hash: hash.map(|h| PasswordHash::new(h.to_owned())),
+    }
+}
+
+/// New customers start at 0 points; an email in use (in any case) is `email_taken`.
+pub async fn registration_lowercases_email_and_refuses_duplicates<S: Store>(store: &S) {
+    let mona = store
+        .create_customer(new_customer("Mona Adel", "Mona@Example.com", Some("h1")))
+        .await
+        .unwrap();
+    assert_eq!(mona.email.as_str(), "mona@example.com");
+    assert_eq!(mona.loyalty_points, 0);
+    assert!(mona.id.get() > 3);
+    assert_eq!(store.customer(mona.id).await.unwrap(), mona);
+    let err = store
+        .create_customer(new_customer("Other", "MONA@example.com", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::EmailTaken);
+    let err = store
+        .create_customer(new_customer("Ahmed Again", "ahmed@example.com", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::EmailTaken);
+    let err = store.customer(cid(12_345)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
+}
+
+/// Credentials carry the stored hash; unknown emails give `None`.
+pub async fn credentials_are_found_by_email_with_their_hash<S: Store>(store: &S) {
+    let created = store
+        .create_customer(new_customer(
+            "Hana",
+            "hana@example.com",
+            Some("$argon2id$stub"),
+        ))
+        .await
+        .unwrap();
+    let email = Email::parse("HANA@example.com").unwrap();
+    let credentials = store.customer_credentials(&email).await.unwrap().unwrap();
+    assert_eq!(credentials.customer, created);
+    assert_eq!(
+        credentials.password_hash.as_ref().map(PasswordHash::as_str),
+        Some("$argon2id$stub")
+    );
+    let seed = Email::parse("sara@example.com").unwrap();
+    let sara = store.customer_credentials(&seed).await.unwrap().unwrap();
+    assert_eq!(sara.customer.loyalty_points, 250);
+    assert!(sara.password_hash.is_none());
+    let nobody = Email::parse("nobody@example.com").unwrap();
+    assert!(store.customer_credentials(&nobody).await.unwrap().is_none());
+}
+
+/// Points move by the change and never below zero.
+pub async fn points_adjustments_refuse_going_negative<S: Store>(store: &S) {
+    assert_eq!(
+        store
+            .adjust_points(cid(2), 50)
+            .await
+            .unwrap()
+            .loyalty_points,
+        300
+    );
+    assert_eq!(
+        store
+            .adjust_points(cid(2), -300)
+            .await
+            .unwrap()
+            .loyalty_points,
+        0
+    );
+    let err = store.adjust_points(cid(2), -1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientPoints);
+    let err = store.adjust_points(cid(2), i64::MAX).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidAdjustment);
+    let err = store.adjust_points(cid(2), i64::MIN).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientPoints);
+    assert_eq!(points(store, 2).await, 0);
+    let err = store.adjust_points(cid(77), 1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
+}
+
+/// History lists a customer's orders newest first, is empty (not an error)
+/// without orders, and `unknown_customer` for an unknown customer.
+pub async fn order_history_is_newest_first_and_empty_for_new_customers<S: Store>(store: &S) {
+    assert!(store.orders_of_customer(cid(3)).await.unwrap().is_empty());
+    let first = store
+        .checkout(&request(3, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    store
+        .checkout(&request(1, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    let second = store
+        .checkout(&request(3, &[(3, 1)], None), None)
+        .await
+        .unwrap();
+    let ids: Vec<OrderId> = store
+        .orders_of_customer(cid(3))
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(ids, vec![second.order.id, first.order.id]);
+    let err = store.orders_of_customer(cid(404)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
+    let err = store.order(OrderId::new(404).unwrap()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OrderNotFound);
+}
+
+/// The log filters by order and customer and lists newest first.
+pub async fn notifications_are_filtered_and_newest_first<S: Store>(store: &S) {
+    let a = store
+        .checkout(&request(1, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    let b = store
+        .checkout(&request(2, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    let all = store
+        .notifications(NotificationFilter::default())
+        .await
+        .unwrap();
+    let ids: Vec<_> = all.iter().map(|n| n.id).collect();
+    assert_eq!(ids, vec![b.confirmation.id, a.confirmation.id]);
+    let of_sara = store
+        .notifications(NotificationFilter {
+            order_id: None,
+            customer_id: Some(cid(2)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(of_sara, vec![b.confirmation.clone()]);
+    let none = store
+        .notifications(NotificationFilter {
+            order_id: Some(a.order.id),
+            customer_id: Some(cid(2)),
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+/// Logging checks the order and customer exist and stores the text verbatim.
+pub async fn logging_a_notification_needs_an_existing_order_and_customer<S: Store>(store: &S) {
+    let placed = store
+        .checkout(&request(1, &[(2, 1)], None), None)
+        .await
+        .unwrap();
+    let text = "Ünïcode ✓ and 'quotes'; DROP TABLE orders;--".to_owned();
+    let logged = store
+        .log_notification(
+            placed.order.id,
+            cid(1),
+            NotificationKind::OrderConfirmation,
+            text.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logged.message, text);
+    assert_ne!(logged.id, placed.confirmation.id);
+    let err = store
+        .log_notification(
+            OrderId::new(999).unwrap(),
+            cid(1),
+            NotificationKind::OrderConfirmation,
+            String::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OrderNotFound);
+    let err = store
+        .log_notification(
+            placed.order.id,
+            cid(999),
+            NotificationKind::OrderConfirmation,
+            String::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
+}

@@ -1,0 +1,70 @@
+//! # shopcore-conformance
+//!
+//! One suite of behaviours that every `shopcore` store must show, written once
+//! against the repository traits and run against each adapter. Every case
+//! starts from a store freshly loaded with [`shopcore::seed::demo_data`] and the
+//! default [`shopcore::ShopConfig`].
+//!
+//! An adapter's test file instantiates the suite with a *runner*: a function
+//! that builds a fresh seeded store, runs one case on it, and cleans up.
+//!
+//! ```ignore
+//! fn run(case: shopcore_conformance::Case<MyStore>) {
+//!     my_runtime::block_on(async {
+//!         let store = MyStore::fresh_seeded().await;
+//!         case(&store).await;
+//!     })
+//! }
+//! shopcore_conformance::conformance_tests!(run);
+//! ```
+//!
+//! ## Layout
+//! - [`cases`]: the behaviours, one `async fn` each, named as sentences;
+//! - [`conformance_tests!`]: turns every case into a `#[test]`.
+
+pub mod cases;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// One conformance case, ready to run on a store.
+pub type Case<S> = for<'a> fn(&'a S) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Generates one `#[test]` per conformance case, each calling `$runner(case)`.
+///
+/// `$runner` must be a `fn(Case<S>)` that runs the case on a fresh seeded store.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($runner:path) => {
+        $crate::conformance_tests!(@cases $runner;
+            products_are_listed_by_id_with_seed_values,
+            unknown_product_is_not_found,
+            stock_adjustments_add_remove_and_refuse_going_negative,
+            quote_matches_the_worked_example,
+            quote_rejects_unknown_region_and_product,
+            checkout_of_the_worked_example_stores_everything,
+            failed_checkouts_change_nothing,
+            checkout_region_is_case_insensitive_and_stored_as_configured,
+            buying_the_last_units_then_one_more_is_insufficient_stock,
+            idempotent_replay_returns_the_first_order,
+            reusing_a_key_for_another_request_is_a_conflict,
+            cancel_restocks_revokes_points_and_logs_a_notice,
+            cancel_takes_back_at_most_the_points_left,
+            cancel_of_a_cancelled_or_unknown_order_is_refused,
+            registration_lowercases_email_and_refuses_duplicates,
+            credentials_are_found_by_email_with_their_hash,
+            points_adjustments_refuse_going_negative,
+            order_history_is_newest_first_and_empty_for_new_customers,
+            notifications_are_filtered_and_newest_first,
+            logging_a_notification_needs_an_existing_order_and_customer
+        );
+    };
+    (@cases $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::cases::$case(store)));
+            }
+        )*
+    };
+}
