@@ -30,12 +30,13 @@
 //! - `money`, `quantity`, `percent`, `ids`, `text`: value types that parse, not validate;
 //! - `catalog`, `cart`: products, tier rules, tax tables, carts;
 //! - `pricing`: [`quote`] and its invariants;
-//! - `checkout`, `cancel`: the planners;
+//! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
 //! - [`repository`]: the ports adapters implement;
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 
+mod adjustment;
 mod cancel;
 mod cart;
 mod catalog;
@@ -58,6 +59,7 @@ pub mod seed;
 pub mod testing;
 mod text;
 
+pub use adjustment::{points_after_change, stock_after_change};
 pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
 pub use cart::{Cart, CartError, CartLine};
 pub use catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};

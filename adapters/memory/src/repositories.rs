@@ -4,12 +4,12 @@
 
 use async_trait::async_trait;
 use shopcore::{
-    plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, Catalog, CatalogError,
-    CatalogRepository, CheckoutError, CheckoutRequest, CheckoutSnapshot, Customer,
-    CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, IdempotencyKey,
-    LookupError, NewCustomer, Notification, NotificationFilter, NotificationKind,
-    NotificationRepository, Order, OrderId, OrderRepository, OrderWorkflow, PlacedOrder, Product,
-    ProductId, RuleBook, ShopConfig, StorageError, TaxTable, MAX_POINTS, MAX_STOCK,
+    plan_cancel, plan_checkout, points_after_change, stock_after_change, CancelError,
+    CancelSnapshot, CancelledOrder, Catalog, CatalogError, CatalogRepository, CheckoutError,
+    CheckoutRequest, CheckoutSnapshot, Customer, CustomerCredentials, CustomerError, CustomerId,
+    CustomerRepository, Email, IdempotencyKey, LookupError, NewCustomer, Notification,
+    NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
+    OrderWorkflow, PlacedOrder, Product, ProductId, RuleBook, ShopConfig, StorageError, TaxTable,
 };
 
 use crate::state::{CustomerRecord, State};
@@ -85,19 +85,7 @@ impl CatalogRepository for MemoryStore {
     async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError> {
         let now = self.clock.now();
         let mut state = self.lock()?;
-        let available = state.product(id)?.quantity_available;
-        let after = i64::from(available).saturating_add(change);
-        if after < 0 {
-            return Err(CatalogError::InsufficientStock {
-                product_id: id,
-                change,
-                available,
-            });
-        }
-        let after = u32::try_from(after)
-            .ok()
-            .filter(|stock| *stock <= MAX_STOCK)
-            .ok_or(CatalogError::StockOutOfRange(id))?;
+        let after = stock_after_change(state.product(id)?, change)?;
         let product = state
             .catalog
             .get_mut(id)
@@ -166,19 +154,7 @@ impl CustomerRepository for MemoryStore {
             .get_mut(&id)
             .ok_or(CustomerError::UnknownCustomer(id))?
             .customer;
-        let held = customer.loyalty_points;
-        let after = if change < 0 {
-            held.checked_sub(change.unsigned_abs())
-                .ok_or(CustomerError::InsufficientPoints {
-                    customer_id: id,
-                    requested: change.unsigned_abs(),
-                    available: held,
-                })?
-        } else {
-            held.checked_add(change.unsigned_abs())
-                .filter(|points| *points <= MAX_POINTS)
-                .ok_or(CustomerError::PointsOutOfRange(change))?
-        };
+        let after = points_after_change(customer, change)?;
         customer.loyalty_points = after;
         Ok(customer.clone())
     }
