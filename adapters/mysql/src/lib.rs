@@ -1,1 +1,220 @@
-//! x
+//! # shopcore-mysql
+//!
+//! The MySQL/MariaDB storage adapter for `shopcore`, on sqlx. It keeps the
+//! original backend's tables and column names (embedded migrations create them
+//! on an empty database or upgrade the original schema in place), stores money
+//! as `DECIMAL` end to end, and runs every checkout and cancel as one
+//! transaction:
+//!
+//! 1. lock the cart's `inventory` rows in product-id order (`SELECT … FOR UPDATE`),
+//!    then the customer row;
+//! 2. read the pricing rules and the tax rate;
+//! 3. let the pure core plan ([`shopcore::plan_checkout`]);
+//! 4. apply the plan — stock, order, items, points, notification, idempotency
+//!    key — and commit.
+//!
+//! A deadlock or lock-wait timeout reruns the whole transaction, a bounded
+//! number of times. Any other failure rolls back: no partial order is ever
+//! visible. Correctness rests only on InnoDB row locks and transactions, so
+//! any number of processes may share one database.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), shopcore::StorageError> {
+//! use shopcore::{seed, ShopConfig};
+//! use shopcore_mysql::MySqlStore;
+//!
+//! let store = MySqlStore::connect("mysql://root@127.0.0.1:3306/shop", ShopConfig::default()).await?;
+//! store.migrate().await?;                    // create or upgrade the schema
+//! store.seed(&seed::demo_data()).await?;     // explicit; never done on start
+//! # Ok(()) }
+//! ```
+//!
+//! ## Layout
+//! - [`MySqlStore`]: connection, pool settings, migrations, seeding;
+//! - `error`: the single conversion from `sqlx::Error`;
+//! - `rows`: row types and their checked conversion into domain values;
+//! - `repositories`: catalog, customer, order and notification traits;
+//! - `workflow`: checkout and cancel transactions with retry and fault injection.
+
+mod error;
+mod repositories;
+mod rows;
+mod workflow;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shopcore::seed::SeedData;
+use shopcore::{Clock, ShopConfig, StorageError, SystemClock};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+
+pub use workflow::WriteStep;
+
+use crate::error::storage_error;
+
+/// Pool limits. The defaults suit one service process; several processes
+/// sharing a server should keep the sum of `max_connections` below the
+/// server's `max_connections`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Most open connections (default 16).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before `storage_unavailable` (default 5 s).
+    pub acquire_timeout: Duration,
+    /// How many times a transaction that lost a deadlock or lock wait is rerun (default 5).
+    pub max_retries: u32,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            max_retries: 5,
+        }
+    }
+}
+
+/// A `shopcore` store on a MySQL or MariaDB database.
+#[derive(Debug)]
+pub struct MySqlStore {
+    pool: MySqlPool,
+    config: ShopConfig,
+    clock: Arc<dyn Clock>,
+    max_retries: u32,
+    faults: workflow::Faults,
+}
+
+impl MySqlStore {
+    /// Connects with default [`PoolSettings`].
+    ///
+    /// Fails with `storage_unavailable` if the URL is malformed, the server is
+    /// unreachable, or it refuses the credentials or the database.
+    pub async fn connect(url: &str, config: ShopConfig) -> Result<Self, StorageError> {
+        Self::connect_with(url, config, PoolSettings::default()).await
+    }
+
+    /// Connects using the `DATABASE_URL` environment variable
+    /// (`mysql://user:pass@host:port/db`).
+    pub async fn connect_from_env(config: ShopConfig) -> Result<Self, StorageError> {
+        let url = std::env::var("DATABASE_URL")
+            .map_err(|_| StorageError::Unavailable("DATABASE_URL is not set".to_owned()))?;
+        Self::connect(&url, config).await
+    }
+
+    /// Connects with explicit pool settings.
+    pub async fn connect_with(
+        url: &str,
+        config: ShopConfig,
+        settings: PoolSettings,
+    ) -> Result<Self, StorageError> {
+        let options = MySqlConnectOptions::from_str(url).map_err(|e| {
+            StorageError::Unavailable(format!("invalid database URL: {e}"))
+        })?;
+        let pool = MySqlPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(Duration::from_secs(600))
+            .max_lifetime(Duration::from_secs(1800))
+            .connect_with(options)
+            .await
+            .map_err(storage_error)?;
+        Ok(MySqlStore {
+            pool,
+            config,
+            clock: Arc::new(SystemClock),
+            max_retries: settings.max_retries,
+            faults: workflow::Faults::default(),
+        })
+    }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The connection pool, for callers that need plain SQL beside the store.
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    /// Creates the schema on an empty database, or upgrades the original
+    /// backend's schema in place. Safe to call on every start: applied
+    /// migrations are recorded in `_sqlx_migrations` and skipped.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .map_err(|e| match e {
+                sqlx::migrate::MigrateError::Execute(inner) => storage_error(inner),
+                other => StorageError::Failure(format!("migration failed: {other}")),
+            })
+    }
+
+    /// Loads `data` in one transaction. Rows whose id (or, for rules, product
+    /// and tier) already exists are left as they are, so seeding twice is harmless.
+    pub async fn seed(&self, data: &SeedData) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await.map_err(storage_error)?;
+        for p in &data.products {
+            sqlx::query(
+                "INSERT INTO inventory (product_id, product_name, quantity_available, unit_price) \
+                 VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE product_id = product_id",
+            )
+            .bind(p.id.get())
+            .bind(&p.name)
+            .bind(p.quantity_available)
+            .bind(p.unit_price.amount())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage_error)?;
+        }
+        for c in &data.customers {
+            sqlx::query(
+                "INSERT INTO customers (customer_id, name, email, phone, loyalty_points) \
+                 VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE customer_id = customer_id",
+            )
+            .bind(c.id.get())
+            .bind(c.name.as_str())
+            .bind(c.email.as_str())
+            .bind(c.phone.as_ref().map(|p| p.as_str()))
+            .bind(c.loyalty_points)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage_error)?;
+        }
+        for r in &data.rules {
+            sqlx::query(
+                "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) \
+                 SELECT ?, ?, ? FROM DUAL WHERE NOT EXISTS \
+                 (SELECT 1 FROM pricing_rules WHERE product_id = ? AND min_quantity = ?)",
+            )
+            .bind(r.product_id.get())
+            .bind(r.min_quantity.get())
+            .bind(r.discount.value())
+            .bind(r.product_id.get())
+            .bind(r.min_quantity.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage_error)?;
+        }
+        for (region, rate) in &data.tax_rates {
+            sqlx::query(
+                "INSERT INTO tax_rates (region, tax_rate) VALUES (?, ?) \
+                 ON DUPLICATE KEY UPDATE region = region",
+            )
+            .bind(region.as_str())
+            .bind(rate.value())
+            .execute(&mut *tx)
+            .await
+            .map_err(storage_error)?;
+        }
+        tx.commit().await.map_err(storage_error)
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

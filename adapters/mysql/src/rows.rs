@@ -1,0 +1,225 @@
+//! Rows as the database returns them, and their conversion into domain values.
+//!
+//! Every conversion re-parses through the domain constructors: a row written by
+//! another program (the original services, a manual fix) that breaks a rule
+//! surfaces as `storage_failure` naming the row, never as a panic.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use shopcore::{
+    Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
+    NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PricingRule,
+    Product, ProductId, Quantity, Region, StorageError, MAX_STOCK,
+};
+
+use crate::error::invalid_row;
+
+/// The columns of `inventory` the adapter reads.
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "product_id, product_name, quantity_available, unit_price, last_updated";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProductRow {
+    product_id: i64,
+    product_name: String,
+    quantity_available: i64,
+    unit_price: Decimal,
+    last_updated: DateTime<Utc>,
+}
+
+impl TryFrom<ProductRow> for Product {
+    type Error = StorageError;
+    fn try_from(row: ProductRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("inventory", format!("product {}: {detail}", row.product_id));
+        Ok(Product {
+            id: ProductId::new(row.product_id).map_err(|e| bad(&e))?,
+            name: row.product_name.clone(),
+            quantity_available: u32::try_from(row.quantity_available)
+                .ok()
+                .filter(|s| *s <= MAX_STOCK)
+                .ok_or_else(|| bad(&format!("stock {}", row.quantity_available)))?,
+            unit_price: Money::new(row.unit_price).map_err(|e| bad(&e))?,
+            last_updated: row.last_updated,
+        })
+    }
+}
+
+/// The columns of `customers` the adapter reads.
+pub(crate) const CUSTOMER_COLUMNS: &str =
+    "customer_id, name, email, phone, loyalty_points, created_at, password_hash";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CustomerRow {
+    customer_id: i64,
+    name: String,
+    email: String,
+    phone: Option<String>,
+    loyalty_points: i64,
+    created_at: DateTime<Utc>,
+    password_hash: Option<String>,
+}
+
+impl CustomerRow {
+    /// The profile and the stored hash.
+    pub(crate) fn into_parts(self) -> Result<(Customer, Option<PasswordHash>), StorageError> {
+        let id = self.customer_id;
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("customers", format!("customer {id}: {detail}"));
+        let phone = match self.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(Phone::parse(text).map_err(|e| bad(&e))?),
+        };
+        let customer = Customer {
+            id: CustomerId::new(id).map_err(|e| bad(&e))?,
+            name: CustomerName::parse(&self.name).map_err(|e| bad(&e))?,
+            email: Email::parse(&self.email).map_err(|e| bad(&e))?,
+            phone,
+            loyalty_points: u64::try_from(self.loyalty_points)
+                .map_err(|_| bad(&format!("points {}", self.loyalty_points)))?,
+            created_at: self.created_at,
+        };
+        Ok((customer, self.password_hash.map(PasswordHash::new)))
+    }
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = StorageError;
+    fn try_from(row: CustomerRow) -> Result<Self, Self::Error> {
+        row.into_parts().map(|(customer, _)| customer)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RuleRow {
+    product_id: i64,
+    min_quantity: i64,
+    discount_percentage: Decimal,
+}
+
+impl TryFrom<RuleRow> for PricingRule {
+    type Error = StorageError;
+    fn try_from(row: RuleRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("pricing_rules", format!("product {}: {detail}", row.product_id));
+        Ok(PricingRule {
+            product_id: ProductId::new(row.product_id).map_err(|e| bad(&e))?,
+            min_quantity: Quantity::new(row.min_quantity).map_err(|e| bad(&e))?,
+            discount: shopcore::Percent::new(row.discount_percentage).map_err(|e| bad(&e))?,
+        })
+    }
+}
+
+/// The columns of `orders` the adapter reads.
+pub(crate) const ORDER_COLUMNS: &str =
+    "order_id, customer_id, status, region, subtotal, tax, total_amount, points_earned, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    pub order_id: i64,
+    customer_id: Option<i64>,
+    status: String,
+    region: String,
+    subtotal: Decimal,
+    tax: Decimal,
+    total_amount: Decimal,
+    points_earned: i64,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ItemRow {
+    pub order_id: i64,
+    product_id: Option<i64>,
+    quantity: Option<i64>,
+    unit_price: Decimal,
+    discount: Decimal,
+    line_total: Decimal,
+}
+
+impl ItemRow {
+    fn into_item(self) -> Result<OrderItem, StorageError> {
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("order_items", format!("order {}: {detail}", self.order_id));
+        Ok(OrderItem {
+            product_id: ProductId::new(self.product_id.unwrap_or(0)).map_err(|e| bad(&e))?,
+            quantity: Quantity::new(self.quantity.unwrap_or(0)).map_err(|e| bad(&e))?,
+            unit_price: Money::new(self.unit_price).map_err(|e| bad(&e))?,
+            discount: Money::new(self.discount).map_err(|e| bad(&e))?,
+            line_total: Money::new(self.line_total).map_err(|e| bad(&e))?,
+        })
+    }
+}
+
+/// Joins order rows with their item rows (items in insertion order).
+pub(crate) fn assemble_orders(
+    orders: Vec<OrderRow>,
+    items: Vec<ItemRow>,
+) -> Result<Vec<Order>, StorageError> {
+    let mut items_of: HashMap<i64, Vec<OrderItem>> = HashMap::new();
+    for item in items {
+        items_of.entry(item.order_id).or_default().push(item.into_item()?);
+    }
+    orders
+        .into_iter()
+        .map(|row| {
+            let id = row.order_id;
+            let bad = |detail: &dyn std::fmt::Display| invalid_row("orders", format!("order {id}: {detail}"));
+            Ok(Order {
+                id: OrderId::new(id).map_err(|e| bad(&e))?,
+                customer_id: CustomerId::new(row.customer_id.unwrap_or(0)).map_err(|e| bad(&e))?,
+                status: OrderStatus::parse(&row.status)
+                    .ok_or_else(|| bad(&format!("status {:?}", row.status)))?,
+                region: Region::parse(&row.region).map_err(|e| bad(&e))?,
+                items: items_of.remove(&id).unwrap_or_default(),
+                subtotal: Money::new(row.subtotal).map_err(|e| bad(&e))?,
+                tax: Money::new(row.tax).map_err(|e| bad(&e))?,
+                total_amount: Money::new(row.total_amount).map_err(|e| bad(&e))?,
+                points_earned: u64::try_from(row.points_earned)
+                    .map_err(|_| bad(&format!("points {}", row.points_earned)))?,
+                created_at: row.created_at,
+            })
+        })
+        .collect()
+}
+
+/// The columns of `notification_log` the adapter reads.
+pub(crate) const NOTIFICATION_COLUMNS: &str =
+    "notification_id, order_id, customer_id, notification_type, message, sent_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NotificationRow {
+    notification_id: i64,
+    order_id: Option<i64>,
+    customer_id: Option<i64>,
+    notification_type: String,
+    message: String,
+    sent_at: DateTime<Utc>,
+}
+
+impl TryFrom<NotificationRow> for Notification {
+    type Error = StorageError;
+    fn try_from(row: NotificationRow) -> Result<Self, Self::Error> {
+        let id = row.notification_id;
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("notification_log", format!("notification {id}: {detail}"));
+        Ok(Notification {
+            id: NotificationId::new(id).map_err(|e| bad(&e))?,
+            order_id: OrderId::new(row.order_id.unwrap_or(0)).map_err(|e| bad(&e))?,
+            customer_id: CustomerId::new(row.customer_id.unwrap_or(0)).map_err(|e| bad(&e))?,
+            kind: NotificationKind::parse(&row.notification_type)
+                .ok_or_else(|| bad(&format!("type {:?}", row.notification_type)))?,
+            message: row.message,
+            sent_at: row.sent_at,
+        })
+    }
+}
+
+/// `?, ?, …` with `n` placeholders, for `IN (…)` lists and multi-row inserts.
+pub(crate) fn placeholders(n: usize) -> String {
+    let mut text = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push('?');
+    }
+    text
+}
