@@ -49,7 +49,6 @@ ALTER TABLE order_items
     ADD COLUMN line_total DECIMAL(12,2) NULL,
     ADD INDEX order_items_by_order (order_id);
 UPDATE order_items SET line_total = quantity * unit_price WHERE line_total IS NULL;
-ALTER TABLE order_items MODIFY COLUMN line_total DECIMAL(12,2) NOT NULL;
 
 -- Orders written by the original services: the subtotal is the sum of their
 -- items, the tax whatever the total holds beyond it, the region unknown.
@@ -61,11 +60,10 @@ UPDATE orders
         tax = GREATEST(COALESCE(total_amount, subtotal) - subtotal, 0),
         region = COALESCE(region, 'legacy')
     WHERE tax IS NULL OR region IS NULL;
-ALTER TABLE orders
-    MODIFY COLUMN total_amount DECIMAL(12,2) NOT NULL,
-    MODIFY COLUMN subtotal DECIMAL(12,2) NOT NULL,
-    MODIFY COLUMN tax DECIMAL(12,2) NOT NULL,
-    MODIFY COLUMN region VARCHAR(50) NOT NULL;
+ALTER TABLE orders MODIFY COLUMN total_amount DECIMAL(12,2) NOT NULL;
+-- subtotal, tax, region (orders) and line_total (order_items) stay NULL-able:
+-- the original services' INSERTs, which do not name them, must keep working.
+-- The adapter reads such rows with the same fallbacks as the backfill above.
 
 -- Notification log: listed by order and by customer, newest first.
 UPDATE notification_log SET notification_type = 'legacy' WHERE notification_type IS NULL;

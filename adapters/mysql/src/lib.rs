@@ -109,9 +109,8 @@ impl MySqlStore {
         config: ShopConfig,
         settings: PoolSettings,
     ) -> Result<Self, StorageError> {
-        let options = MySqlConnectOptions::from_str(url).map_err(|e| {
-            StorageError::Unavailable(format!("invalid database URL: {e}"))
-        })?;
+        let options = MySqlConnectOptions::from_str(url)
+            .map_err(|e| StorageError::Unavailable(format!("invalid database URL: {e}")))?;
         let pool = MySqlPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)

@@ -8,16 +8,16 @@ use async_trait::async_trait;
 use shopcore::{
     points_after_change, stock_after_change, Catalog, CatalogError, CatalogRepository, Customer,
     CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, LookupError,
-    NewCustomer, Notification, NotificationFilter, NotificationKind, NotificationRepository,
-    Order, OrderId, OrderRepository, PricingRule, Product, ProductId, Region, RuleBook,
-    StorageError, TaxTable,
+    NewCustomer, Notification, NotificationFilter, NotificationKind, NotificationRepository, Order,
+    OrderId, OrderRepository, PricingRule, Product, ProductId, Region, RuleBook, StorageError,
+    TaxTable,
 };
 use sqlx::{Executor, MySql};
 
 use crate::error::{invalid_row, is_duplicate_key, storage_error};
 use crate::rows::{
     assemble_orders, placeholders, CustomerRow, ItemRow, NotificationRow, OrderRow, ProductRow,
-    RuleRow, CUSTOMER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
+    RuleRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
 };
 use crate::MySqlStore;
 
@@ -90,7 +90,8 @@ fn tax_table(rows: Vec<(String, rust_decimal::Decimal)>) -> Result<TaxTable, Sto
     let rates = rows
         .into_iter()
         .map(|(region, rate)| {
-            let bad = |e: shopcore::ValueError| invalid_row("tax_rates", format!("{region:?}: {e}"));
+            let bad =
+                |e: shopcore::ValueError| invalid_row("tax_rates", format!("{region:?}: {e}"));
             Ok((
                 Region::parse(&region).map_err(bad)?,
                 shopcore::Percent::new(rate).map_err(bad)?,
@@ -135,8 +136,7 @@ pub(crate) async fn select_orders(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT order_id, product_id, quantity, unit_price, discount, line_total \
-         FROM order_items WHERE order_id IN ({}) ORDER BY item_id",
+        "SELECT {ITEM_COLUMNS} FROM order_items WHERE order_id IN ({}) ORDER BY item_id",
         placeholders(orders.len())
     );
     let mut query = sqlx::query_as::<_, ItemRow>(&sql);
@@ -258,13 +258,15 @@ impl CatalogRepository for MySqlStore {
             .ok_or(CatalogError::UnknownProduct(id))?;
         product.quantity_available = stock_after_change(&product, change)?;
         product.last_updated = now;
-        sqlx::query("UPDATE inventory SET quantity_available = ?, last_updated = ? WHERE product_id = ?")
-            .bind(product.quantity_available)
-            .bind(now)
-            .bind(id.get())
-            .execute(&mut *tx)
-            .await
-            .map_err(storage_error)?;
+        sqlx::query(
+            "UPDATE inventory SET quantity_available = ?, last_updated = ? WHERE product_id = ?",
+        )
+        .bind(product.quantity_available)
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *tx)
+        .await
+        .map_err(storage_error)?;
         tx.commit().await.map_err(storage_error)?;
         Ok(product)
     }
@@ -320,10 +322,11 @@ impl CustomerRepository for MySqlStore {
             .await
             .map_err(storage_error)?;
         row.map(|row| {
-            row.into_parts().map(|(customer, password_hash)| CustomerCredentials {
-                customer,
-                password_hash,
-            })
+            row.into_parts()
+                .map(|(customer, password_hash)| CustomerCredentials {
+                    customer,
+                    password_hash,
+                })
         })
         .transpose()
     }
@@ -359,7 +362,12 @@ impl OrderRepository for MySqlStore {
         if select_customer(&mut *conn, id, false).await?.is_none() {
             return Err(LookupError::UnknownCustomer(id));
         }
-        Ok(select_orders(&mut conn, "customer_id = ? ORDER BY order_id DESC", id.get()).await?)
+        Ok(select_orders(
+            &mut conn,
+            "customer_id = ? ORDER BY order_id DESC",
+            id.get(),
+        )
+        .await?)
     }
 }
 
@@ -374,20 +382,26 @@ impl NotificationRepository for MySqlStore {
     ) -> Result<Notification, LookupError> {
         let now = self.clock.now();
         let mut conn = self.pool.acquire().await.map_err(storage_error)?;
-        let order_exists: Option<(i64,)> = sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
-            .bind(order_id.get())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(storage_error)?;
+        let order_exists: Option<(i64,)> =
+            sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
+                .bind(order_id.get())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(storage_error)?;
         if order_exists.is_none() {
             return Err(LookupError::OrderNotFound(order_id));
         }
-        if select_customer(&mut *conn, customer_id, false).await?.is_none() {
+        if select_customer(&mut *conn, customer_id, false)
+            .await?
+            .is_none()
+        {
             return Err(LookupError::UnknownCustomer(customer_id));
         }
-        Ok(insert_notification(&mut conn, order_id, customer_id, kind, &message, now)
-            .await
-            .map_err(storage_error)?)
+        Ok(
+            insert_notification(&mut conn, order_id, customer_id, kind, &message, now)
+                .await
+                .map_err(storage_error)?,
+        )
     }
 
     async fn notifications(

@@ -32,7 +32,9 @@ pub(crate) struct ProductRow {
 impl TryFrom<ProductRow> for Product {
     type Error = StorageError;
     fn try_from(row: ProductRow) -> Result<Self, Self::Error> {
-        let bad = |detail: &dyn std::fmt::Display| invalid_row("inventory", format!("product {}: {detail}", row.product_id));
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("inventory", format!("product {}: {detail}", row.product_id))
+        };
         Ok(Product {
             id: ProductId::new(row.product_id).map_err(|e| bad(&e))?,
             name: row.product_name.clone(),
@@ -65,7 +67,9 @@ impl CustomerRow {
     /// The profile and the stored hash.
     pub(crate) fn into_parts(self) -> Result<(Customer, Option<PasswordHash>), StorageError> {
         let id = self.customer_id;
-        let bad = |detail: &dyn std::fmt::Display| invalid_row("customers", format!("customer {id}: {detail}"));
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("customers", format!("customer {id}: {detail}"))
+        };
         let phone = match self.phone.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(Phone::parse(text).map_err(|e| bad(&e))?),
@@ -100,7 +104,12 @@ pub(crate) struct RuleRow {
 impl TryFrom<RuleRow> for PricingRule {
     type Error = StorageError;
     fn try_from(row: RuleRow) -> Result<Self, Self::Error> {
-        let bad = |detail: &dyn std::fmt::Display| invalid_row("pricing_rules", format!("product {}: {detail}", row.product_id));
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row(
+                "pricing_rules",
+                format!("product {}: {detail}", row.product_id),
+            )
+        };
         Ok(PricingRule {
             product_id: ProductId::new(row.product_id).map_err(|e| bad(&e))?,
             min_quantity: Quantity::new(row.min_quantity).map_err(|e| bad(&e))?,
@@ -110,8 +119,18 @@ impl TryFrom<RuleRow> for PricingRule {
 }
 
 /// The columns of `orders` the adapter reads.
-pub(crate) const ORDER_COLUMNS: &str =
-    "order_id, customer_id, status, region, subtotal, tax, total_amount, points_earned, created_at";
+///
+/// Rows written by the original services lack the breakdown; they read as
+/// region `legacy`, subtotal = total, tax 0 (the migration backfills older rows
+/// more precisely).
+pub(crate) const ORDER_COLUMNS: &str = "order_id, customer_id, status, \
+     COALESCE(region, 'legacy') AS region, COALESCE(subtotal, total_amount) AS subtotal, \
+     COALESCE(tax, 0) AS tax, total_amount, points_earned, created_at";
+
+/// The columns of `order_items` the adapter reads (line total computed for
+/// rows written by the original services).
+pub(crate) const ITEM_COLUMNS: &str = "order_id, product_id, quantity, unit_price, discount, \
+     COALESCE(line_total, quantity * unit_price - discount) AS line_total";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
@@ -138,7 +157,9 @@ pub(crate) struct ItemRow {
 
 impl ItemRow {
     fn into_item(self) -> Result<OrderItem, StorageError> {
-        let bad = |detail: &dyn std::fmt::Display| invalid_row("order_items", format!("order {}: {detail}", self.order_id));
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("order_items", format!("order {}: {detail}", self.order_id))
+        };
         Ok(OrderItem {
             product_id: ProductId::new(self.product_id.unwrap_or(0)).map_err(|e| bad(&e))?,
             quantity: Quantity::new(self.quantity.unwrap_or(0)).map_err(|e| bad(&e))?,
@@ -156,13 +177,18 @@ pub(crate) fn assemble_orders(
 ) -> Result<Vec<Order>, StorageError> {
     let mut items_of: HashMap<i64, Vec<OrderItem>> = HashMap::new();
     for item in items {
-        items_of.entry(item.order_id).or_default().push(item.into_item()?);
+        items_of
+            .entry(item.order_id)
+            .or_default()
+            .push(item.into_item()?);
     }
     orders
         .into_iter()
         .map(|row| {
             let id = row.order_id;
-            let bad = |detail: &dyn std::fmt::Display| invalid_row("orders", format!("order {id}: {detail}"));
+            let bad = |detail: &dyn std::fmt::Display| {
+                invalid_row("orders", format!("order {id}: {detail}"))
+            };
             Ok(Order {
                 id: OrderId::new(id).map_err(|e| bad(&e))?,
                 customer_id: CustomerId::new(row.customer_id.unwrap_or(0)).map_err(|e| bad(&e))?,
@@ -199,7 +225,9 @@ impl TryFrom<NotificationRow> for Notification {
     type Error = StorageError;
     fn try_from(row: NotificationRow) -> Result<Self, Self::Error> {
         let id = row.notification_id;
-        let bad = |detail: &dyn std::fmt::Display| invalid_row("notification_log", format!("notification {id}: {detail}"));
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("notification_log", format!("notification {id}: {detail}"))
+        };
         Ok(Notification {
             id: NotificationId::new(id).map_err(|e| bad(&e))?,
             order_id: OrderId::new(row.order_id.unwrap_or(0)).map_err(|e| bad(&e))?,

@@ -1,7 +1,7 @@
 //! Checkout and cancel as single transactions, with bounded retry.
 //!
 //! Lock order, the same everywhere, so transactions queue instead of deadlocking:
-//! `idempotency_keys` row → `orders` row (cancel only) → `inventory` rows in
+//! `idempotency_keys` row (claimed by insert) → `orders` row (cancel only) → `inventory` rows in
 //! product-id order → `customers` row. Every write of a plan happens after
 //! planning and before `COMMIT`; any error rolls the transaction back.
 //!
@@ -30,6 +30,8 @@ use crate::MySqlStore;
 /// The write steps of checkout and cancel, in the order they happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WriteStep {
+    /// Checkout: the idempotency key was claimed (only with a key).
+    KeyClaimed,
     /// Checkout: the cart's stock was decremented.
     StockTaken,
     /// Checkout: the `orders` row was inserted.
@@ -40,7 +42,7 @@ pub enum WriteStep {
     PointsAwarded,
     /// Checkout: the confirmation was logged.
     ConfirmationLogged,
-    /// Checkout: the idempotency key was stored (only with a key).
+    /// Checkout: the idempotency key was pointed at the new order (only with a key).
     KeyStored,
     /// Cancel: the order's status was set to `cancelled`.
     OrderCancelled,
@@ -54,7 +56,8 @@ pub enum WriteStep {
 
 impl WriteStep {
     /// The checkout steps, in order.
-    pub const CHECKOUT: [WriteStep; 6] = [
+    pub const CHECKOUT: [WriteStep; 7] = [
+        WriteStep::KeyClaimed,
         WriteStep::StockTaken,
         WriteStep::OrderInserted,
         WriteStep::ItemsInserted,
@@ -81,7 +84,12 @@ pub(crate) struct Faults {
 impl Faults {
     fn check(&self, _step: WriteStep) -> Result<(), Failure> {
         #[cfg(feature = "fault-injection")]
-        if self.after.lock().map(|s| *s == Some(_step)).unwrap_or(false) {
+        if self
+            .after
+            .lock()
+            .map(|s| *s == Some(_step))
+            .unwrap_or(false)
+        {
             return Err(Failure::Injected(_step));
         }
         Ok(())
@@ -139,8 +147,7 @@ type Attempt<T, E> = Result<Result<T, E>, Failure>;
 
 /// Runs `$attempt` (an expression using the connection `$conn`) in a fresh
 /// transaction, committing on success and rolling back otherwise, and reruns it
-/// after a deadlock, a lock-wait timeout or a lost race on a unique key, at most
-/// `max_retries` times. A macro rather than a generic function because the
+/// after a deadlock or a lock-wait timeout, at most `max_retries` times. A macro rather than a generic function because the
 /// futures must stay `Send` for `async_trait`, which higher-ranked async
 /// closures cannot yet promise.
 macro_rules! in_transaction {
@@ -167,9 +174,7 @@ macro_rules! in_transaction {
             .await;
             match outcome {
                 Ok(result) => break result,
-                Err(Failure::Sql(e))
-                    if (is_retryable(&e) || is_duplicate_key(&e)) && retries < store.max_retries =>
-                {
+                Err(Failure::Sql(e)) if is_retryable(&e) && retries < store.max_retries => {
                     retries += 1;
                     tokio::time::sleep(backoff(retries)).await;
                 }
@@ -181,29 +186,54 @@ macro_rules! in_transaction {
 
 /// A short, growing, jittered pause before rerunning a transaction.
 fn backoff(retry: u32) -> Duration {
-    let jitter = u64::from(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_micros() % 1000)
-        .unwrap_or(0));
+    let jitter = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_micros() % 1000)
+            .unwrap_or(0),
+    );
     Duration::from_micros(u64::from(retry) * 2_000 + jitter)
 }
 
 impl MySqlStore {
-    /// The earlier result under `key`, or `None` if the key is new.
-    async fn replay(
+    /// Claims `key` for this transaction, or returns what an earlier checkout
+    /// under it gives: its order (same request) or `idempotency_conflict`.
+    ///
+    /// The claim is a plain `INSERT`: a concurrent holder of the key makes it
+    /// wait until that transaction ends, then it fails as a duplicate (the
+    /// holder committed: replay) or succeeds (the holder rolled back). Unlike a
+    /// `SELECT … FOR UPDATE` of a missing row, it takes no gap locks, so
+    /// concurrent first uses of a key queue instead of deadlocking.
+    async fn claim_key(
+        &self,
         conn: &mut MySqlConnection,
         key: &IdempotencyKey,
         fingerprint: &RequestFingerprint,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Attempt<Option<PlacedOrder>, CheckoutError> {
-        let stored: Option<(String, i64)> = sqlx::query_as(
-            "SELECT fingerprint, order_id FROM idempotency_keys WHERE idempotency_key = ? FOR UPDATE",
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (idempotency_key, fingerprint, order_id, created_at) \
+             VALUES (?, ?, 0, ?)",
         )
         .bind(key.as_str())
-        .fetch_optional(&mut *conn)
+        .bind(fingerprint.as_str())
+        .bind(now)
+        .execute(&mut *conn)
+        .await;
+        match claimed {
+            Ok(_) => {
+                self.faults.check(WriteStep::KeyClaimed)?;
+                return Ok(Ok(None));
+            }
+            Err(e) if is_duplicate_key(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let (stored_fingerprint, order_id): (String, i64) = sqlx::query_as(
+            "SELECT fingerprint, order_id FROM idempotency_keys WHERE idempotency_key = ? LOCK IN SHARE MODE",
+        )
+        .bind(key.as_str())
+        .fetch_one(&mut *conn)
         .await?;
-        let Some((stored_fingerprint, order_id)) = stored else {
-            return Ok(Ok(None));
-        };
         if stored_fingerprint != fingerprint.as_str() {
             return Ok(Err(CheckoutError::IdempotencyConflict {
                 key: key.as_str().to_owned(),
@@ -211,9 +241,9 @@ impl MySqlStore {
         }
         let id = OrderId::new(order_id)
             .map_err(|e| StorageError::Failure(format!("idempotency_keys: {e}")))?;
-        let order = select_order(conn, id, false)
-            .await?
-            .ok_or_else(|| StorageError::Failure(format!("idempotency key names missing order {id}")))?;
+        let order = select_order(conn, id, false).await?.ok_or_else(|| {
+            StorageError::Failure(format!("idempotency key names missing order {id}"))
+        })?;
         let confirmation = select_notification(
             &mut *conn,
             "order_id = ? AND notification_type = 'order_confirmation' ORDER BY notification_id LIMIT 1",
@@ -237,7 +267,10 @@ impl MySqlStore {
     ) -> Attempt<PlacedOrder, CheckoutError> {
         let now = self.clock.now();
         if let Some(key) = key {
-            match Self::replay(conn, key, &request.fingerprint()).await? {
+            match self
+                .claim_key(conn, key, &request.fingerprint(), now)
+                .await?
+            {
                 Ok(Some(placed)) => return Ok(Ok(placed)),
                 Ok(None) => {}
                 Err(conflict) => return Ok(Err(conflict)),
@@ -247,7 +280,10 @@ impl MySqlStore {
         let catalog = select_products(&mut *conn, &ids, true).await?;
         let customer = select_customer(&mut *conn, request.customer_id, true).await?;
         let rules = select_rules(&mut *conn, &ids).await?;
-        let region = request.region.as_ref().unwrap_or(&self.config.default_region);
+        let region = request
+            .region
+            .as_ref()
+            .unwrap_or(&self.config.default_region);
         let tax_rates = select_tax_rate(&mut *conn, region).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
@@ -349,16 +385,11 @@ impl MySqlStore {
         self.faults.check(WriteStep::ConfirmationLogged)?;
 
         if let Some(key) = key {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (idempotency_key, fingerprint, order_id, created_at) \
-                 VALUES (?, ?, ?, ?)",
-            )
-            .bind(key.as_str())
-            .bind(plan.fingerprint.as_str())
-            .bind(order_id.get())
-            .bind(plan.placed_at)
-            .execute(&mut *conn)
-            .await?;
+            sqlx::query("UPDATE idempotency_keys SET order_id = ? WHERE idempotency_key = ?")
+                .bind(order_id.get())
+                .bind(key.as_str())
+                .execute(&mut *conn)
+                .await?;
             self.faults.check(WriteStep::KeyStored)?;
         }
         Ok(PlacedOrder {
@@ -452,7 +483,11 @@ impl OrderWorkflow for MySqlStore {
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, CheckoutError> {
-        in_transaction!(self, |conn| self.checkout_in(conn, request, idempotency_key))
+        in_transaction!(self, |conn| self.checkout_in(
+            conn,
+            request,
+            idempotency_key
+        ))
     }
 
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {

@@ -9,7 +9,9 @@ use shopcore_mysql::MySqlStore;
 
 fn run(case: Case<MySqlStore>) {
     block_on(async {
-        let Some(db) = TestDb::seeded().await else { return };
+        let Some(db) = TestDb::seeded().await else {
+            return;
+        };
         case(&db.store).await;
         db.drop_database().await;
     });

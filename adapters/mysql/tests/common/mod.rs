@@ -8,6 +8,7 @@
 #![allow(dead_code)] // each test file uses part of this module
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use shopcore::{seed, ShopConfig};
 use shopcore_mysql::{MySqlStore, PoolSettings};
@@ -26,7 +27,7 @@ fn database_required() -> bool {
 
 /// A database that exists for one test.
 pub struct TestDb {
-    pub store: MySqlStore,
+    pub store: Arc<MySqlStore>,
     pub name: String,
     pub url: String,
 }
@@ -45,7 +46,9 @@ impl TestDb {
         let mut admin = match MySqlConnection::connect(&server).await {
             Ok(conn) => conn,
             Err(e) if !database_required() => {
-                eprintln!("SKIPPED: MySQL at {server} is unreachable ({e}); set CI=true to fail instead");
+                eprintln!(
+                    "SKIPPED: MySQL at {server} is unreachable ({e}); set CI=true to fail instead"
+                );
                 return None;
             }
             Err(e) => panic!("MySQL at {server} is required (CI=true) but unreachable: {e}"),
@@ -68,7 +71,11 @@ impl TestDb {
         let store = MySqlStore::connect_with(&url, ShopConfig::default(), settings)
             .await
             .expect("connect to the test database");
-        Some(TestDb { store, name, url })
+        Some(TestDb {
+            store: Arc::new(store),
+            name,
+            url,
+        })
     }
 
     /// A migrated database loaded with the seed data.

@@ -1,0 +1,57 @@
+//! Unreachable servers, refused credentials and bad URLs are `storage_unavailable`, never a panic.
+
+mod common;
+
+use shopcore::{ErrorCode, ErrorKind, ShopConfig, StorageError};
+use shopcore_mysql::{MySqlStore, PoolSettings};
+use std::time::Duration;
+
+async fn connect(url: &str) -> StorageError {
+    let settings = PoolSettings {
+        acquire_timeout: Duration::from_secs(3),
+        ..PoolSettings::default()
+    };
+    MySqlStore::connect_with(url, ShopConfig::default(), settings)
+        .await
+        .expect_err(url)
+}
+
+#[tokio::test]
+async fn a_closed_port_is_storage_unavailable() {
+    let err = connect("mysql://root@127.0.0.1:1/test").await;
+    assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
+}
+
+#[tokio::test]
+async fn a_malformed_url_is_storage_unavailable() {
+    for url in [
+        "not a url",
+        "postgres://localhost/db",
+        "mysql://root@127.0.0.1:notaport/db",
+    ] {
+        let err = connect(url).await;
+        assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{url}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_unknown_databases_are_storage_unavailable() {
+    // Only meaningful with a reachable server; the helper skips (or fails in CI) otherwise.
+    let Some(db) = common::TestDb::empty().await else {
+        return;
+    };
+    let server = common::server_url();
+    // host:port of the test server, without any user in the URL.
+    let without_scheme = server.trim_start_matches("mysql://").trim_end_matches('/');
+    let host = without_scheme.rsplit('@').next().unwrap_or(without_scheme);
+    let with_bad_password = format!("mysql://shopcore_no_such_user:wrong@{host}");
+    let err = connect(&format!("{with_bad_password}/test")).await;
+    assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
+    let err = connect(&format!(
+        "{}/shopcore_no_such_database",
+        server.trim_end_matches('/')
+    ))
+    .await;
+    assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
+    db.drop_database().await;
+}

@@ -1,0 +1,121 @@
+//! A failure at any write step of checkout or cancel leaves no trace: the
+//! adapter is made to fail right after each step in turn, and every table is
+//! compared (row count and `CHECKSUM TABLE`) before and after.
+
+mod common;
+
+use common::TestDb;
+use shopcore::{
+    Cart, CartLine, CheckoutRequest, CustomerId, ErrorCode, ErrorKind, IdempotencyKey,
+    OrderWorkflow, ProductId, Quantity,
+};
+use shopcore_mysql::WriteStep;
+use sqlx::{MySqlPool, Row};
+
+const TABLES: [&str; 8] = [
+    "customers",
+    "inventory",
+    "pricing_rules",
+    "tax_rates",
+    "orders",
+    "order_items",
+    "notification_log",
+    "idempotency_keys",
+];
+
+/// `(table, rows, checksum)` for every table.
+async fn fingerprint(pool: &MySqlPool) -> Vec<(String, i64, Option<i64>)> {
+    let mut result = Vec::new();
+    for table in TABLES {
+        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let row = sqlx::query(&format!("CHECKSUM TABLE {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let checksum: Option<i64> = row
+            .try_get::<Option<i64>, _>(1)
+            .unwrap_or_else(|_| row.try_get::<Option<u64>, _>(1).unwrap().map(|v| v as i64));
+        result.push((table.to_owned(), count, checksum));
+    }
+    result
+}
+
+fn request() -> CheckoutRequest {
+    CheckoutRequest {
+        customer_id: CustomerId::new(1).unwrap(),
+        cart: Cart::new([
+            CartLine {
+                product_id: ProductId::new(1).unwrap(),
+                quantity: Quantity::new(5).unwrap(),
+            },
+            CartLine {
+                product_id: ProductId::new(2).unwrap(),
+                quantity: Quantity::new(10).unwrap(),
+            },
+        ])
+        .unwrap(),
+        region: None,
+    }
+}
+
+#[tokio::test]
+async fn a_checkout_failing_after_any_write_step_leaves_every_table_unchanged() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let key = IdempotencyKey::parse("fault-test").unwrap();
+    for step in WriteStep::CHECKOUT {
+        let before = fingerprint(&raw).await;
+        db.store.inject_fault_after(Some(step));
+        let err = db.store.checkout(&request(), Some(&key)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::StorageFailure, "{step:?}: {err}");
+        assert!(err.to_string().contains(&format!("{step:?}")), "{err}");
+        assert_eq!(fingerprint(&raw).await, before, "trace left after {step:?}");
+    }
+    // Without the fault the same checkout goes through and changes the tables,
+    // so the comparison above could see a change.
+    db.store.inject_fault_after(None);
+    let before = fingerprint(&raw).await;
+    db.store.checkout(&request(), Some(&key)).await.unwrap();
+    let after = fingerprint(&raw).await;
+    for (b, a) in before.iter().zip(&after) {
+        let written = matches!(
+            b.0.as_str(),
+            "customers"
+                | "inventory"
+                | "orders"
+                | "order_items"
+                | "notification_log"
+                | "idempotency_keys"
+        );
+        assert_eq!(b != a, written, "table {}", b.0);
+    }
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_cancel_failing_after_any_write_step_leaves_every_table_unchanged() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let placed = db.store.checkout(&request(), None).await.unwrap();
+    for step in WriteStep::CANCEL {
+        let before = fingerprint(&raw).await;
+        db.store.inject_fault_after(Some(step));
+        let err = db.store.cancel(placed.order.id).await.unwrap_err();
+        assert_eq!(err.code(), "storage_failure", "{step:?}: {err}");
+        assert_eq!(fingerprint(&raw).await, before, "trace left after {step:?}");
+    }
+    db.store.inject_fault_after(None);
+    let before = fingerprint(&raw).await;
+    db.store.cancel(placed.order.id).await.unwrap();
+    assert_ne!(fingerprint(&raw).await, before);
+    raw.close().await;
+    db.drop_database().await;
+}

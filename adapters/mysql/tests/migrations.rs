@@ -1,0 +1,278 @@
+//! Migrations: (a) create the full schema on an empty database; (b) upgrade a
+//! database holding the original backend's schema and rows in place, keeping
+//! its data and its SQL working.
+
+mod common;
+
+use common::TestDb;
+use shopcore::{
+    seed, Cart, CartLine, CatalogRepository, CheckoutRequest, CustomerId, CustomerRepository,
+    NotificationFilter, NotificationRepository, OrderId, OrderRepository, OrderWorkflow, ProductId,
+    Quantity,
+};
+use sqlx::MySqlPool;
+
+/// Every column DESIGN.md names plus shopcore's additions, as `table.column`.
+const EXPECTED_COLUMNS: &[&str] = &[
+    "customers.customer_id",
+    "customers.name",
+    "customers.email",
+    "customers.phone",
+    "customers.loyalty_points",
+    "customers.created_at",
+    "customers.password_hash",
+    "inventory.product_id",
+    "inventory.product_name",
+    "inventory.quantity_available",
+    "inventory.unit_price",
+    "inventory.last_updated",
+    "pricing_rules.rule_id",
+    "pricing_rules.product_id",
+    "pricing_rules.min_quantity",
+    "pricing_rules.discount_percentage",
+    "tax_rates.region",
+    "tax_rates.tax_rate",
+    "orders.order_id",
+    "orders.customer_id",
+    "orders.total_amount",
+    "orders.status",
+    "orders.created_at",
+    "orders.subtotal",
+    "orders.tax",
+    "orders.region",
+    "orders.points_earned",
+    "order_items.item_id",
+    "order_items.order_id",
+    "order_items.product_id",
+    "order_items.quantity",
+    "order_items.unit_price",
+    "order_items.discount",
+    "order_items.line_total",
+    "notification_log.notification_id",
+    "notification_log.order_id",
+    "notification_log.customer_id",
+    "notification_log.notification_type",
+    "notification_log.message",
+    "notification_log.sent_at",
+    "idempotency_keys.idempotency_key",
+    "idempotency_keys.fingerprint",
+    "idempotency_keys.order_id",
+];
+
+async fn columns(pool: &MySqlPool, database: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME) FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    )
+    .bind(database)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn column_type(pool: &MySqlPool, database: &str, table: &str, column: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT COLUMN_TYPE FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+    )
+    .bind(database)
+    .bind(table)
+    .bind(column)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+fn request(lines: &[(i64, i64)]) -> CheckoutRequest {
+    CheckoutRequest {
+        customer_id: CustomerId::new(1).unwrap(),
+        cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
+            product_id: ProductId::new(p).unwrap(),
+            quantity: Quantity::new(q).unwrap(),
+        }))
+        .unwrap(),
+        region: None,
+    }
+}
+
+#[tokio::test]
+async fn an_empty_database_gets_the_full_schema_with_money_as_decimal_and_no_data() {
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    db.store.migrate().await.unwrap();
+    db.store.migrate().await.unwrap(); // a second run is a no-op
+    let raw = db.raw_pool().await;
+    let present = columns(&raw, &db.name).await;
+    for expected in EXPECTED_COLUMNS {
+        assert!(present.iter().any(|c| c == expected), "missing {expected}");
+    }
+    for (table, column, ty) in [
+        ("inventory", "unit_price", "decimal(10,2)"),
+        ("orders", "total_amount", "decimal(12,2)"),
+        ("orders", "subtotal", "decimal(12,2)"),
+        ("order_items", "line_total", "decimal(12,2)"),
+        ("pricing_rules", "discount_percentage", "decimal(5,2)"),
+        ("tax_rates", "tax_rate", "decimal(5,2)"),
+    ] {
+        assert_eq!(
+            column_type(&raw, &db.name, table, column).await,
+            ty,
+            "{table}.{column}"
+        );
+    }
+    // Seed data is loaded only by an explicit call.
+    assert!(db.store.products().await.unwrap().is_empty());
+    db.store.seed(&seed::demo_data()).await.unwrap();
+    db.store.seed(&seed::demo_data()).await.unwrap(); // seeding twice adds nothing
+    assert_eq!(db.store.products().await.unwrap().len(), 5);
+    let rules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pricing_rules")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(rules, 3);
+    // The database refuses negative stock whatever SQL tries it.
+    let refused = sqlx::query("UPDATE inventory SET quantity_available = -1 WHERE product_id = 1")
+        .execute(&raw)
+        .await;
+    assert!(refused.is_err());
+    raw.close().await;
+    db.drop_database().await;
+}
+
+/// The original backend's DDL and seed rows, written the way its setup script did
+/// (foreign keys, InnoDB, `DECIMAL(10,2)` totals), plus one order it placed.
+const ORIGINAL_SCHEMA_AND_DATA: &[&str] = &[
+    "CREATE TABLE customers (customer_id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+     email VARCHAR(100) UNIQUE NOT NULL, phone VARCHAR(20), loyalty_points INT DEFAULT 0, \
+     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP) ENGINE=InnoDB",
+    "CREATE TABLE inventory (product_id INT AUTO_INCREMENT PRIMARY KEY, product_name VARCHAR(100) NOT NULL, \
+     quantity_available INT NOT NULL DEFAULT 0, unit_price DECIMAL(10,2) NOT NULL, \
+     last_updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE=InnoDB",
+    "CREATE TABLE pricing_rules (rule_id INT AUTO_INCREMENT PRIMARY KEY, product_id INT, min_quantity INT, \
+     discount_percentage DECIMAL(5,2), FOREIGN KEY (product_id) REFERENCES inventory(product_id)) ENGINE=InnoDB",
+    "CREATE TABLE tax_rates (region VARCHAR(50) PRIMARY KEY, tax_rate DECIMAL(5,2)) ENGINE=InnoDB",
+    "CREATE TABLE orders (order_id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT, total_amount DECIMAL(10,2), \
+     status VARCHAR(20) DEFAULT 'created', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, \
+     FOREIGN KEY (customer_id) REFERENCES customers(customer_id)) ENGINE=InnoDB",
+    "CREATE TABLE order_items (item_id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, product_id INT, \
+     quantity INT, unit_price DECIMAL(10,2), FOREIGN KEY (order_id) REFERENCES orders(order_id), \
+     FOREIGN KEY (product_id) REFERENCES inventory(product_id)) ENGINE=InnoDB",
+    "CREATE TABLE notification_log (notification_id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, \
+     customer_id INT, notification_type VARCHAR(50), message TEXT, \
+     sent_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP) ENGINE=InnoDB",
+    "INSERT INTO inventory (product_name, quantity_available, unit_price) VALUES \
+     ('Laptop', 50, 999.99), ('Mouse', 200, 29.99), ('Keyboard', 150, 79.99), \
+     ('Monitor', 75, 299.99), ('Headphones', 100, 149.99)",
+    "INSERT INTO customers (name, email, phone, loyalty_points) VALUES \
+     ('Ahmed Hassan', 'ahmed@example.com', '01012345678', 100), \
+     ('Sara Mohamed', 'sara@example.com', '01123456789', 250), \
+     ('Omar Ali', 'omar@example.com', '01234567890', 50)",
+    "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) VALUES \
+     (1, 5, 10.00), (2, 10, 15.00), (3, 10, 12.00)",
+    "INSERT INTO tax_rates (region, tax_rate) VALUES ('Cairo', 14.00), ('Giza', 14.00), ('Alexandria', 14.00)",
+    // An order the original services placed: 1 laptop + 2 mice, total with 15 % tax.
+    "INSERT INTO orders (customer_id, total_amount) VALUES (2, 1218.96)",
+    "INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, 999.99), (1, 2, 2, 29.99)",
+    "INSERT INTO notification_log (order_id, customer_id, notification_type, message) \
+     VALUES (1, 2, 'order_confirmation', 'Your order #1 has been confirmed')",
+];
+
+#[tokio::test]
+async fn the_original_schema_and_data_are_upgraded_in_place() {
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    for statement in ORIGINAL_SCHEMA_AND_DATA {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    db.store.migrate().await.unwrap();
+
+    let present = columns(&raw, &db.name).await;
+    for expected in EXPECTED_COLUMNS {
+        assert!(present.iter().any(|c| c == expected), "missing {expected}");
+    }
+    // The original rows are intact and readable through the store.
+    let products = db.store.products().await.unwrap();
+    let rows: Vec<(String, u32, String)> = products
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.quantity_available,
+                p.unit_price.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows[0], ("Laptop".to_owned(), 50, "999.99".to_owned()));
+    assert_eq!(rows.len(), 5);
+    let sara = db
+        .store
+        .customer(CustomerId::new(2).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (sara.email.as_str(), sara.loyalty_points),
+        ("sara@example.com", 250)
+    );
+    assert_eq!(sara.phone.as_ref().map(|p| p.as_str()), Some("01123456789"));
+
+    // The legacy order got its breakdown backfilled.
+    let legacy = db.store.order(OrderId::new(1).unwrap()).await.unwrap();
+    assert_eq!(legacy.region.as_str(), "legacy");
+    assert_eq!(legacy.subtotal.to_string(), "1059.97");
+    assert_eq!(legacy.tax.to_string(), "158.99");
+    assert_eq!(legacy.total_amount.to_string(), "1218.96");
+    assert_eq!(legacy.items[1].line_total.to_string(), "59.98");
+    let log = db
+        .store
+        .notifications(NotificationFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+
+    // The original services' SQL still works on the upgraded tables.
+    sqlx::query("INSERT INTO orders (customer_id, total_amount) VALUES (3, 34.19)")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (2, 2, 1, 29.99)")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 2",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO customers (name, email, phone) VALUES ('Laila', 'laila@example.com', '0100')",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let written_by_original = db.store.order(OrderId::new(2).unwrap()).await.unwrap();
+    assert_eq!(written_by_original.total_amount.to_string(), "34.19");
+    assert_eq!(written_by_original.items[0].line_total.to_string(), "29.99");
+
+    // And shopcore works on it: the worked example, numbered after the old orders.
+    let placed = db
+        .store
+        .checkout(&request(&[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.id.get(), 3);
+    assert_eq!(placed.order.total_amount.to_string(), "1430.59");
+    assert_eq!(
+        db.store
+            .product(ProductId::new(2).unwrap())
+            .await
+            .unwrap()
+            .quantity_available,
+        189
+    );
+    raw.close().await;
+    db.drop_database().await;
+}
