@@ -1,7 +1,7 @@
 # shopcore — the documented way in. `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
 
-.PHONY: test fmt-check lint test-rust example bench bench-core
+.PHONY: test fmt-check lint test-rust example bench bench-core bench-mysql
 
 ## Everything CI checks: formatting, clippy, all Rust tests and doctests.
 test: fmt-check lint test-rust
@@ -13,8 +13,11 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 ## Unit, integration, property, conformance and concurrency tests, plus doctests.
+## The MySQL suite runs against 127.0.0.1:3306 (started if installed but stopped);
+## with CI=true an unreachable server fails the run instead of skipping.
 test-rust:
-	$(CARGO) test --workspace --locked
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) test --workspace --locked
 
 ## Quote and place an order on the seed data.
 example:
@@ -26,4 +29,9 @@ bench-core:
 	$(CARGO) bench --locked -p shopcore-memory --bench checkout
 	python3 scripts/criterion_table.py quote memory_checkout
 
-bench: bench-core
+## Checkouts per second through the MySQL adapter vs hand-written SQL, at 1/4/16 clients.
+bench-mysql:
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput
+
+bench: bench-core bench-mysql

@@ -1,2 +1,350 @@
-//! x
-fn main() {}
+//! Checkouts per second through the MySQL adapter at 1, 4 and 16 concurrent
+//! clients, side by side with a baseline that issues the same SQL statements
+//! by hand in one transaction, without the core (the ceiling for this server).
+//!
+//! Run with `make bench-mysql`. Uses the server at `SHOPCORE_TEST_MYSQL_URL`
+//! (default `mysql://root@127.0.0.1:3306`) and a scratch database it drops.
+//! Each cell runs for `SHOPCORE_BENCH_SECONDS` (default 3) and the two
+//! variants alternate, twice each, so drift on the machine hits both alike.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use shopcore::seed::{self, SeedData};
+use shopcore::{
+    Cart, CartLine, CheckoutRequest, Customer, CustomerId, CustomerName, Email, Money,
+    OrderWorkflow, PricingRule, Product, ProductId, Quantity, ShopConfig, MAX_STOCK,
+};
+use shopcore_mysql::{MySqlStore, PoolSettings};
+use sqlx::mysql::MySqlDatabaseError;
+use sqlx::{Connection, MySqlConnection, MySqlPool};
+
+const PRODUCTS: i64 = 100;
+const CUSTOMERS: i64 = 64;
+const LINES: usize = 3;
+
+fn bench_data() -> SeedData {
+    let demo = seed::demo_data();
+    SeedData {
+        products: (1..=PRODUCTS)
+            .map(|i| Product {
+                id: ProductId::new(i).expect("positive"),
+                name: format!("Product {i}"),
+                quantity_available: MAX_STOCK,
+                unit_price: Money::from_cents(500 + i * 137).expect("price"),
+                last_updated: DateTime::UNIX_EPOCH,
+            })
+            .collect(),
+        customers: (1..=CUSTOMERS)
+            .map(|i| Customer {
+                id: CustomerId::new(i).expect("positive"),
+                name: CustomerName::parse(&format!("Customer {i}")).expect("name"),
+                email: Email::parse(&format!("c{i}@example.com")).expect("email"),
+                phone: None,
+                loyalty_points: 0,
+                created_at: DateTime::UNIX_EPOCH,
+            })
+            .collect(),
+        rules: (1..=PRODUCTS)
+            .map(|i| PricingRule {
+                product_id: ProductId::new(i).expect("positive"),
+                min_quantity: Quantity::new(3).expect("quantity"),
+                discount: "5".parse().expect("percent"),
+            })
+            .collect(),
+        tax_rates: demo.tax_rates,
+    }
+}
+
+/// A small deterministic generator so both variants see the same carts.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+fn cart_for(client: u64, rng: &mut Lcg) -> (CustomerId, Vec<(i64, i64)>) {
+    let mut lines: Vec<(i64, i64)> = Vec::with_capacity(LINES);
+    while lines.len() < LINES {
+        let product = rng.next(PRODUCTS as u64) as i64 + 1;
+        if lines.iter().all(|(p, _)| *p != product) {
+            lines.push((product, rng.next(5) as i64 + 1));
+        }
+    }
+    let customer = CustomerId::new((client % CUSTOMERS as u64) as i64 + 1).expect("positive");
+    (customer, lines)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Adapter,
+    Baseline,
+}
+
+/// The baseline: the adapter's statements, by hand, pricing inline with no core.
+async fn baseline_checkout(
+    pool: &MySqlPool,
+    customer: CustomerId,
+    lines: &[(i64, i64)],
+) -> Result<(), sqlx::Error> {
+    loop {
+        match baseline_attempt(pool, customer, lines).await {
+            Err(sqlx::Error::Database(e))
+                if e.try_downcast_ref::<MySqlDatabaseError>()
+                    .map(MySqlDatabaseError::number)
+                    == Some(1213) =>
+            {
+                continue
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn baseline_attempt(
+    pool: &MySqlPool,
+    customer: CustomerId,
+    lines: &[(i64, i64)],
+) -> Result<(), sqlx::Error> {
+    let now: DateTime<Utc> = Utc::now();
+    let mut ids: Vec<i64> = lines.iter().map(|(p, _)| *p).collect();
+    ids.sort_unstable();
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut tx = pool.begin().await?;
+
+    let sql = format!(
+        "SELECT product_id, quantity_available, unit_price FROM inventory \
+         WHERE product_id IN ({marks}) ORDER BY product_id FOR UPDATE"
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    for id in &ids {
+        q = q.bind(id);
+    }
+    let stock = q.fetch_all(&mut *tx).await?;
+    let (points,): (i64,) =
+        sqlx::query_as("SELECT loyalty_points FROM customers WHERE customer_id = ? FOR UPDATE")
+            .bind(customer.get())
+            .fetch_one(&mut *tx)
+            .await?;
+    let sql = format!(
+        "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules WHERE product_id IN ({marks})"
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    for id in &ids {
+        q = q.bind(id);
+    }
+    let rules = q.fetch_all(&mut *tx).await?;
+    let (rate,): (Decimal,) = sqlx::query_as("SELECT tax_rate FROM tax_rates WHERE region = ?")
+        .bind("Cairo")
+        .fetch_one(&mut *tx)
+        .await?;
+
+    let mut subtotal = Decimal::ZERO;
+    let mut items = Vec::with_capacity(lines.len());
+    for &(product, qty) in lines {
+        let (_, available, price) = stock
+            .iter()
+            .find(|s| s.0 == product)
+            .copied()
+            .unwrap_or_default();
+        assert!(available >= qty, "bench stock ran out");
+        let base = price * Decimal::from(qty);
+        let pct = rules
+            .iter()
+            .filter(|r| r.0 == product && r.1 <= qty)
+            .map(|r| r.2)
+            .max()
+            .unwrap_or_default();
+        let discount = (base * pct / Decimal::ONE_HUNDRED).round_dp(2);
+        subtotal += base - discount;
+        items.push((product, qty, price, discount, base - discount));
+    }
+    let tax = (subtotal * rate / Decimal::ONE_HUNDRED).round_dp(2);
+    let total = subtotal + tax;
+    let earned = (subtotal / Decimal::TEN).floor();
+
+    let sql = format!(
+        "UPDATE inventory SET quantity_available = quantity_available - CASE product_id {} END, \
+         last_updated = ? WHERE product_id IN ({marks})",
+        "WHEN ? THEN ? ".repeat(items.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for (product, qty, ..) in &items {
+        q = q.bind(product).bind(qty);
+    }
+    q = q.bind(now);
+    for (product, ..) in &items {
+        q = q.bind(product);
+    }
+    q.execute(&mut *tx).await?;
+    let order_id = sqlx::query(
+        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned) \
+         VALUES (?, ?, 'created', ?, ?, ?, 'Cairo', ?)",
+    )
+    .bind(customer.get())
+    .bind(total)
+    .bind(now)
+    .bind(subtotal)
+    .bind(tax)
+    .bind(earned)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_id();
+    let sql = format!(
+        "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?)"; items.len()].join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (product, qty, price, discount, line) in &items {
+        q = q
+            .bind(order_id)
+            .bind(product)
+            .bind(qty)
+            .bind(price)
+            .bind(discount)
+            .bind(line);
+    }
+    q.execute(&mut *tx).await?;
+    sqlx::query("UPDATE customers SET loyalty_points = ? WHERE customer_id = ?")
+        .bind(Decimal::from(points) + earned)
+        .bind(customer.get())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO notification_log (order_id, customer_id, notification_type, message, sent_at) \
+         VALUES (?, ?, 'order_confirmation', ?, ?)",
+    )
+    .bind(order_id)
+    .bind(customer.get())
+    .bind(format!("Order #{order_id} confirmed. Total: {total}"))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+struct Cell {
+    orders: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+async fn run_cell(store: Arc<MySqlStore>, variant: Variant, clients: u64, seconds: u64) -> Cell {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut rng = Lcg(client * 7919 + 1);
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let (customer, lines) = cart_for(client, &mut rng);
+                    let t = Instant::now();
+                    match variant {
+                        Variant::Adapter => {
+                            let request = CheckoutRequest {
+                                customer_id: customer,
+                                cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
+                                    product_id: ProductId::new(p).expect("positive"),
+                                    quantity: Quantity::new(q).expect("quantity"),
+                                }))
+                                .expect("cart"),
+                                region: None,
+                            };
+                            store
+                                .checkout(&request, None)
+                                .await
+                                .expect("adapter checkout");
+                        }
+                        Variant::Baseline => {
+                            baseline_checkout(store.pool(), customer, &lines)
+                                .await
+                                .expect("baseline checkout");
+                        }
+                    }
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.expect("client task"));
+    }
+    Cell {
+        orders: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let server = std::env::var("SHOPCORE_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned());
+        let seconds: u64 = std::env::var("SHOPCORE_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
+        let name = format!("shopcore_bench_{}", std::process::id());
+        let mut admin = MySqlConnection::connect(&server).await.expect("connect to MySQL");
+        sqlx::query(&format!("CREATE DATABASE `{name}`")).execute(&mut admin).await.expect("create db");
+        let settings = PoolSettings { max_connections: 16, ..PoolSettings::default() };
+        let url = format!("{}/{name}", server.trim_end_matches('/'));
+        let store = MySqlStore::connect_with(&url, ShopConfig::default(), settings)
+            .await
+            .expect("connect store");
+        store.migrate().await.expect("migrate");
+        store.seed(&bench_data()).await.expect("seed");
+        let store = Arc::new(store);
+
+        println!("checkout throughput, {LINES}-line carts over {PRODUCTS} products, {CUSTOMERS} customers, {seconds} s per run, best of 2");
+        println!("{:>7} | {:>16} {:>9} | {:>16} {:>9} | {:>15}", "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline");
+        for clients in [1u64, 4, 16] {
+            let mut best = [(0.0f64, Duration::ZERO); 2];
+            for _round in 0..2 {
+                for (slot, variant) in [(0, Variant::Adapter), (1, Variant::Baseline)] {
+                    let mut cell = run_cell(store.clone(), variant, clients, seconds).await;
+                    cell.latencies.sort_unstable();
+                    let rate = cell.orders as f64 / cell.elapsed.as_secs_f64();
+                    if rate > best[slot].0 {
+                        best[slot] = (rate, percentile(&cell.latencies, 0.99));
+                    }
+                }
+            }
+            println!(
+                "{clients:>7} | {:>16.0} {:>9.2} | {:>17.0} {:>9.2} | {:>14.0}%",
+                best[0].0,
+                best[0].1.as_secs_f64() * 1e3,
+                best[1].0,
+                best[1].1.as_secs_f64() * 1e3,
+                100.0 * best[0].0 / best[1].0
+            );
+        }
+        store.close().await;
+        sqlx::query(&format!("DROP DATABASE `{name}`")).execute(&mut admin).await.expect("drop db");
+    });
+}
