@@ -16,7 +16,8 @@
 use std::fmt;
 
 /// The broad class of an error; bindings and HTTP map it 1:1
-/// (validation → 400, not found → 404, conflict → 409, storage → 503).
+/// (validation → 400, unauthenticated → 401, not found → 404, conflict → 409,
+/// storage → 503).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCategory {
@@ -26,6 +27,8 @@ pub enum ErrorCategory {
     NotFound,
     /// The input is well formed but conflicts with the current state.
     Conflict,
+    /// The caller could not prove who they are (a failed login).
+    Unauthenticated,
     /// The storage backend failed or is unreachable.
     Storage,
 }
@@ -37,6 +40,7 @@ impl ErrorCategory {
             Self::Validation => "validation",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::Unauthenticated => "unauthenticated",
             Self::Storage => "storage",
         }
     }
@@ -97,6 +101,8 @@ error_kinds! {
     InvalidName => "invalid_name", Validation;
     /// A phone number is too long or has characters other than digits, spaces, `+ - ( )`.
     InvalidPhone => "invalid_phone", Validation;
+    /// A password is too short or too long.
+    InvalidPassword => "invalid_password", Validation;
     /// An idempotency key is empty, too long or not printable ASCII.
     InvalidIdempotencyKey => "invalid_idempotency_key", Validation;
     /// A stock or points change is outside the allowed range.
@@ -127,6 +133,8 @@ error_kinds! {
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.
     EmailTaken => "email_taken", Conflict;
+    /// The email and password do not match an account.
+    InvalidCredentials => "invalid_credentials", Unauthenticated;
     /// The storage backend cannot be reached or refused the credentials.
     StorageUnavailable => "storage_unavailable", Storage;
     /// The storage backend failed while executing a request.
@@ -213,6 +221,12 @@ pub enum ValueError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// See [`ErrorKind::InvalidPassword`].
+    #[error("invalid password: {reason}")]
+    Password {
+        /// Why it was rejected.
+        reason: &'static str,
+    },
     /// See [`ErrorKind::InvalidIdempotencyKey`].
     #[error("invalid idempotency key: {reason}")]
     IdempotencyKey {
@@ -232,6 +246,7 @@ impl ErrorCode for ValueError {
             Self::Region { .. } => ErrorKind::InvalidRegion,
             Self::Name { .. } => ErrorKind::InvalidName,
             Self::Phone { .. } => ErrorKind::InvalidPhone,
+            Self::Password { .. } => ErrorKind::InvalidPassword,
             Self::IdempotencyKey { .. } => ErrorKind::InvalidIdempotencyKey,
         }
     }

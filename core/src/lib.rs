@@ -33,10 +33,12 @@
 //! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
 //! - [`repository`]: the ports adapters implement;
+//! - [`auth`]: passwords (Argon2id), registration and login over the ports;
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 
 mod adjustment;
+pub mod auth;
 mod cancel;
 mod cart;
 mod catalog;
@@ -60,6 +62,7 @@ pub mod testing;
 mod text;
 
 pub use adjustment::{points_after_change, stock_after_change};
+pub use auth::{LoginError, Password};
 pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
 pub use cart::{Cart, CartError, CartLine};
 pub use catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};

@@ -638,3 +638,36 @@ pub async fn logging_a_notification_needs_an_existing_order_and_customer<S: Stor
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
 }
+
+/// Registration stores only a hash; login accepts the password and nothing else.
+pub async fn registered_customers_log_in_with_their_password_only<S: Store>(store: &S) {
+    use shopcore::auth::{login, register};
+    use shopcore::Password;
+    let password = Password::parse("tahrir-square-2011").unwrap();
+    let registered = register(
+        store,
+        CustomerName::parse("Nour Said").unwrap(),
+        Email::parse("nour@example.com").unwrap(),
+        None,
+        &password,
+    )
+    .await
+    .unwrap();
+    let email = Email::parse("NOUR@example.com").unwrap();
+    let stored = store.customer_credentials(&email).await.unwrap().unwrap();
+    let hash = stored.password_hash.expect("hash stored");
+    assert!(hash.as_str().starts_with("$argon2id$"));
+    assert!(!hash.as_str().contains("tahrir"));
+    assert_eq!(login(store, &email, &password).await.unwrap(), registered);
+    let wrong = Password::parse("tahrir-square-2012").unwrap();
+    for (email, password) in [
+        ("nour@example.com", &wrong),
+        ("nobody@example.com", &password),
+        ("ahmed@example.com", &password), // seed account without a password
+    ] {
+        let err = login(store, &Email::parse(email).unwrap(), password)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidCredentials, "{email}");
+    }
+}

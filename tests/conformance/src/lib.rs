@@ -56,7 +56,8 @@ macro_rules! conformance_tests {
             points_adjustments_refuse_going_negative,
             order_history_is_newest_first_and_empty_for_new_customers,
             notifications_are_filtered_and_newest_first,
-            logging_a_notification_needs_an_existing_order_and_customer
+            logging_a_notification_needs_an_existing_order_and_customer,
+            registered_customers_log_in_with_their_password_only
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {
