@@ -85,6 +85,8 @@ macro_rules! error_kinds {
 }
 
 error_kinds! {
+    /// A request is malformed: a field is missing or has the wrong type.
+    InvalidRequest => "invalid_request", Validation;
     /// A quantity is not a whole number in the allowed range.
     InvalidQuantity => "invalid_quantity", Validation;
     /// A money amount is negative, too large or has more than two decimals.

@@ -77,7 +77,7 @@ pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
 pub use ids::{CustomerId, NotificationId, OrderId, ProductId};
 pub use loyalty::LoyaltyPolicy;
 pub use money::{Money, RoundingMode};
-pub use notification::{Notification, NotificationFilter, NotificationKind};
+pub use notification::{resend_confirmation, Notification, NotificationFilter, NotificationKind};
 pub use order::{Order, OrderItem, OrderStatus};
 pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};

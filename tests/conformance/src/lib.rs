@@ -57,7 +57,8 @@ macro_rules! conformance_tests {
             order_history_is_newest_first_and_empty_for_new_customers,
             notifications_are_filtered_and_newest_first,
             logging_a_notification_needs_an_existing_order_and_customer,
-            registered_customers_log_in_with_their_password_only
+            registered_customers_log_in_with_their_password_only,
+            resending_a_confirmation_repeats_it_for_the_right_customer_only
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {

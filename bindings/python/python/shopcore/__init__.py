@@ -1,0 +1,56 @@
+"""shopcore: the order-management core in Rust, for Python.
+
+>>> import shopcore
+>>> engine = shopcore.Engine.in_memory()
+>>> engine.quote([{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}]).total
+Decimal('1430.59')
+
+Money goes in and out as :class:`decimal.Decimal`; errors are subclasses of
+:class:`ShopError` with a stable ``.code``. The GIL is released while Rust works.
+"""
+
+from __future__ import annotations
+
+from shopcore._core import (
+    ERROR_CODES,
+    CancelledOrder,
+    Customer,
+    Engine,
+    Notification,
+    Order,
+    OrderItem,
+    PlacedOrder,
+    Product,
+    Quote,
+    QuoteLine,
+    quote,
+)
+from shopcore.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    ShopError,
+    StorageError,
+    ValidationError,
+)
+
+__all__ = [
+    "ERROR_CODES",
+    "AuthenticationError",
+    "CancelledOrder",
+    "ConflictError",
+    "Customer",
+    "Engine",
+    "NotFoundError",
+    "Notification",
+    "Order",
+    "OrderItem",
+    "PlacedOrder",
+    "Product",
+    "Quote",
+    "QuoteLine",
+    "ShopError",
+    "StorageError",
+    "ValidationError",
+    "quote",
+]

@@ -1,0 +1,148 @@
+"""Type stubs for the compiled extension ``shopcore._core`` (kept by hand)."""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, final
+
+Line = Mapping[str, int] | tuple[int, int]
+MoneyLike = Decimal | int | str
+
+ERROR_CODES: list[tuple[str, str]]
+
+@final
+class Product:
+    product_id: int
+    product_name: str
+    quantity_available: int
+    unit_price: Decimal
+    last_updated: datetime
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Customer:
+    customer_id: int
+    name: str
+    email: str
+    phone: str | None
+    loyalty_points: int
+    created_at: datetime
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class QuoteLine:
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+    base: Decimal
+    discount_rate: Decimal
+    discount: Decimal
+    final_price: Decimal
+    tax: Decimal | None
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Quote:
+    items: list[QuoteLine]
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class OrderItem:
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    line_total: Decimal
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Order:
+    order_id: int
+    customer_id: int
+    status: Literal["created", "cancelled"]
+    region: str
+    products: list[OrderItem]
+    subtotal: Decimal
+    tax: Decimal
+    total_amount: Decimal
+    points_earned: int
+    created_at: datetime
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Notification:
+    notification_id: int
+    order_id: int
+    customer_id: int
+    notification_type: Literal["order_confirmation", "order_cancellation"]
+    message: str
+    sent_at: datetime
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class PlacedOrder:
+    order: Order
+    confirmation: Notification
+    replayed: bool
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class CancelledOrder:
+    order: Order
+    notice: Notification
+    points_revoked: int
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Engine:
+    @staticmethod
+    def in_memory(*, seed: bool = True) -> Engine: ...
+    @staticmethod
+    def mysql(url: str, *, migrate: bool = True, seed: bool = False, max_connections: int = 16) -> Engine: ...
+    @property
+    def backend(self) -> Literal["memory", "mysql"]: ...
+    @property
+    def default_region(self) -> str: ...
+    def quote(self, products: Sequence[Line], *, region: str | None = None) -> Quote: ...
+    def checkout(
+        self,
+        customer_id: int,
+        products: Sequence[Line],
+        *,
+        region: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PlacedOrder: ...
+    def cancel(self, order_id: int) -> CancelledOrder: ...
+    def order(self, order_id: int) -> Order: ...
+    def orders_of_customer(self, customer_id: int) -> list[Order]: ...
+    def product(self, product_id: int) -> Product: ...
+    def products(self) -> list[Product]: ...
+    def adjust_stock(self, product_id: int, change: int) -> Product: ...
+    def register(self, *, name: str, email: str, password: str, phone: str | None = None) -> Customer: ...
+    def login(self, *, email: str, password: str) -> Customer: ...
+    def customer(self, customer_id: int) -> Customer: ...
+    def adjust_points(self, customer_id: int, change: int) -> Customer: ...
+    def log_notification(
+        self,
+        order_id: int,
+        customer_id: int,
+        message: str,
+        *,
+        kind: Literal["order_confirmation", "order_cancellation"] = "order_confirmation",
+    ) -> Notification: ...
+    def resend_confirmation(self, order_id: int, customer_id: int) -> Notification: ...
+    def notifications(self, *, order_id: int | None = None, customer_id: int | None = None) -> list[Notification]: ...
+
+def quote(
+    *,
+    products: list[tuple[int, MoneyLike]],
+    rules: list[tuple[int, int, MoneyLike]],
+    lines: Sequence[Line],
+    tax_rate: MoneyLike,
+    rounding: Literal["half_up", "half_even"] = "half_up",
+    tax_rounding: Literal["per_order", "per_line"] = "per_order",
+) -> Quote: ...

@@ -1,0 +1,55 @@
+"""Exceptions raised by shopcore.
+
+Every error carries ``.code`` (a stable snake_case machine code such as
+``"insufficient_stock"``) and ``.category`` (``validation``, ``not_found``,
+``conflict``, ``unauthenticated`` or ``storage``), which the HTTP layer maps
+to 400, 404, 409, 401 and 503.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ShopError",
+    "ValidationError",
+    "NotFoundError",
+    "ConflictError",
+    "AuthenticationError",
+    "StorageError",
+]
+
+
+class ShopError(Exception):
+    """Base class of every shopcore error."""
+
+    code: str
+    category: str
+    message: str
+
+    def __init__(self, message: str, code: str, category: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.category = category
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
+
+
+class ValidationError(ShopError, ValueError):
+    """The input is malformed or breaks a rule (HTTP 400)."""
+
+
+class NotFoundError(ShopError, LookupError):
+    """The input names something that does not exist (HTTP 404)."""
+
+
+class ConflictError(ShopError):
+    """The input conflicts with the current state, e.g. insufficient stock (HTTP 409)."""
+
+
+class AuthenticationError(ShopError):
+    """The email and password do not match an account (HTTP 401)."""
+
+
+class StorageError(ShopError):
+    """The database failed or is unreachable (HTTP 503)."""

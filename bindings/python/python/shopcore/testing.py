@@ -1,0 +1,84 @@
+"""Hypothesis strategies for property-testing pricing with shopcore.
+
+>>> from hypothesis import given
+>>> from shopcore.testing import pricing_scenarios
+>>> import shopcore
+>>> @given(pricing_scenarios())
+... def test_total_is_subtotal_plus_tax(s):
+...     q = shopcore.quote(**s.quote_kwargs())
+...     assert q.total == q.subtotal + q.tax
+
+Requires the ``testing`` extra (``pip install shopcore[testing]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+__all__ = ["PricingScenario", "money", "percent", "pricing_scenarios"]
+
+
+def money(max_cents: int = 1_000_000) -> st.SearchStrategy[Decimal]:
+    """Amounts from 0.00 to ``max_cents / 100`` with exactly two decimals."""
+    return st.integers(min_value=0, max_value=max_cents).map(lambda c: Decimal(c).scaleb(-2))
+
+
+def percent() -> st.SearchStrategy[Decimal]:
+    """Percentages from 0.00 to 100.00, the edges included often."""
+    return st.one_of(
+        st.just(Decimal("0.00")),
+        st.just(Decimal("100.00")),
+        st.integers(min_value=0, max_value=10_000).map(lambda b: Decimal(b).scaleb(-2)),
+    )
+
+
+@dataclass(frozen=True)
+class PricingScenario:
+    """A consistent catalog, rule set, cart and tax rate."""
+
+    products: list[tuple[int, Decimal]]
+    rules: list[tuple[int, int, Decimal]]
+    lines: list[tuple[int, int]]
+    tax_rate: Decimal
+    rounding: str = "half_up"
+    tax_rounding: str = "per_order"
+
+    def quote_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for :func:`shopcore.quote`."""
+        return {
+            "products": self.products,
+            "rules": self.rules,
+            "lines": self.lines,
+            "tax_rate": self.tax_rate,
+            "rounding": self.rounding,
+            "tax_rounding": self.tax_rounding,
+        }
+
+
+@st.composite
+def pricing_scenarios(draw: st.DrawFn, max_products: int = 12, max_lines: int = 10) -> PricingScenario:
+    """A random catalog, tiers (up to three per product), a cart that may repeat
+    products, a tax rate and a rounding policy."""
+    count = draw(st.integers(min_value=1, max_value=max_products))
+    products = [(i, draw(money())) for i in range(1, count + 1)]
+    ids = st.integers(min_value=1, max_value=count)
+    rules = draw(
+        st.lists(
+            st.tuples(ids, st.integers(min_value=1, max_value=50), percent()),
+            max_size=count * 3,
+        )
+    )
+    lines = draw(
+        st.lists(st.tuples(ids, st.integers(min_value=1, max_value=100)), min_size=1, max_size=max_lines)
+    )
+    return PricingScenario(
+        products=products,
+        rules=rules,
+        lines=lines,
+        tax_rate=draw(percent()),
+        rounding=draw(st.sampled_from(["half_up", "half_even"])),
+        tax_rounding=draw(st.sampled_from(["per_order", "per_line"])),
+    )

@@ -1,0 +1,150 @@
+//! Conversion of Python arguments into domain values, at the edge.
+//!
+//! Shape problems (a missing field, a string where an integer belongs, a float
+//! for money, a lone surrogate in a string) raise `ValidationError` with code
+//! `invalid_request`; values of the right shape are then parsed by the core's
+//! constructors, whose errors carry their own codes (`invalid_quantity`, …).
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use rust_decimal::Decimal;
+use shopcore::{
+    Cart, CartLine, ErrorCode, ErrorKind, IdempotencyKey, Money, Percent, ProductId, Quantity,
+    Region,
+};
+
+use crate::errors::{to_py_err, IntoPyResult};
+
+/// A malformed argument.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct InvalidRequest(pub String);
+
+impl ErrorCode for InvalidRequest {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidRequest
+    }
+}
+
+pub(crate) fn invalid(message: impl Into<String>) -> PyErr {
+    to_py_err(InvalidRequest(message.into()))
+}
+
+/// An integer argument; out-of-range integers saturate so the domain
+/// constructor reports them with its own code.
+pub(crate) fn integer(value: &Bound<'_, PyAny>, field: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(invalid(format!("{field} must be an integer")));
+    }
+    match value.extract::<i64>() {
+        Ok(number) => Ok(number),
+        Err(_) if value.lt(0)? => Ok(i64::MIN),
+        Err(_) => Ok(i64::MAX),
+    }
+}
+
+/// A string argument.
+pub(crate) fn text(value: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    if !value.is_instance_of::<PyString>() {
+        return Err(invalid(format!("{field} must be a string")));
+    }
+    value
+        .extract::<String>()
+        .map_err(|_| invalid(format!("{field} is not valid Unicode")))
+}
+
+/// An optional string argument (`None` stays `None`).
+pub(crate) fn optional_text(value: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => text(v, field).map(Some),
+    }
+}
+
+/// An exact decimal: `decimal.Decimal`, `int` or a decimal string; never a float.
+pub(crate) fn decimal(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
+    if value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyBool>() {
+        return Err(invalid(format!(
+            "{field} must be a decimal.Decimal, an int or a string, not a float"
+        )));
+    }
+    if value.is_instance_of::<PyString>() {
+        let raw = text(value, field)?;
+        return Decimal::from_str_exact(raw.trim())
+            .map_err(|_| invalid(format!("{field} is not a decimal number")));
+    }
+    value
+        .extract::<Decimal>()
+        .map_err(|_| invalid(format!("{field} must be a decimal number")))
+}
+
+pub(crate) fn money(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Money> {
+    Money::new(decimal(value, field)?).py_result()
+}
+
+pub(crate) fn percent(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Percent> {
+    Percent::new(decimal(value, field)?).py_result()
+}
+
+pub(crate) fn region(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Region>> {
+    optional_text(value, "region")?
+        .map(|r| Region::parse(&r))
+        .transpose()
+        .py_result()
+}
+
+pub(crate) fn idempotency_key(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<IdempotencyKey>> {
+    optional_text(value, "idempotency_key")?
+        .map(|k| IdempotencyKey::parse(&k))
+        .transpose()
+        .py_result()
+}
+
+/// One cart line: `{"product_id": …, "quantity": …}` or `(product_id, quantity)`.
+fn cart_line(item: &Bound<'_, PyAny>, index: usize) -> PyResult<CartLine> {
+    let (product, quantity) = if let Ok(dict) = item.cast::<PyDict>() {
+        let field = |name: &str| {
+            dict.get_item(name)?
+                .ok_or_else(|| invalid(format!("products[{index}] is missing {name}")))
+        };
+        (field("product_id")?, field("quantity")?)
+    } else if let Ok(pair) = item.cast::<PyTuple>() {
+        if pair.len() != 2 {
+            return Err(invalid(format!("products[{index}] must be (product_id, quantity)")));
+        }
+        (pair.get_item(0)?, pair.get_item(1)?)
+    } else {
+        return Err(invalid(format!(
+            "products[{index}] must be an object with product_id and quantity"
+        )));
+    };
+    Ok(CartLine {
+        product_id: ProductId::new(integer(&product, "product_id")?).py_result()?,
+        quantity: Quantity::new(integer(&quantity, "quantity")?).py_result()?,
+    })
+}
+
+/// A cart from a list of lines; duplicates are merged by the core.
+pub(crate) fn cart(lines: &Bound<'_, PyAny>) -> PyResult<Cart> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = lines.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = lines.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(invalid("products must be a list"));
+    };
+    // Refuse absurd requests before building anything per line.
+    if items.len() > Cart::MAX_LINES * 10 {
+        return Err(invalid(format!(
+            "products may list at most {} lines",
+            Cart::MAX_LINES * 10
+        )));
+    }
+    let lines = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| cart_line(item, index))
+        .collect::<PyResult<Vec<_>>>()?;
+    Cart::new(lines).py_result()
+}

@@ -1,0 +1,296 @@
+//! Typed result objects returned to Python, each with `to_dict()`.
+//!
+//! Fields are converted once from the domain values: money and percentages
+//! become `decimal.Decimal`, timestamps timezone-aware `datetime`s, ids `int`s.
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rust_decimal::Decimal;
+
+/// A value that can be put into a `to_dict()` result.
+pub(crate) trait DictValue {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+macro_rules! plain_dict_value {
+    ($($ty:ty),*) => {$(
+        impl DictValue for $ty {
+            fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(self.clone().into_pyobject(py)?.to_owned().into_any())
+            }
+        }
+    )*};
+}
+
+plain_dict_value!(i64, u64, u32, bool, String, Decimal, DateTime<Utc>);
+
+impl<T: DictValue> DictValue for Option<T> {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(value) => value.dict_value(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl<T: DictValue> DictValue for Vec<T> {
+    fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|item| item.dict_value(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(pyo3::types::PyList::new(py, items)?.into_any())
+    }
+}
+
+/// Declares a frozen Python class with read-only attributes, `to_dict()` and a `repr`.
+macro_rules! record {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[pyclass(frozen, get_all, module = "shopcore._core")]
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            $($(#[$fdoc])* pub $field: $ty,)*
+        }
+
+        #[pymethods]
+        impl $name {
+            /// The attributes as a plain `dict` (nested records become dicts too).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                let dict = PyDict::new(py);
+                $(dict.set_item(stringify!($field), self.$field.dict_value(py)?)?;)*
+                Ok(dict)
+            }
+
+            fn __repr__(&self) -> String {
+                format!("{:?}", self)
+            }
+
+            fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+                other.extract::<Self>().is_ok_and(|o| format!("{o:?}") == format!("{self:?}"))
+            }
+        }
+
+        impl DictValue for $name {
+            fn dict_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(self.to_dict(py)?.into_any())
+            }
+        }
+    };
+}
+
+record!(
+    /// A product with its stock and price.
+    Product {
+        product_id: i64,
+        product_name: String,
+        quantity_available: u32,
+        unit_price: Decimal,
+        last_updated: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Product> for Product {
+    fn from(p: shopcore::Product) -> Self {
+        Product {
+            product_id: p.id.get(),
+            product_name: p.name,
+            quantity_available: p.quantity_available,
+            unit_price: p.unit_price.amount(),
+            last_updated: p.last_updated,
+        }
+    }
+}
+
+record!(
+    /// A customer profile (never the password hash).
+    Customer {
+        customer_id: i64,
+        name: String,
+        email: String,
+        phone: Option<String>,
+        loyalty_points: u64,
+        created_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Customer> for Customer {
+    fn from(c: shopcore::Customer) -> Self {
+        Customer {
+            customer_id: c.id.get(),
+            name: c.name.into(),
+            email: c.email.into(),
+            phone: c.phone.map(Into::into),
+            loyalty_points: c.loyalty_points,
+            created_at: c.created_at,
+        }
+    }
+}
+
+record!(
+    /// One priced line of a quote.
+    QuoteLine {
+        product_id: i64,
+        quantity: u32,
+        unit_price: Decimal,
+        base: Decimal,
+        discount_rate: Decimal,
+        discount: Decimal,
+        final_price: Decimal,
+        tax: Option<Decimal>,
+    }
+);
+
+record!(
+    /// A priced cart.
+    Quote {
+        items: Vec<QuoteLine>,
+        subtotal: Decimal,
+        tax_rate: Decimal,
+        tax: Decimal,
+        total: Decimal,
+    }
+);
+
+impl From<shopcore::Quote> for Quote {
+    fn from(q: shopcore::Quote) -> Self {
+        Quote {
+            items: q
+                .lines
+                .into_iter()
+                .map(|l| QuoteLine {
+                    product_id: l.product_id.get(),
+                    quantity: l.quantity.get(),
+                    unit_price: l.unit_price.amount(),
+                    base: l.base.amount(),
+                    discount_rate: l.discount_rate.value(),
+                    discount: l.discount.amount(),
+                    final_price: l.final_price.amount(),
+                    tax: l.tax.map(|t| t.amount()),
+                })
+                .collect(),
+            subtotal: q.subtotal.amount(),
+            tax_rate: q.tax_rate.value(),
+            tax: q.tax.amount(),
+            total: q.total.amount(),
+        }
+    }
+}
+
+record!(
+    /// One line of a placed order.
+    OrderItem {
+        product_id: i64,
+        quantity: u32,
+        unit_price: Decimal,
+        discount: Decimal,
+        line_total: Decimal,
+    }
+);
+
+record!(
+    /// A placed order.
+    Order {
+        order_id: i64,
+        customer_id: i64,
+        status: String,
+        region: String,
+        products: Vec<OrderItem>,
+        subtotal: Decimal,
+        tax: Decimal,
+        total_amount: Decimal,
+        points_earned: u64,
+        created_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Order> for Order {
+    fn from(o: shopcore::Order) -> Self {
+        Order {
+            order_id: o.id.get(),
+            customer_id: o.customer_id.get(),
+            status: o.status.as_str().to_owned(),
+            region: o.region.into(),
+            products: o
+                .items
+                .into_iter()
+                .map(|i| OrderItem {
+                    product_id: i.product_id.get(),
+                    quantity: i.quantity.get(),
+                    unit_price: i.unit_price.amount(),
+                    discount: i.discount.amount(),
+                    line_total: i.line_total.amount(),
+                })
+                .collect(),
+            subtotal: o.subtotal.amount(),
+            tax: o.tax.amount(),
+            total_amount: o.total_amount.amount(),
+            points_earned: o.points_earned,
+            created_at: o.created_at,
+        }
+    }
+}
+
+record!(
+    /// A logged notification.
+    Notification {
+        notification_id: i64,
+        order_id: i64,
+        customer_id: i64,
+        notification_type: String,
+        message: String,
+        sent_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Notification> for Notification {
+    fn from(n: shopcore::Notification) -> Self {
+        Notification {
+            notification_id: n.id.get(),
+            order_id: n.order_id.get(),
+            customer_id: n.customer_id.get(),
+            notification_type: n.kind.as_str().to_owned(),
+            message: n.message,
+            sent_at: n.sent_at,
+        }
+    }
+}
+
+record!(
+    /// The result of a checkout.
+    PlacedOrder {
+        order: Order,
+        confirmation: Notification,
+        replayed: bool,
+    }
+);
+
+impl From<shopcore::PlacedOrder> for PlacedOrder {
+    fn from(p: shopcore::PlacedOrder) -> Self {
+        PlacedOrder {
+            order: p.order.into(),
+            confirmation: p.confirmation.into(),
+            replayed: p.replayed,
+        }
+    }
+}
+
+record!(
+    /// The result of a cancel.
+    CancelledOrder {
+        order: Order,
+        notice: Notification,
+        points_revoked: u64,
+    }
+);
+
+impl From<shopcore::CancelledOrder> for CancelledOrder {
+    fn from(c: shopcore::CancelledOrder) -> Self {
+        CancelledOrder {
+            order: c.order.into(),
+            notice: c.notice.into(),
+            points_revoked: c.points_revoked,
+        }
+    }
+}
