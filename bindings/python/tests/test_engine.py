@@ -1,0 +1,195 @@
+"""The Python API of shopcore over the in-memory engine."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+import shopcore
+from shopcore import ConflictError, NotFoundError, ShopError, ValidationError
+
+
+@pytest.fixture
+def engine() -> shopcore.Engine:
+    return shopcore.Engine.in_memory()
+
+
+def test_worked_example_quotes_in_decimals(engine: shopcore.Engine) -> None:
+    q = engine.quote([{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}])
+    assert q.total == Decimal("1430.59")
+    assert isinstance(q.total, Decimal)
+    assert [str(line.final_price) for line in q.items] == ["999.99", "254.91"]
+    assert q.to_dict()["items"][1]["discount"] == Decimal("44.99")
+    assert str(q.tax) == "175.69"
+
+
+def test_checkout_takes_stock_awards_points_and_logs_confirmation(engine: shopcore.Engine) -> None:
+    placed = engine.checkout(1, [(1, 1), (2, 10)])
+    order = placed.order
+    assert (order.order_id, order.status, order.total_amount) == (1, "created", Decimal("1430.59"))
+    assert [(i.product_id, i.quantity) for i in order.products] == [(1, 1), (2, 10)]
+    assert engine.product(2).quantity_available == 190
+    assert engine.customer(1).loyalty_points == 225
+    assert placed.confirmation.notification_type == "order_confirmation"
+    assert "Total: 1430.59" in placed.confirmation.message
+    assert engine.order(order.order_id) == order
+    assert engine.orders_of_customer(1) == [order]
+
+
+def test_errors_carry_codes_and_categories(engine: shopcore.Engine) -> None:
+    with pytest.raises(ConflictError) as short:
+        engine.checkout(1, [(1, 51)])
+    assert (short.value.code, short.value.category) == ("insufficient_stock", "conflict")
+    with pytest.raises(NotFoundError) as missing:
+        engine.order(99)
+    assert missing.value.code == "order_not_found"
+    assert isinstance(missing.value, LookupError)
+    with pytest.raises(ValidationError) as region:
+        engine.quote([(1, 1)], region="Aswan")
+    assert region.value.code == "unknown_tax_region"
+    assert isinstance(region.value, ValueError)
+    assert engine.product(1).quantity_available == 50
+
+
+@pytest.mark.parametrize(
+    ("products", "code"),
+    [
+        ([], "empty_order"),
+        ([{"product_id": 1, "quantity": 0}], "invalid_quantity"),
+        ([{"product_id": 1, "quantity": -3}], "invalid_quantity"),
+        ([{"product_id": 1, "quantity": 10**30}], "invalid_quantity"),
+        ([{"product_id": 1, "quantity": 1.5}], "invalid_request"),
+        ([{"product_id": 1, "quantity": True}], "invalid_request"),
+        ([{"product_id": "1", "quantity": 1}], "invalid_request"),
+        ([{"quantity": 1}], "invalid_request"),
+        ([{"product_id": 0, "quantity": 1}], "invalid_id"),
+        ("not a list", "invalid_request"),
+        ([[1, 2]], "invalid_request"),
+    ],
+)
+def test_malformed_carts_are_validation_errors(engine: shopcore.Engine, products: object, code: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        engine.checkout(1, products)  # type: ignore[arg-type]
+    assert err.value.code == code
+    assert engine.notifications() == []
+
+
+def test_unknown_product_in_a_cart_is_not_found(engine: shopcore.Engine) -> None:
+    with pytest.raises(NotFoundError) as err:
+        engine.checkout(1, [(1, 1), (42, 1)])
+    assert err.value.code == "unknown_product"
+    assert engine.product(1).quantity_available == 50
+
+
+def test_idempotency_key_replays_and_conflicts(engine: shopcore.Engine) -> None:
+    first = engine.checkout(2, [(3, 2)], idempotency_key="k-1")
+    replay = engine.checkout(2, [(3, 2)], idempotency_key="k-1")
+    assert replay.replayed and replay.order == first.order
+    with pytest.raises(ConflictError) as err:
+        engine.checkout(2, [(3, 3)], idempotency_key="k-1")
+    assert err.value.code == "idempotency_conflict"
+
+
+def test_cancel_restocks_and_revokes(engine: shopcore.Engine) -> None:
+    placed = engine.checkout(3, [(4, 2)])
+    cancelled = engine.cancel(placed.order.order_id)
+    assert cancelled.order.status == "cancelled"
+    assert engine.product(4).quantity_available == 75
+    assert engine.customer(3).loyalty_points == 50
+    kinds = [n.notification_type for n in engine.notifications(order_id=placed.order.order_id)]
+    assert kinds == ["order_cancellation", "order_confirmation"]
+    with pytest.raises(ConflictError):
+        engine.cancel(placed.order.order_id)
+
+
+def test_register_hashes_and_login_checks_the_password(engine: shopcore.Engine) -> None:
+    mona = engine.register(name="Mona Adel", email="Mona@Example.com", password="pyramids-of-giza", phone="+20 100")
+    assert mona.email == "mona@example.com"
+    assert "password" not in str(mona.to_dict())
+    assert engine.login(email="mona@example.com", password="pyramids-of-giza") == mona
+    for email, password in [("mona@example.com", "wrong-password"), ("x@example.com", "pyramids-of-giza"), ("bad", "")]:
+        with pytest.raises(shopcore.AuthenticationError) as err:
+            engine.login(email=email, password=password)
+        assert err.value.code == "invalid_credentials"
+    with pytest.raises(ConflictError) as taken:
+        engine.register(name="Other", email="MONA@example.com", password="another-password")
+    assert taken.value.code == "email_taken"
+    with pytest.raises(ValidationError) as short:
+        engine.register(name="Short", email="s@example.com", password="short")
+    assert short.value.code == "invalid_password"
+
+
+def test_stock_and_points_adjustments(engine: shopcore.Engine) -> None:
+    assert engine.adjust_stock(1, -50).quantity_available == 0
+    with pytest.raises(ConflictError) as err:
+        engine.adjust_stock(1, -1)
+    assert err.value.code == "insufficient_stock"
+    assert engine.adjust_points(2, -250).loyalty_points == 0
+    with pytest.raises(ShopError) as points:
+        engine.adjust_points(2, -1)
+    assert points.value.code == "insufficient_points"
+
+
+def test_money_must_not_be_a_float() -> None:
+    with pytest.raises(ValidationError) as err:
+        shopcore.quote(products=[(1, 9.99)], rules=[], lines=[(1, 1)], tax_rate="14")
+    assert err.value.code == "invalid_request"
+    q = shopcore.quote(products=[(1, Decimal("9.99"))], rules=[], lines=[(1, 3)], tax_rate=14)
+    assert q.total == Decimal("34.17")  # 29.97 + 4.1958 → 4.20
+
+
+def test_every_error_code_is_exposed_with_its_category() -> None:
+    codes = dict(shopcore.ERROR_CODES)
+    assert codes["insufficient_stock"] == "conflict"
+    assert codes["invalid_credentials"] == "unauthenticated"
+    assert len(codes) == len(shopcore.ERROR_CODES)
+
+
+def test_concurrent_checkouts_from_threads_sell_exactly_the_stock(engine: shopcore.Engine) -> None:
+    engine.adjust_stock(4, -65)  # 10 monitors left
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def buy() -> None:
+        for _ in range(3):
+            try:
+                engine.checkout(1, [(4, 1)])
+                outcome = "ok"
+            except ConflictError as err:
+                outcome = err.code
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=buy) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 10
+    assert results.count("insufficient_stock") == 38
+    assert engine.product(4).quantity_available == 0
+
+
+def test_the_gil_is_released_while_rust_works(engine: shopcore.Engine) -> None:
+    # A Python thread counts while the main thread hashes a password in Rust
+    # (Argon2id, tens of milliseconds). Were the GIL held, the counter could
+    # not move during the call.
+    counter = [0]
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counter[0] += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        before = counter[0]
+        engine.register(name="Gil Test", email="gil@example.com", password="long-enough-password")
+        during = counter[0] - before
+    finally:
+        stop.set()
+        spinner.join()
+    assert during > 10_000, during
