@@ -1,0 +1,45 @@
+"""Inventory service (port 5002): stock levels and manual stock changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+import shopcore
+from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status, path_id
+
+
+def product_json(product: shopcore.Product) -> dict[str, Any]:
+    return product.to_dict()
+
+
+def create_app(engine: shopcore.Engine) -> Flask:
+    app = create_service("inventory", engine, legacy="status")
+
+    @app.get("/api/inventory/check/<raw_id>")
+    def check(raw_id: str) -> Response:
+        try:
+            return jsonify(product_json(engine.product(path_id(raw_id, "product"))))
+        except shopcore.NotFoundError as err:
+            raise ApiError(404, err.code, "Product not found") from err
+
+    @app.post("/api/inventory/update")
+    @keep_original_status(400)
+    def update() -> Response:
+        body = json_body()
+        product = engine.adjust_stock(field(body, "product_id"), field(body, "stock_change"))
+        return jsonify(
+            {
+                "status": "success",
+                "product_id": product.product_id,
+                "quantity_available": product.quantity_available,
+                "last_updated": product.last_updated,
+            }
+        )
+
+    @app.get("/api/inventory/products")
+    def products() -> Response:
+        return jsonify([product_json(p) for p in engine.products()])
+
+    return app

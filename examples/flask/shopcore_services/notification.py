@@ -1,0 +1,39 @@
+"""Notification service (port 5005): (re)send order confirmations and read the log."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+
+import shopcore
+from shopcore_services.http import create_service, field, json_body, keep_original_status, path_id
+
+
+def create_app(engine: shopcore.Engine) -> Flask:
+    app = create_service("notification", engine, legacy="status")
+
+    @app.post("/api/notifications/send")
+    @keep_original_status(400)
+    def send() -> Response:
+        body = json_body()
+        order_id, customer_id = field(body, "order_id"), field(body, "customer_id")
+        sent = engine.resend_confirmation(order_id, customer_id)
+        return jsonify(
+            {
+                "status": "success",
+                "message": sent.message,
+                "order_id": sent.order_id,
+                "customer_id": sent.customer_id,
+                "notification_id": sent.notification_id,
+            }
+        )
+
+    @app.get("/api/notifications")
+    def log() -> Response:
+        def optional_id(name: str) -> int | None:
+            raw = request.args.get(name)
+            return None if raw in (None, "") else path_id(raw, name.removesuffix("_id"))
+
+        entries = engine.notifications(order_id=optional_id("order_id"), customer_id=optional_id("customer_id"))
+        return jsonify({"notifications": [n.to_dict() for n in entries]})
+
+    return app

@@ -1,0 +1,81 @@
+"""Order service (port 5001): place, read and cancel orders.
+
+Placing an order is one shopcore checkout — price, check and take stock, award
+loyalty points, log the confirmation — in one transaction, not HTTP calls
+between services. An ``Idempotency-Key`` header makes a retry safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+import shopcore
+from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status, path_id
+
+
+def order_json(order: shopcore.Order) -> dict[str, Any]:
+    """The original response shape, plus status and the priced breakdown."""
+    body = order.to_dict()
+    body["products"] = [
+        {
+            "product_id": item.product_id,
+            "quantity": item.quantity,
+            "unit_price": item.unit_price,
+            "discount": item.discount,
+            "line_total": item.line_total,
+        }
+        for item in order.products
+    ]
+    return body
+
+
+def create_app(engine: shopcore.Engine) -> Flask:
+    app = create_service("order", engine, legacy="status")
+
+    @app.post("/api/orders/create")
+    @keep_original_status(400, except_codes=frozenset({"idempotency_conflict"}))
+    def create_order() -> tuple[Response, int]:
+        body = json_body()
+        placed = engine.checkout(
+            field(body, "customer_id"),
+            field(body, "products"),
+            region=body.get("region"),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        order = placed.order
+        response = jsonify(
+            {
+                "status": "success",
+                "order_id": order.order_id,
+                "total_amount": order.total_amount,
+                "subtotal": order.subtotal,
+                "tax": order.tax,
+                "points_earned": order.points_earned,
+                "replayed": placed.replayed,
+            }
+        )
+        return response, 201
+
+    @app.get("/api/orders/<raw_id>")
+    def get_order(raw_id: str) -> Response:
+        try:
+            return jsonify(order_json(engine.order(path_id(raw_id, "order"))))
+        except shopcore.NotFoundError as err:
+            raise ApiError(404, err.code, "Order not found") from err
+
+    @app.post("/api/orders/<raw_id>/cancel")
+    def cancel_order(raw_id: str) -> Response:
+        cancelled = engine.cancel(path_id(raw_id, "order"))
+        return jsonify(
+            {
+                "status": "success",
+                "order_id": cancelled.order.order_id,
+                "order_status": cancelled.order.status,
+                "points_revoked": cancelled.points_revoked,
+                "message": cancelled.notice.message,
+            }
+        )
+
+    return app
