@@ -1,10 +1,14 @@
 # shopcore — the documented way in. `make test` is what CI runs (.ci/run).
 CARGO ?= cargo
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint test-rust example bench bench-core bench-mysql
+.PHONY: test fmt-check lint test-rust test-python venv run example bench bench-core bench-mysql
 
-## Everything CI checks: formatting, clippy, all Rust tests and doctests.
-test: fmt-check lint test-rust
+## Everything CI checks: formatting, clippy, all Rust tests and doctests, then
+## the Python bindings and the five Flask services (pytest, schemathesis, end to end).
+test: fmt-check lint test-rust test-python
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -18,6 +22,24 @@ lint:
 test-rust:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) test --workspace --locked
+
+## A virtualenv with the service and test requirements and the shopcore wheel,
+## built by maturin from a plain `pip install` of bindings/python.
+venv:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r examples/flask/requirements.txt
+	$(PY) -m pip install --quiet ./bindings/python
+
+## pytest: bindings, every route on the in-memory engine and on MySQL, OpenAPI, end to end.
+test-python: venv
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) -m pytest
+
+## The five services on ports 5001–5005 in one process: in-memory seed data,
+## or MySQL when DATABASE_URL is set.
+run: venv
+	cd examples/flask && ../../$(PY) -m shopcore_services.serve
 
 ## Quote and place an order on the seed data.
 example:

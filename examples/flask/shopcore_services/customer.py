@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import create_service, field, json_body, path_id
+from shopcore_services.http import create_service, field, json_body
 
 
 def create_app(engine: shopcore.Engine) -> Flask:
@@ -31,19 +31,19 @@ def create_app(engine: shopcore.Engine) -> Flask:
         customer = engine.login(email=field(body, "email"), password=field(body, "password"))
         return jsonify(customer.to_dict())
 
-    @app.get("/api/customers/<raw_id>")
-    def get_customer(raw_id: str) -> Response:
-        return jsonify(engine.customer(path_id(raw_id, "customer")).to_dict())
+    @app.get("/api/customers/<int:customer_id>")
+    def get_customer(customer_id: int) -> Response:
+        return jsonify(engine.customer(customer_id).to_dict())
 
-    @app.put("/api/customers/<raw_id>/loyalty")
-    def adjust_loyalty(raw_id: str) -> Response:
-        customer_id = path_id(raw_id, "customer")
+    @app.put("/api/customers/<int:customer_id>/loyalty")
+    def adjust_loyalty(customer_id: int) -> Response:
+        customer_id = customer_id
         customer = engine.adjust_points(customer_id, field(json_body(), "points"))
         return jsonify({"updated": True, "customer_id": customer_id, "loyalty_points": customer.loyalty_points})
 
-    @app.get("/api/customers/<raw_id>/orders")
-    def order_history(raw_id: str) -> Response:
-        orders = engine.orders_of_customer(path_id(raw_id, "customer"))
+    @app.get("/api/customers/<int:customer_id>/orders")
+    def order_history(customer_id: int) -> Response:
+        orders = engine.orders_of_customer(customer_id)
         return jsonify(
             {
                 "orders": [

@@ -132,7 +132,11 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy) -> Flask:
         code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
             status, "invalid_request"
         )
-        return error_response(status, code, err.description or err.name)
+        response, status = error_response(status, code, err.description or err.name)
+        for header, value in err.get_headers():  # e.g. `Allow` on 405
+            if header.lower() != "content-type":
+                response.headers[header] = value
+        return response, status
 
     @app.get("/health")
     def health() -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status, path_id
+from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status
 
 
 def product_json(product: shopcore.Product) -> dict[str, Any]:
@@ -17,10 +17,10 @@ def product_json(product: shopcore.Product) -> dict[str, Any]:
 def create_app(engine: shopcore.Engine) -> Flask:
     app = create_service("inventory", engine, legacy="status")
 
-    @app.get("/api/inventory/check/<raw_id>")
-    def check(raw_id: str) -> Response:
+    @app.get("/api/inventory/check/<int:product_id>")
+    def check(product_id: int) -> Response:
         try:
-            return jsonify(product_json(engine.product(path_id(raw_id, "product"))))
+            return jsonify(product_json(engine.product(product_id)))
         except shopcore.NotFoundError as err:
             raise ApiError(404, err.code, "Product not found") from err
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 import shopcore
-from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status, path_id
+from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status
 
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
@@ -58,16 +58,16 @@ def create_app(engine: shopcore.Engine) -> Flask:
         )
         return response, 201
 
-    @app.get("/api/orders/<raw_id>")
-    def get_order(raw_id: str) -> Response:
+    @app.get("/api/orders/<int:order_id>")
+    def get_order(order_id: int) -> Response:
         try:
-            return jsonify(order_json(engine.order(path_id(raw_id, "order"))))
+            return jsonify(order_json(engine.order(order_id)))
         except shopcore.NotFoundError as err:
             raise ApiError(404, err.code, "Order not found") from err
 
-    @app.post("/api/orders/<raw_id>/cancel")
-    def cancel_order(raw_id: str) -> Response:
-        cancelled = engine.cancel(path_id(raw_id, "order"))
+    @app.post("/api/orders/<int:order_id>/cancel")
+    def cancel_order(order_id: int) -> Response:
+        cancelled = engine.cancel(order_id)
         return jsonify(
             {
                 "status": "success",

@@ -1,0 +1,106 @@
+"""The real servers on their ports: a customer walks register → login → browse →
+quote → order → history → cancel over HTTP, as an original client would."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+PORTS = {"order": 5001, "inventory": 5002, "pricing": 5003, "customer": 5004, "notification": 5005}
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[None]:
+    busy = [p for p in PORTS.values() if port_open(p)]
+    if busy:
+        pytest.fail(f"ports {busy} are already in use; stop whatever listens there (e.g. `make run`)")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the in-memory engine
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shopcore_services.serve"],
+        cwd=SERVICE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not all(port_open(p) for p in PORTS.values()):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"servers did not start: {process.stderr.read().decode() if process.stderr else ''}")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
+
+
+def call(service: str, method: str, path: str, payload: object = None) -> tuple[int, dict]:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORTS[service]}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read(), parse_float=Decimal)
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read(), parse_float=Decimal)
+
+
+def test_a_customer_journey_over_http(servers: None) -> None:
+    for service in PORTS:
+        assert call(service, "GET", "/health")[1]["service"] == service
+
+    status, me = call("customer", "POST", "/api/customer/register",
+                      {"name": "Yara Fathy", "email": "yara@example.com", "phone": "0100 000 0000", "password": "nile-at-night"})
+    assert status == 201
+    status, logged_in = call("customer", "POST", "/api/customers/login", {"email": "yara@example.com", "password": "nile-at-night"})
+    assert (status, logged_in["customer_id"]) == (200, me["customer_id"])
+
+    status, products = call("inventory", "GET", "/api/inventory/products")
+    assert status == 200 and len(products) == 5
+    mouse = next(p for p in products if p["product_name"] == "Mouse")
+    cart = [{"product_id": 1, "quantity": 1}, {"product_id": mouse["product_id"], "quantity": 10}]
+
+    status, quote = call("pricing", "POST", "/api/pricing/calculate", {"products": cart})
+    assert (status, quote["total"]) == (200, Decimal("1430.59"))
+
+    status, placed = call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart})
+    assert (status, placed["status"], placed["total_amount"]) == (201, "success", quote["total"])
+    order_id = placed["order_id"]
+
+    status, history = call("customer", "GET", f"/api/customers/{me['customer_id']}/orders")
+    assert [o["order_id"] for o in history["orders"]] == [order_id]
+    assert call("customer", "GET", f"/api/customers/{me['customer_id']}")[1]["loyalty_points"] == 125
+    assert call("inventory", "GET", f"/api/inventory/check/{mouse['product_id']}")[1]["quantity_available"] == 190
+
+    status, cancelled = call("order", "POST", f"/api/orders/{order_id}/cancel")
+    assert (status, cancelled["order_status"]) == (200, "cancelled")
+    assert call("customer", "GET", f"/api/customers/{me['customer_id']}")[1]["loyalty_points"] == 0
+    assert call("inventory", "GET", f"/api/inventory/check/{mouse['product_id']}")[1]["quantity_available"] == 200
+    log = call("notification", "GET", f"/api/notifications?order_id={order_id}")[1]["notifications"]
+    assert [n["notification_type"] for n in log] == ["order_cancellation", "order_confirmation"]
+    status, order = call("order", "GET", f"/api/orders/{order_id}")
+    assert (status, order["status"]) == (200, "cancelled")
