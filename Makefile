@@ -39,7 +39,7 @@ test-python: venv
 ## The five services on ports 5001–5005 in one process: in-memory seed data,
 ## or MySQL when DATABASE_URL is set.
 run: venv
-	cd examples/flask && ../../$(PY) -m shopcore_services.serve
+	cd examples/flask && ../../$(PY) -m shopcore_services.serve $(RUN_ARGS)
 
 ## Quote and place an order on the seed data.
 example:
