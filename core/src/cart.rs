@@ -135,16 +135,18 @@ impl<'de> serde::Deserialize<'de> for Cart {
     }
 }
 
+/// A cart line from raw numbers, for unit tests across the crate.
+#[cfg(test)]
+pub(crate) fn line(id: i64, qty: i64) -> CartLine {
+    CartLine {
+        product_id: ProductId::new(id).expect("test id"),
+        quantity: Quantity::new(qty).expect("test quantity"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(id: i64, qty: i64) -> CartLine {
-        CartLine {
-            product_id: ProductId::new(id).unwrap(),
-            quantity: Quantity::new(qty).unwrap(),
-        }
-    }
 
     #[test]
     fn empty_cart_is_empty_order() {

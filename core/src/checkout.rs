@@ -386,16 +386,9 @@ pub(crate) fn units_by_product(items: &[OrderItem]) -> Vec<(ProductId, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cart::CartLine;
+    use crate::cart::{line, CartLine};
     use crate::quantity::Quantity;
     use crate::seed;
-
-    fn line(id: i64, qty: i64) -> CartLine {
-        CartLine {
-            product_id: ProductId::new(id).unwrap(),
-            quantity: Quantity::new(qty).unwrap(),
-        }
-    }
 
     fn plan(
         customer: i64,

@@ -191,6 +191,11 @@ where
         ),
     };
     store
-        .log_notification(order_id, customer_id, NotificationKind::OrderConfirmation, message)
+        .log_notification(
+            order_id,
+            customer_id,
+            NotificationKind::OrderConfirmation,
+            message,
+        )
         .await
 }

@@ -218,15 +218,8 @@ pub fn quote(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cart::CartLine;
+    use crate::cart::{line, CartLine};
     use crate::seed;
-
-    fn line(id: i64, qty: i64) -> CartLine {
-        CartLine {
-            product_id: ProductId::new(id).unwrap(),
-            quantity: Quantity::new(qty).unwrap(),
-        }
-    }
 
     fn quote_seed(lines: &[CartLine], policy: PricingPolicy) -> Result<Quote, PricingError> {
         let data = seed::demo_data();

@@ -54,7 +54,10 @@ pub(crate) fn text(value: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
 }
 
 /// An optional string argument (`None` stays `None`).
-pub(crate) fn optional_text(value: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<String>> {
+pub(crate) fn optional_text(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<String>> {
     match value {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
@@ -94,7 +97,9 @@ pub(crate) fn region(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Region
         .py_result()
 }
 
-pub(crate) fn idempotency_key(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<IdempotencyKey>> {
+pub(crate) fn idempotency_key(
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<IdempotencyKey>> {
     optional_text(value, "idempotency_key")?
         .map(|k| IdempotencyKey::parse(&k))
         .transpose()
@@ -111,7 +116,9 @@ fn cart_line(item: &Bound<'_, PyAny>, index: usize) -> PyResult<CartLine> {
         (field("product_id")?, field("quantity")?)
     } else if let Ok(pair) = item.cast::<PyTuple>() {
         if pair.len() != 2 {
-            return Err(invalid(format!("products[{index}] must be (product_id, quantity)")));
+            return Err(invalid(format!(
+                "products[{index}] must be (product_id, quantity)"
+            )));
         }
         (pair.get_item(0)?, pair.get_item(1)?)
     } else {

@@ -34,7 +34,9 @@ fn runtime() -> PyResult<Runtime> {
         .thread_name("shopcore")
         .enable_all()
         .build()
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start runtime: {e}")))
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start runtime: {e}"))
+        })
 }
 
 impl Engine {
@@ -79,7 +81,13 @@ impl Engine {
     /// Runs the migrations unless `migrate=False`; loads the seed data only with `seed=True`.
     #[staticmethod]
     #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16))]
-    fn mysql(py: Python<'_>, url: &str, migrate: bool, seed: bool, max_connections: u32) -> PyResult<Engine> {
+    fn mysql(
+        py: Python<'_>,
+        url: &str,
+        migrate: bool,
+        seed: bool,
+        max_connections: u32,
+    ) -> PyResult<Engine> {
         let runtime = runtime()?;
         let settings = PoolSettings {
             max_connections: max_connections.max(1),
@@ -118,7 +126,12 @@ impl Engine {
 
     /// Prices a cart with the store's current prices, rules and tax rates.
     #[pyo3(signature = (products, *, region = None))]
-    fn quote(&self, py: Python<'_>, products: &Bound<'_, PyAny>, region: Option<&Bound<'_, PyAny>>) -> PyResult<Quote> {
+    fn quote(
+        &self,
+        py: Python<'_>,
+        products: &Bound<'_, PyAny>,
+        region: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Quote> {
         let cart = args::cart(products)?;
         let region = args::region(region)?;
         let store = &self.store;
@@ -162,11 +175,17 @@ impl Engine {
     fn order(&self, py: Python<'_>, order_id: &Bound<'_, PyAny>) -> PyResult<Order> {
         let id = self::order_id(order_id)?;
         let store = &self.store;
-        self.run(py, async { store.order(id).await }).map(Order::from).py_result()
+        self.run(py, async { store.order(id).await })
+            .map(Order::from)
+            .py_result()
     }
 
     /// A customer's orders, newest first (empty for a customer without orders).
-    fn orders_of_customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Vec<Order>> {
+    fn orders_of_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Order>> {
         let id = self::customer_id(customer_id)?;
         let store = &self.store;
         self.run(py, async { store.orders_of_customer(id).await })
@@ -178,7 +197,9 @@ impl Engine {
     fn product(&self, py: Python<'_>, product_id: &Bound<'_, PyAny>) -> PyResult<Product> {
         let id = self::product_id(product_id)?;
         let store = &self.store;
-        self.run(py, async { store.product(id).await }).map(Product::from).py_result()
+        self.run(py, async { store.product(id).await })
+            .map(Product::from)
+            .py_result()
     }
 
     /// Every product, by id.
@@ -190,7 +211,12 @@ impl Engine {
     }
 
     /// Adds `change` (negative to remove) to a product's stock.
-    fn adjust_stock(&self, py: Python<'_>, product_id: &Bound<'_, PyAny>, change: &Bound<'_, PyAny>) -> PyResult<Product> {
+    fn adjust_stock(
+        &self,
+        py: Python<'_>,
+        product_id: &Bound<'_, PyAny>,
+        change: &Bound<'_, PyAny>,
+    ) -> PyResult<Product> {
         let id = self::product_id(product_id)?;
         let change = integer(change, "stock_change")?;
         let store = &self.store;
@@ -218,19 +244,28 @@ impl Engine {
             .transpose()
             .py_result()?;
         let store = &self.store;
-        self.run(py, async { register(&**store, name, email, phone, &password).await })
-            .map(Customer::from)
-            .py_result()
+        self.run(py, async {
+            register(&**store, name, email, phone, &password).await
+        })
+        .map(Customer::from)
+        .py_result()
     }
 
     /// The customer with this email and password; `AuthenticationError` otherwise.
     #[pyo3(signature = (*, email, password))]
-    fn login(&self, py: Python<'_>, email: &Bound<'_, PyAny>, password: &Bound<'_, PyAny>) -> PyResult<Customer> {
+    fn login(
+        &self,
+        py: Python<'_>,
+        email: &Bound<'_, PyAny>,
+        password: &Bound<'_, PyAny>,
+    ) -> PyResult<Customer> {
         let email = text(email, "email")?;
         let password = text(password, "password")?;
         // Malformed input is reported like a wrong password: no hint which one failed.
         let (Ok(email), Ok(password)) = (Email::parse(&email), Password::parse(&password)) else {
-            return Err(crate::errors::to_py_err(shopcore::LoginError::InvalidCredentials));
+            return Err(crate::errors::to_py_err(
+                shopcore::LoginError::InvalidCredentials,
+            ));
         };
         let store = &self.store;
         self.run(py, async { login(&**store, &email, &password).await })
@@ -242,11 +277,18 @@ impl Engine {
     fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
         let id = self::customer_id(customer_id)?;
         let store = &self.store;
-        self.run(py, async { store.customer(id).await }).map(Customer::from).py_result()
+        self.run(py, async { store.customer(id).await })
+            .map(Customer::from)
+            .py_result()
     }
 
     /// Adds `change` (negative to take away) to a customer's loyalty points.
-    fn adjust_points(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>, change: &Bound<'_, PyAny>) -> PyResult<Customer> {
+    fn adjust_points(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        change: &Bound<'_, PyAny>,
+    ) -> PyResult<Customer> {
         let id = self::customer_id(customer_id)?;
         let change = integer(change, "points")?;
         let store = &self.store;
@@ -271,19 +313,28 @@ impl Engine {
         let kind = NotificationKind::parse(kind)
             .ok_or_else(|| invalid(format!("unknown notification kind {kind:?}")))?;
         let store = &self.store;
-        self.run(py, async { store.log_notification(order, customer, kind, message).await })
-            .map(Notification::from)
-            .py_result()
+        self.run(py, async {
+            store.log_notification(order, customer, kind, message).await
+        })
+        .map(Notification::from)
+        .py_result()
     }
 
     /// Logs an order's confirmation again (the notification service's `send`).
-    fn resend_confirmation(&self, py: Python<'_>, order_id: &Bound<'_, PyAny>, customer_id: &Bound<'_, PyAny>) -> PyResult<Notification> {
+    fn resend_confirmation(
+        &self,
+        py: Python<'_>,
+        order_id: &Bound<'_, PyAny>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Notification> {
         let order = self::order_id(order_id)?;
         let customer = self::customer_id(customer_id)?;
         let store = &self.store;
-        self.run(py, async { resend_confirmation(&**store, order, customer).await })
-            .map(Notification::from)
-            .py_result()
+        self.run(py, async {
+            resend_confirmation(&**store, order, customer).await
+        })
+        .map(Notification::from)
+        .py_result()
     }
 
     /// The notification log, newest first, optionally filtered.
@@ -295,8 +346,14 @@ impl Engine {
         customer_id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Notification>> {
         let filter = NotificationFilter {
-            order_id: order_id.filter(|v| !v.is_none()).map(self::order_id).transpose()?,
-            customer_id: customer_id.filter(|v| !v.is_none()).map(self::customer_id).transpose()?,
+            order_id: order_id
+                .filter(|v| !v.is_none())
+                .map(self::order_id)
+                .transpose()?,
+            customer_id: customer_id
+                .filter(|v| !v.is_none())
+                .map(self::customer_id)
+                .transpose()?,
         };
         let store = &self.store;
         self.run(py, async { store.notifications(filter).await })

@@ -32,7 +32,11 @@ fn list<'py>(value: &Bound<'py, PyAny>, field: &str) -> PyResult<Vec<Bound<'py, 
         .map_err(|_| invalid(format!("{field} must be a list")))
 }
 
-fn pair<'py>(item: &Bound<'py, PyAny>, field: &str, arity: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+fn pair<'py>(
+    item: &Bound<'py, PyAny>,
+    field: &str,
+    arity: usize,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let items: Vec<Bound<'py, PyAny>> = item
         .cast::<pyo3::types::PyTuple>()
         .map(|t| t.iter().collect())

@@ -674,13 +674,22 @@ pub async fn registered_customers_log_in_with_their_password_only<S: Store>(stor
 
 /// Resending a confirmation logs the original text again, only for the order's own customer.
 pub async fn resending_a_confirmation_repeats_it_for_the_right_customer_only<S: Store>(store: &S) {
-    let placed = store.checkout(&request(2, &[(3, 2)], None), None).await.unwrap();
-    let resent = shopcore::resend_confirmation(store, placed.order.id, cid(2)).await.unwrap();
+    let placed = store
+        .checkout(&request(2, &[(3, 2)], None), None)
+        .await
+        .unwrap();
+    let resent = shopcore::resend_confirmation(store, placed.order.id, cid(2))
+        .await
+        .unwrap();
     assert_eq!(resent.message, placed.confirmation.message);
     assert_ne!(resent.id, placed.confirmation.id);
     assert_eq!(resent.kind, NotificationKind::OrderConfirmation);
-    let err = shopcore::resend_confirmation(store, placed.order.id, cid(1)).await.unwrap_err();
+    let err = shopcore::resend_confirmation(store, placed.order.id, cid(1))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OrderNotFound);
-    let err = shopcore::resend_confirmation(store, OrderId::new(777).unwrap(), cid(2)).await.unwrap_err();
+    let err = shopcore::resend_confirmation(store, OrderId::new(777).unwrap(), cid(2))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OrderNotFound);
 }
