@@ -101,11 +101,6 @@ impl RequestFingerprint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Wraps a digest read back from storage.
-    pub fn from_stored(hex: String) -> Self {
-        RequestFingerprint(hex)
-    }
 }
 
 /// The rows a checkout reads, as the adapter locked them.

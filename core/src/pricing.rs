@@ -118,14 +118,6 @@ pub struct Quote {
     pub total: Money,
 }
 
-impl Quote {
-    /// Σ of the lines' discounts.
-    pub fn total_discount(&self) -> Money {
-        let sum: Decimal = self.lines.iter().map(|l| l.discount.amount()).sum();
-        Money::new(sum).unwrap_or(Money::MAX)
-    }
-}
-
 fn in_range(value: Decimal, what: &'static str) -> Result<Money, PricingError> {
     Money::new(value).map_err(|_| PricingError::AmountOutOfRange { what })
 }

@@ -49,7 +49,7 @@ macro_rules! record {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$doc])*
         #[pyclass(frozen, get_all, module = "shopcore._core")]
-        #[derive(Clone, Debug)]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
             $($(#[$fdoc])* pub $field: $ty,)*
         }
@@ -68,7 +68,7 @@ macro_rules! record {
             }
 
             fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-                other.extract::<Self>().is_ok_and(|o| format!("{o:?}") == format!("{self:?}"))
+                other.extract::<Self>().is_ok_and(|o| o == *self)
             }
         }
 

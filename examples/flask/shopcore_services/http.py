@@ -9,6 +9,7 @@ storage 503), except where a route keeps the status its original clients know.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -68,6 +69,7 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
     service did), except storage errors and ``except_codes``."""
 
     def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
                 return view(*args, **kwargs)
@@ -75,8 +77,6 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
                 override = None if err.code in except_codes else status
                 raise ApiError.from_shop(err, override) from err
 
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
         return wrapped
 
     return decorate
