@@ -5,25 +5,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::TestDb;
+use common::{request, stock_levels, TestDb};
 use shopcore::{
-    Cart, CartLine, CatalogRepository, CheckoutRequest, CustomerId, CustomerRepository, ErrorCode,
-    ErrorKind, IdempotencyKey, NotificationFilter, NotificationKind, NotificationRepository,
-    OrderRepository, OrderWorkflow, ProductId, Quantity,
+    CatalogRepository, CustomerId, CustomerRepository, ErrorCode, ErrorKind, IdempotencyKey,
+    NotificationFilter, NotificationKind, NotificationRepository, OrderRepository, OrderWorkflow,
+    ProductId,
 };
 use shopcore_mysql::PoolSettings;
-
-fn request(customer: i64, lines: &[(i64, i64)]) -> CheckoutRequest {
-    CheckoutRequest {
-        customer_id: CustomerId::new(customer).unwrap(),
-        cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
-            product_id: ProductId::new(p).unwrap(),
-            quantity: Quantity::new(q).unwrap(),
-        }))
-        .unwrap(),
-        region: None,
-    }
-}
 
 fn settings() -> PoolSettings {
     PoolSettings {
@@ -94,14 +82,7 @@ async fn carts_locking_products_in_opposite_orders_all_complete_and_conserve_sto
     let Some(db) = TestDb::seeded_with(settings()).await else {
         return;
     };
-    let before: Vec<u32> = db
-        .store
-        .products()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.quantity_available)
-        .collect();
+    let before = stock_levels(&db.store).await;
     let tasks: Vec<_> = (0..32i64)
         .map(|i| {
             let store = db.store.clone();
@@ -112,29 +93,24 @@ async fn carts_locking_products_in_opposite_orders_all_complete_and_conserve_sto
                 [(3, 1), (2, 1), (1, 1)]
             };
             tokio::spawn(async move {
-                let placed = store.checkout(&request(i % 3 + 1, &lines), None).await?;
+                let placed = store
+                    .checkout(&request(i % 3 + 1, &lines), None)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if i % 4 == 0 {
-                    store.cancel(placed.order.id).await.map_err(|e| {
-                        shopcore::CheckoutError::Storage(shopcore::StorageError::Failure(
-                            e.to_string(),
-                        ))
-                    })?;
+                    store
+                        .cancel(placed.order.id)
+                        .await
+                        .map_err(|e| e.to_string())?;
                 }
-                Ok::<_, shopcore::CheckoutError>(())
+                Ok::<_, String>(())
             })
         })
         .collect();
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let after: Vec<u32> = db
-        .store
-        .products()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.quantity_available)
-        .collect();
+    let after = stock_levels(&db.store).await;
     // 32 orders of one unit each of products 1–3; the 8 with i % 4 == 0 were cancelled.
     assert_eq!(after[..3], [before[0] - 24, before[1] - 24, before[2] - 24]);
     assert_eq!(after[3..], before[3..]);

@@ -6,9 +6,8 @@ mod common;
 
 use common::TestDb;
 use shopcore::{
-    seed, Cart, CartLine, CatalogRepository, CheckoutRequest, CustomerId, CustomerRepository,
-    NotificationFilter, NotificationRepository, OrderId, OrderRepository, OrderWorkflow, ProductId,
-    Quantity,
+    seed, CatalogRepository, CustomerId, CustomerRepository, NotificationFilter,
+    NotificationRepository, OrderId, OrderRepository, OrderWorkflow, ProductId,
 };
 use sqlx::MySqlPool;
 
@@ -81,18 +80,6 @@ async fn column_type(pool: &MySqlPool, database: &str, table: &str, column: &str
     .fetch_one(pool)
     .await
     .unwrap()
-}
-
-fn request(lines: &[(i64, i64)]) -> CheckoutRequest {
-    CheckoutRequest {
-        customer_id: CustomerId::new(1).unwrap(),
-        cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
-            product_id: ProductId::new(p).unwrap(),
-            quantity: Quantity::new(q).unwrap(),
-        }))
-        .unwrap(),
-        region: None,
-    }
 }
 
 #[tokio::test]
@@ -260,7 +247,7 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
     // And shopcore works on it: the worked example, numbered after the old orders.
     let placed = db
         .store
-        .checkout(&request(&[(1, 1), (2, 10)]), None)
+        .checkout(&common::request(1, &[(1, 1), (2, 10)]), None)
         .await
         .unwrap();
     assert_eq!(placed.order.id.get(), 3);

@@ -10,7 +10,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use shopcore::{seed, ShopConfig};
+use shopcore::{
+    seed, Cart, CartLine, CatalogRepository, CheckoutRequest, CustomerId, ProductId, Quantity,
+    ShopConfig,
+};
 use shopcore_mysql::{MySqlStore, PoolSettings};
 use sqlx::mysql::MySqlPoolOptions;
 use sqlx::{Connection, MySqlConnection};
@@ -119,4 +122,28 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .build()
         .expect("tokio runtime")
         .block_on(future)
+}
+
+/// A checkout request from raw numbers (default region).
+pub fn request(customer: i64, lines: &[(i64, i64)]) -> CheckoutRequest {
+    CheckoutRequest {
+        customer_id: CustomerId::new(customer).unwrap(),
+        cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
+            product_id: ProductId::new(p).unwrap(),
+            quantity: Quantity::new(q).unwrap(),
+        }))
+        .unwrap(),
+        region: None,
+    }
+}
+
+/// Every product's stock, by id.
+pub async fn stock_levels(store: &MySqlStore) -> Vec<u32> {
+    store
+        .products()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.quantity_available)
+        .collect()
 }
