@@ -63,8 +63,14 @@ macro_rules! record {
                 Ok(dict)
             }
 
-            fn __repr__(&self) -> String {
-                format!("{:?}", self)
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut fields = Vec::new();
+                $(fields.push(format!(
+                    "{}={}",
+                    stringify!($field),
+                    self.$field.dict_value(py)?.repr()?
+                ));)*
+                Ok(format!("{}({})", stringify!($name), fields.join(", ")))
             }
 
             fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-__all__ = ["PricingScenario", "money", "percent", "pricing_scenarios"]
+__all__ = ["PricingScenario", "carts", "money", "percent", "pricing_scenarios", "rules"]
 
 
 def money(max_cents: int = 1_000_000) -> st.SearchStrategy[Decimal]:
@@ -32,6 +32,23 @@ def percent() -> st.SearchStrategy[Decimal]:
         st.just(Decimal("0.00")),
         st.just(Decimal("100.00")),
         st.integers(min_value=0, max_value=10_000).map(lambda b: Decimal(b).scaleb(-2)),
+    )
+
+
+def carts(product_ids: list[int], max_lines: int = 10) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """Cart lines ``(product_id, quantity)`` over ``product_ids``, repeats allowed."""
+    return st.lists(
+        st.tuples(st.sampled_from(product_ids), st.integers(min_value=1, max_value=100)),
+        min_size=1,
+        max_size=max_lines,
+    )
+
+
+def rules(product_ids: list[int], max_rules: int = 30) -> st.SearchStrategy[list[tuple[int, int, Decimal]]]:
+    """Quantity tiers ``(product_id, min_quantity, discount_percent)`` over ``product_ids``."""
+    return st.lists(
+        st.tuples(st.sampled_from(product_ids), st.integers(min_value=1, max_value=50), percent()),
+        max_size=max_rules,
     )
 
 
@@ -64,20 +81,11 @@ def pricing_scenarios(draw: st.DrawFn, max_products: int = 12, max_lines: int = 
     products, a tax rate and a rounding policy."""
     count = draw(st.integers(min_value=1, max_value=max_products))
     products = [(i, draw(money())) for i in range(1, count + 1)]
-    ids = st.integers(min_value=1, max_value=count)
-    rules = draw(
-        st.lists(
-            st.tuples(ids, st.integers(min_value=1, max_value=50), percent()),
-            max_size=count * 3,
-        )
-    )
-    lines = draw(
-        st.lists(st.tuples(ids, st.integers(min_value=1, max_value=100)), min_size=1, max_size=max_lines)
-    )
+    ids = [product_id for product_id, _price in products]
     return PricingScenario(
         products=products,
-        rules=rules,
-        lines=lines,
+        rules=draw(rules(ids, max_rules=count * 3)),
+        lines=draw(carts(ids, max_lines=max_lines)),
         tax_rate=draw(percent()),
         rounding=draw(st.sampled_from(["half_up", "half_even"])),
         tax_rounding=draw(st.sampled_from(["per_order", "per_line"])),
