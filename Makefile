@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint test-rust test-python venv run example bench bench-core bench-mysql
+.PHONY: test fmt-check lint test-rust test-python venv run example bench bench-core bench-mysql bench-http
 
 ## Everything CI checks: formatting, clippy, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end).
@@ -56,4 +56,11 @@ bench-mysql:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput
 
-bench: bench-core bench-mysql
+## The order flow over HTTP: the original architecture vs shopcore (MySQL, in-memory)
+## vs the raw-SQL ceiling, a plot, and quote cost through the bindings (bench/run_bench.py).
+bench-http: venv
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/run_bench.py
+
+bench: bench-core bench-mysql bench-http

@@ -47,10 +47,86 @@ fn pair<'py>(
     Ok(items)
 }
 
+fn policy(rounding: &str, tax_rounding: &str) -> PyResult<PricingPolicy> {
+    Ok(PricingPolicy {
+        rounding: match rounding {
+            "half_up" => RoundingMode::HalfUp,
+            "half_even" => RoundingMode::HalfEven,
+            other => return Err(invalid(format!("unknown rounding {other:?}"))),
+        },
+        tax_rounding: match tax_rounding {
+            "per_order" => TaxRounding::PerOrder,
+            "per_line" => TaxRounding::PerLine,
+            other => return Err(invalid(format!("unknown tax_rounding {other:?}"))),
+        },
+    })
+}
+
+/// Prices and tiers held in Rust, converted once, for quoting many carts
+/// without a store (property tests, what-if pricing).
+#[pyclass(frozen, module = "shopcore._core")]
+struct PriceList {
+    catalog: Catalog,
+    rules: RuleBook,
+}
+
+#[pymethods]
+impl PriceList {
+    /// `products` is a list of `(product_id, unit_price)`, `rules` of
+    /// `(product_id, min_quantity, discount_percent)`.
+    #[new]
+    #[pyo3(signature = (*, products, rules))]
+    fn new(products: &Bound<'_, PyAny>, rules: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut catalog = Catalog::default();
+        for item in list(products, "products")? {
+            let fields = pair(&item, "products", 2)?;
+            catalog.insert(Product {
+                id: ProductId::new(integer(&fields[0], "product_id")?).py_result()?,
+                name: String::new(),
+                quantity_available: 0,
+                unit_price: money(&fields[1], "unit_price")?,
+                last_updated: chrono::DateTime::UNIX_EPOCH,
+            });
+        }
+        let mut book = RuleBook::default();
+        for item in list(rules, "rules")? {
+            let fields = pair(&item, "rules", 3)?;
+            book.insert(PricingRule {
+                product_id: ProductId::new(integer(&fields[0], "product_id")?).py_result()?,
+                min_quantity: Quantity::new(integer(&fields[1], "min_quantity")?).py_result()?,
+                discount: percent(&fields[2], "discount")?,
+            });
+        }
+        Ok(PriceList {
+            catalog,
+            rules: book,
+        })
+    }
+
+    /// Prices `lines` (`(product_id, quantity)` or `{"product_id", "quantity"}`).
+    #[pyo3(signature = (lines, *, tax_rate, rounding = "half_up", tax_rounding = "per_order"))]
+    fn quote(
+        &self,
+        py: Python<'_>,
+        lines: &Bound<'_, PyAny>,
+        tax_rate: &Bound<'_, PyAny>,
+        rounding: &str,
+        tax_rounding: &str,
+    ) -> PyResult<records::Quote> {
+        let cart = args::cart(lines)?;
+        let rate = percent(tax_rate, "tax_rate")?;
+        let policy = policy(rounding, tax_rounding)?;
+        py.detach(|| shopcore::quote(&cart, &self.catalog, &self.rules, rate, &policy))
+            .map(records::Quote::from)
+            .py_result()
+    }
+}
+
 /// Prices a cart against an explicit price list, rules and tax rate, without a store.
 ///
 /// `products` is a list of `(product_id, unit_price)`, `rules` of
 /// `(product_id, min_quantity, discount_percent)`, `lines` of `(product_id, quantity)`.
+/// To quote many carts against one price list, build a `PriceList` once.
 #[pyfunction]
 #[pyo3(signature = (*, products, rules, lines, tax_rate, rounding = "half_up", tax_rounding = "per_order"))]
 fn quote(
@@ -62,43 +138,7 @@ fn quote(
     rounding: &str,
     tax_rounding: &str,
 ) -> PyResult<records::Quote> {
-    let mut catalog = Catalog::default();
-    for item in list(products, "products")? {
-        let fields = pair(&item, "products", 2)?;
-        catalog.insert(Product {
-            id: ProductId::new(integer(&fields[0], "product_id")?).py_result()?,
-            name: String::new(),
-            quantity_available: 0,
-            unit_price: money(&fields[1], "unit_price")?,
-            last_updated: chrono::DateTime::UNIX_EPOCH,
-        });
-    }
-    let mut book = RuleBook::default();
-    for item in list(rules, "rules")? {
-        let fields = pair(&item, "rules", 3)?;
-        book.insert(PricingRule {
-            product_id: ProductId::new(integer(&fields[0], "product_id")?).py_result()?,
-            min_quantity: Quantity::new(integer(&fields[1], "min_quantity")?).py_result()?,
-            discount: percent(&fields[2], "discount")?,
-        });
-    }
-    let cart = args::cart(lines)?;
-    let rate = percent(tax_rate, "tax_rate")?;
-    let policy = PricingPolicy {
-        rounding: match rounding {
-            "half_up" => RoundingMode::HalfUp,
-            "half_even" => RoundingMode::HalfEven,
-            other => return Err(invalid(format!("unknown rounding {other:?}"))),
-        },
-        tax_rounding: match tax_rounding {
-            "per_order" => TaxRounding::PerOrder,
-            "per_line" => TaxRounding::PerLine,
-            other => return Err(invalid(format!("unknown tax_rounding {other:?}"))),
-        },
-    };
-    py.detach(|| shopcore::quote(&cart, &catalog, &book, rate, &policy))
-        .map(records::Quote::from)
-        .py_result()
+    PriceList::new(products, rules)?.quote(py, lines, tax_rate, rounding, tax_rounding)
 }
 
 /// The `shopcore._core` module.
@@ -114,6 +154,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Notification>()?;
     module.add_class::<records::PlacedOrder>()?;
     module.add_class::<records::CancelledOrder>()?;
+    module.add_class::<PriceList>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     let codes: Vec<(&str, &str)> = shopcore::ErrorKind::ALL
         .iter()

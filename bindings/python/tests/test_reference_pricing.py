@@ -49,3 +49,11 @@ def test_rust_quote_agrees_with_the_python_reference(s: PricingScenario) -> None
     assert got.tax == expected["tax"]
     assert got.total == expected["total"]
     assert all(amount.as_tuple().exponent == -2 for amount in (got.subtotal, got.tax, got.total))
+
+
+@settings(max_examples=100, deadline=None)
+@given(pricing_scenarios())
+def test_a_price_list_quotes_like_the_one_shot_function(s: PricingScenario) -> None:
+    price_list = shopcore.PriceList(products=s.products, rules=s.rules)
+    again = price_list.quote(s.lines, tax_rate=s.tax_rate, rounding=s.rounding, tax_rounding=s.tax_rounding)
+    assert again == shopcore.quote(**s.quote_kwargs())

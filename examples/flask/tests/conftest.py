@@ -37,6 +37,7 @@ def admin_connection() -> pymysql.connections.Connection:
         user=url.username or "root",
         password=url.password or "",
         autocommit=True,
+        ssl_disabled=True,
     )
 
 

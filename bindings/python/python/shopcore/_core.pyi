@@ -137,6 +137,18 @@ class Engine:
     def resend_confirmation(self, order_id: int, customer_id: int) -> Notification: ...
     def notifications(self, *, order_id: int | None = None, customer_id: int | None = None) -> list[Notification]: ...
 
+@final
+class PriceList:
+    def __init__(self, *, products: list[tuple[int, MoneyLike]], rules: list[tuple[int, int, MoneyLike]]) -> None: ...
+    def quote(
+        self,
+        lines: Sequence[Line],
+        *,
+        tax_rate: MoneyLike,
+        rounding: Literal["half_up", "half_even"] = "half_up",
+        tax_rounding: Literal["per_order", "per_line"] = "per_order",
+    ) -> Quote: ...
+
 def quote(
     *,
     products: list[tuple[int, MoneyLike]],

@@ -1,0 +1,243 @@
+"""``make bench``: the order flow over HTTP, side by side in one run.
+
+Table 1 — orders/s and p99 at 1, 4 and 16 clients for
+  (a) the baseline: the original architecture (bench/baseline.py), five Flask
+      apps calling each other over HTTP;
+  (b) the shopcore services on MySQL, as the README says for production:
+      gunicorn, several worker processes sharing one database;
+  (c) the shopcore services on the in-memory engine (``make run``'s way);
+  (d) the raw-SQL ceiling: the same SQL by hand in Rust, no HTTP
+      (``cargo bench -p shopcore-mysql --bench throughput``).
+Then a plot (bench/results/orders_per_second.png) and
+Table 2 — the cost of a quote through the Python bindings vs the pure-Python
+reference pricing of the test suite, for 1, 10, 100 and 1000-line carts.
+
+Every system gets a fresh database seeded with the demo data and deep stock;
+loads are bounded by ``--requests`` and ``--seconds`` per cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import timeit
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pymysql
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import HEADER, LoadResult, run_load  # noqa: E402
+
+import shopcore  # noqa: E402
+
+CLIENTS = [1, 4, 16]
+DEEP_STOCK = 100_000_000
+
+
+def server_url() -> str:
+    return os.environ.get("SHOPCORE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306").rstrip("/")
+
+
+def admin() -> pymysql.connections.Connection:
+    u = urlparse(server_url())
+    return pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
+                           password=u.password or "", autocommit=True, ssl_disabled=True)
+
+
+@contextmanager
+def fresh_database():
+    """A migrated database with the seed data and deep stock; dropped afterwards."""
+    name = f"shopcore_httpbench_{uuid.uuid4().hex[:10]}"
+    conn = admin()
+    with conn.cursor() as c:
+        c.execute(f"CREATE DATABASE `{name}`")
+    url = f"{server_url()}/{name}"
+    try:
+        shopcore.Engine.mysql(url, migrate=True, seed=True)
+        with conn.cursor() as c:
+            c.execute(f"UPDATE `{name}`.inventory SET quantity_available = %s", (DEEP_STOCK,))
+        yield url
+    finally:
+        with conn.cursor() as c:
+            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
+
+
+def wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextmanager
+def processes(commands: list[list[str]], ports: list[int], env: dict[str, str], cwd: Path):
+    busy = [p for p in ports if not port_free(p)]
+    if busy:
+        raise SystemExit(f"ports {busy} are in use (is `make run` up?)")
+    procs = [subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for cmd in commands]
+    try:
+        for port in ports:
+            wait_for(port)
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=20)
+
+
+def measure(port: int, args: argparse.Namespace, products: int = 5) -> list[LoadResult]:
+    results = []
+    for clients in CLIENTS:
+        result = run_load(port, clients, args.requests, args.seconds, products=products, customers=3)
+        print(result.row(), result.errors or "", flush=True)
+        results.append(result)
+    return results
+
+
+def baseline(args: argparse.Namespace) -> list[LoadResult]:
+    print("\n(a) baseline: the original architecture, five Flask apps over HTTP")
+    print(HEADER)
+    with fresh_database() as url:
+        names = ["order", "inventory", "pricing", "customer", "notification"]
+        commands = [[sys.executable, "bench/baseline.py", n, "--db-url", url, "--base-port", "6001"] for n in names]
+        with processes(commands, [6001 + i for i in range(5)], dict(os.environ), ROOT):
+            return measure(6001, args)
+
+
+def shopcore_mysql(args: argparse.Namespace) -> list[LoadResult]:
+    print(f"\n(b) shopcore on MySQL: gunicorn, {args.workers} workers x {args.threads} threads")
+    print(HEADER)
+    with fresh_database() as url:
+        env = dict(os.environ, DATABASE_URL=url)
+        command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
+                   "--threads", str(args.threads), "-b", "127.0.0.1:7001", "shopcore_services.wsgi:app('order')"]
+        with processes([command], [7001], env, ROOT / "examples" / "flask"):
+            return measure(7001, args)
+
+
+def shopcore_memory(args: argparse.Namespace) -> list[LoadResult]:
+    print("\n(c) shopcore on the in-memory engine: all five services in one process")
+    print(HEADER)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    command = [sys.executable, "-m", "shopcore_services.serve"]
+    with processes([command], [5001, 5002], env, ROOT / "examples" / "flask"):
+        for product_id in range(1, 6):
+            request = urllib.request.Request(
+                "http://127.0.0.1:5002/api/inventory/update", method="POST",
+                data=f'{{"product_id": {product_id}, "stock_change": {DEEP_STOCK}}}'.encode(),
+                headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request).read()
+        return measure(5001, args)
+
+
+def ceiling() -> list[tuple[float, float]]:
+    print("\n(d) raw-SQL ceiling: cargo bench -p shopcore-mysql --bench throughput")
+    env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url())
+    out = subprocess.run(["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    print(out)
+    rows = []
+    for line in out.splitlines():
+        m = re.match(r"\s*(\d+) \|\s+[\d.]+\s+[\d.]+ \|\s+([\d.]+)\s+([\d.]+) \|", line)
+        if m:
+            rows.append((float(m.group(2)), float(m.group(3))))
+    return rows
+
+
+def plot(table: dict[str, list[float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, rates in table.items():
+        ax.plot(CLIENTS, rates, marker="o", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(CLIENTS, [str(c) for c in CLIENTS])
+    ax.set_xlabel("concurrent clients")
+    ax.set_ylabel("orders per second (log)")
+    ax.set_title("Order flow throughput, one 2-core machine")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def quote_table() -> None:
+    spec = importlib.util.spec_from_file_location("reference", ROOT / "bindings/python/tests/test_reference_pricing.py")
+    assert spec and spec.loader
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    from shopcore.testing import PricingScenario
+
+    print("\nTable 2: one quote, Python bindings vs the pure-Python reference (best of 5)")
+    print(f"{'lines':>6} | {'bindings µs':>12} | {'reference µs':>13} | {'speed-up':>8}")
+    products = [(i, Decimal(500 + (i * 7919) % 100_000).scaleb(-2)) for i in range(1, 1001)]
+    rules = [(i, 5, Decimal("5")) for i in range(1, 1001)] + [(i, 10, Decimal("12.5")) for i in range(1, 1001)]
+    for lines in [1, 10, 100, 1000]:
+        scenario = PricingScenario(products=products, rules=rules,
+                                   lines=[(i + 1, i % 12 + 1) for i in range(lines)], tax_rate=Decimal("14"))
+        price_list = shopcore.PriceList(products=products, rules=rules)  # converted once, like a store's catalog
+        cart, rate = scenario.lines, scenario.tax_rate
+        assert price_list.quote(cart, tax_rate=rate).total == reference.reference_quote(scenario)["total"]
+        number = max(1, 2000 // lines)
+        fast = min(timeit.repeat(lambda: price_list.quote(cart, tax_rate=rate), number=number, repeat=5)) / number
+        slow = min(timeit.repeat(lambda: reference.reference_quote(scenario), number=max(1, number // 10), repeat=5)) / max(1, number // 10)
+        print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=1500, help="per cell, at most")
+    parser.add_argument("--seconds", type=float, default=15, help="per cell, at most")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    a, b, c = baseline(args), shopcore_mysql(args), shopcore_memory(args)
+    d = ceiling()
+    print("\nTable 1: orders/s (p99 ms)")
+    print(f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
+          f"{'(d) raw SQL':>16} | {'b/a':>6} | {'b/d':>5}")
+    for i, clients in enumerate(CLIENTS):
+        dd = d[i] if i < len(d) else (float("nan"), float("nan"))
+        cell = lambda r: f"{r.rate:>7.0f} ({r.percentile(0.99) * 1e3:>5.1f})"  # noqa: E731
+        print(f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
+              f"{dd[0]:>7.0f} ({dd[1]:>5.1f}) | {b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / dd[0]:>4.0%}")
+    plot({"(a) baseline": [r.rate for r in a], "(b) shopcore, MySQL": [r.rate for r in b],
+          "(c) shopcore, in-memory": [r.rate for r in c], "(d) raw SQL ceiling": [r for r, _ in d]},
+         ROOT / "bench" / "results" / "orders_per_second.png")
+    print("plot: bench/results/orders_per_second.png")
+    quote_table()
+
+
+if __name__ == "__main__":
+    main()
