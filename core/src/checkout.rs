@@ -212,8 +212,6 @@ pub struct CheckoutPlan {
     pub points_after: u64,
     /// When the order is placed.
     pub placed_at: DateTime<Utc>,
-    /// The request's fingerprint, stored with an idempotency key.
-    pub fingerprint: RequestFingerprint,
     delivery_days: u16,
 }
 
@@ -358,7 +356,6 @@ pub fn plan_checkout(
         points_earned,
         points_after,
         placed_at: now,
-        fingerprint: request.fingerprint(),
         delivery_days: config.delivery_days,
     })
 }

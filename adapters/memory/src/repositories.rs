@@ -9,7 +9,8 @@ use shopcore::{
     CheckoutRequest, CheckoutSnapshot, Customer, CustomerCredentials, CustomerError, CustomerId,
     CustomerRepository, Email, IdempotencyKey, LookupError, NewCustomer, Notification,
     NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
-    OrderWorkflow, PlacedOrder, Product, ProductId, RuleBook, ShopConfig, StorageError, TaxTable,
+    OrderWorkflow, PlacedOrder, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
+    StorageError, TaxTable,
 };
 
 use crate::state::{CustomerRecord, State};
@@ -28,10 +29,10 @@ impl State {
     fn replay(
         &self,
         key: &IdempotencyKey,
-        request: &CheckoutRequest,
+        fingerprint: &RequestFingerprint,
     ) -> Option<Result<PlacedOrder, CheckoutError>> {
-        let (fingerprint, order_id) = self.idempotency.get(key)?;
-        if *fingerprint != request.fingerprint() {
+        let (stored, order_id) = self.idempotency.get(key)?;
+        if stored != fingerprint {
             return Some(Err(CheckoutError::IdempotencyConflict {
                 key: key.as_str().to_owned(),
             }));
@@ -233,7 +234,12 @@ impl OrderWorkflow for MemoryStore {
     ) -> Result<PlacedOrder, CheckoutError> {
         let now = self.clock.now();
         let mut state = self.lock()?;
-        if let Some(replayed) = idempotency_key.and_then(|key| state.replay(key, request)) {
+        // Hashed once, only when a key makes it matter.
+        let keyed = idempotency_key.map(|key| (key, request.fingerprint()));
+        if let Some(replayed) = keyed
+            .as_ref()
+            .and_then(|(key, fingerprint)| state.replay(key, fingerprint))
+        {
             return replayed;
         }
         let snapshot = CheckoutSnapshot {
@@ -243,7 +249,7 @@ impl OrderWorkflow for MemoryStore {
             tax_rates: &state.tax_rates,
         };
         let plan = plan_checkout(request, &snapshot, &self.config, now)?;
-        let (order, confirmation) = state.apply_checkout(&plan, idempotency_key);
+        let (order, confirmation) = state.apply_checkout(&plan, keyed);
         Ok(PlacedOrder {
             order,
             confirmation,

@@ -104,11 +104,12 @@ impl State {
         notification
     }
 
-    /// Applies a checkout plan: stock, order, points, confirmation, idempotency key.
+    /// Applies a checkout plan: stock, order, points, confirmation, and the
+    /// idempotency key with the request's fingerprint.
     pub fn apply_checkout(
         &mut self,
         plan: &CheckoutPlan,
-        key: Option<&IdempotencyKey>,
+        key: Option<(&IdempotencyKey, RequestFingerprint)>,
     ) -> (Order, Notification) {
         let order_id = OrderId::new(self.next_order_id)
             .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
@@ -133,9 +134,9 @@ impl State {
         );
         self.confirmation_of
             .insert(order_id, self.notifications.len() - 1);
-        if let Some(key) = key {
+        if let Some((key, fingerprint)) = key {
             self.idempotency
-                .insert(key.clone(), (plan.fingerprint.clone(), order_id));
+                .insert(key.clone(), (fingerprint, order_id));
         }
         (order, confirmation)
     }
