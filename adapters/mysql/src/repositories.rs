@@ -1,8 +1,9 @@
 //! Catalog, customer, order and notification repositories on MySQL.
 //!
 //! Reads are single statements. Adjustments lock the row (`FOR UPDATE`), apply
-//! the core's adjustment rule, and write, in one short transaction, so they
-//! serialise with checkouts on the same rows.
+//! the core's adjustment rule, write the new value and a row in the audit
+//! ledger (`stock_adjustments`, `loyalty_adjustments`), in one short
+//! transaction, so they serialise with checkouts on the same rows.
 
 use async_trait::async_trait;
 use shopcore::{
@@ -267,6 +268,17 @@ impl CatalogRepository for MySqlStore {
         .execute(&mut *tx)
         .await
         .map_err(storage_error)?;
+        sqlx::query(
+            "INSERT INTO stock_adjustments (product_id, quantity_change, quantity_after, adjusted_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(id.get())
+        .bind(change)
+        .bind(product.quantity_available)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage_error)?;
         tx.commit().await.map_err(storage_error)?;
         Ok(product)
     }
@@ -343,6 +355,17 @@ impl CustomerRepository for MySqlStore {
             .execute(&mut *tx)
             .await
             .map_err(storage_error)?;
+        sqlx::query(
+            "INSERT INTO loyalty_adjustments (customer_id, points_change, points_after, adjusted_at) \
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(id.get())
+        .bind(change)
+        .bind(customer.loyalty_points)
+        .bind(self.clock.now())
+        .execute(&mut *tx)
+        .await
+        .map_err(storage_error)?;
         tx.commit().await.map_err(storage_error)?;
         Ok(customer)
     }

@@ -424,8 +424,9 @@ impl MySqlStore {
             Err(refused) => return Ok(Err(refused)),
         };
 
-        sqlx::query("UPDATE orders SET status = ? WHERE order_id = ?")
+        sqlx::query("UPDATE orders SET status = ?, points_revoked = ? WHERE order_id = ?")
             .bind(OrderStatus::Cancelled.as_str())
+            .bind(plan.points_revoked)
             .bind(order_id.get())
             .execute(&mut *conn)
             .await?;

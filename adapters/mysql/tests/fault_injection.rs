@@ -12,7 +12,7 @@ use shopcore::{
 use shopcore_mysql::WriteStep;
 use sqlx::{MySqlPool, Row};
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
     "customers",
     "inventory",
     "pricing_rules",
@@ -21,6 +21,8 @@ const TABLES: [&str; 8] = [
     "order_items",
     "notification_log",
     "idempotency_keys",
+    "stock_adjustments",
+    "loyalty_adjustments",
 ];
 
 /// `(table, rows, checksum)` for every table.

@@ -40,6 +40,7 @@ const EXPECTED_COLUMNS: &[&str] = &[
     "orders.tax",
     "orders.region",
     "orders.points_earned",
+    "orders.points_revoked",
     "order_items.item_id",
     "order_items.order_id",
     "order_items.product_id",
@@ -56,6 +57,12 @@ const EXPECTED_COLUMNS: &[&str] = &[
     "idempotency_keys.idempotency_key",
     "idempotency_keys.fingerprint",
     "idempotency_keys.order_id",
+    "stock_adjustments.product_id",
+    "stock_adjustments.quantity_change",
+    "stock_adjustments.quantity_after",
+    "loyalty_adjustments.customer_id",
+    "loyalty_adjustments.points_change",
+    "loyalty_adjustments.points_after",
 ];
 
 async fn columns(pool: &MySqlPool, database: &str) -> Vec<String> {
