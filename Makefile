@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint test-rust test-python venv run example bench bench-core bench-mysql bench-http
+.PHONY: test fmt-check lint test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http \
+	soak soak-short soak-openapi fuzz
 
 ## Everything CI checks: formatting, clippy, all Rust tests and doctests, then
-## the Python bindings and the five Flask services (pytest, schemathesis, end to end).
-test: fmt-check lint test-rust test-python
+## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
+## then the short soak (mixed load, SIGKILL, packet-delay race, each audited).
+test: fmt-check lint test-rust test-python soak-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -56,11 +58,43 @@ bench-mysql:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput
 
+## gunicorn, the baseline's requests, matplotlib for the plot.
+bench-deps: venv
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+
 ## The order flow over HTTP: the original architecture vs shopcore (MySQL, in-memory)
 ## vs the raw-SQL ceiling, a plot, and quote cost through the bindings (bench/run_bench.py).
-bench-http: venv
-	$(PY) -m pip install --quiet -r bench/requirements.txt
+bench-http: bench-deps
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/run_bench.py
 
 bench: bench-core bench-mysql bench-http
+
+## Reliability, bounded: the services on MySQL under a mixed load from 16 clients,
+## again with a SIGKILL and restart mid-run, and the last-units race through a
+## packet-delay proxy, each audited from the database (bench/soak.py); then
+## schemathesis at >= 1000 requests per service, then the fuzz target.
+soak: bench-deps
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/soak.py
+	$(MAKE) soak-openapi fuzz
+
+## The short form `make test` runs: the same phases, fewer requests.
+soak-short: bench-deps
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/soak.py --short
+
+## schemathesis against all five services on MySQL, >= 1000 requests each, zero 5xx.
+soak-openapi: venv
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" SHOPCORE_OPENAPI_EXAMPLES=1000 SHOPCORE_OPENAPI_MIN_REQUESTS=1000 \
+	$(PY) -m pytest -q -p no:cacheprovider examples/flask/tests/test_openapi.py
+
+## cargo-fuzz (nightly toolchain, libFuzzer) on request parsing and quoting,
+## FUZZ_SECONDS long (default 60); installs cargo-fuzz on first use.
+FUZZ_SECONDS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	mkdir -p fuzz/corpus/checkout_request
+	cd fuzz && $(CARGO) +nightly fuzz run checkout_request corpus/checkout_request seeds/checkout_request \
+		-- -max_total_time=$(FUZZ_SECONDS)

@@ -22,92 +22,22 @@ import argparse
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import timeit
 import urllib.request
-import uuid
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse
 
-import pymysql
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
+from harness import ROOT, Service, baseline_services, fresh_database, gunicorn_order_service, running, server_url  # noqa: E402
 from load import HEADER, LoadResult, run_load  # noqa: E402
 
 import shopcore  # noqa: E402
 
 CLIENTS = [1, 4, 16]
 DEEP_STOCK = 100_000_000
-
-
-def server_url() -> str:
-    return os.environ.get("SHOPCORE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306").rstrip("/")
-
-
-def admin() -> pymysql.connections.Connection:
-    u = urlparse(server_url())
-    return pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
-                           password=u.password or "", autocommit=True, ssl_disabled=True)
-
-
-@contextmanager
-def fresh_database():
-    """A migrated database with the seed data and deep stock; dropped afterwards."""
-    name = f"shopcore_httpbench_{uuid.uuid4().hex[:10]}"
-    conn = admin()
-    with conn.cursor() as c:
-        c.execute(f"CREATE DATABASE `{name}`")
-    url = f"{server_url()}/{name}"
-    try:
-        shopcore.Engine.mysql(url, migrate=True, seed=True)
-        with conn.cursor() as c:
-            c.execute(f"UPDATE `{name}`.inventory SET quantity_available = %s", (DEEP_STOCK,))
-        yield url
-    finally:
-        with conn.cursor() as c:
-            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
-
-
-def wait_for(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port}")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-@contextmanager
-def processes(commands: list[list[str]], ports: list[int], env: dict[str, str], cwd: Path):
-    busy = [p for p in ports if not port_free(p)]
-    if busy:
-        raise SystemExit(f"ports {busy} are in use (is `make run` up?)")
-    procs = [subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for cmd in commands]
-    try:
-        for port in ports:
-            wait_for(port)
-        yield
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=20)
 
 
 def measure(port: int, args: argparse.Namespace, products: int = 5) -> list[LoadResult]:
@@ -122,22 +52,15 @@ def measure(port: int, args: argparse.Namespace, products: int = 5) -> list[Load
 def baseline(args: argparse.Namespace) -> list[LoadResult]:
     print("\n(a) baseline: the original architecture, five Flask apps over HTTP")
     print(HEADER)
-    with fresh_database() as url:
-        names = ["order", "inventory", "pricing", "customer", "notification"]
-        commands = [[sys.executable, "bench/baseline.py", n, "--db-url", url, "--base-port", "6001"] for n in names]
-        with processes(commands, [6001 + i for i in range(5)], dict(os.environ), ROOT):
-            return measure(6001, args)
+    with fresh_database(stock=DEEP_STOCK) as url, running(*baseline_services(url, 6001)):
+        return measure(6001, args)
 
 
 def shopcore_mysql(args: argparse.Namespace) -> list[LoadResult]:
     print(f"\n(b) shopcore on MySQL: gunicorn, {args.workers} workers x {args.threads} threads")
     print(HEADER)
-    with fresh_database() as url:
-        env = dict(os.environ, DATABASE_URL=url)
-        command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
-                   "--threads", str(args.threads), "-b", "127.0.0.1:7001", "shopcore_services.wsgi:app('order')"]
-        with processes([command], [7001], env, ROOT / "examples" / "flask"):
-            return measure(7001, args)
+    with fresh_database(stock=DEEP_STOCK) as url, running(gunicorn_order_service(url, 7001, args.workers, args.threads)):
+        return measure(7001, args)
 
 
 def shopcore_memory(args: argparse.Namespace) -> list[LoadResult]:
@@ -145,7 +68,7 @@ def shopcore_memory(args: argparse.Namespace) -> list[LoadResult]:
     print(HEADER)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     command = [sys.executable, "-m", "shopcore_services.serve"]
-    with processes([command], [5001, 5002], env, ROOT / "examples" / "flask"):
+    with running(Service(command, [5001, 5002], env)):
         for product_id in range(1, 6):
             request = urllib.request.Request(
                 "http://127.0.0.1:5002/api/inventory/update", method="POST",
