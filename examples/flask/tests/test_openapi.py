@@ -2,11 +2,11 @@
 every operation (valid and invalid) and checks status codes, content types and
 response schemas, and that no response is a server error.
 
-``make test`` runs 60 examples per operation on the in-memory engine. ``make
-soak`` (soak-openapi) sets ``SHOPCORE_OPENAPI_EXAMPLES=1000`` and
+``make test`` runs 60 examples per operation on the in-memory engine; every
+service must answer at least 30 generated requests. ``make soak``
+(soak-openapi) sets ``SHOPCORE_OPENAPI_EXAMPLES=1000`` and
 ``SHOPCORE_OPENAPI_MIN_REQUESTS=1000``: the services then run on a fresh MySQL
-database and every one of the five must have answered at least that many
-generated requests.
+database and every one of the five must answer at least 1000.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from shopcore_services import SERVICES  # noqa: E402
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
 EXAMPLES = int(os.environ.get("SHOPCORE_OPENAPI_EXAMPLES", "60"))
-MIN_REQUESTS = int(os.environ.get("SHOPCORE_OPENAPI_MIN_REQUESTS", "0"))
-DATABASE = f"shopcore_openapi_{uuid.uuid4().hex[:12]}" if MIN_REQUESTS else None
+VOLUME = "SHOPCORE_OPENAPI_MIN_REQUESTS" in os.environ  # make soak: MySQL and a required volume
+MIN_REQUESTS = int(os.environ.get("SHOPCORE_OPENAPI_MIN_REQUESTS", EXAMPLES // 2))
+DATABASE = f"shopcore_openapi_{uuid.uuid4().hex[:12]}" if VOLUME else None
 
 
 def build_engine() -> shopcore.Engine:
@@ -106,9 +107,9 @@ def test_the_document_covers_every_route() -> None:
 
 
 
-@pytest.mark.skipif(not MIN_REQUESTS, reason="volume is checked by make soak (SHOPCORE_OPENAPI_MIN_REQUESTS)")
 def test_every_service_answered_enough_generated_requests() -> None:
-    """Runs after the generated cases above (pytest keeps definition order)."""
+    """Runs after the generated cases above (pytest keeps definition order), so
+    the counts are theirs: no service was left out of the generation."""
     print(f"\ngenerated requests answered per service: {dict(REQUESTS)}")
     for name in SERVICES:
         assert REQUESTS[name] >= MIN_REQUESTS, f"{name}: only {REQUESTS[name]} requests"
