@@ -120,17 +120,10 @@ async fn baseline_attempt(
     let marks = vec!["?"; ids.len()].join(", ");
     let mut tx = pool.begin().await?;
 
-    let sql = format!(
-        "SELECT product_id, quantity_available, unit_price FROM inventory \
-         WHERE product_id IN ({marks}) ORDER BY product_id FOR UPDATE"
-    );
-    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
-    for id in &ids {
-        q = q.bind(id);
-    }
-    let stock = q.fetch_all(&mut *tx).await?;
-    let (points,): (i64,) =
-        sqlx::query_as("SELECT loyalty_points FROM customers WHERE customer_id = ? FOR UPDATE")
+    // Plain reads first, then lock the products: the same statements in the
+    // same order as the adapter.
+    let (_points,): (i64,) =
+        sqlx::query_as("SELECT loyalty_points FROM customers WHERE customer_id = ?")
             .bind(customer.get())
             .fetch_one(&mut *tx)
             .await?;
@@ -146,6 +139,15 @@ async fn baseline_attempt(
         .bind("Cairo")
         .fetch_one(&mut *tx)
         .await?;
+    let sql = format!(
+        "SELECT product_id, quantity_available, unit_price FROM inventory \
+         WHERE product_id IN ({marks}) ORDER BY product_id FOR UPDATE"
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    for id in &ids {
+        q = q.bind(id);
+    }
+    let stock = q.fetch_all(&mut *tx).await?;
 
     let mut subtotal = Decimal::ZERO;
     let mut items = Vec::with_capacity(lines.len());
@@ -213,8 +215,8 @@ async fn baseline_attempt(
             .bind(line);
     }
     q.execute(&mut *tx).await?;
-    sqlx::query("UPDATE customers SET loyalty_points = ? WHERE customer_id = ?")
-        .bind(Decimal::from(points) + earned)
+    sqlx::query("UPDATE customers SET loyalty_points = loyalty_points + ? WHERE customer_id = ?")
+        .bind(earned)
         .bind(customer.get())
         .execute(&mut *tx)
         .await?;

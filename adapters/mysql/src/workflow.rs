@@ -2,7 +2,9 @@
 //!
 //! Lock order, the same everywhere, so transactions queue instead of deadlocking:
 //! `idempotency_keys` row (claimed by insert) → `orders` row (cancel only) → `inventory` rows in
-//! product-id order → `customers` row. Every write of a plan happens after
+//! product-id order → `customers` row (a checkout reads the customer, rules and
+//! tax rate without locks before locking the products, and locks the customer
+//! only by its relative points update). Every write of a plan happens after
 //! planning and before `COMMIT`; any error rolls the transaction back.
 //!
 //! Fault injection (feature `fault-injection`, for tests) makes the adapter
@@ -16,6 +18,7 @@ use shopcore::{
     plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, CheckoutError,
     CheckoutPlan, CheckoutRequest, CheckoutSnapshot, IdempotencyKey, NotificationKind, OrderId,
     OrderStatus, OrderWorkflow, PlacedOrder, RequestFingerprint, ShopConfig, StorageError,
+    MAX_POINTS,
 };
 use sqlx::MySqlConnection;
 
@@ -276,15 +279,18 @@ impl MySqlStore {
                 Err(conflict) => return Ok(Err(conflict)),
             }
         }
+        // Plain reads first, so the product rows below stay locked for as few
+        // round trips as possible. The customer row is not locked: the points
+        // are added relative to the stored value at the end.
         let ids = request.cart.product_ids_sorted();
-        let catalog = select_products(&mut *conn, &ids, true).await?;
-        let customer = select_customer(&mut *conn, request.customer_id, true).await?;
+        let customer = select_customer(&mut *conn, request.customer_id, false).await?;
         let rules = select_rules(&mut *conn, &ids).await?;
         let region = request
             .region
             .as_ref()
             .unwrap_or(&self.config.default_region);
         let tax_rates = select_tax_rate(&mut *conn, region).await?;
+        let catalog = select_products(&mut *conn, &ids, true).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
             catalog: &catalog,
@@ -366,11 +372,16 @@ impl MySqlStore {
         query.execute(&mut *conn).await?;
         self.faults.check(WriteStep::ItemsInserted)?;
 
-        sqlx::query("UPDATE customers SET loyalty_points = ? WHERE customer_id = ?")
-            .bind(plan.points_after)
-            .bind(plan.customer_id.get())
-            .execute(&mut *conn)
-            .await?;
+        // Relative to the stored value (the row was not locked for the plan),
+        // saturating as the core's loyalty rule does.
+        sqlx::query(
+            "UPDATE customers SET loyalty_points = LEAST(loyalty_points + ?, ?) WHERE customer_id = ?",
+        )
+        .bind(plan.points_earned)
+        .bind(MAX_POINTS)
+        .bind(plan.customer_id.get())
+        .execute(&mut *conn)
+        .await?;
         self.faults.check(WriteStep::PointsAwarded)?;
 
         let confirmation = insert_notification(
