@@ -40,9 +40,20 @@ fn runtime() -> PyResult<Runtime> {
 }
 
 impl Engine {
-    /// Runs `work` on the runtime with the GIL released.
-    fn run<T: Send, F: Future<Output = T> + Send>(&self, py: Python<'_>, work: F) -> T {
-        py.detach(|| self.runtime.block_on(work))
+    /// Runs `work` as a task on the runtime and waits for it with the GIL
+    /// released. As a spawned task it is polled on the worker thread that sees
+    /// its socket become ready, instead of waking this thread for every round
+    /// trip to the database.
+    fn run<T, F>(&self, py: Python<'_>, work: F) -> T
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let task = self.runtime.spawn(work);
+        match py.detach(|| self.runtime.block_on(task)) {
+            Ok(done) => done,
+            Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+        }
     }
 }
 
@@ -134,8 +145,8 @@ impl Engine {
     ) -> PyResult<Quote> {
         let cart = args::cart(products)?;
         let region = args::region(region)?;
-        let store = &self.store;
-        self.run(py, async { store.quote(&cart, region.as_ref()).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.quote(&cart, region.as_ref()).await })
             .map(Quote::from)
             .py_result()
     }
@@ -156,17 +167,20 @@ impl Engine {
             region: args::region(region)?,
         };
         let key = args::idempotency_key(idempotency_key)?;
-        let store = &self.store;
-        self.run(py, async { store.checkout(&request, key.as_ref()).await })
-            .map(PlacedOrder::from)
-            .py_result()
+        let store = Arc::clone(&self.store);
+        self.run(
+            py,
+            async move { store.checkout(&request, key.as_ref()).await },
+        )
+        .map(PlacedOrder::from)
+        .py_result()
     }
 
     /// Cancels a `created` order: restock, revoke points, log a notice.
     fn cancel(&self, py: Python<'_>, order_id: &Bound<'_, PyAny>) -> PyResult<CancelledOrder> {
         let id = self::order_id(order_id)?;
-        let store = &self.store;
-        self.run(py, async { store.cancel(id).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.cancel(id).await })
             .map(CancelledOrder::from)
             .py_result()
     }
@@ -174,8 +188,8 @@ impl Engine {
     /// One order with its items.
     fn order(&self, py: Python<'_>, order_id: &Bound<'_, PyAny>) -> PyResult<Order> {
         let id = self::order_id(order_id)?;
-        let store = &self.store;
-        self.run(py, async { store.order(id).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.order(id).await })
             .map(Order::from)
             .py_result()
     }
@@ -187,8 +201,8 @@ impl Engine {
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Order>> {
         let id = self::customer_id(customer_id)?;
-        let store = &self.store;
-        self.run(py, async { store.orders_of_customer(id).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.orders_of_customer(id).await })
             .map(|orders| orders.into_iter().map(Order::from).collect())
             .py_result()
     }
@@ -196,16 +210,16 @@ impl Engine {
     /// One product.
     fn product(&self, py: Python<'_>, product_id: &Bound<'_, PyAny>) -> PyResult<Product> {
         let id = self::product_id(product_id)?;
-        let store = &self.store;
-        self.run(py, async { store.product(id).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.product(id).await })
             .map(Product::from)
             .py_result()
     }
 
     /// Every product, by id.
     fn products(&self, py: Python<'_>) -> PyResult<Vec<Product>> {
-        let store = &self.store;
-        self.run(py, async { store.products().await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.products().await })
             .map(|products| products.into_iter().map(Product::from).collect())
             .py_result()
     }
@@ -219,8 +233,8 @@ impl Engine {
     ) -> PyResult<Product> {
         let id = self::product_id(product_id)?;
         let change = integer(change, "stock_change")?;
-        let store = &self.store;
-        self.run(py, async { store.adjust_stock(id, change).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.adjust_stock(id, change).await })
             .map(Product::from)
             .py_result()
     }
@@ -243,9 +257,9 @@ impl Engine {
             .map(|p| Phone::parse(&p))
             .transpose()
             .py_result()?;
-        let store = &self.store;
-        self.run(py, async {
-            register(&**store, name, email, phone, &password).await
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            register(&*store, name, email, phone, &password).await
         })
         .map(Customer::from)
         .py_result()
@@ -267,8 +281,8 @@ impl Engine {
                 shopcore::LoginError::InvalidCredentials,
             ));
         };
-        let store = &self.store;
-        self.run(py, async { login(&**store, &email, &password).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { login(&*store, &email, &password).await })
             .map(Customer::from)
             .py_result()
     }
@@ -276,8 +290,8 @@ impl Engine {
     /// One customer.
     fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
         let id = self::customer_id(customer_id)?;
-        let store = &self.store;
-        self.run(py, async { store.customer(id).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.customer(id).await })
             .map(Customer::from)
             .py_result()
     }
@@ -291,8 +305,8 @@ impl Engine {
     ) -> PyResult<Customer> {
         let id = self::customer_id(customer_id)?;
         let change = integer(change, "points")?;
-        let store = &self.store;
-        self.run(py, async { store.adjust_points(id, change).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.adjust_points(id, change).await })
             .map(Customer::from)
             .py_result()
     }
@@ -312,8 +326,8 @@ impl Engine {
         let message = text(message, "message")?;
         let kind = NotificationKind::parse(kind)
             .ok_or_else(|| invalid(format!("unknown notification kind {kind:?}")))?;
-        let store = &self.store;
-        self.run(py, async {
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
             store.log_notification(order, customer, kind, message).await
         })
         .map(Notification::from)
@@ -329,9 +343,9 @@ impl Engine {
     ) -> PyResult<Notification> {
         let order = self::order_id(order_id)?;
         let customer = self::customer_id(customer_id)?;
-        let store = &self.store;
-        self.run(py, async {
-            resend_confirmation(&**store, order, customer).await
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            resend_confirmation(&*store, order, customer).await
         })
         .map(Notification::from)
         .py_result()
@@ -355,8 +369,8 @@ impl Engine {
                 .map(self::customer_id)
                 .transpose()?,
         };
-        let store = &self.store;
-        self.run(py, async { store.notifications(filter).await })
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.notifications(filter).await })
             .map(|log| log.into_iter().map(Notification::from).collect())
             .py_result()
     }
