@@ -7,7 +7,7 @@
 //! Each cell runs for `SHOPCORE_BENCH_SECONDS` (default 3) and the two
 //! variants alternate, twice each, so drift on the machine hits both alike.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -21,14 +21,34 @@ use shopcore_mysql::{MySqlStore, PoolSettings};
 use sqlx::mysql::MySqlDatabaseError;
 use sqlx::{Connection, MySqlConnection, MySqlPool};
 
-const PRODUCTS: i64 = 100;
-const CUSTOMERS: i64 = 64;
 const LINES: usize = 3;
+
+/// A positive number from the environment, or `default`.
+fn env_or(name: &str, default: i64) -> i64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n: &i64| n >= LINES as i64)
+        .unwrap_or(default)
+}
+
+/// Catalog size: `SHOPCORE_BENCH_PRODUCTS` (default 100; `make bench-http`
+/// uses the 5 seed products, like its HTTP load, so both meet the same row locks).
+fn products() -> i64 {
+    static PRODUCTS: OnceLock<i64> = OnceLock::new();
+    *PRODUCTS.get_or_init(|| env_or("SHOPCORE_BENCH_PRODUCTS", 100))
+}
+
+/// Number of customers: `SHOPCORE_BENCH_CUSTOMERS` (default 64).
+fn customers() -> i64 {
+    static CUSTOMERS: OnceLock<i64> = OnceLock::new();
+    *CUSTOMERS.get_or_init(|| env_or("SHOPCORE_BENCH_CUSTOMERS", 64))
+}
 
 fn bench_data() -> SeedData {
     let demo = seed::demo_data();
     SeedData {
-        products: (1..=PRODUCTS)
+        products: (1..=products())
             .map(|i| Product {
                 id: ProductId::new(i).expect("positive"),
                 name: format!("Product {i}"),
@@ -37,7 +57,7 @@ fn bench_data() -> SeedData {
                 last_updated: DateTime::UNIX_EPOCH,
             })
             .collect(),
-        customers: (1..=CUSTOMERS)
+        customers: (1..=customers())
             .map(|i| Customer {
                 id: CustomerId::new(i).expect("positive"),
                 name: CustomerName::parse(&format!("Customer {i}")).expect("name"),
@@ -47,7 +67,7 @@ fn bench_data() -> SeedData {
                 created_at: DateTime::UNIX_EPOCH,
             })
             .collect(),
-        rules: (1..=PRODUCTS)
+        rules: (1..=products())
             .map(|i| PricingRule {
                 product_id: ProductId::new(i).expect("positive"),
                 min_quantity: Quantity::new(3).expect("quantity"),
@@ -74,12 +94,12 @@ impl Lcg {
 fn cart_for(client: u64, rng: &mut Lcg) -> (CustomerId, Vec<(i64, i64)>) {
     let mut lines: Vec<(i64, i64)> = Vec::with_capacity(LINES);
     while lines.len() < LINES {
-        let product = rng.next(PRODUCTS as u64) as i64 + 1;
+        let product = rng.next(products() as u64) as i64 + 1;
         if lines.iter().all(|(p, _)| *p != product) {
             lines.push((product, rng.next(5) as i64 + 1));
         }
     }
-    let customer = CustomerId::new((client % CUSTOMERS as u64) as i64 + 1).expect("positive");
+    let customer = CustomerId::new((client % customers() as u64) as i64 + 1).expect("positive");
     (customer, lines)
 }
 
@@ -323,7 +343,11 @@ fn main() {
         store.seed(&bench_data()).await.expect("seed");
         let store = Arc::new(store);
 
-        println!("checkout throughput, {LINES}-line carts over {PRODUCTS} products, {CUSTOMERS} customers, {seconds} s per run, best of 2");
+        println!(
+            "checkout throughput, {LINES}-line carts over {} products, {} customers, {seconds} s per run, best of 2",
+            products(),
+            customers()
+        );
         println!("{:>7} | {:>16} {:>9} | {:>16} {:>9} | {:>15}", "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline");
         for clients in [1u64, 4, 16] {
             let mut best = [(0.0f64, Duration::ZERO); 2];
