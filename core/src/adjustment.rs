@@ -1,10 +1,15 @@
-//! Manual stock and points adjustments: the rules every adapter applies.
+//! Manual stock and points adjustments: the rules and the planners.
 //!
-//! Adapters read the current row (under a lock), call these, and write the
-//! result, so both adapters refuse exactly the same changes with the same codes.
+//! Adapters read the current row (under a lock), plan with
+//! [`plan_stock_adjustment`] or [`plan_points_adjustment`], and apply the plan,
+//! so both adapters refuse exactly the same changes with the same codes and
+//! record each accepted one in the ledger.
+
+use chrono::{DateTime, Utc};
 
 use crate::catalog::Product;
 use crate::customer::{Customer, MAX_POINTS};
+use crate::effect::{Effect, Plan, PointsMoved, Reason, StockMoved};
 use crate::quantity::MAX_STOCK;
 use crate::repository::{CatalogError, CustomerError};
 
@@ -56,4 +61,90 @@ pub fn points_after_change(customer: &Customer, change: i64) -> Result<u64, Cust
             .filter(|points| *points <= MAX_POINTS)
             .ok_or(CustomerError::PointsOutOfRange(change))
     }
+}
+
+/// A manual stock adjustment, decided: the product as it will be, and the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StockAdjustment {
+    /// The product after the adjustment.
+    pub product: Product,
+    /// One [`Effect::StockMoved`] (reason `manual`), or nothing for a zero change.
+    pub plan: Plan,
+}
+
+/// Decides a manual stock change on a product read under a lock.
+///
+/// A zero change moves nothing and records nothing.
+///
+/// ```
+/// use shopcore::{plan_stock_adjustment, seed, ErrorCode};
+/// let laptop = &seed::demo_data().products[0]; // 50 in stock
+/// let now = chrono::Utc::now();
+/// let adjustment = plan_stock_adjustment(laptop, 5, now).unwrap();
+/// assert_eq!(adjustment.product.quantity_available, 55);
+/// assert_eq!(adjustment.plan.effects().len(), 1);
+/// assert!(plan_stock_adjustment(laptop, 0, now).unwrap().plan.effects().is_empty());
+/// assert_eq!(plan_stock_adjustment(laptop, -51, now).unwrap_err().code(), "insufficient_stock");
+/// ```
+pub fn plan_stock_adjustment(
+    product: &Product,
+    change: i64,
+    now: DateTime<Utc>,
+) -> Result<StockAdjustment, CatalogError> {
+    let after = stock_after_change(product, change)?;
+    let mut plan = Plan::new(now);
+    let mut product = product.clone();
+    if change != 0 {
+        plan.push(Effect::StockMoved(StockMoved {
+            product: product.id,
+            change,
+            after,
+            reason: Reason::Manual,
+        }));
+        product.quantity_available = after;
+        product.last_updated = now;
+    }
+    Ok(StockAdjustment { product, plan })
+}
+
+/// A manual points adjustment, decided: the customer as they will be, and the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PointsAdjustment {
+    /// The customer after the adjustment.
+    pub customer: Customer,
+    /// One [`Effect::PointsMoved`] (reason `manual`), or nothing for a zero change.
+    pub plan: Plan,
+}
+
+/// Decides a manual points change on a customer read under a lock.
+///
+/// A zero change moves nothing and records nothing.
+///
+/// ```
+/// use shopcore::{plan_points_adjustment, seed, ErrorCode};
+/// let omar = &seed::demo_data().customers[2]; // 50 points
+/// let now = chrono::Utc::now();
+/// assert_eq!(plan_points_adjustment(omar, -20, now).unwrap().customer.loyalty_points, 30);
+/// assert_eq!(plan_points_adjustment(omar, -51, now).unwrap_err().code(), "insufficient_points");
+/// ```
+pub fn plan_points_adjustment(
+    customer: &Customer,
+    change: i64,
+    now: DateTime<Utc>,
+) -> Result<PointsAdjustment, CustomerError> {
+    let after = points_after_change(customer, change)?;
+    let mut plan = Plan::new(now);
+    let mut customer = customer.clone();
+    if change != 0 {
+        plan.push(Effect::PointsMoved(PointsMoved {
+            customer: customer.id,
+            change,
+            after,
+            reason: Reason::Manual,
+        }));
+        customer.loyalty_points = after;
+    }
+    Ok(PointsAdjustment { customer, plan })
 }

@@ -8,11 +8,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
-use crate::checkout::units_by_product;
+use crate::checkout::{points_change, units_by_product};
 use crate::customer::Customer;
+use crate::effect::{
+    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
+};
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::ids::{CustomerId, OrderId, ProductId};
-use crate::notification::cancellation_text;
+use crate::notification::{cancellation_text, NotificationKind};
 use crate::order::{Order, OrderStatus};
 use crate::quantity::MAX_STOCK;
 
@@ -69,24 +72,26 @@ pub struct CancelSnapshot<'a> {
     pub catalog: &'a Catalog,
 }
 
-/// Every write of one cancel, decided in advance.
+/// A cancel, decided.
+///
+/// Effects, in order: [`Effect::OrderCancelled`]; one [`Effect::StockMoved`] per
+/// product (reason `cancel`); [`Effect::PointsMoved`] if any points are revoked;
+/// the cancellation notice ([`Effect::NoticeLogged`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CancelPlan {
     /// The order to mark `cancelled`.
     pub order_id: OrderId,
-    /// Its customer.
-    pub customer_id: CustomerId,
-    /// `(product, units returned, stock after)`, one per product.
-    pub restock: Vec<(ProductId, u32, u32)>,
     /// Points taken back: what the order earned, at most what the customer has.
     pub points_revoked: u64,
-    /// The customer's points afterwards.
-    pub points_after: u64,
-    /// The cancellation notice.
-    pub message: String,
-    /// When the order is cancelled.
-    pub cancelled_at: DateTime<Utc>,
+    plan: Plan,
+}
+
+impl CancelPlan {
+    /// The effects to apply.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
 }
 
 /// Decides a cancel, or says why it cannot happen.
@@ -116,9 +121,11 @@ pub struct CancelPlan {
 /// };
 /// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
 /// let plan = plan_cancel(&snapshot, chrono::Utc::now()).unwrap();
-/// assert_eq!(plan.restock, vec![(ProductId::new(4).unwrap(), 2, 77)]);
+/// let restock: Vec<_> = plan.plan().stock_moves().map(|m| (m.product.get(), m.change, m.after)).collect();
+/// assert_eq!(restock, vec![(4, 2, 77)]);
 /// assert_eq!(plan.points_revoked, 50); // Omar has only 50 of the 59 left
-/// assert_eq!(plan.points_after, 0);
+/// let revoked = plan.plan().points_moves().next().unwrap();
+/// assert_eq!((revoked.change, revoked.after), (-50, 0));
 ///
 /// order.status = OrderStatus::Cancelled;
 /// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
@@ -139,36 +146,55 @@ pub fn plan_cancel(
         .customer
         .filter(|c| c.id == order.customer_id)
         .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
-    let mut restock = Vec::with_capacity(order.items.len());
+    let mut plan = Plan::new(now);
+    let points_revoked = order.points_earned.min(customer.loyalty_points);
+    plan.push(Effect::OrderCancelled {
+        order: order.id,
+        points_revoked,
+    });
+    let reason = Reason::Cancel(OrderRef::Existing(order.id));
     let mut units_restocked: u64 = 0;
     for (product_id, units) in units_by_product(&order.items) {
         let product = snapshot
             .catalog
             .get(product_id)
             .ok_or(CancelError::UnknownProduct(product_id))?;
-        let stock_after = product
+        let after = product
             .quantity_available
             .checked_add(units)
             .filter(|stock| *stock <= MAX_STOCK)
             .ok_or(CancelError::StockOutOfRange(product_id))?;
         units_restocked += u64::from(units);
-        restock.push((product_id, units, stock_after));
+        plan.push(Effect::StockMoved(StockMoved {
+            product: product_id,
+            change: i64::from(units),
+            after,
+            reason,
+        }));
     }
-    let points_revoked = order.points_earned.min(customer.loyalty_points);
-    let points_after = customer.loyalty_points - points_revoked;
-    Ok(CancelPlan {
-        order_id: order.id,
-        customer_id: customer.id,
-        restock,
-        points_revoked,
-        points_after,
-        message: cancellation_text(
+    if points_revoked > 0 {
+        plan.push(Effect::PointsMoved(PointsMoved {
+            customer: customer.id,
+            change: -points_change(points_revoked),
+            after: customer.loyalty_points - points_revoked,
+            reason,
+        }));
+    }
+    plan.push(Effect::NoticeLogged(NoticeLogged {
+        order: OrderRef::Existing(order.id),
+        customer: customer.id,
+        kind: NotificationKind::OrderCancellation,
+        text: NoticeText::Ready(cancellation_text(
             order.id,
             &customer.name,
             order.total_amount,
             units_restocked,
             points_revoked,
-        ),
-        cancelled_at: now,
+        )),
+    }));
+    Ok(CancelPlan {
+        order_id: order.id,
+        points_revoked,
+        plan,
     })
 }

@@ -18,12 +18,15 @@ use crate::cart::Cart;
 use crate::catalog::{Catalog, RuleBook, TaxTable};
 use crate::config::ShopConfig;
 use crate::customer::{Customer, MAX_POINTS};
+use crate::effect::{
+    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
+};
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{CustomerId, OrderId, ProductId};
-use crate::notification::{ConfirmationText, NamedLine};
-use crate::order::{Order, OrderItem, OrderStatus};
+use crate::ids::{CustomerId, ProductId};
+use crate::notification::{ConfirmationDraft, NotificationKind};
+use crate::order::{NewOrder, OrderItem};
 use crate::pricing::{quote, PricingError, Quote};
-use crate::text::{CustomerName, Region};
+use crate::text::{IdempotencyKey, Region};
 
 /// A request to place an order.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -181,84 +184,41 @@ impl From<PricingError> for CheckoutError {
     }
 }
 
-/// One order item with what the adapter needs to apply it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedItem {
-    /// The product's name, for the confirmation.
-    pub product_name: String,
-    /// The priced item to store.
-    pub item: OrderItem,
-    /// The product's stock level once this item is taken.
-    pub stock_after: u32,
-}
-
-/// Every write of one checkout, decided in advance.
+/// A checkout, decided: the priced cart and the effects that place the order.
+///
+/// Effects, in order: [`Effect::OrderPlaced`]; one [`Effect::StockMoved`] per
+/// product (reason `order`); [`Effect::PointsMoved`] if the order earns points;
+/// the confirmation ([`Effect::NoticeLogged`]); and, once [`bind_key`](Self::bind_key)
+/// is called, [`Effect::KeyBound`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CheckoutPlan {
-    /// Who is buying.
-    pub customer_id: CustomerId,
-    /// The buyer's name, for the confirmation.
-    pub customer_name: CustomerName,
-    /// The tax region, spelled as stored.
-    pub region: Region,
     /// The priced cart.
     pub quote: Quote,
-    /// The items, in cart order, with stock levels after the sale.
-    pub items: Vec<PlannedItem>,
-    /// Points the order earns.
+    /// Points the order earns: the loyalty policy's points, less whatever would
+    /// take the customer past [`MAX_POINTS`].
     pub points_earned: u64,
-    /// The customer's points after earning (saturating at [`MAX_POINTS`]).
-    pub points_after: u64,
-    /// When the order is placed.
-    pub placed_at: DateTime<Utc>,
-    delivery_days: u16,
+    plan: Plan,
 }
 
 impl CheckoutPlan {
-    /// The stock decrements: `(product, units taken, stock after)`, in cart order.
-    pub fn stock_decrements(&self) -> impl Iterator<Item = (ProductId, u32, u32)> + '_ {
-        self.items
-            .iter()
-            .map(|p| (p.item.product_id, p.item.quantity.get(), p.stock_after))
+    /// The effects to apply.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
-    /// The confirmation text, once storage has assigned the order's id.
-    pub fn confirmation_message(&self, order_id: OrderId) -> String {
-        ConfirmationText {
-            customer_name: &self.customer_name,
-            lines: self
-                .items
-                .iter()
-                .zip(&self.quote.lines)
-                .map(|(item, line)| NamedLine {
-                    name: &item.product_name,
-                    line,
-                })
-                .collect(),
-            quote: &self.quote,
-            region: &self.region,
-            points_earned: self.points_earned,
-            placed_at: self.placed_at,
-            delivery_days: self.delivery_days,
+    /// The order this plan places.
+    pub fn new_order(&self) -> &NewOrder {
+        match self.plan.effects().first() {
+            Some(Effect::OrderPlaced(order)) => order,
+            _ => unreachable!("a checkout plan starts by placing its order"),
         }
-        .render(order_id)
     }
 
-    /// The order as it will be stored under `order_id`.
-    pub fn order(&self, order_id: OrderId) -> Order {
-        Order {
-            id: order_id,
-            customer_id: self.customer_id,
-            status: OrderStatus::Created,
-            region: self.region.clone(),
-            items: self.items.iter().map(|p| p.item).collect(),
-            subtotal: self.quote.subtotal,
-            tax: self.quote.tax,
-            total_amount: self.quote.total,
-            points_earned: self.points_earned,
-            created_at: self.placed_at,
-        }
+    /// Makes the plan also bind `key` (first used with a request of `fingerprint`)
+    /// to the order it places.
+    pub fn bind_key(&mut self, key: IdempotencyKey, fingerprint: RequestFingerprint) {
+        self.plan.push(Effect::KeyBound { key, fingerprint });
     }
 }
 
@@ -270,7 +230,7 @@ impl CheckoutPlan {
 ///
 /// ```
 /// use shopcore::{plan_checkout, seed, Cart, CartLine, CheckoutRequest, CheckoutSnapshot,
-///                CustomerId, OrderId, ProductId, Quantity, ShopConfig};
+///                CustomerId, Effect, OrderId, ProductId, Quantity, ShopConfig};
 /// let data = seed::demo_data();
 /// let (catalog, rules, taxes) = (data.catalog(), data.rule_book(), data.tax_table());
 /// let request = CheckoutRequest {
@@ -288,8 +248,10 @@ impl CheckoutPlan {
 /// let plan = plan_checkout(&request, &snapshot, &ShopConfig::default(), chrono::Utc::now()).unwrap();
 /// assert_eq!(plan.quote.total.to_string(), "290.60"); // 254.91 + 35.69
 /// assert_eq!(plan.points_earned, 25);
-/// assert_eq!(plan.stock_decrements().next(), Some((ProductId::new(2).unwrap(), 10, 190)));
-/// assert!(plan.confirmation_message(OrderId::new(7).unwrap()).starts_with("Order #7 confirmed"));
+/// let moved = plan.plan().stock_moves().next().unwrap();
+/// assert_eq!((moved.product, moved.change, moved.after), (ProductId::new(2).unwrap(), -10, 190));
+/// let Some(Effect::NoticeLogged(confirmation)) = plan.plan().effects().last() else { panic!() };
+/// assert!(confirmation.text.render(OrderId::new(7).unwrap()).starts_with("Order #7 confirmed"));
 /// ```
 pub fn plan_checkout(
     request: &CheckoutRequest,
@@ -314,7 +276,10 @@ pub fn plan_checkout(
         &config.pricing,
     )?;
 
+    let mut plan = Plan::new(now);
     let mut items = Vec::with_capacity(quote.lines.len());
+    let mut names = Vec::with_capacity(quote.lines.len());
+    let mut moves = Vec::with_capacity(quote.lines.len());
     for line in &quote.lines {
         // The quote found every product, so this lookup succeeds.
         let product = snapshot
@@ -322,42 +287,78 @@ pub fn plan_checkout(
             .get(line.product_id)
             .ok_or(CheckoutError::UnknownProduct(line.product_id))?;
         let requested = line.quantity.get();
-        let stock_after = product.quantity_available.checked_sub(requested).ok_or(
+        let after = product.quantity_available.checked_sub(requested).ok_or(
             CheckoutError::InsufficientStock {
                 product_id: line.product_id,
                 requested,
                 available: product.quantity_available,
             },
         )?;
-        items.push(PlannedItem {
-            product_name: product.name.clone(),
-            item: OrderItem {
-                product_id: line.product_id,
-                quantity: line.quantity,
-                unit_price: line.unit_price,
-                discount: line.discount,
-                line_total: line.final_price,
-            },
-            stock_after,
+        items.push(OrderItem {
+            product_id: line.product_id,
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            discount: line.discount,
+            line_total: line.final_price,
+        });
+        names.push(product.name.clone());
+        moves.push(StockMoved {
+            product: line.product_id,
+            change: -i64::from(requested),
+            after,
+            reason: Reason::Order(OrderRef::Placed),
         });
     }
 
-    let points_earned = config.loyalty.points_for(quote.subtotal);
-    let points_after = customer
-        .loyalty_points
-        .saturating_add(points_earned)
-        .min(MAX_POINTS);
-    Ok(CheckoutPlan {
+    let points_earned = config
+        .loyalty
+        .points_for(quote.subtotal)
+        .min(MAX_POINTS.saturating_sub(customer.loyalty_points));
+    plan.push(Effect::OrderPlaced(Box::new(NewOrder {
         customer_id: customer.id,
-        customer_name: customer.name.clone(),
         region: region.clone(),
-        quote,
         items,
+        subtotal: quote.subtotal,
+        tax: quote.tax,
+        total_amount: quote.total,
         points_earned,
-        points_after,
-        placed_at: now,
-        delivery_days: config.delivery_days,
+        created_at: now,
+    })));
+    for moved in moves {
+        plan.push(Effect::StockMoved(moved));
+    }
+    if points_earned > 0 {
+        plan.push(Effect::PointsMoved(PointsMoved {
+            customer: customer.id,
+            change: points_change(points_earned),
+            after: customer.loyalty_points + points_earned,
+            reason: Reason::Order(OrderRef::Placed),
+        }));
+    }
+    plan.push(Effect::NoticeLogged(NoticeLogged {
+        order: OrderRef::Placed,
+        customer: customer.id,
+        kind: NotificationKind::OrderConfirmation,
+        text: NoticeText::Confirmation(Box::new(ConfirmationDraft {
+            customer_name: customer.name.clone(),
+            names,
+            quote: quote.clone(),
+            region: region.clone(),
+            points_earned,
+            placed_at: now,
+            delivery_days: config.delivery_days,
+        })),
+    }));
+    Ok(CheckoutPlan {
+        quote,
+        points_earned,
+        plan,
     })
+}
+
+/// A points amount (at most [`MAX_POINTS`]) as a signed ledger change.
+pub(crate) fn points_change(points: u64) -> i64 {
+    i64::try_from(points).unwrap_or_else(|_| unreachable!("points never exceed MAX_POINTS"))
 }
 
 /// Units of each product an order took, summed per product (orders written by
@@ -409,22 +410,58 @@ mod tests {
         )
     }
 
+    fn pid(id: i64) -> ProductId {
+        ProductId::new(id).unwrap()
+    }
+
     #[test]
-    fn worked_example_plans_stock_points_and_text() {
+    fn worked_example_plans_effects_in_order_with_resulting_values() {
         let plan = plan(1, &[line(1, 1), line(2, 10)], None).unwrap();
         assert_eq!(plan.quote.total.to_string(), "1430.59");
         assert_eq!(plan.points_earned, 125);
-        assert_eq!(plan.points_after, 225);
-        assert_eq!(plan.region.as_str(), "Cairo");
-        let decrements: Vec<_> = plan.stock_decrements().collect();
+        let ahmed = CustomerId::new(1).unwrap();
+        let sale = Reason::Order(OrderRef::Placed);
+        let effects = plan.plan().effects();
+        assert_eq!(effects.len(), 5, "{effects:#?}");
+        let Effect::OrderPlaced(order) = &effects[0] else {
+            panic!("the order comes first: {effects:#?}")
+        };
+        assert_eq!(order.region.as_str(), "Cairo");
+        assert_eq!(order.customer_id, ahmed);
+        assert_eq!(order.points_earned, 125);
+        assert_eq!(order.total_amount.to_string(), "1430.59");
         assert_eq!(
-            decrements,
-            vec![
-                (ProductId::new(1).unwrap(), 1, 49),
-                (ProductId::new(2).unwrap(), 10, 190)
+            effects[1..3],
+            [
+                Effect::StockMoved(StockMoved {
+                    product: pid(1),
+                    change: -1,
+                    after: 49,
+                    reason: sale
+                }),
+                Effect::StockMoved(StockMoved {
+                    product: pid(2),
+                    change: -10,
+                    after: 190,
+                    reason: sale
+                }),
             ]
         );
-        let text = plan.confirmation_message(OrderId::new(42).unwrap());
+        assert_eq!(
+            effects[3],
+            Effect::PointsMoved(PointsMoved {
+                customer: ahmed,
+                change: 125,
+                after: 225,
+                reason: sale
+            })
+        );
+        let Effect::NoticeLogged(notice) = &effects[4] else {
+            panic!("the confirmation comes last: {effects:#?}")
+        };
+        assert_eq!((notice.order, notice.customer), (OrderRef::Placed, ahmed));
+        assert_eq!(notice.kind, NotificationKind::OrderConfirmation);
+        let text = notice.text.render(crate::OrderId::new(42).unwrap());
         for expected in [
             "Order #42 confirmed",
             "Dear Ahmed Hassan",
@@ -438,6 +475,53 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_bound_key_is_the_last_effect() {
+        let mut plan = plan(2, &[line(3, 1)], None).unwrap();
+        let key = IdempotencyKey::parse("k-1").unwrap();
+        let fingerprint = RequestFingerprint("f".repeat(64));
+        plan.bind_key(key.clone(), fingerprint.clone());
+        assert_eq!(
+            plan.plan().effects().last(),
+            Some(&Effect::KeyBound { key, fingerprint })
+        );
+    }
+
+    #[test]
+    fn points_stop_at_the_cap_and_an_order_earning_none_moves_none() {
+        let data = seed::demo_data();
+        let (catalog, rules, taxes) = (data.catalog(), data.rule_book(), data.tax_table());
+        let mut rich = data.customers[0].clone();
+        rich.loyalty_points = MAX_POINTS - 3;
+        let request = CheckoutRequest {
+            customer_id: rich.id,
+            cart: Cart::new([line(1, 1)]).unwrap(),
+            region: None,
+        };
+        let snapshot = CheckoutSnapshot {
+            customer: Some(&rich),
+            catalog: &catalog,
+            rules: &rules,
+            tax_rates: &taxes,
+        };
+        let config = ShopConfig::default();
+        let capped = plan_checkout(&request, &snapshot, &config, DateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(capped.points_earned, 3);
+        assert_eq!(capped.new_order().points_earned, 3);
+        let moved: Vec<_> = capped.plan().points_moves().collect();
+        assert_eq!((moved[0].change, moved[0].after), (3, MAX_POINTS));
+
+        let mut full = rich.clone();
+        full.loyalty_points = MAX_POINTS;
+        let snapshot = CheckoutSnapshot {
+            customer: Some(&full),
+            ..snapshot
+        };
+        let none = plan_checkout(&request, &snapshot, &config, DateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(none.points_earned, 0);
+        assert_eq!(none.plan().points_moves().count(), 0);
     }
 
     #[test]
@@ -469,13 +553,13 @@ mod tests {
     #[test]
     fn region_lookup_ignores_case_and_keeps_the_stored_spelling() {
         let plan = plan(2, &[line(5, 1)], Some("giza")).unwrap();
-        assert_eq!(plan.region.as_str(), "Giza");
+        assert_eq!(plan.new_order().region.as_str(), "Giza");
     }
 
     #[test]
     fn buying_exactly_the_stock_leaves_zero() {
         let plan = plan(3, &[line(4, 75)], None).unwrap();
-        assert_eq!(plan.items[0].stock_after, 0);
+        assert_eq!(plan.plan().stock_moves().next().map(|m| m.after), Some(0));
     }
 
     #[test]

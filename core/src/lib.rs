@@ -7,9 +7,13 @@
 //! async repository traits in [`repository`], implemented by the adapter
 //! crates `shopcore-memory` and `shopcore-mysql`.
 //!
-//! The design follows "decide, then apply": [`plan_checkout`] and
-//! [`plan_cancel`] are pure functions from a locked snapshot to a plan (or a
-//! domain error), and adapters apply plans atomically.
+//! The design follows "decide, then apply": [`plan_checkout`], [`plan_cancel`],
+//! [`plan_stock_adjustment`], [`plan_points_adjustment`] and [`plan_notice`]
+//! are pure functions from a locked snapshot to a [`Plan`] (or a domain
+//! error): an ordered list of [`Effect`]s carrying their resulting values,
+//! every stock and points movement a ledger entry. Adapters have one `apply`
+//! for plans and run it atomically; [`audit()`] checks from the exported
+//! [`Books`] that every unit and point is accounted for.
 //!
 //! ```
 //! use shopcore::{quote, seed, Cart, CartLine, PricingPolicy, ProductId, Quantity};
@@ -30,7 +34,9 @@
 //! - `money`, `quantity`, `percent`, `ids`, `text`: value types that parse, not validate;
 //! - `catalog`, `cart`: products, tier rules, tax tables, carts;
 //! - `pricing`: [`quote`] and its invariants;
+//! - `effect`: [`Plan`] and [`Effect`], the one write contract, and the ledger entries;
 //! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
+//! - `audit`: the books-balance audit over any store's [`Books`];
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
 //! - [`repository`]: the ports adapters implement;
 //! - [`auth`]: passwords (Argon2id), registration and login over the ports;
@@ -38,6 +44,7 @@
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 
 mod adjustment;
+mod audit;
 pub mod auth;
 mod cancel;
 mod cart;
@@ -46,6 +53,7 @@ mod checkout;
 mod clock;
 mod config;
 mod customer;
+mod effect;
 pub mod error;
 mod ids;
 mod loyalty;
@@ -61,30 +69,41 @@ pub mod seed;
 pub mod testing;
 mod text;
 
-pub use adjustment::{points_after_change, stock_after_change};
+pub use adjustment::{
+    plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,
+    PointsAdjustment, StockAdjustment,
+};
+pub use audit::{audit, Account, Books, Discrepancy, Opening, OrderProblem};
 pub use auth::{LoginError, Password};
 pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
 pub use cart::{Cart, CartError, CartLine};
 pub use catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};
 pub use checkout::{
-    plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot, PlannedItem,
+    plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
     RequestFingerprint,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::ShopConfig;
 pub use customer::{Customer, CustomerCredentials, NewCustomer, MAX_POINTS};
+pub use effect::{
+    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
+    StockMoved,
+};
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
 pub use ids::{CustomerId, NotificationId, OrderId, ProductId};
 pub use loyalty::LoyaltyPolicy;
 pub use money::{Money, RoundingMode};
-pub use notification::{resend_confirmation, Notification, NotificationFilter, NotificationKind};
-pub use order::{Order, OrderItem, OrderStatus};
+pub use notification::{
+    plan_notice, resend_confirmation, ConfirmationDraft, NoticeTargets, Notification,
+    NotificationFilter, NotificationKind,
+};
+pub use order::{NewOrder, Order, OrderItem, OrderStatus};
 pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
-    CancelledOrder, CatalogError, CatalogRepository, CustomerError, CustomerRepository,
-    LookupError, NotificationRepository, OrderRepository, OrderWorkflow, PlacedOrder, QuoteError,
-    Store,
+    BooksRepository, CancelledOrder, CatalogError, CatalogRepository, CustomerError,
+    CustomerRepository, LookupError, NotificationRepository, OrderRepository, OrderWorkflow,
+    PlacedOrder, QuoteError, Store,
 };
 pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region};

@@ -77,28 +77,25 @@ impl NotificationFilter {
     }
 }
 
-/// One item as it appears in a confirmation.
+/// Everything an order confirmation shows except the order id, which storage
+/// assigns when the order is placed ([`NoticeText::render`](crate::NoticeText::render)).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct NamedLine<'a> {
-    pub name: &'a str,
-    pub line: &'a crate::pricing::QuoteLine,
+pub struct ConfirmationDraft {
+    pub(crate) customer_name: CustomerName,
+    /// The product names, one per line of `quote`.
+    pub(crate) names: Vec<String>,
+    pub(crate) quote: Quote,
+    pub(crate) region: Region,
+    pub(crate) points_earned: u64,
+    pub(crate) placed_at: DateTime<Utc>,
+    pub(crate) delivery_days: u16,
 }
 
-/// Everything a confirmation shows except the order id.
-pub(crate) struct ConfirmationText<'a> {
-    pub customer_name: &'a CustomerName,
-    pub lines: Vec<NamedLine<'a>>,
-    pub quote: &'a Quote,
-    pub region: &'a Region,
-    pub points_earned: u64,
-    pub placed_at: DateTime<Utc>,
-    pub delivery_days: u16,
-}
-
-impl ConfirmationText<'_> {
-    pub(crate) fn render(&self, order_id: OrderId) -> String {
+impl ConfirmationDraft {
+    /// The confirmation of order `order_id`.
+    pub fn render(&self, order_id: OrderId) -> String {
         let mut text = String::new();
-        let q = self.quote;
+        let q = &self.quote;
         // Writing to a String cannot fail.
         let _ = writeln!(text, "Order #{order_id} confirmed");
         let _ = writeln!(
@@ -107,7 +104,7 @@ impl ConfirmationText<'_> {
             self.customer_name
         );
         let _ = writeln!(text, "Items:");
-        for NamedLine { name, line } in &self.lines {
+        for (name, line) in self.names.iter().zip(&q.lines) {
             let _ = write!(
                 text,
                 "  - {} x {} @ {}",
@@ -198,4 +195,50 @@ where
             message,
         )
         .await
+}
+
+/// Whether a notice's order and customer exist, as the adapter found them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeTargets {
+    /// The order exists.
+    pub order_exists: bool,
+    /// The customer exists.
+    pub customer_exists: bool,
+}
+
+/// Decides logging a notification about an existing order to an existing customer.
+///
+/// ```
+/// use shopcore::{plan_notice, CustomerId, ErrorCode, NoticeTargets, NotificationKind, OrderId};
+/// let (order, customer) = (OrderId::new(1).unwrap(), CustomerId::new(2).unwrap());
+/// let kind = NotificationKind::OrderConfirmation;
+/// let found = NoticeTargets { order_exists: true, customer_exists: true };
+/// let now = chrono::Utc::now();
+/// assert_eq!(plan_notice(order, customer, kind, "hi".into(), found, now).unwrap().effects().len(), 1);
+/// let missing = NoticeTargets { order_exists: false, ..found };
+/// let refused = plan_notice(order, customer, kind, "hi".into(), missing, now).unwrap_err();
+/// assert_eq!(refused.code(), "order_not_found");
+/// ```
+pub fn plan_notice(
+    order_id: OrderId,
+    customer_id: CustomerId,
+    kind: NotificationKind,
+    message: String,
+    found: NoticeTargets,
+    now: DateTime<Utc>,
+) -> Result<crate::Plan, crate::LookupError> {
+    if !found.order_exists {
+        return Err(crate::LookupError::OrderNotFound(order_id));
+    }
+    if !found.customer_exists {
+        return Err(crate::LookupError::UnknownCustomer(customer_id));
+    }
+    let mut plan = crate::Plan::new(now);
+    plan.push(crate::Effect::NoticeLogged(crate::NoticeLogged {
+        order: crate::OrderRef::Existing(order_id),
+        customer: customer_id,
+        kind,
+        text: crate::NoticeText::Ready(message),
+    }));
+    Ok(plan)
 }

@@ -75,3 +75,42 @@ pub struct Order {
     /// When it was placed.
     pub created_at: DateTime<Utc>,
 }
+
+/// An order as a checkout plans it, before storage assigns its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrder {
+    /// Who places it.
+    pub customer_id: CustomerId,
+    /// The tax region it was priced for, spelled as stored.
+    pub region: Region,
+    /// The items, in cart order.
+    pub items: Vec<OrderItem>,
+    /// `Σ item.line_total`.
+    pub subtotal: Money,
+    /// The tax charged.
+    pub tax: Money,
+    /// `subtotal + tax`.
+    pub total_amount: Money,
+    /// Loyalty points the order earns (what is actually credited).
+    pub points_earned: u64,
+    /// When it is placed.
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewOrder {
+    /// The order as stored under `id`, in status `created`.
+    pub fn with_id(&self, id: OrderId) -> Order {
+        Order {
+            id,
+            customer_id: self.customer_id,
+            status: OrderStatus::Created,
+            region: self.region.clone(),
+            items: self.items.clone(),
+            subtotal: self.subtotal,
+            tax: self.tax,
+            total_amount: self.total_amount,
+            points_earned: self.points_earned,
+            created_at: self.created_at,
+        }
+    }
+}

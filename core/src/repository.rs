@@ -5,12 +5,15 @@
 //! same results and the same error codes; the conformance suite
 //! (`tests/conformance`) checks that against each of them.
 //!
-//! The unit of work, [`OrderWorkflow`], is where atomicity lives: an adapter
-//! locks what a checkout or cancel reads, runs the pure planner, and applies
-//! the plan whole or not at all.
+//! Every write method follows one shape: the adapter locks what the write
+//! reads, runs the pure planner, and applies the returned [`Plan`](crate::Plan)
+//! through its single `apply`, whole or not at all. The unit of work,
+//! [`OrderWorkflow`], holds checkout and cancel; adjustments and logging are
+//! planned the same way.
 
 use async_trait::async_trait;
 
+use crate::audit::Books;
 use crate::cancel::CancelError;
 use crate::cart::Cart;
 use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
@@ -226,6 +229,14 @@ pub trait NotificationRepository: Send + Sync {
     ) -> Result<Vec<Notification>, StorageError>;
 }
 
+/// The books: what the [`audit`](crate::audit()) reads.
+#[async_trait]
+pub trait BooksRepository: Send + Sync {
+    /// Every balance, order, notice and ledger entry, read consistently
+    /// (one lock, or one transaction).
+    async fn books(&self) -> Result<Books, StorageError>;
+}
+
 /// The result of a checkout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlacedOrder {
@@ -287,11 +298,15 @@ pub trait OrderWorkflow: CatalogRepository {
 
 /// Everything an adapter provides; implemented automatically.
 pub trait Store:
-    OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository
+    OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository + BooksRepository
 {
 }
 
 impl<T> Store for T where
-    T: OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository
+    T: OrderWorkflow
+        + CustomerRepository
+        + OrderRepository
+        + NotificationRepository
+        + BooksRepository
 {
 }

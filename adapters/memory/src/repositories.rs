@@ -1,19 +1,20 @@
 //! The repository traits of `shopcore`, implemented over [`State`].
 //!
-//! Each method takes the lock once (see the locking rule in the crate docs).
+//! Each method takes the lock once (see the locking rule in the crate docs);
+//! every write plans with the core and applies the plan with [`State::apply`].
 
 use async_trait::async_trait;
 use shopcore::{
-    plan_cancel, plan_checkout, points_after_change, stock_after_change, CancelError,
-    CancelSnapshot, CancelledOrder, Catalog, CatalogError, CatalogRepository, CheckoutError,
-    CheckoutRequest, CheckoutSnapshot, Customer, CustomerCredentials, CustomerError, CustomerId,
-    CustomerRepository, Email, IdempotencyKey, LookupError, NewCustomer, Notification,
-    NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
-    OrderWorkflow, PlacedOrder, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
-    StorageError, TaxTable,
+    plan_cancel, plan_checkout, plan_notice, plan_points_adjustment, plan_stock_adjustment, Books,
+    BooksRepository, CancelError, CancelSnapshot, CancelledOrder, Catalog, CatalogError,
+    CatalogRepository, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot, Customer,
+    CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, IdempotencyKey,
+    LookupError, NewCustomer, NoticeTargets, Notification, NotificationFilter, NotificationKind,
+    NotificationRepository, Order, OrderId, OrderRepository, OrderWorkflow, PlacedOrder, Product,
+    ProductId, RequestFingerprint, RuleBook, ShopConfig, StorageError, TaxTable,
 };
 
-use crate::state::{CustomerRecord, State};
+use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;
 
 impl State {
@@ -86,14 +87,9 @@ impl CatalogRepository for MemoryStore {
     async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError> {
         let now = self.clock.now();
         let mut state = self.lock()?;
-        let after = stock_after_change(state.product(id)?, change)?;
-        let product = state
-            .catalog
-            .get_mut(id)
-            .ok_or(CatalogError::UnknownProduct(id))?;
-        product.quantity_available = after;
-        product.last_updated = now;
-        Ok(product.clone())
+        let adjustment = plan_stock_adjustment(state.product(id)?, change, now)?;
+        state.apply(&adjustment.plan)?;
+        Ok(adjustment.product)
     }
 }
 
@@ -149,15 +145,14 @@ impl CustomerRepository for MemoryStore {
     }
 
     async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError> {
+        let now = self.clock.now();
         let mut state = self.lock()?;
-        let customer = &mut state
-            .customers
-            .get_mut(&id)
-            .ok_or(CustomerError::UnknownCustomer(id))?
-            .customer;
-        let after = points_after_change(customer, change)?;
-        customer.loyalty_points = after;
-        Ok(customer.clone())
+        let customer = state
+            .customer(id)
+            .ok_or(CustomerError::UnknownCustomer(id))?;
+        let adjustment = plan_points_adjustment(customer, change, now)?;
+        state.apply(&adjustment.plan)?;
+        Ok(adjustment.customer)
     }
 }
 
@@ -197,13 +192,16 @@ impl NotificationRepository for MemoryStore {
     ) -> Result<Notification, LookupError> {
         let now = self.clock.now();
         let mut state = self.lock()?;
-        if !state.orders.contains_key(&order_id) {
-            return Err(LookupError::OrderNotFound(order_id));
-        }
-        if state.customer(customer_id).is_none() {
-            return Err(LookupError::UnknownCustomer(customer_id));
-        }
-        Ok(state.push_notification(order_id, customer_id, kind, message, now))
+        let found = NoticeTargets {
+            order_exists: state.orders.contains_key(&order_id),
+            customer_exists: state.customer(customer_id).is_some(),
+        };
+        let plan = plan_notice(order_id, customer_id, kind, message, found, now)?;
+        let mut applied = state.apply(&plan)?;
+        applied
+            .notices
+            .pop()
+            .ok_or_else(|| StorageError::Failure("a notice plan logged nothing".to_owned()).into())
     }
 
     async fn notifications(
@@ -248,13 +246,12 @@ impl OrderWorkflow for MemoryStore {
             rules: &state.rules,
             tax_rates: &state.tax_rates,
         };
-        let plan = plan_checkout(request, &snapshot, &self.config, now)?;
-        let (order, confirmation) = state.apply_checkout(&plan, keyed);
-        Ok(PlacedOrder {
-            order,
-            confirmation,
-            replayed: false,
-        })
+        let mut plan = plan_checkout(request, &snapshot, &self.config, now)?;
+        if let Some((key, fingerprint)) = keyed {
+            plan.bind_key(key.clone(), fingerprint);
+        }
+        let applied = state.apply(plan.plan())?;
+        placed_order(&plan, applied)
     }
 
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {
@@ -270,12 +267,41 @@ impl OrderWorkflow for MemoryStore {
             catalog: &state.catalog,
         };
         let plan = plan_cancel(&snapshot, now)?;
-        let order = order.clone();
-        let (order, notice) = state.apply_cancel(&plan, &order);
+        let applied = state.apply(plan.plan())?;
+        let order = state
+            .orders
+            .get(&order_id)
+            .cloned()
+            .ok_or(CancelError::OrderNotFound(order_id))?;
+        let notice =
+            applied.notices.into_iter().next().ok_or_else(|| {
+                StorageError::Failure("a cancel plan logged no notice".to_owned())
+            })?;
         Ok(CancelledOrder {
             order,
             notice,
             points_revoked: plan.points_revoked,
         })
+    }
+}
+
+/// The result of an applied checkout plan.
+fn placed_order(plan: &CheckoutPlan, applied: Applied) -> Result<PlacedOrder, CheckoutError> {
+    let (Some(order_id), Some(confirmation)) =
+        (applied.order_id, applied.notices.into_iter().next())
+    else {
+        return Err(StorageError::Failure("a checkout plan placed no order".to_owned()).into());
+    };
+    Ok(PlacedOrder {
+        order: plan.new_order().with_id(order_id),
+        confirmation,
+        replayed: false,
+    })
+}
+
+#[async_trait]
+impl BooksRepository for MemoryStore {
+    async fn books(&self) -> Result<Books, StorageError> {
+        Ok(self.lock()?.books())
     }
 }

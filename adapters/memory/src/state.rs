@@ -1,18 +1,19 @@
-//! The data behind the store's lock, and how plans are applied to it.
+//! The data behind the store's lock, and the one `apply` for plans.
 //!
-//! Every method here runs with the lock held. `apply_*` methods take a plan
-//! that the core already validated against this very state, and only assign
-//! the values the plan carries: none of them can fail, which is what makes an
-//! applied plan all-or-nothing.
+//! Every method here runs with the lock held. [`State::apply`] takes a plan
+//! the core decided against this very state and writes the values its effects
+//! carry. It first resolves every effect into a write (checking that each row
+//! it names exists) without changing anything, and only then writes, and
+//! writing cannot fail: a plan is applied whole or not at all.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
 use shopcore::{
-    CancelPlan, Catalog, CheckoutPlan, Customer, CustomerId, Email, IdempotencyKey, Notification,
-    NotificationId, NotificationKind, Order, OrderId, OrderStatus, PasswordHash,
-    RequestFingerprint, RuleBook, TaxTable,
+    Books, Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
+    NotificationId, NotificationKind, Order, OrderId, OrderStatus, PasswordHash, Plan, PointsEntry,
+    RequestFingerprint, RuleBook, StockEntry, StorageError, TaxTable,
 };
 
 /// A customer with the password hash that never leaves the store.
@@ -33,11 +34,43 @@ pub(crate) struct State {
     pub orders: BTreeMap<OrderId, Order>,
     /// Append-only; ids ascend with position.
     pub notifications: Vec<Notification>,
-    /// Position in `notifications` of each order's confirmation.
+    /// Position in `notifications` of each order's first confirmation.
     pub confirmation_of: HashMap<OrderId, usize>,
     pub idempotency: HashMap<IdempotencyKey, (RequestFingerprint, OrderId)>,
+    /// Every stock movement, append-only.
+    pub stock_ledger: Vec<StockEntry>,
+    /// Every points movement, append-only.
+    pub points_ledger: Vec<PointsEntry>,
     next_customer_id: i64,
     next_order_id: i64,
+}
+
+/// What applying a plan stored that the caller could not know in advance.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// The id of the order the plan placed, if it placed one.
+    pub order_id: Option<OrderId>,
+    /// The notifications it logged, in plan order.
+    pub notices: Vec<Notification>,
+}
+
+/// One effect, resolved against the state and ready to write.
+enum Write<'p> {
+    Place(&'p NewOrder),
+    Cancel(OrderId),
+    Stock(StockEntry),
+    Points(PointsEntry),
+    Notice {
+        order_id: OrderId,
+        customer_id: CustomerId,
+        kind: NotificationKind,
+        message: String,
+    },
+    Key(&'p IdempotencyKey, &'p RequestFingerprint),
+}
+
+fn stale(what: String) -> StorageError {
+    StorageError::Failure(format!("plan does not match the store: {what}"))
 }
 
 impl State {
@@ -69,6 +102,8 @@ impl State {
             notifications: Vec::new(),
             confirmation_of: HashMap::new(),
             idempotency: HashMap::new(),
+            stock_ledger: Vec::new(),
+            points_ledger: Vec::new(),
             next_customer_id,
             next_order_id: 1,
         }
@@ -81,8 +116,100 @@ impl State {
         CustomerId::new(id).unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"))
     }
 
+    /// Applies a plan: every effect, in order, or nothing.
+    pub fn apply(&mut self, plan: &Plan) -> Result<Applied, StorageError> {
+        let at = plan.at();
+        // The id the plan's order gets, if it places one.
+        let next = OrderId::new(self.next_order_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut placed = None;
+        let mut writes = Vec::with_capacity(plan.effects().len());
+        for effect in plan.effects() {
+            writes.push(match effect {
+                Effect::OrderPlaced(order) => {
+                    placed = Some(next);
+                    Write::Place(order)
+                }
+                Effect::OrderCancelled { order, .. } => match self.orders.get(order) {
+                    Some(stored) if stored.status == OrderStatus::Created => Write::Cancel(*order),
+                    _ => return Err(stale(format!("order {order} is not a created order"))),
+                },
+                Effect::StockMoved(moved) => {
+                    if self.catalog.get(moved.product).is_none() {
+                        return Err(stale(format!("product {} does not exist", moved.product)));
+                    }
+                    Write::Stock(moved.entry(placed, at)?)
+                }
+                Effect::PointsMoved(moved) => {
+                    if !self.customers.contains_key(&moved.customer) {
+                        return Err(stale(format!("customer {} does not exist", moved.customer)));
+                    }
+                    Write::Points(moved.entry(placed, at)?)
+                }
+                Effect::NoticeLogged(notice) => {
+                    let order_id = notice.order.resolve(placed)?;
+                    Write::Notice {
+                        order_id,
+                        customer_id: notice.customer,
+                        kind: notice.kind,
+                        message: notice.text.render(order_id),
+                    }
+                }
+                Effect::KeyBound { key, fingerprint } => {
+                    placed.ok_or_else(|| stale("a key bound without an order".to_owned()))?;
+                    Write::Key(key, fingerprint)
+                }
+            });
+        }
+
+        let mut applied = Applied {
+            order_id: placed,
+            notices: Vec::new(),
+        };
+        for write in writes {
+            match write {
+                Write::Place(order) => {
+                    self.next_order_id += 1;
+                    self.orders.insert(next, order.with_id(next));
+                }
+                Write::Cancel(order) => {
+                    if let Some(order) = self.orders.get_mut(&order) {
+                        order.status = OrderStatus::Cancelled;
+                    }
+                }
+                Write::Stock(entry) => {
+                    if let Some(product) = self.catalog.get_mut(entry.product) {
+                        product.quantity_available = entry.after;
+                        product.last_updated = at;
+                    }
+                    self.stock_ledger.push(entry);
+                }
+                Write::Points(entry) => {
+                    if let Some(record) = self.customers.get_mut(&entry.customer) {
+                        record.customer.loyalty_points = entry.after;
+                    }
+                    self.points_ledger.push(entry);
+                }
+                Write::Notice {
+                    order_id,
+                    customer_id,
+                    kind,
+                    message,
+                } => {
+                    let notice = self.push_notification(order_id, customer_id, kind, message, at);
+                    applied.notices.push(notice);
+                }
+                Write::Key(key, fingerprint) => {
+                    self.idempotency
+                        .insert(key.clone(), (fingerprint.clone(), next));
+                }
+            }
+        }
+        Ok(applied)
+    }
+
     /// Appends a notification and returns it.
-    pub fn push_notification(
+    fn push_notification(
         &mut self,
         order_id: OrderId,
         customer_id: CustomerId,
@@ -90,7 +217,8 @@ impl State {
         message: String,
         sent_at: DateTime<Utc>,
     ) -> Notification {
-        let id = NotificationId::new(self.notifications.len() as i64 + 1)
+        let position = self.notifications.len();
+        let id = NotificationId::new(position as i64 + 1)
             .unwrap_or_else(|_| unreachable!("length + 1 is positive"));
         let notification = Notification {
             id,
@@ -100,68 +228,34 @@ impl State {
             message,
             sent_at,
         };
+        if kind == NotificationKind::OrderConfirmation {
+            self.confirmation_of.entry(order_id).or_insert(position);
+        }
         self.notifications.push(notification.clone());
         notification
     }
 
-    /// Applies a checkout plan: stock, order, points, confirmation, and the
-    /// idempotency key with the request's fingerprint.
-    pub fn apply_checkout(
-        &mut self,
-        plan: &CheckoutPlan,
-        key: Option<(&IdempotencyKey, RequestFingerprint)>,
-    ) -> (Order, Notification) {
-        let order_id = OrderId::new(self.next_order_id)
-            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
-        self.next_order_id += 1;
-        for (product_id, _, stock_after) in plan.stock_decrements() {
-            if let Some(product) = self.catalog.get_mut(product_id) {
-                product.quantity_available = stock_after;
-                product.last_updated = plan.placed_at;
-            }
+    /// Everything the audit reads.
+    pub fn books(&self) -> Books {
+        Books {
+            stock: self
+                .catalog
+                .iter()
+                .map(|p| (p.id, p.quantity_available))
+                .collect(),
+            points: self
+                .customers
+                .values()
+                .map(|r| (r.customer.id, r.customer.loyalty_points))
+                .collect(),
+            orders: self.orders.values().cloned().collect(),
+            notices: self
+                .notifications
+                .iter()
+                .map(|n| (n.order_id, n.kind))
+                .collect(),
+            stock_ledger: self.stock_ledger.clone(),
+            points_ledger: self.points_ledger.clone(),
         }
-        if let Some(record) = self.customers.get_mut(&plan.customer_id) {
-            record.customer.loyalty_points = plan.points_after;
-        }
-        let order = plan.order(order_id);
-        self.orders.insert(order_id, order.clone());
-        let confirmation = self.push_notification(
-            order_id,
-            plan.customer_id,
-            NotificationKind::OrderConfirmation,
-            plan.confirmation_message(order_id),
-            plan.placed_at,
-        );
-        self.confirmation_of
-            .insert(order_id, self.notifications.len() - 1);
-        if let Some((key, fingerprint)) = key {
-            self.idempotency
-                .insert(key.clone(), (fingerprint, order_id));
-        }
-        (order, confirmation)
-    }
-
-    /// Applies a cancel plan made from `order`: restock, status, points, notice.
-    pub fn apply_cancel(&mut self, plan: &CancelPlan, order: &Order) -> (Order, Notification) {
-        for &(product_id, _, stock_after) in &plan.restock {
-            if let Some(product) = self.catalog.get_mut(product_id) {
-                product.quantity_available = stock_after;
-                product.last_updated = plan.cancelled_at;
-            }
-        }
-        if let Some(record) = self.customers.get_mut(&plan.customer_id) {
-            record.customer.loyalty_points = plan.points_after;
-        }
-        let mut order = order.clone();
-        order.status = OrderStatus::Cancelled;
-        self.orders.insert(order.id, order.clone());
-        let notice = self.push_notification(
-            plan.order_id,
-            plan.customer_id,
-            NotificationKind::OrderCancellation,
-            plan.message.clone(),
-            plan.cancelled_at,
-        );
-        (order, notice)
     }
 }

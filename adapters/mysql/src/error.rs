@@ -1,12 +1,21 @@
-//! The one place where `sqlx::Error` becomes a `shopcore` error.
+//! The one boundary where `sqlx::Error` becomes a `shopcore` error.
 //!
-//! Connection problems (unreachable server, refused credentials, unknown
-//! database, pool exhausted) are `storage_unavailable`; everything else the
-//! server reports is `storage_failure`. Deadlocks and lock-wait timeouts are
-//! not errors the caller sees unless the bounded retry gives up.
+//! Inside the adapter every statement — plain reads, locking reads, writes,
+//! `COMMIT` — fails with a [`DbError`], which keeps the driver's error whole.
+//! Only the transaction boundary (`in_transaction!` in `workflow`) decides:
+//! a deadlock (1213) or lock-wait timeout (1205) reruns the transaction; once
+//! the bounded retries are spent it is `storage_unavailable` (the database is
+//! too busy, try again later). Everything else converts once, through
+//! [`From<DbError> for StorageError`]: connection problems (unreachable server,
+//! refused credentials, unknown database, pool exhausted) are
+//! `storage_unavailable`, anything else the server reports `storage_failure`.
 
-use shopcore::StorageError;
+use shopcore::{
+    CancelError, CatalogError, CheckoutError, CustomerError, LookupError, QuoteError, StorageError,
+};
 use sqlx::mysql::MySqlDatabaseError;
+
+use crate::workflow::WriteStep;
 
 /// MySQL error numbers the adapter reacts to.
 mod code {
@@ -25,6 +34,105 @@ mod code {
     ];
 }
 
+/// Why a statement, or a whole attempt at a transaction, failed.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    /// The driver or the server refused a statement; maybe retryable.
+    Sql(sqlx::Error),
+    /// A failure that retrying will not fix (an invalid row, a plan the
+    /// stored rows no longer match).
+    Storage(StorageError),
+    /// A fault injected by a test.
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    Injected(WriteStep),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        DbError::Sql(error)
+    }
+}
+
+impl From<StorageError> for DbError {
+    fn from(error: StorageError) -> Self {
+        DbError::Storage(error)
+    }
+}
+
+impl DbError {
+    /// Whether the transaction lost a lock race and may simply be run again.
+    pub(crate) fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            DbError::Sql(e) if matches!(server_code(e), Some(code::DEADLOCK | code::LOCK_WAIT_TIMEOUT))
+        )
+    }
+
+    /// The error to report once `retries` reruns were not enough.
+    pub(crate) fn gave_up(self, retries: u32) -> StorageError {
+        if self.is_retryable() {
+            StorageError::Unavailable(format!(
+                "the database stayed too busy: gave up after {retries} retries ({})",
+                self.message()
+            ))
+        } else {
+            self.into()
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            DbError::Sql(e) => e.to_string(),
+            DbError::Storage(e) => e.to_string(),
+            DbError::Injected(step) => format!("injected fault after {step:?}"),
+        }
+    }
+}
+
+impl From<DbError> for StorageError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Sql(e) => {
+                let unavailable = match &e {
+                    sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Configuration(_) => true,
+                    _ => server_code(&e).is_some_and(|c| code::UNAVAILABLE.contains(&c)),
+                };
+                if unavailable {
+                    StorageError::Unavailable(e.to_string())
+                } else {
+                    StorageError::Failure(e.to_string())
+                }
+            }
+            DbError::Storage(e) => e,
+            injected @ DbError::Injected(_) => StorageError::Failure(injected.message()),
+        }
+    }
+}
+
+/// `?` on a [`DbError`] in any method of a port.
+macro_rules! into_port_errors {
+    ($($error:ty),*) => {$(
+        impl From<DbError> for $error {
+            fn from(error: DbError) -> Self {
+                StorageError::from(error).into()
+            }
+        }
+    )*};
+}
+into_port_errors!(
+    CatalogError,
+    CustomerError,
+    LookupError,
+    QuoteError,
+    CheckoutError,
+    CancelError
+);
+
 /// The server's error number, if `error` came from the server.
 fn server_code(error: &sqlx::Error) -> Option<u16> {
     match error {
@@ -35,32 +143,6 @@ fn server_code(error: &sqlx::Error) -> Option<u16> {
     }
 }
 
-/// Converts a driver error into the port's storage error.
-pub(crate) fn storage_error(error: sqlx::Error) -> StorageError {
-    let unavailable = match &error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Configuration(_) => true,
-        _ => server_code(&error).is_some_and(|c| code::UNAVAILABLE.contains(&c)),
-    };
-    if unavailable {
-        StorageError::Unavailable(error.to_string())
-    } else {
-        StorageError::Failure(error.to_string())
-    }
-}
-
-/// Whether the transaction lost a lock race and may simply be run again.
-pub(crate) fn is_retryable(error: &sqlx::Error) -> bool {
-    matches!(
-        server_code(error),
-        Some(code::DEADLOCK | code::LOCK_WAIT_TIMEOUT)
-    )
-}
-
 /// Whether a unique key refused the row.
 pub(crate) fn is_duplicate_key(error: &sqlx::Error) -> bool {
     server_code(error) == Some(code::DUPLICATE_KEY)
@@ -69,4 +151,11 @@ pub(crate) fn is_duplicate_key(error: &sqlx::Error) -> bool {
 /// A stored row that does not hold a valid domain value.
 pub(crate) fn invalid_row(what: &str, detail: impl std::fmt::Display) -> StorageError {
     StorageError::Failure(format!("invalid {what} row in the database: {detail}"))
+}
+
+/// A plan whose `after` values the stored rows do not reach: rolled back.
+pub(crate) fn diverged(what: impl std::fmt::Display) -> DbError {
+    DbError::Storage(StorageError::Failure(format!(
+        "the stored {what} no longer matches the plan; rolled back"
+    )))
 }

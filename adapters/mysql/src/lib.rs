@@ -36,6 +36,9 @@
 //! - `repositories`: catalog, customer, order and notification traits;
 //! - `workflow`: checkout and cancel transactions with retry and fault injection.
 
+#[macro_use]
+mod transaction;
+mod apply;
 mod error;
 mod repositories;
 mod rows;
@@ -51,7 +54,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 
 pub use workflow::WriteStep;
 
-use crate::error::storage_error;
+use crate::error::DbError;
 
 /// Pool limits. The defaults suit one service process; several processes
 /// sharing a server should keep the sum of `max_connections` below the
@@ -118,7 +121,7 @@ impl MySqlStore {
             .max_lifetime(Duration::from_secs(1800))
             .connect_with(options)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         Ok(MySqlStore {
             pool,
             config,
@@ -147,7 +150,7 @@ impl MySqlStore {
             .run(&self.pool)
             .await
             .map_err(|e| match e {
-                sqlx::migrate::MigrateError::Execute(inner) => storage_error(inner),
+                sqlx::migrate::MigrateError::Execute(inner) => DbError::from(inner).into(),
                 other => StorageError::Failure(format!("migration failed: {other}")),
             })
     }
@@ -155,7 +158,7 @@ impl MySqlStore {
     /// Loads `data` in one transaction. Rows whose id (or, for rules, product
     /// and tier) already exists are left as they are, so seeding twice is harmless.
     pub async fn seed(&self, data: &SeedData) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await.map_err(storage_error)?;
+        let mut tx = self.pool.begin().await.map_err(DbError::from)?;
         for p in &data.products {
             sqlx::query(
                 "INSERT INTO inventory (product_id, product_name, quantity_available, unit_price) \
@@ -167,7 +170,7 @@ impl MySqlStore {
             .bind(p.unit_price.amount())
             .execute(&mut *tx)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         }
         for c in &data.customers {
             sqlx::query(
@@ -181,7 +184,7 @@ impl MySqlStore {
             .bind(c.loyalty_points)
             .execute(&mut *tx)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         }
         for r in &data.rules {
             sqlx::query(
@@ -196,7 +199,7 @@ impl MySqlStore {
             .bind(r.min_quantity.get())
             .execute(&mut *tx)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         }
         for (region, rate) in &data.tax_rates {
             sqlx::query(
@@ -207,9 +210,9 @@ impl MySqlStore {
             .bind(rate.value())
             .execute(&mut *tx)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         }
-        tx.commit().await.map_err(storage_error)
+        Ok(tx.commit().await.map_err(DbError::from)?)
     }
 
     /// Closes the pool, waiting for connections in use to be returned.

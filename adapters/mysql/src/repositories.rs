@@ -1,21 +1,24 @@
 //! Catalog, customer, order and notification repositories on MySQL.
 //!
-//! Reads are single statements. Adjustments lock the row (`FOR UPDATE`), apply
-//! the core's adjustment rule, write the new value and a row in the audit
-//! ledger (`stock_adjustments`, `loyalty_adjustments`), in one short
-//! transaction, so they serialise with checkouts on the same rows.
+//! Reads are single statements. Writes — adjustments and logged notices — run
+//! like checkouts: in one transaction with retry, they lock the row
+//! (`FOR UPDATE`), plan with the core, and apply the plan with
+//! [`apply_plan`], which also writes the ledger entry; so they serialise with
+//! checkouts on the same rows.
 
 use async_trait::async_trait;
 use shopcore::{
-    points_after_change, stock_after_change, Catalog, CatalogError, CatalogRepository, Customer,
-    CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, LookupError,
-    NewCustomer, Notification, NotificationFilter, NotificationKind, NotificationRepository, Order,
-    OrderId, OrderRepository, PricingRule, Product, ProductId, Region, RuleBook, StorageError,
+    plan_notice, plan_points_adjustment, plan_stock_adjustment, Books, BooksRepository, Catalog,
+    CatalogError, CatalogRepository, Customer, CustomerCredentials, CustomerError, CustomerId,
+    CustomerRepository, Email, LookupError, NewCustomer, NoticeTargets, Notification,
+    NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
+    PointsEntry, PricingRule, Product, ProductId, Region, RuleBook, StockEntry, StorageError,
     TaxTable,
 };
 use sqlx::{Executor, MySql};
 
-use crate::error::{invalid_row, is_duplicate_key, storage_error};
+use crate::apply::{apply_plan, parse_reason};
+use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::rows::{
     assemble_orders, placeholders, CustomerRow, ItemRow, NotificationRow, OrderRow, ProductRow,
     RuleRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
@@ -27,7 +30,7 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     ids: &[ProductId],
     lock: bool,
-) -> Result<Catalog, StorageError> {
+) -> Result<Catalog, DbError> {
     if ids.is_empty() {
         return Ok(Catalog::default());
     }
@@ -40,11 +43,11 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     for id in ids {
         query = query.bind(id.get());
     }
-    let rows = query.fetch_all(executor).await.map_err(storage_error)?;
+    let rows = query.fetch_all(executor).await?;
     let products = rows
         .into_iter()
         .map(Product::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, StorageError>>()?;
     Ok(Catalog::from_products(products))
 }
 
@@ -52,7 +55,7 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     ids: &[ProductId],
-) -> Result<RuleBook, StorageError> {
+) -> Result<RuleBook, DbError> {
     if ids.is_empty() {
         return Ok(RuleBook::default());
     }
@@ -65,11 +68,11 @@ pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
     for id in ids {
         query = query.bind(id.get());
     }
-    let rows = query.fetch_all(executor).await.map_err(storage_error)?;
+    let rows = query.fetch_all(executor).await?;
     let rules = rows
         .into_iter()
         .map(PricingRule::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, StorageError>>()?;
     Ok(RuleBook::from_rules(rules))
 }
 
@@ -77,14 +80,13 @@ pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) async fn select_tax_rate<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     region: &Region,
-) -> Result<TaxTable, StorageError> {
+) -> Result<TaxTable, DbError> {
     let row: Option<(String, rust_decimal::Decimal)> =
         sqlx::query_as("SELECT region, tax_rate FROM tax_rates WHERE region = ?")
             .bind(region.as_str())
             .fetch_optional(executor)
-            .await
-            .map_err(storage_error)?;
-    tax_table(row.into_iter().collect())
+            .await?;
+    Ok(tax_table(row.into_iter().collect())?)
 }
 
 fn tax_table(rows: Vec<(String, rust_decimal::Decimal)>) -> Result<TaxTable, StorageError> {
@@ -107,7 +109,7 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     id: CustomerId,
     lock: bool,
-) -> Result<Option<Customer>, StorageError> {
+) -> Result<Option<Customer>, DbError> {
     let sql = format!(
         "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id = ?{}",
         if lock { " FOR UPDATE" } else { "" }
@@ -115,10 +117,10 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
     sqlx::query_as::<_, CustomerRow>(&sql)
         .bind(id.get())
         .fetch_optional(executor)
-        .await
-        .map_err(storage_error)?
+        .await?
         .map(Customer::try_from)
         .transpose()
+        .map_err(DbError::from)
 }
 
 /// Reads orders matching `condition` (with one bound id) and their items.
@@ -126,13 +128,9 @@ pub(crate) async fn select_orders(
     conn: &mut sqlx::MySqlConnection,
     condition: &str,
     id: i64,
-) -> Result<Vec<Order>, StorageError> {
+) -> Result<Vec<Order>, DbError> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {condition}");
-    let orders: Vec<OrderRow> = sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(storage_error)?;
+    let orders: Vec<OrderRow> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
     if orders.is_empty() {
         return Ok(Vec::new());
     }
@@ -144,8 +142,8 @@ pub(crate) async fn select_orders(
     for order in &orders {
         query = query.bind(order.order_id);
     }
-    let items = query.fetch_all(&mut *conn).await.map_err(storage_error)?;
-    assemble_orders(orders, items)
+    let items = query.fetch_all(&mut *conn).await?;
+    Ok(assemble_orders(orders, items)?)
 }
 
 /// Reads one order with its items, optionally locking the order row.
@@ -153,7 +151,7 @@ pub(crate) async fn select_order(
     conn: &mut sqlx::MySqlConnection,
     id: OrderId,
     lock: bool,
-) -> Result<Option<Order>, StorageError> {
+) -> Result<Option<Order>, DbError> {
     let condition = if lock {
         "order_id = ? FOR UPDATE"
     } else {
@@ -167,49 +165,15 @@ pub(crate) async fn select_notification<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     condition: &str,
     id: i64,
-) -> Result<Option<Notification>, StorageError> {
+) -> Result<Option<Notification>, DbError> {
     let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notification_log WHERE {condition}");
     sqlx::query_as::<_, NotificationRow>(&sql)
         .bind(id)
         .fetch_optional(executor)
-        .await
-        .map_err(storage_error)?
+        .await?
         .map(Notification::try_from)
         .transpose()
-}
-
-/// Inserts a notification and returns it as stored.
-pub(crate) async fn insert_notification(
-    conn: &mut sqlx::MySqlConnection,
-    order_id: OrderId,
-    customer_id: CustomerId,
-    kind: NotificationKind,
-    message: &str,
-    sent_at: chrono::DateTime<chrono::Utc>,
-) -> Result<Notification, sqlx::Error> {
-    let result = sqlx::query(
-        "INSERT INTO notification_log (order_id, customer_id, notification_type, message, sent_at) \
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(order_id.get())
-    .bind(customer_id.get())
-    .bind(kind.as_str())
-    .bind(message)
-    .bind(sent_at)
-    .execute(&mut *conn)
-    .await?;
-    let id = i64::try_from(result.last_insert_id())
-        .ok()
-        .and_then(|id| shopcore::NotificationId::new(id).ok())
-        .ok_or_else(|| sqlx::Error::Protocol("notification_log returned no id".into()))?;
-    Ok(Notification {
-        id,
-        order_id,
-        customer_id,
-        kind,
-        message: message.to_owned(),
-        sent_at,
-    })
+        .map_err(DbError::from)
 }
 
 #[async_trait]
@@ -227,60 +191,41 @@ impl CatalogRepository for MySqlStore {
         sqlx::query_as::<_, ProductRow>(&sql)
             .fetch_all(&self.pool)
             .await
-            .map_err(storage_error)?
+            .map_err(DbError::from)?
             .into_iter()
             .map(Product::try_from)
             .collect()
     }
 
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
-        select_products(&self.pool, ids, false).await
+        Ok(select_products(&self.pool, ids, false).await?)
     }
 
     async fn pricing_rules(&self, ids: &[ProductId]) -> Result<RuleBook, StorageError> {
-        select_rules(&self.pool, ids).await
+        Ok(select_rules(&self.pool, ids).await?)
     }
 
     async fn tax_rates(&self) -> Result<TaxTable, StorageError> {
         let rows = sqlx::query_as("SELECT region, tax_rate FROM tax_rates")
             .fetch_all(&self.pool)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         tax_table(rows)
     }
 
     async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError> {
-        let now = self.clock.now();
-        let mut tx = self.pool.begin().await.map_err(storage_error)?;
-        let catalog = select_products(&mut *tx, &[id], true).await?;
-        let mut product = catalog
-            .get(id)
-            .cloned()
-            .ok_or(CatalogError::UnknownProduct(id))?;
-        product.quantity_available = stock_after_change(&product, change)?;
-        product.last_updated = now;
-        sqlx::query(
-            "UPDATE inventory SET quantity_available = ?, last_updated = ? WHERE product_id = ?",
-        )
-        .bind(product.quantity_available)
-        .bind(now)
-        .bind(id.get())
-        .execute(&mut *tx)
-        .await
-        .map_err(storage_error)?;
-        sqlx::query(
-            "INSERT INTO stock_adjustments (product_id, quantity_change, quantity_after, adjusted_at) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(id.get())
-        .bind(change)
-        .bind(product.quantity_available)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage_error)?;
-        tx.commit().await.map_err(storage_error)?;
-        Ok(product)
+        in_transaction!(self, |conn| async {
+            let catalog = select_products(&mut *conn, &[id], true).await?;
+            let Some(product) = catalog.get(id) else {
+                return Ok(Err(CatalogError::UnknownProduct(id)));
+            };
+            let adjustment = match plan_stock_adjustment(product, change, self.clock.now()) {
+                Ok(adjustment) => adjustment,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            apply_plan(conn, &adjustment.plan, &self.faults).await?;
+            Ok(Ok(adjustment.product))
+        })
     }
 }
 
@@ -301,7 +246,7 @@ impl CustomerRepository for MySqlStore {
         .await;
         let result = match inserted {
             Err(e) if is_duplicate_key(&e) => return Err(CustomerError::EmailTaken(new.email)),
-            other => other.map_err(storage_error)?,
+            other => other.map_err(DbError::from)?,
         };
         let id = i64::try_from(result.last_insert_id())
             .ok()
@@ -332,7 +277,7 @@ impl CustomerRepository for MySqlStore {
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await
-            .map_err(storage_error)?;
+            .map_err(DbError::from)?;
         row.map(|row| {
             row.into_parts()
                 .map(|(customer, password_hash)| CustomerCredentials {
@@ -344,44 +289,31 @@ impl CustomerRepository for MySqlStore {
     }
 
     async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError> {
-        let mut tx = self.pool.begin().await.map_err(storage_error)?;
-        let mut customer = select_customer(&mut *tx, id, true)
-            .await?
-            .ok_or(CustomerError::UnknownCustomer(id))?;
-        customer.loyalty_points = points_after_change(&customer, change)?;
-        sqlx::query("UPDATE customers SET loyalty_points = ? WHERE customer_id = ?")
-            .bind(customer.loyalty_points)
-            .bind(id.get())
-            .execute(&mut *tx)
-            .await
-            .map_err(storage_error)?;
-        sqlx::query(
-            "INSERT INTO loyalty_adjustments (customer_id, points_change, points_after, adjusted_at) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(id.get())
-        .bind(change)
-        .bind(customer.loyalty_points)
-        .bind(self.clock.now())
-        .execute(&mut *tx)
-        .await
-        .map_err(storage_error)?;
-        tx.commit().await.map_err(storage_error)?;
-        Ok(customer)
+        in_transaction!(self, |conn| async {
+            let Some(customer) = select_customer(&mut *conn, id, true).await? else {
+                return Ok(Err(CustomerError::UnknownCustomer(id)));
+            };
+            let adjustment = match plan_points_adjustment(&customer, change, self.clock.now()) {
+                Ok(adjustment) => adjustment,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            apply_plan(conn, &adjustment.plan, &self.faults).await?;
+            Ok(Ok(adjustment.customer))
+        })
     }
 }
 
 #[async_trait]
 impl OrderRepository for MySqlStore {
     async fn order(&self, id: OrderId) -> Result<Order, LookupError> {
-        let mut conn = self.pool.acquire().await.map_err(storage_error)?;
+        let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
         select_order(&mut conn, id, false)
             .await?
             .ok_or(LookupError::OrderNotFound(id))
     }
 
     async fn orders_of_customer(&self, id: CustomerId) -> Result<Vec<Order>, LookupError> {
-        let mut conn = self.pool.acquire().await.map_err(storage_error)?;
+        let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
         if select_customer(&mut *conn, id, false).await?.is_none() {
             return Err(LookupError::UnknownCustomer(id));
         }
@@ -403,28 +335,30 @@ impl NotificationRepository for MySqlStore {
         kind: NotificationKind,
         message: String,
     ) -> Result<Notification, LookupError> {
-        let now = self.clock.now();
-        let mut conn = self.pool.acquire().await.map_err(storage_error)?;
-        let order_exists: Option<(i64,)> =
-            sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
-                .bind(order_id.get())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(storage_error)?;
-        if order_exists.is_none() {
-            return Err(LookupError::OrderNotFound(order_id));
-        }
-        if select_customer(&mut *conn, customer_id, false)
-            .await?
-            .is_none()
-        {
-            return Err(LookupError::UnknownCustomer(customer_id));
-        }
-        Ok(
-            insert_notification(&mut conn, order_id, customer_id, kind, &message, now)
-                .await
-                .map_err(storage_error)?,
-        )
+        in_transaction!(self, |conn| async {
+            let order: Option<(i64,)> =
+                sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
+                    .bind(order_id.get())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let found = NoticeTargets {
+                order_exists: order.is_some(),
+                customer_exists: select_customer(&mut *conn, customer_id, false)
+                    .await?
+                    .is_some(),
+            };
+            let now = self.clock.now();
+            let plan = match plan_notice(order_id, customer_id, kind, message.clone(), found, now) {
+                Ok(plan) => plan,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let mut applied = apply_plan(conn, &plan, &self.faults).await?;
+            let notice = applied
+                .notices
+                .pop()
+                .ok_or_else(|| StorageError::Failure("a notice plan logged nothing".to_owned()))?;
+            Ok(Ok(notice))
+        })
     }
 
     async fn notifications(
@@ -445,9 +379,124 @@ impl NotificationRepository for MySqlStore {
             .bind(customer)
             .fetch_all(&self.pool)
             .await
-            .map_err(storage_error)?
+            .map_err(DbError::from)?
             .into_iter()
             .map(Notification::try_from)
             .collect()
+    }
+}
+
+/// One row of `ledger_entries`.
+#[derive(sqlx::FromRow)]
+struct LedgerRow {
+    product_id: Option<i64>,
+    customer_id: Option<i64>,
+    delta: i64,
+    balance_after: i64,
+    reason: String,
+    order_id: Option<i64>,
+    recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[async_trait]
+impl BooksRepository for MySqlStore {
+    /// Read in one `REPEATABLE READ` transaction: one consistent snapshot.
+    async fn books(&self) -> Result<Books, StorageError> {
+        let mut tx = self.pool.begin().await.map_err(DbError::from)?;
+        let conn = &mut *tx;
+        let stock: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT product_id, quantity_available FROM inventory ORDER BY product_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(DbError::from)?;
+        let points: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT customer_id, loyalty_points FROM customers ORDER BY customer_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(DbError::from)?;
+        let orders = select_orders(conn, "order_id >= ? ORDER BY order_id", 0).await?;
+        let notices: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT order_id, notification_type FROM notification_log ORDER BY notification_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(DbError::from)?;
+        let ledger: Vec<LedgerRow> = sqlx::query_as(
+            "SELECT product_id, customer_id, delta, balance_after, reason, order_id, recorded_at \
+             FROM ledger_entries ORDER BY entry_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(DbError::from)?;
+        tx.commit().await.map_err(DbError::from)?;
+
+        let bad = |what: &str, detail: &dyn std::fmt::Display| invalid_row(what, detail);
+        let mut books = Books {
+            stock: stock
+                .into_iter()
+                .map(|(id, level)| {
+                    Ok((
+                        ProductId::new(id).map_err(|e| bad("inventory", &e))?,
+                        u32::try_from(level).map_err(|e| bad("inventory", &e))?,
+                    ))
+                })
+                .collect::<Result<_, StorageError>>()?,
+            points: points
+                .into_iter()
+                .map(|(id, held)| {
+                    Ok((
+                        CustomerId::new(id).map_err(|e| bad("customers", &e))?,
+                        u64::try_from(held).map_err(|e| bad("customers", &e))?,
+                    ))
+                })
+                .collect::<Result<_, StorageError>>()?,
+            orders,
+            notices: notices
+                .into_iter()
+                .map(|(order, kind)| {
+                    Ok((
+                        OrderId::new(order).map_err(|e| bad("notification_log", &e))?,
+                        NotificationKind::parse(&kind)
+                            .ok_or_else(|| bad("notification_log", &kind))?,
+                    ))
+                })
+                .collect::<Result<_, StorageError>>()?,
+            ..Books::default()
+        };
+        for row in ledger {
+            let reason = parse_reason(&row.reason, row.order_id)?;
+            let at = row.recorded_at;
+            let after = |max: u64| {
+                u64::try_from(row.balance_after)
+                    .ok()
+                    .filter(|a| *a <= max)
+                    .ok_or_else(|| bad("ledger_entries", &row.balance_after))
+            };
+            match (row.product_id, row.customer_id) {
+                (Some(product), None) => books.stock_ledger.push(StockEntry {
+                    product: ProductId::new(product).map_err(|e| bad("ledger_entries", &e))?,
+                    change: row.delta,
+                    after: after(u64::from(u32::MAX))? as u32,
+                    reason,
+                    at,
+                }),
+                (None, Some(customer)) => books.points_ledger.push(PointsEntry {
+                    customer: CustomerId::new(customer).map_err(|e| bad("ledger_entries", &e))?,
+                    change: row.delta,
+                    after: after(u64::MAX)?,
+                    reason,
+                    at,
+                }),
+                _ => {
+                    return Err(bad(
+                        "ledger_entries",
+                        &"not exactly one of product and customer",
+                    ))
+                }
+            }
+        }
+        Ok(books)
     }
 }

@@ -1,0 +1,325 @@
+//! The one `apply` for plans, inside an open transaction.
+//!
+//! It decides nothing: each effect of a [`Plan`] becomes the statement that
+//! stores its values. To keep the row-lock window short it batches: a run of
+//! stock movements is one `UPDATE`, and the ledger rows of the whole plan are
+//! one multi-row `INSERT` at the end. Movements are written relative to the
+//! stored value, guarded by the value the plan says they leave
+//! (`SET q = q + change … WHERE q + change = after`); a row the guard does not
+//! match means the stored value diverged from the plan, and the transaction
+//! rolls back as a storage failure — never a silent divergence. Since every
+//! row a plan moves was read under `FOR UPDATE`, that only happens if another
+//! writer broke the lock order.
+
+use chrono::{DateTime, Utc};
+use shopcore::{
+    Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
+    OrderStatus, Plan, PointsEntry, PointsMoved, Reason, RequestFingerprint, StockEntry,
+    StockMoved, StorageError,
+};
+use sqlx::MySqlConnection;
+
+use crate::error::{diverged, DbError};
+use crate::rows::placeholders;
+use crate::workflow::{Faults, WriteStep};
+
+/// What applying a plan stored that the caller could not know in advance.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// The id of the order the plan placed, if it placed one.
+    pub order_id: Option<OrderId>,
+    /// The notifications it logged, in plan order.
+    pub notices: Vec<Notification>,
+}
+
+/// One row of `ledger_entries`.
+enum LedgerRow {
+    Stock(StockEntry),
+    Points(PointsEntry),
+}
+
+/// Applies `plan` in the open transaction on `conn`.
+pub(crate) async fn apply_plan(
+    conn: &mut MySqlConnection,
+    plan: &Plan,
+    faults: &Faults,
+) -> Result<Applied, DbError> {
+    let at = plan.at();
+    let mut applied = Applied::default();
+    let mut ledger = Vec::new();
+    let effects = plan.effects();
+    let mut next = 0;
+    while let Some(effect) = effects.get(next) {
+        next += 1;
+        match effect {
+            Effect::OrderPlaced(order) => {
+                applied.order_id = Some(insert_order(conn, order).await?);
+                faults.check(WriteStep::OrderPlaced)?;
+            }
+            Effect::OrderCancelled {
+                order,
+                points_revoked,
+            } => {
+                cancel_order(conn, *order, *points_revoked).await?;
+                faults.check(WriteStep::OrderCancelled)?;
+            }
+            Effect::StockMoved(first) => {
+                let mut run = vec![first];
+                while let Some(Effect::StockMoved(moved)) = effects.get(next) {
+                    run.push(moved);
+                    next += 1;
+                }
+                move_stock(conn, &run, at).await?;
+                for moved in run {
+                    ledger.push(LedgerRow::Stock(moved.entry(applied.order_id, at)?));
+                }
+                faults.check(WriteStep::StockMoved)?;
+            }
+            Effect::PointsMoved(moved) => {
+                move_points(conn, moved).await?;
+                ledger.push(LedgerRow::Points(moved.entry(applied.order_id, at)?));
+                faults.check(WriteStep::PointsMoved)?;
+            }
+            Effect::NoticeLogged(notice) => {
+                let logged = insert_notice(conn, notice, applied.order_id, at).await?;
+                applied.notices.push(logged);
+                faults.check(WriteStep::NoticeLogged)?;
+            }
+            Effect::KeyBound { key, fingerprint } => {
+                let order = applied
+                    .order_id
+                    .ok_or_else(|| StorageError::Failure("a key bound without an order".into()))?;
+                bind_key(conn, key, fingerprint, order).await?;
+                faults.check(WriteStep::KeyBound)?;
+            }
+        }
+    }
+    if !ledger.is_empty() {
+        insert_ledger(conn, &ledger).await?;
+        faults.check(WriteStep::LedgerWritten)?;
+    }
+    Ok(applied)
+}
+
+async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<OrderId, DbError> {
+    let inserted = sqlx::query(
+        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(order.customer_id.get())
+    .bind(order.total_amount.amount())
+    .bind(OrderStatus::Created.as_str())
+    .bind(order.created_at)
+    .bind(order.subtotal.amount())
+    .bind(order.tax.amount())
+    .bind(order.region.as_str())
+    .bind(order.points_earned)
+    .execute(&mut *conn)
+    .await?;
+    let order_id = i64::try_from(inserted.last_insert_id())
+        .ok()
+        .and_then(|id| OrderId::new(id).ok())
+        .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
+
+    let sql = format!(
+        "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?)"; order.items.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for item in &order.items {
+        query = query
+            .bind(order_id.get())
+            .bind(item.product_id.get())
+            .bind(item.quantity.get())
+            .bind(item.unit_price.amount())
+            .bind(item.discount.amount())
+            .bind(item.line_total.amount());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(order_id)
+}
+
+async fn cancel_order(
+    conn: &mut MySqlConnection,
+    order: OrderId,
+    points_revoked: u64,
+) -> Result<(), DbError> {
+    let updated = sqlx::query(
+        "UPDATE orders SET status = ?, points_revoked = ? WHERE order_id = ? AND status = ?",
+    )
+    .bind(OrderStatus::Cancelled.as_str())
+    .bind(points_revoked)
+    .bind(order.get())
+    .bind(OrderStatus::Created.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(diverged(format_args!("status of order {order}")));
+    }
+    Ok(())
+}
+
+/// One `UPDATE` for a run of stock movements, each guarded by its `after`.
+async fn move_stock(
+    conn: &mut MySqlConnection,
+    run: &[&StockMoved],
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let cases = "WHEN ? THEN ? ".repeat(run.len());
+    let sql = format!(
+        "UPDATE inventory SET quantity_available = quantity_available + CASE product_id {cases}END, \
+         last_updated = ? \
+         WHERE product_id IN ({}) AND quantity_available + CASE product_id {cases}END = CASE product_id {cases}END",
+        placeholders(run.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for moved in run {
+        query = query.bind(moved.product.get()).bind(moved.change);
+    }
+    query = query.bind(at);
+    for moved in run {
+        query = query.bind(moved.product.get());
+    }
+    for moved in run {
+        query = query.bind(moved.product.get()).bind(moved.change);
+    }
+    for moved in run {
+        query = query.bind(moved.product.get()).bind(moved.after);
+    }
+    let updated = query.execute(&mut *conn).await?;
+    if updated.rows_affected() != run.len() as u64 {
+        let products: Vec<String> = run.iter().map(|m| m.product.to_string()).collect();
+        return Err(diverged(format_args!(
+            "stock of products {}",
+            products.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<(), DbError> {
+    let updated = sqlx::query(
+        "UPDATE customers SET loyalty_points = loyalty_points + ? \
+         WHERE customer_id = ? AND loyalty_points + ? = ?",
+    )
+    .bind(moved.change)
+    .bind(moved.customer.get())
+    .bind(moved.change)
+    .bind(moved.after)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(diverged(format_args!(
+            "points of customer {}",
+            moved.customer
+        )));
+    }
+    Ok(())
+}
+
+async fn insert_notice(
+    conn: &mut MySqlConnection,
+    notice: &NoticeLogged,
+    placed: Option<OrderId>,
+    at: DateTime<Utc>,
+) -> Result<Notification, DbError> {
+    let order_id = notice.order.resolve(placed)?;
+    let message = notice.text.render(order_id);
+    let result = sqlx::query(
+        "INSERT INTO notification_log (order_id, customer_id, notification_type, message, sent_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(order_id.get())
+    .bind(notice.customer.get())
+    .bind(notice.kind.as_str())
+    .bind(&message)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    let id = i64::try_from(result.last_insert_id())
+        .ok()
+        .and_then(|id| NotificationId::new(id).ok())
+        .ok_or_else(|| StorageError::Failure("notification_log returned no id".to_owned()))?;
+    Ok(Notification {
+        id,
+        order_id,
+        customer_id: notice.customer,
+        kind: notice.kind,
+        message,
+        sent_at: at,
+    })
+}
+
+/// Points the key this transaction claimed (`order_id = 0`) at its order.
+async fn bind_key(
+    conn: &mut MySqlConnection,
+    key: &IdempotencyKey,
+    fingerprint: &RequestFingerprint,
+    order: OrderId,
+) -> Result<(), DbError> {
+    let updated = sqlx::query(
+        "UPDATE idempotency_keys SET order_id = ? \
+         WHERE idempotency_key = ? AND fingerprint = ? AND order_id = 0",
+    )
+    .bind(order.get())
+    .bind(key.as_str())
+    .bind(fingerprint.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(diverged(format_args!(
+            "claim of idempotency key {:?}",
+            key.as_str()
+        )));
+    }
+    Ok(())
+}
+
+async fn insert_ledger(conn: &mut MySqlConnection, rows: &[LedgerRow]) -> Result<(), DbError> {
+    let sql = format!(
+        "INSERT INTO ledger_entries \
+         (product_id, customer_id, delta, balance_after, reason, order_id, recorded_at) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?, ?)"; rows.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        let (product, customer, change, after, reason, at) = match row {
+            LedgerRow::Stock(e) => (
+                Some(e.product.get()),
+                None,
+                e.change,
+                u64::from(e.after),
+                e.reason,
+                e.at,
+            ),
+            LedgerRow::Points(e) => (
+                None,
+                Some(e.customer.get()),
+                e.change,
+                e.after,
+                e.reason,
+                e.at,
+            ),
+        };
+        query = query
+            .bind(product)
+            .bind(customer)
+            .bind(change)
+            .bind(after)
+            .bind(reason.as_str())
+            .bind(reason.order().map(|o: OrderId| o.get()))
+            .bind(at);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The stored form of a ledger reason, read back.
+pub(crate) fn parse_reason(text: &str, order: Option<i64>) -> Result<Reason, StorageError> {
+    let order = order
+        .map(OrderId::new)
+        .transpose()
+        .map_err(|e| crate::error::invalid_row("ledger_entries", e))?;
+    Reason::parse(text, order)
+        .ok_or_else(|| crate::error::invalid_row("ledger_entries", format!("reason {text:?}")))
+}

@@ -1,0 +1,557 @@
+//! The books-balance audit: does a store account for every unit and every point?
+//!
+//! Written once, here, over [`Books`] that any adapter exports
+//! ([`BooksRepository`](crate::BooksRepository)); the conformance suite runs it
+//! on every store, `make soak` on MySQL after load and after a SIGKILL.
+//!
+//! Given the balances when the books were opened ([`Opening`]), it checks:
+//! - per product: opening − sold + returned ± manual = stock (sold and returned
+//!   from the orders' items, manual from the ledger), and the stock ledger
+//!   chains: each entry's `after` is the previous balance plus its change, and
+//!   the last one is the stored stock;
+//! - per customer: opening + earned − revoked ± manual = points (earned from
+//!   the orders, revoked and manual from the ledger), with the same chain;
+//! - per order: the ledger moved exactly its items' units (and, if cancelled,
+//!   returned them) and exactly the points it earned (and revoked at most
+//!   those); it has items, the items add up to the subtotal, subtotal + tax =
+//!   total, each line is `unit price × quantity − discount` with
+//!   `0 ≤ discount ≤ base`; it has a confirmation (resends add more), and one
+//!   cancellation notice if cancelled, none otherwise;
+//! - nothing in the log or the ledger names an order that does not exist.
+//!
+//! ```
+//! use shopcore::{audit, seed, Books, Opening};
+//! let data = seed::demo_data();
+//! let opening = Opening::from_seed(&data);
+//! let mut books = Books::default();
+//! books.stock = data.products.iter().map(|p| (p.id, p.quantity_available)).collect();
+//! books.points = data.customers.iter().map(|c| (c.id, c.loyalty_points)).collect();
+//! assert!(audit(&opening, &books).is_empty());
+//! books.stock[0].1 -= 1; // a unit gone without an order or an adjustment
+//! assert_eq!(audit(&opening, &books).len(), 2); // the balance and the ledger's end
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::checkout::units_by_product;
+use crate::effect::{PointsEntry, Reason, StockEntry};
+use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::money::Money;
+use crate::notification::NotificationKind;
+use crate::order::{Order, OrderStatus};
+use crate::seed::SeedData;
+
+/// The balances when the books were opened; absent products and customers start at 0.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Opening {
+    /// Stock per product.
+    pub stock: BTreeMap<ProductId, u32>,
+    /// Points per customer.
+    pub points: BTreeMap<CustomerId, u64>,
+}
+
+impl Opening {
+    /// The balances of freshly loaded seed data.
+    pub fn from_seed(data: &SeedData) -> Self {
+        Opening {
+            stock: data
+                .products
+                .iter()
+                .map(|p| (p.id, p.quantity_available))
+                .collect(),
+            points: data
+                .customers
+                .iter()
+                .map(|c| (c.id, c.loyalty_points))
+                .collect(),
+        }
+    }
+}
+
+/// Everything the audit reads, as a store exports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Books {
+    /// Stored stock per product.
+    pub stock: Vec<(ProductId, u32)>,
+    /// Stored points per customer.
+    pub points: Vec<(CustomerId, u64)>,
+    /// Every order with its items.
+    pub orders: Vec<Order>,
+    /// Every logged notification: the order it is about and its kind.
+    pub notices: Vec<(OrderId, NotificationKind)>,
+    /// The stock ledger, in the order it was written.
+    pub stock_ledger: Vec<StockEntry>,
+    /// The points ledger, in the order it was written.
+    pub points_ledger: Vec<PointsEntry>,
+}
+
+/// A balance the audit checks: one product's stock or one customer's points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Account {
+    /// A product's stock.
+    Stock(ProductId),
+    /// A customer's points.
+    Points(CustomerId),
+}
+
+impl fmt::Display for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Account::Stock(product) => write!(f, "product {product}: stock"),
+            Account::Points(customer) => write!(f, "customer {customer}: points"),
+        }
+    }
+}
+
+/// What is wrong with one order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderProblem {
+    /// It has no items.
+    NoItems,
+    /// Its items do not add up to its subtotal.
+    ItemsSum {
+        /// Σ line totals.
+        items: Money,
+        /// The stored subtotal.
+        subtotal: Money,
+    },
+    /// Subtotal + tax is not the total.
+    Total {
+        /// The stored subtotal.
+        subtotal: Money,
+        /// The stored tax.
+        tax: Money,
+        /// The stored total.
+        total: Money,
+    },
+    /// A line is not `unit price × quantity − discount`, or its discount is out of `0..=base`.
+    Line {
+        /// The line's product.
+        product: ProductId,
+    },
+    /// It has no confirmation.
+    NoConfirmation,
+    /// It has the wrong number of cancellation notices for its status.
+    CancellationNotices {
+        /// How many it has.
+        count: usize,
+        /// Its status.
+        status: OrderStatus,
+    },
+    /// The ledger moved an account for it other than its items and points say.
+    Movement {
+        /// The account.
+        account: Account,
+        /// `order` or `cancel`.
+        reason: &'static str,
+        /// What the order says the movement is (for a cancel's points: at most this).
+        expected: i64,
+        /// What the ledger holds.
+        ledger: i64,
+    },
+}
+
+/// One way the books do not balance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Discrepancy {
+    /// The stored balance is not opening + orders + cancels + manual.
+    Balance {
+        /// Which balance.
+        account: Account,
+        /// What the store holds.
+        stored: u64,
+        /// The opening balance.
+        opening: u64,
+        /// The net movement by orders (stock: − units sold, from the items;
+        /// points: + points earned, from the orders).
+        orders: i64,
+        /// The net movement by cancels (stock: + units returned, from the items;
+        /// points: − points revoked, from the ledger).
+        cancels: i64,
+        /// The net manual movement, from the ledger.
+        manual: i64,
+    },
+    /// A ledger entry's `after` is not the balance before it plus its change.
+    Chain {
+        /// Which ledger.
+        account: Account,
+        /// The entry's position among the account's entries (0-based).
+        entry: usize,
+        /// The balance the entries before it give, plus its change.
+        expected: i64,
+        /// The `after` it records.
+        recorded: u64,
+    },
+    /// The stored balance is not where the account's ledger ends.
+    LedgerEnd {
+        /// Which balance.
+        account: Account,
+        /// What the store holds.
+        stored: u64,
+        /// Opening + every change in the ledger.
+        ledger: i64,
+    },
+    /// An order is inconsistent.
+    Order {
+        /// The order.
+        order: OrderId,
+        /// How.
+        problem: OrderProblem,
+    },
+    /// A notification or ledger entry names an order that does not exist.
+    UnknownOrder {
+        /// The order named.
+        order: OrderId,
+        /// `notification` or `ledger entry`.
+        named_by: &'static str,
+    },
+}
+
+impl fmt::Display for Discrepancy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Discrepancy::Balance { account, stored, opening, orders, cancels, manual } => write!(
+                f,
+                "{account} {stored}, books say {opening} opening {orders:+} by orders \
+                 {cancels:+} by cancels {manual:+} manual = {}",
+                i128::from(*opening) + i128::from(*orders) + i128::from(*cancels) + i128::from(*manual)
+            ),
+            Discrepancy::Chain { account, entry, expected, recorded } => write!(
+                f,
+                "{account} ledger entry {entry} records {recorded}, the entries before it give {expected}"
+            ),
+            Discrepancy::LedgerEnd { account, stored, ledger } => {
+                write!(f, "{account} {stored}, its ledger ends at {ledger}")
+            }
+            Discrepancy::Order { order, problem } => {
+                write!(f, "order {order}: ")?;
+                match problem {
+                    OrderProblem::NoItems => write!(f, "no items"),
+                    OrderProblem::ItemsSum { items, subtotal } => {
+                        write!(f, "items sum to {items}, subtotal {subtotal}")
+                    }
+                    OrderProblem::Total { subtotal, tax, total } => {
+                        write!(f, "{subtotal} + {tax} != total {total}")
+                    }
+                    OrderProblem::Line { product } => {
+                        write!(f, "the line of product {product} does not add up")
+                    }
+                    OrderProblem::NoConfirmation => write!(f, "0 confirmations"),
+                    OrderProblem::CancellationNotices { count, status } => write!(
+                        f,
+                        "{count} cancellation notices while {}",
+                        status.as_str()
+                    ),
+                    OrderProblem::Movement { account, reason, expected, ledger } => write!(
+                        f,
+                        "{account} moved {ledger} by its {reason} in the ledger, expected {expected}"
+                    ),
+                }
+            }
+            Discrepancy::UnknownOrder { order, named_by } => {
+                write!(f, "a {named_by} names order {order}, which does not exist")
+            }
+        }
+    }
+}
+
+/// Net movements of one account, split by reason.
+#[derive(Clone, Copy, Debug, Default)]
+struct Net {
+    orders: i64,
+    cancels: i64,
+    manual: i64,
+}
+
+/// Walks one account's ledger from `opening`: chain breaks, then where it ends.
+fn walk(
+    account: Account,
+    opening: u64,
+    entries: impl Iterator<Item = (i64, u64)>,
+    found: &mut Vec<Discrepancy>,
+) -> i64 {
+    let mut balance = i64::try_from(opening).unwrap_or(i64::MAX);
+    for (entry, (change, recorded)) in entries.enumerate() {
+        balance = balance.saturating_add(change);
+        if i64::try_from(recorded).ok() != Some(balance) {
+            found.push(Discrepancy::Chain {
+                account,
+                entry,
+                expected: balance,
+                recorded,
+            });
+            // Continue from what the entry records, so one bad entry is one finding.
+            balance = i64::try_from(recorded).unwrap_or(i64::MAX);
+        }
+    }
+    balance
+}
+
+/// Every way `books` fail to balance from `opening`; empty when they balance.
+pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
+    let mut found = Vec::new();
+    let orders: BTreeMap<OrderId, &Order> = books.orders.iter().map(|o| (o.id, o)).collect();
+
+    // Ledger movements per (order, account, reason), and net per account.
+    let mut by_order: BTreeMap<(OrderId, Account, &'static str), i64> = BTreeMap::new();
+    let mut net: BTreeMap<Account, Net> = BTreeMap::new();
+    let mut unknown: BTreeSet<(OrderId, &'static str)> = BTreeSet::new();
+    let entries = books
+        .stock_ledger
+        .iter()
+        .map(|e| (Account::Stock(e.product), e.change, e.reason))
+        .chain(
+            books
+                .points_ledger
+                .iter()
+                .map(|e| (Account::Points(e.customer), e.change, e.reason)),
+        );
+    for (account, change, reason) in entries {
+        let account_net = net.entry(account).or_default();
+        match reason {
+            Reason::Order(_) => account_net.orders += change,
+            Reason::Cancel(_) => account_net.cancels += change,
+            Reason::Manual => account_net.manual += change,
+        }
+        if let Some(order) = reason.order() {
+            *by_order
+                .entry((order, account, reason.as_str()))
+                .or_default() += change;
+            if !orders.contains_key(&order) {
+                unknown.insert((order, "ledger entry"));
+            }
+        }
+    }
+
+    // What each order says the ledger must hold for it.
+    let mut expected: BTreeMap<(OrderId, Account, &'static str), i64> = BTreeMap::new();
+    let mut sold: BTreeMap<ProductId, i64> = BTreeMap::new();
+    let mut returned: BTreeMap<ProductId, i64> = BTreeMap::new();
+    let mut earned: BTreeMap<CustomerId, i64> = BTreeMap::new();
+    for order in &books.orders {
+        let cancelled = order.status == OrderStatus::Cancelled;
+        for (product, units) in units_by_product(&order.items) {
+            let units = i64::from(units);
+            let account = Account::Stock(product);
+            expected.insert((order.id, account, "order"), -units);
+            *sold.entry(product).or_default() += units;
+            if cancelled {
+                expected.insert((order.id, account, "cancel"), units);
+                *returned.entry(product).or_default() += units;
+            }
+        }
+        let points = i64::try_from(order.points_earned).unwrap_or(i64::MAX);
+        if points > 0 {
+            expected.insert(
+                (order.id, Account::Points(order.customer_id), "order"),
+                points,
+            );
+        }
+        *earned.entry(order.customer_id).or_default() += points;
+        check_order(order, &mut found);
+    }
+    let keys: BTreeSet<_> = expected.keys().chain(by_order.keys()).copied().collect();
+    for key @ (order, account, reason) in keys {
+        if !orders.contains_key(&order) {
+            continue; // reported once as an unknown order
+        }
+        let want = expected.get(&key).copied().unwrap_or(0);
+        let ledger = by_order.get(&key).copied().unwrap_or(0);
+        let revoked_points = matches!(account, Account::Points(_)) && reason == "cancel";
+        let fine = if revoked_points {
+            // A cancel revokes at most what the order earned (fewer if spent),
+            // and only a cancelled order revokes anything.
+            let order = orders[&order];
+            let earned = i64::try_from(order.points_earned).unwrap_or(i64::MAX);
+            ledger <= 0
+                && -ledger <= earned
+                && (ledger == 0 || order.status == OrderStatus::Cancelled)
+        } else {
+            want == ledger
+        };
+        if !fine {
+            let expected = if revoked_points {
+                -i64::try_from(orders[&order].points_earned).unwrap_or(i64::MAX)
+            } else {
+                want
+            };
+            found.push(Discrepancy::Order {
+                order,
+                problem: OrderProblem::Movement {
+                    account,
+                    reason,
+                    expected,
+                    ledger,
+                },
+            });
+        }
+    }
+
+    // Balances and ledger chains.
+    for &(product, stored) in &books.stock {
+        let account = Account::Stock(product);
+        let start = u64::from(opening.stock.get(&product).copied().unwrap_or(0));
+        let manual = net.get(&account).map_or(0, |n| n.manual);
+        let orders = -sold.get(&product).copied().unwrap_or(0);
+        let cancels = returned.get(&product).copied().unwrap_or(0);
+        balance(
+            &mut found,
+            account,
+            u64::from(stored),
+            start,
+            orders,
+            cancels,
+            manual,
+        );
+        let chain = books
+            .stock_ledger
+            .iter()
+            .filter(|e| e.product == product)
+            .map(|e| (e.change, u64::from(e.after)));
+        let end = walk(account, start, chain, &mut found);
+        ledger_end(&mut found, account, u64::from(stored), end);
+    }
+    for &(customer, stored) in &books.points {
+        let account = Account::Points(customer);
+        let start = opening.points.get(&customer).copied().unwrap_or(0);
+        let account_net = net.get(&account).copied().unwrap_or_default();
+        let orders = earned.get(&customer).copied().unwrap_or(0);
+        balance(
+            &mut found,
+            account,
+            stored,
+            start,
+            orders,
+            account_net.cancels,
+            account_net.manual,
+        );
+        let chain = books
+            .points_ledger
+            .iter()
+            .filter(|e| e.customer == customer)
+            .map(|e| (e.change, e.after));
+        let end = walk(account, start, chain, &mut found);
+        ledger_end(&mut found, account, stored, end);
+    }
+
+    // Notices.
+    let mut confirmations: BTreeMap<OrderId, usize> = BTreeMap::new();
+    let mut cancellations: BTreeMap<OrderId, usize> = BTreeMap::new();
+    for &(order, kind) in &books.notices {
+        if !orders.contains_key(&order) {
+            unknown.insert((order, "notification"));
+        }
+        let counts = match kind {
+            NotificationKind::OrderConfirmation => &mut confirmations,
+            NotificationKind::OrderCancellation => &mut cancellations,
+        };
+        *counts.entry(order).or_default() += 1;
+    }
+    for order in &books.orders {
+        if !confirmations.contains_key(&order.id) {
+            found.push(Discrepancy::Order {
+                order: order.id,
+                problem: OrderProblem::NoConfirmation,
+            });
+        }
+        let count = cancellations.get(&order.id).copied().unwrap_or(0);
+        let wanted = usize::from(order.status == OrderStatus::Cancelled);
+        if count != wanted {
+            found.push(Discrepancy::Order {
+                order: order.id,
+                problem: OrderProblem::CancellationNotices {
+                    count,
+                    status: order.status,
+                },
+            });
+        }
+    }
+    found.extend(
+        unknown
+            .into_iter()
+            .map(|(order, named_by)| Discrepancy::UnknownOrder { order, named_by }),
+    );
+    found
+}
+
+fn balance(
+    found: &mut Vec<Discrepancy>,
+    account: Account,
+    stored: u64,
+    opening: u64,
+    orders: i64,
+    cancels: i64,
+    manual: i64,
+) {
+    let books = i128::from(opening) + i128::from(orders) + i128::from(cancels) + i128::from(manual);
+    if books != i128::from(stored) {
+        found.push(Discrepancy::Balance {
+            account,
+            stored,
+            opening,
+            orders,
+            cancels,
+            manual,
+        });
+    }
+}
+
+fn ledger_end(found: &mut Vec<Discrepancy>, account: Account, stored: u64, ledger: i64) {
+    if i64::try_from(stored).ok() != Some(ledger) {
+        found.push(Discrepancy::LedgerEnd {
+            account,
+            stored,
+            ledger,
+        });
+    }
+}
+
+/// The checks that need only the order itself.
+fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
+    let mut problem = |problem| {
+        found.push(Discrepancy::Order {
+            order: order.id,
+            problem,
+        })
+    };
+    if order.items.is_empty() {
+        problem(OrderProblem::NoItems);
+    }
+    let items = order
+        .items
+        .iter()
+        .try_fold(Money::ZERO, |sum, item| sum.checked_add(item.line_total));
+    match items {
+        Some(items) if items == order.subtotal => {}
+        other => problem(OrderProblem::ItemsSum {
+            items: other.unwrap_or(Money::MAX),
+            subtotal: order.subtotal,
+        }),
+    }
+    if order.subtotal.checked_add(order.tax) != Some(order.total_amount) {
+        problem(OrderProblem::Total {
+            subtotal: order.subtotal,
+            tax: order.tax,
+            total: order.total_amount,
+        });
+    }
+    for item in &order.items {
+        let base = item
+            .unit_price
+            .amount()
+            .checked_mul(rust_decimal::Decimal::from(item.quantity.get()))
+            .and_then(|base| Money::new(base).ok());
+        let adds_up = base.is_some_and(|base| {
+            item.discount <= base && base.checked_sub(item.discount) == Some(item.line_total)
+        });
+        if !adds_up {
+            problem(OrderProblem::Line {
+                product: item.product_id,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,324 @@
+//! Plans as effects: the one write contract between the planners and the adapters.
+//!
+//! Every write shopcore makes — a checkout, a cancel, a manual stock or points
+//! adjustment, a logged notification — is decided by a pure planner that
+//! returns a [`Plan`]: an ordered list of [`Effect`]s, each carrying the values
+//! the store holds once it is applied (`after`, never "add this and see").
+//! An adapter has one `apply` for plans: it runs the effects in order, in one
+//! transaction, and does not decide anything. The rules — what stock may do,
+//! the points cap, what a notice says — live here and in the planners only.
+//!
+//! Every movement of stock or points is also a ledger entry ([`StockEntry`],
+//! [`PointsEntry`]) with its [`Reason`], in every store; the books-balance
+//! [`audit`](crate::audit()) reads them back.
+//!
+//! A plan's effects may refer to the order the plan itself places
+//! ([`OrderRef::Placed`]): its id is assigned by storage when
+//! [`Effect::OrderPlaced`] is applied, which always comes first in such a
+//! plan. Plans are built only by the planners in this crate, so that order and
+//! every `after` value are guaranteed by construction.
+//!
+//! ```
+//! use shopcore::{plan_stock_adjustment, seed, Effect, Reason};
+//! let laptop = &seed::demo_data().products[0]; // 50 in stock
+//! let adjustment = plan_stock_adjustment(laptop, -8, chrono::Utc::now()).unwrap();
+//! let [Effect::StockMoved(moved)] = adjustment.plan.effects() else { panic!("one movement") };
+//! assert_eq!((moved.change, moved.after, moved.reason), (-8, 42, Reason::Manual));
+//! ```
+
+use chrono::{DateTime, Utc};
+
+use crate::checkout::RequestFingerprint;
+use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::notification::{ConfirmationDraft, NotificationKind};
+use crate::order::NewOrder;
+use crate::text::IdempotencyKey;
+use crate::StorageError;
+
+/// An order an effect is about: the one its own plan places, or one already stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrderRef {
+    /// The order placed by this plan's [`Effect::OrderPlaced`].
+    Placed,
+    /// An order that already exists.
+    Existing(OrderId),
+}
+
+impl OrderRef {
+    /// The concrete id, given the id storage assigned to this plan's order (if any).
+    ///
+    /// Fails only if a plan referred to its placed order before placing one,
+    /// which the planners never do; an adapter reports it as a storage failure.
+    pub fn resolve(self, placed: Option<OrderId>) -> Result<OrderId, StorageError> {
+        match self {
+            OrderRef::Existing(id) => Ok(id),
+            OrderRef::Placed => placed.ok_or_else(|| {
+                StorageError::Failure("plan refers to an order it has not placed".to_owned())
+            }),
+        }
+    }
+}
+
+/// Why stock or points moved, as the ledger records it.
+///
+/// `O` is how the order is named: [`OrderRef`] in a plan, [`OrderId`] once stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason<O = OrderId> {
+    /// Sold, or earned, by placing an order.
+    Order(O),
+    /// Returned, or revoked, by cancelling an order.
+    Cancel(O),
+    /// A manual adjustment by the shop.
+    Manual,
+}
+
+impl<O: Copy> Reason<O> {
+    /// The reason as stored: `order`, `cancel` or `manual`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Reason::Order(_) => "order",
+            Reason::Cancel(_) => "cancel",
+            Reason::Manual => "manual",
+        }
+    }
+
+    /// The order the movement belongs to, if any.
+    pub fn order(&self) -> Option<O> {
+        match self {
+            Reason::Order(order) | Reason::Cancel(order) => Some(*order),
+            Reason::Manual => None,
+        }
+    }
+}
+
+impl Reason<OrderRef> {
+    /// The stored form, with this plan's order resolved (see [`OrderRef::resolve`]).
+    pub fn resolve(self, placed: Option<OrderId>) -> Result<Reason, StorageError> {
+        Ok(match self {
+            Reason::Order(order) => Reason::Order(order.resolve(placed)?),
+            Reason::Cancel(order) => Reason::Cancel(order.resolve(placed)?),
+            Reason::Manual => Reason::Manual,
+        })
+    }
+}
+
+impl Reason {
+    /// Parses the stored form: a reason name and the order it names, if any.
+    ///
+    /// ```
+    /// use shopcore::{OrderId, Reason};
+    /// let order = OrderId::new(7).unwrap();
+    /// assert_eq!(Reason::parse("cancel", Some(order)), Some(Reason::Cancel(order)));
+    /// assert_eq!(Reason::parse("manual", None), Some(Reason::Manual));
+    /// assert_eq!(Reason::parse("order", None), None);
+    /// ```
+    pub fn parse(text: &str, order: Option<OrderId>) -> Option<Self> {
+        match (text, order) {
+            ("order", Some(order)) => Some(Reason::Order(order)),
+            ("cancel", Some(order)) => Some(Reason::Cancel(order)),
+            ("manual", None) => Some(Reason::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// A product's stock moves by `change` and is then `after`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StockMoved {
+    /// The product.
+    pub product: ProductId,
+    /// Units added (positive) or taken (negative); never zero.
+    pub change: i64,
+    /// The stock level once moved.
+    pub after: u32,
+    /// Why.
+    pub reason: Reason<OrderRef>,
+}
+
+/// A customer's points move by `change` and are then `after`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointsMoved {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Points added (positive) or taken (negative); never zero.
+    pub change: i64,
+    /// The balance once moved.
+    pub after: u64,
+    /// Why.
+    pub reason: Reason<OrderRef>,
+}
+
+/// The text of a notice, possibly naming the order storage has yet to number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoticeText {
+    /// A finished text.
+    Ready(String),
+    /// An order confirmation, rendered once the order has its id.
+    Confirmation(Box<ConfirmationDraft>),
+}
+
+impl NoticeText {
+    /// The text as logged, for the order `order_id`.
+    pub fn render(&self, order_id: OrderId) -> String {
+        match self {
+            NoticeText::Ready(text) => text.clone(),
+            NoticeText::Confirmation(draft) => draft.render(order_id),
+        }
+    }
+}
+
+/// A notification is written to the log (the outbox of what customers are told).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoticeLogged {
+    /// The order it is about.
+    pub order: OrderRef,
+    /// Who it is for.
+    pub customer: CustomerId,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// What it says.
+    pub text: NoticeText,
+}
+
+/// One step of a plan, with the values the store holds once it is applied.
+///
+/// Deliberately exhaustive: a new kind of effect must fail to compile in every
+/// adapter until its `apply` handles it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// An order and its items are stored; storage assigns the id that
+    /// [`OrderRef::Placed`] names in the rest of the plan.
+    OrderPlaced(Box<NewOrder>),
+    /// A `created` order becomes `cancelled`, having given back `points_revoked`.
+    OrderCancelled {
+        /// The order.
+        order: OrderId,
+        /// Points taken back from the customer (at most what the order earned).
+        points_revoked: u64,
+    },
+    /// Stock moves; also a ledger entry.
+    StockMoved(StockMoved),
+    /// Points move; also a ledger entry.
+    PointsMoved(PointsMoved),
+    /// A notification is logged.
+    NoticeLogged(NoticeLogged),
+    /// An idempotency key now names this plan's order; a replay with the same
+    /// fingerprint returns it.
+    KeyBound {
+        /// The key.
+        key: IdempotencyKey,
+        /// The digest of the request it was first used with.
+        fingerprint: RequestFingerprint,
+    },
+}
+
+/// An ordered list of effects, decided at one instant, applied whole or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    at: DateTime<Utc>,
+    effects: Vec<Effect>,
+}
+
+impl Plan {
+    /// A plan decided at `at`; effects are added by the planners only.
+    pub(crate) fn new(at: DateTime<Utc>) -> Self {
+        Plan {
+            at,
+            effects: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// When the plan was decided: the time every row it writes carries.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
+    /// The effects, in the order they must be applied.
+    pub fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+
+    /// The stock movements of the plan.
+    pub fn stock_moves(&self) -> impl Iterator<Item = &StockMoved> {
+        self.effects.iter().filter_map(|e| match e {
+            Effect::StockMoved(moved) => Some(moved),
+            _ => None,
+        })
+    }
+
+    /// The points movements of the plan.
+    pub fn points_moves(&self) -> impl Iterator<Item = &PointsMoved> {
+        self.effects.iter().filter_map(|e| match e {
+            Effect::PointsMoved(moved) => Some(moved),
+            _ => None,
+        })
+    }
+}
+
+/// A stored movement of stock: one row of the stock ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StockEntry {
+    /// The product.
+    pub product: ProductId,
+    /// Units added (positive) or taken (negative).
+    pub change: i64,
+    /// The stock level after the movement.
+    pub after: u32,
+    /// Why, with the order it belongs to.
+    pub reason: Reason,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A stored movement of loyalty points: one row of the points ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointsEntry {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Points added (positive) or taken (negative).
+    pub change: i64,
+    /// The balance after the movement.
+    pub after: u64,
+    /// Why, with the order it belongs to.
+    pub reason: Reason,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl StockMoved {
+    /// The ledger entry this movement writes, once this plan's order has its id.
+    pub fn entry(
+        &self,
+        placed: Option<OrderId>,
+        at: DateTime<Utc>,
+    ) -> Result<StockEntry, StorageError> {
+        Ok(StockEntry {
+            product: self.product,
+            change: self.change,
+            after: self.after,
+            reason: self.reason.resolve(placed)?,
+            at,
+        })
+    }
+}
+
+impl PointsMoved {
+    /// The ledger entry this movement writes, once this plan's order has its id.
+    pub fn entry(
+        &self,
+        placed: Option<OrderId>,
+        at: DateTime<Utc>,
+    ) -> Result<PointsEntry, StorageError> {
+        Ok(PointsEntry {
+            customer: self.customer,
+            change: self.change,
+            after: self.after,
+            reason: self.reason.resolve(placed)?,
+            at,
+        })
+    }
+}
