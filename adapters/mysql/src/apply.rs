@@ -44,6 +44,7 @@ pub(crate) async fn apply_plan(
     plan: &Plan,
     faults: &Faults,
 ) -> Result<Applied, DbError> {
+    faults.before_apply(conn).await?;
     let at = plan.at();
     let mut applied = Applied::default();
     let mut ledger = Vec::new();

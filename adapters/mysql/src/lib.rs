@@ -67,6 +67,11 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// How many times a transaction that lost a deadlock or lock wait is rerun (default 5).
     pub max_retries: u32,
+    /// The session's `innodb_lock_wait_timeout`, in whole seconds (at least 1);
+    /// `None` (the default) keeps the server's (50 s unless configured).
+    /// A statement that waits longer for a row lock fails and its transaction
+    /// is rerun, so the worst wait is about `(max_retries + 1) × this`.
+    pub lock_wait_timeout: Option<Duration>,
 }
 
 impl Default for PoolSettings {
@@ -75,6 +80,7 @@ impl Default for PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             max_retries: 5,
+            lock_wait_timeout: None,
         }
     }
 }
@@ -114,7 +120,22 @@ impl MySqlStore {
     ) -> Result<Self, StorageError> {
         let options = MySqlConnectOptions::from_str(url)
             .map_err(|e| StorageError::Unavailable(format!("invalid database URL: {e}")))?;
+        let lock_wait = settings.lock_wait_timeout.map(|timeout| {
+            format!(
+                "SET SESSION innodb_lock_wait_timeout = {}",
+                timeout.as_secs().max(1)
+            )
+        });
         let pool = MySqlPoolOptions::new()
+            .after_connect(move |conn, _meta| {
+                let lock_wait = lock_wait.clone();
+                Box::pin(async move {
+                    if let Some(statement) = lock_wait {
+                        sqlx::Executor::execute(conn, statement.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(Duration::from_secs(600))

@@ -76,6 +76,8 @@ impl WriteStep {
 pub(crate) struct Faults {
     #[cfg(feature = "fault-injection")]
     after: std::sync::Mutex<Option<WriteStep>>,
+    #[cfg(feature = "fault-injection")]
+    before_apply: std::sync::Mutex<Option<String>>,
 }
 
 impl Faults {
@@ -91,10 +93,32 @@ impl Faults {
         }
         Ok(())
     }
+
+    /// Runs the injected statement, if any, in the transaction, after planning
+    /// and before the plan is applied.
+    pub(crate) async fn before_apply(&self, _conn: &mut MySqlConnection) -> Result<(), DbError> {
+        #[cfg(feature = "fault-injection")]
+        {
+            let statement = self.before_apply.lock().ok().and_then(|s| s.clone());
+            if let Some(statement) = statement {
+                sqlx::query(&statement).execute(&mut *_conn).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(feature = "fault-injection")]
 impl MySqlStore {
+    /// Makes every following write run `statement` in its transaction after
+    /// planning, before applying (`None` to stop) — to change a row behind the
+    /// plan's back. Test-only: needs the `fault-injection` feature.
+    pub fn inject_statement_before_apply(&self, statement: Option<&str>) {
+        if let Ok(mut before) = self.faults.before_apply.lock() {
+            *before = statement.map(str::to_owned);
+        }
+    }
+
     /// Makes every following write fail right after `step` (`None` to stop).
     /// Test-only: needs the `fault-injection` feature.
     pub fn inject_fault_after(&self, step: Option<WriteStep>) {

@@ -1,132 +1,203 @@
-//! The audit ledgers: manual adjustments and revoked points are recorded with
-//! the change, refused changes record nothing, and the books balance from the
-//! database alone.
+//! The ledger as MySQL stores it, the core audit over the real database, and
+//! the apply path's guard: a stored value that diverges from the plan rolls
+//! the whole transaction back.
 
 mod common;
 
 use common::{request, TestDb};
 use shopcore::{
-    CatalogRepository, CustomerId, CustomerRepository, ErrorCode, OrderWorkflow, ProductId,
+    audit, seed, BooksRepository, CatalogRepository, CustomerId, CustomerRepository, ErrorCode,
+    Opening, OrderWorkflow, ProductId,
 };
 use sqlx::MySqlPool;
 
-async fn ledger(pool: &MySqlPool, sql: &str, id: i64) -> Vec<(i64, i64)> {
-    sqlx::query_as(sql).bind(id).fetch_all(pool).await.unwrap()
+/// `(product or customer, delta, balance_after, reason, order_id)` in entry order.
+type Row = (Option<i64>, Option<i64>, i64, i64, String, Option<i64>);
+
+async fn ledger(pool: &MySqlPool) -> Vec<Row> {
+    sqlx::query_as(
+        "SELECT product_id, customer_id, delta, balance_after, reason, order_id \
+         FROM ledger_entries ORDER BY entry_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
-async fn stock_ledger(pool: &MySqlPool, product: i64) -> Vec<(i64, i64)> {
-    let sql = "SELECT quantity_change, CAST(quantity_after AS SIGNED) FROM stock_adjustments \
-               WHERE product_id = ? ORDER BY adjustment_id";
-    ledger(pool, sql, product).await
-}
-
-async fn points_ledger(pool: &MySqlPool, customer: i64) -> Vec<(i64, i64)> {
-    let sql = "SELECT points_change, points_after FROM loyalty_adjustments \
-               WHERE customer_id = ? ORDER BY adjustment_id";
-    ledger(pool, sql, customer).await
+fn row(
+    product: Option<i64>,
+    customer: Option<i64>,
+    delta: i64,
+    after: i64,
+    reason: &str,
+    order: Option<i64>,
+) -> Row {
+    (product, customer, delta, after, reason.to_owned(), order)
 }
 
 #[tokio::test]
-async fn adjustments_are_recorded_with_the_change_and_refusals_record_nothing() {
+async fn every_movement_is_a_ledger_row_with_its_reason_order_and_balance() {
     let Some(db) = TestDb::seeded().await else {
         return;
     };
     let raw = db.raw_pool().await;
-    let monitor = ProductId::new(4).unwrap(); // 75 in stock
-    db.store.adjust_stock(monitor, 7).await.unwrap();
-    db.store.adjust_stock(monitor, -80).await.unwrap();
-    let refused = db.store.adjust_stock(monitor, -3).await.unwrap_err();
-    assert_eq!(refused.code(), "insufficient_stock");
-    assert_eq!(stock_ledger(&raw, 4).await, vec![(7, 82), (-80, 2)]);
-
-    let omar = CustomerId::new(3).unwrap(); // 50 points
-    db.store.adjust_points(omar, -20).await.unwrap();
-    let refused = db.store.adjust_points(omar, -31).await.unwrap_err();
+    // Omar (50 points) buys 2 monitors (599.98 → 59 points), then cancels.
+    let placed = db
+        .store
+        .checkout(&request(3, &[(4, 2)]), None)
+        .await
+        .unwrap();
+    let order = Some(placed.order.id.get());
+    db.store
+        .adjust_stock(ProductId::new(4).unwrap(), 7)
+        .await
+        .unwrap();
+    db.store
+        .adjust_points(CustomerId::new(3).unwrap(), -100)
+        .await
+        .unwrap();
+    let refused = db
+        .store
+        .adjust_points(CustomerId::new(3).unwrap(), -10)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), "insufficient_points");
-    assert_eq!(points_ledger(&raw, 3).await, vec![(-20, 30)]);
-    assert!(points_ledger(&raw, 1).await.is_empty());
+    db.store.cancel(placed.order.id).await.unwrap();
+    assert_eq!(
+        ledger(&raw).await,
+        vec![
+            row(Some(4), None, -2, 73, "order", order),
+            row(None, Some(3), 59, 109, "order", order),
+            row(Some(4), None, 7, 80, "manual", None),
+            row(None, Some(3), -100, 9, "manual", None),
+            row(Some(4), None, 2, 82, "cancel", order),
+            // Only 9 of the 59 earned points are left to revoke.
+            row(None, Some(3), -9, 0, "cancel", order),
+        ]
+    );
+    let revoked: i64 = sqlx::query_scalar("SELECT points_revoked FROM orders WHERE order_id = ?")
+        .bind(order)
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(revoked, 9);
     raw.close().await;
     db.drop_database().await;
 }
 
 #[tokio::test]
-async fn a_cancel_records_the_points_it_revoked_and_the_books_balance() {
+async fn the_audit_passes_on_a_real_history_and_reports_damage_done_in_sql() {
     let Some(db) = TestDb::seeded().await else {
         return;
     };
     let raw = db.raw_pool().await;
-    let customer = CustomerId::new(3).unwrap();
-    let start_points = db.store.customer(customer).await.unwrap().loyalty_points as i64;
-    let start_stock = db.store.products().await.unwrap();
-
-    // Earn points, spend most of them, cancel: fewer points come back than were earned.
-    let placed = db
+    let opening = Opening::from_seed(&seed::demo_data());
+    let first = db
         .store
-        .checkout(&request(3, &[(1, 2)]), None)
-        .await
-        .unwrap();
-    let earned = placed.order.points_earned as i64;
-    assert!(earned > 0);
-    let held = db.store.customer(customer).await.unwrap().loyalty_points as i64;
-    db.store.adjust_points(customer, -(held - 1)).await.unwrap();
-    let kept = db
-        .store
-        .checkout(&request(3, &[(2, 1)]), None)
+        .checkout(&request(1, &[(1, 1), (2, 10)]), None)
         .await
         .unwrap();
     db.store
-        .adjust_stock(ProductId::new(2).unwrap(), 4)
+        .checkout(&request(2, &[(2, 3), (5, 1)]), None)
         .await
         .unwrap();
-    let cancelled = db.store.cancel(placed.order.id).await.unwrap();
-    // 1 point left + the kept order's points: that is all the cancel can take back.
-    assert_eq!(cancelled.points_revoked, 1 + kept.order.points_earned);
-    assert!(cancelled.points_revoked < placed.order.points_earned);
-    let revoked: i64 = sqlx::query_scalar("SELECT points_revoked FROM orders WHERE order_id = ?")
-        .bind(placed.order.id.get())
-        .fetch_one(&raw)
+    db.store
+        .adjust_stock(ProductId::new(2).unwrap(), 5)
         .await
         .unwrap();
-    assert_eq!(revoked, cancelled.points_revoked as i64);
+    db.store
+        .adjust_points(CustomerId::new(1).unwrap(), -200)
+        .await
+        .unwrap();
+    db.store.cancel(first.order.id).await.unwrap();
+    let clean = audit(&opening, &db.store.books().await.unwrap());
+    assert!(clean.is_empty(), "{clean:#?}");
 
-    // points = start + earned − revoked + adjustments, from SQL alone
-    let books: i64 = sqlx::query_scalar(
-        "SELECT CAST(? + (SELECT COALESCE(SUM(points_earned - points_revoked), 0) FROM orders WHERE customer_id = ?) \
-                + (SELECT COALESCE(SUM(points_change), 0) FROM loyalty_adjustments WHERE customer_id = ?) AS SIGNED)",
-    )
-    .bind(start_points)
-    .bind(customer.get())
-    .bind(customer.get())
-    .fetch_one(&raw)
-    .await
-    .unwrap();
-    let now = db.store.customer(customer).await.unwrap().loyalty_points as i64;
-    assert_eq!(books, now);
-    assert_eq!(now, 0);
+    for (damage, reported) in [
+        (
+            "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 3",
+            "product 3: stock",
+        ),
+        (
+            "UPDATE customers SET loyalty_points = loyalty_points + 5 WHERE customer_id = 2",
+            "customer 2: points",
+        ),
+        (
+            "UPDATE ledger_entries SET balance_after = balance_after + 1 WHERE product_id = 5",
+            "product 5: stock ledger entry 0",
+        ),
+        (
+            "DELETE FROM notification_log WHERE notification_type = 'order_cancellation'",
+            "0 cancellation notices",
+        ),
+        (
+            "UPDATE orders SET tax = tax + 0.01 WHERE order_id = 2",
+            "!= total",
+        ),
+    ] {
+        sqlx::query(damage).execute(&raw).await.unwrap();
+        let found = audit(&opening, &db.store.books().await.unwrap());
+        let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|t| t.contains(reported)),
+            "{damage}: {text:#?}"
+        );
+    }
+    raw.close().await;
+    db.drop_database().await;
+}
 
-    // stock = start − units in live orders + adjustments, for every product
-    for product in start_stock {
-        let id = product.id.get();
-        let books: i64 = sqlx::query_scalar(
-            "SELECT CAST(? - (SELECT COALESCE(SUM(i.quantity), 0) FROM order_items i \
-                              JOIN orders o ON o.order_id = i.order_id \
-                              WHERE o.status = 'created' AND i.product_id = ?) \
-                   + (SELECT COALESCE(SUM(quantity_change), 0) FROM stock_adjustments WHERE product_id = ?) AS SIGNED)",
-        )
-        .bind(i64::from(product.quantity_available))
-        .bind(id)
-        .bind(id)
-        .fetch_one(&raw)
-        .await
-        .unwrap();
-        let now = db
+#[tokio::test]
+async fn a_stored_value_that_diverges_from_the_plan_rolls_everything_back() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let opening = Opening::from_seed(&seed::demo_data());
+    for (behind_the_plan, diverged) in [
+        (
+            "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 2",
+            "stock of products",
+        ),
+        (
+            "UPDATE customers SET loyalty_points = loyalty_points + 1 WHERE customer_id = 1",
+            "points of customer 1",
+        ),
+    ] {
+        db.store
+            .inject_statement_before_apply(Some(behind_the_plan));
+        let refused = db
             .store
-            .product(product.id)
+            .checkout(&request(1, &[(1, 1), (2, 10)]), None)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), "storage_failure", "{refused}");
+        assert!(refused.to_string().contains(diverged), "{refused}");
+    }
+    // Nothing of either attempt stayed, not even the statement behind the plan's back.
+    db.store.inject_statement_before_apply(None);
+    assert!(ledger(&raw).await.is_empty());
+    let found = audit(&opening, &db.store.books().await.unwrap());
+    assert!(found.is_empty(), "{found:#?}");
+
+    let placed = db
+        .store
+        .checkout(&request(3, &[(4, 1)]), None)
+        .await
+        .unwrap();
+    db.store
+        .inject_statement_before_apply(Some("UPDATE orders SET status = 'cancelled'"));
+    let refused = db.store.cancel(placed.order.id).await.unwrap_err();
+    assert!(refused.to_string().contains("status of order"), "{refused}");
+    db.store.inject_statement_before_apply(None);
+    assert_eq!(
+        db.store
+            .product(ProductId::new(4).unwrap())
             .await
             .unwrap()
-            .quantity_available;
-        assert_eq!(books, i64::from(now), "product {id}");
-    }
+            .quantity_available,
+        74
+    );
     raw.close().await;
     db.drop_database().await;
 }

@@ -57,12 +57,14 @@ const EXPECTED_COLUMNS: &[&str] = &[
     "idempotency_keys.idempotency_key",
     "idempotency_keys.fingerprint",
     "idempotency_keys.order_id",
-    "stock_adjustments.product_id",
-    "stock_adjustments.quantity_change",
-    "stock_adjustments.quantity_after",
-    "loyalty_adjustments.customer_id",
-    "loyalty_adjustments.points_change",
-    "loyalty_adjustments.points_after",
+    "ledger_entries.entry_id",
+    "ledger_entries.product_id",
+    "ledger_entries.customer_id",
+    "ledger_entries.delta",
+    "ledger_entries.balance_after",
+    "ledger_entries.reason",
+    "ledger_entries.order_id",
+    "ledger_entries.recorded_at",
 ];
 
 async fn columns(pool: &MySqlPool, database: &str) -> Vec<String> {
