@@ -1,7 +1,8 @@
 """The soak's audit must catch what it claims to: a clean history passes, and
 each kind of damage it looks for — a stock or points change outside the books,
 a lost notification, an order without items, a lost acknowledged order — is
-reported. Runs on a fresh MySQL database (CI=true: an unreachable server fails)."""
+reported. The balance is the core's audit (``Engine.audit``); this shows it reads the
+real database. Runs on a fresh MySQL database (CI=true: an unreachable server fails)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,10 @@ def test_a_clean_history_passes(history) -> None:  # type: ignore[no-untyped-def
     ("DELETE FROM notification_log WHERE order_id = (SELECT MAX(order_id) FROM orders)", "0 confirmations"),
     ("DELETE FROM order_items WHERE order_id = (SELECT MAX(order_id) FROM orders)", "no items"),
     ("UPDATE orders SET tax = tax + 0.01 WHERE order_id = (SELECT MAX(order_id) FROM orders)", "!= total"),
-    ("DELETE FROM stock_adjustments WHERE product_id = 2", "product 2: stock"),
+    ("DELETE FROM ledger_entries WHERE product_id = 2 AND reason = 'manual'", "product 2: stock"),
+    ("UPDATE ledger_entries SET balance_after = balance_after + 1 WHERE customer_id = 1 AND reason = 'manual'",
+     "customer 1: points ledger entry"),
+    ("DELETE FROM orders WHERE order_id = (SELECT MIN(order_id) FROM order_items)", "order items without an order"),
     ("DELETE FROM idempotency_keys WHERE idempotency_key = 'audit-3'", "0 idempotency keys"),
 ])
 def test_damage_is_reported(history, sql: str, reported: str) -> None:  # type: ignore[no-untyped-def]

@@ -72,11 +72,11 @@ impl Opening {
 /// Everything the audit reads, as a store exports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Books {
-    /// Stored stock per product.
+    /// Stored stock per product, by id.
     pub stock: Vec<(ProductId, u32)>,
-    /// Stored points per customer.
+    /// Stored points per customer, by id.
     pub points: Vec<(CustomerId, u64)>,
-    /// Every order with its items.
+    /// Every order with its items, by id.
     pub orders: Vec<Order>,
     /// Every logged notification: the order it is about and its kind.
     pub notices: Vec<(OrderId, NotificationKind)>,

@@ -237,12 +237,14 @@ impl State {
 
     /// Everything the audit reads.
     pub fn books(&self) -> Books {
+        let mut stock: Vec<_> = self
+            .catalog
+            .iter()
+            .map(|p| (p.id, p.quantity_available))
+            .collect();
+        stock.sort_unstable();
         Books {
-            stock: self
-                .catalog
-                .iter()
-                .map(|p| (p.id, p.quantity_available))
-                .collect(),
+            stock,
             points: self
                 .customers
                 .values()

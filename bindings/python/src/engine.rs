@@ -9,8 +9,8 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use shopcore::auth::{login, register};
 use shopcore::{
-    resend_confirmation, seed, CustomerId, CustomerName, Email, NotificationFilter,
-    NotificationKind, OrderId, Password, Phone, ProductId, ShopConfig, Store,
+    audit, resend_confirmation, seed, CustomerId, CustomerName, Email, NotificationFilter,
+    NotificationKind, Opening, OrderId, Password, Phone, ProductId, ShopConfig, Store,
 };
 use shopcore_memory::MemoryStore;
 use shopcore_mysql::{MySqlStore, PoolSettings};
@@ -373,6 +373,36 @@ impl Engine {
         self.run(py, async move { store.notifications(filter).await })
             .map(|log| log.into_iter().map(Notification::from).collect())
             .py_result()
+    }
+
+    /// The books-balance audit (`shopcore::audit`) of this store from the given
+    /// opening balances (`{product_id: stock}`, `{customer_id: points}`; absent
+    /// ones start at 0): every discrepancy as a sentence, empty when the books balance.
+    #[pyo3(signature = (*, opening_stock, opening_points))]
+    fn audit(
+        &self,
+        py: Python<'_>,
+        opening_stock: std::collections::BTreeMap<i64, u32>,
+        opening_points: std::collections::BTreeMap<i64, u64>,
+    ) -> PyResult<Vec<String>> {
+        let opening = Opening {
+            stock: opening_stock
+                .into_iter()
+                .map(|(id, level)| Ok((ProductId::new(id).py_result()?, level)))
+                .collect::<PyResult<_>>()?,
+            points: opening_points
+                .into_iter()
+                .map(|(id, held)| Ok((CustomerId::new(id).py_result()?, held)))
+                .collect::<PyResult<_>>()?,
+        };
+        let store = Arc::clone(&self.store);
+        let books = self
+            .run(py, async move { store.books().await })
+            .py_result()?;
+        Ok(audit(&opening, &books)
+            .iter()
+            .map(ToString::to_string)
+            .collect())
     }
 
     fn __repr__(&self) -> String {

@@ -1,1 +1,320 @@
+//! The audit finds each kind of damage, and nothing on clean books.
 
+use chrono::DateTime;
+
+use super::*;
+use crate::order::OrderItem;
+use crate::quantity::Quantity;
+use crate::seed;
+use crate::text::Region;
+
+fn pid(id: i64) -> ProductId {
+    ProductId::new(id).unwrap()
+}
+
+fn cid(id: i64) -> CustomerId {
+    CustomerId::new(id).unwrap()
+}
+
+fn oid(id: i64) -> OrderId {
+    OrderId::new(id).unwrap()
+}
+
+fn money(text: &str) -> Money {
+    text.parse().unwrap()
+}
+
+fn item(product: i64, quantity: i64, unit: &str, discount: &str, total: &str) -> OrderItem {
+    OrderItem {
+        product_id: pid(product),
+        quantity: Quantity::new(quantity).unwrap(),
+        unit_price: money(unit),
+        discount: money(discount),
+        line_total: money(total),
+    }
+}
+
+fn stock(product: i64, change: i64, after: u32, reason: Reason) -> StockEntry {
+    StockEntry {
+        product: pid(product),
+        change,
+        after,
+        reason,
+        at: DateTime::UNIX_EPOCH,
+    }
+}
+
+fn points(customer: i64, change: i64, after: u64, reason: Reason) -> PointsEntry {
+    PointsEntry {
+        customer: cid(customer),
+        change,
+        after,
+        reason,
+        at: DateTime::UNIX_EPOCH,
+    }
+}
+
+/// The seed, then: order 1 (Ahmed, the worked example) cancelled after Ahmed
+/// spent 200 points; order 2 (Omar, 2 monitors) live; 5 headphones added.
+fn clean() -> (Opening, Books) {
+    let data = seed::demo_data();
+    let order =
+        |id, customer, items, subtotal: &str, tax: &str, total: &str, earned, status| Order {
+            id: oid(id),
+            customer_id: cid(customer),
+            status,
+            region: Region::parse("Cairo").unwrap(),
+            items,
+            subtotal: money(subtotal),
+            tax: money(tax),
+            total_amount: money(total),
+            points_earned: earned,
+            created_at: DateTime::UNIX_EPOCH,
+        };
+    let books = Books {
+        stock: vec![
+            (pid(1), 50),
+            (pid(2), 200),
+            (pid(3), 150),
+            (pid(4), 73),
+            (pid(5), 105),
+        ],
+        points: vec![(cid(1), 0), (cid(2), 250), (cid(3), 109)],
+        orders: vec![
+            order(
+                1,
+                1,
+                vec![
+                    item(1, 1, "999.99", "0.00", "999.99"),
+                    item(2, 10, "29.99", "44.99", "254.91"),
+                ],
+                "1254.90",
+                "175.69",
+                "1430.59",
+                125,
+                OrderStatus::Cancelled,
+            ),
+            order(
+                2,
+                3,
+                vec![item(4, 2, "299.99", "0.00", "599.98")],
+                "599.98",
+                "84.00",
+                "683.98",
+                59,
+                OrderStatus::Created,
+            ),
+        ],
+        notices: vec![
+            (oid(1), NotificationKind::OrderConfirmation),
+            (oid(2), NotificationKind::OrderConfirmation),
+            (oid(1), NotificationKind::OrderCancellation),
+            (oid(2), NotificationKind::OrderConfirmation), // a resend
+        ],
+        stock_ledger: vec![
+            stock(1, -1, 49, Reason::Order(oid(1))),
+            stock(2, -10, 190, Reason::Order(oid(1))),
+            stock(4, -2, 73, Reason::Order(oid(2))),
+            stock(5, 5, 105, Reason::Manual),
+            stock(1, 1, 50, Reason::Cancel(oid(1))),
+            stock(2, 10, 200, Reason::Cancel(oid(1))),
+        ],
+        points_ledger: vec![
+            points(1, 125, 225, Reason::Order(oid(1))),
+            points(3, 59, 109, Reason::Order(oid(2))),
+            points(1, -200, 25, Reason::Manual),
+            points(1, -25, 0, Reason::Cancel(oid(1))),
+        ],
+    };
+    (Opening::from_seed(&data), books)
+}
+
+#[test]
+fn clean_books_balance() {
+    let (opening, books) = clean();
+    assert_eq!(audit(&opening, &books), vec![]);
+}
+
+/// Applies `damage` to clean books and returns what the audit finds.
+fn found_after(damage: impl FnOnce(&mut Books)) -> Vec<Discrepancy> {
+    let (opening, mut books) = clean();
+    damage(&mut books);
+    audit(&opening, &books)
+}
+
+#[test]
+fn stock_gone_without_a_movement_breaks_the_balance_and_the_ledger_end() {
+    let found = found_after(|b| b.stock[2].1 -= 1);
+    assert_eq!(
+        found,
+        vec![
+            Discrepancy::Balance {
+                account: Account::Stock(pid(3)),
+                stored: 149,
+                opening: 150,
+                orders: 0,
+                cancels: 0,
+                manual: 0
+            },
+            Discrepancy::LedgerEnd {
+                account: Account::Stock(pid(3)),
+                stored: 149,
+                ledger: 150
+            },
+        ]
+    );
+    assert_eq!(
+        found[0].to_string(),
+        "product 3: stock 149, books say 150 opening +0 by orders +0 by cancels +0 manual = 150"
+    );
+}
+
+#[test]
+fn a_lost_manual_entry_is_found_in_the_balance() {
+    let found = found_after(|b| {
+        b.stock_ledger.remove(3);
+    });
+    assert!(
+        matches!(found[0], Discrepancy::Balance { account: Account::Stock(p), manual: 0, .. } if p == pid(5))
+    );
+}
+
+#[test]
+fn a_wrong_after_breaks_the_chain_at_that_entry_and_the_next() {
+    let found = found_after(|b| b.points_ledger[2].after = 26);
+    assert_eq!(
+        found,
+        vec![
+            Discrepancy::Chain {
+                account: Account::Points(cid(1)),
+                entry: 1,
+                expected: 25,
+                recorded: 26
+            },
+            Discrepancy::Chain {
+                account: Account::Points(cid(1)),
+                entry: 2,
+                expected: 1,
+                recorded: 0
+            },
+        ]
+    );
+}
+
+#[test]
+fn points_that_moved_without_a_ledger_entry_are_found() {
+    let found = found_after(|b| b.points[1].1 += 5);
+    assert!(found.iter().any(
+        |d| matches!(d, Discrepancy::Balance { account: Account::Points(c), .. } if *c == cid(2))
+    ));
+    assert!(
+        found
+            .iter()
+            .all(|d| d.to_string().starts_with("customer 2: points")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_sale_the_ledger_does_not_match_is_found_on_the_order() {
+    let found = found_after(|b| b.stock_ledger[2].change = -3);
+    assert!(found.contains(&Discrepancy::Order {
+        order: oid(2),
+        problem: OrderProblem::Movement {
+            account: Account::Stock(pid(4)),
+            reason: "order",
+            expected: -2,
+            ledger: -3
+        }
+    }));
+}
+
+#[test]
+fn a_cancel_may_revoke_fewer_points_than_earned_but_not_more_and_only_when_cancelled() {
+    assert_eq!(found_after(|b| b.points_ledger[3].change = -125).len(), 2); // chain + balance, not the order
+    let too_many = found_after(|b| {
+        b.points_ledger[3].change = -126;
+        b.points_ledger[3].after = 0;
+    });
+    assert!(too_many.iter().any(|d| matches!(
+        d,
+        Discrepancy::Order {
+            problem: OrderProblem::Movement {
+                reason: "cancel",
+                ledger: -126,
+                ..
+            },
+            ..
+        }
+    )));
+    let live = found_after(|b| b.orders[0].status = OrderStatus::Created);
+    assert!(live.iter().any(|d| matches!(
+        d,
+        Discrepancy::Order {
+            problem: OrderProblem::Movement {
+                account: Account::Points(_),
+                reason: "cancel",
+                ..
+            },
+            ..
+        }
+    )));
+    assert!(live.iter().any(|d| d
+        .to_string()
+        .contains("1 cancellation notices while created")));
+}
+
+#[test]
+fn order_figures_that_do_not_add_up_are_found() {
+    let problems = |damage: fn(&mut Books)| -> Vec<OrderProblem> {
+        found_after(damage)
+            .into_iter()
+            .filter_map(|d| match d {
+                Discrepancy::Order { order, problem } if order == oid(2) => Some(problem),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        problems(|b| b.orders[1].tax = money("84.01")),
+        vec![OrderProblem::Total {
+            subtotal: money("599.98"),
+            tax: money("84.01"),
+            total: money("683.98")
+        }]
+    );
+    assert_eq!(
+        problems(|b| b.orders[1].items[0].line_total = money("599.97")),
+        vec![
+            OrderProblem::ItemsSum {
+                items: money("599.97"),
+                subtotal: money("599.98")
+            },
+            OrderProblem::Line { product: pid(4) },
+        ]
+    );
+    assert!(problems(|b| b.orders[1].items.clear()).contains(&OrderProblem::NoItems));
+    assert_eq!(
+        problems(|b| b.notices.retain(|n| n.0 != oid(2))),
+        vec![OrderProblem::NoConfirmation]
+    );
+}
+
+#[test]
+fn notices_and_entries_for_orders_that_do_not_exist_are_found() {
+    let found = found_after(|b| {
+        b.notices
+            .push((oid(9), NotificationKind::OrderConfirmation));
+        b.stock_ledger
+            .push(stock(3, -1, 149, Reason::Order(oid(8))));
+        b.stock[2].1 = 149;
+    });
+    assert!(found.contains(&Discrepancy::UnknownOrder {
+        order: oid(9),
+        named_by: "notification"
+    }));
+    assert!(found.contains(&Discrepancy::UnknownOrder {
+        order: oid(8),
+        named_by: "ledger entry"
+    }));
+}

@@ -5,9 +5,10 @@
 //! Cairo, Giza, Alexandria at 14 %; default region Cairo.
 
 use shopcore::{
-    Cart, CartLine, CheckoutRequest, CustomerId, CustomerName, Email, ErrorCode, ErrorKind,
-    IdempotencyKey, Money, NewCustomer, NotificationFilter, NotificationKind, OrderId, OrderStatus,
-    PasswordHash, ProductId, Quantity, Region, Store,
+    audit, seed, Books, Cart, CartLine, CheckoutRequest, CustomerId, CustomerName, Email,
+    ErrorCode, ErrorKind, IdempotencyKey, Money, NewCustomer, NotificationFilter, NotificationKind,
+    Opening, OrderId, OrderStatus, PasswordHash, PointsEntry, ProductId, Quantity, Reason, Region,
+    StockEntry, Store,
 };
 
 fn pid(id: i64) -> ProductId {
@@ -692,4 +693,133 @@ pub async fn resending_a_confirmation_repeats_it_for_the_right_customer_only<S: 
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OrderNotFound);
+}
+
+/// The books as the store exports them, with the seed's opening balances.
+async fn audited<S: Store>(store: &S) -> (Books, Vec<String>) {
+    let books = store.books().await.expect("books");
+    let found = audit(&Opening::from_seed(&seed::demo_data()), &books)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    (books, found)
+}
+
+fn stock_entry(entry: &StockEntry) -> (i64, i64, u32, Reason) {
+    (entry.product.get(), entry.change, entry.after, entry.reason)
+}
+
+fn points_entry(entry: &PointsEntry) -> (i64, i64, u64, Reason) {
+    (
+        entry.customer.get(),
+        entry.change,
+        entry.after,
+        entry.reason,
+    )
+}
+
+/// A checkout writes one stock entry per product and one points entry, a
+/// cancel their reverse, each naming the order and the balance it left.
+pub async fn checkout_and_cancel_are_ledger_entries_naming_the_order<S: Store>(store: &S) {
+    let placed = store
+        .checkout(&request(1, &[(1, 1), (2, 10)], None), None)
+        .await
+        .unwrap();
+    let id = placed.order.id;
+    store.cancel(id).await.unwrap();
+    let (books, found) = audited(store).await;
+    assert!(found.is_empty(), "{found:#?}");
+    let stock: Vec<_> = books.stock_ledger.iter().map(stock_entry).collect();
+    assert_eq!(
+        stock,
+        vec![
+            (1, -1, 49, Reason::Order(id)),
+            (2, -10, 190, Reason::Order(id)),
+            (1, 1, 50, Reason::Cancel(id)),
+            (2, 10, 200, Reason::Cancel(id)),
+        ]
+    );
+    let points: Vec<_> = books.points_ledger.iter().map(points_entry).collect();
+    assert_eq!(
+        points,
+        vec![
+            (1, 125, 225, Reason::Order(id)),
+            (1, -125, 100, Reason::Cancel(id))
+        ]
+    );
+}
+
+/// Manual adjustments are ledger entries; a refused one, or a zero change, writes none.
+pub async fn manual_adjustments_are_ledger_entries_and_refusals_write_none<S: Store>(store: &S) {
+    store.adjust_stock(pid(4), 7).await.unwrap();
+    store.adjust_stock(pid(4), -82).await.unwrap();
+    assert!(store.adjust_stock(pid(4), -1).await.is_err());
+    assert!(store.adjust_stock(pid(4), i64::MAX).await.is_err());
+    store.adjust_stock(pid(4), 0).await.unwrap();
+    store.adjust_points(cid(3), -20).await.unwrap();
+    assert!(store.adjust_points(cid(3), -31).await.is_err());
+    store.adjust_points(cid(3), 0).await.unwrap();
+    let (books, found) = audited(store).await;
+    assert!(found.is_empty(), "{found:#?}");
+    let stock: Vec<_> = books.stock_ledger.iter().map(stock_entry).collect();
+    assert_eq!(
+        stock,
+        vec![(4, 7, 82, Reason::Manual), (4, -82, 0, Reason::Manual)]
+    );
+    let points: Vec<_> = books.points_ledger.iter().map(points_entry).collect();
+    assert_eq!(points, vec![(3, -20, 30, Reason::Manual)]);
+}
+
+/// After a mixed history — orders, a replay, refusals, adjustments, a cancel
+/// after points were spent, notices and a resend — the books balance, and
+/// every stored figure is accounted for.
+pub async fn the_books_balance_after_a_mixed_history<S: Store>(store: &S) {
+    let first = store
+        .checkout(&request(3, &[(1, 2), (5, 1)], None), Some(&key("mixed-1")))
+        .await
+        .unwrap();
+    let replay = store
+        .checkout(&request(3, &[(5, 1), (1, 2)], None), Some(&key("mixed-1")))
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    for refused in [
+        request(1, &[(1, 51)], None),
+        request(1, &[(1, 1)], Some("Aswan")),
+        request(99, &[(1, 1)], None),
+    ] {
+        assert!(store.checkout(&refused, None).await.is_err());
+    }
+    store
+        .checkout(&request(2, &[(2, 12), (3, 10)], Some("giza")), None)
+        .await
+        .unwrap();
+    // Omar spends most of what he earned, so the cancel revokes less.
+    let held = points(store, 3).await;
+    store
+        .adjust_points(cid(3), -(held as i64 - 4))
+        .await
+        .unwrap();
+    store.adjust_stock(pid(5), 9).await.unwrap();
+    let cancelled = store.cancel(first.order.id).await.unwrap();
+    assert_eq!(cancelled.points_revoked, 4);
+    assert!(store.cancel(first.order.id).await.is_err());
+    shopcore::resend_confirmation(store, first.order.id, cid(3))
+        .await
+        .unwrap();
+    let (books, found) = audited(store).await;
+    assert!(found.is_empty(), "{found:#?}");
+    assert_eq!(books.orders.len(), 2);
+    assert_eq!(books.stock_ledger.len(), 2 + 2 + 1 + 2);
+    assert_eq!(books.points_ledger.len(), 2 + 1 + 1);
+    // The books are the store's figures: the audit reads what the ports report.
+    let stored: Vec<_> = store
+        .products()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| (p.id, p.quantity_available))
+        .collect();
+    assert_eq!(books.stock, stored);
+    assert!(books.points.contains(&(cid(3), 0)));
 }

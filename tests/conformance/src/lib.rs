@@ -58,7 +58,10 @@ macro_rules! conformance_tests {
             notifications_are_filtered_and_newest_first,
             logging_a_notification_needs_an_existing_order_and_customer,
             registered_customers_log_in_with_their_password_only,
-            resending_a_confirmation_repeats_it_for_the_right_customer_only
+            resending_a_confirmation_repeats_it_for_the_right_customer_only,
+            checkout_and_cancel_are_ledger_entries_naming_the_order,
+            manual_adjustments_are_ledger_entries_and_refusals_write_none,
+            the_books_balance_after_a_mixed_history
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {

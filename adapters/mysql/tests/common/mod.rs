@@ -45,6 +45,20 @@ impl TestDb {
     }
 
     pub async fn empty_with(settings: PoolSettings) -> Option<TestDb> {
+        Self::create(settings, "").await
+    }
+
+    /// An empty database whose default character set is latin1, as on a server
+    /// without a distribution's config (or MySQL 5.7).
+    pub async fn empty_latin1() -> Option<TestDb> {
+        Self::create(
+            PoolSettings::default(),
+            " CHARACTER SET latin1 COLLATE latin1_swedish_ci",
+        )
+        .await
+    }
+
+    async fn create(settings: PoolSettings, options: &str) -> Option<TestDb> {
         let server = server_url();
         let mut admin = match MySqlConnection::connect(&server).await {
             Ok(conn) => conn,
@@ -66,7 +80,7 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::SeqCst),
             nanos
         );
-        sqlx::query(&format!("CREATE DATABASE `{name}`"))
+        sqlx::query(&format!("CREATE DATABASE `{name}`{options}"))
             .execute(&mut admin)
             .await
             .expect("create test database");

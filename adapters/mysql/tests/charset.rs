@@ -1,0 +1,141 @@
+//! Text round-trips exactly whatever the database's default character set:
+//! on a database whose default is latin1, the migrations make every table
+//! utf8mb4 — a fresh schema, and an original one upgraded in place — so
+//! Arabic, accented and emoji text survives register, profile and notification.
+
+mod common;
+
+use common::{request, TestDb};
+use shopcore::auth::register;
+use shopcore::{
+    seed, CustomerId, CustomerName, CustomerRepository, Email, NotificationKind,
+    NotificationRepository, OrderWorkflow, Password, Phone,
+};
+use sqlx::MySqlPool;
+
+const NAMES: [&str; 3] = ["أحمد حسن", "Zoë Ünïcode-Çelik", "Mona 🛒✓"];
+
+/// `(table, collation)` of every table of the database that is not utf8mb4.
+async fn not_utf8mb4(pool: &MySqlPool, database: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> '_sqlx_migrations' \
+         AND TABLE_COLLATION NOT LIKE 'utf8mb4%'",
+    )
+    .bind(database)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Registers each name, reads the profile back, and logs and reads a notice in it.
+async fn text_round_trips(db: &TestDb) {
+    let password = Password::parse("a long enough password").unwrap();
+    for (i, name) in NAMES.iter().enumerate() {
+        let registered = register(
+            &*db.store,
+            CustomerName::parse(name).unwrap(),
+            Email::parse(&format!("person{i}@example.com")).unwrap(),
+            Some(Phone::parse("+20 100").unwrap()),
+            &password,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("registering {name:?}: {e}"));
+        let profile = db.store.customer(registered.id).await.unwrap();
+        assert_eq!(profile.name.as_str(), *name);
+        let placed = db
+            .store
+            .checkout(&request(registered.id.get(), &[(2, 1)]), None)
+            .await
+            .unwrap();
+        assert!(placed.confirmation.message.contains(name));
+        let text = format!("{name}: Ünïcode ✓ 🎉");
+        db.store
+            .log_notification(
+                placed.order.id,
+                registered.id,
+                NotificationKind::OrderConfirmation,
+                text.clone(),
+            )
+            .await
+            .unwrap();
+        let logged = db
+            .store
+            .notifications(shopcore::NotificationFilter {
+                order_id: Some(placed.order.id),
+                customer_id: None,
+            })
+            .await
+            .unwrap();
+        let messages: Vec<&str> = logged.iter().map(|n| n.message.as_str()).collect();
+        assert!(messages.contains(&text.as_str()), "{messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(&format!("Dear {name},"))),
+            "{messages:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_schema_on_a_latin1_database_is_utf8mb4() {
+    let Some(db) = TestDb::empty_latin1().await else {
+        return;
+    };
+    db.store.migrate().await.unwrap();
+    db.store.seed(&seed::demo_data()).await.unwrap();
+    let raw = db.raw_pool().await;
+    assert_eq!(not_utf8mb4(&raw, &db.name).await, vec![]);
+    let default: String = sqlx::query_scalar(
+        "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+    )
+    .bind(&db.name)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(default, "utf8mb4");
+    text_round_trips(&db).await;
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn an_original_latin1_database_is_converted_keeping_its_text() {
+    let Some(db) = TestDb::empty_latin1().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    // The original tables, latin1 by the database default, with accented rows.
+    for statement in [
+        "CREATE TABLE customers (customer_id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+         email VARCHAR(100) UNIQUE NOT NULL, phone VARCHAR(20), loyalty_points INT DEFAULT 0, \
+         created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
+        "CREATE TABLE inventory (product_id INT AUTO_INCREMENT PRIMARY KEY, product_name VARCHAR(100) NOT NULL, \
+         quantity_available INT NOT NULL DEFAULT 0, unit_price DECIMAL(10,2) NOT NULL, \
+         last_updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
+        "INSERT INTO customers (name, email, loyalty_points) VALUES ('Zoë Müller', 'zoe@example.com', 10)",
+        "INSERT INTO inventory (product_name, quantity_available, unit_price) VALUES ('Café crème', 5, 3.50)",
+    ] {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    assert_eq!(not_utf8mb4(&raw, &db.name).await.len(), 2);
+    db.store.migrate().await.unwrap();
+    assert_eq!(not_utf8mb4(&raw, &db.name).await, vec![]);
+    let zoe = db
+        .store
+        .customer(CustomerId::new(1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(zoe.name.as_str(), "Zoë Müller");
+    let cafe: String =
+        sqlx::query_scalar("SELECT product_name FROM inventory WHERE product_id = 1")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+    assert_eq!(cafe, "Café crème");
+    db.store.seed(&seed::demo_data()).await.unwrap();
+    text_round_trips(&db).await;
+    raw.close().await;
+    db.drop_database().await;
+}
