@@ -4,19 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http \
+.PHONY: test fmt-check lint doc-check test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http \
 	soak soak-short soak-openapi fuzz
 
-## Everything CI checks: formatting, clippy, all Rust tests and doctests, then
+## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited).
-test: fmt-check lint test-rust test-python soak-short
+test: fmt-check lint doc-check test-rust test-python soak-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## API docs build without a warning (broken intra-doc links fail).
+doc-check:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
 ## Unit, integration, property, conformance and concurrency tests, plus doctests.
 ## The MySQL suite runs against 127.0.0.1:3306 (started if installed but stopped);

@@ -215,7 +215,7 @@ impl fmt::Display for Discrepancy {
                 f,
                 "{account} {stored}, books say {opening} opening {orders:+} by orders \
                  {cancels:+} by cancels {manual:+} manual = {}",
-                i128::from(*opening) + i128::from(*orders) + i128::from(*cancels) + i128::from(*manual)
+                books_balance(*opening, *orders, *cancels, *manual)
             ),
             Discrepancy::Chain { account, entry, expected, recorded } => write!(
                 f,
@@ -256,10 +256,10 @@ impl fmt::Display for Discrepancy {
     }
 }
 
-/// Net movements of one account, split by reason.
+/// Net ledger movements of one account by cancels and by hand (those by
+/// orders are checked order by order).
 #[derive(Clone, Copy, Debug, Default)]
 struct Net {
-    orders: i64,
     cancels: i64,
     manual: i64,
 }
@@ -310,7 +310,7 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
     for (account, change, reason) in entries {
         let account_net = net.entry(account).or_default();
         match reason {
-            Reason::Order(_) => account_net.orders += change,
+            Reason::Order(_) => {}
             Reason::Cancel(_) => account_net.cancels += change,
             Reason::Manual => account_net.manual += change,
         }
@@ -388,50 +388,55 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
         }
     }
 
-    // Balances and ledger chains.
-    for &(product, stored) in &books.stock {
-        let account = Account::Stock(product);
-        let start = u64::from(opening.stock.get(&product).copied().unwrap_or(0));
-        let manual = net.get(&account).map_or(0, |n| n.manual);
-        let orders = -sold.get(&product).copied().unwrap_or(0);
-        let cancels = returned.get(&product).copied().unwrap_or(0);
-        balance(
-            &mut found,
-            account,
-            u64::from(stored),
-            start,
-            orders,
-            cancels,
-            manual,
-        );
-        let chain = books
+    // Balances and ledger chains: (account, stored, opening, by orders, ledger chain).
+    let stock_accounts = books.stock.iter().map(|&(product, stored)| {
+        let chain: Vec<(i64, u64)> = books
             .stock_ledger
             .iter()
             .filter(|e| e.product == product)
-            .map(|e| (e.change, u64::from(e.after)));
-        let end = walk(account, start, chain, &mut found);
-        ledger_end(&mut found, account, u64::from(stored), end);
-    }
-    for &(customer, stored) in &books.points {
-        let account = Account::Points(customer);
-        let start = opening.points.get(&customer).copied().unwrap_or(0);
-        let account_net = net.get(&account).copied().unwrap_or_default();
-        let orders = earned.get(&customer).copied().unwrap_or(0);
-        balance(
-            &mut found,
-            account,
-            stored,
-            start,
+            .map(|e| (e.change, u64::from(e.after)))
+            .collect();
+        let start = opening.stock.get(&product).copied().unwrap_or(0);
+        let orders = -sold.get(&product).copied().unwrap_or(0);
+        (
+            Account::Stock(product),
+            u64::from(stored),
+            u64::from(start),
             orders,
-            account_net.cancels,
-            account_net.manual,
-        );
-        let chain = books
+            chain,
+        )
+    });
+    let points_accounts = books.points.iter().map(|&(customer, stored)| {
+        let chain: Vec<(i64, u64)> = books
             .points_ledger
             .iter()
             .filter(|e| e.customer == customer)
-            .map(|e| (e.change, e.after));
-        let end = walk(account, start, chain, &mut found);
+            .map(|e| (e.change, e.after))
+            .collect();
+        let start = opening.points.get(&customer).copied().unwrap_or(0);
+        let orders = earned.get(&customer).copied().unwrap_or(0);
+        (Account::Points(customer), stored, start, orders, chain)
+    });
+    for (account, stored, start, orders, chain) in stock_accounts.chain(points_accounts) {
+        let account_net = net.get(&account).copied().unwrap_or_default();
+        // Returned units come from the cancelled orders' items; revoked points
+        // only from the ledger (a cancel revokes what is left, not a fixed amount).
+        let cancels = match account {
+            Account::Stock(product) => returned.get(&product).copied().unwrap_or(0),
+            Account::Points(_) => account_net.cancels,
+        };
+        check_balance(
+            &mut found,
+            Discrepancy::Balance {
+                account,
+                stored,
+                opening: start,
+                orders,
+                cancels,
+                manual: account_net.manual,
+            },
+        );
+        let end = walk(account, start, chain.into_iter(), &mut found);
         ledger_end(&mut found, account, stored, end);
     }
 
@@ -475,25 +480,26 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
     found
 }
 
-fn balance(
-    found: &mut Vec<Discrepancy>,
-    account: Account,
-    stored: u64,
-    opening: u64,
-    orders: i64,
-    cancels: i64,
-    manual: i64,
-) {
-    let books = i128::from(opening) + i128::from(orders) + i128::from(cancels) + i128::from(manual);
-    if books != i128::from(stored) {
-        found.push(Discrepancy::Balance {
-            account,
-            stored,
-            opening,
-            orders,
-            cancels,
-            manual,
-        });
+/// What a balance should be: opening plus every net movement.
+fn books_balance(opening: u64, orders: i64, cancels: i64, manual: i64) -> i128 {
+    i128::from(opening) + i128::from(orders) + i128::from(cancels) + i128::from(manual)
+}
+
+/// Records `balance` (a [`Discrepancy::Balance`] candidate) if its stored value
+/// is not what the books say.
+fn check_balance(found: &mut Vec<Discrepancy>, balance: Discrepancy) {
+    if let Discrepancy::Balance {
+        stored,
+        opening,
+        orders,
+        cancels,
+        manual,
+        ..
+    } = balance
+    {
+        if books_balance(opening, orders, cancels, manual) != i128::from(stored) {
+            found.push(balance);
+        }
     }
 }
 

@@ -103,8 +103,10 @@ fuzz_target!(|data: &[u8]| {
         tax_rates: &tax_rates,
     };
     if let Ok(plan) = plan_checkout(&request, &snapshot, &config, Default::default()) {
-        for (id, requested, after) in plan.stock_decrements() {
-            assert_eq!(catalog.get(id).unwrap().quantity_available, after + requested);
+        for moved in plan.plan().stock_moves() {
+            let before = i64::from(catalog.get(moved.product).unwrap().quantity_available);
+            assert!(moved.change < 0);
+            assert_eq!(before + moved.change, i64::from(moved.after));
         }
     }
 });

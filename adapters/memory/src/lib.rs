@@ -6,14 +6,16 @@
 //! checks that).
 //!
 //! ## Locking rule
-//! All state lives in one [`State`] behind one `std::sync::Mutex`. Every
+//! All state lives in one `State` behind one `std::sync::Mutex`. Every
 //! operation takes the lock once, does all its reading, planning and writing,
 //! and releases it; the lock is never held across an `.await` (there are none
 //! inside), so a plain mutex is right and an async one would only add cost.
-//! Checkout and cancel run the pure planner under the lock and only then
-//! write. Since a plan already holds every resulting value, applying it cannot
-//! fail halfway: a plan is applied whole or not at all, and two buyers of the
-//! last unit are serialised by the lock — exactly the stock is sold.
+//! Every write runs the pure planner under the lock and applies the returned
+//! plan through the one `State::apply`, which resolves every effect before it
+//! writes anything and then cannot fail: a plan is applied whole or not at
+//! all, and two buyers of the last unit are serialised by the lock — exactly
+//! the stock is sold. Every stock and points movement is also appended to the
+//! ledgers that [`shopcore::BooksRepository::books`] exports for the audit.
 //!
 //! ```
 //! use shopcore::{Cart, CartLine, CheckoutRequest, CustomerId, OrderWorkflow, ProductId, Quantity};
@@ -32,7 +34,7 @@
 //!
 //! ## Layout
 //! - [`MemoryStore`]: construction (`seeded`, `from_seed`, `with_clock`);
-//! - `state`: the data behind the lock and how plans are applied to it;
+//! - `state`: the data behind the lock, the ledgers, and the one `apply` for plans;
 //! - `repositories`: the trait implementations.
 
 mod repositories;

@@ -1,6 +1,9 @@
 //! Checkouts per second through the MySQL adapter at 1, 4 and 16 concurrent
 //! clients, side by side with a baseline that issues the same SQL statements
-//! by hand in one transaction, without the core (the ceiling for this server).
+//! by hand in one transaction, without the core (the ceiling for this server):
+//! the same reads and locks, the same writes including the ledger rows. A third
+//! column is the previous hand-written ceiling, without a ledger and with the
+//! buyer's row read unlocked, to show what the ledger and the locked read cost.
 //!
 //! Run with `make bench-mysql`. Uses the server at `SHOPCORE_TEST_MYSQL_URL`
 //! (default `mysql://root@127.0.0.1:3306`) and a scratch database it drops.
@@ -107,6 +110,8 @@ fn cart_for(client: u64, rng: &mut Lcg) -> (CustomerId, Vec<(i64, i64)>) {
 enum Variant {
     Adapter,
     Baseline,
+    /// The ceiling before the ledger: no ledger rows, the customer read unlocked.
+    BaselineWithoutLedger,
 }
 
 /// The baseline: the adapter's statements, by hand, pricing inline with no core.
@@ -114,9 +119,10 @@ async fn baseline_checkout(
     pool: &MySqlPool,
     customer: CustomerId,
     lines: &[(i64, i64)],
+    ledger: bool,
 ) -> Result<(), sqlx::Error> {
     loop {
-        match baseline_attempt(pool, customer, lines).await {
+        match baseline_attempt(pool, customer, lines, ledger).await {
             Err(sqlx::Error::Database(e))
                 if e.try_downcast_ref::<MySqlDatabaseError>()
                     .map(MySqlDatabaseError::number)
@@ -133,6 +139,7 @@ async fn baseline_attempt(
     pool: &MySqlPool,
     customer: CustomerId,
     lines: &[(i64, i64)],
+    ledger: bool,
 ) -> Result<(), sqlx::Error> {
     let now: DateTime<Utc> = Utc::now();
     let mut ids: Vec<i64> = lines.iter().map(|(p, _)| *p).collect();
@@ -140,13 +147,20 @@ async fn baseline_attempt(
     let marks = vec!["?"; ids.len()].join(", ");
     let mut tx = pool.begin().await?;
 
-    // Plain reads first, then lock the products: the same statements in the
-    // same order as the adapter.
-    let (_points,): (i64,) =
-        sqlx::query_as("SELECT loyalty_points FROM customers WHERE customer_id = ?")
+    // Plain reads first, then lock the products and the buyer: the same
+    // statements in the same order as the adapter.
+    let points_sql = if ledger {
+        "SELECT loyalty_points FROM customers WHERE customer_id = ? FOR UPDATE"
+    } else {
+        "SELECT loyalty_points FROM customers WHERE customer_id = ?"
+    };
+    let mut points: i64 = 0;
+    if !ledger {
+        (points,) = sqlx::query_as(points_sql)
             .bind(customer.get())
             .fetch_one(&mut *tx)
             .await?;
+    }
     let sql = format!(
         "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules WHERE product_id IN ({marks})"
     );
@@ -168,6 +182,12 @@ async fn baseline_attempt(
         q = q.bind(id);
     }
     let stock = q.fetch_all(&mut *tx).await?;
+    if ledger {
+        (points,) = sqlx::query_as(points_sql)
+            .bind(customer.get())
+            .fetch_one(&mut *tx)
+            .await?;
+    }
 
     let mut subtotal = Decimal::ZERO;
     let mut items = Vec::with_capacity(lines.len());
@@ -250,6 +270,36 @@ async fn baseline_attempt(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if ledger {
+        let sql = format!(
+            "INSERT INTO ledger_entries (product_id, customer_id, delta, balance_after, reason, order_id, recorded_at) \
+             VALUES {}",
+            vec!["(?, ?, ?, ?, 'order', ?, ?)"; items.len() + 1].join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (product, qty, ..) in &items {
+            let (_, available, _) = stock
+                .iter()
+                .find(|s| s.0 == *product)
+                .copied()
+                .unwrap_or_default();
+            q = q
+                .bind(Some(*product))
+                .bind(None::<i64>)
+                .bind(-qty)
+                .bind(available - qty)
+                .bind(order_id)
+                .bind(now);
+        }
+        q = q
+            .bind(None::<i64>)
+            .bind(Some(customer.get()))
+            .bind(earned)
+            .bind(Decimal::from(points) + earned)
+            .bind(order_id)
+            .bind(now);
+        q.execute(&mut *tx).await?;
+    }
     tx.commit().await
 }
 
@@ -287,8 +337,9 @@ async fn run_cell(store: Arc<MySqlStore>, variant: Variant, clients: u64, second
                                 .await
                                 .expect("adapter checkout");
                         }
-                        Variant::Baseline => {
-                            baseline_checkout(store.pool(), customer, &lines)
+                        Variant::Baseline | Variant::BaselineWithoutLedger => {
+                            let ledger = variant == Variant::Baseline;
+                            baseline_checkout(store.pool(), customer, &lines, ledger)
                                 .await
                                 .expect("baseline checkout");
                         }
@@ -348,11 +399,19 @@ fn main() {
             products(),
             customers()
         );
-        println!("{:>7} | {:>16} {:>9} | {:>16} {:>9} | {:>15}", "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline");
+        println!(
+            "{:>7} | {:>16} {:>9} | {:>17} {:>9} | {:>16} | {:>22} {:>9} | {:>16}",
+            "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline",
+            "no-ledger base orders/s", "p99 ms", "adapter/no-ledger"
+        );
         for clients in [1u64, 4, 16] {
-            let mut best = [(0.0f64, Duration::ZERO); 2];
+            let mut best = [(0.0f64, Duration::ZERO); 3];
             for _round in 0..2 {
-                for (slot, variant) in [(0, Variant::Adapter), (1, Variant::Baseline)] {
+                for (slot, variant) in [
+                    (0, Variant::Adapter),
+                    (1, Variant::Baseline),
+                    (2, Variant::BaselineWithoutLedger),
+                ] {
                     let mut cell = run_cell(store.clone(), variant, clients, seconds).await;
                     cell.latencies.sort_unstable();
                     let rate = cell.orders as f64 / cell.elapsed.as_secs_f64();
@@ -362,12 +421,15 @@ fn main() {
                 }
             }
             println!(
-                "{clients:>7} | {:>16.0} {:>9.2} | {:>17.0} {:>9.2} | {:>14.0}%",
+                "{clients:>7} | {:>16.0} {:>9.2} | {:>17.0} {:>9.2} | {:>15.0}% | {:>22.0} {:>9.2} | {:>15.0}%",
                 best[0].0,
                 best[0].1.as_secs_f64() * 1e3,
                 best[1].0,
                 best[1].1.as_secs_f64() * 1e3,
-                100.0 * best[0].0 / best[1].0
+                100.0 * best[0].0 / best[1].0,
+                best[2].0,
+                best[2].1.as_secs_f64() * 1e3,
+                100.0 * best[0].0 / best[2].0
             );
         }
         store.close().await;

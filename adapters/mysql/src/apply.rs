@@ -4,8 +4,9 @@
 //! stores its values. To keep the row-lock window short it batches: a run of
 //! stock movements is one `UPDATE`, and the ledger rows of the whole plan are
 //! one multi-row `INSERT` at the end. Movements are written relative to the
-//! stored value, guarded by the value the plan says they leave
-//! (`SET q = q + change … WHERE q + change = after`); a row the guard does not
+//! stored value, guarded by the value the plan started from, so they leave
+//! exactly the plan's `after` (`SET q = q + change … WHERE q = after − change`);
+//! a row the guard does not
 //! match means the stored value diverged from the plan, and the transaction
 //! rolls back as a storage failure — never a silent divergence. Since every
 //! row a plan moves was read under `FOR UPDATE`, that only happens if another
@@ -166,11 +167,13 @@ async fn move_stock(
     run: &[&StockMoved],
     at: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    // Relative to the stored value, and only where the stored value is the one
+    // the plan started from (`after − change`), so the result is `after`.
     let cases = "WHEN ? THEN ? ".repeat(run.len());
     let sql = format!(
         "UPDATE inventory SET quantity_available = quantity_available + CASE product_id {cases}END, \
          last_updated = ? \
-         WHERE product_id IN ({}) AND quantity_available + CASE product_id {cases}END = CASE product_id {cases}END",
+         WHERE product_id IN ({}) AND quantity_available = CASE product_id {cases}END",
         placeholders(run.len())
     );
     let mut query = sqlx::query(&sql);
@@ -182,10 +185,9 @@ async fn move_stock(
         query = query.bind(moved.product.get());
     }
     for moved in run {
-        query = query.bind(moved.product.get()).bind(moved.change);
-    }
-    for moved in run {
-        query = query.bind(moved.product.get()).bind(moved.after);
+        query = query
+            .bind(moved.product.get())
+            .bind(i64::from(moved.after) - moved.change);
     }
     let updated = query.execute(&mut *conn).await?;
     if updated.rows_affected() != run.len() as u64 {
@@ -199,14 +201,17 @@ async fn move_stock(
 }
 
 async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<(), DbError> {
+    let before = i128::from(moved.after) - i128::from(moved.change);
     let updated = sqlx::query(
         "UPDATE customers SET loyalty_points = loyalty_points + ? \
-         WHERE customer_id = ? AND loyalty_points + ? = ?",
+         WHERE customer_id = ? AND loyalty_points = ?",
     )
     .bind(moved.change)
     .bind(moved.customer.get())
-    .bind(moved.change)
-    .bind(moved.after)
+    .bind(
+        i64::try_from(before)
+            .map_err(|_| diverged(format_args!("points of customer {}", moved.customer)))?,
+    )
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() != 1 {

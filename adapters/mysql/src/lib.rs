@@ -3,20 +3,24 @@
 //! The MySQL/MariaDB storage adapter for `shopcore`, on sqlx. It keeps the
 //! original backend's tables and column names (embedded migrations create them
 //! on an empty database or upgrade the original schema in place), stores money
-//! as `DECIMAL` end to end, and runs every checkout and cancel as one
-//! transaction:
+//! as `DECIMAL` end to end, and runs every write — checkout, cancel, stock and
+//! points adjustments, logged notices — as one transaction:
 //!
-//! 1. lock the cart's `inventory` rows in product-id order (`SELECT … FOR UPDATE`),
-//!    then the customer row;
-//! 2. read the pricing rules and the tax rate;
-//! 3. let the pure core plan ([`shopcore::plan_checkout`]);
-//! 4. apply the plan — stock, order, items, points, notification, idempotency
-//!    key — and commit.
+//! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
+//! 2. read what needs no lock (pricing rules, the tax rate), then lock the rows
+//!    the write changes in one global order — the `orders` row (cancel), the
+//!    `inventory` rows in product-id order, the `customers` row
+//!    (`SELECT … FOR UPDATE`);
+//! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
+//! 4. apply the plan's effects through the one `apply` (module `apply`):
+//!    guarded relative writes that must land on each effect's `after`, the
+//!    ledger entries, the notices, the key — and commit.
 //!
-//! A deadlock or lock-wait timeout reruns the whole transaction, a bounded
-//! number of times. Any other failure rolls back: no partial order is ever
-//! visible. Correctness rests only on InnoDB row locks and transactions, so
-//! any number of processes may share one database.
+//! A deadlock or lock-wait timeout of any statement, `COMMIT` included, reruns
+//! the whole transaction a bounded number of times (then `storage_unavailable`).
+//! Any other failure rolls back: no partial order is ever visible. Correctness
+//! rests only on InnoDB row locks and transactions, so any number of processes
+//! may share one database. Every table is utf8mb4, whatever the server's default.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), shopcore::StorageError> {
@@ -31,10 +35,12 @@
 //!
 //! ## Layout
 //! - [`MySqlStore`]: connection, pool settings, migrations, seeding;
-//! - `error`: the single conversion from `sqlx::Error`;
+//! - `error`: `DbError` and the single conversion from `sqlx::Error`;
+//! - `transaction`: `in_transaction!`, the retry loop every write runs in;
+//! - `apply`: the one `apply` for plans;
 //! - `rows`: row types and their checked conversion into domain values;
-//! - `repositories`: catalog, customer, order and notification traits;
-//! - `workflow`: checkout and cancel transactions with retry and fault injection.
+//! - `repositories`: catalog, customer, order, notification and books traits;
+//! - `workflow`: checkout and cancel, the lock order, fault injection.
 
 #[macro_use]
 mod transaction;
