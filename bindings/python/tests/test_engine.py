@@ -132,6 +132,25 @@ def test_stock_and_points_adjustments(engine: shopcore.Engine) -> None:
     assert points.value.code == "insufficient_points"
 
 
+SEED_STOCK = {1: 50, 2: 200, 3: 150, 4: 75, 5: 100}
+SEED_POINTS = {1: 100, 2: 250, 3: 50}
+
+
+def test_the_audit_balances_a_history_and_reports_a_wrong_opening(engine: shopcore.Engine) -> None:
+    first = engine.checkout(1, [(1, 1), (2, 10)])
+    engine.checkout(3, [(4, 2)])
+    engine.adjust_stock(5, 4)
+    engine.adjust_points(1, -200)
+    engine.cancel(first.order.order_id)
+    assert engine.audit(opening_stock=SEED_STOCK, opening_points=SEED_POINTS) == []
+    # Opening balances that are not where the books started: each is reported.
+    found = engine.audit(opening_stock={**SEED_STOCK, 3: 151}, opening_points={**SEED_POINTS, 2: 249})
+    assert any(f.startswith("product 3: stock 150, books say 151 opening") for f in found), found
+    assert any(f.startswith("customer 2: points 250, books say 249 opening") for f in found), found
+    with pytest.raises(ValidationError):
+        engine.audit(opening_stock={0: 1}, opening_points={})
+
+
 def test_money_must_not_be_a_float() -> None:
     with pytest.raises(ValidationError) as err:
         shopcore.quote(products=[(1, 9.99)], rules=[], lines=[(1, 1)], tax_rate="14")
