@@ -15,13 +15,12 @@
 use chrono::{DateTime, Utc};
 use shopcore::{
     Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
-    OrderStatus, Plan, PointsEntry, PointsMoved, Reason, RequestFingerprint, StockEntry,
-    StockMoved, StorageError,
+    OrderStatus, Plan, PointsMoved, RequestFingerprint, StockMoved, StorageError,
 };
 use sqlx::MySqlConnection;
 
 use crate::error::{diverged, DbError};
-use crate::rows::placeholders;
+use crate::rows::{placeholders, LedgerEntry, LEDGER_COLUMNS};
 use crate::workflow::{Faults, WriteStep};
 
 /// What applying a plan stored that the caller could not know in advance.
@@ -31,12 +30,6 @@ pub(crate) struct Applied {
     pub order_id: Option<OrderId>,
     /// The notifications it logged, in plan order.
     pub notices: Vec<Notification>,
-}
-
-/// One row of `ledger_entries`.
-enum LedgerRow {
-    Stock(StockEntry),
-    Points(PointsEntry),
 }
 
 /// Applies `plan` in the open transaction on `conn`.
@@ -73,13 +66,13 @@ pub(crate) async fn apply_plan(
                 }
                 move_stock(conn, &run, at).await?;
                 for moved in run {
-                    ledger.push(LedgerRow::Stock(moved.entry(applied.order_id, at)?));
+                    ledger.push(LedgerEntry::Stock(moved.entry(applied.order_id, at)?));
                 }
                 faults.check(WriteStep::StockMoved)?;
             }
             Effect::PointsMoved(moved) => {
                 move_points(conn, moved).await?;
-                ledger.push(LedgerRow::Points(moved.entry(applied.order_id, at)?));
+                ledger.push(LedgerEntry::Points(moved.entry(applied.order_id, at)?));
                 faults.check(WriteStep::PointsMoved)?;
             }
             Effect::NoticeLogged(notice) => {
@@ -281,51 +274,23 @@ async fn bind_key(
     Ok(())
 }
 
-async fn insert_ledger(conn: &mut MySqlConnection, rows: &[LedgerRow]) -> Result<(), DbError> {
+async fn insert_ledger(conn: &mut MySqlConnection, entries: &[LedgerEntry]) -> Result<(), DbError> {
     let sql = format!(
-        "INSERT INTO ledger_entries \
-         (product_id, customer_id, delta, balance_after, reason, order_id, recorded_at) VALUES {}",
-        vec!["(?, ?, ?, ?, ?, ?, ?)"; rows.len()].join(", ")
+        "INSERT INTO ledger_entries ({LEDGER_COLUMNS}) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ")
     );
     let mut query = sqlx::query(&sql);
-    for row in rows {
-        let (product, customer, change, after, reason, at) = match row {
-            LedgerRow::Stock(e) => (
-                Some(e.product.get()),
-                None,
-                e.change,
-                u64::from(e.after),
-                e.reason,
-                e.at,
-            ),
-            LedgerRow::Points(e) => (
-                None,
-                Some(e.customer.get()),
-                e.change,
-                e.after,
-                e.reason,
-                e.at,
-            ),
-        };
+    for entry in entries {
+        let row = entry.columns();
         query = query
-            .bind(product)
-            .bind(customer)
-            .bind(change)
-            .bind(after)
-            .bind(reason.as_str())
-            .bind(reason.order().map(|o: OrderId| o.get()))
-            .bind(at);
+            .bind(row.product_id)
+            .bind(row.customer_id)
+            .bind(row.delta)
+            .bind(row.balance_after)
+            .bind(row.reason)
+            .bind(row.order_id)
+            .bind(row.recorded_at);
     }
     query.execute(&mut *conn).await?;
     Ok(())
-}
-
-/// The stored form of a ledger reason, read back.
-pub(crate) fn parse_reason(text: &str, order: Option<i64>) -> Result<Reason, StorageError> {
-    let order = order
-        .map(OrderId::new)
-        .transpose()
-        .map_err(|e| crate::error::invalid_row("ledger_entries", e))?;
-    Reason::parse(text, order)
-        .ok_or_else(|| crate::error::invalid_row("ledger_entries", format!("reason {text:?}")))
 }

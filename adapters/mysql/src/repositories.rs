@@ -12,16 +12,16 @@ use shopcore::{
     CatalogError, CatalogRepository, Customer, CustomerCredentials, CustomerError, CustomerId,
     CustomerRepository, Email, LookupError, NewCustomer, NoticeTargets, Notification,
     NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
-    PointsEntry, PricingRule, Product, ProductId, Region, RuleBook, StockEntry, StorageError,
-    TaxTable,
+    PricingRule, Product, ProductId, Region, RuleBook, StorageError, TaxTable,
 };
 use sqlx::{Executor, MySql};
 
-use crate::apply::{apply_plan, parse_reason};
+use crate::apply::apply_plan;
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::rows::{
-    assemble_orders, placeholders, CustomerRow, ItemRow, NotificationRow, OrderRow, ProductRow,
-    RuleRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
+    assemble_orders, placeholders, CustomerRow, ItemRow, LedgerEntry, LedgerRow, NotificationRow,
+    OrderRow, ProductRow, RuleRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
+    NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
 };
 use crate::MySqlStore;
 
@@ -386,21 +386,11 @@ impl NotificationRepository for MySqlStore {
     }
 }
 
-/// One row of `ledger_entries`.
-#[derive(sqlx::FromRow)]
-struct LedgerRow {
-    product_id: Option<i64>,
-    customer_id: Option<i64>,
-    delta: i64,
-    balance_after: i64,
-    reason: String,
-    order_id: Option<i64>,
-    recorded_at: chrono::DateTime<chrono::Utc>,
-}
-
 #[async_trait]
 impl BooksRepository for MySqlStore {
     /// Read in one `REPEATABLE READ` transaction: one consistent snapshot.
+    /// Log rows the original services wrote without an order or with a type
+    /// of their own are not part of the books.
     async fn books(&self) -> Result<Books, StorageError> {
         let mut tx = self.pool.begin().await.map_err(DbError::from)?;
         let conn = &mut *tx;
@@ -418,18 +408,18 @@ impl BooksRepository for MySqlStore {
         .map_err(DbError::from)?;
         let orders = select_orders(conn, "order_id >= ? ORDER BY order_id", 0).await?;
         let notices: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT order_id, notification_type FROM notification_log ORDER BY notification_id",
+            "SELECT order_id, notification_type FROM notification_log \
+             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', 'order_cancellation') \
+             ORDER BY notification_id",
         )
         .fetch_all(&mut *conn)
         .await
         .map_err(DbError::from)?;
-        let ledger: Vec<LedgerRow> = sqlx::query_as(
-            "SELECT product_id, customer_id, delta, balance_after, reason, order_id, recorded_at \
-             FROM ledger_entries ORDER BY entry_id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(DbError::from)?;
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries ORDER BY entry_id");
+        let ledger: Vec<LedgerRow> = sqlx::query_as(&sql)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
         tx.commit().await.map_err(DbError::from)?;
 
         let bad = |what: &str, detail: &dyn std::fmt::Display| invalid_row(what, detail);
@@ -466,35 +456,9 @@ impl BooksRepository for MySqlStore {
             ..Books::default()
         };
         for row in ledger {
-            let reason = parse_reason(&row.reason, row.order_id)?;
-            let at = row.recorded_at;
-            let after = |max: u64| {
-                u64::try_from(row.balance_after)
-                    .ok()
-                    .filter(|a| *a <= max)
-                    .ok_or_else(|| bad("ledger_entries", &row.balance_after))
-            };
-            match (row.product_id, row.customer_id) {
-                (Some(product), None) => books.stock_ledger.push(StockEntry {
-                    product: ProductId::new(product).map_err(|e| bad("ledger_entries", &e))?,
-                    change: row.delta,
-                    after: after(u64::from(u32::MAX))? as u32,
-                    reason,
-                    at,
-                }),
-                (None, Some(customer)) => books.points_ledger.push(PointsEntry {
-                    customer: CustomerId::new(customer).map_err(|e| bad("ledger_entries", &e))?,
-                    change: row.delta,
-                    after: after(u64::MAX)?,
-                    reason,
-                    at,
-                }),
-                _ => {
-                    return Err(bad(
-                        "ledger_entries",
-                        &"not exactly one of product and customer",
-                    ))
-                }
+            match LedgerEntry::try_from(row)? {
+                LedgerEntry::Stock(entry) => books.stock_ledger.push(entry),
+                LedgerEntry::Points(entry) => books.points_ledger.push(entry),
             }
         }
         Ok(books)

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
-    NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PricingRule,
-    Product, ProductId, Quantity, Region, StorageError, MAX_STOCK,
+    NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PointsEntry,
+    PricingRule, Product, ProductId, Quantity, Reason, Region, StockEntry, StorageError, MAX_STOCK,
 };
 
 use crate::error::invalid_row;
@@ -237,6 +237,101 @@ impl TryFrom<NotificationRow> for Notification {
             message: row.message,
             sent_at: row.sent_at,
         })
+    }
+}
+
+/// The columns of `ledger_entries` the adapter reads and writes (after the id).
+pub(crate) const LEDGER_COLUMNS: &str =
+    "product_id, customer_id, delta, balance_after, reason, order_id, recorded_at";
+
+/// One row of `ledger_entries`: a movement of a product's stock or a customer's points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LedgerEntry {
+    Stock(StockEntry),
+    Points(PointsEntry),
+}
+
+impl LedgerEntry {
+    /// The row's values, in [`LEDGER_COLUMNS`] order.
+    pub(crate) fn columns(&self) -> LedgerRow {
+        let (product_id, customer_id, delta, balance_after, reason, recorded_at) = match self {
+            LedgerEntry::Stock(e) => (
+                Some(e.product.get()),
+                None,
+                e.change,
+                i64::from(e.after),
+                e.reason,
+                e.at,
+            ),
+            LedgerEntry::Points(e) => {
+                // Balances never exceed MAX_POINTS, far below i64::MAX.
+                let after = i64::try_from(e.after).unwrap_or(i64::MAX);
+                (
+                    None,
+                    Some(e.customer.get()),
+                    e.change,
+                    after,
+                    e.reason,
+                    e.at,
+                )
+            }
+        };
+        LedgerRow {
+            product_id,
+            customer_id,
+            delta,
+            balance_after,
+            reason: reason.as_str().to_owned(),
+            order_id: reason.order().map(|o| o.get()),
+            recorded_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LedgerRow {
+    pub product_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub delta: i64,
+    pub balance_after: i64,
+    pub reason: String,
+    pub order_id: Option<i64>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl TryFrom<LedgerRow> for LedgerEntry {
+    type Error = StorageError;
+    fn try_from(row: LedgerRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| invalid_row("ledger_entries", detail);
+        let order = row
+            .order_id
+            .map(OrderId::new)
+            .transpose()
+            .map_err(|e| bad(&e))?;
+        let reason = Reason::parse(&row.reason, order).ok_or_else(|| {
+            bad(&format!(
+                "reason {:?} with order {:?}",
+                row.reason, row.order_id
+            ))
+        })?;
+        let after = u64::try_from(row.balance_after).map_err(|e| bad(&e))?;
+        match (row.product_id, row.customer_id) {
+            (Some(product), None) => Ok(LedgerEntry::Stock(StockEntry {
+                product: ProductId::new(product).map_err(|e| bad(&e))?,
+                change: row.delta,
+                after: u32::try_from(after).map_err(|e| bad(&e))?,
+                reason,
+                at: row.recorded_at,
+            })),
+            (None, Some(customer)) => Ok(LedgerEntry::Points(PointsEntry {
+                customer: CustomerId::new(customer).map_err(|e| bad(&e))?,
+                change: row.delta,
+                after,
+                reason,
+                at: row.recorded_at,
+            })),
+            _ => Err(bad(&"not exactly one of product and customer")),
+        }
     }
 }
 

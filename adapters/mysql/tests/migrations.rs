@@ -6,7 +6,7 @@ mod common;
 
 use common::TestDb;
 use shopcore::{
-    seed, CatalogRepository, CustomerId, CustomerRepository, NotificationFilter,
+    seed, BooksRepository, CatalogRepository, CustomerId, CustomerRepository, NotificationFilter,
     NotificationRepository, OrderId, OrderRepository, OrderWorkflow, ProductId,
 };
 use sqlx::MySqlPool;
@@ -260,6 +260,10 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
         .await
         .unwrap();
     assert_eq!(placed.order.id.get(), 3);
+    // The books can be read, legacy rows included (their order ids, their log types).
+    let books = db.store.books().await.unwrap();
+    assert_eq!(books.orders.len(), 3);
+    assert_eq!(books.stock_ledger.len(), 2); // only shopcore's order moved stock through the ledger
     assert_eq!(placed.order.total_amount.to_string(), "1430.59");
     assert_eq!(
         db.store
