@@ -1,9 +1,12 @@
-//! Passwords and login: Argon2id hashes that never leave the store.
+//! Passwords, login, sessions and staff keys over the ports.
 //!
-//! [`register`] hashes the password before the store sees it; [`login`]
-//! verifies against the stored hash and answers only "this customer" or
-//! `invalid_credentials` — the same error for an unknown email, an account
-//! without a password and a wrong password, after the same amount of work.
+//! [`register`] hashes the password (Argon2id) before the store sees it;
+//! [`login`] verifies against the stored hash and answers only "this
+//! customer" or `invalid_credentials` — the same error for an unknown email,
+//! an account without a password and a wrong password, after the same amount
+//! of work. [`open_session`] then hands out a session token; [`authenticate`]
+//! turns a presented token or staff key into an [`Actor`] for
+//! [`authorize`](crate::authorize). Stores keep only hashes of all three.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -12,10 +15,17 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+use chrono::{DateTime, Duration, Utc};
+
+use crate::access::{
+    plan_logout, plan_password_change, plan_session, plan_staff_key, plan_staff_key_revocation,
+    AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession, StaffKey, StaffRole,
+};
 use crate::customer::{Customer, NewCustomer};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::repository::{CustomerError, CustomerRepository};
-use crate::text::{CustomerName, Email, PasswordHash, Phone};
+use crate::ids::{CustomerId, StaffKeyId};
+use crate::repository::{AccessRepository, CustomerError, CustomerRepository};
+use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 
 /// A password as typed: 8 to 128 characters. Never printed, never serialized.
 ///
@@ -149,6 +159,136 @@ pub async fn login<R: CustomerRepository + ?Sized>(
             Err(LoginError::InvalidCredentials)
         }
     }
+}
+
+/// Opens a session for `customer` (who just proved their password): the
+/// token to hand over once, and its expiry. The store keeps only its hash.
+pub async fn open_session<S: AccessRepository + ?Sized>(
+    store: &S,
+    customer: CustomerId,
+    lifetime: Duration,
+    now: DateTime<Utc>,
+) -> Result<OpenedSession, StorageError> {
+    let (session, plan) = plan_session(customer, now, lifetime);
+    store.apply_access_plan(&plan).await?;
+    Ok(session)
+}
+
+/// Ends the session of `token`; an unknown or ended session is already logged out.
+pub async fn logout<S: AccessRepository + ?Sized>(
+    store: &S,
+    token: &AccessToken,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    store.apply_access_plan(&plan_logout(token, now)).await?;
+    Ok(())
+}
+
+/// Changes a customer's password after checking the current one, and ends
+/// every other session of theirs (`keep`, the session asking, stays).
+///
+/// A wrong current password is `invalid_credentials`, and nothing changes.
+pub async fn change_password<S>(
+    store: &S,
+    customer: CustomerId,
+    current: &Password,
+    new: &Password,
+    keep: Option<&AccessToken>,
+    now: DateTime<Utc>,
+) -> Result<(), LoginError>
+where
+    S: CustomerRepository + AccessRepository + ?Sized,
+{
+    let profile = match store.customer(customer).await {
+        Ok(profile) => profile,
+        Err(CustomerError::Storage(e)) => return Err(e.into()),
+        Err(_) => return Err(LoginError::InvalidCredentials),
+    };
+    login(store, &profile.email, current).await?;
+    let plan = plan_password_change(customer, new.hash()?, keep, now);
+    store.apply_access_plan(&plan).await?;
+    Ok(())
+}
+
+/// Who presents `bearer` (the token of an `Authorization: Bearer` header):
+/// no token is [`Actor::Anonymous`]; a live session its customer; a live
+/// staff key its role. Anything else — malformed, unknown, expired, revoked —
+/// is `unauthenticated`, without saying which.
+pub async fn authenticate<S: AccessRepository + ?Sized>(
+    store: &S,
+    bearer: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Actor, AccessError> {
+    let Some(bearer) = bearer else {
+        return Ok(Actor::Anonymous);
+    };
+    let hash = AccessToken::parse(bearer)
+        .map_err(|_| AccessError::Unauthenticated)?
+        .hash();
+    if let Some(customer) = store.session_owner(&hash, now).await? {
+        return Ok(Actor::Customer(customer));
+    }
+    match store.staff_key_by_hash(&hash).await? {
+        Some(key) => Ok(Actor::Staff {
+            key: key.id,
+            role: key.role,
+        }),
+        None => Err(AccessError::Unauthenticated),
+    }
+}
+
+/// Creates a staff key with a fresh secret, shown in the answer this once.
+pub async fn create_staff_key<S: AccessRepository + ?Sized>(
+    store: &S,
+    name: StaffKeyName,
+    role: StaffRole,
+    now: DateTime<Utc>,
+) -> Result<IssuedStaffKey, AccessError> {
+    let (secret, plan) = plan_staff_key(name, role, None, now);
+    let id = store.apply_access_plan(&plan).await?;
+    let key = match id {
+        Some(id) => store.staff_key(id).await?,
+        None => None,
+    };
+    let key = key.ok_or_else(|| StorageError::Failure("the issued staff key is missing".into()))?;
+    Ok(IssuedStaffKey { key, secret })
+}
+
+/// Installs a key the operator chose (`SHOPCORE_ADMIN_KEY`) with `role`;
+/// if a live key with that secret exists already, that one is kept.
+pub async fn install_staff_key<S: AccessRepository + ?Sized>(
+    store: &S,
+    name: StaffKeyName,
+    role: StaffRole,
+    secret: AccessToken,
+    now: DateTime<Utc>,
+) -> Result<StaffKey, AccessError> {
+    if let Some(existing) = store.staff_key_by_hash(&secret.hash()).await? {
+        return Ok(existing);
+    }
+    let (_, plan) = plan_staff_key(name, role, Some(secret), now);
+    let id = store.apply_access_plan(&plan).await?;
+    let key = match id {
+        Some(id) => store.staff_key(id).await?,
+        None => None,
+    };
+    Ok(key.ok_or_else(|| StorageError::Failure("the installed staff key is missing".into()))?)
+}
+
+/// Revokes a staff key (revoking it again changes nothing); answers it as stored.
+pub async fn revoke_staff_key<S: AccessRepository + ?Sized>(
+    store: &S,
+    id: StaffKeyId,
+    now: DateTime<Utc>,
+) -> Result<StaffKey, AccessError> {
+    let key = store
+        .staff_key(id)
+        .await?
+        .ok_or(AccessError::UnknownStaffKey(id))?;
+    store
+        .apply_access_plan(&plan_staff_key_revocation(&key, now))
+        .await?;
+    Ok(store.staff_key(id).await?.unwrap_or(key))
 }
 
 #[cfg(test)]

@@ -15,6 +15,15 @@ pub struct ShopConfig {
     pub loyalty: LoyaltyPolicy,
     /// Calendar days from order to the promised delivery date in the confirmation.
     pub delivery_days: u16,
+    /// Hours a customer session lasts after login (default 24).
+    pub session_hours: u16,
+}
+
+impl ShopConfig {
+    /// How long a session lasts.
+    pub fn session_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.session_hours))
+    }
 }
 
 impl ShopConfig {
@@ -25,12 +34,14 @@ impl ShopConfig {
             pricing: PricingPolicy::default(),
             loyalty: LoyaltyPolicy::default(),
             delivery_days: 5,
+            session_hours: 24,
         }
     }
 }
 
 impl Default for ShopConfig {
-    /// Cairo, half-up per-order rounding, 1 point per 10.00, delivery in 5 days.
+    /// Cairo, half-up per-order rounding, 1 point per 10.00, delivery in 5
+    /// days, sessions of 24 hours.
     fn default() -> Self {
         let cairo = Region::parse("Cairo").unwrap_or_else(|_| unreachable!("valid literal"));
         ShopConfig::with_default_region(cairo)

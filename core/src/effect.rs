@@ -28,11 +28,12 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::access::{SessionScope, StaffRole, TokenHash};
 use crate::checkout::RequestFingerprint;
-use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::notification::{ConfirmationDraft, NotificationKind};
 use crate::order::NewOrder;
-use crate::text::IdempotencyKey;
+use crate::text::{IdempotencyKey, PasswordHash, StaffKeyName};
 use crate::StorageError;
 
 /// An order an effect is about: the one its own plan places, or one already stored.
@@ -209,6 +210,38 @@ pub enum Effect {
         key: IdempotencyKey,
         /// The digest of the request it was first used with.
         fingerprint: RequestFingerprint,
+    },
+    /// A customer session starts; only the token's hash is stored.
+    SessionOpened {
+        /// The hash of the session token.
+        token: TokenHash,
+        /// Whose session it is.
+        customer: CustomerId,
+        /// When it stops working.
+        expires_at: DateTime<Utc>,
+    },
+    /// Sessions end (logout, password change).
+    SessionsRevoked(SessionScope),
+    /// A customer's password hash is replaced.
+    PasswordChanged {
+        /// The customer.
+        customer: CustomerId,
+        /// The new Argon2id hash.
+        hash: PasswordHash,
+    },
+    /// A staff key is created; storage assigns its id. Only its hash is stored.
+    StaffKeyIssued {
+        /// Who or what it is for.
+        name: StaffKeyName,
+        /// What it may do.
+        role: StaffRole,
+        /// The hash of the key.
+        key: TokenHash,
+    },
+    /// A staff key stops working.
+    StaffKeyRevoked {
+        /// The key.
+        key: StaffKeyId,
     },
 }
 

@@ -16,8 +16,8 @@
 use std::fmt;
 
 /// The broad class of an error; bindings and HTTP map it 1:1
-/// (validation → 400, unauthenticated → 401, not found → 404, conflict → 409,
-/// storage → 503).
+/// (validation → 400, unauthenticated → 401, forbidden → 403, not found → 404,
+/// conflict → 409, storage → 503).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCategory {
@@ -27,8 +27,11 @@ pub enum ErrorCategory {
     NotFound,
     /// The input is well formed but conflicts with the current state.
     Conflict,
-    /// The caller could not prove who they are (a failed login).
+    /// The caller could not prove who they are (a failed login, a missing or
+    /// unknown token).
     Unauthenticated,
+    /// The caller is known but may not do this.
+    Forbidden,
     /// The storage backend failed or is unreachable.
     Storage,
 }
@@ -41,6 +44,7 @@ impl ErrorCategory {
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
             Self::Storage => "storage",
         }
     }
@@ -137,6 +141,16 @@ error_kinds! {
     EmailTaken => "email_taken", Conflict;
     /// The email and password do not match an account.
     InvalidCredentials => "invalid_credentials", Unauthenticated;
+    /// The request carries no token, or one that is malformed, unknown, expired or revoked.
+    Unauthenticated => "unauthenticated", Unauthenticated;
+    /// The caller's session or key does not allow this.
+    Forbidden => "forbidden", Forbidden;
+    /// An access token or staff key is malformed.
+    InvalidToken => "invalid_token", Validation;
+    /// A staff role is not `support`, `inventory` or `admin`.
+    InvalidRole => "invalid_role", Validation;
+    /// No staff key has this id.
+    UnknownStaffKey => "unknown_staff_key", NotFound;
     /// The storage backend cannot be reached or refused the credentials.
     StorageUnavailable => "storage_unavailable", Storage;
     /// The storage backend failed while executing a request.

@@ -91,3 +91,8 @@ id_type!(
     NotificationId,
     "notification"
 );
+id_type!(
+    /// Identifies a staff API key (`staff_keys.key_id`).
+    StaffKeyId,
+    "staff key"
+);

@@ -38,11 +38,14 @@
 //! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
 //! - `audit`: the books-balance audit over any store's [`Books`];
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
+//! - `access`: [`Actor`], [`Action`] and [`authorize`], the one access policy; tokens, staff keys;
 //! - [`repository`]: the ports adapters implement;
-//! - [`auth`]: passwords (Argon2id), registration and login over the ports;
+//! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
+//!   authentication over the ports;
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 
+mod access;
 mod adjustment;
 mod audit;
 pub mod auth;
@@ -69,6 +72,11 @@ pub mod seed;
 pub mod testing;
 mod text;
 
+pub use access::{
+    authorize, plan_logout, plan_password_change, plan_session, plan_staff_key,
+    plan_staff_key_revocation, AccessError, AccessToken, Action, Actor, IssuedStaffKey,
+    OpenedSession, SessionScope, StaffKey, StaffRole, TokenHash, TokenKind,
+};
 pub use adjustment::{
     plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,
     PointsAdjustment, StockAdjustment,
@@ -90,7 +98,7 @@ pub use effect::{
     StockMoved,
 };
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
-pub use ids::{CustomerId, NotificationId, OrderId, ProductId};
+pub use ids::{CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
 pub use loyalty::LoyaltyPolicy;
 pub use money::{Money, RoundingMode};
 pub use notification::{
@@ -102,8 +110,8 @@ pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
-    BooksRepository, CancelledOrder, CatalogError, CatalogRepository, CustomerError,
-    CustomerRepository, LookupError, NotificationRepository, OrderRepository, OrderWorkflow,
-    PlacedOrder, QuoteError, Store,
+    AccessRepository, BooksRepository, CancelledOrder, CatalogError, CatalogRepository,
+    CustomerError, CustomerRepository, LookupError, NotificationRepository, OrderRepository,
+    OrderWorkflow, PlacedOrder, QuoteError, Store,
 };
-pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region};
+pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};

@@ -13,6 +13,9 @@
 
 use async_trait::async_trait;
 
+use chrono::{DateTime, Utc};
+
+use crate::access::{StaffKey, TokenHash};
 use crate::audit::Books;
 use crate::cancel::CancelError;
 use crate::cart::Cart;
@@ -20,8 +23,9 @@ use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
 use crate::checkout::CheckoutRequest;
 use crate::config::ShopConfig;
 use crate::customer::{Customer, CustomerCredentials, NewCustomer};
+use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{CustomerId, OrderId, ProductId};
+use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::Order;
 use crate::pricing::{quote, PricingError, Quote};
@@ -229,6 +233,35 @@ pub trait NotificationRepository: Send + Sync {
     ) -> Result<Vec<Notification>, StorageError>;
 }
 
+/// Sessions, passwords and staff keys.
+///
+/// Reads answer only live rows: an expired or revoked session has no owner, a
+/// revoked key is not found by its hash. Writes are plans from the access
+/// planners ([`plan_session`](crate::plan_session) and its siblings), applied
+/// through the adapter's one `apply`; the use cases over them are in [`crate::auth`].
+#[async_trait]
+pub trait AccessRepository: Send + Sync {
+    /// The customer whose session has this token hash, if it is neither expired at `now` nor revoked.
+    async fn session_owner(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CustomerId>, StorageError>;
+
+    /// The unrevoked staff key with this hash.
+    async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError>;
+
+    /// One staff key, revoked or not.
+    async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError>;
+
+    /// Every staff key, by id.
+    async fn staff_keys(&self) -> Result<Vec<StaffKey>, StorageError>;
+
+    /// Applies a plan of the access planners, atomically; answers the id
+    /// storage gave the staff key the plan issued, if it issued one.
+    async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError>;
+}
+
 /// The books: what the [`audit`](crate::audit()) reads.
 #[async_trait]
 pub trait BooksRepository: Send + Sync {
@@ -298,7 +331,12 @@ pub trait OrderWorkflow: CatalogRepository {
 
 /// Everything an adapter provides; implemented automatically.
 pub trait Store:
-    OrderWorkflow + CustomerRepository + OrderRepository + NotificationRepository + BooksRepository
+    OrderWorkflow
+    + CustomerRepository
+    + OrderRepository
+    + NotificationRepository
+    + BooksRepository
+    + AccessRepository
 {
 }
 
@@ -308,5 +346,6 @@ impl<T> Store for T where
         + OrderRepository
         + NotificationRepository
         + BooksRepository
+        + AccessRepository
 {
 }

@@ -10,8 +10,12 @@ use std::str::FromStr;
 
 use crate::error::ValueError;
 
+/// Control characters, and the bidirectional embedding, override and isolate
+/// controls (U+202A–U+202E, U+2066–U+2069) that can make a name display as
+/// something else in a notification.
 fn has_control_chars(text: &str) -> bool {
-    text.chars().any(char::is_control)
+    text.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
 }
 
 /// Trims `raw` and checks it is 1..=`max` characters without control characters.
@@ -140,7 +144,9 @@ text_type!(
     ///
     /// ```
     /// assert!(shopcore::CustomerName::parse("Sara Mohamed").is_ok());
+    /// assert!(shopcore::CustomerName::parse("أحمد حسن").is_ok());
     /// assert!(shopcore::CustomerName::parse("   ").is_err());
+    /// assert!(shopcore::CustomerName::parse("Eve \u{202E}nimda").is_err()); // right-to-left override
     /// ```
     CustomerName
 );
@@ -153,6 +159,28 @@ impl CustomerName {
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         bounded(text, Self::MAX_LEN)
             .map(|t| CustomerName(t.to_owned()))
+            .map_err(|reason| ValueError::Name { reason })
+    }
+}
+
+text_type!(
+    /// What a staff key is for (`"support desk"`, `"stock sync"`), at most 100 characters.
+    ///
+    /// ```
+    /// assert!(shopcore::StaffKeyName::parse("night shift").is_ok());
+    /// assert!(shopcore::StaffKeyName::parse("").is_err());
+    /// ```
+    StaffKeyName
+);
+
+impl StaffKeyName {
+    /// The longest name (a `VARCHAR(100)` column).
+    pub const MAX_LEN: usize = 100;
+
+    /// Fails with `invalid_name` for empty, overlong or unprintable names.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        bounded(text, Self::MAX_LEN)
+            .map(|t| StaffKeyName(t.to_owned()))
             .map_err(|reason| ValueError::Name { reason })
     }
 }

@@ -4,14 +4,16 @@
 //! every write plans with the core and applies the plan with [`State::apply`].
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use shopcore::{
-    plan_cancel, plan_checkout, plan_notice, plan_points_adjustment, plan_stock_adjustment, Books,
-    BooksRepository, CancelError, CancelSnapshot, CancelledOrder, Catalog, CatalogError,
-    CatalogRepository, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot, Customer,
-    CustomerCredentials, CustomerError, CustomerId, CustomerRepository, Email, IdempotencyKey,
-    LookupError, NewCustomer, NoticeTargets, Notification, NotificationFilter, NotificationKind,
-    NotificationRepository, Order, OrderId, OrderRepository, OrderWorkflow, PlacedOrder, Product,
-    ProductId, RequestFingerprint, RuleBook, ShopConfig, StorageError, TaxTable,
+    plan_cancel, plan_checkout, plan_notice, plan_points_adjustment, plan_stock_adjustment,
+    AccessRepository, Books, BooksRepository, CancelError, CancelSnapshot, CancelledOrder, Catalog,
+    CatalogError, CatalogRepository, CheckoutError, CheckoutPlan, CheckoutRequest,
+    CheckoutSnapshot, Customer, CustomerCredentials, CustomerError, CustomerId, CustomerRepository,
+    Email, IdempotencyKey, LookupError, NewCustomer, NoticeTargets, Notification,
+    NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
+    OrderWorkflow, PlacedOrder, Plan, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
+    StaffKey, StaffKeyId, StorageError, TaxTable, TokenHash,
 };
 
 use crate::state::{Applied, CustomerRecord, State};
@@ -303,5 +305,47 @@ fn placed_order(plan: &CheckoutPlan, applied: Applied) -> Result<PlacedOrder, Ch
 impl BooksRepository for MemoryStore {
     async fn books(&self) -> Result<Books, StorageError> {
         Ok(self.lock()?.books())
+    }
+}
+
+#[async_trait]
+impl AccessRepository for MemoryStore {
+    async fn session_owner(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CustomerId>, StorageError> {
+        let state = self.lock()?;
+        Ok(state
+            .sessions
+            .get(token)
+            .filter(|s| !s.revoked && now < s.expires_at)
+            .map(|s| s.customer))
+    }
+
+    async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError> {
+        let state = self.lock()?;
+        Ok(state
+            .staff_keys
+            .values()
+            .find(|(stored, hash)| hash == key && stored.revoked_at.is_none())
+            .map(|(stored, _)| stored.clone()))
+    }
+
+    async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
+        Ok(self.lock()?.staff_keys.get(&id).map(|(key, _)| key.clone()))
+    }
+
+    async fn staff_keys(&self) -> Result<Vec<StaffKey>, StorageError> {
+        Ok(self
+            .lock()?
+            .staff_keys
+            .values()
+            .map(|(key, _)| key.clone())
+            .collect())
+    }
+
+    async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError> {
+        Ok(self.lock()?.apply(plan)?.staff_key_id)
     }
 }

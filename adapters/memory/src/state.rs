@@ -13,7 +13,8 @@ use shopcore::seed::SeedData;
 use shopcore::{
     Books, Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
     NotificationId, NotificationKind, Order, OrderId, OrderStatus, PasswordHash, Plan, PointsEntry,
-    RequestFingerprint, RuleBook, StockEntry, StorageError, TaxTable,
+    RequestFingerprint, RuleBook, SessionScope, StaffKey, StaffKeyId, StaffKeyName, StaffRole,
+    StockEntry, StorageError, TaxTable, TokenHash,
 };
 
 /// A customer with the password hash that never leaves the store.
@@ -41,8 +42,20 @@ pub(crate) struct State {
     pub stock_ledger: Vec<StockEntry>,
     /// Every points movement, append-only.
     pub points_ledger: Vec<PointsEntry>,
+    /// Sessions by the hash of their token.
+    pub sessions: HashMap<TokenHash, SessionRecord>,
+    /// Staff keys by id, with the hash of their secret.
+    pub staff_keys: BTreeMap<StaffKeyId, (StaffKey, TokenHash)>,
     next_customer_id: i64,
     next_order_id: i64,
+}
+
+/// A customer session; only the hash of its token is kept (as the map key).
+#[derive(Debug)]
+pub(crate) struct SessionRecord {
+    pub customer: CustomerId,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
 }
 
 /// What applying a plan stored that the caller could not know in advance.
@@ -50,6 +63,8 @@ pub(crate) struct State {
 pub(crate) struct Applied {
     /// The id of the order the plan placed, if it placed one.
     pub order_id: Option<OrderId>,
+    /// The id of the staff key the plan issued, if it issued one.
+    pub staff_key_id: Option<StaffKeyId>,
     /// The notifications it logged, in plan order.
     pub notices: Vec<Notification>,
 }
@@ -67,6 +82,11 @@ enum Write<'p> {
         message: String,
     },
     Key(&'p IdempotencyKey, &'p RequestFingerprint),
+    OpenSession(&'p TokenHash, CustomerId, DateTime<Utc>),
+    RevokeSessions(&'p SessionScope),
+    SetPassword(CustomerId, &'p PasswordHash),
+    IssueKey(&'p StaffKeyName, StaffRole, &'p TokenHash),
+    RevokeKey(StaffKeyId),
 }
 
 fn stale(what: String) -> StorageError {
@@ -104,6 +124,8 @@ impl State {
             idempotency: HashMap::new(),
             stock_ledger: Vec::new(),
             points_ledger: Vec::new(),
+            sessions: HashMap::new(),
+            staff_keys: BTreeMap::new(),
             next_customer_id,
             next_order_id: 1,
         }
@@ -159,12 +181,41 @@ impl State {
                     placed.ok_or_else(|| stale("a key bound without an order".to_owned()))?;
                     Write::Key(key, fingerprint)
                 }
+                Effect::SessionOpened {
+                    token,
+                    customer,
+                    expires_at,
+                } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    Write::OpenSession(token, *customer, *expires_at)
+                }
+                Effect::SessionsRevoked(scope) => Write::RevokeSessions(scope),
+                Effect::PasswordChanged { customer, hash } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    Write::SetPassword(*customer, hash)
+                }
+                Effect::StaffKeyIssued { name, role, key } => {
+                    if self.staff_keys.values().any(|(_, hash)| hash == key) {
+                        return Err(stale("a staff key with this secret exists".to_owned()));
+                    }
+                    Write::IssueKey(name, *role, key)
+                }
+                Effect::StaffKeyRevoked { key } => {
+                    if !self.staff_keys.contains_key(key) {
+                        return Err(stale(format!("staff key {key} does not exist")));
+                    }
+                    Write::RevokeKey(*key)
+                }
             });
         }
 
         let mut applied = Applied {
             order_id: placed,
-            notices: Vec::new(),
+            ..Applied::default()
         };
         for write in writes {
             match write {
@@ -202,6 +253,49 @@ impl State {
                 Write::Key(key, fingerprint) => {
                     self.idempotency
                         .insert(key.clone(), (fingerprint.clone(), next));
+                }
+                Write::OpenSession(token, customer, expires_at) => {
+                    let record = SessionRecord {
+                        customer,
+                        expires_at,
+                        revoked: false,
+                    };
+                    self.sessions.insert(token.clone(), record);
+                }
+                Write::RevokeSessions(SessionScope::One(token)) => {
+                    if let Some(session) = self.sessions.get_mut(token) {
+                        session.revoked = true;
+                    }
+                }
+                Write::RevokeSessions(SessionScope::AllOf { customer, except }) => {
+                    for (token, session) in &mut self.sessions {
+                        if session.customer == *customer && Some(token) != except.as_ref() {
+                            session.revoked = true;
+                        }
+                    }
+                }
+                Write::SetPassword(customer, hash) => {
+                    if let Some(record) = self.customers.get_mut(&customer) {
+                        record.password_hash = Some(hash.clone());
+                    }
+                }
+                Write::IssueKey(name, role, hash) => {
+                    let id = StaffKeyId::new(self.staff_keys.len() as i64 + 1)
+                        .unwrap_or_else(|_| unreachable!("length + 1 is positive"));
+                    let key = StaffKey {
+                        id,
+                        name: name.clone(),
+                        role,
+                        created_at: at,
+                        revoked_at: None,
+                    };
+                    self.staff_keys.insert(id, (key, hash.clone()));
+                    applied.staff_key_id = Some(id);
+                }
+                Write::RevokeKey(id) => {
+                    if let Some((key, _)) = self.staff_keys.get_mut(&id) {
+                        key.revoked_at.get_or_insert(at);
+                    }
                 }
             }
         }

@@ -15,7 +15,8 @@
 use chrono::{DateTime, Utc};
 use shopcore::{
     Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
-    OrderStatus, Plan, PointsMoved, RequestFingerprint, StockMoved, StorageError,
+    OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId, StockMoved,
+    StorageError, TokenHash,
 };
 use sqlx::MySqlConnection;
 
@@ -30,6 +31,8 @@ pub(crate) struct Applied {
     pub order_id: Option<OrderId>,
     /// The notifications it logged, in plan order.
     pub notices: Vec<Notification>,
+    /// The id of the staff key the plan issued, if it issued one.
+    pub staff_key_id: Option<StaffKeyId>,
 }
 
 /// Applies `plan` in the open transaction on `conn`.
@@ -86,6 +89,67 @@ pub(crate) async fn apply_plan(
                     .ok_or_else(|| StorageError::Failure("a key bound without an order".into()))?;
                 bind_key(conn, key, fingerprint, order).await?;
                 faults.check(WriteStep::KeyBound)?;
+            }
+            Effect::SessionOpened {
+                token,
+                customer,
+                expires_at,
+            } => {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, customer_id, created_at, expires_at) \
+                     VALUES (?, ?, ?, ?)",
+                )
+                .bind(token.as_str())
+                .bind(customer.get())
+                .bind(at)
+                .bind(expires_at)
+                .execute(&mut *conn)
+                .await?;
+                faults.check(WriteStep::AccessChanged)?;
+            }
+            Effect::SessionsRevoked(scope) => {
+                revoke_sessions(conn, scope, at).await?;
+                faults.check(WriteStep::AccessChanged)?;
+            }
+            Effect::PasswordChanged { customer, hash } => {
+                let updated =
+                    sqlx::query("UPDATE customers SET password_hash = ? WHERE customer_id = ?")
+                        .bind(hash.as_str())
+                        .bind(customer.get())
+                        .execute(&mut *conn)
+                        .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(diverged(format_args!("customer {customer}")));
+                }
+                faults.check(WriteStep::AccessChanged)?;
+            }
+            Effect::StaffKeyIssued { name, role, key } => {
+                let inserted = sqlx::query(
+                    "INSERT INTO staff_keys (name, role, key_hash, created_at) VALUES (?, ?, ?, ?)",
+                )
+                .bind(name.as_str())
+                .bind(role.as_str())
+                .bind(key.as_str())
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                applied.staff_key_id = i64::try_from(inserted.last_insert_id())
+                    .ok()
+                    .and_then(|id| StaffKeyId::new(id).ok());
+                faults.check(WriteStep::AccessChanged)?;
+            }
+            Effect::StaffKeyRevoked { key } => {
+                let updated = sqlx::query(
+                    "UPDATE staff_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?",
+                )
+                .bind(at)
+                .bind(key.get())
+                .execute(&mut *conn)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(diverged(format_args!("staff key {key}")));
+                }
+                faults.check(WriteStep::AccessChanged)?;
             }
         }
     }
@@ -270,6 +334,38 @@ async fn bind_key(
             "claim of idempotency key {:?}",
             key.as_str()
         )));
+    }
+    Ok(())
+}
+
+async fn revoke_sessions(
+    conn: &mut MySqlConnection,
+    scope: &SessionScope,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    match scope {
+        SessionScope::One(token) => {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            )
+            .bind(at)
+            .bind(token.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        SessionScope::AllOf { customer, except } => {
+            let keep = except.as_ref().map(TokenHash::as_str);
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL \
+                 AND (? IS NULL OR token_hash <> ?)",
+            )
+            .bind(at)
+            .bind(customer.get())
+            .bind(keep)
+            .bind(keep)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }

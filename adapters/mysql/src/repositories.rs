@@ -7,12 +7,14 @@
 //! checkouts on the same rows.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use shopcore::{
-    plan_notice, plan_points_adjustment, plan_stock_adjustment, Books, BooksRepository, Catalog,
-    CatalogError, CatalogRepository, Customer, CustomerCredentials, CustomerError, CustomerId,
-    CustomerRepository, Email, LookupError, NewCustomer, NoticeTargets, Notification,
-    NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
-    PricingRule, Product, ProductId, Region, RuleBook, StorageError, TaxTable,
+    plan_notice, plan_points_adjustment, plan_stock_adjustment, AccessRepository, Books,
+    BooksRepository, Catalog, CatalogError, CatalogRepository, Customer, CustomerCredentials,
+    CustomerError, CustomerId, CustomerRepository, Email, LookupError, NewCustomer, NoticeTargets,
+    Notification, NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId,
+    OrderRepository, Plan, PricingRule, Product, ProductId, Region, RuleBook, StaffKey, StaffKeyId,
+    StorageError, TaxTable, TokenHash,
 };
 use sqlx::{Executor, MySql};
 
@@ -20,8 +22,8 @@ use crate::apply::apply_plan;
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::rows::{
     assemble_orders, placeholders, CustomerRow, ItemRow, LedgerEntry, LedgerRow, NotificationRow,
-    OrderRow, ProductRow, RuleRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
-    NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS,
+    OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
+    NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::MySqlStore;
 
@@ -462,5 +464,69 @@ impl BooksRepository for MySqlStore {
             }
         }
         Ok(books)
+    }
+}
+
+#[async_trait]
+impl AccessRepository for MySqlStore {
+    async fn session_owner(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CustomerId>, StorageError> {
+        let owner: Option<(i64,)> = sqlx::query_as(
+            "SELECT customer_id FROM sessions \
+             WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(token.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(DbError::from)?;
+        owner
+            .map(|(id,)| CustomerId::new(id).map_err(|e| invalid_row("sessions", e)))
+            .transpose()
+    }
+
+    async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError> {
+        let sql = format!(
+            "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NULL"
+        );
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .bind(key.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .map(StaffKey::try_from)
+            .transpose()
+    }
+
+    async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
+        let sql = format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_id = ?");
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .map(StaffKey::try_from)
+            .transpose()
+    }
+
+    async fn staff_keys(&self) -> Result<Vec<StaffKey>, StorageError> {
+        let sql = format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys ORDER BY key_id");
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .into_iter()
+            .map(StaffKey::try_from)
+            .collect()
+    }
+
+    async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError> {
+        let applied: Result<_, StorageError> = in_transaction!(self, |conn| async {
+            Ok(Ok(apply_plan(conn, plan, &self.faults).await?.staff_key_id))
+        });
+        applied
     }
 }

@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
     NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PointsEntry,
-    PricingRule, Product, ProductId, Quantity, Reason, Region, StockEntry, StorageError, MAX_STOCK,
+    PricingRule, Product, ProductId, Quantity, Reason, Region, StaffKey, StaffKeyId, StaffKeyName,
+    StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
 
 use crate::error::invalid_row;
@@ -236,6 +237,34 @@ impl TryFrom<NotificationRow> for Notification {
                 .ok_or_else(|| bad(&format!("type {:?}", row.notification_type)))?,
             message: row.message,
             sent_at: row.sent_at,
+        })
+    }
+}
+
+/// The columns of `staff_keys` the adapter reads.
+pub(crate) const STAFF_KEY_COLUMNS: &str = "key_id, name, role, created_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StaffKeyRow {
+    key_id: i64,
+    name: String,
+    role: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<StaffKeyRow> for StaffKey {
+    type Error = StorageError;
+    fn try_from(row: StaffKeyRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("staff_keys", format!("key {}: {detail}", row.key_id))
+        };
+        Ok(StaffKey {
+            id: StaffKeyId::new(row.key_id).map_err(|e| bad(&e))?,
+            name: StaffKeyName::parse(&row.name).map_err(|e| bad(&e))?,
+            role: StaffRole::parse(&row.role).map_err(|e| bad(&e))?,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
         })
     }
 }

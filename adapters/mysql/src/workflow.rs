@@ -48,6 +48,8 @@ pub enum WriteStep {
     KeyBound,
     /// The plan's ledger entries were inserted.
     LedgerWritten,
+    /// A session, password or staff key row was written.
+    AccessChanged,
 }
 
 impl WriteStep {
@@ -231,7 +233,9 @@ impl MySqlStore {
         if let (Some(key), Some(fingerprint)) = (key, fingerprint) {
             plan.bind_key(key.clone(), fingerprint);
         }
-        let Applied { order_id, notices } = apply_plan(conn, plan.plan(), &self.faults).await?;
+        let Applied {
+            order_id, notices, ..
+        } = apply_plan(conn, plan.plan(), &self.faults).await?;
         let (Some(order_id), Some(confirmation)) = (order_id, notices.into_iter().next()) else {
             return Err(StorageError::Failure("a checkout plan placed no order".to_owned()).into());
         };

@@ -6,11 +6,13 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use chrono::Utc;
 use pyo3::prelude::*;
-use shopcore::auth::{login, register};
+use shopcore::auth::{self, login, register};
 use shopcore::{
-    audit, resend_confirmation, seed, CustomerId, CustomerName, Email, NotificationFilter,
-    NotificationKind, Opening, OrderId, Password, Phone, ProductId, ShopConfig, Store,
+    audit, authorize, resend_confirmation, seed, AccessToken, Action, CustomerId, CustomerName,
+    Email, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone, ProductId,
+    ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store,
 };
 use shopcore_memory::MemoryStore;
 use shopcore_mysql::{MySqlStore, PoolSettings};
@@ -18,7 +20,10 @@ use tokio::runtime::Runtime;
 
 use crate::args::{self, integer, invalid, text};
 use crate::errors::IntoPyResult;
-use crate::records::{CancelledOrder, Customer, Notification, Order, PlacedOrder, Product, Quote};
+use crate::records::{
+    Actor, CancelledOrder, Customer, IssuedStaffKey, Notification, Order, PlacedOrder, Product,
+    Quote, Session, StaffKey,
+};
 
 /// The order-management engine: every shopcore use case over one store.
 #[pyclass(frozen, module = "shopcore._core")]
@@ -265,14 +270,15 @@ impl Engine {
         .py_result()
     }
 
-    /// The customer with this email and password; `AuthenticationError` otherwise.
+    /// Logs in: the customer with this email and password and a new session
+    /// token (shown this once; the store keeps its hash); `AuthenticationError` otherwise.
     #[pyo3(signature = (*, email, password))]
     fn login(
         &self,
         py: Python<'_>,
         email: &Bound<'_, PyAny>,
         password: &Bound<'_, PyAny>,
-    ) -> PyResult<Customer> {
+    ) -> PyResult<Session> {
         let email = text(email, "email")?;
         let password = text(password, "password")?;
         // Malformed input is reported like a wrong password: no hint which one failed.
@@ -282,8 +288,156 @@ impl Engine {
             ));
         };
         let store = Arc::clone(&self.store);
-        self.run(py, async move { login(&*store, &email, &password).await })
-            .map(Customer::from)
+        let lifetime = store.config().session_lifetime();
+        self.run(py, async move {
+            let customer = login(&*store, &email, &password).await?;
+            let session = auth::open_session(&*store, customer.id, lifetime, Utc::now()).await?;
+            Ok::<_, shopcore::LoginError>(Session {
+                customer: customer.into(),
+                token: session.token.expose().to_owned(),
+                expires_at: session.expires_at,
+            })
+        })
+        .py_result()
+    }
+
+    /// Ends the session of `token` (an unknown or ended one is already logged out).
+    fn logout(&self, py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<()> {
+        let token = AccessToken::parse(&text(token, "token")?).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::logout(&*store, &token, Utc::now()).await
+        })
+        .py_result()
+    }
+
+    /// Changes a customer's password after checking the current one; every
+    /// other session of theirs ends (`keep_token`, the one asking, stays).
+    #[pyo3(signature = (customer_id, *, current, new, keep_token = None))]
+    fn change_password(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        current: &Bound<'_, PyAny>,
+        new: &Bound<'_, PyAny>,
+        keep_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let id = self::customer_id(customer_id)?;
+        let current = Password::parse(&text(current, "current")?)
+            .map_err(|_| crate::errors::to_py_err(shopcore::LoginError::InvalidCredentials))?;
+        let new = Password::parse(&text(new, "new")?).py_result()?;
+        let keep = args::optional_text(keep_token, "keep_token")?
+            .map(|t| AccessToken::parse(&t))
+            .transpose()
+            .py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::change_password(&*store, id, &current, &new, keep.as_ref(), Utc::now()).await
+        })
+        .py_result()
+    }
+
+    /// Who presents `token` (the bearer of an `Authorization` header; `None`
+    /// for none): anonymous, a customer or a staff key; `AuthenticationError`
+    /// for a malformed, unknown, expired or revoked one.
+    #[pyo3(signature = (token))]
+    fn authenticate(&self, py: Python<'_>, token: Option<&Bound<'_, PyAny>>) -> PyResult<Actor> {
+        let token = args::optional_text(token, "token")?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::authenticate(&*store, token.as_deref(), Utc::now()).await
+        })
+        .map(Actor::from)
+        .py_result()
+    }
+
+    /// Whether `actor` may do `action` (snake_case, e.g. `"read_order"`) about
+    /// `customer_id`: returns `None`, or raises `AuthenticationError`
+    /// (anonymous) or `ForbiddenError`. The policy is the core's `authorize`.
+    #[pyo3(signature = (actor, action, *, customer_id = None))]
+    fn authorize(
+        &self,
+        actor: &Actor,
+        action: &str,
+        customer_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let customer = customer_id.map(self::customer_id).transpose()?;
+        let action = Action::from_name(action, customer)
+            .ok_or_else(|| invalid(format!("unknown action {action:?} or its customer missing")))?;
+        let actor = match (
+            actor.kind.as_str(),
+            actor.customer_id,
+            actor.key_id,
+            &actor.role,
+        ) {
+            ("anonymous", ..) => shopcore::Actor::Anonymous,
+            ("customer", Some(id), _, _) => {
+                shopcore::Actor::Customer(CustomerId::new(id).py_result()?)
+            }
+            ("staff", _, Some(key), Some(role)) => shopcore::Actor::Staff {
+                key: StaffKeyId::new(key).py_result()?,
+                role: StaffRole::parse(role).py_result()?,
+            },
+            _ => return Err(invalid("malformed actor")),
+        };
+        authorize(&actor, &action).py_result()
+    }
+
+    /// Creates a staff key; its secret `key` is in the answer this once.
+    #[pyo3(signature = (*, name, role))]
+    fn create_staff_key(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        role: &Bound<'_, PyAny>,
+    ) -> PyResult<IssuedStaffKey> {
+        let name = StaffKeyName::parse(&text(name, "name")?).py_result()?;
+        let role = StaffRole::parse(&text(role, "role")?).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::create_staff_key(&*store, name, role, Utc::now()).await
+        })
+        .map(IssuedStaffKey::from)
+        .py_result()
+    }
+
+    /// Installs a key the operator chose (e.g. `SHOPCORE_ADMIN_KEY`, at least
+    /// 32 characters); an existing live key with that secret is kept.
+    #[pyo3(signature = (key, *, name = "admin (SHOPCORE_ADMIN_KEY)", role = "admin"))]
+    fn install_staff_key(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        name: &str,
+        role: &str,
+    ) -> PyResult<StaffKey> {
+        let secret = AccessToken::parse(&text(key, "key")?).py_result()?;
+        let name = StaffKeyName::parse(name).py_result()?;
+        let role = StaffRole::parse(role).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::install_staff_key(&*store, name, role, secret, Utc::now()).await
+        })
+        .map(StaffKey::from)
+        .py_result()
+    }
+
+    /// Revokes a staff key; it stops working at once.
+    fn revoke_staff_key(&self, py: Python<'_>, key_id: &Bound<'_, PyAny>) -> PyResult<StaffKey> {
+        let id = StaffKeyId::new(integer(key_id, "key_id")?).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move {
+            auth::revoke_staff_key(&*store, id, Utc::now()).await
+        })
+        .map(StaffKey::from)
+        .py_result()
+    }
+
+    /// Every staff key (never their secrets), by id.
+    fn staff_keys(&self, py: Python<'_>) -> PyResult<Vec<StaffKey>> {
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.staff_keys().await })
+            .map(|keys| keys.into_iter().map(StaffKey::from).collect())
             .py_result()
     }
 

@@ -15,6 +15,7 @@ fn class_name(category: ErrorCategory) -> &'static str {
         ErrorCategory::NotFound => "NotFoundError",
         ErrorCategory::Conflict => "ConflictError",
         ErrorCategory::Unauthenticated => "AuthenticationError",
+        ErrorCategory::Forbidden => "ForbiddenError",
         ErrorCategory::Storage => "StorageError",
     }
 }

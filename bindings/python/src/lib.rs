@@ -154,6 +154,10 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Notification>()?;
     module.add_class::<records::PlacedOrder>()?;
     module.add_class::<records::CancelledOrder>()?;
+    module.add_class::<records::Session>()?;
+    module.add_class::<records::Actor>()?;
+    module.add_class::<records::StaffKey>()?;
+    module.add_class::<records::IssuedStaffKey>()?;
     module.add_class::<PriceList>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     let codes: Vec<(&str, &str)> = shopcore::ErrorKind::ALL

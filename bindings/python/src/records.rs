@@ -300,3 +300,89 @@ impl From<shopcore::CancelledOrder> for CancelledOrder {
         }
     }
 }
+
+record!(
+    /// A session opened by login: the profile, and the token shown this once.
+    Session {
+        customer: Customer,
+        token: String,
+        expires_at: DateTime<Utc>,
+    }
+);
+
+record!(
+    /// Who presented a token: `kind` is `"anonymous"`, `"customer"` or `"staff"`.
+    Actor {
+        kind: String,
+        customer_id: Option<i64>,
+        key_id: Option<i64>,
+        role: Option<String>,
+    }
+);
+
+impl From<shopcore::Actor> for Actor {
+    fn from(actor: shopcore::Actor) -> Self {
+        let (kind, customer_id, key_id, role) = match actor {
+            shopcore::Actor::Anonymous => ("anonymous", None, None, None),
+            shopcore::Actor::Customer(id) => ("customer", Some(id.get()), None, None),
+            shopcore::Actor::Staff { key, role } => (
+                "staff",
+                None,
+                Some(key.get()),
+                Some(role.as_str().to_owned()),
+            ),
+        };
+        Actor {
+            kind: kind.to_owned(),
+            customer_id,
+            key_id,
+            role,
+        }
+    }
+}
+
+record!(
+    /// A staff API key as stored (never its secret).
+    StaffKey {
+        key_id: i64,
+        name: String,
+        role: String,
+        created_at: DateTime<Utc>,
+        revoked_at: Option<DateTime<Utc>>,
+    }
+);
+
+impl From<shopcore::StaffKey> for StaffKey {
+    fn from(key: shopcore::StaffKey) -> Self {
+        StaffKey {
+            key_id: key.id.get(),
+            name: key.name.into(),
+            role: key.role.as_str().to_owned(),
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+        }
+    }
+}
+
+record!(
+    /// A staff key just created, with its secret `key`, shown this once.
+    IssuedStaffKey {
+        key_id: i64,
+        name: String,
+        role: String,
+        key: String,
+        created_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::IssuedStaffKey> for IssuedStaffKey {
+    fn from(issued: shopcore::IssuedStaffKey) -> Self {
+        IssuedStaffKey {
+            key_id: issued.key.id.get(),
+            name: issued.key.name.into(),
+            role: issued.key.role.as_str().to_owned(),
+            key: issued.secret.expose().to_owned(),
+            created_at: issued.key.created_at,
+        }
+    }
+}

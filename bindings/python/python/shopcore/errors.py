@@ -2,8 +2,8 @@
 
 Every error carries ``.code`` (a stable snake_case machine code such as
 ``"insufficient_stock"``) and ``.category`` (``validation``, ``not_found``,
-``conflict``, ``unauthenticated`` or ``storage``), which the HTTP layer maps
-to 400, 404, 409, 401 and 503.
+``conflict``, ``unauthenticated``, ``forbidden`` or ``storage``), which the HTTP
+layer maps to 400, 404, 409, 401, 403 and 503.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ __all__ = [
     "NotFoundError",
     "ConflictError",
     "AuthenticationError",
+    "ForbiddenError",
     "StorageError",
 ]
 
@@ -48,7 +49,12 @@ class ConflictError(ShopError):
 
 
 class AuthenticationError(ShopError):
-    """The email and password do not match an account (HTTP 401)."""
+    """The caller could not prove who they are: a wrong email or password, or a
+    missing, unknown, expired or revoked token (HTTP 401)."""
+
+
+class ForbiddenError(ShopError):
+    """The caller's session or staff key does not allow this (HTTP 403)."""
 
 
 class StorageError(ShopError):
