@@ -823,3 +823,142 @@ pub async fn the_books_balance_after_a_mixed_history<S: Store>(store: &S) {
     assert_eq!(books.stock, stored);
     assert!(books.points.contains(&(cid(3), 0)));
 }
+
+/// A login opens a session its token authenticates; logout ends it; an
+/// expired or unknown token is `unauthenticated`, never another customer.
+pub async fn sessions_authenticate_until_logout_or_expiry<S: Store>(store: &S) {
+    use shopcore::auth::{authenticate, logout, open_session};
+    use shopcore::Actor;
+    let now = chrono::Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let session = open_session(store, cid(2), hour, now).await.unwrap();
+    assert_eq!(session.expires_at, now + hour);
+    let token = session.token.expose();
+    assert_eq!(
+        authenticate(store, Some(token), now).await.unwrap(),
+        Actor::Customer(cid(2))
+    );
+    assert_eq!(
+        authenticate(store, None, now).await.unwrap(),
+        Actor::Anonymous
+    );
+    let late = now + hour + chrono::Duration::seconds(1);
+    for (presented, at) in [
+        (token, late),
+        (
+            "sct_0000000000000000000000000000000000000000000000000000000000000000",
+            now,
+        ),
+        ("not a token", now),
+    ] {
+        let refused = authenticate(store, Some(presented), at).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Unauthenticated, "{presented}");
+    }
+    let other = open_session(store, cid(2), hour, now).await.unwrap();
+    logout(store, &session.token, now).await.unwrap();
+    logout(store, &session.token, now).await.unwrap(); // twice is fine
+    assert!(authenticate(store, Some(token), now).await.is_err());
+    // Only that session ended.
+    assert_eq!(
+        authenticate(store, Some(other.token.expose()), now)
+            .await
+            .unwrap(),
+        Actor::Customer(cid(2))
+    );
+}
+
+/// A password change needs the current password and ends every other session.
+pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
+    use shopcore::auth::{authenticate, change_password, login, open_session, register};
+    use shopcore::Password;
+    let now = chrono::Utc::now();
+    let old = Password::parse("first password").unwrap();
+    let new = Password::parse("second password").unwrap();
+    let nour = register(
+        store,
+        CustomerName::parse("Nour").unwrap(),
+        Email::parse("nour@example.com").unwrap(),
+        None,
+        &old,
+    )
+    .await
+    .unwrap();
+    let day = chrono::Duration::hours(24);
+    let asking = open_session(store, nour.id, day, now).await.unwrap();
+    let elsewhere = open_session(store, nour.id, day, now).await.unwrap();
+    let sara = open_session(store, cid(2), day, now).await.unwrap();
+    let wrong = change_password(store, nour.id, &new, &new, Some(&asking.token), now).await;
+    assert_eq!(wrong.unwrap_err().kind(), ErrorKind::InvalidCredentials);
+    assert!(authenticate(store, Some(elsewhere.token.expose()), now)
+        .await
+        .is_ok());
+    change_password(store, nour.id, &old, &new, Some(&asking.token), now)
+        .await
+        .unwrap();
+    assert!(authenticate(store, Some(asking.token.expose()), now)
+        .await
+        .is_ok());
+    assert!(authenticate(store, Some(elsewhere.token.expose()), now)
+        .await
+        .is_err());
+    assert!(authenticate(store, Some(sara.token.expose()), now)
+        .await
+        .is_ok());
+    let email = Email::parse("nour@example.com").unwrap();
+    assert!(login(store, &email, &old).await.is_err());
+    assert_eq!(login(store, &email, &new).await.unwrap().id, nour.id);
+}
+
+/// Staff keys authenticate with their role until revoked; installing a chosen
+/// key twice keeps one; the secret is never part of what the store lists.
+pub async fn staff_keys_authenticate_with_their_role_until_revoked<S: Store>(store: &S) {
+    use shopcore::auth::{authenticate, create_staff_key, install_staff_key, revoke_staff_key};
+    use shopcore::{AccessToken, Actor, StaffKeyName, StaffRole};
+    let now = chrono::Utc::now();
+    let name = |n: &str| StaffKeyName::parse(n).unwrap();
+    let issued = create_staff_key(store, name("stock sync"), StaffRole::Inventory, now)
+        .await
+        .unwrap();
+    assert!(issued.secret.expose().starts_with("sck_"));
+    assert_eq!(issued.key.role, StaffRole::Inventory);
+    let actor = authenticate(store, Some(issued.secret.expose()), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        actor,
+        Actor::Staff {
+            key: issued.key.id,
+            role: StaffRole::Inventory
+        }
+    );
+
+    let chosen = AccessToken::parse("an-operator-chosen-admin-key-0123456789").unwrap();
+    let installed = install_staff_key(store, name("admin"), StaffRole::Admin, chosen.clone(), now)
+        .await
+        .unwrap();
+    let again = install_staff_key(store, name("admin"), StaffRole::Admin, chosen.clone(), now)
+        .await
+        .unwrap();
+    assert_eq!(installed.id, again.id);
+    assert_eq!(store.staff_keys().await.unwrap().len(), 2);
+
+    let revoked = revoke_staff_key(store, issued.key.id, now).await.unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(authenticate(store, Some(issued.secret.expose()), now)
+        .await
+        .is_err());
+    assert!(authenticate(store, Some(chosen.expose()), now)
+        .await
+        .is_ok());
+    let unknown = shopcore::StaffKeyId::new(999).unwrap();
+    assert_eq!(
+        revoke_staff_key(store, unknown, now)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::UnknownStaffKey
+    );
+    // A customer session and a staff key are never confused.
+    let listed = format!("{:?}", store.staff_keys().await.unwrap());
+    assert!(!listed.contains(issued.secret.expose()) && !listed.contains(chosen.expose()));
+}

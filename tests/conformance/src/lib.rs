@@ -61,7 +61,10 @@ macro_rules! conformance_tests {
             resending_a_confirmation_repeats_it_for_the_right_customer_only,
             checkout_and_cancel_are_ledger_entries_naming_the_order,
             manual_adjustments_are_ledger_entries_and_refusals_write_none,
-            the_books_balance_after_a_mixed_history
+            the_books_balance_after_a_mixed_history,
+            sessions_authenticate_until_logout_or_expiry,
+            a_password_change_ends_the_other_sessions,
+            staff_keys_authenticate_with_their_role_until_revoked
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {

@@ -1,0 +1,105 @@
+//! Sessions and staff keys on MySQL: only the SHA-256 of a token or key is
+//! stored (checked with the server's own `SHA2()`), and a failed write keeps nothing.
+
+mod common;
+
+use common::TestDb;
+use shopcore::auth::{authenticate, create_staff_key, open_session};
+use shopcore::{ErrorCode, StaffKeyName, StaffRole};
+use shopcore_mysql::WriteStep;
+
+#[tokio::test]
+async fn only_the_hash_of_a_session_token_or_staff_key_is_stored() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let now = chrono::Utc::now();
+    let session = open_session(
+        &*db.store,
+        shopcore::CustomerId::new(1).unwrap(),
+        chrono::Duration::hours(24),
+        now,
+    )
+    .await
+    .unwrap();
+    let issued = create_staff_key(
+        &*db.store,
+        StaffKeyName::parse("desk").unwrap(),
+        StaffRole::Support,
+        now,
+    )
+    .await
+    .unwrap();
+    for (table, column, columns, secret) in [
+        (
+            "sessions",
+            "token_hash",
+            "token_hash, customer_id, created_at, expires_at, revoked_at",
+            session.token.expose(),
+        ),
+        (
+            "staff_keys",
+            "key_hash",
+            "key_id, name, role, key_hash, created_at, revoked_at",
+            issued.secret.expose(),
+        ),
+    ] {
+        let hashed: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE {column} = SHA2(?, 256)"
+        ))
+        .bind(secret)
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        assert_eq!(hashed, 1, "{table}");
+        // The secret itself is in no column of the row.
+        let dump: String = sqlx::query_scalar(&format!(
+            "SELECT CAST(CONCAT_WS('|', {columns}) AS CHAR) FROM {table}"
+        ))
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        assert!(
+            dump.contains(&secret[..0]) && dump.len() > 64,
+            "{table}: {dump}"
+        );
+        assert!(!dump.contains(secret), "{table}: {dump}");
+    }
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_failed_access_write_keeps_nothing() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    db.store.inject_fault_after(Some(WriteStep::AccessChanged));
+    let refused = open_session(
+        &*db.store,
+        shopcore::CustomerId::new(1).unwrap(),
+        chrono::Duration::hours(1),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), "storage_failure");
+    db.store.inject_fault_after(None);
+    let raw = db.raw_pool().await;
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    assert!(authenticate(
+        &*db.store,
+        Some("sct_0123456789abcdef0123456789abcdef"),
+        now
+    )
+    .await
+    .is_err());
+    raw.close().await;
+    db.drop_database().await;
+}
