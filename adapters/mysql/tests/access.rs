@@ -60,10 +60,7 @@ async fn only_the_hash_of_a_session_token_or_staff_key_is_stored() {
         .fetch_one(&raw)
         .await
         .unwrap();
-        assert!(
-            dump.contains(&secret[..0]) && dump.len() > 64,
-            "{table}: {dump}"
-        );
+        assert!(dump.len() > 64, "the row was read: {table}: {dump}");
         assert!(!dump.contains(secret), "{table}: {dump}");
     }
     raw.close().await;
