@@ -144,7 +144,7 @@ def gunicorn_order_service(url: str, port: int, workers: int, threads: int) -> S
     """The shopcore order service as the README serves it in production."""
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
                "-b", f"127.0.0.1:{port}", "shopcore_services.wsgi:app('order')"]
-    return Service(command, [port], dict(os.environ, DATABASE_URL=url), SERVICES_DIR)
+    return Service(command, [port], dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy"), SERVICES_DIR)
 
 
 @contextmanager

@@ -68,6 +68,7 @@ def shopcore_memory(args: argparse.Namespace) -> list[LoadResult]:
     print("\n(c) shopcore on the in-memory engine: all five services in one process")
     print(HEADER)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SHOPCORE_AUTH"] = "legacy"  # the load's clients are the original backend's, without tokens
     command = [sys.executable, "-m", "shopcore_services.serve"]
     with running(Service(command, [5001, 5002], env)):
         for product_id in range(1, 6):

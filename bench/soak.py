@@ -358,7 +358,8 @@ HEADER = (f"{'phase':<8} | {'requests':>8} | {'req/s':>6} | {'2xx':>6} | {'4xx':
 
 def services_on(url: str) -> Service:
     """All five services in one process (``serve.py``) on the MySQL database ``url``."""
-    env = dict(os.environ, DATABASE_URL=url)
+    # Legacy mode: the soak's clients are the original backend's, without tokens.
+    env = dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy")
     return Service([sys.executable, "-m", "shopcore_services.serve"], SERVICE_PORTS, env)
 
 

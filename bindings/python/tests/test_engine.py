@@ -108,7 +108,10 @@ def test_register_hashes_and_login_checks_the_password(engine: shopcore.Engine) 
     mona = engine.register(name="Mona Adel", email="Mona@Example.com", password="pyramids-of-giza", phone="+20 100")
     assert mona.email == "mona@example.com"
     assert "password" not in str(mona.to_dict())
-    assert engine.login(email="mona@example.com", password="pyramids-of-giza") == mona
+    session = engine.login(email="mona@example.com", password="pyramids-of-giza")
+    assert session.customer == mona
+    assert session.token.startswith("sct_") and len(session.token) == 68
+    assert engine.authenticate(session.token).customer_id == mona.customer_id
     for email, password in [("mona@example.com", "wrong-password"), ("x@example.com", "pyramids-of-giza"), ("bad", "")]:
         with pytest.raises(shopcore.AuthenticationError) as err:
             engine.login(email=email, password=password)
@@ -149,6 +152,30 @@ def test_the_audit_balances_a_history_and_reports_a_wrong_opening(engine: shopco
     assert any(f.startswith("customer 2: points 250, books say 249 opening") for f in found), found
     with pytest.raises(ValidationError):
         engine.audit(opening_stock={0: 1}, opening_points={})
+
+
+def test_sessions_keys_and_the_policy(engine: shopcore.Engine) -> None:
+    anonymous = engine.authenticate(None)
+    assert anonymous.kind == "anonymous"
+    engine.authorize(anonymous, "quote")
+    with pytest.raises(shopcore.AuthenticationError) as err:
+        engine.authorize(anonymous, "read_order", customer_id=2)
+    assert err.value.code == "unauthenticated"
+    issued = engine.create_staff_key(name="desk", role="support")
+    support = engine.authenticate(issued.key)
+    assert (support.kind, support.role, support.key_id) == ("staff", "support", issued.key_id)
+    engine.authorize(support, "cancel_order", customer_id=3)
+    with pytest.raises(shopcore.ForbiddenError) as forbidden:
+        engine.authorize(support, "adjust_stock")
+    assert forbidden.value.code == "forbidden"
+    assert all(not hasattr(k, "key") for k in engine.staff_keys())
+    engine.revoke_staff_key(issued.key_id)
+    with pytest.raises(shopcore.AuthenticationError):
+        engine.authenticate(issued.key)
+    with pytest.raises(ValidationError):
+        engine.create_staff_key(name="x", role="root")
+    with pytest.raises(ValidationError):
+        engine.authorize(support, "drop_tables")
 
 
 def test_money_must_not_be_a_float() -> None:

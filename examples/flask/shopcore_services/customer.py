@@ -1,6 +1,9 @@
-"""Customer service (port 5004): accounts, login, loyalty points, order history.
+"""Customer service (port 5004): accounts, sessions, loyalty points, order history, staff keys.
 
-Passwords are hashed with Argon2id inside the engine; no response contains the hash.
+Passwords are hashed with Argon2id inside the engine; no response contains the
+hash. Login answers the profile plus a session ``token`` (shown once; the store
+keeps only its hash) and ``expires_at``; send it as ``Authorization: Bearer …``.
+Staff keys are created and revoked here by an admin, in both access modes.
 """
 
 from __future__ import annotations
@@ -8,11 +11,20 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import create_service, field, json_body
+from shopcore_services.http import (
+    ApiError,
+    AuthMode,
+    bearer_token,
+    create_service,
+    field,
+    json_body,
+    require,
+    require_known,
+)
 
 
-def create_app(engine: shopcore.Engine) -> Flask:
-    app = create_service("customer", engine, legacy="status")
+def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+    app = create_service("customer", engine, legacy="status", auth=auth)
 
     @app.post("/api/customer/register")
     def register() -> tuple[Response, int]:
@@ -28,21 +40,47 @@ def create_app(engine: shopcore.Engine) -> Flask:
     @app.post("/api/customers/login")
     def login() -> Response:
         body = json_body()
-        customer = engine.login(email=field(body, "email"), password=field(body, "password"))
-        return jsonify(customer.to_dict())
+        session = engine.login(email=field(body, "email"), password=field(body, "password"))
+        return jsonify({**session.customer.to_dict(), "token": session.token, "expires_at": session.expires_at})
+
+    @app.post("/api/customers/logout")
+    def logout() -> Response:
+        token = bearer_token()
+        if token is None:
+            raise ApiError(401, "unauthenticated", "log out with the session's Authorization: Bearer token")
+        require("logout", in_legacy=True)
+        engine.logout(token)
+        return jsonify({"status": "success", "logged_out": True})
+
+    @app.put("/api/customers/<int:customer_id>/password")
+    def change_password(customer_id: int) -> Response:
+        require_known("change_password")
+        require("change_password", customer_id)
+        body = json_body()
+        engine.change_password(
+            customer_id,
+            current=field(body, "current_password"),
+            new=field(body, "new_password"),
+            keep_token=bearer_token(),
+        )
+        return jsonify({"status": "success", "customer_id": customer_id, "other_sessions_revoked": True})
 
     @app.get("/api/customers/<int:customer_id>")
     def get_customer(customer_id: int) -> Response:
+        require_known("read_profile")
+        require("read_profile", customer_id)
         return jsonify(engine.customer(customer_id).to_dict())
 
     @app.put("/api/customers/<int:customer_id>/loyalty")
     def adjust_loyalty(customer_id: int) -> Response:
-        customer_id = customer_id
+        require("adjust_points")
         customer = engine.adjust_points(customer_id, field(json_body(), "points"))
         return jsonify({"updated": True, "customer_id": customer_id, "loyalty_points": customer.loyalty_points})
 
     @app.get("/api/customers/<int:customer_id>/orders")
     def order_history(customer_id: int) -> Response:
+        require_known("read_order_history")
+        require("read_order_history", customer_id)
         orders = engine.orders_of_customer(customer_id)
         return jsonify(
             {
@@ -57,5 +95,22 @@ def create_app(engine: shopcore.Engine) -> Flask:
                 ]
             }
         )
+
+    @app.post("/api/staff/keys")
+    def create_staff_key() -> tuple[Response, int]:
+        require("manage_staff_keys", in_legacy=True)
+        body = json_body()
+        issued = engine.create_staff_key(name=field(body, "name"), role=field(body, "role"))
+        return jsonify(issued.to_dict()), 201
+
+    @app.get("/api/staff/keys")
+    def list_staff_keys() -> Response:
+        require("manage_staff_keys", in_legacy=True)
+        return jsonify({"keys": [key.to_dict() for key in engine.staff_keys()]})
+
+    @app.delete("/api/staff/keys/<int:key_id>")
+    def revoke_staff_key(key_id: int) -> Response:
+        require("manage_staff_keys", in_legacy=True)
+        return jsonify(engine.revoke_staff_key(key_id).to_dict())
 
     return app

@@ -1,9 +1,18 @@
-"""What the five services share: JSON with exact decimals, error bodies, health.
+"""What the five services share: JSON with exact decimals, error bodies, health, access.
 
 Errors are JSON with ``code`` and ``message``, plus the key the original
 service used (``status: "error"`` or ``error``). Statuses follow the error's
-category (validation 400, unauthenticated 401, not found 404, conflict 409,
-storage 503), except where a route keeps the status its original clients know.
+category (validation 400, unauthenticated 401, forbidden 403, not found 404,
+conflict 409, storage 503), except where a route keeps the status its original
+clients know (never for access and storage errors).
+
+Access: in ``enforced`` mode (``SHOPCORE_AUTH``'s default) every route asks
+the core's policy (``Engine.authorize``) whether the caller — from
+``Authorization: Bearer <session token or staff key>`` — may do what it asks,
+before it reads or changes anything: no token is anonymous (401 where that is
+not enough), a token without the right is 403. ``legacy`` mode keeps the
+original open contract for existing clients on a trusted network; only the
+staff-key routes are checked in both modes.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import simplejson
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException
 
@@ -23,12 +32,27 @@ import shopcore
 CATEGORY_STATUS = {
     "validation": 400,
     "unauthenticated": 401,
+    "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
     "storage": 503,
 }
 
+#: Categories whose status no route overrides: who may ask, and whether storage works.
+FIXED_STATUS = frozenset({"unauthenticated", "forbidden", "storage"})
+
 Legacy = Literal["status", "error"]
+AuthMode = Literal["enforced", "legacy"]
+AUTH_MODES: tuple[AuthMode, ...] = ("enforced", "legacy")
+
+
+def auth_mode(value: str | None) -> AuthMode:
+    """``SHOPCORE_AUTH``'s value: ``enforced`` (also when unset) or ``legacy``."""
+    if value in (None, ""):
+        return "enforced"
+    if value not in AUTH_MODES:
+        raise ValueError(f"SHOPCORE_AUTH must be 'enforced' or 'legacy', not {value!r}")
+    return value  # type: ignore[return-value]
 
 
 class ExactJSONProvider(JSONProvider):
@@ -58,8 +82,8 @@ class ApiError(Exception):
 
     @classmethod
     def from_shop(cls, err: shopcore.ShopError, status: int | None = None) -> ApiError:
-        """The error with its category's status, or ``status`` (never for storage errors)."""
-        if status is None or err.category == "storage":
+        """The error with its category's status, or ``status`` (never for access or storage errors)."""
+        if status is None or err.category in FIXED_STATUS:
             status = CATEGORY_STATUS[err.category]
         return cls(status, err.code, err.message)
 
@@ -104,11 +128,65 @@ def path_id(raw: str, what: str) -> int:
     return int(raw)
 
 
-def create_service(name: str, engine: shopcore.Engine, legacy: Legacy) -> Flask:
-    """A Flask app with exact-decimal JSON, JSON errors everywhere, and ``GET /health``."""
+def bearer_token() -> str | None:
+    """The token of ``Authorization: Bearer <token>``, ``None`` without the header."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _engine_and_mode() -> tuple[shopcore.Engine, AuthMode]:
+    engine, mode = current_app.extensions["shopcore"]
+    return engine, mode
+
+
+def caller() -> shopcore.Actor:
+    """Who presents this request's token (once per request); 401 for a bad token."""
+    if "actor" not in g:
+        engine, _mode = _engine_and_mode()
+        g.actor = engine.authenticate(bearer_token())
+    return g.actor
+
+
+#: Stands in for "whose data" when the caller is anonymous: whether anyone may
+#: do something never depends on whose data it is.
+_ANY_CUSTOMER = 1
+
+
+def require(action: str, customer_id: int | None = None, *, in_legacy: bool = False) -> shopcore.Actor | None:
+    """Raises 401/403 unless the caller may do ``action`` (about ``customer_id``).
+
+    In legacy mode nothing is checked (the answer is ``None``), unless ``in_legacy``.
+    """
+    engine, mode = _engine_and_mode()
+    if mode == "legacy" and not in_legacy:
+        return None
+    actor = caller()
+    about = _ANY_CUSTOMER if actor.kind == "anonymous" else customer_id
+    engine.authorize(actor, action, customer_id=about)
+    return actor
+
+
+def require_known(action: str) -> shopcore.Actor | None:
+    """For actions on one customer's data: 401 for an anonymous caller, before
+    anything is looked up (so an anonymous caller learns nothing of what exists)."""
+    _engine, mode = _engine_and_mode()
+    if mode == "legacy":
+        return None
+    return require(action, _ANY_CUSTOMER) if caller().kind == "anonymous" else caller()
+
+
+def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced") -> Flask:
+    """A Flask app with exact-decimal JSON, JSON errors everywhere, ``GET /health``,
+    and access checked per ``auth`` (see the module docs)."""
     app = Flask(f"shopcore_services.{name}")
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.extensions["shopcore"] = (engine, auth_mode(auth))
 
     def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
         body: dict[str, Any] = {"code": code, "message": message}
@@ -116,7 +194,10 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy) -> Flask:
             body["status"] = "error"
         else:
             body["error"] = message
-        return jsonify(body), status
+        response = jsonify(body)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="shopcore"'
+        return response, status
 
     @app.errorhandler(ApiError)
     def on_api_error(err: ApiError) -> tuple[Response, int]:

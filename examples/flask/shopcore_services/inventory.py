@@ -7,15 +7,23 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status
+from shopcore_services.http import (
+    ApiError,
+    AuthMode,
+    create_service,
+    field,
+    json_body,
+    keep_original_status,
+    require,
+)
 
 
 def product_json(product: shopcore.Product) -> dict[str, Any]:
     return product.to_dict()
 
 
-def create_app(engine: shopcore.Engine) -> Flask:
-    app = create_service("inventory", engine, legacy="status")
+def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+    app = create_service("inventory", engine, legacy="status", auth=auth)
 
     @app.get("/api/inventory/check/<int:product_id>")
     def check(product_id: int) -> Response:
@@ -27,6 +35,7 @@ def create_app(engine: shopcore.Engine) -> Flask:
     @app.post("/api/inventory/update")
     @keep_original_status(400)
     def update() -> Response:
+        require("adjust_stock")
         body = json_body()
         product = engine.adjust_stock(field(body, "product_id"), field(body, "stock_change"))
         return jsonify(

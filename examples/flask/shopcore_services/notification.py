@@ -5,17 +5,32 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 
 import shopcore
-from shopcore_services.http import create_service, field, json_body, keep_original_status, path_id
+from shopcore_services.http import (
+    ApiError,
+    AuthMode,
+    create_service,
+    field,
+    json_body,
+    keep_original_status,
+    path_id,
+    require,
+    require_known,
+)
 
 
-def create_app(engine: shopcore.Engine) -> Flask:
-    app = create_service("notification", engine, legacy="status")
+def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+    app = create_service("notification", engine, legacy="status", auth=auth)
 
     @app.post("/api/notifications/send")
     @keep_original_status(400)
     def send() -> Response:
+        actor = require_known("resend_confirmation")
         body = json_body()
         order_id, customer_id = field(body, "order_id"), field(body, "customer_id")
+        if actor is not None:
+            if isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id < 1:
+                raise ApiError(400, "invalid_request", "customer_id must be a positive integer")
+            require("resend_confirmation", customer_id)
         sent = engine.resend_confirmation(order_id, customer_id)
         return jsonify(
             {
@@ -33,7 +48,13 @@ def create_app(engine: shopcore.Engine) -> Flask:
             raw = request.args.get(name)
             return None if raw in (None, "") else path_id(raw, name.removesuffix("_id"))
 
-        entries = engine.notifications(order_id=optional_id("order_id"), customer_id=optional_id("customer_id"))
+        customer_id = optional_id("customer_id")
+        actor = require_known("read_notifications")
+        if actor is not None:
+            if actor.kind == "customer" and customer_id is None:
+                customer_id = actor.customer_id  # a customer sees only their own
+            require("read_notifications", customer_id)
+        entries = engine.notifications(order_id=optional_id("order_id"), customer_id=customer_id)
         return jsonify({"notifications": [n.to_dict() for n in entries]})
 
     return app

@@ -2,7 +2,8 @@
 
 Placing an order is one shopcore checkout — price, check and take stock, award
 loyalty points, log the confirmation — in one transaction, not HTTP calls
-between services. An ``Idempotency-Key`` header makes a retry safe.
+between services. An ``Idempotency-Key`` header makes a retry safe. In enforced
+mode a customer orders, reads and cancels only their own orders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 
 import shopcore
-from shopcore_services.http import ApiError, create_service, field, json_body, keep_original_status
+from shopcore_services.http import (
+    ApiError,
+    AuthMode,
+    create_service,
+    field,
+    json_body,
+    keep_original_status,
+    require,
+    require_known,
+)
 
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
@@ -31,15 +41,39 @@ def order_json(order: shopcore.Order) -> dict[str, Any]:
     return body
 
 
-def create_app(engine: shopcore.Engine) -> Flask:
-    app = create_service("order", engine, legacy="status")
+def ordering_customer(body: dict[str, Any]) -> Any:
+    """Whose order this is: the body's ``customer_id``; in enforced mode a
+    customer may leave it out (their session says), and may name only themselves."""
+    actor = require_known("place_order")
+    if actor is not None and actor.kind == "customer" and body.get("customer_id") is None:
+        return actor.customer_id
+    customer_id = field(body, "customer_id")
+    if actor is not None:
+        if isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id < 1:
+            raise ApiError(400, "invalid_request", "customer_id must be a positive integer")
+        require("place_order", customer_id)
+    return customer_id
+
+
+def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+    app = create_service("order", engine, legacy="status", auth=auth)
+
+    def owned_order(order_id: int, action: str) -> shopcore.Order:
+        """The order, once the caller may do ``action`` on it (401 before the lookup)."""
+        require_known(action)
+        try:
+            order = engine.order(order_id)
+        except shopcore.NotFoundError as err:
+            raise ApiError(404, err.code, "Order not found") from err
+        require(action, order.customer_id)
+        return order
 
     @app.post("/api/orders/create")
     @keep_original_status(400, except_codes=frozenset({"idempotency_conflict"}))
     def create_order() -> tuple[Response, int]:
         body = json_body()
         placed = engine.checkout(
-            field(body, "customer_id"),
+            ordering_customer(body),
             field(body, "products"),
             region=body.get("region"),
             idempotency_key=request.headers.get("Idempotency-Key"),
@@ -60,13 +94,11 @@ def create_app(engine: shopcore.Engine) -> Flask:
 
     @app.get("/api/orders/<int:order_id>")
     def get_order(order_id: int) -> Response:
-        try:
-            return jsonify(order_json(engine.order(order_id)))
-        except shopcore.NotFoundError as err:
-            raise ApiError(404, err.code, "Order not found") from err
+        return jsonify(order_json(owned_order(order_id, "read_order")))
 
     @app.post("/api/orders/<int:order_id>/cancel")
     def cancel_order(order_id: int) -> Response:
+        owned_order(order_id, "cancel_order")
         cancelled = engine.cancel(order_id)
         return jsonify(
             {

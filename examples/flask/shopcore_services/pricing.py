@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import create_service, field, json_body, keep_original_status
+from shopcore_services.http import AuthMode, create_service, field, json_body, keep_original_status
 
 
-def create_app(engine: shopcore.Engine) -> Flask:
-    app = create_service("pricing", engine, legacy="error")
+def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+    app = create_service("pricing", engine, legacy="error", auth=auth)
 
     @app.post("/api/pricing/calculate")
     @keep_original_status(400)

@@ -6,6 +6,11 @@ process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
 seeded only with ``--seed``), and each service can also run alone. For several
 worker processes use gunicorn on MySQL, e.g.
 ``gunicorn -w 4 -b 127.0.0.1:5001 'shopcore_services.wsgi:app("order")'``.
+
+Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
+original open contract, with a warning). ``SHOPCORE_ADMIN_KEY`` (at least 32
+characters) is installed as an admin key; without it, an in-memory engine (or
+a MySQL database without a live admin key) gets a fresh one, printed once.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from werkzeug.serving import make_server
 
 import shopcore
 from shopcore_services import SERVICES
+from shopcore_services.http import AuthMode, auth_mode
 
 
 def build_engine(seed: bool) -> shopcore.Engine:
@@ -30,6 +36,22 @@ def build_engine(seed: bool) -> shopcore.Engine:
     return shopcore.Engine.in_memory(seed=True)
 
 
+def prepare_access(engine: shopcore.Engine, environ: dict[str, str] | os._Environ[str]) -> AuthMode:
+    """The access mode from ``SHOPCORE_AUTH``, and an admin key in place (see the module docs)."""
+    mode = auth_mode(environ.get("SHOPCORE_AUTH"))
+    if mode == "legacy":
+        print("WARNING: SHOPCORE_AUTH=legacy: every route is open to anyone who can reach it, as in the "
+              "original backend; use it only for existing clients on a trusted network", file=sys.stderr)
+    chosen = environ.get("SHOPCORE_ADMIN_KEY")
+    if chosen:
+        key = engine.install_staff_key(chosen)
+        print(f"admin key from SHOPCORE_ADMIN_KEY installed (key_id {key.key_id})", flush=True)
+    elif not any(k.role == "admin" and k.revoked_at is None for k in engine.staff_keys()):
+        issued = engine.create_staff_key(name="admin (generated at start)", role="admin")
+        print(f"admin key (shown once): {issued.key}", flush=True)
+    return mode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
@@ -38,13 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.service and not os.environ.get("DATABASE_URL"):
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
-    engine = build_engine(args.seed)
+    try:
+        engine = build_engine(args.seed)
+        mode = prepare_access(engine, os.environ)
+    except (ValueError, shopcore.ShopError) as err:
+        print(f"cannot start: {err}", file=sys.stderr)
+        return 2
     names = [args.service] if args.service else list(SERVICES)
     servers = []
     for name in names:
         create_app, port = SERVICES[name]
-        servers.append(make_server(args.host, port, create_app(engine), threaded=True))
-        print(f"{name:>12} service on http://{args.host}:{port} ({engine.backend})", flush=True)
+        servers.append(make_server(args.host, port, create_app(engine, mode), threaded=True))
+        print(f"{name:>12} service on http://{args.host}:{port} ({engine.backend}, access {mode})", flush=True)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:
         t.start()

@@ -1,6 +1,9 @@
 """WSGI entry point for process managers: ``gunicorn 'shopcore_services.wsgi:app("order")'``.
 
 Needs ``DATABASE_URL``: worker processes share state only through MySQL.
+``SHOPCORE_AUTH`` and ``SHOPCORE_ADMIN_KEY`` work as for ``serve``, except that
+no key is ever generated here (each worker would make its own): create one
+with ``python -m shopcore_services.staff create`` or set ``SHOPCORE_ADMIN_KEY``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from flask import Flask
 
 import shopcore
 from shopcore_services import SERVICES
+from shopcore_services.http import auth_mode
 
 
 def app(service: str) -> Flask:
@@ -18,4 +22,9 @@ def app(service: str) -> Flask:
     if not url:
         raise RuntimeError("set DATABASE_URL: separate worker processes cannot share an in-memory engine")
     create_app, _port = SERVICES[service]
-    return create_app(shopcore.Engine.mysql(url, migrate=True))
+    engine = shopcore.Engine.mysql(url, migrate=True)
+    mode = auth_mode(os.environ.get("SHOPCORE_AUTH"))
+    chosen = os.environ.get("SHOPCORE_ADMIN_KEY")
+    if chosen:
+        engine.install_staff_key(chosen)
+    return create_app(engine, mode)

@@ -72,5 +72,6 @@ def engine(request: pytest.FixtureRequest) -> shopcore.Engine:
 
 @pytest.fixture
 def clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
-    """A test client per service, all over the same engine."""
-    return {name: create_app(engine).test_client() for name, (create_app, _port) in SERVICES.items()}
+    """A test client per service, all over the same engine, in legacy mode: the
+    original open contract, which these route tests pin down."""
+    return {name: create_app(engine, "legacy").test_client() for name, (create_app, _port) in SERVICES.items()}

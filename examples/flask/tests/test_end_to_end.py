@@ -1,5 +1,7 @@
 """The real servers on their ports: a customer walks register → login → browse →
-quote → order → history → cancel over HTTP, as an original client would."""
+quote → order → history → cancel over HTTP — in legacy mode as an original
+client would, and in enforced mode (the default) with the session token from
+login, while staff use the admin key installed from ``SHOPCORE_ADMIN_KEY``."""
 
 from __future__ import annotations
 
@@ -27,12 +29,16 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture(scope="module")
-def servers() -> Iterator[None]:
+ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="module", params=["legacy", "enforced"])
+def servers(request: pytest.FixtureRequest) -> Iterator[str]:
     busy = [p for p in PORTS.values() if port_open(p)]
     if busy:
         pytest.fail(f"ports {busy} are already in use; stop whatever listens there (e.g. `make run`)")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the in-memory engine
+    env.update(SHOPCORE_AUTH=request.param, SHOPCORE_ADMIN_KEY=ADMIN_KEY)
     process = subprocess.Popen(
         [sys.executable, "-m", "shopcore_services.serve"],
         cwd=SERVICE_DIR,
@@ -46,7 +52,7 @@ def servers() -> Iterator[None]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"servers did not start: {process.stderr.read().decode() if process.stderr else ''}")
             time.sleep(0.1)
-        yield
+        yield request.param
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -54,14 +60,13 @@ def servers() -> Iterator[None]:
             process.stderr.close()
 
 
-def call(service: str, method: str, path: str, payload: object = None) -> tuple[int, dict]:
+def call(service: str, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, dict]:
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{PORTS[service]}{path}",
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"},
-    )
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(f"http://127.0.0.1:{PORTS[service]}{path}", data=data, method=method,
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read(), parse_float=Decimal)
@@ -69,7 +74,8 @@ def call(service: str, method: str, path: str, payload: object = None) -> tuple[
         return err.code, json.loads(err.read(), parse_float=Decimal)
 
 
-def test_a_customer_journey_over_http(servers: None) -> None:
+def test_a_customer_journey_over_http(servers: str) -> None:
+    enforced = servers == "enforced"
     for service in PORTS:
         assert call(service, "GET", "/health")[1]["service"] == service
 
@@ -78,6 +84,8 @@ def test_a_customer_journey_over_http(servers: None) -> None:
     assert status == 201
     status, logged_in = call("customer", "POST", "/api/customers/login", {"email": "yara@example.com", "password": "nile-at-night"})
     assert (status, logged_in["customer_id"]) == (200, me["customer_id"])
+    token = logged_in["token"] if enforced else None
+    me_path = f"/api/customers/{me['customer_id']}"
 
     status, products = call("inventory", "GET", "/api/inventory/products")
     assert status == 200 and len(products) == 5
@@ -87,20 +95,32 @@ def test_a_customer_journey_over_http(servers: None) -> None:
     status, quote = call("pricing", "POST", "/api/pricing/calculate", {"products": cart})
     assert (status, quote["total"]) == (200, Decimal("1430.59"))
 
-    status, placed = call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart})
+    if enforced:  # without the token nothing of Yara's is reachable
+        assert call("customer", "GET", me_path)[0] == 401
+        assert call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart})[0] == 401
+    status, placed = call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart},
+                          token)
     assert (status, placed["status"], placed["total_amount"]) == (201, "success", quote["total"])
     order_id = placed["order_id"]
 
-    status, history = call("customer", "GET", f"/api/customers/{me['customer_id']}/orders")
+    status, history = call("customer", "GET", f"{me_path}/orders", token=token)
     assert [o["order_id"] for o in history["orders"]] == [order_id]
-    assert call("customer", "GET", f"/api/customers/{me['customer_id']}")[1]["loyalty_points"] == 125
+    assert call("customer", "GET", me_path, token=token)[1]["loyalty_points"] == 125
     assert call("inventory", "GET", f"/api/inventory/check/{mouse['product_id']}")[1]["quantity_available"] == 190
+    if enforced:  # stock is staff work: the customer may not, the admin key may
+        restock = {"product_id": mouse["product_id"], "stock_change": 5}
+        assert call("inventory", "POST", "/api/inventory/update", restock, token)[0] == 403
+        assert call("inventory", "POST", "/api/inventory/update", restock, ADMIN_KEY)[0] == 200
+        assert call("inventory", "POST", "/api/inventory/update", {**restock, "stock_change": -5}, ADMIN_KEY)[0] == 200
 
-    status, cancelled = call("order", "POST", f"/api/orders/{order_id}/cancel")
+    status, cancelled = call("order", "POST", f"/api/orders/{order_id}/cancel", token=token)
     assert (status, cancelled["order_status"]) == (200, "cancelled")
-    assert call("customer", "GET", f"/api/customers/{me['customer_id']}")[1]["loyalty_points"] == 0
+    assert call("customer", "GET", me_path, token=token)[1]["loyalty_points"] == 0
     assert call("inventory", "GET", f"/api/inventory/check/{mouse['product_id']}")[1]["quantity_available"] == 200
-    log = call("notification", "GET", f"/api/notifications?order_id={order_id}")[1]["notifications"]
+    log = call("notification", "GET", f"/api/notifications?order_id={order_id}", token=token)[1]["notifications"]
     assert [n["notification_type"] for n in log] == ["order_cancellation", "order_confirmation"]
-    status, order = call("order", "GET", f"/api/orders/{order_id}")
+    status, order = call("order", "GET", f"/api/orders/{order_id}", token=token)
     assert (status, order["status"]) == (200, "cancelled")
+    if enforced:
+        assert call("customer", "POST", "/api/customers/logout", token=token)[0] == 200
+        assert call("customer", "GET", me_path, token=token)[0] == 401

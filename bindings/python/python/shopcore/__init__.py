@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from shopcore._core import (
     ERROR_CODES,
+    Actor,
     CancelledOrder,
     Customer,
     Engine,
+    IssuedStaffKey,
     Notification,
     Order,
     OrderItem,
@@ -24,11 +26,14 @@ from shopcore._core import (
     Product,
     Quote,
     QuoteLine,
+    Session,
+    StaffKey,
     quote,
 )
 from shopcore.errors import (
     AuthenticationError,
     ConflictError,
+    ForbiddenError,
     NotFoundError,
     ShopError,
     StorageError,
@@ -37,11 +42,14 @@ from shopcore.errors import (
 
 __all__ = [
     "ERROR_CODES",
+    "Actor",
     "AuthenticationError",
     "CancelledOrder",
     "ConflictError",
     "Customer",
     "Engine",
+    "ForbiddenError",
+    "IssuedStaffKey",
     "NotFoundError",
     "Notification",
     "Order",
@@ -51,7 +59,9 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteLine",
+    "Session",
     "ShopError",
+    "StaffKey",
     "StorageError",
     "ValidationError",
     "quote",

@@ -1,0 +1,53 @@
+"""Staff keys from the command line, on the MySQL database of ``DATABASE_URL``.
+
+    python -m shopcore_services.staff create --name "support desk" --role support
+    python -m shopcore_services.staff list
+    python -m shopcore_services.staff revoke 3
+
+``create`` prints the key once; the database keeps only its hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import shopcore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["support", "inventory", "admin"])
+    commands.add_parser("list", help="list keys (never their secrets)")
+    revoke = commands.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id", type=int)
+    args = parser.parse_args(argv)
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        print("set DATABASE_URL: keys are stored in the services' MySQL database", file=sys.stderr)
+        return 2
+    try:
+        engine = shopcore.Engine.mysql(url, migrate=True, max_connections=1)
+        if args.command == "create":
+            issued = engine.create_staff_key(name=args.name, role=args.role)
+            print(json.dumps({"key_id": issued.key_id, "name": issued.name, "role": issued.role, "key": issued.key}))
+        elif args.command == "list":
+            for key in engine.staff_keys():
+                revoked = key.revoked_at.isoformat() if key.revoked_at else None
+                print(json.dumps({"key_id": key.key_id, "name": key.name, "role": key.role, "revoked_at": revoked}))
+        else:
+            key = engine.revoke_staff_key(args.key_id)
+            print(json.dumps({"key_id": key.key_id, "revoked": True}))
+    except shopcore.ShopError as err:
+        print(f"{err.code}: {err.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

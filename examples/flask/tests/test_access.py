@@ -1,0 +1,210 @@
+"""Access in enforced mode: every route × every kind of caller, on both engines.
+
+Callers: anonymous; customer A on A's own data; customer B on A's data; a
+staff key of each role. Each case starts from a fresh engine; a refused request
+must answer 401 (anonymous) or 403 and leave everything as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+import shopcore
+from shopcore_services import SERVICES
+
+ACTORS = ["anonymous", "customer", "other", "support", "inventory", "admin"]
+A_PASSWORD, B_PASSWORD = "a-long-password-for-a", "a-long-password-for-b"
+
+
+@dataclass
+class World:
+    """A fresh engine with customer A (who has order `order_id`), customer B,
+    a key per staff role, and enforced-mode clients."""
+
+    engine: shopcore.Engine
+    clients: dict[str, FlaskClient]
+    a: int
+    b: int
+    order_id: int
+    tokens: dict[str, str | None]
+    revocable_key: int
+
+
+@pytest.fixture
+def world(engine: shopcore.Engine) -> World:
+    a = engine.register(name="Aya", email="aya@example.com", password=A_PASSWORD).customer_id
+    b = engine.register(name="Badr", email="badr@example.com", password=B_PASSWORD).customer_id
+    order_id = engine.checkout(a, [(2, 3)]).order.order_id
+    tokens: dict[str, str | None] = {
+        "anonymous": None,
+        "customer": engine.login(email="aya@example.com", password=A_PASSWORD).token,
+        "other": engine.login(email="badr@example.com", password=B_PASSWORD).token,
+    }
+    for role in ("support", "inventory", "admin"):
+        tokens[role] = engine.create_staff_key(name=f"{role} desk", role=role).key
+    revocable = engine.create_staff_key(name="to revoke", role="support").key_id
+    clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
+    return World(engine, clients, a, b, order_id, tokens, revocable)
+
+
+def state(engine: shopcore.Engine) -> Any:
+    """Everything a refused request must leave as it was."""
+    customers = []
+    for customer_id in range(1, 6):
+        c = engine.customer(customer_id)
+        orders = [(o.order_id, o.status) for o in engine.orders_of_customer(customer_id)]
+        customers.append((c.to_dict(), orders))
+    return (
+        [p.to_dict() for p in engine.products()],
+        customers,
+        [n.to_dict() for n in engine.notifications()],
+        [k.to_dict() for k in engine.staff_keys()],
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    method: str
+    path: Callable[[World], str]
+    body: Callable[[World], Any] | None
+    #: the status per caller, in ACTORS order
+    expected: tuple[int, ...]
+    name: str
+
+
+def route(name: str, service: str, method: str, path: Callable[[World], str],
+          body: Callable[[World], Any] | None, *expected: int) -> Route:
+    assert len(expected) == len(ACTORS)
+    return Route(service, method, path, body, expected, name)
+
+
+def fixed(text: str) -> Callable[[World], str]:
+    return lambda _w: text
+
+
+CART = [{"product_id": 1, "quantity": 1}]
+U, F = 401, 403
+ROUTES = [
+    route("health", "order", "GET", fixed("/health"), None, 200, 200, 200, 200, 200, 200),
+    route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
+          200, 200, 200, 200, 200, 200),
+    route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
+    route("check", "inventory", "GET", fixed("/api/inventory/check/1"), None, 200, 200, 200, 200, 200, 200),
+    route("register", "customer", "POST", fixed("/api/customer/register"),
+          lambda w: {"name": "New", "email": "new@example.com", "password": "another long one"},
+          201, 201, 201, 201, 201, 201),
+    route("login", "customer", "POST", fixed("/api/customers/login"),
+          lambda w: {"email": "aya@example.com", "password": A_PASSWORD}, 200, 200, 200, 200, 200, 200),
+    route("profile", "customer", "GET", lambda w: f"/api/customers/{w.a}", None, U, 200, F, 200, F, 200),
+    route("history", "customer", "GET", lambda w: f"/api/customers/{w.a}/orders", None, U, 200, F, 200, F, 200),
+    route("loyalty", "customer", "PUT", lambda w: f"/api/customers/{w.a}/loyalty", lambda w: {"points": 5},
+          U, F, F, 200, F, 200),
+    route("password", "customer", "PUT", lambda w: f"/api/customers/{w.a}/password",
+          lambda w: {"current_password": A_PASSWORD, "new_password": "a brand new password"},
+          U, 200, F, F, F, 200),
+    route("logout", "customer", "POST", fixed("/api/customers/logout"), None, U, 200, 200, F, F, 200),
+    route("stock", "inventory", "POST", fixed("/api/inventory/update"),
+          lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
+    route("order for A", "order", "POST", fixed("/api/orders/create"),
+          lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
+    route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, F, 200, F, 200),
+    route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None,
+          U, 200, F, 200, F, 200),
+    route("A's notifications", "notification", "GET", lambda w: f"/api/notifications?customer_id={w.a}", None,
+          U, 200, F, 200, F, 200),
+    route("all notifications", "notification", "GET", fixed("/api/notifications"), None,
+          U, 200, 200, 200, F, 200),
+    route("resend", "notification", "POST", fixed("/api/notifications/send"),
+          lambda w: {"order_id": w.order_id, "customer_id": w.a}, U, F, F, 200, F, 200),
+    route("create key", "customer", "POST", fixed("/api/staff/keys"), lambda w: {"name": "n", "role": "support"},
+          U, F, F, F, F, 201),
+    route("list keys", "customer", "GET", fixed("/api/staff/keys"), None, U, F, F, F, F, 200),
+    route("revoke key", "customer", "DELETE", lambda w: f"/api/staff/keys/{w.revocable_key}", None,
+          U, F, F, F, F, 200),
+]
+
+
+def call(world: World, r: Route, actor: str) -> tuple[int, Any]:
+    token = world.tokens[actor]
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    client = world.clients[r.service]
+    body = None if r.body is None else r.body(world)
+    response = client.open(r.path(world), method=r.method, json=body, headers=headers)
+    return response.status_code, json.loads(response.get_data(as_text=True), parse_float=Decimal)
+
+
+@pytest.mark.parametrize("r", ROUTES, ids=[r.name for r in ROUTES])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_route_for_every_caller(world: World, r: Route, actor: str) -> None:
+    expected = r.expected[ACTORS.index(actor)]
+    before = state(world.engine)
+    status, body = call(world, r, actor)
+    assert status == expected, (r.name, actor, body)
+    if expected in (U, F):
+        assert body["code"] == ("unauthenticated" if expected == U else "forbidden"), body
+        assert state(world.engine) == before, f"{r.name} refused for {actor} changed something"
+
+
+def test_a_customer_orders_for_themselves_by_leaving_out_the_customer(world: World) -> None:
+    for actor, customer in [("customer", world.a), ("other", world.b)]:
+        status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"),
+                                         lambda w: {"products": CART}, *[0] * 6), actor)
+        assert status == 201, body
+        assert world.engine.order(body["order_id"]).customer_id == customer
+    # Staff must say for whom.
+    status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"),
+                                     lambda w: {"products": CART}, *[0] * 6), "admin")
+    assert (status, body["code"]) == (400, "invalid_request")
+
+
+def test_a_customer_sees_only_their_own_notifications(world: World) -> None:
+    _, mine = call(world, ROUTES[16], "customer")
+    _, theirs = call(world, ROUTES[16], "other")
+    assert {n["customer_id"] for n in mine["notifications"]} == {world.a}
+    assert theirs["notifications"] == []
+
+
+def test_bad_tokens_are_401_with_a_bearer_challenge(world: World) -> None:
+    client = world.clients["customer"]
+    for header in ["Bearer sct_" + "0" * 64, "Bearer short", "Basic YWxhZGRpbjpvcGVu", "Bearer "]:
+        response = client.get(f"/api/customers/{world.a}", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.get_json()["code"] == "unauthenticated"
+
+
+def test_logout_and_password_change_end_sessions(world: World) -> None:
+    client = world.clients["customer"]
+    a_token = world.tokens["customer"]
+    second = world.engine.login(email="aya@example.com", password=A_PASSWORD).token
+    as_a = {"Authorization": f"Bearer {a_token}"}
+    changed = client.put(f"/api/customers/{world.a}/password", headers=as_a,
+                         json={"current_password": A_PASSWORD, "new_password": "a brand new password"})
+    assert changed.status_code == 200
+    # The session that asked still works; the other one ended.
+    assert client.get(f"/api/customers/{world.a}", headers=as_a).status_code == 200
+    assert client.get(f"/api/customers/{world.a}", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    wrong = client.put(f"/api/customers/{world.a}/password", headers=as_a,
+                       json={"current_password": "not the password", "new_password": "whatever else"})
+    assert wrong.status_code == 401
+    assert client.post("/api/customers/logout", headers=as_a).status_code == 200
+    assert client.get(f"/api/customers/{world.a}", headers=as_a).status_code == 401
+
+
+def test_login_answers_a_token_that_works_on_every_service(world: World) -> None:
+    response = world.clients["customer"].post("/api/customers/login",
+                                              json={"email": "badr@example.com", "password": B_PASSWORD})
+    session = response.get_json()
+    assert session["customer_id"] == world.b and session["token"].startswith("sct_")
+    assert session["expires_at"].endswith("Z")
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    assert world.clients["customer"].get(f"/api/customers/{world.b}/orders", headers=headers).status_code == 200
+    assert world.clients["notification"].get("/api/notifications", headers=headers).status_code == 200
