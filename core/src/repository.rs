@@ -6,7 +6,7 @@
 //! (`tests/conformance`) checks that against each of them.
 //!
 //! Every write method follows one shape: the adapter locks what the write
-//! reads, runs the pure planner, and applies the returned [`Plan`](crate::Plan)
+//! reads, runs the pure planner, and applies the returned [`Plan`]
 //! through its single `apply`, whole or not at all. The unit of work,
 //! [`OrderWorkflow`], holds checkout and cancel; adjustments and logging are
 //! planned the same way.
