@@ -43,7 +43,8 @@ test-python: venv
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) -m pytest
 
 ## The five services on ports 5001–5005 in one process: in-memory seed data,
-## or MySQL when DATABASE_URL is set.
+## or MySQL when DATABASE_URL is set. Access is enforced (SHOPCORE_AUTH=legacy
+## for the original open contract); prints an admin key unless SHOPCORE_ADMIN_KEY is set.
 run: venv
 	cd examples/flask && ../../$(PY) -m shopcore_services.serve $(RUN_ARGS)
 
