@@ -127,7 +127,7 @@ pub enum CheckoutError {
     #[error("customer {0} does not exist")]
     UnknownCustomer(CustomerId),
     /// See [`ErrorKind::UnknownTaxRegion`].
-    #[error("no tax rate is configured for region {0:?}")]
+    #[error("no tax rate is configured for region \"{0}\"")]
     UnknownTaxRegion(Region),
     /// See [`ErrorKind::UnknownProduct`].
     #[error("product {0} does not exist")]

@@ -135,6 +135,8 @@ error_kinds! {
     InsufficientPoints => "insufficient_points", Conflict;
     /// Only orders in status `created` can be cancelled.
     OrderNotCancellable => "order_not_cancellable", Conflict;
+    /// The order is cancelled, so it has no confirmation to send again.
+    OrderCancelled => "order_cancelled", Conflict;
     /// The idempotency key was used before with a different request.
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.

@@ -155,7 +155,8 @@ pub(crate) fn cancellation_text(
 /// for an order written by another system a summary of it.
 ///
 /// An order that does not exist, or belongs to another customer, is
-/// `order_not_found` (no hint that the id exists).
+/// `order_not_found` (no hint that the id exists); a cancelled order is
+/// `order_cancelled` — it is not confirmed any more.
 pub async fn resend_confirmation<S>(
     store: &S,
     order_id: OrderId,
@@ -167,6 +168,9 @@ where
     let order = store.order(order_id).await?;
     if order.customer_id != customer_id {
         return Err(crate::LookupError::OrderNotFound(order_id));
+    }
+    if order.status == crate::OrderStatus::Cancelled {
+        return Err(crate::LookupError::OrderCancelled(order_id));
     }
     let filter = NotificationFilter {
         order_id: Some(order_id),

@@ -117,6 +117,9 @@ pub enum LookupError {
     /// See [`ErrorKind::UnknownCustomer`].
     #[error("customer {0} does not exist")]
     UnknownCustomer(CustomerId),
+    /// See [`ErrorKind::OrderCancelled`].
+    #[error("order {0} is cancelled: there is no confirmation to send")]
+    OrderCancelled(OrderId),
     /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -127,6 +130,7 @@ impl ErrorCode for LookupError {
         match self {
             Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::OrderCancelled(_) => ErrorKind::OrderCancelled,
             Self::Storage(error) => error.kind(),
         }
     }
@@ -137,7 +141,7 @@ impl ErrorCode for LookupError {
 #[non_exhaustive]
 pub enum QuoteError {
     /// See [`ErrorKind::UnknownTaxRegion`].
-    #[error("no tax rate is configured for region {0:?}")]
+    #[error("no tax rate is configured for region \"{0}\"")]
     UnknownTaxRegion(Region),
     /// See [`ErrorKind::UnknownProduct`] and [`ErrorKind::AmountOutOfRange`].
     #[error(transparent)]

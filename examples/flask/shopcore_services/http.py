@@ -26,6 +26,7 @@ import simplejson
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 import shopcore
 
@@ -106,9 +107,29 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
     return decorate
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (no silent last-wins)."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise ApiError(400, "invalid_request", f"the key {key[:40]!r} appears twice in one object")
+        body[key] = value
+    return body
+
+
 def json_body() -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 ``invalid_request``."""
-    body = request.get_json(silent=True, force=True)
+    """The request body as a JSON object: 415 unless it is ``application/json``
+    (so a cross-site form cannot post it), 400 ``invalid_request`` for invalid
+    or too deeply nested JSON, duplicate keys, or anything but an object."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "the body must be application/json")
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    try:
+        body = simplejson.loads(raw, use_decimal=True, object_pairs_hook=_unique_keys)
+    except RecursionError as err:
+        raise ApiError(400, "invalid_request", "the JSON is nested too deeply") from err
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ApiError(400, "invalid_request", "the body is not valid JSON") from err
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "the body must be a JSON object")
     return body
@@ -180,10 +201,24 @@ def require_known(action: str) -> shopcore.Actor | None:
     return require(action, _ANY_CUSTOMER) if caller().kind == "anonymous" else caller()
 
 
+class AsciiIdConverter(BaseConverter):
+    """``<int:…>`` in routes: ASCII digits only (Werkzeug's own also reads
+    Arabic-Indic and other Unicode digits, so ``/customers/١`` would be 1)."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
 def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced") -> Flask:
     """A Flask app with exact-decimal JSON, JSON errors everywhere, ``GET /health``,
     and access checked per ``auth`` (see the module docs)."""
     app = Flask(f"shopcore_services.{name}")
+    app.url_map.converters["int"] = AsciiIdConverter
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["shopcore"] = (engine, auth_mode(auth))
@@ -210,9 +245,12 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
     @app.errorhandler(HTTPException)
     def on_http_error(err: HTTPException) -> tuple[Response, int]:
         status = err.code or 500
-        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
-            status, "invalid_request"
-        )
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "request_too_large",
+            415: "unsupported_media_type",
+        }.get(status, "invalid_request")
         response, status = error_response(status, code, err.description or err.name)
         for header, value in err.get_headers():  # e.g. `Allow` on 405
             if header.lower() != "content-type":

@@ -22,7 +22,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     app = create_service("notification", engine, legacy="status", auth=auth)
 
     @app.post("/api/notifications/send")
-    @keep_original_status(400)
+    @keep_original_status(400, except_codes=frozenset({"order_cancelled"}))
     def send() -> Response:
         actor = require_known("resend_confirmation")
         body = json_body()

@@ -21,11 +21,24 @@ import signal
 import sys
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 import shopcore
 from shopcore_services import SERVICES
 from shopcore_services.http import AuthMode, auth_mode
+
+
+class RequestHandler(WSGIRequestHandler):
+    """The development server's handler, without naming itself in ``Server``,
+    and with JSON (not HTML) for the errors it answers before the app runs
+    (an over-long request line or header: 414, 431)."""
+
+    server_version = "shopcore"
+    error_content_type = "application/json"
+    error_message_format = '{"code": "invalid_request", "message": "%(message)s", "status": "error"}'
+
+    def version_string(self) -> str:
+        return "shopcore"
 
 
 def build_engine(seed: bool) -> shopcore.Engine:
@@ -70,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     for name in names:
         create_app, port = SERVICES[name]
-        servers.append(make_server(args.host, port, create_app(engine, mode), threaded=True))
+        servers.append(make_server(args.host, port, create_app(engine, mode), threaded=True,
+                                   request_handler=RequestHandler))
         print(f"{name:>12} service on http://{args.host}:{port} ({engine.backend}, access {mode})", flush=True)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:

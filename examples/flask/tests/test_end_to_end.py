@@ -124,3 +124,21 @@ def test_a_customer_journey_over_http(servers: str) -> None:
     if enforced:
         assert call("customer", "POST", "/api/customers/logout", token=token)[0] == 200
         assert call("customer", "GET", me_path, token=token)[0] == 401
+
+
+def test_the_server_answers_json_and_does_not_name_itself(servers: str) -> None:
+    with urllib.request.urlopen("http://127.0.0.1:5003/health", timeout=10) as response:
+        assert response.headers["Server"] == "shopcore"
+    # A header longer than the server reads is refused before the app runs: still JSON.
+    with socket.create_connection(("127.0.0.1", 5003), timeout=10) as conn:
+        conn.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.") and b" 431 " in head.split(b"\r\n")[0], head
+    assert b"application/json" in head
+    assert json.loads(body)["code"] == "invalid_request"

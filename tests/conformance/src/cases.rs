@@ -673,7 +673,8 @@ pub async fn registered_customers_log_in_with_their_password_only<S: Store>(stor
     }
 }
 
-/// Resending a confirmation logs the original text again, only for the order's own customer.
+/// Resending a confirmation logs the original text again, only for the order's
+/// own customer, and never for a cancelled order.
 pub async fn resending_a_confirmation_repeats_it_for_the_right_customer_only<S: Store>(store: &S) {
     let placed = store
         .checkout(&request(2, &[(3, 2)], None), None)
@@ -693,6 +694,24 @@ pub async fn resending_a_confirmation_repeats_it_for_the_right_customer_only<S: 
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OrderNotFound);
+    store.cancel(placed.order.id).await.unwrap();
+    let logged = store
+        .notifications(NotificationFilter::default())
+        .await
+        .unwrap()
+        .len();
+    let err = shopcore::resend_confirmation(store, placed.order.id, cid(2))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OrderCancelled);
+    assert_eq!(
+        store
+            .notifications(NotificationFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        logged
+    );
 }
 
 /// The books as the store exports them, with the seed's opening balances.
@@ -801,12 +820,12 @@ pub async fn the_books_balance_after_a_mixed_history<S: Store>(store: &S) {
         .await
         .unwrap();
     store.adjust_stock(pid(5), 9).await.unwrap();
-    let cancelled = store.cancel(first.order.id).await.unwrap();
-    assert_eq!(cancelled.points_revoked, 4);
-    assert!(store.cancel(first.order.id).await.is_err());
     shopcore::resend_confirmation(store, first.order.id, cid(3))
         .await
         .unwrap();
+    let cancelled = store.cancel(first.order.id).await.unwrap();
+    assert_eq!(cancelled.points_revoked, 4);
+    assert!(store.cancel(first.order.id).await.is_err());
     let (books, found) = audited(store).await;
     assert!(found.is_empty(), "{found:#?}");
     assert_eq!(books.orders.len(), 2);

@@ -1,0 +1,77 @@
+"""Bad input found by an attack run, each answered with a clean 4xx and no change."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+Clients = dict[str, FlaskClient]
+CART = '{"products": [{"product_id": 1, "quantity": 1}]}'
+NESTED = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize(("service", "path", "body"), [
+    ("pricing", "/api/pricing/calculate", '{"products": ' + NESTED + "}"),
+    ("order", "/api/orders/create", '{"customer_id": 1, "products": ' + NESTED + "}"),
+    ("customer", "/api/customers/login", '{"email": ' + NESTED + ', "password": "x"}'),
+])
+def test_deeply_nested_json_is_400_not_500(clients: Clients, service: str, path: str, body: str) -> None:
+    response = clients[service].post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_body_that_is_not_declared_json_is_415(clients: Clients, content_type: str) -> None:
+    before = clients["inventory"].get("/api/inventory/check/1").get_json()["quantity_available"]
+    response = clients["order"].post("/api/orders/create", data='{"customer_id": 1, ' + CART[1:],
+                                     content_type=content_type)
+    assert response.status_code == 415
+    assert response.get_json()["code"] == "unsupported_media_type"
+    assert clients["inventory"].get("/api/inventory/check/1").get_json()["quantity_available"] == before
+
+
+def test_json_with_a_charset_is_still_json(clients: Clients) -> None:
+    response = clients["pricing"].post("/api/pricing/calculate", data=CART,
+                                       content_type="application/json; charset=utf-8")
+    assert response.status_code == 200
+
+
+def test_a_key_given_twice_is_400_not_last_wins(clients: Clients) -> None:
+    body = '{"customer_id": 1, "customer_id": 2, "products": [{"product_id": 1, "quantity": 1}]}'
+    response = clients["order"].post("/api/orders/create", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "twice" in response.get_json()["message"]
+    assert clients["customer"].get("/api/customers/2/orders").get_json()["orders"] == []
+
+
+def test_resending_the_confirmation_of_a_cancelled_order_is_409(clients: Clients) -> None:
+    order_id = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": [
+        {"product_id": 2, "quantity": 1}]}).get_json()["order_id"]
+    assert clients["order"].post(f"/api/orders/{order_id}/cancel").status_code == 200
+    response = clients["notification"].post("/api/notifications/send", json={"order_id": order_id, "customer_id": 1})
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "order_cancelled"
+
+
+@pytest.mark.parametrize("path", ["/api/customers/%D9%A1", "/api/customers/%EF%BC%91", "/api/customers/%E0%A5%A7/orders"])
+def test_path_ids_are_ascii_digits_only(clients: Clients, path: str) -> None:
+    response = clients["customer"].get(path)
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("name", ["Eve \u202enimda", "\u2066Mallory\u2069", "a\u202ab"])
+def test_bidirectional_controls_are_refused_in_names(clients: Clients, name: str) -> None:
+    response = clients["customer"].post("/api/customer/register",
+                                        json={"name": name, "email": "eve@example.com", "password": "long enough!"})
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "invalid_name"
+
+
+def test_error_messages_carry_no_rust_debug_formatting(clients: Clients) -> None:
+    response = clients["pricing"].post("/api/pricing/calculate", json={"products": [
+        {"product_id": 1, "quantity": 1}], "region": "Mars"})
+    message = response.get_json()["message"]
+    assert response.get_json()["code"] == "unknown_tax_region"
+    assert "Region(" not in message and '"Mars"' in message
