@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint doc-check test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http \
+.PHONY: test fmt-check lint doc-check test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http bench-login \
 	soak soak-short soak-openapi fuzz
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
@@ -73,7 +73,11 @@ bench-http: bench-deps
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/run_bench.py
 
-bench: bench-core bench-mysql bench-http
+## Memory of the service process over 200 logins from 64 clients at once (Argon2 bounded).
+bench-login: venv
+	$(PY) bench/login_memory.py
+
+bench: bench-core bench-mysql bench-http bench-login
 
 ## Reliability, bounded: the services on MySQL under a mixed load from 16 clients,
 ## again with a SIGKILL and restart mid-run, and the last-units race through a

@@ -11,10 +11,6 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::access::{
@@ -23,6 +19,7 @@ use crate::access::{
 };
 use crate::customer::{Customer, NewCustomer};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
+use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
 use crate::repository::{AccessRepository, CustomerError, CustomerRepository};
 use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
@@ -60,24 +57,19 @@ impl Password {
         Ok(Password(text.to_owned()))
     }
 
-    /// Hashes the password with Argon2id and a random salt (PHC string format).
+    /// Hashes the password with Argon2id and a random salt (PHC string
+    /// format). At most one hash per core runs at once, on reused memory (see
+    /// the `hashing` module); further callers wait.
     pub fn hash(&self) -> Result<PasswordHash, StorageError> {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(self.0.as_bytes(), &salt)
-            .map(|hash| PasswordHash::new(hash.to_string()))
+        hashing::hash(self.0.as_bytes())
+            .map(PasswordHash::new)
             .map_err(|e| StorageError::Failure(format!("password hashing failed: {e}")))
     }
 
     /// Whether this password matches `hash`; a malformed hash never matches.
+    /// Bounded like [`hash`](Self::hash).
     pub fn verify(&self, hash: &PasswordHash) -> bool {
-        argon2::PasswordHash::new(hash.as_str())
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(self.0.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+        hashing::verify(self.0.as_bytes(), hash.as_str())
     }
 }
 

@@ -58,6 +58,7 @@ mod config;
 mod customer;
 mod effect;
 pub mod error;
+mod hashing;
 mod ids;
 mod loyalty;
 mod money;
