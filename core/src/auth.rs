@@ -23,6 +23,7 @@ use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
 use crate::repository::{AccessRepository, CustomerError, CustomerRepository};
 use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
+use crate::throttle::LoginThrottle;
 
 /// A password as typed: 8 to 128 characters. Never printed, never serialized.
 ///
@@ -86,6 +87,12 @@ pub enum LoginError {
     /// See [`ErrorKind::InvalidCredentials`].
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// See [`ErrorKind::TooManyAttempts`].
+    #[error("too many failed logins: try again in {retry_after_seconds} s")]
+    TooManyAttempts {
+        /// Seconds until an attempt may be made again.
+        retry_after_seconds: u64,
+    },
     /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -95,6 +102,7 @@ impl ErrorCode for LoginError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::InvalidCredentials => ErrorKind::InvalidCredentials,
+            Self::TooManyAttempts { .. } => ErrorKind::TooManyAttempts,
             Self::Storage(error) => error.kind(),
         }
     }
@@ -151,6 +159,37 @@ pub async fn login<R: CustomerRepository + ?Sized>(
             Err(LoginError::InvalidCredentials)
         }
     }
+}
+
+/// Logs in from the texts as typed, throttled: after too many failures for
+/// the email (or from `address`), further attempts are `too_many_attempts`
+/// until the window has passed, whether the email exists or not. A malformed
+/// email or password is `invalid_credentials` like a wrong one (no hint which)
+/// and counts as a failure; a success clears the email's count.
+pub async fn login_throttled<R: CustomerRepository + ?Sized>(
+    customers: &R,
+    throttle: &LoginThrottle,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Customer, LoginError> {
+    if let Err(wait) = throttle.check(email, address, now) {
+        let retry_after_seconds = u64::try_from(wait.num_seconds()).unwrap_or(0).max(1);
+        return Err(LoginError::TooManyAttempts {
+            retry_after_seconds,
+        });
+    }
+    let outcome = match (Email::parse(email), Password::parse(password)) {
+        (Ok(email), Ok(password)) => login(customers, &email, &password).await,
+        _ => Err(LoginError::InvalidCredentials),
+    };
+    match &outcome {
+        Ok(_) => throttle.succeeded(email),
+        Err(LoginError::InvalidCredentials) => throttle.failed(email, address, now),
+        Err(_) => {}
+    }
+    outcome
 }
 
 /// Opens a session for `customer` (who just proved their password): the

@@ -17,7 +17,7 @@ use std::fmt;
 
 /// The broad class of an error; bindings and HTTP map it 1:1
 /// (validation → 400, unauthenticated → 401, forbidden → 403, not found → 404,
-/// conflict → 409, storage → 503).
+/// conflict → 409, rate limited → 429, storage → 503).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCategory {
@@ -32,6 +32,8 @@ pub enum ErrorCategory {
     Unauthenticated,
     /// The caller is known but may not do this.
     Forbidden,
+    /// Too many attempts: try again later.
+    RateLimited,
     /// The storage backend failed or is unreachable.
     Storage,
 }
@@ -45,6 +47,7 @@ impl ErrorCategory {
             Self::Conflict => "conflict",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
             Self::Storage => "storage",
         }
     }
@@ -147,6 +150,8 @@ error_kinds! {
     Unauthenticated => "unauthenticated", Unauthenticated;
     /// The caller's session or key does not allow this.
     Forbidden => "forbidden", Forbidden;
+    /// Too many failed logins for this email or from this address: wait and retry.
+    TooManyAttempts => "too_many_attempts", RateLimited;
     /// An access token or staff key is malformed.
     InvalidToken => "invalid_token", Validation;
     /// A staff role is not `support`, `inventory` or `admin`.

@@ -72,6 +72,7 @@ pub mod seed;
 #[cfg(feature = "proptest")]
 pub mod testing;
 mod text;
+mod throttle;
 
 pub use access::{
     authorize, plan_logout, plan_password_change, plan_session, plan_staff_key,
@@ -116,3 +117,4 @@ pub use repository::{
     OrderWorkflow, PlacedOrder, QuoteError, Store,
 };
 pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};
+pub use throttle::{LoginThrottle, ThrottlePolicy};

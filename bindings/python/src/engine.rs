@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use pyo3::prelude::*;
-use shopcore::auth::{self, login, register};
+use shopcore::auth::{self, register};
 use shopcore::{
     audit, authorize, resend_confirmation, seed, AccessToken, Action, CustomerId, CustomerName,
-    Email, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone, ProductId,
-    ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store,
+    Email, LoginThrottle, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone,
+    ProductId, ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store,
 };
 use shopcore_memory::MemoryStore;
 use shopcore_mysql::{MySqlStore, PoolSettings};
@@ -29,6 +29,7 @@ use crate::records::{
 #[pyclass(frozen, module = "shopcore._core")]
 pub struct Engine {
     store: Arc<dyn Store>,
+    throttle: Arc<LoginThrottle>,
     runtime: Arc<Runtime>,
     backend: &'static str,
 }
@@ -87,6 +88,7 @@ impl Engine {
         };
         Ok(Engine {
             store: Arc::new(store),
+            throttle: Arc::default(),
             runtime: Arc::new(runtime()?),
             backend: "memory",
         })
@@ -123,6 +125,7 @@ impl Engine {
         });
         Ok(Engine {
             store: Arc::new(store.py_result()?),
+            throttle: Arc::default(),
             runtime: Arc::new(runtime),
             backend: "mysql",
         })
@@ -271,34 +274,47 @@ impl Engine {
     }
 
     /// Logs in: the customer with this email and password and a new session
-    /// token (shown this once; the store keeps its hash); `AuthenticationError` otherwise.
-    #[pyo3(signature = (*, email, password))]
+    /// token (shown this once; the store keeps its hash); `AuthenticationError`
+    /// otherwise. Throttled per email and per `client` address:
+    /// `RateLimitedError` (with `retry_after` seconds) after too many failures.
+    #[pyo3(signature = (*, email, password, client = None))]
     fn login(
         &self,
         py: Python<'_>,
         email: &Bound<'_, PyAny>,
         password: &Bound<'_, PyAny>,
+        client: Option<&str>,
     ) -> PyResult<Session> {
         let email = text(email, "email")?;
         let password = text(password, "password")?;
-        // Malformed input is reported like a wrong password: no hint which one failed.
-        let (Ok(email), Ok(password)) = (Email::parse(&email), Password::parse(&password)) else {
-            return Err(crate::errors::to_py_err(
-                shopcore::LoginError::InvalidCredentials,
-            ));
-        };
+        let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
+        let throttle = Arc::clone(&self.throttle);
         let lifetime = store.config().session_lifetime();
-        self.run(py, async move {
-            let customer = login(&*store, &email, &password).await?;
-            let session = auth::open_session(&*store, customer.id, lifetime, Utc::now()).await?;
+        let logged_in = self.run(py, async move {
+            let now = Utc::now();
+            let customer = auth::login_throttled(
+                &*store,
+                &throttle,
+                &email,
+                &password,
+                client.as_deref(),
+                now,
+            )
+            .await?;
+            let session = auth::open_session(&*store, customer.id, lifetime, now).await?;
             Ok::<_, shopcore::LoginError>(Session {
                 customer: customer.into(),
                 token: session.token.expose().to_owned(),
                 expires_at: session.expires_at,
             })
+        });
+        logged_in.map_err(|error| match error {
+            shopcore::LoginError::TooManyAttempts {
+                retry_after_seconds,
+            } => crate::errors::with_attribute(error, Some(("retry_after", retry_after_seconds))),
+            other => crate::errors::to_py_err(other),
         })
-        .py_result()
     }
 
     /// Ends the session of `token` (an unknown or ended one is already logged out).

@@ -16,6 +16,7 @@ fn class_name(category: ErrorCategory) -> &'static str {
         ErrorCategory::Conflict => "ConflictError",
         ErrorCategory::Unauthenticated => "AuthenticationError",
         ErrorCategory::Forbidden => "ForbiddenError",
+        ErrorCategory::RateLimited => "RateLimitedError",
         ErrorCategory::Storage => "StorageError",
     }
 }
@@ -23,6 +24,12 @@ fn class_name(category: ErrorCategory) -> &'static str {
 /// Converts any shopcore error into the matching `shopcore.ShopError` subclass,
 /// carrying `.code` and `.category`.
 pub(crate) fn to_py_err<E: ErrorCode>(error: E) -> PyErr {
+    with_attribute(error, None)
+}
+
+/// Like [`to_py_err`], with one more attribute on the exception (e.g.
+/// `retry_after` on a `RateLimitedError`).
+pub(crate) fn with_attribute<E: ErrorCode>(error: E, extra: Option<(&str, u64)>) -> PyErr {
     let message = error.to_string();
     let code = error.code();
     let category = error.category();
@@ -30,7 +37,13 @@ pub(crate) fn to_py_err<E: ErrorCode>(error: E) -> PyErr {
         let raised = py
             .import("shopcore.errors")
             .and_then(|module| module.getattr(class_name(category)))
-            .and_then(|class| class.call1((message.clone(), code, category.as_str())));
+            .and_then(|class| class.call1((message.clone(), code, category.as_str())))
+            .and_then(|instance| {
+                if let Some((name, value)) = extra {
+                    instance.setattr(name, value)?;
+                }
+                Ok(instance)
+            });
         match raised {
             Ok(instance) => PyErr::from_value(instance),
             Err(import_failed) => PyRuntimeError::new_err(format!(

@@ -8,7 +8,7 @@ Staff keys are created and revoked here by an admin, in both access modes.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 
 import shopcore
 from shopcore_services.http import (
@@ -40,7 +40,8 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.post("/api/customers/login")
     def login() -> Response:
         body = json_body()
-        session = engine.login(email=field(body, "email"), password=field(body, "password"))
+        session = engine.login(email=field(body, "email"), password=field(body, "password"),
+                               client=request.remote_addr)
         return jsonify({**session.customer.to_dict(), "token": session.token, "expires_at": session.expires_at})
 
     @app.post("/api/customers/logout")

@@ -36,11 +36,12 @@ CATEGORY_STATUS = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "rate_limited": 429,
     "storage": 503,
 }
 
 #: Categories whose status no route overrides: who may ask, and whether storage works.
-FIXED_STATUS = frozenset({"unauthenticated", "forbidden", "storage"})
+FIXED_STATUS = frozenset({"unauthenticated", "forbidden", "rate_limited", "storage"})
 
 Legacy = Literal["status", "error"]
 AuthMode = Literal["enforced", "legacy"]
@@ -75,18 +76,23 @@ def _default(value: Any) -> Any:
 class ApiError(Exception):
     """An error response: HTTP status, machine code, message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
     @classmethod
     def from_shop(cls, err: shopcore.ShopError, status: int | None = None) -> ApiError:
-        """The error with its category's status, or ``status`` (never for access or storage errors)."""
+        """The error with its category's status, or ``status`` (never for access,
+        rate-limit or storage errors); a rate limit says when to retry."""
         if status is None or err.category in FIXED_STATUS:
             status = CATEGORY_STATUS[err.category]
-        return cls(status, err.code, err.message)
+        headers = {}
+        if isinstance(err, shopcore.RateLimitedError):
+            headers["Retry-After"] = str(err.retry_after)
+        return cls(status, err.code, err.message, headers)
 
 
 def keep_original_status(status: int, *, except_codes: frozenset[str] = frozenset()) -> Callable:
@@ -223,7 +229,8 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["shopcore"] = (engine, auth_mode(auth))
 
-    def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    def error_response(status: int, code: str, message: str,
+                       headers: dict[str, str] | None = None) -> tuple[Response, int]:
         body: dict[str, Any] = {"code": code, "message": message}
         if legacy == "status":
             body["status"] = "error"
@@ -232,15 +239,16 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
         response = jsonify(body)
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="shopcore"'
+        response.headers.update(headers or {})
         return response, status
 
     @app.errorhandler(ApiError)
     def on_api_error(err: ApiError) -> tuple[Response, int]:
-        return error_response(err.status, err.code, err.message)
+        return error_response(err.status, err.code, err.message, err.headers)
 
     @app.errorhandler(shopcore.ShopError)
     def on_shop_error(err: shopcore.ShopError) -> tuple[Response, int]:
-        return error_response(CATEGORY_STATUS[err.category], err.code, err.message)
+        return on_api_error(ApiError.from_shop(err))
 
     @app.errorhandler(HTTPException)
     def on_http_error(err: HTTPException) -> tuple[Response, int]:

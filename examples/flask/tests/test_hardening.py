@@ -75,3 +75,42 @@ def test_error_messages_carry_no_rust_debug_formatting(clients: Clients) -> None
     message = response.get_json()["message"]
     assert response.get_json()["code"] == "unknown_tax_region"
     assert "Region(" not in message and '"Mars"' in message
+
+
+def test_five_failed_logins_for_an_email_then_429_whether_or_not_it_exists(clients: Clients) -> None:
+    registered = {"name": "Lina", "email": "lina@example.com", "password": "the right password"}
+    assert clients["customer"].post("/api/customer/register", json=registered).status_code == 201
+    for email in ["lina@example.com", "nobody@example.com"]:
+        for _ in range(5):
+            wrong = clients["customer"].post("/api/customers/login", json={"email": email, "password": "wrong one!"})
+            assert wrong.status_code == 401
+        throttled = clients["customer"].post("/api/customers/login", json={"email": email, "password": "wrong one!"})
+        assert throttled.status_code == 429
+        assert throttled.get_json()["code"] == "too_many_attempts"
+        assert 1 <= int(throttled.headers["Retry-After"]) <= 900
+    # Even the right password waits now; another account does not.
+    right = clients["customer"].post("/api/customers/login",
+                                     json={"email": "lina@example.com", "password": "the right password"})
+    assert right.status_code == 429
+    assert body_of(clients["customer"].post("/api/customer/register", json={
+        "name": "Omar", "email": "o2@example.com", "password": "another password"})) is not None
+    assert clients["customer"].post("/api/customers/login",
+                                    json={"email": "o2@example.com", "password": "another password"}).status_code == 200
+
+
+def test_one_client_guessing_many_emails_is_throttled_by_address(clients: Clients) -> None:
+    for i in range(20):
+        response = clients["customer"].post("/api/customers/login",
+                                            json={"email": f"guess{i}@example.com", "password": "wrong one!"})
+        assert response.status_code == 401
+    response = clients["customer"].post("/api/customers/login",
+                                        json={"email": "guess99@example.com", "password": "wrong one!"})
+    assert response.status_code == 429
+    other_client = clients["customer"].post("/api/customers/login",
+                                            json={"email": "guess99@example.com", "password": "wrong one!"},
+                                            environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other_client.status_code == 401
+
+
+def body_of(response):  # type: ignore[no-untyped-def]
+    return response.get_json()

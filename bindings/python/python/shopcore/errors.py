@@ -2,8 +2,8 @@
 
 Every error carries ``.code`` (a stable snake_case machine code such as
 ``"insufficient_stock"``) and ``.category`` (``validation``, ``not_found``,
-``conflict``, ``unauthenticated``, ``forbidden`` or ``storage``), which the HTTP
-layer maps to 400, 404, 409, 401, 403 and 503.
+``conflict``, ``unauthenticated``, ``forbidden``, ``rate_limited`` or
+``storage``), which the HTTP layer maps to 400, 404, 409, 401, 403, 429 and 503.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ __all__ = [
     "ConflictError",
     "AuthenticationError",
     "ForbiddenError",
+    "RateLimitedError",
     "StorageError",
 ]
 
@@ -55,6 +56,13 @@ class AuthenticationError(ShopError):
 
 class ForbiddenError(ShopError):
     """The caller's session or staff key does not allow this (HTTP 403)."""
+
+
+class RateLimitedError(ShopError):
+    """Too many attempts, e.g. failed logins (HTTP 429); ``retry_after`` says
+    how many seconds to wait."""
+
+    retry_after: int = 1
 
 
 class StorageError(ShopError):
