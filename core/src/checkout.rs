@@ -215,10 +215,15 @@ impl CheckoutPlan {
         }
     }
 
-    /// Makes the plan also bind `key` (first used with a request of `fingerprint`)
-    /// to the order it places.
+    /// Makes the plan also bind the buyer's `key` (first used with a request of
+    /// `fingerprint`) to the order it places.
     pub fn bind_key(&mut self, key: IdempotencyKey, fingerprint: RequestFingerprint) {
-        self.plan.push(Effect::KeyBound { key, fingerprint });
+        let customer = self.new_order().customer_id;
+        self.plan.push(Effect::KeyBound {
+            customer,
+            key,
+            fingerprint,
+        });
     }
 }
 
@@ -485,7 +490,11 @@ mod tests {
         plan.bind_key(key.clone(), fingerprint.clone());
         assert_eq!(
             plan.plan().effects().last(),
-            Some(&Effect::KeyBound { key, fingerprint })
+            Some(&Effect::KeyBound {
+                customer: CustomerId::new(2).unwrap(),
+                key,
+                fingerprint
+            })
         );
     }
 

@@ -203,9 +203,12 @@ pub enum Effect {
     PointsMoved(PointsMoved),
     /// A notification is logged.
     NoticeLogged(NoticeLogged),
-    /// An idempotency key now names this plan's order; a replay with the same
-    /// fingerprint returns it.
+    /// An idempotency key of a customer now names this plan's order; a replay
+    /// with the same fingerprint returns it. Keys are scoped per customer: two
+    /// customers may use the same key.
     KeyBound {
+        /// Whose key it is.
+        customer: CustomerId,
         /// The key.
         key: IdempotencyKey,
         /// The digest of the request it was first used with.

@@ -31,10 +31,11 @@ impl State {
     /// The replayed result of an earlier checkout under `key`, if any.
     fn replay(
         &self,
+        customer: CustomerId,
         key: &IdempotencyKey,
         fingerprint: &RequestFingerprint,
     ) -> Option<Result<PlacedOrder, CheckoutError>> {
-        let (stored, order_id) = self.idempotency.get(key)?;
+        let (stored, order_id) = self.idempotency.get(&(customer, key.clone()))?;
         if stored != fingerprint {
             return Some(Err(CheckoutError::IdempotencyConflict {
                 key: key.as_str().to_owned(),
@@ -238,7 +239,7 @@ impl OrderWorkflow for MemoryStore {
         let keyed = idempotency_key.map(|key| (key, request.fingerprint()));
         if let Some(replayed) = keyed
             .as_ref()
-            .and_then(|(key, fingerprint)| state.replay(key, fingerprint))
+            .and_then(|(key, fingerprint)| state.replay(request.customer_id, key, fingerprint))
         {
             return replayed;
         }

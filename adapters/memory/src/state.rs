@@ -37,7 +37,8 @@ pub(crate) struct State {
     pub notifications: Vec<Notification>,
     /// Position in `notifications` of each order's first confirmation.
     pub confirmation_of: HashMap<OrderId, usize>,
-    pub idempotency: HashMap<IdempotencyKey, (RequestFingerprint, OrderId)>,
+    /// Idempotency keys, per customer.
+    pub idempotency: HashMap<(CustomerId, IdempotencyKey), (RequestFingerprint, OrderId)>,
     /// Every stock movement, append-only.
     pub stock_ledger: Vec<StockEntry>,
     /// Every points movement, append-only.
@@ -81,7 +82,7 @@ enum Write<'p> {
         kind: NotificationKind,
         message: String,
     },
-    Key(&'p IdempotencyKey, &'p RequestFingerprint),
+    Key(CustomerId, &'p IdempotencyKey, &'p RequestFingerprint),
     OpenSession(&'p TokenHash, CustomerId, DateTime<Utc>),
     RevokeSessions(&'p SessionScope),
     SetPassword(CustomerId, &'p PasswordHash),
@@ -177,9 +178,13 @@ impl State {
                         message: notice.text.render(order_id),
                     }
                 }
-                Effect::KeyBound { key, fingerprint } => {
+                Effect::KeyBound {
+                    customer,
+                    key,
+                    fingerprint,
+                } => {
                     placed.ok_or_else(|| stale("a key bound without an order".to_owned()))?;
-                    Write::Key(key, fingerprint)
+                    Write::Key(*customer, key, fingerprint)
                 }
                 Effect::SessionOpened {
                     token,
@@ -250,9 +255,9 @@ impl State {
                     let notice = self.push_notification(order_id, customer_id, kind, message, at);
                     applied.notices.push(notice);
                 }
-                Write::Key(key, fingerprint) => {
+                Write::Key(customer, key, fingerprint) => {
                     self.idempotency
-                        .insert(key.clone(), (fingerprint.clone(), next));
+                        .insert((customer, key.clone()), (fingerprint.clone(), next));
                 }
                 Write::OpenSession(token, customer, expires_at) => {
                     let record = SessionRecord {

@@ -14,9 +14,9 @@
 
 use chrono::{DateTime, Utc};
 use shopcore::{
-    Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
-    OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId, StockMoved,
-    StorageError, TokenHash,
+    CustomerId, Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId,
+    OrderId, OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId,
+    StockMoved, StorageError, TokenHash,
 };
 use sqlx::MySqlConnection;
 
@@ -83,11 +83,15 @@ pub(crate) async fn apply_plan(
                 applied.notices.push(logged);
                 faults.check(WriteStep::NoticeLogged)?;
             }
-            Effect::KeyBound { key, fingerprint } => {
+            Effect::KeyBound {
+                customer,
+                key,
+                fingerprint,
+            } => {
                 let order = applied
                     .order_id
                     .ok_or_else(|| StorageError::Failure("a key bound without an order".into()))?;
-                bind_key(conn, key, fingerprint, order).await?;
+                bind_key(conn, *customer, key, fingerprint, order).await?;
                 faults.check(WriteStep::KeyBound)?;
             }
             Effect::SessionOpened {
@@ -316,15 +320,17 @@ async fn insert_notice(
 /// Points the key this transaction claimed (`order_id = 0`) at its order.
 async fn bind_key(
     conn: &mut MySqlConnection,
+    customer: CustomerId,
     key: &IdempotencyKey,
     fingerprint: &RequestFingerprint,
     order: OrderId,
 ) -> Result<(), DbError> {
     let updated = sqlx::query(
         "UPDATE idempotency_keys SET order_id = ? \
-         WHERE idempotency_key = ? AND fingerprint = ? AND order_id = 0",
+         WHERE customer_id = ? AND idempotency_key = ? AND fingerprint = ? AND order_id = 0",
     )
     .bind(order.get())
+    .bind(customer.get())
     .bind(key.as_str())
     .bind(fingerprint.as_str())
     .execute(&mut *conn)

@@ -15,8 +15,8 @@
 use async_trait::async_trait;
 use shopcore::{
     plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, CheckoutError,
-    CheckoutRequest, CheckoutSnapshot, IdempotencyKey, OrderId, OrderWorkflow, PlacedOrder,
-    RequestFingerprint, ShopConfig, StorageError,
+    CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId, OrderWorkflow,
+    PlacedOrder, RequestFingerprint, ShopConfig, StorageError,
 };
 use sqlx::MySqlConnection;
 
@@ -131,8 +131,9 @@ impl MySqlStore {
 }
 
 impl MySqlStore {
-    /// Claims `key` for this transaction, or returns what an earlier checkout
-    /// under it gives: its order (same request) or `idempotency_conflict`.
+    /// Claims the customer's `key` for this transaction, or returns what an
+    /// earlier checkout under it gives: its order (same request) or
+    /// `idempotency_conflict`. Keys are scoped per customer.
     ///
     /// The claim is a plain `INSERT`: a concurrent holder of the key makes it
     /// wait until that transaction ends, then it fails as a duplicate (the
@@ -142,14 +143,16 @@ impl MySqlStore {
     async fn claim_key(
         &self,
         conn: &mut MySqlConnection,
+        customer: CustomerId,
         key: &IdempotencyKey,
         fingerprint: &RequestFingerprint,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Attempt<Option<PlacedOrder>, CheckoutError> {
         let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (idempotency_key, fingerprint, order_id, created_at) \
-             VALUES (?, ?, 0, ?)",
+            "INSERT INTO idempotency_keys (customer_id, idempotency_key, fingerprint, order_id, created_at) \
+             VALUES (?, ?, ?, 0, ?)",
         )
+        .bind(customer.get())
         .bind(key.as_str())
         .bind(fingerprint.as_str())
         .bind(now)
@@ -164,8 +167,10 @@ impl MySqlStore {
             Err(e) => return Err(e.into()),
         }
         let (stored_fingerprint, order_id): (String, i64) = sqlx::query_as(
-            "SELECT fingerprint, order_id FROM idempotency_keys WHERE idempotency_key = ? LOCK IN SHARE MODE",
+            "SELECT fingerprint, order_id FROM idempotency_keys \
+             WHERE customer_id = ? AND idempotency_key = ? LOCK IN SHARE MODE",
         )
+        .bind(customer.get())
         .bind(key.as_str())
         .fetch_one(&mut *conn)
         .await?;
@@ -203,7 +208,10 @@ impl MySqlStore {
         let now = self.clock.now();
         let fingerprint = key.map(|_| request.fingerprint());
         if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
-            match self.claim_key(conn, key, fingerprint, now).await? {
+            match self
+                .claim_key(conn, request.customer_id, key, fingerprint, now)
+                .await?
+            {
                 Ok(Some(placed)) => return Ok(Ok(placed)),
                 Ok(None) => {}
                 Err(conflict) => return Ok(Err(conflict)),

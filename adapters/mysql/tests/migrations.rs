@@ -54,6 +54,7 @@ const EXPECTED_COLUMNS: &[&str] = &[
     "notification_log.notification_type",
     "notification_log.message",
     "notification_log.sent_at",
+    "idempotency_keys.customer_id",
     "idempotency_keys.idempotency_key",
     "idempotency_keys.fingerprint",
     "idempotency_keys.order_id",

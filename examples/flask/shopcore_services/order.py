@@ -88,6 +88,8 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 "tax": order.tax,
                 "points_earned": order.points_earned,
                 "replayed": placed.replayed,
+                # A replay of an order cancelled since says so.
+                "order_status": order.status,
             }
         )
         return response, 201

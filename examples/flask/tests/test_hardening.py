@@ -114,3 +114,18 @@ def test_one_client_guessing_many_emails_is_throttled_by_address(clients: Client
 
 def body_of(response):  # type: ignore[no-untyped-def]
     return response.get_json()
+
+
+def test_idempotency_keys_are_per_customer_and_a_replay_tells_of_a_cancel(clients: Clients) -> None:
+    headers = {"Idempotency-Key": "shared-key"}
+    lines = [{"product_id": 3, "quantity": 1}]
+    first = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": lines}, headers=headers)
+    other = clients["order"].post("/api/orders/create", json={"customer_id": 2, "products": lines}, headers=headers)
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert first.get_json()["order_id"] != other.get_json()["order_id"]
+    assert other.get_json()["replayed"] is False
+    order_id = first.get_json()["order_id"]
+    assert clients["order"].post(f"/api/orders/{order_id}/cancel").status_code == 200
+    replay = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": lines}, headers=headers)
+    assert replay.get_json()["order_id"] == order_id
+    assert (replay.get_json()["replayed"], replay.get_json()["order_status"]) == (True, "cancelled")

@@ -87,7 +87,7 @@ def test_idempotency_key_replays_and_conflicts(clients: Clients) -> None:
     again = order.post("/api/orders/create", json=WORKED_EXAMPLE, headers={"Idempotency-Key": "abc-1"})
     assert body(again)["order_id"] == body(first)["order_id"]
     assert body(again)["replayed"] is True
-    other = dict(WORKED_EXAMPLE, customer_id=2)
+    other = dict(WORKED_EXAMPLE, products=[{"product_id": 1, "quantity": 2}])  # same customer, another cart
     conflict = order.post("/api/orders/create", json=other, headers={"Idempotency-Key": "abc-1"})
     assert conflict.status_code == 409
     assert body(conflict)["code"] == "idempotency_conflict"

@@ -64,7 +64,8 @@ macro_rules! conformance_tests {
             the_books_balance_after_a_mixed_history,
             sessions_authenticate_until_logout_or_expiry,
             a_password_change_ends_the_other_sessions,
-            staff_keys_authenticate_with_their_role_until_revoked
+            staff_keys_authenticate_with_their_role_until_revoked,
+            idempotency_keys_are_scoped_per_customer
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {
