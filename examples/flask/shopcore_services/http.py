@@ -129,7 +129,11 @@ def json_body() -> dict[str, Any]:
     or too deeply nested JSON, duplicate keys, or anything but an object."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "the body must be application/json")
-    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413
+    raw = request.get_data(cache=True)  # a declared length over MAX_CONTENT_LENGTH: 413
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and len(raw) >= limit:
+        # A chunked body is cut at the limit rather than refused: refuse it here.
+        raise ApiError(413, "request_too_large", f"the body must be smaller than {limit} bytes")
     try:
         body = simplejson.loads(raw, use_decimal=True, object_pairs_hook=_unique_keys)
     except RecursionError as err:

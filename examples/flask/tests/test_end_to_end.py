@@ -142,3 +142,19 @@ def test_the_server_answers_json_and_does_not_name_itself(servers: str) -> None:
     assert head.startswith(b"HTTP/1.") and b" 431 " in head.split(b"\r\n")[0], head
     assert b"application/json" in head
     assert json.loads(body)["code"] == "invalid_request"
+
+
+def test_a_chunked_body_over_the_limit_is_413(servers: str) -> None:
+    body = b'{"products": [' + b" " * (1024 * 1024) + b"]}"
+    with socket.create_connection(("127.0.0.1", 5003), timeout=30) as conn:
+        conn.sendall(b"POST /api/pricing/calculate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try:
+            for start in range(0, len(body), 65536):
+                part = body[start:start + 65536]
+                conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
+            conn.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may stop reading once it has refused the body
+        status_line = conn.recv(200).split(b"\r\n")[0]
+    assert b" 413 " in status_line, status_line
