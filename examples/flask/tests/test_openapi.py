@@ -1,6 +1,7 @@
 """openapi.yaml against the real responses: schemathesis generates requests for
 every operation (valid and invalid) and checks status codes, content types and
-response schemas, and that no response is a server error.
+response schemas, and that no response is a server error — in legacy mode, and
+in enforced mode with an admin key and a customer session in turn.
 
 ``make test`` runs 60 examples per operation on the in-memory engine; every
 service must answer at least 30 generated requests. ``make soak``
@@ -48,9 +49,17 @@ def build_engine() -> shopcore.Engine:
 
 ENGINE = build_engine()
 REQUESTS: Counter[str] = Counter()  # generated requests answered, by service
-# Legacy mode: the document describes the original open contract (access in
-# enforced mode is tested route by route in test_access.py).
+# Legacy mode (the original open contract) and enforced mode on a second
+# engine, where every generated request carries an admin key or a customer's
+# session token (in turn); test_access.py checks who may do what, route by route.
 APPS = {name: create_app(ENGINE, "legacy") for name, (create_app, _port) in SERVICES.items()}
+ENFORCED_ENGINE = shopcore.Engine.in_memory()
+for _ in range(1000):  # keep the admin key's id out of reach of generated DELETE /api/staff/keys/{id}
+    ENFORCED_ENGINE.revoke_staff_key(ENFORCED_ENGINE.create_staff_key(name="filler", role="support").key_id)
+ADMIN_KEY = ENFORCED_ENGINE.create_staff_key(name="schemathesis", role="admin").key
+ENFORCED_ENGINE.register(name="Schema Thesis", email="schema@example.com", password="generated requests")
+SESSION = ENFORCED_ENGINE.login(email="schema@example.com", password="generated requests").token
+ENFORCED_APPS = {name: create_app(ENFORCED_ENGINE, "enforced") for name, (create_app, _port) in SERVICES.items()}
 PREFIXES = [
     ("/api/orders", "order"),
     ("/api/inventory", "inventory"),
@@ -61,18 +70,23 @@ PREFIXES = [
 ]
 
 
-def all_services(environ, start_response):  # type: ignore[no-untyped-def]
-    """One WSGI app routing each path to the service that owns it (test only)."""
-    path = environ.get("PATH_INFO", "")
-    if path == "/openapi.yaml":
-        start_response("200 OK", [("Content-Type", "application/yaml")])
-        return [SPEC.read_bytes()]
-    service = next((name for prefix, name in PREFIXES if path.startswith(prefix)), "order")
-    REQUESTS[service] += 1
-    return APPS[service](environ, start_response)
+def routing_to(apps):  # type: ignore[no-untyped-def]
+    def all_services(environ, start_response):  # type: ignore[no-untyped-def]
+        """One WSGI app routing each path to the service that owns it (test only)."""
+        path = environ.get("PATH_INFO", "")
+        if path == "/openapi.yaml":
+            start_response("200 OK", [("Content-Type", "application/yaml")])
+            return [SPEC.read_bytes()]
+        service = next((name for prefix, name in PREFIXES if path.startswith(prefix)), "order")
+        REQUESTS[service] += 1
+        return apps[service](environ, start_response)
+
+    return all_services
 
 
-schema = schemathesis.openapi.from_wsgi("/openapi.yaml", all_services)
+schema = schemathesis.openapi.from_wsgi("/openapi.yaml", routing_to(APPS))
+enforced_schema = schemathesis.openapi.from_wsgi("/openapi.yaml", routing_to(ENFORCED_APPS))
+CALLS = Counter()  # enforced-mode requests, to alternate the caller
 
 
 # The original contract answers 400 to well-formed requests the domain refuses
@@ -95,6 +109,15 @@ def drop_database() -> Iterator[None]:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_responses_match_the_openapi_document(case: schemathesis.Case) -> None:
     response = case.call_and_validate(excluded_checks=EXCLUDED)
+    assert response.status_code < 500
+
+
+@enforced_schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_enforced_responses_match_the_openapi_document(case: schemathesis.Case) -> None:
+    CALLS["enforced"] += 1
+    token = ADMIN_KEY if CALLS["enforced"] % 2 else SESSION
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=EXCLUDED)
     assert response.status_code < 500
 
 
