@@ -18,6 +18,7 @@ use crate::access::{
     AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession, StaffKey, StaffRole,
 };
 use crate::customer::{Customer, NewCustomer};
+use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
@@ -276,12 +277,7 @@ pub async fn create_staff_key<S: AccessRepository + ?Sized>(
     now: DateTime<Utc>,
 ) -> Result<IssuedStaffKey, AccessError> {
     let (secret, plan) = plan_staff_key(name, role, None, now);
-    let id = store.apply_access_plan(&plan).await?;
-    let key = match id {
-        Some(id) => store.staff_key(id).await?,
-        None => None,
-    };
-    let key = key.ok_or_else(|| StorageError::Failure("the issued staff key is missing".into()))?;
+    let key = issue(store, &plan).await?;
     Ok(IssuedStaffKey { key, secret })
 }
 
@@ -298,12 +294,17 @@ pub async fn install_staff_key<S: AccessRepository + ?Sized>(
         return Ok(existing);
     }
     let (_, plan) = plan_staff_key(name, role, Some(secret), now);
-    let id = store.apply_access_plan(&plan).await?;
-    let key = match id {
-        Some(id) => store.staff_key(id).await?,
-        None => None,
-    };
-    Ok(key.ok_or_else(|| StorageError::Failure("the installed staff key is missing".into()))?)
+    Ok(issue(store, &plan).await?)
+}
+
+/// Applies a plan that issues a staff key, and reads the key back as stored.
+async fn issue<S: AccessRepository + ?Sized>(
+    store: &S,
+    plan: &Plan,
+) -> Result<StaffKey, StorageError> {
+    let missing = || StorageError::Failure("the issued staff key is missing".to_owned());
+    let id = store.apply_access_plan(plan).await?.ok_or_else(missing)?;
+    store.staff_key(id).await?.ok_or_else(missing)
 }
 
 /// Revokes a staff key (revoking it again changes nothing); answers it as stored.

@@ -152,6 +152,13 @@ def field(body: dict[str, Any], name: str) -> Any:
     return body[name]
 
 
+def body_id(value: Any, name: str) -> int:
+    """An id from a JSON body: a positive integer (not a bool), or a 400 ``invalid_request``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ApiError(400, "invalid_request", f"{name} must be a positive integer")
+    return value
+
+
 def path_id(raw: str, what: str) -> int:
     """An id from the URL, or a 400 ``invalid_id``."""
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:

@@ -6,8 +6,8 @@ from flask import Flask, Response, jsonify, request
 
 import shopcore
 from shopcore_services.http import (
-    ApiError,
     AuthMode,
+    body_id,
     create_service,
     field,
     json_body,
@@ -28,9 +28,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         body = json_body()
         order_id, customer_id = field(body, "order_id"), field(body, "customer_id")
         if actor is not None:
-            if isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id < 1:
-                raise ApiError(400, "invalid_request", "customer_id must be a positive integer")
-            require("resend_confirmation", customer_id)
+            require("resend_confirmation", body_id(customer_id, "customer_id"))
         sent = engine.resend_confirmation(order_id, customer_id)
         return jsonify(
             {

@@ -16,6 +16,7 @@ import shopcore
 from shopcore_services.http import (
     ApiError,
     AuthMode,
+    body_id,
     create_service,
     field,
     json_body,
@@ -49,9 +50,7 @@ def ordering_customer(body: dict[str, Any]) -> Any:
         return actor.customer_id
     customer_id = field(body, "customer_id")
     if actor is not None:
-        if isinstance(customer_id, bool) or not isinstance(customer_id, int) or customer_id < 1:
-            raise ApiError(400, "invalid_request", "customer_id must be a positive integer")
-        require("place_order", customer_id)
+        require("place_order", body_id(customer_id, "customer_id"))
     return customer_id
 
 
