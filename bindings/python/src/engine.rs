@@ -63,6 +63,17 @@ impl Engine {
     }
 }
 
+/// The default configuration with sessions of `session_hours` (1 to 8760).
+fn config(session_hours: u16) -> PyResult<ShopConfig> {
+    if !(1..=8760).contains(&session_hours) {
+        return Err(invalid("session_hours must be from 1 to 8760 (a year)"));
+    }
+    Ok(ShopConfig {
+        session_hours,
+        ..ShopConfig::default()
+    })
+}
+
 fn customer_id(value: &Bound<'_, PyAny>) -> PyResult<CustomerId> {
     CustomerId::new(integer(value, "customer_id")?).py_result()
 }
@@ -77,14 +88,16 @@ fn product_id(value: &Bound<'_, PyAny>) -> PyResult<ProductId> {
 
 #[pymethods]
 impl Engine {
-    /// An engine on the in-memory store, loaded with the seed data unless `seed=False`.
+    /// An engine on the in-memory store, loaded with the seed data unless
+    /// `seed=False`; customer sessions last `session_hours` (default 24).
     #[staticmethod]
-    #[pyo3(signature = (*, seed = true))]
-    fn in_memory(seed: bool) -> PyResult<Engine> {
+    #[pyo3(signature = (*, seed = true, session_hours = 24))]
+    fn in_memory(seed: bool, session_hours: u16) -> PyResult<Engine> {
+        let config = config(session_hours)?;
         let store = if seed {
-            MemoryStore::seeded()
+            MemoryStore::from_seed(config, seed::demo_data())
         } else {
-            MemoryStore::new(ShopConfig::default())
+            MemoryStore::new(config)
         };
         Ok(Engine {
             store: Arc::new(store),
@@ -96,16 +109,19 @@ impl Engine {
 
     /// An engine on MySQL/MariaDB at `url` (`mysql://user:pass@host:port/db`).
     ///
-    /// Runs the migrations unless `migrate=False`; loads the seed data only with `seed=True`.
+    /// Runs the migrations unless `migrate=False`; loads the seed data only with
+    /// `seed=True`; customer sessions last `session_hours` (default 24).
     #[staticmethod]
-    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16))]
+    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, session_hours = 24))]
     fn mysql(
         py: Python<'_>,
         url: &str,
         migrate: bool,
         seed: bool,
         max_connections: u32,
+        session_hours: u16,
     ) -> PyResult<Engine> {
+        let config = config(session_hours)?;
         let runtime = runtime()?;
         let settings = PoolSettings {
             max_connections: max_connections.max(1),
@@ -113,7 +129,7 @@ impl Engine {
         };
         let store = py.detach(|| {
             runtime.block_on(async {
-                let store = MySqlStore::connect_with(url, ShopConfig::default(), settings).await?;
+                let store = MySqlStore::connect_with(url, config, settings).await?;
                 if migrate {
                     store.migrate().await?;
                 }

@@ -178,6 +178,18 @@ def test_sessions_keys_and_the_policy(engine: shopcore.Engine) -> None:
         engine.authorize(support, "drop_tables")
 
 
+def test_session_lifetime_is_configurable() -> None:
+    engine = shopcore.Engine.in_memory(session_hours=2)
+    engine.register(name="Hana", email="hana@example.com", password="long enough pw")
+    session = engine.login(email="hana@example.com", password="long enough pw")
+    from datetime import datetime, timedelta, timezone
+
+    left = session.expires_at - datetime.now(timezone.utc)
+    assert timedelta(hours=1, minutes=59) < left <= timedelta(hours=2)
+    with pytest.raises(ValidationError):
+        shopcore.Engine.in_memory(session_hours=0)
+
+
 def test_money_must_not_be_a_float() -> None:
     with pytest.raises(ValidationError) as err:
         shopcore.quote(products=[(1, 9.99)], rules=[], lines=[(1, 1)], tax_rate="14")

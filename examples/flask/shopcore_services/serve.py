@@ -8,7 +8,8 @@ worker processes use gunicorn on MySQL, e.g.
 ``gunicorn -w 4 -b 127.0.0.1:5001 'shopcore_services.wsgi:app("order")'``.
 
 Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
-original open contract, with a warning). ``SHOPCORE_ADMIN_KEY`` (at least 32
+original open contract, with a warning). ``SHOPCORE_SESSION_HOURS`` sets how
+long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 32
 characters) is installed as an admin key; without it, an in-memory engine (or
 a MySQL database without a live admin key) gets a fresh one, printed once.
 """
@@ -41,12 +42,21 @@ class RequestHandler(WSGIRequestHandler):
         return "shopcore"
 
 
+def session_hours(environ: dict[str, str] | os._Environ[str]) -> int:
+    """``SHOPCORE_SESSION_HOURS``: how long a login lasts (default 24)."""
+    raw = environ.get("SHOPCORE_SESSION_HOURS", "24")
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"SHOPCORE_SESSION_HOURS must be a whole number of hours, not {raw!r}")
+    return int(raw)
+
+
 def build_engine(seed: bool) -> shopcore.Engine:
     """MySQL from ``DATABASE_URL`` if set, else the seeded in-memory engine."""
     url = os.environ.get("DATABASE_URL")
+    hours = session_hours(os.environ)
     if url:
-        return shopcore.Engine.mysql(url, migrate=True, seed=seed)
-    return shopcore.Engine.in_memory(seed=True)
+        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours)
+    return shopcore.Engine.in_memory(seed=True, session_hours=hours)
 
 
 def prepare_access(engine: shopcore.Engine, environ: dict[str, str] | os._Environ[str]) -> AuthMode:
@@ -76,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = build_engine(args.seed)
         mode = prepare_access(engine, os.environ)
-    except (ValueError, shopcore.ShopError) as err:
+    except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
     names = [args.service] if args.service else list(SERVICES)
