@@ -97,7 +97,7 @@ class ApiError(Exception):
 
 def keep_original_status(status: int, *, except_codes: frozenset[str] = frozenset()) -> Callable:
     """Decorator: domain errors of a route answer ``status`` (as the original
-    service did), except storage errors and ``except_codes``."""
+    service did), except access, rate-limit and storage errors and ``except_codes``."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
