@@ -175,20 +175,35 @@ pub async fn login_throttled<R: CustomerRepository + ?Sized>(
     address: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Customer, LoginError> {
-    if let Err(wait) = throttle.check(email, address, now) {
+    throttled(throttle, email, address, now, async {
+        match (Email::parse(email), Password::parse(password)) {
+            (Ok(email), Ok(password)) => login(customers, &email, &password).await,
+            _ => Err(LoginError::InvalidCredentials),
+        }
+    })
+    .await
+}
+
+/// Runs one password check under the throttle: admitted or `too_many_attempts`;
+/// then a success, a failure (`invalid_credentials`) or neither (storage).
+async fn throttled<T>(
+    throttle: &LoginThrottle,
+    email: &str,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+    check: impl std::future::Future<Output = Result<T, LoginError>>,
+) -> Result<T, LoginError> {
+    if let Err(wait) = throttle.admit(email, address, now) {
         let retry_after_seconds = u64::try_from(wait.num_seconds()).unwrap_or(0).max(1);
         return Err(LoginError::TooManyAttempts {
             retry_after_seconds,
         });
     }
-    let outcome = match (Email::parse(email), Password::parse(password)) {
-        (Ok(email), Ok(password)) => login(customers, &email, &password).await,
-        _ => Err(LoginError::InvalidCredentials),
-    };
+    let outcome = check.await;
     match &outcome {
-        Ok(_) => throttle.succeeded(email),
-        Err(LoginError::InvalidCredentials) => throttle.failed(email, address, now),
-        Err(_) => {}
+        Ok(_) => throttle.succeeded(email, address, now),
+        Err(LoginError::InvalidCredentials) => {} // stays counted
+        Err(_) => throttle.release(email, address, now),
     }
     outcome
 }
@@ -219,13 +234,18 @@ pub async fn logout<S: AccessRepository + ?Sized>(
 /// Changes a customer's password after checking the current one, and ends
 /// every other session of theirs (`keep`, the session asking, stays).
 ///
-/// A wrong current password is `invalid_credentials`, and nothing changes.
+/// The check of the current password is throttled like a login (for the
+/// customer's email and `address`); a wrong or malformed current password is
+/// `invalid_credentials`, and nothing changes.
+#[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
 pub async fn change_password<S>(
     store: &S,
+    throttle: &LoginThrottle,
     customer: CustomerId,
-    current: &Password,
+    current: &str,
     new: &Password,
     keep: Option<&AccessToken>,
+    address: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), LoginError>
 where
@@ -236,7 +256,14 @@ where
         Err(CustomerError::Storage(e)) => return Err(e.into()),
         Err(_) => return Err(LoginError::InvalidCredentials),
     };
-    login(store, &profile.email, current).await?;
+    let email = profile.email.as_str();
+    throttled(throttle, email, address, now, async {
+        match Password::parse(current) {
+            Ok(current) => login(store, &profile.email, &current).await,
+            Err(_) => Err(LoginError::InvalidCredentials),
+        }
+    })
+    .await?;
     let plan = plan_password_change(customer, new.hash()?, keep, now);
     store.apply_access_plan(&plan).await?;
     Ok(())

@@ -63,6 +63,16 @@ impl Engine {
     }
 }
 
+/// A login error as a Python exception; a throttled one carries `retry_after`.
+fn login_error(error: shopcore::LoginError) -> PyErr {
+    match error {
+        shopcore::LoginError::TooManyAttempts {
+            retry_after_seconds,
+        } => crate::errors::with_attribute(error, Some(("retry_after", retry_after_seconds))),
+        other => crate::errors::to_py_err(other),
+    }
+}
+
 /// The default configuration with sessions of `session_hours` (1 to 8760).
 fn config(session_hours: u16) -> PyResult<ShopConfig> {
     if !(1..=8760).contains(&session_hours) {
@@ -325,12 +335,7 @@ impl Engine {
                 expires_at: session.expires_at,
             })
         });
-        logged_in.map_err(|error| match error {
-            shopcore::LoginError::TooManyAttempts {
-                retry_after_seconds,
-            } => crate::errors::with_attribute(error, Some(("retry_after", retry_after_seconds))),
-            other => crate::errors::to_py_err(other),
-        })
+        logged_in.map_err(login_error)
     }
 
     /// Ends the session of `token` (an unknown or ended one is already logged out).
@@ -345,7 +350,8 @@ impl Engine {
 
     /// Changes a customer's password after checking the current one; every
     /// other session of theirs ends (`keep_token`, the one asking, stays).
-    #[pyo3(signature = (customer_id, *, current, new, keep_token = None))]
+    /// The check is throttled like a login (per email and `client` address).
+    #[pyo3(signature = (customer_id, *, current, new, keep_token = None, client = None))]
     fn change_password(
         &self,
         py: Python<'_>,
@@ -353,20 +359,32 @@ impl Engine {
         current: &Bound<'_, PyAny>,
         new: &Bound<'_, PyAny>,
         keep_token: Option<&Bound<'_, PyAny>>,
+        client: Option<&str>,
     ) -> PyResult<()> {
         let id = self::customer_id(customer_id)?;
-        let current = Password::parse(&text(current, "current")?)
-            .map_err(|_| crate::errors::to_py_err(shopcore::LoginError::InvalidCredentials))?;
+        let current = text(current, "current")?;
         let new = Password::parse(&text(new, "new")?).py_result()?;
         let keep = args::optional_text(keep_token, "keep_token")?
             .map(|t| AccessToken::parse(&t))
             .transpose()
             .py_result()?;
+        let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
-        self.run(py, async move {
-            auth::change_password(&*store, id, &current, &new, keep.as_ref(), Utc::now()).await
-        })
-        .py_result()
+        let throttle = Arc::clone(&self.throttle);
+        let changed = self.run(py, async move {
+            auth::change_password(
+                &*store,
+                &throttle,
+                id,
+                &current,
+                &new,
+                keep.as_ref(),
+                client.as_deref(),
+                Utc::now(),
+            )
+            .await
+        });
+        changed.map_err(login_error)
     }
 
     /// Who presents `token` (the bearer of an `Authorization` header; `None`

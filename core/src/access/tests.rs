@@ -43,7 +43,7 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::ReadNotifications(Some(me)), "u..f."),
         (Action::ReadNotifications(Some(other)), "uf.f."),
         (Action::ReadNotifications(None), "uf.f."),
-        (Action::Logout, "u.ff."),
+        (Action::Logout, "u.fff"),
         (Action::ListCustomers, "uf.f."),
         (Action::ResendConfirmation(me), "uf.f."),
         (Action::ResendConfirmation(other), "uf.f."),

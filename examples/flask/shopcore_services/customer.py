@@ -63,6 +63,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
             current=field(body, "current_password"),
             new=field(body, "new_password"),
             keep_token=bearer_token(),
+            client=request.remote_addr,
         )
         return jsonify({"status": "success", "customer_id": customer_id, "other_sessions_revoked": True})
 

@@ -75,3 +75,9 @@ def clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
     """A test client per service, all over the same engine, in legacy mode: the
     original open contract, which these route tests pin down."""
     return {name: create_app(engine, "legacy").test_client() for name, (create_app, _port) in SERVICES.items()}
+
+
+@pytest.fixture
+def enforced_clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
+    """A test client per service over the same engine, access enforced."""
+    return {name: create_app(engine, "enforced").test_client() for name, (create_app, _port) in SERVICES.items()}

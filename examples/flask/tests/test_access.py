@@ -110,7 +110,7 @@ ROUTES = [
     route("password", "customer", "PUT", lambda w: f"/api/customers/{w.a}/password",
           lambda w: {"current_password": A_PASSWORD, "new_password": "a brand new password"},
           U, 200, F, F, F, 200),
-    route("logout", "customer", "POST", fixed("/api/customers/logout"), None, U, 200, 200, F, F, 200),
+    route("logout", "customer", "POST", fixed("/api/customers/logout"), None, U, 200, 200, F, F, F),
     route("stock", "inventory", "POST", fixed("/api/inventory/update"),
           lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
     route("order for A", "order", "POST", fixed("/api/orders/create"),

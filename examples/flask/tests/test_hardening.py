@@ -129,3 +129,23 @@ def test_idempotency_keys_are_per_customer_and_a_replay_tells_of_a_cancel(client
     replay = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": lines}, headers=headers)
     assert replay.get_json()["order_id"] == order_id
     assert (replay.get_json()["replayed"], replay.get_json()["order_status"]) == (True, "cancelled")
+
+
+def test_guessing_the_current_password_is_throttled_like_login(enforced_clients: Clients) -> None:
+    clients = enforced_clients
+    assert clients["customer"].post("/api/customer/register", json={
+        "name": "Rana", "email": "rana@example.com", "password": "rana's password"}).status_code == 201
+    session = clients["customer"].post("/api/customers/login", json={
+        "email": "rana@example.com", "password": "rana's password"}).get_json()
+    auth = {"Authorization": f"Bearer {session['token']}"}
+    path = f"/api/customers/{session['customer_id']}/password"
+    for i in range(5):
+        guess = clients["customer"].put(path, headers=auth,
+                                        json={"current_password": f"guess number {i}", "new_password": "taken over!"})
+        assert guess.status_code == 401
+    throttled = clients["customer"].put(path, headers=auth,
+                                        json={"current_password": "rana's password", "new_password": "taken over!"})
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers
+    # Nothing changed: the old password still logs in (after the window it would; here it is throttled too).
+    assert clients["customer"].post("/api/customers/login", json={
+        "email": "rana@example.com", "password": "rana's password"}).status_code == 429

@@ -907,14 +907,35 @@ pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
     let asking = open_session(store, nour.id, day, now).await.unwrap();
     let elsewhere = open_session(store, nour.id, day, now).await.unwrap();
     let sara = open_session(store, cid(2), day, now).await.unwrap();
-    let wrong = change_password(store, nour.id, &new, &new, Some(&asking.token), now).await;
+    let throttle = shopcore::LoginThrottle::default();
+    let keep = Some(&asking.token);
+    let wrong = change_password(
+        store,
+        &throttle,
+        nour.id,
+        "second password",
+        &new,
+        keep,
+        None,
+        now,
+    )
+    .await;
     assert_eq!(wrong.unwrap_err().kind(), ErrorKind::InvalidCredentials);
     assert!(authenticate(store, Some(elsewhere.token.expose()), now)
         .await
         .is_ok());
-    change_password(store, nour.id, &old, &new, Some(&asking.token), now)
-        .await
-        .unwrap();
+    change_password(
+        store,
+        &throttle,
+        nour.id,
+        "first password",
+        &new,
+        keep,
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(authenticate(store, Some(asking.token.expose()), now)
         .await
         .is_ok());
