@@ -21,7 +21,7 @@ use shopcore::{
 use sqlx::MySqlConnection;
 
 use crate::error::{diverged, DbError};
-use crate::rows::{placeholders, LedgerEntry, LEDGER_COLUMNS};
+use crate::rows::{placeholders, utc, LedgerEntry, LEDGER_COLUMNS};
 use crate::workflow::{Faults, WriteStep};
 
 /// What applying a plan stored that the caller could not know in advance.
@@ -105,8 +105,8 @@ pub(crate) async fn apply_plan(
                 )
                 .bind(token.as_str())
                 .bind(customer.get())
-                .bind(at)
-                .bind(expires_at)
+                .bind(utc(at))
+                .bind(utc(*expires_at))
                 .execute(&mut *conn)
                 .await?;
                 faults.check(WriteStep::AccessChanged)?;
@@ -134,7 +134,7 @@ pub(crate) async fn apply_plan(
                 .bind(name.as_str())
                 .bind(role.as_str())
                 .bind(key.as_str())
-                .bind(at)
+                .bind(utc(at))
                 .execute(&mut *conn)
                 .await?;
                 applied.staff_key_id = i64::try_from(inserted.last_insert_id())
@@ -146,7 +146,7 @@ pub(crate) async fn apply_plan(
                 let updated = sqlx::query(
                     "UPDATE staff_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?",
                 )
-                .bind(at)
+                .bind(utc(at))
                 .bind(key.get())
                 .execute(&mut *conn)
                 .await?;
@@ -172,7 +172,7 @@ async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<Or
     .bind(order.customer_id.get())
     .bind(order.total_amount.amount())
     .bind(OrderStatus::Created.as_str())
-    .bind(order.created_at)
+    .bind(utc(order.created_at))
     .bind(order.subtotal.amount())
     .bind(order.tax.amount())
     .bind(order.region.as_str())
@@ -241,7 +241,7 @@ async fn move_stock(
     for moved in run {
         query = query.bind(moved.product.get()).bind(moved.change);
     }
-    query = query.bind(at);
+    query = query.bind(utc(at));
     for moved in run {
         query = query.bind(moved.product.get());
     }
@@ -300,7 +300,7 @@ async fn insert_notice(
     .bind(notice.customer.get())
     .bind(notice.kind.as_str())
     .bind(&message)
-    .bind(at)
+    .bind(utc(at))
     .execute(&mut *conn)
     .await?;
     let id = i64::try_from(result.last_insert_id())
@@ -354,7 +354,7 @@ async fn revoke_sessions(
             sqlx::query(
                 "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
             )
-            .bind(at)
+            .bind(utc(at))
             .bind(token.as_str())
             .execute(&mut *conn)
             .await?;
@@ -365,7 +365,7 @@ async fn revoke_sessions(
                 "UPDATE sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL \
                  AND (? IS NULL OR token_hash <> ?)",
             )
-            .bind(at)
+            .bind(utc(at))
             .bind(customer.get())
             .bind(keep)
             .bind(keep)
@@ -391,7 +391,7 @@ async fn insert_ledger(conn: &mut MySqlConnection, entries: &[LedgerEntry]) -> R
             .bind(row.balance_after)
             .bind(row.reason)
             .bind(row.order_id)
-            .bind(row.recorded_at);
+            .bind(utc(row.recorded_at));
     }
     query.execute(&mut *conn).await?;
     Ok(())

@@ -21,9 +21,9 @@ use sqlx::{Executor, MySql};
 use crate::apply::apply_plan;
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::rows::{
-    assemble_orders, placeholders, CustomerRow, ItemRow, LedgerEntry, LedgerRow, NotificationRow,
-    OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
-    NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
+    assemble_orders, placeholders, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
+    NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS,
+    LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::MySqlStore;
 
@@ -242,7 +242,7 @@ impl CustomerRepository for MySqlStore {
         .bind(new.name.as_str())
         .bind(new.email.as_str())
         .bind(new.phone.as_ref().map(|p| p.as_str()))
-        .bind(now)
+        .bind(utc(now))
         .bind(new.password_hash.as_ref().map(|h| h.as_str()))
         .execute(&self.pool)
         .await;
@@ -479,7 +479,7 @@ impl AccessRepository for MySqlStore {
              WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
         )
         .bind(token.as_str())
-        .bind(now)
+        .bind(utc(now))
         .fetch_optional(&self.pool)
         .await
         .map_err(DbError::from)?;

@@ -364,6 +364,13 @@ impl TryFrom<LedgerRow> for LedgerEntry {
     }
 }
 
+/// A UTC instant as bound to a statement: a `DATETIME` value (UTC, the
+/// connection's time zone). Bound as a `DateTime<Utc>` it would travel as a
+/// `TIMESTAMP`, which the server refuses past 2038-01-19.
+pub(crate) fn utc(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    at.naive_utc()
+}
+
 /// `?, ?, …` with `n` placeholders, for `IN (…)` lists and multi-row inserts.
 pub(crate) fn placeholders(n: usize) -> String {
     let mut text = String::with_capacity(n * 3);

@@ -26,6 +26,7 @@ use crate::repositories::{
     select_customer, select_notification, select_order, select_products, select_rules,
     select_tax_rate,
 };
+use crate::rows::utc;
 use crate::transaction::Attempt;
 use crate::MySqlStore;
 
@@ -155,7 +156,7 @@ impl MySqlStore {
         .bind(customer.get())
         .bind(key.as_str())
         .bind(fingerprint.as_str())
-        .bind(now)
+        .bind(utc(now))
         .execute(&mut *conn)
         .await;
         match claimed {
