@@ -114,7 +114,7 @@ pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogError, CatalogRepository,
     CustomerError, CustomerRepository, LookupError, NotificationRepository, OrderRepository,
-    OrderWorkflow, PlacedOrder, QuoteError, Store,
+    OrderWorkflow, PlacedOrder, QuoteError, Readiness, Store,
 };
 pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};
 pub use throttle::{LoginThrottle, ThrottlePolicy};

@@ -266,6 +266,15 @@ pub trait AccessRepository: Send + Sync {
     async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError>;
 }
 
+/// Whether the store can serve requests now (a readiness probe).
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Ok` if the store answered a trivial query within `timeout` and its
+    /// schema is current; `storage_unavailable` (or `storage_failure` for an
+    /// outdated schema) otherwise.
+    async fn ready(&self, timeout: std::time::Duration) -> Result<(), StorageError>;
+}
+
 /// The books: what the [`audit`](crate::audit()) reads.
 #[async_trait]
 pub trait BooksRepository: Send + Sync {
@@ -341,6 +350,7 @@ pub trait Store:
     + NotificationRepository
     + BooksRepository
     + AccessRepository
+    + Readiness
 {
 }
 
@@ -351,5 +361,6 @@ impl<T> Store for T where
         + NotificationRepository
         + BooksRepository
         + AccessRepository
+        + Readiness
 {
 }

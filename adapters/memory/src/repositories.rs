@@ -350,3 +350,11 @@ impl AccessRepository for MemoryStore {
         Ok(self.lock()?.apply(plan)?.staff_key_id)
     }
 }
+
+#[async_trait]
+impl shopcore::Readiness for MemoryStore {
+    /// Ready whenever its lock can be taken (it is not poisoned).
+    async fn ready(&self, _timeout: std::time::Duration) -> Result<(), StorageError> {
+        self.lock().map(|_| ())
+    }
+}

@@ -62,6 +62,9 @@ pub use workflow::WriteStep;
 
 use crate::error::DbError;
 
+/// The embedded migrations.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// Pool limits. The defaults suit one service process; several processes
 /// sharing a server should keep the sum of `max_connections` below the
 /// server's `max_connections`.
@@ -173,13 +176,10 @@ impl MySqlStore {
     /// backend's schema in place. Safe to call on every start: applied
     /// migrations are recorded in `_sqlx_migrations` and skipped.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        sqlx::migrate!("./migrations")
-            .run(&self.pool)
-            .await
-            .map_err(|e| match e {
-                sqlx::migrate::MigrateError::Execute(inner) => DbError::from(inner).into(),
-                other => StorageError::Failure(format!("migration failed: {other}")),
-            })
+        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(inner) => DbError::from(inner).into(),
+            other => StorageError::Failure(format!("migration failed: {other}")),
+        })
     }
 
     /// Loads `data` in one transaction. Rows whose id (or, for rules, product

@@ -530,3 +530,32 @@ impl AccessRepository for MySqlStore {
         applied
     }
 }
+
+#[async_trait]
+impl shopcore::Readiness for MySqlStore {
+    /// `SELECT 1` and the newest applied migration, within `timeout`.
+    async fn ready(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
+        let probe = async {
+            let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
+            sqlx::query("SELECT 1")
+                .execute(&mut *conn)
+                .await
+                .map_err(DbError::from)?;
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(DbError::from)?;
+            let expected = crate::MIGRATOR.iter().map(|m| m.version).max();
+            if applied < expected {
+                return Err(StorageError::Failure(format!(
+                    "the schema is at migration {applied:?}, this build needs {expected:?}: run migrate"
+                )));
+            }
+            Ok(())
+        };
+        tokio::time::timeout(timeout, probe).await.map_err(|_| {
+            StorageError::Unavailable(format!("the database did not answer within {timeout:?}"))
+        })?
+    }
+}

@@ -579,6 +579,21 @@ impl Engine {
             .py_result()
     }
 
+    /// Raises `StorageError` unless the store answers a trivial query within
+    /// `timeout` seconds (default 0.5) and its schema is current: a readiness probe.
+    #[pyo3(signature = (*, timeout = 0.5))]
+    fn ready(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        if !(timeout > 0.0 && timeout <= 60.0) {
+            return Err(invalid(
+                "timeout must be more than 0 and at most 60 seconds",
+            ));
+        }
+        let timeout = std::time::Duration::from_secs_f64(timeout);
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.ready(timeout).await })
+            .py_result()
+    }
+
     /// The books-balance audit (`shopcore::audit`) of this store from the given
     /// opening balances (`{product_id: stock}`, `{customer_id: points}`; absent
     /// ones start at 0): every discrepancy as a sentence, empty when the books balance.

@@ -278,7 +278,22 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
 
     @app.get("/health")
     def health() -> Response:
+        """The original health check: a liveness check (old clients keep it)."""
         return jsonify({"status": "healthy", "service": name, "backend": engine.backend})
+
+    @app.get("/health/live")
+    def live() -> Response:
+        """The process answers."""
+        return jsonify({"status": "live", "service": name})
+
+    @app.get("/health/ready")
+    def ready() -> tuple[Response, int]:
+        """The store answers within a second and its schema is current: route traffic here."""
+        try:
+            engine.ready()
+        except shopcore.StorageError as err:
+            return jsonify({"status": "unready", "service": name, "code": err.code, "message": err.message}), 503
+        return jsonify({"status": "ready", "service": name, "backend": engine.backend}), 200
 
     return app
 

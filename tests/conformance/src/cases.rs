@@ -1029,3 +1029,11 @@ pub async fn idempotency_keys_are_scoped_per_customer<S: Store>(store: &S) {
     assert_eq!(replay.order.status, OrderStatus::Cancelled);
     assert_eq!(stock(store, 3).await, 149);
 }
+
+/// A freshly loaded store is ready (its schema current, answering at once).
+pub async fn a_fresh_store_is_ready<S: Store>(store: &S) {
+    store
+        .ready(std::time::Duration::from_secs(2))
+        .await
+        .expect("ready");
+}

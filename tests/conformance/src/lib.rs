@@ -65,7 +65,8 @@ macro_rules! conformance_tests {
             sessions_authenticate_until_logout_or_expiry,
             a_password_change_ends_the_other_sessions,
             staff_keys_authenticate_with_their_role_until_revoked,
-            idempotency_keys_are_scoped_per_customer
+            idempotency_keys_are_scoped_per_customer,
+            a_fresh_store_is_ready
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {
