@@ -158,3 +158,20 @@ def test_a_chunked_body_over_the_limit_is_413(servers: str) -> None:
             pass  # the server may stop reading once it has refused the body
         status_line = conn.recv(200).split(b"\r\n")[0]
     assert b" 413 " in status_line, status_line
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("SHOPCORE_AUTH", "open-sesame", "SHOPCORE_AUTH must be"),
+    ("SHOPCORE_ADMIN_KEY", "short", "invalid token"),
+    ("SHOPCORE_SESSION_HOURS", "a day", "SHOPCORE_SESSION_HOURS must be"),
+    ("DATABASE_URL", "mysql://nobody@127.0.0.1:1/none", "cannot start"),
+    ("DATABASE_URL", "mysql://root@no-such-host.invalid:3306/shop", "cannot start"),
+])
+def test_misconfiguration_stops_the_start_with_one_line(variable: str, value: str, says: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SHOPCORE_AUTH", "SHOPCORE_ADMIN_KEY")}
+    env[variable] = value
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and lines[0].startswith("cannot start:"), done.stderr
