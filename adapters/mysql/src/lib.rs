@@ -121,7 +121,8 @@ impl MySqlStore {
         Self::connect(&url, config).await
     }
 
-    /// Connects with explicit pool settings.
+    /// Connects with explicit pool settings; refuses (`storage_unavailable`)
+    /// a pool larger than the server's `max_connections`.
     pub async fn connect_with(
         url: &str,
         config: ShopConfig,
@@ -152,6 +153,20 @@ impl MySqlStore {
             .connect_with(options)
             .await
             .map_err(DbError::from)?;
+        // A pool the server can never fill would fail at the first busy
+        // moment instead of now: refuse it at start.
+        let server_max: i64 = sqlx::query_scalar("SELECT CAST(@@max_connections AS SIGNED)")
+            .fetch_one(&pool)
+            .await
+            .map_err(DbError::from)?;
+        if i64::from(settings.max_connections) > server_max {
+            pool.close().await;
+            return Err(StorageError::Unavailable(format!(
+                "a pool of {} connections exceeds the server's max_connections ({server_max}): \
+                 lower max_connections or raise the server's",
+                settings.max_connections
+            )));
+        }
         Ok(MySqlStore {
             pool,
             config,

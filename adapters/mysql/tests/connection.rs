@@ -1,4 +1,5 @@
-//! Unreachable servers, refused credentials and bad URLs are `storage_unavailable`, never a panic.
+//! Unreachable servers, refused credentials, bad URLs and a pool the server
+//! cannot hold are `storage_unavailable` at connect, never a panic.
 
 mod common;
 
@@ -53,5 +54,26 @@ async fn wrong_credentials_and_unknown_databases_are_storage_unavailable() {
     ))
     .await;
     assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_pool_larger_than_the_server_allows_is_refused_at_connect() {
+    let Some(db) = common::TestDb::empty().await else {
+        return;
+    };
+    let settings = PoolSettings {
+        max_connections: 1_000_000,
+        ..PoolSettings::default()
+    };
+    let refused = shopcore_mysql::MySqlStore::connect_with(
+        &db.url,
+        shopcore::ShopConfig::default(),
+        settings,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::StorageUnavailable);
+    assert!(refused.to_string().contains("max_connections"), "{refused}");
     db.drop_database().await;
 }
