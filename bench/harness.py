@@ -122,6 +122,23 @@ class Service:
         while not all(port_free(p) for p in self.ports) and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def terminate(self, deadline: float) -> float | None:
+        """SIGTERM, as a process manager stops a service: the seconds until it
+        exited, or ``None`` if it had not after ``deadline`` (then SIGKILLed)."""
+        assert self.proc is not None
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+        took = time.monotonic() - started
+        deadline_at = time.monotonic() + 10
+        while not all(port_free(p) for p in self.ports) and time.monotonic() < deadline_at:
+            time.sleep(0.05)
+        return took
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

@@ -10,6 +10,8 @@ Three phases, each on a fresh database seeded with the demo data:
    with SIGKILL and restarted while the clients keep going (an order whose
    response was lost is re-sent with the same key). Then the same audit, plus:
    everything the clients saw acknowledged is in the database as acknowledged.
+   sigterm — the same, stopped with SIGTERM as a process manager would: it must
+   exit (draining the requests in flight) within 15 s; the same audits.
 3. race — a proxy delays every packet between the services and MariaDB, and many
    buyers at once ask for the last units of one product: exactly the stock must
    be sold. The original architecture (bench/baseline.py) runs the same race
@@ -363,7 +365,8 @@ def services_on(url: str) -> Service:
     return Service([sys.executable, "-m", "shopcore_services.serve"], SERVICE_PORTS, env)
 
 
-def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None) -> PhaseResult:
+def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None,
+                   signal_name: str = "SIGKILL") -> PhaseResult:
     with fresh_database(prefix="shopcore_soak") as url:
         db = database_name(url)
         conn = admin(db)
@@ -380,18 +383,27 @@ def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None) -
             started = time.monotonic()
             for t in threads:
                 t.start()
+            stop_failures: list[str] = []
             if kill_at is not None:
                 while budget.spent < kill_at * args.requests:
                     time.sleep(0.01)
-                service.kill()
                 killed_after = budget.spent
+                if signal_name == "SIGTERM":
+                    took = service.terminate(deadline=15)
+                    if took is None:
+                        stop_failures.append("the service did not exit within 15 s of SIGTERM")
+                        detail = f"SIGTERM after {killed_after} requests: NOT exited in 15 s, killed"
+                    else:
+                        detail = f"SIGTERM after {killed_after} requests: exited in {took:.2f} s, restarted"
+                else:
+                    service.kill()
+                    detail = f"SIGKILL after {killed_after} requests, restarted"
                 time.sleep(0.5)  # clients meet a closed port meanwhile
                 service.start()
-                detail = f"SIGKILL after {killed_after} requests, restarted"
             for t in threads:
                 t.join()
             elapsed = time.monotonic() - started
-        failures = list(seen.failures)
+        failures = list(seen.failures) + stop_failures
         failures += [f"5xx: {e}" for e in seen.server_errors]
         failures += audit(db, start_stock, start_points)
         failures += acknowledged_are_kept(db, seen)
@@ -503,6 +515,7 @@ def main() -> int:
     results = []
     for phase in (lambda: workload_phase("mixed", args, None),
                   lambda: workload_phase("sigkill", args, 0.4),
+                  lambda: workload_phase("sigterm", args, 0.4, "SIGTERM"),
                   lambda: race_phase(args, "baseline"),
                   lambda: race_phase(args, "shopcore")):
         result = phase()

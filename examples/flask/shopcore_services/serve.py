@@ -7,6 +7,10 @@ seeded only with ``--seed``), and each service can also run alone. For several
 worker processes use gunicorn on MySQL, e.g.
 ``gunicorn -w 4 -b 127.0.0.1:5001 'shopcore_services.wsgi:app("order")'``.
 
+SIGTERM (or Ctrl-C) stops accepting connections at once, lets the requests
+in flight finish (at most ``SHOPCORE_DRAIN_SECONDS``, default 10), and exits 0;
+a checkout cut by the deadline rolls back, one that was answered is committed.
+
 Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
 original open contract, with a warning). ``SHOPCORE_SESSION_HOURS`` sets how
 long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 32
@@ -21,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -29,13 +34,26 @@ from shopcore_services import SERVICES
 from shopcore_services.http import AuthMode, auth_mode
 
 
+#: Set once a stop is asked for: handlers close their connection after the
+#: request they are serving (no keep-alive past the stop).
+STOPPING = threading.Event()
+
+
 class RequestHandler(WSGIRequestHandler):
     """The development server's handler, without naming itself in ``Server``,
-    and with JSON (not HTML) for the errors it answers before the app runs
-    (an over-long request line or header: 414, 431)."""
+    with JSON (not HTML) for the errors it answers before the app runs (an
+    over-long request line or header: 414, 431), and closing its connection
+    after the current request once the service is stopping. An idle
+    keep-alive connection is closed after ``timeout`` seconds."""
 
     server_version = "shopcore"
+    timeout = 5
     error_content_type = "application/json"
+
+    def handle_one_request(self) -> None:
+        super().handle_one_request()
+        if STOPPING.is_set():
+            self.close_connection = True
     error_message_format = '{"code": "invalid_request", "message": "%(message)s", "status": "error"}'
 
     def version_string(self) -> str:
@@ -93,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     for name in names:
         create_app, port = SERVICES[name]
-        servers.append(make_server(args.host, port, create_app(engine, mode), threaded=True,
-                                   request_handler=RequestHandler))
+        server = make_server(args.host, port, create_app(engine, mode), threaded=True,
+                             request_handler=RequestHandler)
+        # Track request threads so that stopping can wait for them.
+        server.daemon_threads, server.block_on_close = False, True
+        servers.append(server)
         print(f"{name:>12} service on http://{args.host}:{port} ({engine.backend}, access {mode})", flush=True)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:
@@ -102,10 +123,40 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    for s in servers:
-        s.shutdown()
+    # Wake up now and then: a signal delivered to another thread (the engine's
+    # own threads among them) runs its Python handler only when the main
+    # thread next gets control, so an unbounded wait could miss it for good.
+    while not stop.wait(timeout=0.2):
+        pass
+    if drain(servers, drain_seconds(os.environ)):
+        os._exit(0)  # requests cut at the deadline: do not wait for their threads
     return 0
+
+
+def drain_seconds(environ: dict[str, str] | os._Environ[str]) -> float:
+    raw = environ.get("SHOPCORE_DRAIN_SECONDS", "10")
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 10.0
+
+
+def drain(servers: list, deadline: float) -> int:
+    """Stops accepting, then waits up to ``deadline`` seconds for the requests
+    in flight; answers how many services still had some at the deadline."""
+    STOPPING.set()
+    for server in servers:
+        server.shutdown()  # no new connections
+    closers = [threading.Thread(target=server.server_close, daemon=True) for server in servers]
+    for closer in closers:
+        closer.start()  # each joins its request threads
+    ends = time.monotonic() + deadline
+    for closer in closers:
+        closer.join(max(0.0, ends - time.monotonic()))
+    unfinished = sum(closer.is_alive() for closer in closers)
+    print(f"stopped: {'requests cut at the deadline on ' + str(unfinished) + ' services' if unfinished else 'drained'}",
+          file=sys.stderr, flush=True)
+    return unfinished
 
 
 if __name__ == "__main__":
