@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -51,7 +52,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
     service = Service([sys.executable, "-m", "shopcore_services.serve"], [5001, 5002, 5003, 5004, 5005],
-                      env={**__import__("os").environ, "SHOPCORE_AUTH": "enforced"})
+                      env={**os.environ, "SHOPCORE_AUTH": "enforced"})
     with running(service):
         assert service.proc is not None
         pid = service.proc.pid

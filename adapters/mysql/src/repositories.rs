@@ -533,17 +533,12 @@ impl AccessRepository for MySqlStore {
 
 #[async_trait]
 impl shopcore::Readiness for MySqlStore {
-    /// `SELECT 1` and the newest applied migration, within `timeout`.
+    /// One trivial query — the newest applied migration — within `timeout`.
     async fn ready(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
         let probe = async {
-            let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
-            sqlx::query("SELECT 1")
-                .execute(&mut *conn)
-                .await
-                .map_err(DbError::from)?;
             let applied: Option<i64> =
                 sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                    .fetch_one(&mut *conn)
+                    .fetch_one(&self.pool)
                     .await
                     .map_err(DbError::from)?;
             let expected = crate::MIGRATOR.iter().map(|m| m.version).max();
