@@ -94,6 +94,8 @@ CART = [{"product_id": 1, "quantity": 1}]
 U, F = 401, 403
 ROUTES = [
     route("health", "order", "GET", fixed("/health"), None, 200, 200, 200, 200, 200, 200),
+    route("live", "inventory", "GET", fixed("/health/live"), None, 200, 200, 200, 200, 200, 200),
+    route("ready", "customer", "GET", fixed("/health/ready"), None, 200, 200, 200, 200, 200, 200),
     route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
           200, 200, 200, 200, 200, 200),
     route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
@@ -166,8 +168,9 @@ def test_a_customer_orders_for_themselves_by_leaving_out_the_customer(world: Wor
 
 
 def test_a_customer_sees_only_their_own_notifications(world: World) -> None:
-    _, mine = call(world, ROUTES[16], "customer")
-    _, theirs = call(world, ROUTES[16], "other")
+    every = next(r for r in ROUTES if r.name == "all notifications")
+    _, mine = call(world, every, "customer")
+    _, theirs = call(world, every, "other")
     assert {n["customer_id"] for n in mine["notifications"]} == {world.a}
     assert theirs["notifications"] == []
 
