@@ -40,6 +40,7 @@
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
 //! - `access`: [`Actor`], [`Action`] and [`authorize`], the one access policy; tokens, staff keys;
 //! - [`repository`]: the ports adapters implement;
+//! - `metrics`: what a store counts ([`StoreMetrics`]) and reads out ([`Instrumented`]);
 //! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
 //!   authentication over the ports;
 //! - [`seed`]: the original backend's seed data;
@@ -61,6 +62,7 @@ pub mod error;
 mod hashing;
 mod ids;
 mod loyalty;
+mod metrics;
 mod money;
 mod notification;
 mod order;
@@ -102,6 +104,7 @@ pub use effect::{
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
 pub use ids::{CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
 pub use loyalty::LoyaltyPolicy;
+pub use metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use money::{Money, RoundingMode};
 pub use notification::{
     plan_notice, resend_confirmation, ConfirmationDraft, NoticeTargets, Notification,

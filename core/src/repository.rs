@@ -26,6 +26,7 @@ use crate::customer::{Customer, CustomerCredentials, NewCustomer};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
+use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::Order;
 use crate::pricing::{quote, PricingError, Quote};
@@ -351,6 +352,7 @@ pub trait Store:
     + BooksRepository
     + AccessRepository
     + Readiness
+    + Instrumented
 {
 }
 
@@ -362,5 +364,6 @@ impl<T> Store for T where
         + BooksRepository
         + AccessRepository
         + Readiness
+        + Instrumented
 {
 }

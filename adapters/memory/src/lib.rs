@@ -53,6 +53,7 @@ pub struct MemoryStore {
     state: Mutex<State>,
     config: ShopConfig,
     clock: Arc<dyn Clock>,
+    metrics: shopcore::StoreMetrics,
 }
 
 impl MemoryStore {
@@ -75,6 +76,7 @@ impl MemoryStore {
             state: Mutex::new(State::from_seed(data)),
             config,
             clock: Arc::new(SystemClock),
+            metrics: shopcore::StoreMetrics::default(),
         }
     }
 

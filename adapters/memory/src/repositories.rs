@@ -222,13 +222,9 @@ impl NotificationRepository for MemoryStore {
     }
 }
 
-#[async_trait]
-impl OrderWorkflow for MemoryStore {
-    fn config(&self) -> &ShopConfig {
-        &self.config
-    }
-
-    async fn checkout(
+impl MemoryStore {
+    /// A checkout under the lock: replay, or plan and apply.
+    fn checkout_locked(
         &self,
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
@@ -255,6 +251,23 @@ impl OrderWorkflow for MemoryStore {
         }
         let applied = state.apply(plan.plan())?;
         placed_order(&plan, applied)
+    }
+}
+
+#[async_trait]
+impl OrderWorkflow for MemoryStore {
+    fn config(&self) -> &ShopConfig {
+        &self.config
+    }
+
+    async fn checkout(
+        &self,
+        request: &CheckoutRequest,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<PlacedOrder, CheckoutError> {
+        let outcome = self.checkout_locked(request, idempotency_key);
+        self.metrics.record_checkout(&outcome);
+        outcome
     }
 
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {
@@ -348,6 +361,12 @@ impl AccessRepository for MemoryStore {
 
     async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError> {
         Ok(self.lock()?.apply(plan)?.staff_key_id)
+    }
+}
+
+impl shopcore::Instrumented for MemoryStore {
+    fn metrics(&self) -> shopcore::MetricsSnapshot {
+        self.metrics.snapshot()
     }
 }
 

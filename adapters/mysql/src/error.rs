@@ -11,7 +11,8 @@
 //! `storage_unavailable`, anything else the server reports `storage_failure`.
 
 use shopcore::{
-    CancelError, CatalogError, CheckoutError, CustomerError, LookupError, QuoteError, StorageError,
+    CancelError, CatalogError, CheckoutError, CustomerError, LookupError, QuoteError, RetryCause,
+    StorageError,
 };
 use sqlx::mysql::MySqlDatabaseError;
 
@@ -60,12 +61,23 @@ impl From<StorageError> for DbError {
 }
 
 impl DbError {
+    /// Why the transaction lost a lock race, if it did (then it may simply be
+    /// run again): a deadlock, a lock wait timed out, or — on a Galera
+    /// cluster, where the server reports 1213 with a `WSREP` message — a
+    /// write set refused at certification.
+    pub(crate) fn retry_cause(&self) -> Option<RetryCause> {
+        let DbError::Sql(e) = self else { return None };
+        match server_code(e)? {
+            code::LOCK_WAIT_TIMEOUT => Some(RetryCause::LockWait),
+            code::DEADLOCK if e.to_string().contains("WSREP") => Some(RetryCause::Certification),
+            code::DEADLOCK => Some(RetryCause::Deadlock),
+            _ => None,
+        }
+    }
+
     /// Whether the transaction lost a lock race and may simply be run again.
     pub(crate) fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            DbError::Sql(e) if matches!(server_code(e), Some(code::DEADLOCK | code::LOCK_WAIT_TIMEOUT))
-        )
+        self.retry_cause().is_some()
     }
 
     /// The error to report once `retries` reruns were not enough.

@@ -102,6 +102,8 @@ pub struct MySqlStore {
     clock: Arc<dyn Clock>,
     max_retries: u32,
     faults: workflow::Faults,
+    metrics: shopcore::StoreMetrics,
+    pool_counters: transaction::PoolCounters,
 }
 
 impl MySqlStore {
@@ -173,6 +175,8 @@ impl MySqlStore {
             clock: Arc::new(SystemClock),
             max_retries: settings.max_retries,
             faults: workflow::Faults::default(),
+            metrics: shopcore::StoreMetrics::default(),
+            pool_counters: transaction::PoolCounters::default(),
         })
     }
 

@@ -531,6 +531,15 @@ impl AccessRepository for MySqlStore {
     }
 }
 
+impl shopcore::Instrumented for MySqlStore {
+    fn metrics(&self) -> shopcore::MetricsSnapshot {
+        shopcore::MetricsSnapshot {
+            pool: Some(self.pool_usage()),
+            ..self.metrics.snapshot()
+        }
+    }
+}
+
 #[async_trait]
 impl shopcore::Readiness for MySqlStore {
     /// One trivial query — the newest applied migration — within `timeout`.

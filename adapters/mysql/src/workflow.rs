@@ -305,11 +305,13 @@ impl OrderWorkflow for MySqlStore {
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, CheckoutError> {
-        in_transaction!(self, |conn| self.checkout_in(
+        let outcome = in_transaction!(self, |conn| self.checkout_in(
             conn,
             request,
             idempotency_key
-        ))
+        ));
+        self.metrics.record_checkout(&outcome);
+        outcome
     }
 
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {

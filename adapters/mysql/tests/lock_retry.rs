@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{request, stock_levels, TestDb};
-use shopcore::{ErrorCode, OrderWorkflow};
+use shopcore::{ErrorCode, ErrorKind, Instrumented, OrderWorkflow, RetryCause};
 use shopcore_mysql::PoolSettings;
 use sqlx::{Connection, MySqlConnection};
 
@@ -59,6 +59,9 @@ async fn checkout_through_a_hold_of(lock_sql: &str) {
     assert!(started.elapsed() >= HOLD, "{:?}", started.elapsed());
     assert_eq!(placed.order.items.len(), 2);
     assert_eq!(stock_levels(&db.store).await[..2], [49, 197]);
+    let metrics = db.store.metrics();
+    assert!(metrics.retries(RetryCause::LockWait) >= 1, "{metrics:?}");
+    assert_eq!(metrics.retries(RetryCause::Deadlock), 0);
     db.drop_database().await;
 }
 
@@ -132,5 +135,10 @@ async fn a_hold_longer_than_every_retry_is_storage_unavailable_and_writes_nothin
     );
     release_after(holder, Duration::ZERO).await;
     assert_eq!(stock_levels(&db.store).await, before);
+    // The one rerun, then the refusal, each counted once.
+    let metrics = db.store.metrics();
+    assert_eq!(metrics.retries(RetryCause::LockWait), 1);
+    assert_eq!(metrics.refused(ErrorKind::StorageUnavailable), 1);
+    assert_eq!(metrics.checkouts_placed, 0);
     db.drop_database().await;
 }

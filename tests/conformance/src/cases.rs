@@ -1037,3 +1037,43 @@ pub async fn a_fresh_store_is_ready<S: Store>(store: &S) {
         .await
         .expect("ready");
 }
+
+/// Every checkout is counted once by its outcome: placed, replayed, or refused
+/// with its error code; nothing else moves the counters.
+pub async fn checkouts_are_counted_by_outcome<S: Store>(store: &S) {
+    let before = store.metrics();
+    store
+        .checkout(&request(1, &[(2, 1)], None), Some(&key("counted")))
+        .await
+        .unwrap();
+    store
+        .checkout(&request(1, &[(2, 1)], None), Some(&key("counted")))
+        .await
+        .unwrap();
+    store
+        .checkout(&request(2, &[(3, 1)], None), None)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        store
+            .checkout(&request(1, &[(4, 76)], None), None)
+            .await
+            .unwrap_err();
+    }
+    store
+        .checkout(&request(1, &[(99, 1)], None), None)
+        .await
+        .unwrap_err();
+    store.quote(&cart(&[(1, 1)]), None).await.unwrap();
+    let after = store.metrics();
+    assert_eq!(after.checkouts_placed - before.checkouts_placed, 2);
+    assert_eq!(after.checkouts_replayed - before.checkouts_replayed, 1);
+    let refused = |kind| after.refused(kind) - before.refused(kind);
+    assert_eq!(refused(ErrorKind::InsufficientStock), 2);
+    assert_eq!(refused(ErrorKind::UnknownProduct), 1);
+    assert_eq!(
+        after.checkouts_refused.iter().map(|(_, n)| n).sum::<u64>()
+            - before.checkouts_refused.iter().map(|(_, n)| n).sum::<u64>(),
+        3
+    );
+}

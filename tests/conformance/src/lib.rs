@@ -66,7 +66,8 @@ macro_rules! conformance_tests {
             a_password_change_ends_the_other_sessions,
             staff_keys_authenticate_with_their_role_until_revoked,
             idempotency_keys_are_scoped_per_customer,
-            a_fresh_store_is_ready
+            a_fresh_store_is_ready,
+            checkouts_are_counted_by_outcome
         );
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {
