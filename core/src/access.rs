@@ -16,6 +16,7 @@
 //! | list customers, resend confirmations, adjust points | | | ✓ | | ✓ |
 //! | adjust stock, administer the catalog | | | | ✓ | ✓ |
 //! | create and revoke staff keys | | | | | ✓ |
+//! | read the operational metrics | | | ✓ | ✓ | ✓ |
 //!
 //! A request without a token is anonymous: refused actions answer
 //! `unauthenticated`; a known actor without the right gets `forbidden`.
@@ -136,6 +137,8 @@ pub enum Action {
     ManageCatalog,
     /// Creating, listing and revoking staff keys.
     ManageStaffKeys,
+    /// Reading the services' operational metrics (counts, latencies, pool use).
+    ReadMetrics,
 }
 
 impl Action {
@@ -162,6 +165,7 @@ impl Action {
             Action::AdjustStock => "adjust stock",
             Action::ManageCatalog => "administer the catalog",
             Action::ManageStaffKeys => "manage staff keys",
+            Action::ReadMetrics => "read metrics",
         }
     }
 
@@ -200,6 +204,7 @@ impl Action {
             "adjust_stock" => Some(Action::AdjustStock),
             "manage_catalog" => Some(Action::ManageCatalog),
             "manage_staff_keys" => Some(Action::ManageStaffKeys),
+            "read_metrics" => Some(Action::ReadMetrics),
             _ => None,
         }
     }
@@ -273,12 +278,13 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::ListCustomers
                     | A::ResendConfirmation(_)
                     | A::AdjustPoints
+                    | A::ReadMetrics
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,
                 ..
             } => {
-                matches!(action, A::AdjustStock | A::ManageCatalog)
+                matches!(action, A::AdjustStock | A::ManageCatalog | A::ReadMetrics)
             }
         };
     if allowed {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use shopcore::auth::{self, register};
 use shopcore::{
     audit, authorize, resend_confirmation, seed, AccessToken, Action, CustomerId, CustomerName,
@@ -26,9 +27,11 @@ use crate::records::{
 };
 
 /// The order-management engine: every shopcore use case over one store.
-#[pyclass(frozen, module = "shopcore._core")]
+#[pyclass(frozen, weakref, module = "shopcore._core")]
 pub struct Engine {
     store: Arc<dyn Store>,
+    /// The same store when it is MySQL: what `close` closes.
+    mysql: Option<Arc<MySqlStore>>,
     throttle: Arc<LoginThrottle>,
     runtime: Arc<Runtime>,
     backend: &'static str,
@@ -111,6 +114,7 @@ impl Engine {
         };
         Ok(Engine {
             store: Arc::new(store),
+            mysql: None,
             throttle: Arc::default(),
             runtime: Arc::new(runtime()?),
             backend: "memory",
@@ -149,8 +153,10 @@ impl Engine {
                 Ok::<_, shopcore::StorageError>(store)
             })
         });
+        let store = Arc::new(store.py_result()?);
         Ok(Engine {
-            store: Arc::new(store.py_result()?),
+            store: Arc::clone(&store) as Arc<dyn Store>,
+            mysql: Some(store),
             throttle: Arc::default(),
             runtime: Arc::new(runtime),
             backend: "mysql",
@@ -622,6 +628,56 @@ impl Engine {
             .iter()
             .map(ToString::to_string)
             .collect())
+    }
+
+    /// Closes the MySQL pool once the connections in use are returned (a
+    /// no-op in memory); every later call fails with `StorageError`
+    /// (`storage_unavailable`). For a clean stop, after the last request.
+    fn close(&self, py: Python<'_>) {
+        if let Some(store) = &self.mysql {
+            let store = Arc::clone(store);
+            self.run(py, async move { store.close().await });
+        }
+    }
+
+    /// The store's counters now, as plain numbers: `checkouts_placed`,
+    /// `checkouts_replayed`, `checkouts_refused` (`{code: count}`),
+    /// `transaction_retries` (`{"deadlock" | "lock_wait" | "certification": count}`)
+    /// and `pool` (`None` in memory; else `max_connections`, `open`, `idle`,
+    /// `in_use`, `acquires`, `waits`, `timeouts`, `acquire_seconds`). Counters
+    /// only grow, from 0 when the engine was made.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let snapshot = self.store.metrics();
+        let metrics = PyDict::new(py);
+        metrics.set_item("checkouts_placed", snapshot.checkouts_placed)?;
+        metrics.set_item("checkouts_replayed", snapshot.checkouts_replayed)?;
+        let refused = PyDict::new(py);
+        for (kind, count) in &snapshot.checkouts_refused {
+            refused.set_item(kind.code(), count)?;
+        }
+        metrics.set_item("checkouts_refused", refused)?;
+        let retries = PyDict::new(py);
+        for (cause, count) in snapshot.transaction_retries {
+            retries.set_item(cause.label(), count)?;
+        }
+        metrics.set_item("transaction_retries", retries)?;
+        let pool = match snapshot.pool {
+            None => None,
+            Some(usage) => {
+                let pool = PyDict::new(py);
+                pool.set_item("max_connections", usage.max_connections)?;
+                pool.set_item("open", usage.open)?;
+                pool.set_item("idle", usage.idle)?;
+                pool.set_item("in_use", usage.in_use())?;
+                pool.set_item("acquires", usage.acquires)?;
+                pool.set_item("waits", usage.waits)?;
+                pool.set_item("timeouts", usage.timeouts)?;
+                pool.set_item("acquire_seconds", usage.acquire_time.as_secs_f64())?;
+                Some(pool)
+            }
+        };
+        metrics.set_item("pool", pool)?;
+        Ok(metrics)
     }
 
     fn __repr__(&self) -> String {

@@ -51,6 +51,7 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::AdjustStock, "uff.."),
         (Action::ManageCatalog, "uff.."),
         (Action::ManageStaffKeys, "ufff."),
+        (Action::ReadMetrics, "uf..."),
     ]
 }
 

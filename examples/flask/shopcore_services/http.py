@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 import shopcore
+from shopcore_services.metrics import instrument, metrics_response
 
 CATEGORY_STATUS = {
     "validation": 400,
@@ -295,5 +296,12 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
             return jsonify({"status": "unready", "service": name, "code": err.code, "message": err.message}), 503
         return jsonify({"status": "ready", "service": name, "backend": engine.backend}), 200
 
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """Prometheus metrics (see :mod:`shopcore_services.metrics`); a staff key in enforced mode."""
+        require("read_metrics")
+        return metrics_response(engine)
+
+    instrument(app, name, engine)
     return app
 

@@ -8,6 +8,7 @@ mode a customer orders, reads and cancels only their own orders.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -24,6 +25,7 @@ from shopcore_services.http import (
     require,
     require_known,
 )
+from shopcore_services.metrics import time_checkout
 
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
@@ -71,12 +73,19 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @keep_original_status(400, except_codes=frozenset({"idempotency_conflict"}))
     def create_order() -> tuple[Response, int]:
         body = json_body()
-        placed = engine.checkout(
-            ordering_customer(body),
-            field(body, "products"),
-            region=body.get("region"),
-            idempotency_key=request.headers.get("Idempotency-Key"),
-        )
+        customer_id, products = ordering_customer(body), field(body, "products")
+        started = time.perf_counter()
+        try:
+            placed = engine.checkout(
+                customer_id,
+                products,
+                region=body.get("region"),
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except shopcore.ShopError:
+            time_checkout(started, "refused")
+            raise
+        time_checkout(started, "replayed" if placed.replayed else "placed")
         order = placed.order
         response = jsonify(
             {

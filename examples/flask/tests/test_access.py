@@ -96,6 +96,7 @@ ROUTES = [
     route("health", "order", "GET", fixed("/health"), None, 200, 200, 200, 200, 200, 200),
     route("live", "inventory", "GET", fixed("/health/live"), None, 200, 200, 200, 200, 200, 200),
     route("ready", "customer", "GET", fixed("/health/ready"), None, 200, 200, 200, 200, 200, 200),
+    route("metrics", "pricing", "GET", fixed("/metrics"), None, U, F, F, 200, 200, 200),
     route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
           200, 200, 200, 200, 200, 200),
     route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
@@ -140,6 +141,8 @@ def call(world: World, r: Route, actor: str) -> tuple[int, Any]:
     client = world.clients[r.service]
     body = None if r.body is None else r.body(world)
     response = client.open(r.path(world), method=r.method, json=body, headers=headers)
+    if response.mimetype != "application/json":  # /metrics: Prometheus text
+        return response.status_code, response.get_data(as_text=True)
     return response.status_code, json.loads(response.get_data(as_text=True), parse_float=Decimal)
 
 

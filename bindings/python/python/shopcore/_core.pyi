@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, final
+from typing import Literal, TypedDict, final
 
 Line = Mapping[str, int] | tuple[int, int]
 MoneyLike = Decimal | int | str
@@ -130,6 +130,23 @@ class IssuedStaffKey:
     created_at: datetime
     def to_dict(self) -> dict[str, object]: ...
 
+class PoolMetrics(TypedDict):
+    max_connections: int
+    open: int
+    idle: int
+    in_use: int
+    acquires: int
+    waits: int
+    timeouts: int
+    acquire_seconds: float
+
+class EngineMetrics(TypedDict):
+    checkouts_placed: int
+    checkouts_replayed: int
+    checkouts_refused: dict[str, int]
+    transaction_retries: dict[Literal["deadlock", "lock_wait", "certification"], int]
+    pool: PoolMetrics | None
+
 @final
 class Engine:
     @staticmethod
@@ -158,6 +175,8 @@ class Engine:
     def products(self) -> list[Product]: ...
     def adjust_stock(self, product_id: int, change: int) -> Product: ...
     def ready(self, *, timeout: float = 0.5) -> None: ...
+    def metrics(self) -> EngineMetrics: ...
+    def close(self) -> None: ...
     def audit(self, *, opening_stock: Mapping[int, int], opening_points: Mapping[int, int]) -> list[str]: ...
     def register(self, *, name: str, email: str, password: str, phone: str | None = None) -> Customer: ...
     def login(self, *, email: str, password: str, client: str | None = None) -> Session: ...
