@@ -8,7 +8,13 @@ that fails the run.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +87,84 @@ def clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
 def enforced_clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
     """A test client per service over the same engine, access enforced."""
     return {name: create_app(engine, "enforced").test_client() for name, (create_app, _port) in SERVICES.items()}
+
+
+class PrivateMariaDB:
+    """A MariaDB server of the test's own (a fresh data directory, a free
+    port on 127.0.0.1, root without a password) that the test may stop and
+    start again, keeping its data; removed by :meth:`remove`."""
+
+    def __init__(self) -> None:
+        for tool in ("mariadb-install-db", "mariadbd"):
+            if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+                if os.environ.get("CI") == "true":
+                    pytest.fail(f"{tool} is required (CI=true) but not installed")
+                pytest.skip(f"{tool} is not installed")
+        self.dir = Path(tempfile.mkdtemp(prefix="shopcore-mariadb-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc: subprocess.Popen | None = None
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.dir / 'data'}", "--user=root",
+                        "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    @property
+    def url(self) -> str:
+        return f"mysql://root@127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Starts the server and returns once it accepts connections."""
+        mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        with (self.dir / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                [mariadbd, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
+                 "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
+                 "--user=root", "--innodb-buffer-pool-size=32M", "--skip-log-bin",
+                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"],
+                stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                pymysql.connect(host="127.0.0.1", port=self.port, user="root", ssl_disabled=True).close()
+                return
+            except pymysql.err.OperationalError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError(f"the private MariaDB did not start: {(self.dir / 'server.log').read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Shuts the server down (SIGTERM, as a service manager would) and waits for it to exit."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def create_database(self, name: str) -> str:
+        with pymysql.connect(host="127.0.0.1", port=self.port, user="root", ssl_disabled=True,
+                             autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}`")
+        return f"{self.url}/{name}"
+
+    def remove(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_mariadb() -> Iterator[PrivateMariaDB]:
+    """A running :class:`PrivateMariaDB`, removed afterwards."""
+    server = PrivateMariaDB()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
