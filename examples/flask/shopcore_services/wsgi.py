@@ -1,4 +1,6 @@
-"""WSGI entry point for process managers: ``gunicorn 'shopcore_services.wsgi:app("order")'``.
+"""WSGI entry point for process managers, from ``examples/flask``:
+``gunicorn -c gunicorn.conf.py 'shopcore_services.wsgi:app("order")'`` (the
+config file turns on multi-process metrics and a graceful stop).
 
 Needs ``DATABASE_URL``: worker processes share state only through MySQL.
 ``SHOPCORE_AUTH`` and ``SHOPCORE_ADMIN_KEY`` work as for ``serve``, except that
