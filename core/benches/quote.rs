@@ -22,6 +22,7 @@ fn catalog_with_rules(size: usize) -> (Catalog, RuleBook) {
         quantity_available: 1_000,
         unit_price: Money::from_cents(100 + (i as i64 * 7919) % 100_000).expect("price"),
         last_updated: DateTime::UNIX_EPOCH,
+        retired: false,
     }));
     let tier = |i: usize, min: i64, pct: &str| PricingRule {
         product_id: id(i),

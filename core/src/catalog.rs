@@ -28,6 +28,10 @@ pub struct Product {
     pub unit_price: Money,
     /// When the stock or price last changed.
     pub last_updated: DateTime<Utc>,
+    /// A retired product can be neither quoted nor ordered, and listings
+    /// leave it out unless asked; its orders keep their prices.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// A set of products, keyed by id.
@@ -40,6 +44,7 @@ pub struct Product {
 ///     quantity_available: 50,
 ///     unit_price: "999.99".parse().unwrap(),
 ///     last_updated: chrono::DateTime::UNIX_EPOCH,
+///     retired: false,
 /// }]);
 /// assert_eq!(catalog.get(ProductId::new(1).unwrap()).unwrap().name, "Laptop");
 /// assert!(catalog.get(ProductId::new(2).unwrap()).is_none());
@@ -155,9 +160,117 @@ impl RuleBook {
             .unwrap_or(Percent::ZERO)
     }
 
+    /// The ladder of one product (its rules as rungs, ascending).
+    pub fn ladder(&self, product_id: ProductId) -> TierLadder {
+        let mut rungs: Vec<TierRung> = self
+            .rules_for(product_id)
+            .iter()
+            .map(|rule| TierRung {
+                min_quantity: rule.min_quantity,
+                discount: rule.discount,
+            })
+            .collect();
+        rungs.sort_by_key(|r| r.min_quantity);
+        TierLadder(rungs)
+    }
+
+    /// Replaces one product's rules with `ladder`'s rungs (none for an empty ladder).
+    pub fn replace(&mut self, product_id: ProductId, ladder: &TierLadder) {
+        self.by_product.remove(&product_id);
+        for rule in ladder.rules(product_id) {
+            self.insert(rule);
+        }
+    }
+
     /// All rules, grouped by product in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &PricingRule> {
         self.by_product.values().flatten()
+    }
+}
+
+/// One rung of a product's tier ladder: at least `min_quantity` units get `discount`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TierRung {
+    /// The smallest line quantity the rung applies to (at least 1).
+    pub min_quantity: Quantity,
+    /// The discount on the line's base price (0–100 %, two decimals).
+    #[serde(rename = "discount_percentage")]
+    pub discount: Percent,
+}
+
+/// A product's whole tier ladder: distinct minimum quantities, at most
+/// [`TierLadder::MAX_RUNGS`] rungs, kept in ascending order. Empty means no
+/// tier discount.
+///
+/// ```
+/// use shopcore::{ErrorCode, Quantity, TierLadder, TierRung};
+/// let rung = |q, d: &str| TierRung { min_quantity: Quantity::new(q).unwrap(), discount: d.parse().unwrap() };
+/// let ladder = TierLadder::new(vec![rung(10, "15"), rung(5, "10")]).unwrap();
+/// assert_eq!(ladder.rungs()[0].min_quantity.get(), 5); // sorted
+/// let twice = TierLadder::new(vec![rung(5, "10"), rung(5, "12")]).unwrap_err();
+/// assert_eq!(twice.code(), "invalid_tier");
+/// assert!(twice.to_string().contains("tiers[1]"), "{twice}");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TierLadder(Vec<TierRung>);
+
+/// Why a tier ladder was refused; the message names the rung (see [`ErrorKind::InvalidTier`](crate::ErrorKind::InvalidTier)).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LadderError(String);
+
+impl crate::error::ErrorCode for LadderError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::InvalidTier
+    }
+}
+
+impl TierLadder {
+    /// The most rungs one product's ladder may have.
+    pub const MAX_RUNGS: usize = 100;
+
+    /// Checks and sorts the rungs (given in any order).
+    pub fn new(mut rungs: Vec<TierRung>) -> Result<Self, LadderError> {
+        if rungs.len() > Self::MAX_RUNGS {
+            return Err(LadderError(format!(
+                "a ladder has at most {} rungs, got {}",
+                Self::MAX_RUNGS,
+                rungs.len()
+            )));
+        }
+        for (index, rung) in rungs.iter().enumerate() {
+            if let Some(first) = rungs[..index]
+                .iter()
+                .position(|r| r.min_quantity == rung.min_quantity)
+            {
+                return Err(LadderError(format!(
+                    "tiers[{index}]: min_quantity {} repeats tiers[{first}]",
+                    rung.min_quantity.get()
+                )));
+            }
+        }
+        rungs.sort_by_key(|r| r.min_quantity);
+        Ok(TierLadder(rungs))
+    }
+
+    /// The rungs, by ascending minimum quantity.
+    pub fn rungs(&self) -> &[TierRung] {
+        &self.0
+    }
+
+    /// Whether there are no rungs.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ladder's rungs as the pricing rules of `product_id`.
+    pub fn rules(&self, product_id: ProductId) -> impl Iterator<Item = PricingRule> + '_ {
+        self.0.iter().map(move |rung| PricingRule {
+            product_id,
+            min_quantity: rung.min_quantity,
+            discount: rung.discount,
+        })
     }
 }
 
@@ -198,5 +311,18 @@ impl TaxTable {
     /// All regions and rates, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &(Region, Percent)> {
         self.rates.values()
+    }
+
+    /// Sets a region's rate; a region already there keeps its stored spelling.
+    pub fn set(&mut self, region: &Region, rate: Percent) {
+        self.rates
+            .entry(region.key())
+            .and_modify(|(_, stored)| *stored = rate)
+            .or_insert_with(|| (region.clone(), rate));
+    }
+
+    /// Removes a region; answers what it held.
+    pub fn remove(&mut self, region: &Region) -> Option<(Region, Percent)> {
+        self.rates.remove(&region.key())
     }
 }

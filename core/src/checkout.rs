@@ -132,6 +132,9 @@ pub enum CheckoutError {
     /// See [`ErrorKind::UnknownProduct`].
     #[error("product {0} does not exist")]
     UnknownProduct(ProductId),
+    /// See [`ErrorKind::ProductUnavailable`].
+    #[error("product {0} is retired: it can no longer be ordered")]
+    ProductUnavailable(ProductId),
     /// See [`ErrorKind::AmountOutOfRange`].
     #[error("the order's {what} exceeds the largest amount, 9999999999.99")]
     AmountOutOfRange {
@@ -167,6 +170,7 @@ impl ErrorCode for CheckoutError {
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownTaxRegion(_) => ErrorKind::UnknownTaxRegion,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::ProductUnavailable(_) => ErrorKind::ProductUnavailable,
             Self::AmountOutOfRange { .. } => ErrorKind::AmountOutOfRange,
             Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
             Self::IdempotencyConflict { .. } => ErrorKind::IdempotencyConflict,
@@ -179,6 +183,7 @@ impl From<PricingError> for CheckoutError {
     fn from(error: PricingError) -> Self {
         match error {
             PricingError::UnknownProduct(id) => Self::UnknownProduct(id),
+            PricingError::ProductUnavailable(id) => Self::ProductUnavailable(id),
             PricingError::AmountOutOfRange { what } => Self::AmountOutOfRange { what },
         }
     }

@@ -29,11 +29,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::access::{SessionScope, StaffRole, TokenHash};
+use crate::admin::{ChangeRecord, NewProduct, ProductChanged};
+use crate::catalog::TierLadder;
 use crate::checkout::RequestFingerprint;
 use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::notification::{ConfirmationDraft, NotificationKind};
 use crate::order::NewOrder;
-use crate::text::{IdempotencyKey, PasswordHash, StaffKeyName};
+use crate::percent::Percent;
+use crate::text::{IdempotencyKey, PasswordHash, Region, StaffKeyName};
 use crate::StorageError;
 
 /// An order an effect is about: the one its own plan places, or one already stored.
@@ -246,6 +249,33 @@ pub enum Effect {
         /// The key.
         key: StaffKeyId,
     },
+    /// A product is added to the catalog; storage assigns the id that
+    /// [`ProductRef::Created`](crate::ProductRef::Created) names in the rest of
+    /// the plan. Its opening stock is also a `manual` ledger entry (when above 0).
+    ProductCreated(NewProduct),
+    /// A product's name, price or retirement changes to these values.
+    ProductChanged(ProductChanged),
+    /// A product's whole tier ladder is replaced (empty: no tiers).
+    LadderReplaced {
+        /// The product.
+        product: ProductId,
+        /// Its ladder now.
+        ladder: TierLadder,
+    },
+    /// A region's tax rate is set (the region is added if new).
+    TaxRateSet {
+        /// The region, with the spelling to store.
+        region: Region,
+        /// Its rate now.
+        rate: Percent,
+    },
+    /// A region and its rate are removed.
+    TaxRegionRemoved {
+        /// The region.
+        region: Region,
+    },
+    /// An entry is appended to the catalog change log.
+    CatalogChangeLogged(ChangeRecord),
 }
 
 /// An ordered list of effects, decided at one instant, applied whole or not at all.

@@ -124,6 +124,9 @@ error_kinds! {
     AmountOutOfRange => "amount_out_of_range", Validation;
     /// The tax region has no configured rate (never a guessed rate).
     UnknownTaxRegion => "unknown_tax_region", Validation;
+    /// A tier ladder is malformed: a repeated minimum quantity or too many rungs
+    /// (the message names the rung).
+    InvalidTier => "invalid_tier", Validation;
     /// No product has this id.
     UnknownProduct => "unknown_product", NotFound;
     /// No customer has this id.
@@ -132,6 +135,10 @@ error_kinds! {
     OrderNotFound => "order_not_found", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
+    /// The product is retired: it can be neither quoted nor ordered.
+    ProductUnavailable => "product_unavailable", Conflict;
+    /// The configured default tax region cannot be removed.
+    DefaultTaxRegion => "default_tax_region", Conflict;
     /// Stock would exceed the largest storable level.
     StockOutOfRange => "stock_out_of_range", Conflict;
     /// The customer has fewer loyalty points than the change takes away.
@@ -232,6 +239,14 @@ pub enum ValueError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// A page size out of range (see [`ErrorKind::InvalidRequest`]).
+    #[error("limit must be a whole number from 1 to {max}, got {value}")]
+    Limit {
+        /// The rejected input, as text.
+        value: String,
+        /// The largest page.
+        max: u16,
+    },
     /// See [`ErrorKind::InvalidName`].
     #[error("invalid name: {reason}")]
     Name {
@@ -268,6 +283,7 @@ impl ErrorCode for ValueError {
             Self::Email { .. } => ErrorKind::InvalidEmail,
             Self::Region { .. } => ErrorKind::InvalidRegion,
             Self::Name { .. } => ErrorKind::InvalidName,
+            Self::Limit { .. } => ErrorKind::InvalidRequest,
             Self::Phone { .. } => ErrorKind::InvalidPhone,
             Self::Password { .. } => ErrorKind::InvalidPassword,
             Self::IdempotencyKey { .. } => ErrorKind::InvalidIdempotencyKey,

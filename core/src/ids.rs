@@ -92,6 +92,12 @@ id_type!(
     "notification"
 );
 id_type!(
+    /// Identifies an entry of the catalog change log (`catalog_changes.change_id`).
+    ChangeId,
+    "change"
+);
+
+id_type!(
     /// Identifies a staff API key (`staff_keys.key_id`).
     StaffKeyId,
     "staff key"

@@ -36,6 +36,7 @@
 //! - `pricing`: [`quote`] and its invariants;
 //! - `effect`: [`Plan`] and [`Effect`], the one write contract, and the ledger entries;
 //! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
+//! - `admin`: catalog administration ([`CatalogCommand`], [`plan_catalog_change`]) and the change log;
 //! - `audit`: the books-balance audit over any store's [`Books`];
 //! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
 //! - `access`: [`Actor`], [`Action`] and [`authorize`], the one access policy; tokens, staff keys;
@@ -48,6 +49,7 @@
 
 mod access;
 mod adjustment;
+mod admin;
 mod audit;
 pub mod auth;
 mod cancel;
@@ -66,6 +68,7 @@ mod metrics;
 mod money;
 mod notification;
 mod order;
+mod page;
 mod percent;
 mod pricing;
 mod quantity;
@@ -85,11 +88,18 @@ pub use adjustment::{
     plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,
     PointsAdjustment, StockAdjustment,
 };
+pub use admin::{
+    plan_catalog_change, AdminError, AdminSnapshot, Administered, CatalogChange, CatalogCommand,
+    CatalogPlan, ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductChanged,
+    ProductFields, ProductRef,
+};
 pub use audit::{audit, Account, Books, Discrepancy, Opening, OrderProblem};
 pub use auth::{LoginError, Password};
 pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
 pub use cart::{Cart, CartError, CartLine};
-pub use catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};
+pub use catalog::{
+    Catalog, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder, TierRung,
+};
 pub use checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
     RequestFingerprint,
@@ -102,7 +112,7 @@ pub use effect::{
     StockMoved,
 };
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
-pub use ids::{CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
+pub use ids::{ChangeId, CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
 pub use loyalty::LoyaltyPolicy;
 pub use metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use money::{Money, RoundingMode};
@@ -111,13 +121,16 @@ pub use notification::{
     NotificationFilter, NotificationKind,
 };
 pub use order::{NewOrder, Order, OrderItem, OrderStatus};
+pub use page::PageLimit;
 pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
-    AccessRepository, BooksRepository, CancelledOrder, CatalogError, CatalogRepository,
-    CustomerError, CustomerRepository, LookupError, NotificationRepository, OrderRepository,
-    OrderWorkflow, PlacedOrder, QuoteError, Readiness, Store,
+    AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
+    CatalogRepository, CustomerError, CustomerRepository, LookupError, NotificationRepository,
+    OrderRepository, OrderWorkflow, PlacedOrder, QuoteError, Readiness, Store,
 };
-pub use text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};
+pub use text::{
+    CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
+};
 pub use throttle::{LoginThrottle, ThrottlePolicy};

@@ -73,6 +73,10 @@ impl Money {
     /// The largest amount, `9999999999.99` (a `DECIMAL(12,2)` column).
     pub const MAX: Money = Money(Decimal::from_parts(3_567_587_327, 232, 0, false, 2));
 
+    /// The largest unit price of a product, `99999999.99` (the `DECIMAL(10,2)`
+    /// column of `inventory.unit_price`).
+    pub const MAX_UNIT_PRICE: Money = Money(Decimal::from_parts(1_410_065_407, 2, 0, false, 2));
+
     /// Makes an amount from a decimal that has at most two significant decimals.
     ///
     /// Fails with `invalid_money` for negative values, values above [`Money::MAX`]

@@ -65,6 +65,9 @@ pub enum PricingError {
     /// See [`ErrorKind::UnknownProduct`].
     #[error("product {0} does not exist")]
     UnknownProduct(ProductId),
+    /// See [`ErrorKind::ProductUnavailable`].
+    #[error("product {0} is retired: it can no longer be ordered")]
+    ProductUnavailable(ProductId),
     /// See [`ErrorKind::AmountOutOfRange`].
     #[error("the {what} exceeds the largest amount, 9999999999.99")]
     AmountOutOfRange {
@@ -77,6 +80,7 @@ impl ErrorCode for PricingError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::ProductUnavailable(_) => ErrorKind::ProductUnavailable,
             Self::AmountOutOfRange { .. } => ErrorKind::AmountOutOfRange,
         }
     }
@@ -159,6 +163,9 @@ pub fn quote(
         let product = catalog
             .get(line.product_id)
             .ok_or(PricingError::UnknownProduct(line.product_id))?;
+        if product.retired {
+            return Err(PricingError::ProductUnavailable(line.product_id));
+        }
         let unit_price = product.unit_price;
         let base = in_range(
             unit_price.amount() * Decimal::from(line.quantity.get()),

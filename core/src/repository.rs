@@ -15,7 +15,8 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
 
-use crate::access::{StaffKey, TokenHash};
+use crate::access::{Actor, StaffKey, TokenHash};
+use crate::admin::{AdminError, Administered, CatalogChange, CatalogCommand};
 use crate::audit::Books;
 use crate::cancel::CancelError;
 use crate::cart::Cart;
@@ -25,10 +26,11 @@ use crate::config::ShopConfig;
 use crate::customer::{Customer, CustomerCredentials, NewCustomer};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
+use crate::ids::{ChangeId, CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::Order;
+use crate::page::PageLimit;
 use crate::pricing::{quote, PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
 
@@ -267,6 +269,26 @@ pub trait AccessRepository: Send + Sync {
     async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError>;
 }
 
+/// Administering the catalog (see [`plan_catalog_change`](crate::plan_catalog_change)).
+#[async_trait]
+pub trait CatalogAdministration: Send + Sync {
+    /// Carries out `command` for `actor`: locks what it changes, plans, and
+    /// applies the change with its change-log entry in one transaction.
+    /// Answers the subject as it is now.
+    async fn administer(
+        &self,
+        actor: &Actor,
+        command: &CatalogCommand,
+    ) -> Result<Administered, AdminError>;
+
+    /// The change log, oldest first: at most `limit` entries after `after`.
+    async fn catalog_changes(
+        &self,
+        after: Option<ChangeId>,
+        limit: PageLimit,
+    ) -> Result<Vec<CatalogChange>, StorageError>;
+}
+
 /// Whether the store can serve requests now (a readiness probe).
 #[async_trait]
 pub trait Readiness: Send + Sync {
@@ -351,6 +373,7 @@ pub trait Store:
     + NotificationRepository
     + BooksRepository
     + AccessRepository
+    + CatalogAdministration
     + Readiness
     + Instrumented
 {
@@ -363,6 +386,7 @@ impl<T> Store for T where
         + NotificationRepository
         + BooksRepository
         + AccessRepository
+        + CatalogAdministration
         + Readiness
         + Instrumented
 {

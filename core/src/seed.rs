@@ -49,6 +49,7 @@ fn product(id: i64, name: &str, stock: u32, cents: i64) -> Product {
         quantity_available: stock,
         unit_price: Money::from_cents(cents).expect("seed price"),
         last_updated: DateTime::<Utc>::UNIX_EPOCH,
+        retired: false,
     }
 }
 

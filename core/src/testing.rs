@@ -76,6 +76,7 @@ pub fn catalog(max_products: usize) -> impl Strategy<Value = Catalog> {
                     quantity_available: stock,
                     unit_price: price,
                     last_updated: DateTime::UNIX_EPOCH,
+                    retired: false,
                 }),
         )
     })

@@ -140,6 +140,31 @@ impl Region {
 }
 
 text_type!(
+    /// A product's display name (`inventory.product_name`), at most 100 characters.
+    ///
+    /// ```
+    /// assert!(shopcore::ProductName::parse("USB-C Dock").is_ok());
+    /// assert!(shopcore::ProductName::parse("").is_err());
+    /// assert!(shopcore::ProductName::parse("Dock\u{7}").is_err()); // a control character
+    /// assert_eq!(shopcore::ProductName::parse(&"x".repeat(101)).unwrap_err().code(), "invalid_name");
+    /// # use shopcore::ErrorCode;
+    /// ```
+    ProductName
+);
+
+impl ProductName {
+    /// The longest name (a `VARCHAR(100)` column).
+    pub const MAX_LEN: usize = 100;
+
+    /// Fails with `invalid_name` for empty, overlong or unprintable names.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        bounded(text, Self::MAX_LEN)
+            .map(|t| ProductName(t.to_owned()))
+            .map_err(|reason| ValueError::Name { reason })
+    }
+}
+
+text_type!(
     /// A customer's display name, at most 100 characters.
     ///
     /// ```

@@ -231,6 +231,7 @@ proptest! {
             quantity_available: 0,
             unit_price: *price,
             last_updated: chrono::DateTime::UNIX_EPOCH,
+            retired: false,
         }));
         let lines = quantities.iter().enumerate().map(|(i, q)| CartLine {
             product_id: ProductId::new((i % prices.len()) as i64 + 1).unwrap(),

@@ -25,6 +25,7 @@ fn data() -> SeedData {
                 quantity_available: MAX_STOCK,
                 unit_price: Money::from_cents(100 + i * 37).expect("price"),
                 last_updated: DateTime::UNIX_EPOCH,
+                retired: false,
             })
             .collect(),
         ..demo

@@ -15,6 +15,10 @@ use shopcore::{
     OrderWorkflow, PlacedOrder, Plan, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
     StaffKey, StaffKeyId, StorageError, TaxTable, TokenHash,
 };
+use shopcore::{
+    plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
+    CatalogChange, CatalogCommand, ChangeId, PageLimit,
+};
 
 use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;
@@ -361,6 +365,52 @@ impl AccessRepository for MemoryStore {
 
     async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError> {
         Ok(self.lock()?.apply(plan)?.staff_key_id)
+    }
+}
+
+#[async_trait]
+impl CatalogAdministration for MemoryStore {
+    async fn administer(
+        &self,
+        actor: &Actor,
+        command: &CatalogCommand,
+    ) -> Result<Administered, AdminError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        let product = command
+            .product()
+            .and_then(|id| state.catalog.get(id))
+            .cloned();
+        let snapshot = AdminSnapshot {
+            product: product.as_ref(),
+            ladder: command
+                .product()
+                .map(|id| state.rules.ladder(id))
+                .unwrap_or_default(),
+            tax_rate: command
+                .region()
+                .and_then(|region| state.tax_rates.lookup(region).cloned()),
+        };
+        let planned = plan_catalog_change(actor, command, &snapshot, &self.config, now)?;
+        let applied = state.apply(&planned.plan)?;
+        Ok(planned.outcome(applied.product_id)?)
+    }
+
+    async fn catalog_changes(
+        &self,
+        after: Option<ChangeId>,
+        limit: PageLimit,
+    ) -> Result<Vec<CatalogChange>, StorageError> {
+        let state = self.lock()?;
+        // Ids ascend with position from 1: the entries after `after` start at its index.
+        let start = after.map_or(0, |id| usize::try_from(id.get()).unwrap_or(usize::MAX));
+        Ok(state
+            .change_log
+            .iter()
+            .skip(start)
+            .take(limit.get())
+            .cloned()
+            .collect())
     }
 }
 

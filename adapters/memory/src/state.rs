@@ -11,7 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
 use shopcore::{
-    Books, Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
+    Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, NewProduct, Percent, Product,
+    ProductChanged, ProductId, Region, TierLadder,
+};
+use shopcore::{
+    Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
     NotificationId, NotificationKind, Order, OrderId, OrderStatus, PasswordHash, Plan, PointsEntry,
     RequestFingerprint, RuleBook, SessionScope, StaffKey, StaffKeyId, StaffKeyName, StaffRole,
     StockEntry, StorageError, TaxTable, TokenHash,
@@ -47,8 +51,11 @@ pub(crate) struct State {
     pub sessions: HashMap<TokenHash, SessionRecord>,
     /// Staff keys by id, with the hash of their secret.
     pub staff_keys: BTreeMap<StaffKeyId, (StaffKey, TokenHash)>,
+    /// The catalog change log, append-only; ids ascend with position.
+    pub change_log: Vec<CatalogChange>,
     next_customer_id: i64,
     next_order_id: i64,
+    next_product_id: i64,
 }
 
 /// A customer session; only the hash of its token is kept (as the map key).
@@ -66,6 +73,8 @@ pub(crate) struct Applied {
     pub order_id: Option<OrderId>,
     /// The id of the staff key the plan issued, if it issued one.
     pub staff_key_id: Option<StaffKeyId>,
+    /// The id of the product the plan created, if it created one.
+    pub product_id: Option<ProductId>,
     /// The notifications it logged, in plan order.
     pub notices: Vec<Notification>,
 }
@@ -88,6 +97,12 @@ enum Write<'p> {
     SetPassword(CustomerId, &'p PasswordHash),
     IssueKey(&'p StaffKeyName, StaffRole, &'p TokenHash),
     RevokeKey(StaffKeyId),
+    CreateProduct(&'p NewProduct),
+    ChangeProduct(&'p ProductChanged),
+    ReplaceLadder(ProductId, &'p TierLadder),
+    SetTaxRate(&'p Region, Percent),
+    RemoveTaxRegion(&'p Region),
+    LogChange(&'p ChangeRecord, ChangeSubject),
 }
 
 fn stale(what: String) -> StorageError {
@@ -103,6 +118,7 @@ impl State {
             .map(|c| (c.email.clone(), c.id))
             .collect();
         let next_customer_id = data.customers.iter().map(|c| c.id.get()).max().unwrap_or(0) + 1;
+        let next_product_id = data.products.iter().map(|p| p.id.get()).max().unwrap_or(0) + 1;
         State {
             catalog,
             rules: RuleBook::from_rules(data.rules.iter().copied()),
@@ -127,8 +143,10 @@ impl State {
             points_ledger: Vec::new(),
             sessions: HashMap::new(),
             staff_keys: BTreeMap::new(),
+            change_log: Vec::new(),
             next_customer_id,
             next_order_id: 1,
+            next_product_id,
         }
     }
 
@@ -146,6 +164,10 @@ impl State {
         let next = OrderId::new(self.next_order_id)
             .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
         let mut placed = None;
+        // Likewise the id of the product it creates, if it creates one.
+        let next_product = ProductId::new(self.next_product_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut created = None;
         let mut writes = Vec::with_capacity(plan.effects().len());
         for effect in plan.effects() {
             writes.push(match effect {
@@ -215,11 +237,41 @@ impl State {
                     }
                     Write::RevokeKey(*key)
                 }
+                Effect::ProductCreated(product) => {
+                    created = Some(next_product);
+                    Write::CreateProduct(product)
+                }
+                Effect::ProductChanged(changed) => {
+                    self.existing_product(changed.product)?;
+                    Write::ChangeProduct(changed)
+                }
+                Effect::LadderReplaced { product, ladder } => {
+                    self.existing_product(*product)?;
+                    Write::ReplaceLadder(*product, ladder)
+                }
+                Effect::TaxRateSet { region, rate } => Write::SetTaxRate(region, *rate),
+                Effect::TaxRegionRemoved { region } => {
+                    if self.tax_rates.lookup(region).is_none() {
+                        return Err(stale(format!("region {region} has no rate")));
+                    }
+                    Write::RemoveTaxRegion(region)
+                }
+                Effect::CatalogChangeLogged(record) => {
+                    let subject = match &record.subject {
+                        ChangeSubject::Product(product) => {
+                            ChangeSubject::Product(product.resolve(created)?)
+                        }
+                        ChangeSubject::Ladder(product) => ChangeSubject::Ladder(*product),
+                        ChangeSubject::TaxRate(region) => ChangeSubject::TaxRate(region.clone()),
+                    };
+                    Write::LogChange(record, subject)
+                }
             });
         }
 
         let mut applied = Applied {
             order_id: placed,
+            product_id: created,
             ..Applied::default()
         };
         for write in writes {
@@ -302,9 +354,54 @@ impl State {
                         key.revoked_at.get_or_insert(at);
                     }
                 }
+                Write::CreateProduct(new) => {
+                    self.next_product_id += 1;
+                    self.catalog.insert(Product {
+                        id: next_product,
+                        name: new.name.as_str().to_owned(),
+                        quantity_available: new.quantity_available,
+                        unit_price: new.unit_price,
+                        last_updated: at,
+                        retired: false,
+                    });
+                    self.stock_ledger
+                        .extend(new.opening_entry(next_product, at));
+                }
+                Write::ChangeProduct(changed) => {
+                    if let Some(product) = self.catalog.get_mut(changed.product) {
+                        product.name.clone_from(&changed.name);
+                        product.unit_price = changed.unit_price;
+                        product.retired = changed.retired;
+                        product.last_updated = at;
+                    }
+                }
+                Write::ReplaceLadder(product, ladder) => self.rules.replace(product, ladder),
+                Write::SetTaxRate(region, rate) => self.tax_rates.set(region, rate),
+                Write::RemoveTaxRegion(region) => {
+                    self.tax_rates.remove(region);
+                }
+                Write::LogChange(record, subject) => {
+                    let id = ChangeId::new(self.change_log.len() as i64 + 1)
+                        .unwrap_or_else(|_| unreachable!("length + 1 is positive"));
+                    self.change_log.push(CatalogChange {
+                        id,
+                        at,
+                        actor: record.actor,
+                        subject,
+                        before: record.before.clone(),
+                        after: record.after.clone(),
+                    });
+                }
             }
         }
         Ok(applied)
+    }
+
+    fn existing_product(&self, id: ProductId) -> Result<(), StorageError> {
+        match self.catalog.get(id) {
+            Some(_) => Ok(()),
+            None => Err(stale(format!("product {id} does not exist"))),
+        }
     }
 
     /// Appends a notification and returns it.

@@ -58,6 +58,7 @@ fn bench_data() -> SeedData {
                 quantity_available: MAX_STOCK,
                 unit_price: Money::from_cents(500 + i * 137).expect("price"),
                 last_updated: DateTime::UNIX_EPOCH,
+                retired: false,
             })
             .collect(),
         customers: (1..=customers())

@@ -13,6 +13,7 @@
 //! writer broke the lock order.
 
 use chrono::{DateTime, Utc};
+use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
 use shopcore::{
     CustomerId, Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId,
     OrderId, OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId,
@@ -20,6 +21,7 @@ use shopcore::{
 };
 use sqlx::MySqlConnection;
 
+use crate::admin::actor_columns;
 use crate::error::{diverged, DbError};
 use crate::rows::{placeholders, utc, LedgerEntry, LEDGER_COLUMNS};
 use crate::workflow::{Faults, WriteStep};
@@ -33,6 +35,8 @@ pub(crate) struct Applied {
     pub notices: Vec<Notification>,
     /// The id of the staff key the plan issued, if it issued one.
     pub staff_key_id: Option<StaffKeyId>,
+    /// The id of the product the plan created, if it created one.
+    pub product_id: Option<ProductId>,
 }
 
 /// Applies `plan` in the open transaction on `conn`.
@@ -154,6 +158,59 @@ pub(crate) async fn apply_plan(
                     return Err(diverged(format_args!("staff key {key}")));
                 }
                 faults.check(WriteStep::AccessChanged)?;
+            }
+            Effect::ProductCreated(new) => {
+                let id = insert_product(conn, new, at).await?;
+                applied.product_id = Some(id);
+                ledger.extend(new.opening_entry(id, at).map(LedgerEntry::Stock));
+                faults.check(WriteStep::CatalogChanged)?;
+            }
+            Effect::ProductChanged(changed) => {
+                let updated = sqlx::query(
+                    "UPDATE inventory SET product_name = ?, unit_price = ?, retired = ?, last_updated = ? \
+                     WHERE product_id = ?",
+                )
+                .bind(&changed.name)
+                .bind(changed.unit_price.amount())
+                .bind(changed.retired)
+                .bind(utc(at))
+                .bind(changed.product.get())
+                .execute(&mut *conn)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(diverged(format_args!("product {}", changed.product)));
+                }
+                faults.check(WriteStep::CatalogChanged)?;
+            }
+            Effect::LadderReplaced { product, ladder } => {
+                replace_ladder(conn, *product, ladder).await?;
+                faults.check(WriteStep::CatalogChanged)?;
+            }
+            Effect::TaxRateSet { region, rate } => {
+                // An existing region keeps its stored spelling.
+                sqlx::query(
+                    "INSERT INTO tax_rates (region, tax_rate) VALUES (?, ?) \
+                     ON DUPLICATE KEY UPDATE tax_rate = VALUES(tax_rate)",
+                )
+                .bind(region.as_str())
+                .bind(rate.value())
+                .execute(&mut *conn)
+                .await?;
+                faults.check(WriteStep::CatalogChanged)?;
+            }
+            Effect::TaxRegionRemoved { region } => {
+                let deleted = sqlx::query("DELETE FROM tax_rates WHERE region = ?")
+                    .bind(region.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                if deleted.rows_affected() != 1 {
+                    return Err(diverged(format_args!("tax rate of {region}")));
+                }
+                faults.check(WriteStep::CatalogChanged)?;
+            }
+            Effect::CatalogChangeLogged(record) => {
+                log_change(conn, record, applied.product_id, at).await?;
+                faults.check(WriteStep::CatalogChanged)?;
             }
         }
     }
@@ -394,5 +451,91 @@ async fn insert_ledger(conn: &mut MySqlConnection, entries: &[LedgerEntry]) -> R
             .bind(utc(row.recorded_at));
     }
     query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn insert_product(
+    conn: &mut MySqlConnection,
+    new: &NewProduct,
+    at: DateTime<Utc>,
+) -> Result<ProductId, DbError> {
+    let inserted = sqlx::query(
+        "INSERT INTO inventory (product_name, quantity_available, unit_price, last_updated, retired) \
+         VALUES (?, ?, ?, ?, FALSE)",
+    )
+    .bind(new.name.as_str())
+    .bind(new.quantity_available)
+    .bind(new.unit_price.amount())
+    .bind(utc(at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(i64::try_from(inserted.last_insert_id())
+        .ok()
+        .and_then(|id| ProductId::new(id).ok())
+        .ok_or_else(|| StorageError::Failure("inventory returned no id".to_owned()))?)
+}
+
+/// The product's rules become exactly the ladder's rungs.
+async fn replace_ladder(
+    conn: &mut MySqlConnection,
+    product: ProductId,
+    ladder: &TierLadder,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM pricing_rules WHERE product_id = ?")
+        .bind(product.get())
+        .execute(&mut *conn)
+        .await?;
+    if ladder.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) VALUES {}",
+        vec!["(?, ?, ?)"; ladder.rungs().len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for rung in ladder.rungs() {
+        query = query
+            .bind(product.get())
+            .bind(rung.min_quantity.get())
+            .bind(rung.discount.value());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn log_change(
+    conn: &mut MySqlConnection,
+    record: &ChangeRecord,
+    created: Option<ProductId>,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let (product, region) = match &record.subject {
+        ChangeSubject::Product(product) => (Some(product.resolve(created)?), None),
+        ChangeSubject::Ladder(product) => (Some(*product), None),
+        ChangeSubject::TaxRate(region) => (None, Some(region.as_str())),
+    };
+    let json = |value: &Option<ChangeValue>| {
+        value
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StorageError::Failure(format!("cannot encode a change: {e}")))
+    };
+    let (kind, actor_id, role) = actor_columns(&record.actor);
+    sqlx::query(
+        "INSERT INTO catalog_changes (changed_at, actor_kind, actor_id, actor_role, subject, \
+         product_id, region, before_value, after_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(utc(at))
+    .bind(kind)
+    .bind(actor_id)
+    .bind(role)
+    .bind(record.subject.kind())
+    .bind(product.map(ProductId::get))
+    .bind(region)
+    .bind(json(&record.before)?)
+    .bind(json(&record.after)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

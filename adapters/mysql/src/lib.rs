@@ -40,10 +40,12 @@
 //! - `apply`: the one `apply` for plans;
 //! - `rows`: row types and their checked conversion into domain values;
 //! - `repositories`: catalog, customer, order, notification and books traits;
-//! - `workflow`: checkout and cancel, the lock order, fault injection.
+//! - `workflow`: checkout and cancel, the lock order, fault injection;
+//! - `admin`: catalog administration and the change log.
 
 #[macro_use]
 mod transaction;
+mod admin;
 mod apply;
 mod error;
 mod repositories;

@@ -19,7 +19,7 @@ use crate::error::invalid_row;
 
 /// The columns of `inventory` the adapter reads.
 pub(crate) const PRODUCT_COLUMNS: &str =
-    "product_id, product_name, quantity_available, unit_price, last_updated";
+    "product_id, product_name, quantity_available, unit_price, last_updated, retired";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
@@ -28,6 +28,7 @@ pub(crate) struct ProductRow {
     quantity_available: i64,
     unit_price: Decimal,
     last_updated: DateTime<Utc>,
+    retired: bool,
 }
 
 impl TryFrom<ProductRow> for Product {
@@ -45,6 +46,7 @@ impl TryFrom<ProductRow> for Product {
                 .ok_or_else(|| bad(&format!("stock {}", row.quantity_available)))?,
             unit_price: Money::new(row.unit_price).map_err(|e| bad(&e))?,
             last_updated: row.last_updated,
+            retired: row.retired,
         })
     }
 }

@@ -51,6 +51,8 @@ pub enum WriteStep {
     LedgerWritten,
     /// A session, password or staff key row was written.
     AccessChanged,
+    /// A product, ladder, tax rate or change-log row was written.
+    CatalogChanged,
 }
 
 impl WriteStep {

@@ -86,6 +86,7 @@ impl PriceList {
                 quantity_available: 0,
                 unit_price: money(&fields[1], "unit_price")?,
                 last_updated: chrono::DateTime::UNIX_EPOCH,
+                retired: false,
             });
         }
         let mut book = RuleBook::default();

@@ -23,7 +23,7 @@ fn money(text: &str) -> Money {
     text.parse().expect("test amount")
 }
 
-fn cart(lines: &[(i64, i64)]) -> Cart {
+pub(crate) fn cart(lines: &[(i64, i64)]) -> Cart {
     Cart::new(lines.iter().map(|&(id, qty)| CartLine {
         product_id: pid(id),
         quantity: Quantity::new(qty).expect("test quantity"),
@@ -31,7 +31,11 @@ fn cart(lines: &[(i64, i64)]) -> Cart {
     .expect("test cart")
 }
 
-fn request(customer: i64, lines: &[(i64, i64)], region: Option<&str>) -> CheckoutRequest {
+pub(crate) fn request(
+    customer: i64,
+    lines: &[(i64, i64)],
+    region: Option<&str>,
+) -> CheckoutRequest {
     CheckoutRequest {
         customer_id: cid(customer),
         cart: cart(lines),
@@ -61,14 +65,14 @@ async fn points<S: Store>(store: &S, id: i64) -> u64 {
 
 /// Everything a failed write must leave untouched.
 #[derive(Debug, PartialEq)]
-struct Observable {
+pub(crate) struct Observable {
     stock: Vec<(ProductId, u32)>,
     points: Vec<u64>,
     notifications: usize,
     orders: Vec<usize>,
 }
 
-async fn observe<S: Store>(store: &S) -> Observable {
+pub(crate) async fn observe<S: Store>(store: &S) -> Observable {
     let stock = store
         .products()
         .await
@@ -713,6 +717,11 @@ pub async fn resending_a_confirmation_repeats_it_for_the_right_customer_only<S: 
             .len(),
         logged
     );
+}
+
+/// What the audit finds, from the seed's opening balances (nothing when the books balance).
+pub(crate) async fn audit_findings<S: Store>(store: &S) -> Vec<String> {
+    audited(store).await.1
 }
 
 /// The books as the store exports them, with the seed's opening balances.

@@ -20,8 +20,10 @@
 //!
 //! ## Layout
 //! - [`cases`]: the behaviours, one `async fn` each, named as sentences;
+//! - [`admin_cases`]: the same for catalog administration;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
+pub mod admin_cases;
 pub mod cases;
 
 use std::future::Future;
@@ -69,6 +71,22 @@ macro_rules! conformance_tests {
             a_fresh_store_is_ready,
             checkouts_are_counted_by_outcome
         );
+        $crate::conformance_tests!(@admin $runner;
+            a_created_product_is_quoted_ordered_and_audited,
+            a_reprice_leaves_placed_orders_as_they_were,
+            a_retired_product_is_not_sold_until_restored,
+            a_ladder_is_replaced_whole_and_cleared,
+            tax_regions_come_and_go_but_the_default_stays,
+            the_change_log_pages_by_cursor
+        );
+    };
+    (@admin $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::admin_cases::$case(store)));
+            }
+        )*
     };
     (@cases $runner:path; $($case:ident),* $(,)?) => {
         $(

@@ -1,0 +1,558 @@
+//! Administering the catalog — products, tier ladders, tax rates — and the
+//! change log that records every change.
+//!
+//! A staff change is a [`CatalogCommand`]. An adapter locks what the command
+//! changes (the product's row, or the region's rate), reads it into an
+//! [`AdminSnapshot`], and applies the plan [`plan_catalog_change`] returns:
+//! the change itself, then one [`Effect::CatalogChangeLogged`] naming the
+//! actor, the time and the values before and after — one transaction, so a
+//! change is never without its log entry. A command that changes nothing (a
+//! rename to the same name, retiring a retired product) is an empty plan and
+//! logs nothing.
+//!
+//! ```
+//! use shopcore::{plan_catalog_change, seed, Actor, AdminSnapshot, CatalogCommand, Effect, ShopConfig};
+//! let laptop = &seed::demo_data().products[0];
+//! let command = CatalogCommand::RepriceProduct { product: laptop.id, unit_price: "949.00".parse().unwrap() };
+//! let snapshot = AdminSnapshot { product: Some(laptop), ..AdminSnapshot::default() };
+//! let planned = plan_catalog_change(&Actor::Anonymous, &command, &snapshot, &ShopConfig::default(),
+//!                                   chrono::Utc::now()).unwrap();
+//! let [Effect::ProductChanged(changed), Effect::CatalogChangeLogged(logged)] = planned.plan.effects() else {
+//!     panic!("a change and its log entry")
+//! };
+//! assert_eq!(changed.unit_price.to_string(), "949.00");
+//! assert!(logged.before.is_some() && logged.after.is_some());
+//! ```
+
+use chrono::{DateTime, Utc};
+
+use crate::access::Actor;
+use crate::catalog::{Product, TierLadder};
+use crate::config::ShopConfig;
+use crate::effect::{Effect, Plan, Reason, StockEntry};
+use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
+use crate::ids::{ChangeId, ProductId};
+use crate::money::Money;
+use crate::percent::Percent;
+use crate::quantity::MAX_STOCK;
+use crate::text::{ProductName, Region};
+
+/// One change staff make to the catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogCommand {
+    /// A new product; storage numbers it.
+    CreateProduct {
+        /// Its display name.
+        name: ProductName,
+        /// Price of one unit: more than 0, at most [`Money::MAX_UNIT_PRICE`].
+        unit_price: Money,
+        /// Units in stock to start with, `0..=MAX_STOCK`.
+        quantity_available: u32,
+    },
+    /// A new display name.
+    RenameProduct {
+        /// The product.
+        product: ProductId,
+        /// Its new name.
+        name: ProductName,
+    },
+    /// A new unit price; orders placed before keep theirs.
+    RepriceProduct {
+        /// The product.
+        product: ProductId,
+        /// Its new price (more than 0, at most [`Money::MAX_UNIT_PRICE`]).
+        unit_price: Money,
+    },
+    /// The product can no longer be quoted or ordered.
+    RetireProduct(ProductId),
+    /// A retired product can be ordered again.
+    RestoreProduct(ProductId),
+    /// The product's whole tier ladder is replaced (an empty ladder clears it).
+    ReplaceLadder {
+        /// The product.
+        product: ProductId,
+        /// The new ladder.
+        ladder: TierLadder,
+    },
+    /// A region's tax rate is set (the region is created if new).
+    SetTaxRate {
+        /// The region.
+        region: Region,
+        /// Its rate.
+        rate: Percent,
+    },
+    /// A region is removed (never the configured default region).
+    RemoveTaxRegion(Region),
+}
+
+impl CatalogCommand {
+    /// The existing product the command changes, if any: what an adapter locks.
+    pub fn product(&self) -> Option<ProductId> {
+        match self {
+            Self::RenameProduct { product, .. }
+            | Self::RepriceProduct { product, .. }
+            | Self::ReplaceLadder { product, .. } => Some(*product),
+            Self::RetireProduct(product) | Self::RestoreProduct(product) => Some(*product),
+            Self::CreateProduct { .. } | Self::SetTaxRate { .. } | Self::RemoveTaxRegion(_) => None,
+        }
+    }
+
+    /// The tax region the command changes, if any.
+    pub fn region(&self) -> Option<&Region> {
+        match self {
+            Self::SetTaxRate { region, .. } | Self::RemoveTaxRegion(region) => Some(region),
+            _ => None,
+        }
+    }
+}
+
+/// What a command reads, under the locks its adapter took.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdminSnapshot<'a> {
+    /// The product [`CatalogCommand::product`] names (`None` if absent).
+    pub product: Option<&'a Product>,
+    /// That product's current ladder.
+    pub ladder: TierLadder,
+    /// The rate of the region [`CatalogCommand::region`] names, with its
+    /// stored spelling (`None` if the region has none).
+    pub tax_rate: Option<(Region, Percent)>,
+}
+
+/// The product a change is about: the one its plan creates, or one that exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProductRef {
+    /// The product created by this plan's [`Effect::ProductCreated`].
+    Created,
+    /// A product that already exists.
+    Existing(ProductId),
+}
+
+impl ProductRef {
+    /// The concrete id, given the id storage assigned to this plan's product (if any).
+    pub fn resolve(self, created: Option<ProductId>) -> Result<ProductId, StorageError> {
+        match self {
+            ProductRef::Existing(id) => Ok(id),
+            ProductRef::Created => created.ok_or_else(|| {
+                StorageError::Failure("plan refers to a product it has not created".to_owned())
+            }),
+        }
+    }
+}
+
+/// What a logged change is about. `P` names the product: [`ProductRef`] in a
+/// plan, [`ProductId`] once stored.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeSubject<P = ProductId> {
+    /// A product's name, price or retirement.
+    Product(P),
+    /// A product's tier ladder.
+    Ladder(ProductId),
+    /// A region's tax rate.
+    TaxRate(Region),
+}
+
+impl<P> ChangeSubject<P> {
+    /// `product`, `ladder` or `tax_rate`, as stored.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Product(_) => "product",
+            Self::Ladder(_) => "ladder",
+            Self::TaxRate(_) => "tax_rate",
+        }
+    }
+}
+
+/// A product's administered fields, as the change log records them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProductFields {
+    /// Display name.
+    pub product_name: String,
+    /// Price of one unit.
+    pub unit_price: Money,
+    /// Whether it is retired.
+    pub retired: bool,
+}
+
+impl From<&Product> for ProductFields {
+    fn from(product: &Product) -> Self {
+        ProductFields {
+            product_name: product.name.clone(),
+            unit_price: product.unit_price,
+            retired: product.retired,
+        }
+    }
+}
+
+/// A value before or after a change (serialises as the JSON the change log
+/// stores and the HTTP routes show).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ChangeValue {
+    /// A product's fields.
+    Product(ProductFields),
+    /// A tier ladder.
+    Ladder {
+        /// The rungs, ascending.
+        tiers: TierLadder,
+    },
+    /// A tax rate.
+    TaxRate {
+        /// The rate, a percentage.
+        tax_rate: Percent,
+    },
+}
+
+/// A change to log, as a plan carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRecord {
+    /// Who made it.
+    pub actor: Actor,
+    /// What it changed.
+    pub subject: ChangeSubject<ProductRef>,
+    /// The value before (`None` for something new).
+    pub before: Option<ChangeValue>,
+    /// The value after (`None` for something removed).
+    pub after: Option<ChangeValue>,
+}
+
+/// One entry of the change log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogChange {
+    /// Its id, ascending in the order changes were made.
+    pub id: ChangeId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub subject: ChangeSubject,
+    /// The value before (`None` for something new).
+    pub before: Option<ChangeValue>,
+    /// The value after (`None` for something removed).
+    pub after: Option<ChangeValue>,
+}
+
+/// A new product, as [`Effect::ProductCreated`] stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProduct {
+    /// Display name.
+    pub name: ProductName,
+    /// Price of one unit.
+    pub unit_price: Money,
+    /// Opening stock (also a `manual` ledger entry when above 0).
+    pub quantity_available: u32,
+}
+
+impl NewProduct {
+    /// The ledger entry of its opening stock, once storage numbered it `id`
+    /// (none for an empty start).
+    pub fn opening_entry(&self, id: ProductId, at: DateTime<Utc>) -> Option<StockEntry> {
+        (self.quantity_available > 0).then(|| StockEntry {
+            product: id,
+            change: i64::from(self.quantity_available),
+            after: self.quantity_available,
+            reason: Reason::Manual,
+            at,
+        })
+    }
+}
+
+/// A product's administered fields change to these values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductChanged {
+    /// The product.
+    pub product: ProductId,
+    /// Its name now.
+    pub name: String,
+    /// Its unit price now.
+    pub unit_price: Money,
+    /// Whether it is retired now.
+    pub retired: bool,
+}
+
+/// What the catalog holds for the command's subject once the plan is applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Administered {
+    /// The product, as it is now.
+    Product(Product),
+    /// The product's ladder, as it is now.
+    Ladder {
+        /// The product.
+        product: ProductId,
+        /// Its ladder.
+        ladder: TierLadder,
+    },
+    /// A region's rate, as it is now.
+    TaxRate {
+        /// The region, as stored.
+        region: Region,
+        /// Its rate.
+        rate: Percent,
+    },
+    /// A region was removed; it had this rate.
+    TaxRegionRemoved {
+        /// The region, as it was stored.
+        region: Region,
+        /// The rate it had.
+        rate: Percent,
+    },
+}
+
+/// A catalog change, decided: the plan, and what the subject will be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CatalogPlan {
+    /// The change's effects and its log entry; empty if nothing changes.
+    pub plan: Plan,
+    /// The subject once applied; for a created product its id is still to
+    /// come (see [`CatalogPlan::outcome`]).
+    outcome: Administered,
+    creates: bool,
+}
+
+impl CatalogPlan {
+    /// The subject once applied, given the id storage gave a created product.
+    pub fn outcome(&self, created: Option<ProductId>) -> Result<Administered, StorageError> {
+        match (&self.outcome, self.creates) {
+            (Administered::Product(product), true) => {
+                let mut product = product.clone();
+                product.id = ProductRef::Created.resolve(created)?;
+                Ok(Administered::Product(product))
+            }
+            (outcome, _) => Ok(outcome.clone()),
+        }
+    }
+}
+
+/// Why a catalog change was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// See [`ErrorKind::UnknownProduct`].
+    #[error("product {0} does not exist")]
+    UnknownProduct(ProductId),
+    /// See [`ErrorKind::UnknownTaxRegion`].
+    #[error("no tax rate is configured for region \"{0}\"")]
+    UnknownTaxRegion(Region),
+    /// See [`ErrorKind::DefaultTaxRegion`].
+    #[error("region \"{0}\" is the configured default region and cannot be removed")]
+    DefaultTaxRegion(Region),
+    /// A price or stock level out of range (`invalid_money`, `invalid_quantity`).
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for AdminError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::UnknownTaxRegion(_) => ErrorKind::UnknownTaxRegion,
+            Self::DefaultTaxRegion(_) => ErrorKind::DefaultTaxRegion,
+            Self::Value(error) => error.kind(),
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// A unit price more than 0 and at most [`Money::MAX_UNIT_PRICE`].
+fn checked_price(price: Money) -> Result<Money, AdminError> {
+    let reason = if price == Money::ZERO {
+        "a unit price must be more than 0"
+    } else if price > Money::MAX_UNIT_PRICE {
+        "a unit price must be at most 99999999.99"
+    } else {
+        return Ok(price);
+    };
+    Err(ValueError::Money {
+        value: price.to_string(),
+        reason,
+    }
+    .into())
+}
+
+/// Decides a catalog change on what its adapter read under locks.
+///
+/// Refused with a code, writing nothing: an unknown product, a price of 0 or
+/// over [`Money::MAX_UNIT_PRICE`], opening stock over the largest stock level,
+/// removing the default region or one without a rate.
+pub fn plan_catalog_change(
+    actor: &Actor,
+    command: &CatalogCommand,
+    snapshot: &AdminSnapshot<'_>,
+    config: &ShopConfig,
+    now: DateTime<Utc>,
+) -> Result<CatalogPlan, AdminError> {
+    let mut plan = Plan::new(now);
+    let log = |plan: &mut Plan, subject, before, after| {
+        if before != after {
+            plan.push(Effect::CatalogChangeLogged(ChangeRecord {
+                actor: *actor,
+                subject,
+                before,
+                after,
+            }));
+        }
+    };
+    let existing = || {
+        let id = command
+            .product()
+            .expect("a command about an existing product");
+        snapshot.product.ok_or(AdminError::UnknownProduct(id))
+    };
+    let (outcome, creates) = match command {
+        CatalogCommand::CreateProduct {
+            name,
+            unit_price,
+            quantity_available,
+        } => {
+            let unit_price = checked_price(*unit_price)?;
+            if *quantity_available > MAX_STOCK {
+                return Err(ValueError::Quantity {
+                    value: quantity_available.to_string(),
+                    max: MAX_STOCK,
+                }
+                .into());
+            }
+            let product = Product {
+                // Replaced by the id storage assigns (`CatalogPlan::outcome`).
+                id: ProductId::new(1).expect("1 is a valid id"),
+                name: name.as_str().to_owned(),
+                quantity_available: *quantity_available,
+                unit_price,
+                last_updated: now,
+                retired: false,
+            };
+            plan.push(Effect::ProductCreated(NewProduct {
+                name: name.clone(),
+                unit_price,
+                quantity_available: *quantity_available,
+            }));
+            let after = ChangeValue::Product(ProductFields::from(&product));
+            log(
+                &mut plan,
+                ChangeSubject::Product(ProductRef::Created),
+                None,
+                Some(after),
+            );
+            (Administered::Product(product), true)
+        }
+        CatalogCommand::RenameProduct { .. }
+        | CatalogCommand::RepriceProduct { .. }
+        | CatalogCommand::RetireProduct(_)
+        | CatalogCommand::RestoreProduct(_) => {
+            let before = existing()?;
+            let mut after = before.clone();
+            match command {
+                CatalogCommand::RenameProduct { name, .. } => after.name = name.as_str().to_owned(),
+                CatalogCommand::RepriceProduct { unit_price, .. } => {
+                    after.unit_price = checked_price(*unit_price)?;
+                }
+                CatalogCommand::RetireProduct(_) => after.retired = true,
+                _ => after.retired = false,
+            }
+            let (was, now_fields) = (ProductFields::from(before), ProductFields::from(&after));
+            if was != now_fields {
+                after.last_updated = now;
+                plan.push(Effect::ProductChanged(ProductChanged {
+                    product: after.id,
+                    name: after.name.clone(),
+                    unit_price: after.unit_price,
+                    retired: after.retired,
+                }));
+                log(
+                    &mut plan,
+                    ChangeSubject::Product(ProductRef::Existing(after.id)),
+                    Some(ChangeValue::Product(was)),
+                    Some(ChangeValue::Product(now_fields)),
+                );
+            }
+            (Administered::Product(after), false)
+        }
+        CatalogCommand::ReplaceLadder { product, ladder } => {
+            existing()?;
+            if snapshot.ladder != *ladder {
+                plan.push(Effect::LadderReplaced {
+                    product: *product,
+                    ladder: ladder.clone(),
+                });
+                let value = |tiers: &TierLadder| {
+                    Some(ChangeValue::Ladder {
+                        tiers: tiers.clone(),
+                    })
+                };
+                log(
+                    &mut plan,
+                    ChangeSubject::Ladder(*product),
+                    value(&snapshot.ladder),
+                    value(ladder),
+                );
+            }
+            let outcome = Administered::Ladder {
+                product: *product,
+                ladder: ladder.clone(),
+            };
+            (outcome, false)
+        }
+        CatalogCommand::SetTaxRate { region, rate } => {
+            let stored = snapshot.tax_rate.as_ref();
+            let region = stored.map_or(region, |(r, _)| r).clone();
+            let before = stored.map(|(_, rate)| *rate);
+            if before != Some(*rate) {
+                plan.push(Effect::TaxRateSet {
+                    region: region.clone(),
+                    rate: *rate,
+                });
+                let value = |tax_rate| ChangeValue::TaxRate { tax_rate };
+                log(
+                    &mut plan,
+                    ChangeSubject::TaxRate(region.clone()),
+                    before.map(value),
+                    Some(value(*rate)),
+                );
+            }
+            (
+                Administered::TaxRate {
+                    region,
+                    rate: *rate,
+                },
+                false,
+            )
+        }
+        CatalogCommand::RemoveTaxRegion(region) => {
+            if region.key() == config.default_region.key() {
+                return Err(AdminError::DefaultTaxRegion(config.default_region.clone()));
+            }
+            let (stored, rate) = snapshot
+                .tax_rate
+                .clone()
+                .ok_or_else(|| AdminError::UnknownTaxRegion(region.clone()))?;
+            plan.push(Effect::TaxRegionRemoved {
+                region: stored.clone(),
+            });
+            log(
+                &mut plan,
+                ChangeSubject::TaxRate(stored.clone()),
+                Some(ChangeValue::TaxRate { tax_rate: rate }),
+                None,
+            );
+            (
+                Administered::TaxRegionRemoved {
+                    region: stored,
+                    rate,
+                },
+                false,
+            )
+        }
+    };
+    Ok(CatalogPlan {
+        plan,
+        outcome,
+        creates,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,311 @@
+//! Conformance cases for catalog administration: products, ladders, tax
+//! rates and the change log (same seed as [`crate::cases`]).
+
+use shopcore::{
+    Actor, Administered, CatalogChange, CatalogCommand, ChangeSubject, ChangeValue, ErrorCode,
+    Money, PageLimit, Percent, Product, ProductId, ProductName, Quantity, Region, StaffKeyId,
+    StaffRole, Store, TierLadder, TierRung,
+};
+
+use crate::cases::{audit_findings, cart, observe, request};
+
+fn staff() -> Actor {
+    Actor::Staff {
+        key: StaffKeyId::new(3).unwrap(),
+        role: StaffRole::Inventory,
+    }
+}
+
+fn pid(id: i64) -> ProductId {
+    ProductId::new(id).unwrap()
+}
+
+fn money(text: &str) -> Money {
+    text.parse().unwrap()
+}
+
+fn percent(text: &str) -> Percent {
+    text.parse().unwrap()
+}
+
+fn region(text: &str) -> Region {
+    Region::parse(text).unwrap()
+}
+
+fn ladder(rungs: &[(i64, &str)]) -> TierLadder {
+    TierLadder::new(
+        rungs
+            .iter()
+            .map(|&(min, discount)| TierRung {
+                min_quantity: Quantity::new(min).unwrap(),
+                discount: percent(discount),
+            })
+            .collect(),
+    )
+    .unwrap()
+}
+
+async fn administer<S: Store>(store: &S, command: CatalogCommand) -> Administered {
+    store
+        .administer(&staff(), &command)
+        .await
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"))
+}
+
+async fn product<S: Store>(store: &S, command: CatalogCommand) -> Product {
+    match administer(store, command).await {
+        Administered::Product(product) => product,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn log<S: Store>(store: &S) -> Vec<CatalogChange> {
+    store
+        .catalog_changes(None, PageLimit::new(500).unwrap())
+        .await
+        .unwrap()
+}
+
+/// A new product is numbered by the store, priced, ordered, and its opening
+/// stock is a ledger entry: the books balance with it starting at 0.
+pub async fn a_created_product_is_quoted_ordered_and_audited<S: Store>(store: &S) {
+    let dock = product(
+        store,
+        CatalogCommand::CreateProduct {
+            name: ProductName::parse("USB-C Dock").unwrap(),
+            unit_price: money("89.50"),
+            quantity_available: 20,
+        },
+    )
+    .await;
+    assert!(dock.id.get() > 5, "after the seed's products: {dock:?}");
+    assert_eq!(store.product(dock.id).await.unwrap(), dock);
+    let quote = store
+        .quote(&cart(&[(dock.id.get(), 2)]), None)
+        .await
+        .unwrap();
+    assert_eq!(quote.subtotal, money("179.00"));
+    let placed = store
+        .checkout(&request(1, &[(dock.id.get(), 3)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.order.items[0].unit_price, money("89.50"));
+    assert_eq!(store.product(dock.id).await.unwrap().quantity_available, 17);
+    assert_eq!(audit_findings(store).await, Vec::<String>::new());
+    let [entry] = &log(store).await[..] else {
+        panic!("one log entry")
+    };
+    assert_eq!(entry.subject, ChangeSubject::Product(dock.id));
+    assert_eq!(entry.actor, staff());
+    assert_eq!(entry.before, None);
+}
+
+/// A reprice changes new quotes and orders only; orders placed before keep
+/// their prices; the log has the price before and after.
+pub async fn a_reprice_leaves_placed_orders_as_they_were<S: Store>(store: &S) {
+    let before = store
+        .checkout(&request(2, &[(3, 1)], None), None)
+        .await
+        .unwrap();
+    let keyboard = product(
+        store,
+        CatalogCommand::RepriceProduct {
+            product: pid(3),
+            unit_price: money("74.99"),
+        },
+    )
+    .await;
+    assert_eq!(keyboard.unit_price, money("74.99"));
+    let after = store
+        .checkout(&request(2, &[(3, 1)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(after.order.items[0].unit_price, money("74.99"));
+    let stored = store.order(before.order.id).await.unwrap();
+    assert_eq!(stored.items[0].unit_price, money("79.99"));
+    assert_eq!(stored.total_amount, before.order.total_amount);
+    let [entry] = &log(store).await[..] else {
+        panic!("one log entry")
+    };
+    let price = |value: &Option<ChangeValue>| match value {
+        Some(ChangeValue::Product(fields)) => fields.unit_price,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        (price(&entry.before), price(&entry.after)),
+        (money("79.99"), money("74.99"))
+    );
+}
+
+/// A retired product is refused by quotes and checkouts (`product_unavailable`,
+/// nothing written) until restored; renaming works either way.
+pub async fn a_retired_product_is_not_sold_until_restored<S: Store>(store: &S) {
+    let retired = product(store, CatalogCommand::RetireProduct(pid(4))).await;
+    assert!(retired.retired);
+    let before = observe(store).await;
+    let err = store.quote(&cart(&[(4, 1)]), None).await.unwrap_err();
+    assert_eq!(err.code(), "product_unavailable");
+    let err = store
+        .checkout(&request(1, &[(2, 1), (4, 1)], None), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "product_unavailable");
+    assert_eq!(observe(store).await, before);
+    let renamed = product(
+        store,
+        CatalogCommand::RenameProduct {
+            product: pid(4),
+            name: ProductName::parse("Monitor 27\"").unwrap(),
+        },
+    )
+    .await;
+    assert!(renamed.retired);
+    assert_eq!(renamed.name, "Monitor 27\"");
+    product(store, CatalogCommand::RestoreProduct(pid(4))).await;
+    store
+        .checkout(&request(1, &[(4, 1)], None), None)
+        .await
+        .unwrap();
+    // Retiring, renaming, restoring: three entries; a second restore is no change.
+    product(store, CatalogCommand::RestoreProduct(pid(4))).await;
+    assert_eq!(log(store).await.len(), 3);
+}
+
+/// A ladder is replaced whole, read back in order, priced, and cleared.
+pub async fn a_ladder_is_replaced_whole_and_cleared<S: Store>(store: &S) {
+    let new = ladder(&[(20, "20"), (5, "5")]);
+    let Administered::Ladder { ladder: stored, .. } = administer(
+        store,
+        CatalogCommand::ReplaceLadder {
+            product: pid(2),
+            ladder: new.clone(),
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(stored, new);
+    assert_eq!(
+        store.pricing_rules(&[pid(2)]).await.unwrap().ladder(pid(2)),
+        new
+    );
+    // 10 mice: the old 15 % rung is gone, the new 5 % applies.
+    let quote = store.quote(&cart(&[(2, 10)]), None).await.unwrap();
+    assert_eq!(quote.lines[0].discount, money("15.00")); // 299.90 × 5 % = 14.995
+    administer(
+        store,
+        CatalogCommand::ReplaceLadder {
+            product: pid(2),
+            ladder: TierLadder::default(),
+        },
+    )
+    .await;
+    let quote = store.quote(&cart(&[(2, 10)]), None).await.unwrap();
+    assert_eq!(quote.lines[0].discount, money("0.00"));
+    let entries = log(store).await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].before, Some(ChangeValue::Ladder { tiers: new }));
+    assert_eq!(
+        entries[1].after,
+        Some(ChangeValue::Ladder {
+            tiers: TierLadder::default()
+        })
+    );
+}
+
+/// Tax regions are created, updated and removed; the default region stays;
+/// refusals change nothing and log nothing.
+pub async fn tax_regions_come_and_go_but_the_default_stays<S: Store>(store: &S) {
+    administer(
+        store,
+        CatalogCommand::SetTaxRate {
+            region: region("Aswan"),
+            rate: percent("10"),
+        },
+    )
+    .await;
+    let quote = store
+        .quote(&cart(&[(5, 1)]), Some(&region("aswan")))
+        .await
+        .unwrap();
+    assert_eq!(quote.tax, money("15.00")); // 149.99 × 10 %
+    let Administered::TaxRate {
+        region: stored,
+        rate,
+    } = administer(
+        store,
+        CatalogCommand::SetTaxRate {
+            region: region("ASWAN"),
+            rate: percent("12.50"),
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!((stored.as_str(), rate), ("Aswan", percent("12.5")));
+    administer(store, CatalogCommand::RemoveTaxRegion(region("aswan"))).await;
+    let err = store
+        .quote(&cart(&[(5, 1)]), Some(&region("Aswan")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_tax_region");
+    for (command, code) in [
+        (
+            CatalogCommand::RemoveTaxRegion(region("cairo")),
+            "default_tax_region",
+        ),
+        (
+            CatalogCommand::RemoveTaxRegion(region("Luxor")),
+            "unknown_tax_region",
+        ),
+        (CatalogCommand::RetireProduct(pid(99)), "unknown_product"),
+    ] {
+        let err = store.administer(&staff(), &command).await.unwrap_err();
+        assert_eq!(err.code(), code);
+    }
+    let regions = store.tax_rates().await.unwrap();
+    assert!(regions.rate(&region("Cairo")).is_some());
+    assert_eq!(log(store).await.len(), 3);
+}
+
+/// The change log pages oldest first by cursor, each entry with its actor.
+pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
+    for (i, price) in ["1.01", "1.02", "1.03", "1.04", "1.05"]
+        .into_iter()
+        .enumerate()
+    {
+        let actor = if i % 2 == 0 {
+            staff()
+        } else {
+            Actor::Anonymous
+        };
+        store
+            .administer(
+                &actor,
+                &CatalogCommand::RepriceProduct {
+                    product: pid(1),
+                    unit_price: money(price),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let two = PageLimit::new(2).unwrap();
+    let first = store.catalog_changes(None, two).await.unwrap();
+    let second = store.catalog_changes(Some(first[1].id), two).await.unwrap();
+    let third = store
+        .catalog_changes(Some(second[1].id), two)
+        .await
+        .unwrap();
+    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 1));
+    let all: Vec<_> = [first, second, third].concat();
+    assert!(all
+        .windows(2)
+        .all(|w| w[0].id < w[1].id && w[0].at <= w[1].at));
+    assert_eq!(all[1].actor, Actor::Anonymous);
+    assert_eq!(all[4].actor, staff());
+    let last = store.catalog_changes(Some(all[4].id), two).await.unwrap();
+    assert!(last.is_empty());
+}
