@@ -16,7 +16,7 @@
 //! | list customers, resend confirmations, adjust points | | | ✓ | | ✓ |
 //! | adjust stock, administer the catalog | | | | ✓ | ✓ |
 //! | create and revoke staff keys | | | | | ✓ |
-//! | read the operational metrics | | | ✓ | ✓ | ✓ |
+//! | read the operational metrics, the catalog change log | | | ✓ | ✓ | ✓ |
 //!
 //! A request without a token is anonymous: refused actions answer
 //! `unauthenticated`; a known actor without the right gets `forbidden`.
@@ -139,6 +139,8 @@ pub enum Action {
     ManageStaffKeys,
     /// Reading the services' operational metrics (counts, latencies, pool use).
     ReadMetrics,
+    /// Reading the catalog change log.
+    ReadCatalogChanges,
 }
 
 impl Action {
@@ -166,6 +168,7 @@ impl Action {
             Action::ManageCatalog => "administer the catalog",
             Action::ManageStaffKeys => "manage staff keys",
             Action::ReadMetrics => "read metrics",
+            Action::ReadCatalogChanges => "read the catalog change log",
         }
     }
 
@@ -205,6 +208,7 @@ impl Action {
             "manage_catalog" => Some(Action::ManageCatalog),
             "manage_staff_keys" => Some(Action::ManageStaffKeys),
             "read_metrics" => Some(Action::ReadMetrics),
+            "read_catalog_changes" => Some(Action::ReadCatalogChanges),
             _ => None,
         }
     }
@@ -279,12 +283,16 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::ResendConfirmation(_)
                     | A::AdjustPoints
                     | A::ReadMetrics
+                    | A::ReadCatalogChanges
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,
                 ..
             } => {
-                matches!(action, A::AdjustStock | A::ManageCatalog | A::ReadMetrics)
+                matches!(
+                    action,
+                    A::AdjustStock | A::ManageCatalog | A::ReadMetrics | A::ReadCatalogChanges
+                )
             }
         };
     if allowed {

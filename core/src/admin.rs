@@ -13,7 +13,9 @@
 //! ```
 //! use shopcore::{plan_catalog_change, seed, Actor, AdminSnapshot, CatalogCommand, Effect, ShopConfig};
 //! let laptop = &seed::demo_data().products[0];
-//! let command = CatalogCommand::RepriceProduct { product: laptop.id, unit_price: "949.00".parse().unwrap() };
+//! let command = CatalogCommand::UpdateProduct {
+//!     product: laptop.id, name: None, unit_price: Some("949.00".parse().unwrap()),
+//! };
 //! let snapshot = AdminSnapshot { product: Some(laptop), ..AdminSnapshot::default() };
 //! let planned = plan_catalog_change(&Actor::Anonymous, &command, &snapshot, &ShopConfig::default(),
 //!                                   chrono::Utc::now()).unwrap();
@@ -49,19 +51,15 @@ pub enum CatalogCommand {
         /// Units in stock to start with, `0..=MAX_STOCK`.
         quantity_available: u32,
     },
-    /// A new display name.
-    RenameProduct {
+    /// A new display name, unit price, or both, as one change; orders placed
+    /// before keep their prices.
+    UpdateProduct {
         /// The product.
         product: ProductId,
-        /// Its new name.
-        name: ProductName,
-    },
-    /// A new unit price; orders placed before keep theirs.
-    RepriceProduct {
-        /// The product.
-        product: ProductId,
-        /// Its new price (more than 0, at most [`Money::MAX_UNIT_PRICE`]).
-        unit_price: Money,
+        /// Its new name, if it changes.
+        name: Option<ProductName>,
+        /// Its new price (more than 0, at most [`Money::MAX_UNIT_PRICE`]), if it changes.
+        unit_price: Option<Money>,
     },
     /// The product can no longer be quoted or ordered.
     RetireProduct(ProductId),
@@ -89,9 +87,9 @@ impl CatalogCommand {
     /// The existing product the command changes, if any: what an adapter locks.
     pub fn product(&self) -> Option<ProductId> {
         match self {
-            Self::RenameProduct { product, .. }
-            | Self::RepriceProduct { product, .. }
-            | Self::ReplaceLadder { product, .. } => Some(*product),
+            Self::UpdateProduct { product, .. } | Self::ReplaceLadder { product, .. } => {
+                Some(*product)
+            }
             Self::RetireProduct(product) | Self::RestoreProduct(product) => Some(*product),
             Self::CreateProduct { .. } | Self::SetTaxRate { .. } | Self::RemoveTaxRegion(_) => None,
         }
@@ -439,16 +437,21 @@ pub fn plan_catalog_change(
             );
             (Administered::Product(product), true)
         }
-        CatalogCommand::RenameProduct { .. }
-        | CatalogCommand::RepriceProduct { .. }
+        CatalogCommand::UpdateProduct { .. }
         | CatalogCommand::RetireProduct(_)
         | CatalogCommand::RestoreProduct(_) => {
             let before = existing()?;
             let mut after = before.clone();
             match command {
-                CatalogCommand::RenameProduct { name, .. } => after.name = name.as_str().to_owned(),
-                CatalogCommand::RepriceProduct { unit_price, .. } => {
-                    after.unit_price = checked_price(*unit_price)?;
+                CatalogCommand::UpdateProduct {
+                    name, unit_price, ..
+                } => {
+                    if let Some(price) = unit_price {
+                        after.unit_price = checked_price(*price)?;
+                    }
+                    if let Some(name) = name {
+                        after.name = name.as_str().to_owned();
+                    }
                 }
                 CatalogCommand::RetireProduct(_) => after.retired = true,
                 _ => after.retired = false,

@@ -121,7 +121,7 @@ pub use notification::{
     NotificationFilter, NotificationKind,
 };
 pub use order::{NewOrder, Order, OrderItem, OrderStatus};
-pub use page::PageLimit;
+pub use page::{Page, PageLimit};
 pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
 pub use quantity::{Quantity, MAX_STOCK};

@@ -44,3 +44,32 @@ impl Default for PageLimit {
         PageLimit(Self::DEFAULT)
     }
 }
+
+/// One page of a list: its items, and the cursor of the next page while more remain.
+///
+/// ```
+/// use shopcore::{Page, PageLimit};
+/// let limit = PageLimit::new(2).unwrap();
+/// let page = Page::from_overfetch(vec![1, 2, 3], limit, |n| *n);
+/// assert_eq!((page.items, page.next), (vec![1, 2], Some(2)));
+/// let last = Page::from_overfetch(vec![4], limit, |n| *n);
+/// assert_eq!((last.items, last.next), (vec![4], None));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T, C> {
+    /// At most the limit's number of items.
+    pub items: Vec<T>,
+    /// What to pass as `after` for the next page; `None` on the last page.
+    pub next: Option<C>,
+}
+
+impl<T, C> Page<T, C> {
+    /// A page from up to `limit + 1` items read in order: the extra item only
+    /// says that more remain, and the cursor is the last kept item's.
+    pub fn from_overfetch(mut items: Vec<T>, limit: PageLimit, cursor: impl Fn(&T) -> C) -> Self {
+        let more = items.len() > limit.get();
+        items.truncate(limit.get());
+        let next = if more { items.last().map(cursor) } else { None };
+        Page { items, next }
+    }
+}

@@ -30,7 +30,7 @@ use crate::ids::{ChangeId, CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::Order;
-use crate::page::PageLimit;
+use crate::page::{Page, PageLimit};
 use crate::pricing::{quote, PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
 
@@ -286,7 +286,7 @@ pub trait CatalogAdministration: Send + Sync {
         &self,
         after: Option<ChangeId>,
         limit: PageLimit,
-    ) -> Result<Vec<CatalogChange>, StorageError>;
+    ) -> Result<Page<CatalogChange, ChangeId>, StorageError>;
 }
 
 /// Whether the store can serve requests now (a readiness probe).

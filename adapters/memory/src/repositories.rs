@@ -17,7 +17,7 @@ use shopcore::{
 };
 use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
-    CatalogChange, CatalogCommand, ChangeId, PageLimit,
+    CatalogChange, CatalogCommand, ChangeId, Page, PageLimit,
 };
 
 use crate::state::{Applied, CustomerRecord, State};
@@ -400,17 +400,14 @@ impl CatalogAdministration for MemoryStore {
         &self,
         after: Option<ChangeId>,
         limit: PageLimit,
-    ) -> Result<Vec<CatalogChange>, StorageError> {
+    ) -> Result<Page<CatalogChange, ChangeId>, StorageError> {
         let state = self.lock()?;
         // Ids ascend with position from 1: the entries after `after` start at its index.
         let start = after.map_or(0, |id| usize::try_from(id.get()).unwrap_or(usize::MAX));
-        Ok(state
-            .change_log
-            .iter()
-            .skip(start)
-            .take(limit.get())
-            .cloned()
-            .collect())
+        let items = state.change_log.iter().skip(start).take(limit.get() + 1);
+        Ok(Page::from_overfetch(items.cloned().collect(), limit, |c| {
+            c.id
+        }))
     }
 }
 

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
-    CatalogChange, CatalogCommand, ChangeId, ChangeSubject, ChangeValue, CustomerId, PageLimit,
-    ProductId, Region, StaffKeyId, StaffRole, StorageError,
+    CatalogChange, CatalogCommand, ChangeId, ChangeSubject, ChangeValue, CustomerId, Page,
+    PageLimit, ProductId, Region, StaffKeyId, StaffRole, StorageError,
 };
 use sqlx::MySqlConnection;
 
@@ -96,17 +96,21 @@ impl CatalogAdministration for MySqlStore {
         &self,
         after: Option<ChangeId>,
         limit: PageLimit,
-    ) -> Result<Vec<CatalogChange>, StorageError> {
+    ) -> Result<Page<CatalogChange, ChangeId>, StorageError> {
         let rows: Vec<ChangeRow> = sqlx::query_as(&format!(
             "SELECT {CHANGE_COLUMNS} FROM catalog_changes WHERE change_id > ? \
              ORDER BY change_id LIMIT ?"
         ))
         .bind(after.map_or(0, ChangeId::get))
-        .bind(limit.get() as u64)
+        .bind(limit.get() as u64 + 1)
         .fetch_all(&self.pool)
         .await
         .map_err(DbError::from)?;
-        rows.into_iter().map(CatalogChange::try_from).collect()
+        let items = rows
+            .into_iter()
+            .map(CatalogChange::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, |c| c.id))
     }
 }
 

@@ -7,9 +7,11 @@
 //! ## Layout
 //! - `engine`: `Engine`, the use cases over an in-memory or MySQL store;
 //! - `records`: the typed result objects with `to_dict()`;
+//! - `admin`: catalog administration's arguments and records;
 //! - `args`: argument conversion and shape validation at the edge;
 //! - `errors`: the single mapping of error categories to Python exceptions.
 
+mod admin;
 mod args;
 mod engine;
 mod errors;
@@ -159,6 +161,9 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Actor>()?;
     module.add_class::<records::StaffKey>()?;
     module.add_class::<records::IssuedStaffKey>()?;
+    module.add_class::<admin::TierRung>()?;
+    module.add_class::<admin::TaxRate>()?;
+    module.add_class::<admin::CatalogChange>()?;
     module.add_class::<PriceList>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     let codes: Vec<(&str, &str)> = shopcore::ErrorKind::ALL

@@ -86,6 +86,8 @@ macro_rules! record {
     };
 }
 
+pub(crate) use record;
+
 record!(
     /// A product with its stock and price.
     Product {
@@ -94,6 +96,7 @@ record!(
         quantity_available: u32,
         unit_price: Decimal,
         last_updated: DateTime<Utc>,
+        retired: bool,
     }
 );
 
@@ -105,6 +108,7 @@ impl From<shopcore::Product> for Product {
             quantity_available: p.quantity_available,
             unit_price: p.unit_price.amount(),
             last_updated: p.last_updated,
+            retired: p.retired,
         }
     }
 }

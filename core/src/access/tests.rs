@@ -52,6 +52,7 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::ManageCatalog, "uff.."),
         (Action::ManageStaffKeys, "ufff."),
         (Action::ReadMetrics, "uf..."),
+        (Action::ReadCatalogChanges, "uf..."),
     ]
 }
 

@@ -90,9 +90,10 @@ fn prices_must_be_above_zero_and_fit_the_column() {
         ("99999999.99", true),
         ("100000000.00", false),
     ] {
-        let command = CatalogCommand::RepriceProduct {
+        let command = CatalogCommand::UpdateProduct {
             product: product.id,
-            unit_price: price.parse().unwrap(),
+            name: None,
+            unit_price: Some(price.parse().unwrap()),
         };
         match plan(&command, &on(&product)) {
             Ok(_) => assert!(ok, "{price} accepted"),
@@ -153,9 +154,10 @@ fn rename_reprice_retire_and_restore_log_before_and_after() {
             .effects()
             .is_empty()
     );
-    let same_name = CatalogCommand::RenameProduct {
+    let same_name = CatalogCommand::UpdateProduct {
         product: product.id,
-        name: ProductName::parse("Laptop").unwrap(),
+        name: Some(ProductName::parse("Laptop").unwrap()),
+        unit_price: None,
     };
     assert!(plan(&same_name, &on(&product))
         .unwrap()
@@ -171,9 +173,10 @@ fn commands_about_a_missing_product_are_unknown_product() {
     let id = ProductId::new(99).unwrap();
     for command in [
         CatalogCommand::RetireProduct(id),
-        CatalogCommand::RenameProduct {
+        CatalogCommand::UpdateProduct {
             product: id,
-            name: ProductName::parse("X").unwrap(),
+            name: Some(ProductName::parse("X").unwrap()),
+            unit_price: None,
         },
         CatalogCommand::ReplaceLadder {
             product: id,

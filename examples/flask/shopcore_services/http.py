@@ -167,6 +167,30 @@ def path_id(raw: str, what: str) -> int:
     return int(raw)
 
 
+def query_int(name: str) -> int | None:
+    """An optional integer query parameter (ASCII digits), or a 400 ``invalid_request``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise ApiError(400, "invalid_request", f"{name} must be a whole number, not {raw[:40]!r}")
+    return int(raw)
+
+
+def next_link(after: int, limit: int | None) -> str:
+    """The ``Link`` header of the page after ``after`` (same path and limit)."""
+    query = f"after={after}" + ("" if limit is None else f"&limit={limit}")
+    return f'<{request.base_url}?{query}>; rel="next"'
+
+
+def query_flag(name: str) -> bool:
+    """An optional boolean query parameter: ``true``/``1`` or ``false``/``0`` (default false)."""
+    raw = request.args.get(name, "false").lower()
+    if raw not in ("true", "1", "false", "0"):
+        raise ApiError(400, "invalid_request", f"{name} must be true or false, not {raw[:40]!r}")
+    return raw in ("true", "1")
+
+
 def bearer_token() -> str | None:
     """The token of ``Authorization: Bearer <token>``, ``None`` without the header."""
     header = request.headers.get("Authorization")

@@ -1,4 +1,7 @@
-"""Inventory service (port 5002): stock levels and manual stock changes."""
+"""Inventory service (port 5002): stock levels, manual stock changes, and the
+product catalog: create, rename and reprice, retire and restore products
+(staff with the inventory or admin role in enforced mode), and the catalog
+change log (any staff)."""
 
 from __future__ import annotations
 
@@ -14,8 +17,14 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    query_flag,
+    next_link,
+    query_int,
     require,
 )
+
+#: The fields PATCH /api/inventory/products/<id> may change.
+PRODUCT_FIELDS = frozenset({"product_name", "unit_price"})
 
 
 def product_json(product: shopcore.Product) -> dict[str, Any]:
@@ -24,6 +33,13 @@ def product_json(product: shopcore.Product) -> dict[str, Any]:
 
 def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     app = create_service("inventory", engine, legacy="status", auth=auth)
+
+    def known(product_id: int) -> None:
+        """404 for a product that does not exist (the original message)."""
+        try:
+            engine.product(product_id)
+        except shopcore.NotFoundError as err:
+            raise ApiError(404, err.code, "Product not found") from err
 
     @app.get("/api/inventory/check/<int:product_id>")
     def check(product_id: int) -> Response:
@@ -49,6 +65,63 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.get("/api/inventory/products")
     def products() -> Response:
-        return jsonify([product_json(p) for p in engine.products()])
+        """Every product; retired ones only with ``?include_retired=true``."""
+        listed = engine.products(include_retired=query_flag("include_retired"))
+        return jsonify([product_json(p) for p in listed])
+
+    @app.post("/api/inventory/products")
+    def create_product() -> tuple[Response, int]:
+        actor = require("manage_catalog")
+        body = json_body()
+        unknown = set(body) - PRODUCT_FIELDS - {"quantity_available"}
+        if unknown:
+            raise ApiError(400, "invalid_request", f"unknown field {sorted(unknown)[0][:40]!r}")
+        product = engine.create_product(
+            product_name=field(body, "product_name"),
+            unit_price=field(body, "unit_price"),
+            quantity_available=body.get("quantity_available", 0),
+            actor=actor,
+        )
+        response = jsonify(product_json(product))
+        response.headers["Location"] = f"/api/inventory/check/{product.product_id}"
+        return response, 201
+
+    @app.patch("/api/inventory/products/<int:product_id>")
+    def update_product(product_id: int) -> Response:
+        actor = require("manage_catalog")
+        body = json_body()
+        unknown = set(body) - PRODUCT_FIELDS
+        if unknown:
+            raise ApiError(400, "invalid_request", f"unknown field {sorted(unknown)[0][:40]!r}")
+        if not body:
+            raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
+        known(product_id)
+        product = engine.update_product(
+            product_id, product_name=body.get("product_name"), unit_price=body.get("unit_price"), actor=actor
+        )
+        return jsonify(product_json(product))
+
+    @app.post("/api/inventory/products/<int:product_id>/retire")
+    def retire_product(product_id: int) -> Response:
+        actor = require("manage_catalog")
+        known(product_id)
+        return jsonify(product_json(engine.retire_product(product_id, actor=actor)))
+
+    @app.post("/api/inventory/products/<int:product_id>/restore")
+    def restore_product(product_id: int) -> Response:
+        actor = require("manage_catalog")
+        known(product_id)
+        return jsonify(product_json(engine.restore_product(product_id, actor=actor)))
+
+    @app.get("/api/inventory/changes")
+    def changes() -> Response:
+        """The catalog change log, oldest first: ``?after=<change_id>&limit=1..500``."""
+        require("read_catalog_changes")
+        limit = query_int("limit")
+        page, after = engine.catalog_changes(after=query_int("after"), limit=limit)
+        response = jsonify({"changes": [change.to_dict() for change in page]})
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     return app

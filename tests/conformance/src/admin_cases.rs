@@ -64,6 +64,7 @@ async fn log<S: Store>(store: &S) -> Vec<CatalogChange> {
         .catalog_changes(None, PageLimit::new(500).unwrap())
         .await
         .unwrap()
+        .items
 }
 
 /// A new product is numbered by the store, priced, ordered, and its opening
@@ -109,9 +110,10 @@ pub async fn a_reprice_leaves_placed_orders_as_they_were<S: Store>(store: &S) {
         .unwrap();
     let keyboard = product(
         store,
-        CatalogCommand::RepriceProduct {
+        CatalogCommand::UpdateProduct {
             product: pid(3),
-            unit_price: money("74.99"),
+            name: None,
+            unit_price: Some(money("74.99")),
         },
     )
     .await;
@@ -153,9 +155,10 @@ pub async fn a_retired_product_is_not_sold_until_restored<S: Store>(store: &S) {
     assert_eq!(observe(store).await, before);
     let renamed = product(
         store,
-        CatalogCommand::RenameProduct {
+        CatalogCommand::UpdateProduct {
             product: pid(4),
-            name: ProductName::parse("Monitor 27\"").unwrap(),
+            name: Some(ProductName::parse("Monitor 27\"").unwrap()),
+            unit_price: None,
         },
     )
     .await;
@@ -284,9 +287,10 @@ pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
         store
             .administer(
                 &actor,
-                &CatalogCommand::RepriceProduct {
+                &CatalogCommand::UpdateProduct {
                     product: pid(1),
-                    unit_price: money(price),
+                    name: None,
+                    unit_price: Some(money(price)),
                 },
             )
             .await
@@ -294,12 +298,18 @@ pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
     }
     let two = PageLimit::new(2).unwrap();
     let first = store.catalog_changes(None, two).await.unwrap();
-    let second = store.catalog_changes(Some(first[1].id), two).await.unwrap();
-    let third = store
-        .catalog_changes(Some(second[1].id), two)
+    let second = store.catalog_changes(first.next, two).await.unwrap();
+    let third = store.catalog_changes(second.next, two).await.unwrap();
+    assert_eq!(first.next, Some(first.items[1].id));
+    assert_eq!(third.next, None, "the last page says so");
+    let (first, second, third) = (first.items, second.items, third.items);
+    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 1));
+    // Exactly a page's worth left: no next page.
+    let exact = store
+        .catalog_changes(Some(first[0].id), PageLimit::new(4).unwrap())
         .await
         .unwrap();
-    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 1));
+    assert_eq!((exact.items.len(), exact.next), (4, None));
     let all: Vec<_> = [first, second, third].concat();
     assert!(all
         .windows(2)
@@ -307,5 +317,5 @@ pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
     assert_eq!(all[1].actor, Actor::Anonymous);
     assert_eq!(all[4].actor, staff());
     let last = store.catalog_changes(Some(all[4].id), two).await.unwrap();
-    assert!(last.is_empty());
+    assert!(last.items.is_empty() && last.next.is_none());
 }

@@ -15,6 +15,7 @@ from shopcore._core import (
     ERROR_CODES,
     Actor,
     CancelledOrder,
+    CatalogChange,
     Customer,
     Engine,
     IssuedStaffKey,
@@ -28,6 +29,8 @@ from shopcore._core import (
     QuoteLine,
     Session,
     StaffKey,
+    TaxRate,
+    TierRung,
     quote,
 )
 from shopcore.errors import (
@@ -46,6 +49,7 @@ __all__ = [
     "Actor",
     "AuthenticationError",
     "CancelledOrder",
+    "CatalogChange",
     "ConflictError",
     "Customer",
     "Engine",
@@ -64,6 +68,8 @@ __all__ = [
     "Session",
     "ShopError",
     "StaffKey",
+    "TaxRate",
+    "TierRung",
     "StorageError",
     "ValidationError",
     "quote",
