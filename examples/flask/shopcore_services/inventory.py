@@ -31,6 +31,16 @@ def product_json(product: shopcore.Product) -> dict[str, Any]:
     return product.to_dict()
 
 
+def product_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    """The body's fields, refusing unknown ones and nulls (400 ``invalid_request``)."""
+    for name, value in body.items():
+        if name not in allowed:
+            raise ApiError(400, "invalid_request", f"unknown field {name[:40]!r}")
+        if value is None:
+            raise ApiError(400, "invalid_request", f"{name} must not be null")
+    return body
+
+
 def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     app = create_service("inventory", engine, legacy="status", auth=auth)
 
@@ -72,10 +82,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.post("/api/inventory/products")
     def create_product() -> tuple[Response, int]:
         actor = require("manage_catalog")
-        body = json_body()
-        unknown = set(body) - PRODUCT_FIELDS - {"quantity_available"}
-        if unknown:
-            raise ApiError(400, "invalid_request", f"unknown field {sorted(unknown)[0][:40]!r}")
+        body = product_fields(json_body(), PRODUCT_FIELDS | {"quantity_available"})
         product = engine.create_product(
             product_name=field(body, "product_name"),
             unit_price=field(body, "unit_price"),
@@ -89,10 +96,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.patch("/api/inventory/products/<int:product_id>")
     def update_product(product_id: int) -> Response:
         actor = require("manage_catalog")
-        body = json_body()
-        unknown = set(body) - PRODUCT_FIELDS
-        if unknown:
-            raise ApiError(400, "invalid_request", f"unknown field {sorted(unknown)[0][:40]!r}")
+        body = product_fields(json_body(), PRODUCT_FIELDS)
         if not body:
             raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
         known(product_id)

@@ -1,15 +1,35 @@
-"""Pricing service (port 5003): quotes with tier discounts and tax, no side effects."""
+"""Pricing service (port 5003): quotes with tier discounts and tax (no side
+effects), and their administration (staff with the inventory or admin role in
+enforced mode): a product's tier ladder, and the tax rate of each region."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, Response, jsonify
 
 import shopcore
-from shopcore_services.http import AuthMode, create_service, field, json_body, keep_original_status
+from shopcore_services.http import (
+    ApiError,
+    AuthMode,
+    create_service,
+    field,
+    json_body,
+    keep_original_status,
+    require,
+)
+
+
+def ladder_json(product_id: int, tiers: list[shopcore.TierRung]) -> dict[str, Any]:
+    return {"product_id": product_id, "tiers": [rung.to_dict() for rung in tiers]}
 
 
 def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     app = create_service("pricing", engine, legacy="error", auth=auth)
+
+    def known(product_id: int) -> None:
+        """404 for a product that does not exist."""
+        engine.product(product_id)  # NotFoundError → 404 unknown_product
 
     @app.post("/api/pricing/calculate")
     @keep_original_status(400)
@@ -34,5 +54,53 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 "total": quote.total,
             }
         )
+
+    @app.get("/api/pricing/rules/<int:product_id>")
+    def get_ladder(product_id: int) -> Response:
+        """A product's tier ladder (anyone may read prices)."""
+        return jsonify(ladder_json(product_id, engine.tier_ladder(product_id)))
+
+    @app.put("/api/pricing/rules/<int:product_id>")
+    def put_ladder(product_id: int) -> Response:
+        """Replaces the product's whole ladder: ``{"tiers": [{"min_quantity", "discount_percentage"}]}``."""
+        actor = require("manage_catalog")
+        body = json_body()
+        if set(body) != {"tiers"}:
+            raise ApiError(400, "invalid_request", 'the body must be {"tiers": [...]}')
+        known(product_id)
+        return jsonify(ladder_json(product_id, engine.replace_tier_ladder(product_id, body["tiers"], actor=actor)))
+
+    @app.delete("/api/pricing/rules/<int:product_id>")
+    def delete_ladder(product_id: int) -> Response:
+        """Clears the product's ladder (no tier discount)."""
+        actor = require("manage_catalog")
+        known(product_id)
+        return jsonify(ladder_json(product_id, engine.replace_tier_ladder(product_id, [], actor=actor)))
+
+    @app.get("/api/pricing/tax-rates")
+    def tax_rates() -> Response:
+        """Every region and its rate, by region (anyone)."""
+        return jsonify({"tax_rates": [rate.to_dict() for rate in engine.tax_rates()],
+                        "default_region": engine.default_region})
+
+    @app.put("/api/pricing/tax-rates/<region>")
+    def put_tax_rate(region: str) -> Response:
+        """Sets a region's rate, creating the region if new: ``{"tax_rate": 14.00}``."""
+        actor = require("manage_catalog")
+        body = json_body()
+        if set(body) != {"tax_rate"}:
+            raise ApiError(400, "invalid_request", 'the body must be {"tax_rate": <percentage>}')
+        return jsonify(engine.set_tax_rate(region, body["tax_rate"], actor=actor).to_dict())
+
+    @app.delete("/api/pricing/tax-rates/<region>")
+    def delete_tax_rate(region: str) -> Response:
+        """Removes a region (404 if it has no rate; 409 for the default region)."""
+        actor = require("manage_catalog")
+        try:
+            return jsonify(engine.remove_tax_region(region, actor=actor).to_dict())
+        except shopcore.ValidationError as err:
+            if err.code == "unknown_tax_region":
+                raise ApiError(404, err.code, err.message) from err
+            raise
 
     return app
