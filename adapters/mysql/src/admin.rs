@@ -16,7 +16,7 @@ use sqlx::MySqlConnection;
 
 use crate::apply::apply_plan;
 use crate::error::{invalid_row, DbError};
-use crate::repositories::{select_products, select_rules};
+use crate::repositories::{select_products, select_rules, Read};
 use crate::transaction::Attempt;
 use crate::MySqlStore;
 
@@ -37,7 +37,7 @@ impl MySqlStore {
         let catalog = select_products(&mut *conn, &ids, true).await?;
         let product = command.product().and_then(|id| catalog.get(id));
         let ladder = match product {
-            Some(product) => select_rules(&mut *conn, &[product.id])
+            Some(product) => select_rules(&mut *conn, &[product.id], Read::Shared)
                 .await?
                 .ladder(product.id),
             None => Default::default(),

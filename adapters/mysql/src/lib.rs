@@ -7,10 +7,11 @@
 //! points adjustments, logged notices — as one transaction:
 //!
 //! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
-//! 2. read what needs no lock (pricing rules, the tax rate), then lock the rows
-//!    the write changes in one global order — the `orders` row (cancel), the
-//!    `inventory` rows in product-id order, the `customers` row
-//!    (`SELECT … FOR UPDATE`);
+//! 2. lock the rows the write changes in one global order — the `orders` row
+//!    (cancel), the `inventory` rows in product-id order (`SELECT … FOR
+//!    UPDATE`), then share-lock their pricing rules and the region's tax rate
+//!    (`LOCK IN SHARE MODE`, so an order is priced from one price list that
+//!    existed at one instant), then the `customers` row;
 //! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
 //! 4. apply the plan's effects through the one `apply` (module `apply`):
 //!    guarded relative writes that must land on each effect's `after`, the

@@ -53,18 +53,39 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     Ok(Catalog::from_products(products))
 }
 
+/// How a read inside a transaction sees rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// A plain (consistent) read.
+    Plain,
+    /// The latest committed rows, share-locked until the transaction ends
+    /// (`LOCK IN SHARE MODE`): no one can change them meanwhile.
+    Shared,
+}
+
+impl Read {
+    fn suffix(self) -> &'static str {
+        match self {
+            Read::Plain => "",
+            Read::Shared => " LOCK IN SHARE MODE",
+        }
+    }
+}
+
 /// Reads the pricing rules of products.
 pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     ids: &[ProductId],
+    read: Read,
 ) -> Result<RuleBook, DbError> {
     if ids.is_empty() {
         return Ok(RuleBook::default());
     }
     let sql = format!(
         "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules \
-         WHERE product_id IN ({})",
-        placeholders(ids.len())
+         WHERE product_id IN ({}){}",
+        placeholders(ids.len()),
+        read.suffix()
     );
     let mut query = sqlx::query_as::<_, RuleRow>(&sql);
     for id in ids {
@@ -82,12 +103,16 @@ pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) async fn select_tax_rate<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
     region: &Region,
+    read: Read,
 ) -> Result<TaxTable, DbError> {
-    let row: Option<(String, rust_decimal::Decimal)> =
-        sqlx::query_as("SELECT region, tax_rate FROM tax_rates WHERE region = ?")
-            .bind(region.as_str())
-            .fetch_optional(executor)
-            .await?;
+    let sql = format!(
+        "SELECT region, tax_rate FROM tax_rates WHERE region = ?{}",
+        read.suffix()
+    );
+    let row: Option<(String, rust_decimal::Decimal)> = sqlx::query_as(&sql)
+        .bind(region.as_str())
+        .fetch_optional(executor)
+        .await?;
     Ok(tax_table(row.into_iter().collect())?)
 }
 
@@ -204,7 +229,7 @@ impl CatalogRepository for MySqlStore {
     }
 
     async fn pricing_rules(&self, ids: &[ProductId]) -> Result<RuleBook, StorageError> {
-        Ok(select_rules(&self.pool, ids).await?)
+        Ok(select_rules(&self.pool, ids, Read::Plain).await?)
     }
 
     async fn tax_rates(&self) -> Result<TaxTable, StorageError> {

@@ -24,7 +24,7 @@ use crate::apply::{apply_plan, Applied};
 use crate::error::{is_duplicate_key, DbError};
 use crate::repositories::{
     select_customer, select_notification, select_order, select_products, select_rules,
-    select_tax_rate,
+    select_tax_rate, Read,
 };
 use crate::rows::utc;
 use crate::transaction::Attempt;
@@ -220,16 +220,18 @@ impl MySqlStore {
                 Err(conflict) => return Ok(Err(conflict)),
             }
         }
-        // Plain reads first, so the rows below stay locked for as few round
-        // trips as possible; then the products and the buyer, in lock order.
+        // One consistent price list: the products locked first (an
+        // administrator changing a price or a ladder locks the same row), then
+        // their rules and the region's rate share-locked, so that no change to
+        // any of them can commit between these reads; then the buyer.
         let ids = request.cart.product_ids_sorted();
-        let rules = select_rules(&mut *conn, &ids).await?;
+        let catalog = select_products(&mut *conn, &ids, true).await?;
+        let rules = select_rules(&mut *conn, &ids, Read::Shared).await?;
         let region = request
             .region
             .as_ref()
             .unwrap_or(&self.config.default_region);
-        let tax_rates = select_tax_rate(&mut *conn, region).await?;
-        let catalog = select_products(&mut *conn, &ids, true).await?;
+        let tax_rates = select_tax_rate(&mut *conn, region, Read::Shared).await?;
         let customer = select_customer(&mut *conn, request.customer_id, true).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
