@@ -23,6 +23,7 @@ use crate::effect::{
 };
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::ids::{CustomerId, ProductId};
+use crate::money::Money;
 use crate::notification::{ConfirmationDraft, NotificationKind};
 use crate::order::{NewOrder, OrderItem};
 use crate::pricing::{quote, PricingError, Quote};
@@ -37,6 +38,11 @@ pub struct CheckoutRequest {
     pub cart: Cart,
     /// The tax region; `None` uses [`ShopConfig::default_region`].
     pub region: Option<Region>,
+    /// The total the buyer was shown; if the checkout computes another (a
+    /// price, tier or tax rate changed since), it is refused with
+    /// `price_changed` and the current quote. Not part of the
+    /// [`fingerprint`](Self::fingerprint).
+    pub expected_total: Option<Money>,
 }
 
 impl CheckoutRequest {
@@ -55,6 +61,7 @@ impl CheckoutRequest {
     ///     customer_id: CustomerId::new(1).unwrap(),
     ///     cart: Cart::new(lines).unwrap(),
     ///     region: None,
+    ///     expected_total: None,
     /// };
     /// let a = request(vec![line(1, 1), line(2, 3)]);
     /// let b = request(vec![line(2, 1), line(1, 1), line(2, 2)]);
@@ -153,6 +160,14 @@ pub enum CheckoutError {
         /// Units in stock.
         available: u32,
     },
+    /// See [`ErrorKind::PriceChanged`].
+    #[error("the total is now {} (the buyer expected {expected}): prices changed", .quote.total)]
+    PriceChanged {
+        /// The total the buyer expected.
+        expected: Money,
+        /// The quote as it is now.
+        quote: Box<Quote>,
+    },
     /// See [`ErrorKind::IdempotencyConflict`].
     #[error("idempotency key {key:?} was already used for a different request")]
     IdempotencyConflict {
@@ -173,6 +188,7 @@ impl ErrorCode for CheckoutError {
             Self::ProductUnavailable(_) => ErrorKind::ProductUnavailable,
             Self::AmountOutOfRange { .. } => ErrorKind::AmountOutOfRange,
             Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
+            Self::PriceChanged { .. } => ErrorKind::PriceChanged,
             Self::IdempotencyConflict { .. } => ErrorKind::IdempotencyConflict,
             Self::Storage(error) => error.kind(),
         }
@@ -235,7 +251,8 @@ impl CheckoutPlan {
 /// Decides a checkout against locked rows, or says why it cannot happen.
 ///
 /// Checks, in order: the customer exists; the region has a tax rate (never a
-/// guessed one); every product exists and the amounts fit; every line has the
+/// guessed one); every product exists, is not retired, and the amounts fit;
+/// the total is the `expected_total`, if one is given; every line has the
 /// stock it asks for.
 ///
 /// ```
@@ -248,6 +265,7 @@ impl CheckoutPlan {
 ///     cart: Cart::new([CartLine { product_id: ProductId::new(2).unwrap(),
 ///                                 quantity: Quantity::new(10).unwrap() }]).unwrap(),
 ///     region: None,
+///     expected_total: None,
 /// };
 /// let snapshot = CheckoutSnapshot {
 ///     customer: Some(&data.customers[0]),
@@ -285,6 +303,14 @@ pub fn plan_checkout(
         *tax_rate,
         &config.pricing,
     )?;
+    if let Some(expected) = request.expected_total {
+        if expected != quote.total {
+            return Err(CheckoutError::PriceChanged {
+                expected,
+                quote: Box::new(quote),
+            });
+        }
+    }
 
     let mut plan = Plan::new(now);
     let mut items = Vec::with_capacity(quote.lines.len());
@@ -398,6 +424,15 @@ mod tests {
         lines: &[CartLine],
         region: Option<&str>,
     ) -> Result<CheckoutPlan, CheckoutError> {
+        plan_expecting(customer, lines, region, None)
+    }
+
+    fn plan_expecting(
+        customer: i64,
+        lines: &[CartLine],
+        region: Option<&str>,
+        expected_total: Option<&str>,
+    ) -> Result<CheckoutPlan, CheckoutError> {
         let data = seed::demo_data();
         let (catalog, rules, taxes) = (data.catalog(), data.rule_book(), data.tax_table());
         let customer_id = CustomerId::new(customer).unwrap();
@@ -405,6 +440,7 @@ mod tests {
             customer_id,
             cart: Cart::new(lines.iter().copied()).unwrap(),
             region: region.map(|r| Region::parse(r).unwrap()),
+            expected_total: expected_total.map(|t| t.parse().unwrap()),
         };
         let snapshot = CheckoutSnapshot {
             customer: data.customers.iter().find(|c| c.id == customer_id),
@@ -422,6 +458,29 @@ mod tests {
 
     fn pid(id: i64) -> ProductId {
         ProductId::new(id).unwrap()
+    }
+
+    #[test]
+    fn an_expected_total_must_be_the_total_to_the_cent() {
+        let cart = [line(1, 1), line(2, 10)];
+        assert!(plan_expecting(1, &cart, None, Some("1430.59")).is_ok());
+        let err = plan_expecting(1, &cart, None, Some("1430.58")).unwrap_err();
+        assert_eq!(err.code(), "price_changed");
+        let CheckoutError::PriceChanged { expected, quote } = err else {
+            panic!()
+        };
+        assert_eq!(
+            (expected.to_string(), quote.total.to_string()),
+            ("1430.58".into(), "1430.59".into())
+        );
+        // A stale total is refused before stock is looked at.
+        let too_many = [line(4, 76)];
+        assert_eq!(
+            plan_expecting(1, &too_many, None, Some("1.00"))
+                .unwrap_err()
+                .code(),
+            "price_changed"
+        );
     }
 
     #[test]
@@ -513,6 +572,7 @@ mod tests {
             customer_id: rich.id,
             cart: Cart::new([line(1, 1)]).unwrap(),
             region: None,
+            expected_total: None,
         };
         let snapshot = CheckoutSnapshot {
             customer: Some(&rich),

@@ -135,6 +135,9 @@ error_kinds! {
     OrderNotFound => "order_not_found", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
+    /// The checkout's total differs from the one the buyer expected (a price,
+    /// tier or tax rate changed): nothing was written.
+    PriceChanged => "price_changed", Conflict;
     /// The product is retired: it can be neither quoted nor ordered.
     ProductUnavailable => "product_unavailable", Conflict;
     /// The configured default tax region cannot be removed.

@@ -48,6 +48,7 @@ fn checkout(c: &mut Criterion) {
             }))
             .expect("cart"),
             region: None,
+            expected_total: None,
         };
         group.bench_with_input(BenchmarkId::new("lines", lines), &request, |b, request| {
             b.iter_batched(

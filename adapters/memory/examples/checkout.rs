@@ -46,6 +46,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         customer_id,
         cart,
         region: None,
+        expected_total: None,
     };
     let placed = store.checkout(&request, None).await?;
     println!(
@@ -64,6 +65,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         customer_id,
         cart: Cart::new([line(1, 1000)?])?,
         region: None,
+        expected_total: None,
     };
     if let Err(error) = store.checkout(&too_many, None).await {
         println!(

@@ -27,6 +27,7 @@
 //!     cart: Cart::new([CartLine { product_id: ProductId::new(2).unwrap(),
 //!                                 quantity: Quantity::new(10).unwrap() }]).unwrap(),
 //!     region: None,
+//!     expected_total: None,
 //! };
 //! let placed = pollster::block_on(store.checkout(&request, None)).unwrap();
 //! assert_eq!(placed.order.total_amount.to_string(), "290.60");

@@ -86,6 +86,7 @@ proptest! {
                         customer_id: CustomerId::new(customer).unwrap(),
                         cart,
                         region: region.map(|r| Region::parse(r).unwrap()),
+                        expected_total: None,
                     };
                     let key = key.map(|k| IdempotencyKey::parse(&format!("key-{k}")).unwrap());
                     block_on(store.checkout(&request, key.as_ref())).map(|placed| {

@@ -19,6 +19,7 @@ fn one_unit_of(product: i64, customer: i64) -> CheckoutRequest {
         }])
         .unwrap(),
         region: None,
+        expected_total: None,
     }
 }
 

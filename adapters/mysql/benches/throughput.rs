@@ -332,6 +332,7 @@ async fn run_cell(store: Arc<MySqlStore>, variant: Variant, clients: u64, second
                                 }))
                                 .expect("cart"),
                                 region: None,
+                                expected_total: None,
                             };
                             store
                                 .checkout(&request, None)

@@ -60,6 +60,7 @@ fn request() -> CheckoutRequest {
         ])
         .unwrap(),
         region: None,
+        expected_total: None,
     }
 }
 

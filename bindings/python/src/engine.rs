@@ -225,8 +225,11 @@ impl Engine {
             .py_result()
     }
 
-    /// Places an order atomically; replays the first order for a repeated `idempotency_key`.
-    #[pyo3(signature = (customer_id, products, *, region = None, idempotency_key = None))]
+    /// Places an order atomically; replays the first order for a repeated
+    /// `idempotency_key`. With `expected_total`, a checkout whose total is now
+    /// different raises `ConflictError` `price_changed` carrying the current
+    /// quote as `.quote`, and writes nothing.
+    #[pyo3(signature = (customer_id, products, *, region = None, idempotency_key = None, expected_total = None))]
     fn checkout(
         &self,
         py: Python<'_>,
@@ -234,20 +237,36 @@ impl Engine {
         products: &Bound<'_, PyAny>,
         region: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
+        expected_total: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PlacedOrder> {
         let request = shopcore::CheckoutRequest {
             customer_id: self::customer_id(customer_id)?,
             cart: args::cart(products)?,
             region: args::region(region)?,
+            expected_total: expected_total
+                .filter(|total| !total.is_none())
+                .map(|total| args::money(total, "expected_total"))
+                .transpose()?,
         };
         let key = args::idempotency_key(idempotency_key)?;
         let store = Arc::clone(&self.store);
-        self.run(
+        match self.run(
             py,
             async move { store.checkout(&request, key.as_ref()).await },
-        )
-        .map(PlacedOrder::from)
-        .py_result()
+        ) {
+            Ok(placed) => Ok(PlacedOrder::from(placed)),
+            Err(shopcore::CheckoutError::PriceChanged { expected, quote }) => {
+                let error = crate::errors::to_py_err(shopcore::CheckoutError::PriceChanged {
+                    expected,
+                    quote: quote.clone(),
+                });
+                error
+                    .value(py)
+                    .setattr("quote", Py::new(py, Quote::from(*quote))?)?;
+                Err(error)
+            }
+            Err(other) => Err(crate::errors::to_py_err(other)),
+        }
     }
 
     /// Cancels a `created` order: restock, revoke points, log a notice.

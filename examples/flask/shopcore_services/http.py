@@ -77,12 +77,15 @@ def _default(value: Any) -> Any:
 class ApiError(Exception):
     """An error response: HTTP status, machine code, message."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 body: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        #: More keys for the error body (e.g. the current quote of ``price_changed``).
+        self.body = body or {}
 
     @classmethod
     def from_shop(cls, err: shopcore.ShopError, status: int | None = None) -> ApiError:
@@ -112,6 +115,26 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
         return wrapped
 
     return decorate
+
+
+def quote_json(quote: shopcore.Quote) -> dict[str, Any]:
+    """A quote as the original pricing service answered it."""
+    return {
+        "items": [
+            {
+                "product_id": line.product_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "final_price": line.final_price,
+            }
+            for line in quote.items
+        ],
+        "subtotal": quote.subtotal,
+        "tax_rate": quote.tax_rate,
+        "tax": quote.tax,
+        "total": quote.total,
+    }
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -265,9 +288,9 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["shopcore"] = (engine, auth_mode(auth))
 
-    def error_response(status: int, code: str, message: str,
-                       headers: dict[str, str] | None = None) -> tuple[Response, int]:
-        body: dict[str, Any] = {"code": code, "message": message}
+    def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                       extra: dict[str, Any] | None = None) -> tuple[Response, int]:
+        body: dict[str, Any] = {"code": code, "message": message, **(extra or {})}
         if legacy == "status":
             body["status"] = "error"
         else:
@@ -280,7 +303,7 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
 
     @app.errorhandler(ApiError)
     def on_api_error(err: ApiError) -> tuple[Response, int]:
-        return error_response(err.status, err.code, err.message, err.headers)
+        return error_response(err.status, err.code, err.message, err.headers, err.body)
 
     @app.errorhandler(shopcore.ShopError)
     def on_shop_error(err: shopcore.ShopError) -> tuple[Response, int]:

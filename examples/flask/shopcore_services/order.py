@@ -22,6 +22,7 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    quote_json,
     require,
     require_known,
 )
@@ -70,10 +71,13 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         return order
 
     @app.post("/api/orders/create")
-    @keep_original_status(400, except_codes=frozenset({"idempotency_conflict"}))
+    @keep_original_status(400, except_codes=frozenset({"idempotency_conflict", "price_changed"}))
     def create_order() -> tuple[Response, int]:
         body = json_body()
         customer_id, products = ordering_customer(body), field(body, "products")
+        expected_total = body.get("expected_total")
+        if "expected_total" in body and (expected_total is None or isinstance(expected_total, bool)):
+            raise ApiError(400, "invalid_request", "expected_total must be an amount")
         started = time.perf_counter()
         try:
             placed = engine.checkout(
@@ -81,7 +85,13 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 products,
                 region=body.get("region"),
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                expected_total=expected_total,
             )
+        except shopcore.ConflictError as err:
+            time_checkout(started, "refused")
+            if err.code == "price_changed" and err.quote is not None:
+                raise ApiError(409, err.code, err.message, body={"quote": quote_json(err.quote)}) from err
+            raise
         except shopcore.ShopError:
             time_checkout(started, "refused")
             raise

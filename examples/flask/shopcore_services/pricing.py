@@ -16,6 +16,7 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    quote_json,
     require,
 )
 
@@ -36,24 +37,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     def calculate() -> Response:
         body = json_body()
         quote = engine.quote(field(body, "products"), region=body.get("region"))
-        return jsonify(
-            {
-                "items": [
-                    {
-                        "product_id": line.product_id,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price,
-                        "discount": line.discount,
-                        "final_price": line.final_price,
-                    }
-                    for line in quote.items
-                ],
-                "subtotal": quote.subtotal,
-                "tax_rate": quote.tax_rate,
-                "tax": quote.tax,
-                "total": quote.total,
-            }
-        )
+        return jsonify(quote_json(quote))
 
     @app.get("/api/pricing/rules/<int:product_id>")
     def get_ladder(product_id: int) -> Response:

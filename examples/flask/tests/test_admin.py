@@ -205,3 +205,26 @@ def test_only_inventory_and_admin_staff_administer(shop: Shop) -> None:
         assert status == (401 if key is None else 403)
     assert shop.call("inventory", "GET", "/api/inventory/changes", key=None)[0] == 401
     assert shop.state() == before
+
+
+def test_an_order_expecting_an_old_total_is_409_price_changed_with_the_quote(shop: Shop) -> None:
+    admin = shop.engine.create_staff_key(name="admin", role="admin").key
+    auth = {"Authorization": f"Bearer {admin}"}
+    cart = [{"product_id": 5, "quantity": 2}]
+    shown = shop.call("pricing", "POST", "/api/pricing/calculate", {"products": cart}, key=None)[1]["total"]
+    shop.call("inventory", "PATCH", "/api/inventory/products/5", {"unit_price": "139.99"})
+    before = shop.state(), shop.engine.orders_of_customer(2)
+    orders = shop.clients["order"]
+    refused = orders.post("/api/orders/create", json={"customer_id": 2, "products": cart, "expected_total": shown},
+                          headers={**auth, "Idempotency-Key": "k1"})
+    body = refused.get_json()
+    assert (refused.status_code, body["code"]) == (409, "price_changed"), body
+    assert body["quote"]["total"] == Decimal("319.18") and body["status"] == "error"
+    assert (shop.state(), shop.engine.orders_of_customer(2)) == before
+    placed = orders.post("/api/orders/create", headers={**auth, "Idempotency-Key": "k1"},
+                         json={"customer_id": 2, "products": cart, "expected_total": body["quote"]["total"]})
+    assert placed.status_code == 201 and placed.get_json()["total_amount"] == Decimal("319.18")
+    for bad in (None, True, "x", -1):
+        answer = orders.post("/api/orders/create", headers=auth,
+                             json={"customer_id": 2, "products": cart, "expected_total": bad})
+        assert answer.status_code == 400, (bad, answer.get_json())

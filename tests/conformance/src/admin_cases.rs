@@ -319,3 +319,35 @@ pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
     let last = store.catalog_changes(Some(all[4].id), two).await.unwrap();
     assert!(last.items.is_empty() && last.next.is_none());
 }
+
+/// A checkout that expects the total the buyer saw is refused with
+/// `price_changed` and the current quote once a price changed, writing
+/// nothing (not even its idempotency key); with the new total it goes through.
+pub async fn a_stale_expected_total_is_price_changed_and_writes_nothing<S: Store>(store: &S) {
+    let shown = store.quote(&cart(&[(5, 2)]), None).await.unwrap().total;
+    product(
+        store,
+        CatalogCommand::UpdateProduct {
+            product: pid(5),
+            name: None,
+            unit_price: Some(money("139.99")),
+        },
+    )
+    .await;
+    let before = observe(store).await;
+    let mut stale = request(2, &[(5, 2)], None);
+    stale.expected_total = Some(shown);
+    let key = shopcore::IdempotencyKey::parse("shown-total").unwrap();
+    let err = store.checkout(&stale, Some(&key)).await.unwrap_err();
+    assert_eq!(err.code(), "price_changed");
+    let shopcore::CheckoutError::PriceChanged { quote, .. } = err else {
+        panic!()
+    };
+    assert_eq!(quote.total, money("319.18")); // 279.98 + 14 % (39.1972)
+    assert_eq!(observe(store).await, before);
+    let mut fresh = request(2, &[(5, 2)], None);
+    fresh.expected_total = Some(quote.total);
+    let placed = store.checkout(&fresh, Some(&key)).await.unwrap();
+    assert_eq!(placed.order.total_amount, quote.total);
+    assert!(!placed.replayed);
+}

@@ -40,6 +40,7 @@ pub(crate) fn request(
         customer_id: cid(customer),
         cart: cart(lines),
         region: region.map(|r| Region::parse(r).expect("test region")),
+        expected_total: None,
     }
 }
 

@@ -77,7 +77,8 @@ macro_rules! conformance_tests {
             a_retired_product_is_not_sold_until_restored,
             a_ladder_is_replaced_whole_and_cleared,
             tax_regions_come_and_go_but_the_default_stays,
-            the_change_log_pages_by_cursor
+            the_change_log_pages_by_cursor,
+            a_stale_expected_total_is_price_changed_and_writes_nothing
         );
     };
     (@admin $runner:path; $($case:ident),* $(,)?) => {

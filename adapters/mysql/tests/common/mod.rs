@@ -148,6 +148,7 @@ pub fn request(customer: i64, lines: &[(i64, i64)]) -> CheckoutRequest {
         }))
         .unwrap(),
         region: None,
+        expected_total: None,
     }
 }
 

@@ -46,7 +46,12 @@ class NotFoundError(ShopError, LookupError):
 
 
 class ConflictError(ShopError):
-    """The input conflicts with the current state, e.g. insufficient stock (HTTP 409)."""
+    """The input conflicts with the current state, e.g. insufficient stock (HTTP 409).
+
+    A ``price_changed`` refusal of ``Engine.checkout(..., expected_total=...)``
+    carries the current quote as ``quote`` (``None`` otherwise)."""
+
+    quote: object | None = None
 
 
 class AuthenticationError(ShopError):
