@@ -101,6 +101,7 @@ fn concurrent_checkouts_and_cancels_of_many_products_conserve_stock() {
                         ])
                         .unwrap(),
                         region: None,
+                        expected_total: None,
                     };
                     if let Ok(placed) = block_on(store.checkout(&request, None)) {
                         if round % 2 == 0 {
