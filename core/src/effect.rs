@@ -36,7 +36,7 @@ use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::notification::{ConfirmationDraft, NotificationKind};
 use crate::order::NewOrder;
 use crate::percent::Percent;
-use crate::text::{IdempotencyKey, PasswordHash, Region, StaffKeyName};
+use crate::text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};
 use crate::StorageError;
 
 /// An order an effect is about: the one its own plan places, or one already stored.
@@ -276,6 +276,17 @@ pub enum Effect {
     },
     /// An entry is appended to the catalog change log.
     CatalogChangeLogged(ChangeRecord),
+    /// A customer's profile takes these values (the email stays unique).
+    ProfileChanged {
+        /// The customer.
+        customer: CustomerId,
+        /// Display name now.
+        name: CustomerName,
+        /// Email now.
+        email: Email,
+        /// Phone now.
+        phone: Option<Phone>,
+    },
 }
 
 /// An ordered list of effects, decided at one instant, applied whole or not at all.

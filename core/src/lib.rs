@@ -106,7 +106,10 @@ pub use checkout::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::ShopConfig;
-pub use customer::{Customer, CustomerCredentials, NewCustomer, MAX_POINTS};
+pub use customer::{
+    plan_profile_update, Customer, CustomerCredentials, NewCustomer, ProfileChange, ProfileUpdate,
+    MAX_POINTS,
+};
 pub use effect::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
     StockMoved,

@@ -23,7 +23,7 @@ use crate::cart::Cart;
 use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
 use crate::checkout::CheckoutRequest;
 use crate::config::ShopConfig;
-use crate::customer::{Customer, CustomerCredentials, NewCustomer};
+use crate::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::ids::{ChangeId, CustomerId, OrderId, ProductId, StaffKeyId};
@@ -208,6 +208,22 @@ pub trait CustomerRepository: Send + Sync {
     ///
     /// Fails with `insufficient_points` below zero; the balance is then unchanged.
     async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError>;
+
+    /// Changes a customer's name, email or phone, atomically
+    /// ([`plan_profile_update`](crate::plan_profile_update)); `email_taken` if
+    /// the new email is another customer's.
+    async fn update_profile(
+        &self,
+        id: CustomerId,
+        update: &ProfileUpdate,
+    ) -> Result<Customer, CustomerError>;
+
+    /// Customers by id: at most `limit` after `after`.
+    async fn customers(
+        &self,
+        after: Option<CustomerId>,
+        limit: PageLimit,
+    ) -> Result<Page<Customer, CustomerId>, StorageError>;
 }
 
 /// Placed orders.

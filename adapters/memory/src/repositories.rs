@@ -15,10 +15,13 @@ use shopcore::{
     OrderWorkflow, PlacedOrder, Plan, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
     StaffKey, StaffKeyId, StorageError, TaxTable, TokenHash,
 };
+use std::ops::Bound;
+
 use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
     CatalogChange, CatalogCommand, ChangeId, Page, PageLimit,
 };
+use shopcore::{plan_profile_update, ProfileUpdate};
 
 use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;
@@ -160,6 +163,40 @@ impl CustomerRepository for MemoryStore {
         let adjustment = plan_points_adjustment(customer, change, now)?;
         state.apply(&adjustment.plan)?;
         Ok(adjustment.customer)
+    }
+
+    async fn update_profile(
+        &self,
+        id: CustomerId,
+        update: &ProfileUpdate,
+    ) -> Result<Customer, CustomerError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        let customer = state
+            .customer(id)
+            .ok_or(CustomerError::UnknownCustomer(id))?;
+        let owner = update
+            .email
+            .as_ref()
+            .and_then(|email| state.customer_by_email.get(email).copied());
+        let change = plan_profile_update(customer, update, owner, now)?;
+        state.apply(&change.plan)?;
+        Ok(change.customer)
+    }
+
+    async fn customers(
+        &self,
+        after: Option<CustomerId>,
+        limit: PageLimit,
+    ) -> Result<Page<Customer, CustomerId>, StorageError> {
+        let state = self.lock()?;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let items = state
+            .customers
+            .range((from, Bound::Unbounded))
+            .take(limit.get() + 1)
+            .map(|(_, record)| record.customer.clone());
+        Ok(Page::from_overfetch(items.collect(), limit, |c| c.id))
     }
 }
 

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
 use shopcore::{
-    Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, NewProduct, Percent, Product,
-    ProductChanged, ProductId, Region, TierLadder,
+    Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, CustomerName, NewProduct, Percent,
+    Phone, Product, ProductChanged, ProductId, Region, TierLadder,
 };
 use shopcore::{
     Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
@@ -103,6 +103,7 @@ enum Write<'p> {
     SetTaxRate(&'p Region, Percent),
     RemoveTaxRegion(&'p Region),
     LogChange(&'p ChangeRecord, ChangeSubject),
+    Profile(CustomerId, &'p CustomerName, &'p Email, &'p Option<Phone>),
 }
 
 fn stale(what: String) -> StorageError {
@@ -266,6 +267,22 @@ impl State {
                     };
                     Write::LogChange(record, subject)
                 }
+                Effect::ProfileChanged {
+                    customer,
+                    name,
+                    email,
+                    phone,
+                } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    match self.customer_by_email.get(email) {
+                        Some(owner) if owner != customer => {
+                            return Err(stale(format!("email {email} is another customer's")));
+                        }
+                        _ => Write::Profile(*customer, name, email, phone),
+                    }
+                }
             });
         }
 
@@ -379,6 +396,15 @@ impl State {
                 Write::SetTaxRate(region, rate) => self.tax_rates.set(region, rate),
                 Write::RemoveTaxRegion(region) => {
                     self.tax_rates.remove(region);
+                }
+                Write::Profile(id, name, email, phone) => {
+                    if let Some(record) = self.customers.get_mut(&id) {
+                        let old = std::mem::replace(&mut record.customer.email, email.clone());
+                        record.customer.name = name.clone();
+                        record.customer.phone.clone_from(phone);
+                        self.customer_by_email.remove(&old);
+                        self.customer_by_email.insert(email.clone(), id);
+                    }
                 }
                 Write::LogChange(record, subject) => {
                     let id = ChangeId::new(self.change_log.len() as i64 + 1)

@@ -208,6 +208,26 @@ pub(crate) async fn apply_plan(
                 }
                 faults.check(WriteStep::CatalogChanged)?;
             }
+            Effect::ProfileChanged {
+                customer,
+                name,
+                email,
+                phone,
+            } => {
+                let updated = sqlx::query(
+                    "UPDATE customers SET name = ?, email = ?, phone = ? WHERE customer_id = ?",
+                )
+                .bind(name.as_str())
+                .bind(email.as_str())
+                .bind(phone.as_ref().map(|p| p.as_str()))
+                .bind(customer.get())
+                .execute(&mut *conn)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(diverged(format_args!("profile of customer {customer}")));
+                }
+                faults.check(WriteStep::AccessChanged)?;
+            }
             Effect::CatalogChangeLogged(record) => {
                 log_change(conn, record, applied.product_id, at).await?;
                 faults.check(WriteStep::CatalogChanged)?;

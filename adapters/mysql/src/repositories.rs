@@ -16,6 +16,7 @@ use shopcore::{
     OrderRepository, Plan, PricingRule, Product, ProductId, Region, RuleBook, StaffKey, StaffKeyId,
     StorageError, TaxTable, TokenHash,
 };
+use shopcore::{plan_profile_update, Page, PageLimit, ProfileUpdate};
 use sqlx::{Executor, MySql};
 
 use crate::apply::apply_plan;
@@ -327,6 +328,62 @@ impl CustomerRepository for MySqlStore {
             apply_plan(conn, &adjustment.plan, &self.faults).await?;
             Ok(Ok(adjustment.customer))
         })
+    }
+
+    async fn update_profile(
+        &self,
+        id: CustomerId,
+        update: &ProfileUpdate,
+    ) -> Result<Customer, CustomerError> {
+        in_transaction!(self, |conn| async {
+            let Some(customer) = select_customer(&mut *conn, id, true).await? else {
+                return Ok(Err(CustomerError::UnknownCustomer(id)));
+            };
+            // Who has the new email, locked (its index gap too), so that a
+            // registration or another update of that email waits for this one.
+            let owner = match &update.email {
+                Some(email) => {
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT customer_id FROM customers WHERE email = ? FOR UPDATE",
+                    )
+                    .bind(email.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                }
+                None => None,
+            };
+            let owner = owner
+                .map(CustomerId::new)
+                .transpose()
+                .map_err(|e| invalid_row("customers", e))?;
+            let change = match plan_profile_update(&customer, update, owner, self.clock.now()) {
+                Ok(change) => change,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            apply_plan(conn, &change.plan, &self.faults).await?;
+            Ok(Ok(change.customer))
+        })
+    }
+
+    async fn customers(
+        &self,
+        after: Option<CustomerId>,
+        limit: PageLimit,
+    ) -> Result<Page<Customer, CustomerId>, StorageError> {
+        let rows: Vec<CustomerRow> = sqlx::query_as(&format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id > ? \
+             ORDER BY customer_id LIMIT ?"
+        ))
+        .bind(after.map_or(0, CustomerId::get))
+        .bind(limit.get() as u64 + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(DbError::from)?;
+        let items = rows
+            .into_iter()
+            .map(Customer::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, |c| c.id))
     }
 }
 

@@ -351,3 +351,85 @@ pub async fn a_stale_expected_total_is_price_changed_and_writes_nothing<S: Store
     assert_eq!(placed.order.total_amount, quote.total);
     assert!(!placed.replayed);
 }
+
+/// A profile update changes only the fields given; the email stays unique and
+/// the credentials follow it; a refused update changes nothing.
+pub async fn profiles_are_updated_keeping_emails_unique<S: Store>(store: &S) {
+    use shopcore::{CustomerId, CustomerName, Email, Phone, ProfileUpdate};
+    let sara = CustomerId::new(2).unwrap();
+    let email = |text: &str| Email::parse(text).unwrap();
+    let updated = store
+        .update_profile(
+            sara,
+            &ProfileUpdate {
+                name: Some(CustomerName::parse("Sara M. Ali").unwrap()),
+                email: Some(email("Sara.Ali@Example.com")),
+                phone: Some(Some(Phone::parse("+20 100 000 0000").unwrap())),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.email.as_str(), "sara.ali@example.com");
+    assert_eq!(
+        updated.loyalty_points, 250,
+        "points are not a profile field"
+    );
+    assert_eq!(store.customer(sara).await.unwrap(), updated);
+    let found = store
+        .customer_credentials(&email("sara.ali@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(found.map(|c| c.customer.id), Some(sara));
+    assert!(store
+        .customer_credentials(&email("sara@example.com"))
+        .await
+        .unwrap()
+        .is_none());
+    // Omar may now take Sara's old address, but not her new one.
+    let omar = CustomerId::new(3).unwrap();
+    let taken = ProfileUpdate {
+        email: Some(email("sara.ali@example.com")),
+        ..ProfileUpdate::default()
+    };
+    let before = observe(store).await;
+    assert_eq!(
+        store.update_profile(omar, &taken).await.unwrap_err().code(),
+        "email_taken"
+    );
+    assert_eq!(observe(store).await, before);
+    let old = ProfileUpdate {
+        email: Some(email("sara@example.com")),
+        phone: Some(None),
+        ..ProfileUpdate::default()
+    };
+    let moved = store.update_profile(omar, &old).await.unwrap();
+    assert_eq!(
+        (moved.email.as_str(), moved.phone.clone()),
+        ("sara@example.com", None)
+    );
+    // Keeping one's own email is not a conflict; an unknown customer is unknown.
+    let same = ProfileUpdate {
+        email: Some(email("SARA@example.com")),
+        ..ProfileUpdate::default()
+    };
+    assert_eq!(store.update_profile(omar, &same).await.unwrap(), moved);
+    let nobody = CustomerId::new(99).unwrap();
+    let err = store.update_profile(nobody, &same).await.unwrap_err();
+    assert_eq!(err.code(), "unknown_customer");
+}
+
+/// Customers page by id with a next cursor.
+pub async fn customers_page_by_id<S: Store>(store: &S) {
+    let two = PageLimit::new(2).unwrap();
+    let first = store.customers(None, two).await.unwrap();
+    assert_eq!(
+        first.items.iter().map(|c| c.id.get()).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let rest = store.customers(first.next, two).await.unwrap();
+    assert_eq!(
+        rest.items.iter().map(|c| c.id.get()).collect::<Vec<_>>(),
+        [3]
+    );
+    assert_eq!(rest.next, None);
+}

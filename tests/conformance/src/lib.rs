@@ -78,7 +78,9 @@ macro_rules! conformance_tests {
             a_ladder_is_replaced_whole_and_cleared,
             tax_regions_come_and_go_but_the_default_stays,
             the_change_log_pages_by_cursor,
-            a_stale_expected_total_is_price_changed_and_writes_nothing
+            a_stale_expected_total_is_price_changed_and_writes_nothing,
+            profiles_are_updated_keeping_emails_unique,
+            customers_page_by_id
         );
     };
     (@admin $runner:path; $($case:ident),* $(,)?) => {
