@@ -95,6 +95,15 @@ impl Engine {
     }
 }
 
+/// An optional `limit=` (1–500, default 100).
+fn page_limit(limit: Option<&Bound<'_, PyAny>>) -> PyResult<PageLimit> {
+    Ok(limit
+        .filter(|l| !l.is_none())
+        .map(|l| PageLimit::new(integer(l, "limit")?).py_result())
+        .transpose()?
+        .unwrap_or_default())
+}
+
 /// A store answered a command with another kind of subject (a bug).
 fn unexpected(outcome: &Administered) -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err(format!("unexpected outcome {outcome:?}"))
@@ -502,11 +511,7 @@ impl Engine {
             .filter(|a| !a.is_none())
             .map(|a| ChangeId::new(integer(a, "after")?).py_result())
             .transpose()?;
-        let limit = limit
-            .filter(|l| !l.is_none())
-            .map(|l| PageLimit::new(integer(l, "limit")?).py_result())
-            .transpose()?
-            .unwrap_or_default();
+        let limit = page_limit(limit)?;
         let store = Arc::clone(&self.store);
         let page = self
             .run(py, async move { store.catalog_changes(after, limit).await })
@@ -755,6 +760,65 @@ impl Engine {
         self.run(py, async move { store.adjust_points(id, change).await })
             .map(Customer::from)
             .py_result()
+    }
+
+    /// Changes a customer's name, email and/or phone (`clear_phone=True`
+    /// removes it); `ConflictError` `email_taken` for another customer's email.
+    #[pyo3(signature = (customer_id, *, name = None, email = None, phone = None, clear_phone = false))]
+    fn update_profile(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        name: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
+        phone: Option<&Bound<'_, PyAny>>,
+        clear_phone: bool,
+    ) -> PyResult<Customer> {
+        let id = self::customer_id(customer_id)?;
+        let phone = args::optional_text(phone, "phone")?
+            .map(|p| Phone::parse(&p))
+            .transpose()
+            .py_result()?;
+        if clear_phone && phone.is_some() {
+            return Err(invalid("give phone or clear_phone, not both"));
+        }
+        let update = shopcore::ProfileUpdate {
+            name: args::optional_text(name, "name")?
+                .map(|n| CustomerName::parse(&n))
+                .transpose()
+                .py_result()?,
+            email: args::optional_text(email, "email")?
+                .map(|e| Email::parse(&e))
+                .transpose()
+                .py_result()?,
+            phone: if clear_phone { Some(None) } else { phone.map(Some) },
+        };
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.update_profile(id, &update).await })
+            .map(Customer::from)
+            .py_result()
+    }
+
+    /// Customers by id: at most `limit` (1–500, default 100) after the
+    /// customer `after`, and the `after` of the next page (`None` on the last).
+    #[pyo3(signature = (*, after = None, limit = None))]
+    fn customers(
+        &self,
+        py: Python<'_>,
+        after: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Vec<Customer>, Option<i64>)> {
+        let after = after
+            .filter(|a| !a.is_none())
+            .map(|a| CustomerId::new(integer(a, "after")?).py_result())
+            .transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(py, async move { store.customers(after, limit).await })
+            .py_result()?;
+        let items = page.items.into_iter().map(Customer::from).collect();
+        Ok((items, page.next.map(CustomerId::get)))
     }
 
     /// Logs a notification about an existing order to an existing customer.

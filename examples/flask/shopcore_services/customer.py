@@ -18,9 +18,14 @@ from shopcore_services.http import (
     create_service,
     field,
     json_body,
+    next_link,
+    query_int,
     require,
     require_known,
 )
+
+#: The fields PATCH /api/customers/<id> may change.
+PROFILE_FIELDS = frozenset({"name", "email", "phone"})
 
 
 def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
@@ -54,6 +59,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         return jsonify({"status": "success", "logged_out": True})
 
     @app.put("/api/customers/<int:customer_id>/password")
+    @app.post("/api/customers/<int:customer_id>/password")
     def change_password(customer_id: int) -> Response:
         require_known("change_password")
         require("change_password", customer_id)
@@ -72,6 +78,40 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         require_known("read_profile")
         require("read_profile", customer_id)
         return jsonify(engine.customer(customer_id).to_dict())
+
+    @app.patch("/api/customers/<int:customer_id>")
+    def update_profile(customer_id: int) -> Response:
+        """Changes name, email and/or phone (``"phone": null`` removes it)."""
+        require_known("update_profile")
+        require("update_profile", customer_id)
+        body = json_body()
+        unknown = set(body) - PROFILE_FIELDS
+        if unknown:
+            raise ApiError(400, "invalid_request", f"unknown field {sorted(unknown)[0][:40]!r}")
+        if not body:
+            raise ApiError(400, "invalid_request", "give name, email, phone or several")
+        for name in ("name", "email"):
+            if name in body and body[name] is None:
+                raise ApiError(400, "invalid_request", f"{name} must not be null")
+        customer = engine.update_profile(
+            customer_id,
+            name=body.get("name"),
+            email=body.get("email"),
+            phone=body.get("phone"),
+            clear_phone="phone" in body and body["phone"] is None,
+        )
+        return jsonify(customer.to_dict())
+
+    @app.get("/api/customers")
+    def list_customers() -> Response:
+        """Every customer by id, a page at a time (staff): ``?after=<id>&limit=1..500``."""
+        require("list_customers")
+        limit = query_int("limit")
+        page, after = engine.customers(after=query_int("after"), limit=limit)
+        response = jsonify({"customers": [c.to_dict() for c in page]})
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     @app.put("/api/customers/<int:customer_id>/loyalty")
     def adjust_loyalty(customer_id: int) -> Response:

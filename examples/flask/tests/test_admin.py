@@ -228,3 +228,38 @@ def test_an_order_expecting_an_old_total_is_409_price_changed_with_the_quote(sho
         answer = orders.post("/api/orders/create", headers=auth,
                              json={"customer_id": 2, "products": cart, "expected_total": bad})
         assert answer.status_code == 400, (bad, answer.get_json())
+
+
+def test_a_customer_updates_their_profile_and_staff_list_customers(shop: Shop) -> None:
+    shop.engine.register(name="Aya", email="aya@example.com", password="a long enough password")
+    session = shop.engine.login(email="aya@example.com", password="a long enough password")
+    me = {"Authorization": f"Bearer {session.token}"}
+    customers = shop.clients["customer"]
+    path = f"/api/customers/{session.customer.customer_id}"
+    answer = customers.patch(path, json={"name": "Aya B.", "email": "Aya.B@Example.com", "phone": "+20 1"}, headers=me)
+    assert answer.status_code == 200, answer.get_json()
+    assert (answer.get_json()["email"], answer.get_json()["phone"]) == ("aya.b@example.com", "+20 1")
+    assert customers.patch(path, json={"phone": None}, headers=me).get_json()["phone"] is None
+    before = shop.engine.customer(session.customer.customer_id)
+    for body, code in [({"email": "sara@example.com"}, "email_taken"), ({}, "invalid_request"),
+                       ({"name": None}, "invalid_request"), ({"points": 5}, "invalid_request"),
+                       ({"name": "x\u202e"}, "invalid_name"), ({"email": "not an email"}, "invalid_email")]:
+        refused = customers.patch(path, json=body, headers=me)
+        assert 400 <= refused.status_code < 500 and refused.get_json()["code"] == code, (body, refused.get_json())
+    assert shop.engine.customer(session.customer.customer_id) == before
+    assert customers.patch("/api/customers/1", json={"name": "Not me"}, headers=me).status_code == 403
+    # The password by POST too; the other sessions end.
+    other = shop.engine.login(email="aya.b@example.com", password="a long enough password").token
+    changed = customers.post(f"{path}/password", headers=me,
+                             json={"current_password": "a long enough password", "new_password": "another long one"})
+    assert changed.status_code == 200, changed.get_json()
+    with pytest.raises(shopcore.AuthenticationError):
+        shop.engine.authenticate(other)
+    # Staff page through the customers.
+    status, page = shop.call("customer", "GET", "/api/customers?limit=2", key="support")
+    assert status == 200 and [c["customer_id"] for c in page["customers"]] == [1, 2]
+    link = shop.last.headers["Link"]
+    rest = shop.call("customer", "GET", link[link.index("<") + 1:link.index(">")].replace("http://localhost", ""),
+                     key="support")[1]
+    assert [c["customer_id"] for c in rest["customers"]] == [3, 4]
+    assert "Link" not in shop.last.headers
