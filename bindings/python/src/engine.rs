@@ -791,7 +791,11 @@ impl Engine {
                 .map(|e| Email::parse(&e))
                 .transpose()
                 .py_result()?,
-            phone: if clear_phone { Some(None) } else { phone.map(Some) },
+            phone: if clear_phone {
+                Some(None)
+            } else {
+                phone.map(Some)
+            },
         };
         let store = Arc::clone(&self.store);
         self.run(py, async move { store.update_profile(id, &update).await })
