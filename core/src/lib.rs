@@ -123,7 +123,7 @@ pub use notification::{
     plan_notice, resend_confirmation, ConfirmationDraft, NoticeTargets, Notification,
     NotificationFilter, NotificationKind,
 };
-pub use order::{NewOrder, Order, OrderItem, OrderStatus};
+pub use order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
 pub use page::{Page, PageLimit};
 pub use percent::Percent;
 pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};

@@ -114,3 +114,21 @@ impl NewOrder {
         }
     }
 }
+
+/// Which orders a search returns: all of them, or one customer's, or those
+/// with one status, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Only this customer's orders.
+    pub customer_id: Option<crate::ids::CustomerId>,
+    /// Only orders with this status.
+    pub status: Option<OrderStatus>,
+}
+
+impl OrderFilter {
+    /// Whether `order` passes the filter.
+    pub fn matches(&self, order: &Order) -> bool {
+        self.customer_id.is_none_or(|id| id == order.customer_id)
+            && self.status.is_none_or(|status| status == order.status)
+    }
+}

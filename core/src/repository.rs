@@ -26,10 +26,10 @@ use crate::config::ShopConfig;
 use crate::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{ChangeId, CustomerId, OrderId, ProductId, StaffKeyId};
+use crate::ids::{ChangeId, CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
 use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
-use crate::order::Order;
+use crate::order::{Order, OrderFilter};
 use crate::page::{Page, PageLimit};
 use crate::pricing::{quote, PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
@@ -170,8 +170,18 @@ pub trait CatalogRepository: Send + Sync {
     /// One product.
     async fn product(&self, id: ProductId) -> Result<Product, CatalogError>;
 
-    /// Every product, ordered by id.
+    /// Every product, ordered by id (for tools and tests: services list
+    /// [`product_page`](Self::product_page)s).
     async fn products(&self) -> Result<Vec<Product>, StorageError>;
+
+    /// Products by id: at most `limit` after `after`; retired ones only with
+    /// `include_retired`.
+    async fn product_page(
+        &self,
+        after: Option<ProductId>,
+        limit: PageLimit,
+        include_retired: bool,
+    ) -> Result<Page<Product, ProductId>, StorageError>;
 
     /// The products among `ids` that exist (a read, not a lock).
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError>;
@@ -233,8 +243,18 @@ pub trait OrderRepository: Send + Sync {
     async fn order(&self, id: OrderId) -> Result<Order, LookupError>;
 
     /// A customer's orders, newest first; empty (not an error) if there are none,
-    /// `unknown_customer` if the customer does not exist.
+    /// `unknown_customer` if the customer does not exist (for tools and tests:
+    /// services list [`order_page`](Self::order_page)s).
     async fn orders_of_customer(&self, id: CustomerId) -> Result<Vec<Order>, LookupError>;
+
+    /// The orders that match `filter`, newest first: at most `limit` older
+    /// than `before`.
+    async fn order_page(
+        &self,
+        filter: &OrderFilter,
+        before: Option<OrderId>,
+        limit: PageLimit,
+    ) -> Result<Page<Order, OrderId>, StorageError>;
 }
 
 /// The notification log.
@@ -249,11 +269,21 @@ pub trait NotificationRepository: Send + Sync {
         message: String,
     ) -> Result<Notification, LookupError>;
 
-    /// The log rows that match `filter`, newest first.
+    /// The log rows that match `filter`, newest first (for tools and tests:
+    /// services list [`notification_page`](Self::notification_page)s).
     async fn notifications(
         &self,
         filter: NotificationFilter,
     ) -> Result<Vec<Notification>, StorageError>;
+
+    /// The log rows that match `filter`, newest first: at most `limit` older
+    /// than `before`.
+    async fn notification_page(
+        &self,
+        filter: NotificationFilter,
+        before: Option<NotificationId>,
+        limit: PageLimit,
+    ) -> Result<Page<Notification, NotificationId>, StorageError>;
 }
 
 /// Sessions, passwords and staff keys.

@@ -21,7 +21,7 @@ use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
     CatalogChange, CatalogCommand, ChangeId, Page, PageLimit,
 };
-use shopcore::{plan_profile_update, ProfileUpdate};
+use shopcore::{plan_profile_update, NotificationId, OrderFilter, ProfileUpdate};
 
 use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;
@@ -72,6 +72,23 @@ impl CatalogRepository for MemoryStore {
         let mut products: Vec<Product> = state.catalog.iter().cloned().collect();
         products.sort_by_key(|p| p.id);
         Ok(products)
+    }
+
+    async fn product_page(
+        &self,
+        after: Option<ProductId>,
+        limit: PageLimit,
+        include_retired: bool,
+    ) -> Result<Page<Product, ProductId>, StorageError> {
+        let state = self.lock()?;
+        let mut products: Vec<&Product> = state
+            .catalog
+            .iter()
+            .filter(|p| after.is_none_or(|after| p.id > after) && (include_retired || !p.retired))
+            .collect();
+        products.sort_by_key(|p| p.id);
+        let items = products.into_iter().take(limit.get() + 1).cloned();
+        Ok(Page::from_overfetch(items.collect(), limit, |p| p.id))
     }
 
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
@@ -223,6 +240,25 @@ impl OrderRepository for MemoryStore {
             .cloned()
             .collect())
     }
+
+    async fn order_page(
+        &self,
+        filter: &OrderFilter,
+        before: Option<OrderId>,
+        limit: PageLimit,
+    ) -> Result<Page<Order, OrderId>, StorageError> {
+        let state = self.lock()?;
+        let to = before.map_or(Bound::Unbounded, Bound::Excluded);
+        let items = state
+            .orders
+            .range((Bound::Unbounded, to))
+            .rev()
+            .map(|(_, order)| order)
+            .filter(|order| filter.matches(order))
+            .take(limit.get() + 1)
+            .cloned();
+        Ok(Page::from_overfetch(items.collect(), limit, |o| o.id))
+    }
 }
 
 #[async_trait]
@@ -260,6 +296,28 @@ impl NotificationRepository for MemoryStore {
             .filter(|n| filter.matches(n))
             .cloned()
             .collect())
+    }
+
+    async fn notification_page(
+        &self,
+        filter: NotificationFilter,
+        before: Option<NotificationId>,
+        limit: PageLimit,
+    ) -> Result<Page<Notification, NotificationId>, StorageError> {
+        let state = self.lock()?;
+        // Ids ascend with position from 1: the rows before `before` end at its index.
+        let end = before.map_or(state.notifications.len(), |id| {
+            usize::try_from(id.get() - 1)
+                .unwrap_or(0)
+                .min(state.notifications.len())
+        });
+        let items = state.notifications[..end]
+            .iter()
+            .rev()
+            .filter(|n| filter.matches(n))
+            .take(limit.get() + 1)
+            .cloned();
+        Ok(Page::from_overfetch(items.collect(), limit, |n| n.id))
     }
 }
 

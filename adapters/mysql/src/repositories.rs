@@ -16,7 +16,7 @@ use shopcore::{
     OrderRepository, Plan, PricingRule, Product, ProductId, Region, RuleBook, StaffKey, StaffKeyId,
     StorageError, TaxTable, TokenHash,
 };
-use shopcore::{plan_profile_update, Page, PageLimit, ProfileUpdate};
+use shopcore::{plan_profile_update, NotificationId, OrderFilter, Page, PageLimit, ProfileUpdate};
 use sqlx::{Executor, MySql};
 
 use crate::apply::apply_plan;
@@ -159,6 +159,14 @@ pub(crate) async fn select_orders(
 ) -> Result<Vec<Order>, DbError> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {condition}");
     let orders: Vec<OrderRow> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+    with_items(conn, orders).await
+}
+
+/// The orders of `rows` with their items.
+async fn with_items(
+    conn: &mut sqlx::MySqlConnection,
+    orders: Vec<OrderRow>,
+) -> Result<Vec<Order>, DbError> {
     if orders.is_empty() {
         return Ok(Vec::new());
     }
@@ -223,6 +231,30 @@ impl CatalogRepository for MySqlStore {
             .into_iter()
             .map(Product::try_from)
             .collect()
+    }
+
+    async fn product_page(
+        &self,
+        after: Option<ProductId>,
+        limit: PageLimit,
+        include_retired: bool,
+    ) -> Result<Page<Product, ProductId>, StorageError> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM inventory WHERE product_id > ? AND (? OR NOT retired) \
+             ORDER BY product_id LIMIT ?"
+        );
+        let rows: Vec<ProductRow> = sqlx::query_as(&sql)
+            .bind(after.map_or(0, ProductId::get))
+            .bind(include_retired)
+            .bind(limit.get() as u64 + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from)?;
+        let items = rows
+            .into_iter()
+            .map(Product::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, |p| p.id))
     }
 
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
@@ -408,6 +440,34 @@ impl OrderRepository for MySqlStore {
         )
         .await?)
     }
+
+    async fn order_page(
+        &self,
+        filter: &OrderFilter,
+        before: Option<OrderId>,
+        limit: PageLimit,
+    ) -> Result<Page<Order, OrderId>, StorageError> {
+        let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE order_id < ? \
+             AND (? IS NULL OR customer_id = ?) AND (? IS NULL OR status = ?) \
+             ORDER BY order_id DESC LIMIT ?"
+        );
+        let customer = filter.customer_id.map(CustomerId::get);
+        let status = filter.status.map(|s| s.as_str());
+        let rows: Vec<OrderRow> = sqlx::query_as(&sql)
+            .bind(before.map_or(i64::MAX, OrderId::get))
+            .bind(customer)
+            .bind(customer)
+            .bind(status)
+            .bind(status)
+            .bind(limit.get() as u64 + 1)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
+        let orders = with_items(&mut conn, rows).await?;
+        Ok(Page::from_overfetch(orders, limit, |o| o.id))
+    }
 }
 
 #[async_trait]
@@ -467,6 +527,36 @@ impl NotificationRepository for MySqlStore {
             .into_iter()
             .map(Notification::try_from)
             .collect()
+    }
+
+    async fn notification_page(
+        &self,
+        filter: NotificationFilter,
+        before: Option<NotificationId>,
+        limit: PageLimit,
+    ) -> Result<Page<Notification, NotificationId>, StorageError> {
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notification_log WHERE notification_id < ? \
+             AND (? IS NULL OR order_id = ?) AND (? IS NULL OR customer_id = ?) \
+             ORDER BY notification_id DESC LIMIT ?"
+        );
+        let order = filter.order_id.map(|id| id.get());
+        let customer = filter.customer_id.map(|id| id.get());
+        let rows: Vec<NotificationRow> = sqlx::query_as(&sql)
+            .bind(before.map_or(i64::MAX, NotificationId::get))
+            .bind(order)
+            .bind(order)
+            .bind(customer)
+            .bind(customer)
+            .bind(limit.get() as u64 + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from)?;
+        let items = rows
+            .into_iter()
+            .map(Notification::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit, |n| n.id))
     }
 }
 

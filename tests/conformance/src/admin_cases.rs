@@ -433,3 +433,87 @@ pub async fn customers_page_by_id<S: Store>(store: &S) {
     );
     assert_eq!(rest.next, None);
 }
+
+/// Products, orders and notifications page by cursor: products by id
+/// (retired ones only when asked), orders and notices newest first, filters
+/// applied before the limit.
+pub async fn every_list_pages_by_cursor<S: Store>(store: &S) {
+    use shopcore::{CustomerId, NotificationFilter, OrderFilter, OrderStatus};
+    let two = PageLimit::new(2).unwrap();
+    product(store, CatalogCommand::RetireProduct(pid(2))).await;
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.product_page(after, two, false).await.unwrap();
+        assert!(page.items.len() <= 2);
+        ids.extend(page.items.iter().map(|p| p.id.get()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(ids, [1, 3, 4, 5]);
+    let all = store
+        .product_page(None, PageLimit::new(10).unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 5);
+    assert_eq!(all.next, None);
+
+    let mut placed = Vec::new();
+    for (customer, product) in [(1, 1), (2, 3), (1, 4), (1, 5), (2, 1)] {
+        let order = store
+            .checkout(&request(customer, &[(product, 1)], None), None)
+            .await
+            .unwrap();
+        placed.push(order.order.id);
+    }
+    store.cancel(placed[2]).await.unwrap();
+    let ahmed = OrderFilter {
+        customer_id: Some(CustomerId::new(1).unwrap()),
+        status: None,
+    };
+    let first = store.order_page(&ahmed, None, two).await.unwrap();
+    assert_eq!(
+        first.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [placed[3], placed[2]]
+    );
+    assert!(
+        !first.items[0].items.is_empty(),
+        "orders come with their items"
+    );
+    let rest = store.order_page(&ahmed, first.next, two).await.unwrap();
+    assert_eq!(
+        rest.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [placed[0]]
+    );
+    assert_eq!(rest.next, None);
+    let cancelled = OrderFilter {
+        customer_id: None,
+        status: Some(OrderStatus::Cancelled),
+    };
+    let page = store.order_page(&cancelled, None, two).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [placed[2]]
+    );
+
+    let sara = NotificationFilter {
+        order_id: None,
+        customer_id: Some(CustomerId::new(2).unwrap()),
+    };
+    let newest = store
+        .notification_page(sara, None, PageLimit::new(1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(newest.items[0].order_id, placed[4]);
+    let older = store
+        .notification_page(sara, newest.next, two)
+        .await
+        .unwrap();
+    assert_eq!(
+        older.items.iter().map(|n| n.order_id).collect::<Vec<_>>(),
+        [placed[1]]
+    );
+    assert_eq!(older.next, None);
+}

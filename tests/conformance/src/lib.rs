@@ -80,7 +80,8 @@ macro_rules! conformance_tests {
             the_change_log_pages_by_cursor,
             a_stale_expected_total_is_price_changed_and_writes_nothing,
             profiles_are_updated_keeping_emails_unique,
-            customers_page_by_id
+            customers_page_by_id,
+            every_list_pages_by_cursor
         );
     };
     (@admin $runner:path; $($case:ident),* $(,)?) => {
