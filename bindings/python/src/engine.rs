@@ -95,6 +95,11 @@ impl Engine {
     }
 }
 
+/// An optional argument that was given (not `None`).
+fn present<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    value.filter(|v| !v.is_none())
+}
+
 /// An optional `limit=` (1–500, default 100).
 fn page_limit(limit: Option<&Bound<'_, PyAny>>) -> PyResult<PageLimit> {
     Ok(limit
@@ -307,6 +312,60 @@ impl Engine {
         self.run(py, async move { store.orders_of_customer(id).await })
             .map(|orders| orders.into_iter().map(Order::from).collect())
             .py_result()
+    }
+
+    /// Orders newest first, of one customer and/or with one status: at most
+    /// `limit` (1–500, default 100) older than the order `before`, and the
+    /// `before` of the next page (`None` on the last).
+    #[pyo3(signature = (*, customer_id = None, status = None, before = None, limit = None))]
+    fn order_page(
+        &self,
+        py: Python<'_>,
+        customer_id: Option<&Bound<'_, PyAny>>,
+        status: Option<&Bound<'_, PyAny>>,
+        before: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Vec<Order>, Option<i64>)> {
+        let filter = shopcore::OrderFilter {
+            customer_id: present(customer_id).map(self::customer_id).transpose()?,
+            status: args::optional_text(status, "status")?
+                .map(|s| {
+                    shopcore::OrderStatus::parse(&s)
+                        .ok_or_else(|| invalid("status must be 'created' or 'cancelled'"))
+                })
+                .transpose()?,
+        };
+        let before = present(before).map(self::order_id).transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(py, async move { store.order_page(&filter, before, limit).await })
+            .py_result()?;
+        let items = page.items.into_iter().map(Order::from).collect();
+        Ok((items, page.next.map(OrderId::get)))
+    }
+
+    /// Products by id: at most `limit` (1–500, default 100) after the product
+    /// `after`, retired ones only with `include_retired=True`, and the `after`
+    /// of the next page (`None` on the last).
+    #[pyo3(signature = (*, after = None, limit = None, include_retired = false))]
+    fn product_page(
+        &self,
+        py: Python<'_>,
+        after: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+        include_retired: bool,
+    ) -> PyResult<(Vec<Product>, Option<i64>)> {
+        let after = present(after).map(self::product_id).transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(py, async move {
+                store.product_page(after, limit, include_retired).await
+            })
+            .py_result()?;
+        let items = page.items.into_iter().map(Product::from).collect();
+        Ok((items, page.next.map(ProductId::get)))
     }
 
     /// One product.
@@ -887,6 +946,36 @@ impl Engine {
         self.run(py, async move { store.notifications(filter).await })
             .map(|log| log.into_iter().map(Notification::from).collect())
             .py_result()
+    }
+
+    /// Notifications newest first, about one order and/or to one customer: at
+    /// most `limit` (1–500, default 100) older than the notification `before`,
+    /// and the `before` of the next page (`None` on the last).
+    #[pyo3(signature = (*, order_id = None, customer_id = None, before = None, limit = None))]
+    fn notification_page(
+        &self,
+        py: Python<'_>,
+        order_id: Option<&Bound<'_, PyAny>>,
+        customer_id: Option<&Bound<'_, PyAny>>,
+        before: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Vec<Notification>, Option<i64>)> {
+        let filter = NotificationFilter {
+            order_id: present(order_id).map(self::order_id).transpose()?,
+            customer_id: present(customer_id).map(self::customer_id).transpose()?,
+        };
+        let before = present(before)
+            .map(|b| shopcore::NotificationId::new(integer(b, "before")?).py_result())
+            .transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(py, async move {
+                store.notification_page(filter, before, limit).await
+            })
+            .py_result()?;
+        let items = page.items.into_iter().map(Notification::from).collect();
+        Ok((items, page.next.map(shopcore::NotificationId::get)))
     }
 
     /// Raises `StorageError` unless the store answers a trivial query within

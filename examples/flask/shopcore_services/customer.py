@@ -123,8 +123,10 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     def order_history(customer_id: int) -> Response:
         require_known("read_order_history")
         require("read_order_history", customer_id)
-        orders = engine.orders_of_customer(customer_id)
-        return jsonify(
+        engine.customer(customer_id)  # 404 for an unknown customer
+        limit = query_int("limit")
+        orders, after = engine.order_page(customer_id=customer_id, before=query_int("after"), limit=limit)
+        response = jsonify(
             {
                 "orders": [
                     {
@@ -137,6 +139,9 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 ]
             }
         )
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     @app.post("/api/staff/keys")
     def create_staff_key() -> tuple[Response, int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from urllib.parse import quote
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -201,8 +202,11 @@ def query_int(name: str) -> int | None:
 
 
 def next_link(after: int, limit: int | None) -> str:
-    """The ``Link`` header of the page after ``after`` (same path and limit)."""
-    query = f"after={after}" + ("" if limit is None else f"&limit={limit}")
+    """The ``Link`` header of the page after ``after`` in the list's order
+    (same path, filters and limit)."""
+    args = {name: value for name, value in request.args.items() if name != "after"}
+    args["after"] = str(after)
+    query = "&".join(f"{quote(name)}={quote(value)}" for name, value in args.items())
     return f'<{request.base_url}?{query}>; rel="next"'
 
 

@@ -75,9 +75,16 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.get("/api/inventory/products")
     def products() -> Response:
-        """Every product; retired ones only with ``?include_retired=true``."""
-        listed = engine.products(include_retired=query_flag("include_retired"))
-        return jsonify([product_json(p) for p in listed])
+        """Products by id, a page at a time (``?after=<id>&limit=1..500``, a
+        ``Link`` header while more remain); retired ones only with
+        ``?include_retired=true``. The body stays the original plain list."""
+        limit = query_int("limit")
+        listed, after = engine.product_page(after=query_int("after"), limit=limit,
+                                            include_retired=query_flag("include_retired"))
+        response = jsonify([product_json(p) for p in listed])
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     @app.post("/api/inventory/products")
     def create_product() -> tuple[Response, int]:

@@ -12,7 +12,9 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    next_link,
     path_id,
+    query_int,
     require,
     require_known,
 )
@@ -52,7 +54,12 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
             if actor.kind == "customer" and customer_id is None:
                 customer_id = actor.customer_id  # a customer sees only their own
             require("read_notifications", customer_id)
-        entries = engine.notifications(order_id=optional_id("order_id"), customer_id=customer_id)
-        return jsonify({"notifications": [n.to_dict() for n in entries]})
+        limit = query_int("limit")
+        entries, after = engine.notification_page(order_id=optional_id("order_id"), customer_id=customer_id,
+                                                  before=query_int("after"), limit=limit)
+        response = jsonify({"notifications": [n.to_dict() for n in entries]})
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     return app

@@ -22,6 +22,9 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    next_link,
+    path_id,
+    query_int,
     quote_json,
     require,
     require_known,
@@ -111,6 +114,31 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
             }
         )
         return response, 201
+
+    @app.get("/api/orders")
+    def search_orders() -> Response:
+        """Orders newest first, by ``customer_id`` and/or ``status``, a page at a
+        time (``?after=<order_id>&limit=1..500``): staff see anyone's (support
+        or admin), a customer only their own."""
+        raw = request.args.get("customer_id")
+        customer_id = None if raw in (None, "") else path_id(raw, "customer")
+        actor = require_known("read_order_history")
+        if actor is not None and actor.kind == "customer" and customer_id is None:
+            customer_id = actor.customer_id
+        if customer_id is None:
+            require("list_customers")  # every customer's orders: staff only
+        else:
+            require("read_order_history", customer_id)
+        status = request.args.get("status")
+        if status not in (None, "created", "cancelled"):
+            raise ApiError(400, "invalid_request", "status must be created or cancelled")
+        limit = query_int("limit")
+        orders, after = engine.order_page(customer_id=customer_id, status=status, before=query_int("after"),
+                                          limit=limit)
+        response = jsonify({"orders": [order_json(o) for o in orders]})
+        if after is not None:
+            response.headers["Link"] = next_link(after, limit)
+        return response
 
     @app.get("/api/orders/<int:order_id>")
     def get_order(order_id: int) -> Response:

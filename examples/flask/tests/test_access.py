@@ -142,6 +142,8 @@ ROUTES = [
           lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
     route("order for A", "order", "POST", fixed("/api/orders/create"),
           lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
+    route("all orders", "order", "GET", fixed("/api/orders"), None, U, 200, 200, 200, F, 200),
+    route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, F, 200),
     route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, F, 200, F, 200),
     route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None,
           U, 200, F, 200, F, 200),

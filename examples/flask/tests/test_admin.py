@@ -263,3 +263,42 @@ def test_a_customer_updates_their_profile_and_staff_list_customers(shop: Shop) -
                      key="support")[1]
     assert [c["customer_id"] for c in rest["customers"]] == [3, 4]
     assert "Link" not in shop.last.headers
+
+
+def follow(shop: Shop, service: str, path: str, key: str | None, items: str | None) -> list[Any]:
+    """Every item of a paged list, following its Link headers."""
+    found: list[Any] = []
+    while True:
+        status, body = shop.call(service, "GET", path, key=key)
+        assert status == 200, body
+        found += body if items is None else body[items]
+        link = shop.last.headers.get("Link")
+        if link is None:
+            return found
+        assert link.endswith('; rel="next"')
+        path = link[link.index("<") + 1:link.index(">")].replace("http://localhost", "")
+
+
+def test_every_list_pages_with_link_headers(shop: Shop) -> None:
+    admin = shop.engine.create_staff_key(name="admin", role="admin").key
+    for i in range(5):
+        shop.clients["order"].post("/api/orders/create", headers={"Authorization": f"Bearer {admin}"},
+                                   json={"customer_id": 1 + i % 2, "products": [{"product_id": 1 + i, "quantity": 1}]})
+    shop.call("inventory", "POST", "/api/inventory/products/3/retire")
+    products = follow(shop, "inventory", "/api/inventory/products?limit=2", None, None)
+    assert [p["product_id"] for p in products] == [1, 2, 4, 5]
+    products = follow(shop, "inventory", "/api/inventory/products?limit=2&include_retired=true", None, None)
+    assert [p["product_id"] for p in products] == [1, 2, 3, 4, 5]
+    ahmed = follow(shop, "customer", "/api/customers/1/orders?limit=2", "support", "orders")
+    assert [o["order_id"] for o in ahmed] == [5, 3, 1]
+    everyone = follow(shop, "order", "/api/orders?limit=2", "support", "orders")
+    assert [o["order_id"] for o in everyone] == [5, 4, 3, 2, 1]
+    sara = follow(shop, "order", "/api/orders?customer_id=2&status=created&limit=1", "support", "orders")
+    assert [o["order_id"] for o in sara] == [4, 2]
+    notices = follow(shop, "notification", "/api/notifications?customer_id=1&limit=2", "support", "notifications")
+    assert [n["order_id"] for n in notices] == [5, 3, 1]
+    for service, path in [("order", "/api/orders?status=gone"), ("order", "/api/orders?limit=0"),
+                          ("notification", "/api/notifications?limit=501"),
+                          ("inventory", "/api/inventory/products?after=x")]:
+        status, body = shop.call(service, "GET", path, key="support")
+        assert (status, body["code"]) == (400, "invalid_request"), path
