@@ -339,7 +339,10 @@ impl Engine {
         let limit = page_limit(limit)?;
         let store = Arc::clone(&self.store);
         let page = self
-            .run(py, async move { store.order_page(&filter, before, limit).await })
+            .run(
+                py,
+                async move { store.order_page(&filter, before, limit).await },
+            )
             .py_result()?;
         let items = page.items.into_iter().map(Order::from).collect();
         Ok((items, page.next.map(OrderId::get)))
