@@ -16,7 +16,7 @@ use sqlx::MySqlConnection;
 
 use crate::apply::apply_plan;
 use crate::error::{invalid_row, DbError};
-use crate::repositories::{select_products, select_rules, Read};
+use crate::repositories::{ascending_page, select_products, select_rules, Read};
 use crate::transaction::Attempt;
 use crate::MySqlStore;
 
@@ -97,20 +97,13 @@ impl CatalogAdministration for MySqlStore {
         after: Option<ChangeId>,
         limit: PageLimit,
     ) -> Result<Page<CatalogChange, ChangeId>, StorageError> {
-        let rows: Vec<ChangeRow> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {CHANGE_COLUMNS} FROM catalog_changes WHERE change_id > ? \
              ORDER BY change_id LIMIT ?"
-        ))
-        .bind(after.map_or(0, ChangeId::get))
-        .bind(limit.get() as u64 + 1)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(DbError::from)?;
-        let items = rows
-            .into_iter()
-            .map(CatalogChange::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(items, limit, |c| c.id))
+        );
+        let after = after.map_or(0, ChangeId::get);
+        ascending_page::<ChangeRow, _, _>(&self.pool, &sql, after, limit, |c: &CatalogChange| c.id)
+            .await
     }
 }
 

@@ -28,6 +28,33 @@ use crate::rows::{
 };
 use crate::MySqlStore;
 
+/// One page of rows in ascending key order: `sql` selects them `WHERE key > ?
+/// … ORDER BY key LIMIT ?` and is bound with the cursor, then the limit plus
+/// one (which only says whether more remain).
+pub(crate) async fn ascending_page<R, T, C>(
+    pool: &sqlx::MySqlPool,
+    sql: &str,
+    after: i64,
+    limit: PageLimit,
+    cursor: impl Fn(&T) -> C,
+) -> Result<Page<T, C>, StorageError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> + Send + Unpin,
+    T: TryFrom<R, Error = StorageError>,
+{
+    let rows: Vec<R> = sqlx::query_as(sql)
+        .bind(after)
+        .bind(limit.get() as u64 + 1)
+        .fetch_all(pool)
+        .await
+        .map_err(DbError::from)?;
+    let items = rows
+        .into_iter()
+        .map(T::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_overfetch(items, limit, cursor))
+}
+
 /// Reads products by id, optionally locking them in id order.
 pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
@@ -239,22 +266,18 @@ impl CatalogRepository for MySqlStore {
         limit: PageLimit,
         include_retired: bool,
     ) -> Result<Page<Product, ProductId>, StorageError> {
+        // The flag is a literal of this code, never input text.
+        let retired = if include_retired {
+            "TRUE"
+        } else {
+            "NOT retired"
+        };
         let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM inventory WHERE product_id > ? AND (? OR NOT retired) \
+            "SELECT {PRODUCT_COLUMNS} FROM inventory WHERE product_id > ? AND {retired} \
              ORDER BY product_id LIMIT ?"
         );
-        let rows: Vec<ProductRow> = sqlx::query_as(&sql)
-            .bind(after.map_or(0, ProductId::get))
-            .bind(include_retired)
-            .bind(limit.get() as u64 + 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(DbError::from)?;
-        let items = rows
-            .into_iter()
-            .map(Product::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(items, limit, |p| p.id))
+        let after = after.map_or(0, ProductId::get);
+        ascending_page::<ProductRow, _, _>(&self.pool, &sql, after, limit, |p: &Product| p.id).await
     }
 
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
@@ -402,20 +425,13 @@ impl CustomerRepository for MySqlStore {
         after: Option<CustomerId>,
         limit: PageLimit,
     ) -> Result<Page<Customer, CustomerId>, StorageError> {
-        let rows: Vec<CustomerRow> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id > ? \
              ORDER BY customer_id LIMIT ?"
-        ))
-        .bind(after.map_or(0, CustomerId::get))
-        .bind(limit.get() as u64 + 1)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(DbError::from)?;
-        let items = rows
-            .into_iter()
-            .map(Customer::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(items, limit, |c| c.id))
+        );
+        let after = after.map_or(0, CustomerId::get);
+        ascending_page::<CustomerRow, _, _>(&self.pool, &sql, after, limit, |c: &Customer| c.id)
+            .await
     }
 }
 
