@@ -18,7 +18,7 @@ from shopcore_services.http import (
     create_service,
     field,
     json_body,
-    next_link,
+    page_response,
     query_int,
     require,
     require_known,
@@ -108,10 +108,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         require("list_customers")
         limit = query_int("limit")
         page, after = engine.customers(after=query_int("after"), limit=limit)
-        response = jsonify({"customers": [c.to_dict() for c in page]})
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
+        return page_response({"customers": [c.to_dict() for c in page]}, after, limit)
 
     @app.put("/api/customers/<int:customer_id>/loyalty")
     def adjust_loyalty(customer_id: int) -> Response:
@@ -126,7 +123,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         engine.customer(customer_id)  # 404 for an unknown customer
         limit = query_int("limit")
         orders, after = engine.order_page(customer_id=customer_id, before=query_int("after"), limit=limit)
-        response = jsonify(
+        return page_response(
             {
                 "orders": [
                     {
@@ -137,11 +134,10 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                     }
                     for o in orders
                 ]
-            }
+            },
+            after,
+            limit,
         )
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
 
     @app.post("/api/staff/keys")
     def create_staff_key() -> tuple[Response, int]:

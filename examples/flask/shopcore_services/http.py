@@ -210,6 +210,14 @@ def next_link(after: int, limit: int | None) -> str:
     return f'<{request.base_url}?{query}>; rel="next"'
 
 
+def page_response(body: Any, after: int | None, limit: int | None) -> Response:
+    """A page of a list as JSON, with its ``Link`` header while more remain."""
+    response = jsonify(body)
+    if after is not None:
+        response.headers["Link"] = next_link(after, limit)
+    return response
+
+
 def query_flag(name: str) -> bool:
     """An optional boolean query parameter: ``true``/``1`` or ``false``/``0`` (default false)."""
     raw = request.args.get(name, "false").lower()

@@ -18,7 +18,7 @@ from shopcore_services.http import (
     json_body,
     keep_original_status,
     query_flag,
-    next_link,
+    page_response,
     query_int,
     require,
 )
@@ -81,10 +81,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         limit = query_int("limit")
         listed, after = engine.product_page(after=query_int("after"), limit=limit,
                                             include_retired=query_flag("include_retired"))
-        response = jsonify([product_json(p) for p in listed])
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
+        return page_response([product_json(p) for p in listed], after, limit)
 
     @app.post("/api/inventory/products")
     def create_product() -> tuple[Response, int]:
@@ -130,9 +127,6 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         require("read_catalog_changes")
         limit = query_int("limit")
         page, after = engine.catalog_changes(after=query_int("after"), limit=limit)
-        response = jsonify({"changes": [change.to_dict() for change in page]})
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
+        return page_response({"changes": [change.to_dict() for change in page]}, after, limit)
 
     return app

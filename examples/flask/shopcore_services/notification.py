@@ -12,7 +12,7 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
-    next_link,
+    page_response,
     path_id,
     query_int,
     require,
@@ -57,9 +57,6 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         limit = query_int("limit")
         entries, after = engine.notification_page(order_id=optional_id("order_id"), customer_id=customer_id,
                                                   before=query_int("after"), limit=limit)
-        response = jsonify({"notifications": [n.to_dict() for n in entries]})
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
+        return page_response({"notifications": [n.to_dict() for n in entries]}, after, limit)
 
     return app

@@ -22,7 +22,7 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
-    next_link,
+    page_response,
     path_id,
     query_int,
     quote_json,
@@ -135,10 +135,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         limit = query_int("limit")
         orders, after = engine.order_page(customer_id=customer_id, status=status, before=query_int("after"),
                                           limit=limit)
-        response = jsonify({"orders": [order_json(o) for o in orders]})
-        if after is not None:
-            response.headers["Link"] = next_link(after, limit)
-        return response
+        return page_response({"orders": [order_json(o) for o in orders]}, after, limit)
 
     @app.get("/api/orders/<int:order_id>")
     def get_order(order_id: int) -> Response:
