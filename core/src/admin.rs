@@ -394,11 +394,12 @@ pub fn plan_catalog_change(
             }));
         }
     };
-    let existing = || {
-        let id = command
-            .product()
-            .expect("a command about an existing product");
-        snapshot.product.ok_or(AdminError::UnknownProduct(id))
+    // The product the command names, as read (never another one).
+    let existing = |id: ProductId| {
+        snapshot
+            .product
+            .filter(|product| product.id == id)
+            .ok_or(AdminError::UnknownProduct(id))
     };
     let (outcome, creates) = match command {
         CatalogCommand::CreateProduct {
@@ -437,10 +438,10 @@ pub fn plan_catalog_change(
             );
             (Administered::Product(product), true)
         }
-        CatalogCommand::UpdateProduct { .. }
-        | CatalogCommand::RetireProduct(_)
-        | CatalogCommand::RestoreProduct(_) => {
-            let before = existing()?;
+        CatalogCommand::UpdateProduct { product: id, .. }
+        | CatalogCommand::RetireProduct(id)
+        | CatalogCommand::RestoreProduct(id) => {
+            let before = existing(*id)?;
             let mut after = before.clone();
             match command {
                 CatalogCommand::UpdateProduct {
@@ -475,7 +476,7 @@ pub fn plan_catalog_change(
             (Administered::Product(after), false)
         }
         CatalogCommand::ReplaceLadder { product, ladder } => {
-            existing()?;
+            existing(*product)?;
             if snapshot.ladder != *ladder {
                 plan.push(Effect::LadderReplaced {
                     product: *product,

@@ -82,8 +82,8 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.patch("/api/customers/<int:customer_id>")
     def update_profile(customer_id: int) -> Response:
         """Changes name, email and/or phone (``"phone": null`` removes it)."""
-        require_known("update_profile")
-        require("update_profile", customer_id)
+        require_known("update_profile", in_legacy=True)
+        require("update_profile", customer_id, in_legacy=True)
         body = json_body()
         unknown = set(body) - PROFILE_FIELDS
         if unknown:
@@ -105,7 +105,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.get("/api/customers")
     def list_customers() -> Response:
         """Every customer by id, a page at a time (staff): ``?after=<id>&limit=1..500``."""
-        require("list_customers")
+        require("list_customers", in_legacy=True)
         limit = query_int("limit")
         page, after = engine.customers(after=query_int("after"), limit=limit)
         return page_response({"customers": [c.to_dict() for c in page]}, after, limit)

@@ -11,8 +11,10 @@ the core's policy (``Engine.authorize``) whether the caller — from
 ``Authorization: Bearer <session token or staff key>`` — may do what it asks,
 before it reads or changes anything: no token is anonymous (401 where that is
 not enough), a token without the right is 403. ``legacy`` mode keeps the
-original open contract for existing clients on a trusted network; only the
-staff-key routes are checked in both modes.
+original open contract for existing clients on a trusted network; routes the
+original backend did not have and that read or change others' data (staff
+keys, catalog administration, the change log, customer listing, order search,
+profile changes) are checked in both modes.
 """
 
 from __future__ import annotations
@@ -269,13 +271,16 @@ def require(action: str, customer_id: int | None = None, *, in_legacy: bool = Fa
     return actor
 
 
-def require_known(action: str) -> shopcore.Actor | None:
+def require_known(action: str, *, in_legacy: bool = False) -> shopcore.Actor | None:
     """For actions on one customer's data: 401 for an anonymous caller, before
-    anything is looked up (so an anonymous caller learns nothing of what exists)."""
+    anything is looked up (so an anonymous caller learns nothing of what exists).
+    In legacy mode nothing is checked (``None``), unless ``in_legacy``."""
     _engine, mode = _engine_and_mode()
-    if mode == "legacy":
+    if mode == "legacy" and not in_legacy:
         return None
-    return require(action, _ANY_CUSTOMER) if caller().kind == "anonymous" else caller()
+    if caller().kind == "anonymous":
+        return require(action, _ANY_CUSTOMER, in_legacy=in_legacy)
+    return caller()
 
 
 class AsciiIdConverter(BaseConverter):

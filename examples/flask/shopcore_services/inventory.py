@@ -85,7 +85,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.post("/api/inventory/products")
     def create_product() -> tuple[Response, int]:
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         body = product_fields(json_body(), PRODUCT_FIELDS | {"quantity_available"})
         product = engine.create_product(
             product_name=field(body, "product_name"),
@@ -99,7 +99,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.patch("/api/inventory/products/<int:product_id>")
     def update_product(product_id: int) -> Response:
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         body = product_fields(json_body(), PRODUCT_FIELDS)
         if not body:
             raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
@@ -111,20 +111,20 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.post("/api/inventory/products/<int:product_id>/retire")
     def retire_product(product_id: int) -> Response:
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         known(product_id)
         return jsonify(product_json(engine.retire_product(product_id, actor=actor)))
 
     @app.post("/api/inventory/products/<int:product_id>/restore")
     def restore_product(product_id: int) -> Response:
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         known(product_id)
         return jsonify(product_json(engine.restore_product(product_id, actor=actor)))
 
     @app.get("/api/inventory/changes")
     def changes() -> Response:
         """The catalog change log, oldest first: ``?after=<change_id>&limit=1..500``."""
-        require("read_catalog_changes")
+        require("read_catalog_changes", in_legacy=True)
         limit = query_int("limit")
         page, after = engine.catalog_changes(after=query_int("after"), limit=limit)
         return page_response({"changes": [change.to_dict() for change in page]}, after, limit)

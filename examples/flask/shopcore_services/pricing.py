@@ -47,7 +47,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.put("/api/pricing/rules/<int:product_id>")
     def put_ladder(product_id: int) -> Response:
         """Replaces the product's whole ladder: ``{"tiers": [{"min_quantity", "discount_percentage"}]}``."""
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         body = json_body()
         if set(body) != {"tiers"}:
             raise ApiError(400, "invalid_request", 'the body must be {"tiers": [...]}')
@@ -57,7 +57,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.delete("/api/pricing/rules/<int:product_id>")
     def delete_ladder(product_id: int) -> Response:
         """Clears the product's ladder (no tier discount)."""
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         known(product_id)
         return jsonify(ladder_json(product_id, engine.replace_tier_ladder(product_id, [], actor=actor)))
 
@@ -70,7 +70,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.put("/api/pricing/tax-rates/<region>")
     def put_tax_rate(region: str) -> Response:
         """Sets a region's rate, creating the region if new: ``{"tax_rate": 14.00}``."""
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         body = json_body()
         if set(body) != {"tax_rate"}:
             raise ApiError(400, "invalid_request", 'the body must be {"tax_rate": <percentage>}')
@@ -79,7 +79,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.delete("/api/pricing/tax-rates/<region>")
     def delete_tax_rate(region: str) -> Response:
         """Removes a region (404 if it has no rate; 409 for the default region)."""
-        actor = require("manage_catalog")
+        actor = require("manage_catalog", in_legacy=True)
         try:
             return jsonify(engine.remove_tax_region(region, actor=actor).to_dict())
         except shopcore.ValidationError as err:

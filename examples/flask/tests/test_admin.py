@@ -302,3 +302,30 @@ def test_every_list_pages_with_link_headers(shop: Shop) -> None:
                           ("inventory", "/api/inventory/products?after=x")]:
         status, body = shop.call(service, "GET", path, key="support")
         assert (status, body["code"]) == (400, "invalid_request"), path
+
+
+LEGACY_CHECKED = [
+    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": 1}),
+    ("inventory", "PATCH", "/api/inventory/products/1", {"unit_price": 1}),
+    ("inventory", "POST", "/api/inventory/products/1/retire", None),
+    ("inventory", "GET", "/api/inventory/changes", None),
+    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": []}),
+    ("pricing", "DELETE", "/api/pricing/tax-rates/Giza", None),
+    ("customer", "PATCH", "/api/customers/1", {"name": "Eve"}),
+    ("customer", "GET", "/api/customers", None),
+    ("order", "GET", "/api/orders", None),
+    ("order", "GET", "/api/orders?customer_id=1", None),
+]
+
+
+@pytest.mark.parametrize("service,method,path,body", LEGACY_CHECKED, ids=[f"{m} {p}" for _s, m, p, _b in LEGACY_CHECKED])
+def test_new_routes_need_a_token_even_in_legacy_mode(engine: shopcore.Engine, service: str, method: str, path: str,
+                                                      body: Any) -> None:
+    """Legacy mode keeps the original routes open; the routes it never had that
+    read or change others' data are checked in both modes."""
+    client = SERVICES[service][0](engine, "legacy").test_client()
+    answer = client.open(path, method=method, json=body)
+    assert answer.status_code == 401, answer.get_json()
+    key = engine.create_staff_key(name="admin", role="admin").key
+    allowed = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {key}"})
+    assert allowed.status_code in (200, 201), allowed.get_json()
