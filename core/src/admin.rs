@@ -533,6 +533,11 @@ pub fn plan_catalog_change(
                 .tax_rate
                 .clone()
                 .ok_or_else(|| AdminError::UnknownTaxRegion(region.clone()))?;
+            // What would go is the stored region: never the default one,
+            // however the request spelled it.
+            if stored.key() == config.default_region.key() {
+                return Err(AdminError::DefaultTaxRegion(config.default_region.clone()));
+            }
             plan.push(Effect::TaxRegionRemoved {
                 region: stored.clone(),
             });

@@ -10,12 +10,15 @@ use std::str::FromStr;
 
 use crate::error::ValueError;
 
-/// Control characters, and the bidirectional embedding, override and isolate
+/// Control characters, the bidirectional embedding, override and isolate
 /// controls (U+202A–U+202E, U+2066–U+2069) that can make a name display as
-/// something else in a notification.
+/// something else in a notification, and U+FFFD, which stands in for bytes
+/// that were not valid UTF-8.
 fn has_control_chars(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    text.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFFD}')
+    })
 }
 
 /// Trims `raw` and checks it is 1..=`max` characters without control characters.
@@ -300,6 +303,10 @@ mod tests {
         assert!(Region::parse(&long).is_err());
         assert!(Region::parse(&"x".repeat(Region::MAX_LEN)).is_ok());
         assert!(CustomerName::parse("Omar\u{0}Ali").is_err());
+        assert!(
+            Region::parse("\u{FFFD}").is_err(),
+            "a stand-in for bytes that were not UTF-8"
+        );
         assert!(CustomerName::parse("Robert'); DROP TABLE customers;--").is_ok());
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
     CatalogChange, CatalogCommand, ChangeId, ChangeSubject, ChangeValue, CustomerId, Page,
-    PageLimit, ProductId, Region, StaffKeyId, StaffRole, StorageError,
+    PageLimit, ProductId, Region, StaffKeyId, StaffRole, StorageError, ValueError,
 };
 use sqlx::MySqlConnection;
 
@@ -43,7 +43,10 @@ impl MySqlStore {
             None => Default::default(),
         };
         let tax_rate = match command.region() {
-            Some(region) => locked_tax_rate(conn, region).await?,
+            Some(region) => match locked_tax_rate(conn, region).await? {
+                Ok(rate) => rate,
+                Err(refused) => return Ok(Err(refused)),
+            },
             None => None,
         };
         let snapshot = AdminSnapshot {
@@ -62,24 +65,33 @@ impl MySqlStore {
 }
 
 /// The region's rate with its stored spelling, locked (a missing region's
-/// gap is locked too, so two creations of one region serialise).
+/// gap is locked too, so two creations of one region serialise); refused if
+/// the name differs from a stored one only by accents.
 async fn locked_tax_rate(
     conn: &mut MySqlConnection,
     region: &Region,
-) -> Result<Option<(Region, shopcore::Percent)>, DbError> {
+) -> Result<Result<Option<(Region, shopcore::Percent)>, AdminError>, DbError> {
     let row: Option<(String, rust_decimal::Decimal)> =
         sqlx::query_as("SELECT region, tax_rate FROM tax_rates WHERE region = ? FOR UPDATE")
             .bind(region.as_str())
             .fetch_optional(&mut *conn)
             .await?;
     let Some((stored, rate)) = row else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
     let bad = |e: shopcore::ValueError| invalid_row("tax_rates", format!("{stored:?}: {e}"));
-    Ok(Some((
-        Region::parse(&stored).map_err(bad)?,
+    let stored = Region::parse(&stored).map_err(bad)?;
+    if stored.key() != region.key() {
+        // Another name the column's collation holds equal (Caïro and Cairo):
+        // writing it would change that region, so it is refused.
+        return Ok(Err(AdminError::Value(ValueError::Region {
+            reason: "is the same as an existing region but for its accents",
+        })));
+    }
+    Ok(Ok(Some((
+        stored,
         shopcore::Percent::new(rate).map_err(bad)?,
-    )))
+    ))))
 }
 
 #[async_trait]

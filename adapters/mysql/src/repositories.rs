@@ -141,6 +141,9 @@ pub(crate) async fn select_tax_rate<'e, E: Executor<'e, Database = MySql>>(
         .bind(region.as_str())
         .fetch_optional(executor)
         .await?;
+    // The column's collation also ignores accents (Caïro = Cairo): only the
+    // same name, case aside, is this region.
+    let row = row.filter(|(stored, _)| stored.to_lowercase() == region.key());
     Ok(tax_table(row.into_iter().collect())?)
 }
 
@@ -361,14 +364,18 @@ impl CustomerRepository for MySqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(DbError::from)?;
-        row.map(|row| {
-            row.into_parts()
-                .map(|(customer, password_hash)| CustomerCredentials {
-                    customer,
-                    password_hash,
-                })
-        })
-        .transpose()
+        let found = row
+            .map(|row| {
+                row.into_parts()
+                    .map(|(customer, password_hash)| CustomerCredentials {
+                        customer,
+                        password_hash,
+                    })
+            })
+            .transpose()?;
+        // The column's collation ignores accents (bob@ = böb@): only the
+        // address itself is the customer's (emails are stored lower-cased).
+        Ok(found.filter(|credentials| credentials.customer.email == *email))
     }
 
     async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError> {

@@ -139,3 +139,61 @@ async fn an_original_latin1_database_is_converted_keeping_its_text() {
     raw.close().await;
     db.drop_database().await;
 }
+
+/// The columns' collation holds names equal that differ only by accents
+/// (`bob@` = `böb@`, `Cairo` = `Caïro`); the store still treats only the same
+/// text (case aside, for regions) as the same thing: another spelling never
+/// logs in as someone else, and never changes or removes another region.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_equal_only_by_collation_are_not_the_same() {
+    use shopcore::{Actor, CatalogAdministration, CatalogCommand, ErrorCode, Percent, Region};
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let sara = Email::parse("sara@example.com").unwrap();
+    let accented = Email::parse("sárá@example.com").unwrap();
+    assert!(db
+        .store
+        .customer_credentials(&sara)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(db
+        .store
+        .customer_credentials(&accented)
+        .await
+        .unwrap()
+        .is_none());
+
+    let region = |text: &str| Region::parse(text).unwrap();
+    let admin = Actor::Anonymous;
+    for command in [
+        CatalogCommand::RemoveTaxRegion(region("Caïro")),
+        CatalogCommand::SetTaxRate {
+            region: region("Gizá"),
+            rate: Percent::new(7.into()).unwrap(),
+        },
+    ] {
+        let err = db.store.administer(&admin, &command).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_region", "{command:?}: {err}");
+    }
+    let rates = shopcore::CatalogRepository::tax_rates(&*db.store)
+        .await
+        .unwrap();
+    assert_eq!(rates.rate(&region("Cairo")).unwrap().to_string(), "14.00");
+    assert_eq!(rates.rate(&region("Giza")).unwrap().to_string(), "14.00");
+    let err = db
+        .store
+        .quote(&request(1, &[(1, 1)]).cart, Some(&region("Caïro")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_tax_region");
+    // The default region stays, however it is spelled.
+    let err = db
+        .store
+        .administer(&admin, &CatalogCommand::RemoveTaxRegion(region("CAIRO")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "default_tax_region");
+    db.drop_database().await;
+}

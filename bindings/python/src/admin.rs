@@ -73,6 +73,16 @@ pub(crate) fn ladder(tiers: &Bound<'_, PyAny>) -> PyResult<TierLadder> {
         let rung = item
             .cast::<PyDict>()
             .map_err(|_| invalid(format!("tiers[{index}] must be an object")))?;
+        for key in rung.keys() {
+            let known = key
+                .extract::<String>()
+                .is_ok_and(|k| k == "min_quantity" || k == "discount_percentage");
+            if !known {
+                return Err(invalid(format!(
+                    "tiers[{index}] has an unknown field (only min_quantity and discount_percentage)"
+                )));
+            }
+        }
         let field = |name: &str| {
             rung.get_item(name)?
                 .filter(|v| !v.is_none())

@@ -66,20 +66,55 @@ pub(crate) fn optional_text(
 }
 
 /// An exact decimal: `decimal.Decimal`, `int` or a decimal string; never a float.
+///
+/// Every digit counts: a value with more digits than a decimal holds (about
+/// 28) is refused rather than rounded.
 pub(crate) fn decimal(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
-    if value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyBool>() {
+    if value.is_instance_of::<PyBool>() {
+        return Err(invalid(format!(
+            "{field} must be a decimal.Decimal, an int or a string, not a bool"
+        )));
+    }
+    if value.is_instance_of::<PyFloat>() {
         return Err(invalid(format!(
             "{field} must be a decimal.Decimal, an int or a string, not a float"
         )));
     }
+    let exact = |raw: &str| {
+        Decimal::from_str_exact(raw.trim()).map_err(|_| {
+            invalid(format!(
+                "{field} is not a decimal number with at most 28 digits"
+            ))
+        })
+    };
     if value.is_instance_of::<PyString>() {
-        let raw = text(value, field)?;
-        return Decimal::from_str_exact(raw.trim())
-            .map_err(|_| invalid(format!("{field} is not a decimal number")));
+        return exact(&text(value, field)?);
     }
-    value
-        .extract::<Decimal>()
-        .map_err(|_| invalid(format!("{field} must be a decimal number")))
+    if value.is_instance_of::<PyInt>() {
+        return exact(&value.str()?.to_cow()?);
+    }
+    // A decimal.Decimal, written out in full (never in exponent form).
+    let is_decimal = value
+        .get_type()
+        .name()
+        .is_ok_and(|name| name.to_cow().is_ok_and(|n| n == "Decimal"));
+    if !is_decimal {
+        return Err(invalid(format!("{field} must be a decimal number")));
+    }
+    let finite: bool = value.call_method0("is_finite")?.extract()?;
+    if !finite {
+        return Err(invalid(format!("{field} must be a finite decimal number")));
+    }
+    // Beyond 10^30 no amount fits: refuse before writing out a huge number.
+    let exponent: i64 = value.call_method0("adjusted")?.extract()?;
+    if exponent > 30 {
+        return Err(invalid(format!("{field} is too large")));
+    }
+    exact(
+        &value
+            .call_method1("__format__", ("f",))?
+            .extract::<String>()?,
+    )
 }
 
 pub(crate) fn money(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Money> {

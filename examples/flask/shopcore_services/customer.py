@@ -61,8 +61,8 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.put("/api/customers/<int:customer_id>/password")
     @app.post("/api/customers/<int:customer_id>/password")
     def change_password(customer_id: int) -> Response:
-        require_known("change_password")
-        require("change_password", customer_id)
+        require_known("change_password", in_legacy=True)
+        require("change_password", customer_id, in_legacy=True)
         body = json_body()
         engine.change_password(
             customer_id,

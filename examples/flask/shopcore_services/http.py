@@ -14,7 +14,7 @@ not enough), a token without the right is 403. ``legacy`` mode keeps the
 original open contract for existing clients on a trusted network; routes the
 original backend did not have and that read or change others' data (staff
 keys, catalog administration, the change log, customer listing, order search,
-profile changes) are checked in both modes.
+profile and password changes) are checked in both modes.
 """
 
 from __future__ import annotations
@@ -193,9 +193,18 @@ def path_id(raw: str, what: str) -> int:
     return int(raw)
 
 
+def query_text(name: str) -> str | None:
+    """An optional query parameter given at most once (a repeated one is 400
+    ``invalid_request``: which one would count is anyone's guess)."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, "invalid_request", f"{name} must be given at most once")
+    return values[0] if values else None
+
+
 def query_int(name: str) -> int | None:
     """An optional integer query parameter (ASCII digits), or a 400 ``invalid_request``."""
-    raw = request.args.get(name)
+    raw = query_text(name)
     if raw is None:
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
@@ -209,7 +218,8 @@ def next_link(after: int, limit: int | None) -> str:
     args = {name: value for name, value in request.args.items() if name != "after"}
     args["after"] = str(after)
     query = "&".join(f"{quote(name)}={quote(value)}" for name, value in args.items())
-    return f'<{request.base_url}?{query}>; rel="next"'
+    # A relative reference (RFC 8288): never built from the request's Host header.
+    return f'<{quote(request.path)}?{query}>; rel="next"'
 
 
 def page_response(body: Any, after: int | None, limit: int | None) -> Response:
@@ -222,7 +232,7 @@ def page_response(body: Any, after: int | None, limit: int | None) -> Response:
 
 def query_flag(name: str) -> bool:
     """An optional boolean query parameter: ``true``/``1`` or ``false``/``0`` (default false)."""
-    raw = request.args.get(name, "false").lower()
+    raw = (query_text(name) or "false").lower()
     if raw not in ("true", "1", "false", "0"):
         raise ApiError(400, "invalid_request", f"{name} must be true or false, not {raw[:40]!r}")
     return raw in ("true", "1")

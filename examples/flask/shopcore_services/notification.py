@@ -15,6 +15,7 @@ from shopcore_services.http import (
     page_response,
     path_id,
     query_int,
+    query_text,
     require,
     require_known,
 )
@@ -45,7 +46,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.get("/api/notifications")
     def log() -> Response:
         def optional_id(name: str) -> int | None:
-            raw = request.args.get(name)
+            raw = query_text(name)
             return None if raw in (None, "") else path_id(raw, name.removesuffix("_id"))
 
         customer_id = optional_id("customer_id")

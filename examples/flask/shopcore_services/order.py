@@ -25,6 +25,7 @@ from shopcore_services.http import (
     page_response,
     path_id,
     query_int,
+    query_text,
     quote_json,
     require,
     require_known,
@@ -120,7 +121,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         """Orders newest first, by ``customer_id`` and/or ``status``, a page at a
         time (``?after=<order_id>&limit=1..500``): staff see anyone's (support
         or admin), a customer only their own."""
-        raw = request.args.get("customer_id")
+        raw = query_text("customer_id")
         customer_id = None if raw in (None, "") else path_id(raw, "customer")
         actor = require_known("read_order_history", in_legacy=True)
         if actor is not None and actor.kind == "customer" and customer_id is None:
@@ -129,7 +130,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
             require("list_customers", in_legacy=True)  # every customer's orders: staff only
         else:
             require("read_order_history", customer_id, in_legacy=True)
-        status = request.args.get("status")
+        status = query_text("status")
         if status not in (None, "created", "cancelled"):
             raise ApiError(400, "invalid_request", "status must be created or cancelled")
         limit = query_int("limit")

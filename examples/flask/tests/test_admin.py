@@ -22,11 +22,15 @@ class Shop:
         self.support = engine.create_staff_key(name="help desk", role="support").key
 
     def call(self, service: str, method: str, path: str, body: Any = None, key: str | None = "inventory",
-             **kwargs: Any) -> tuple[int, Any]:
+             headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, Any]:
         token = {"inventory": self.key, "support": self.support, None: None}[key]
-        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        headers = dict(headers or {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         client: FlaskClient = self.clients[service]
-        response = client.open(path, method=method, json=body, headers=headers, **kwargs)
+        if body is not None:
+            kwargs["json"] = body
+        response = client.open(path, method=method, headers=headers, **kwargs)
         self.last = response
         return response.status_code, response.get_json()
 
@@ -329,3 +333,57 @@ def test_new_routes_need_a_token_even_in_legacy_mode(engine: shopcore.Engine, se
     key = engine.create_staff_key(name="admin", role="admin").key
     allowed = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {key}"})
     assert allowed.status_code in (200, 201), allowed.get_json()
+
+
+RAW_BAD = [
+    ("inventory", "PATCH", "/api/inventory/products/1", '{"unit_price": 999.98999999999999999999999999999}'),
+    ("inventory", "POST", "/api/inventory/products", '{"product_name": "X", "unit_price": 12.340000000000000000000000000001}'),
+    ("pricing", "PUT", "/api/pricing/tax-rates/Cairo", '{"tax_rate": 13.99999999999999999999999999999}'),
+    ("pricing", "PUT", "/api/pricing/rules/1",
+     '{"tiers": [{"min_quantity": 5, "discount_percentage": 9.99999999999999999999999999999}]}'),
+    ("pricing", "PUT", "/api/pricing/rules/1", '{"tiers": [{"min_quantity": 5, "discount_percentage": 5, "x": 1}]}'),
+    ("pricing", "PUT", "/api/pricing/tax-rates/%FF", '{"tax_rate": 5}'),
+    ("pricing", "PUT", "/api/pricing/tax-rates/Aswan", '{"tax_rate": 1e400}'),
+]
+
+
+@pytest.mark.parametrize("service,method,path,raw", RAW_BAD, ids=[f"{m} {p} {r[-30:]}" for _s, m, p, r in RAW_BAD])
+def test_digits_that_do_not_fit_and_malformed_names_are_refused(shop: Shop, service: str, method: str, path: str,
+                                                                raw: str) -> None:
+    """Found by an attacker: over-long decimals were rounded, %FF became U+FFFD."""
+    before = shop.state()
+    status, body = shop.call(service, method, path, data=raw, content_type="application/json")
+    assert 400 <= status < 500 and body["code"], body
+    assert shop.state() == before
+
+
+def test_an_order_expecting_a_total_with_extra_digits_is_refused(shop: Shop) -> None:
+    admin = shop.engine.create_staff_key(name="admin", role="admin").key
+    raw = '{"customer_id": 1, "products": [{"product_id": 2, "quantity": 1}], "expected_total": 34.18999999999999999999999999999}'
+    answer = shop.clients["order"].post("/api/orders/create", data=raw, content_type="application/json",
+                                        headers={"Authorization": f"Bearer {admin}"})
+    assert answer.status_code == 400, answer.get_json()
+    assert shop.engine.orders_of_customer(1) == []
+
+
+@pytest.mark.parametrize("path", ["/api/inventory/changes?limit=1&limit=2", "/api/orders?status=created&status=cancelled",
+                                  "/api/notifications?order_id=1&order_id=2", "/api/inventory/products?after=1&after=2"])
+def test_a_repeated_query_parameter_is_refused(shop: Shop, path: str) -> None:
+    service = {"inventory": "inventory", "orders": "order", "notifications": "notification"}[path.split("/")[2].split("?")[0]]
+    status, body = shop.call(service, "GET", path, key="support")
+    assert (status, body["code"]) == (400, "invalid_request"), body
+
+
+def test_the_link_header_is_relative(shop: Shop) -> None:
+    shop.call("inventory", "GET", "/api/inventory/products?limit=1", key=None, headers={"Host": "evil.example"})
+    assert shop.last.headers["Link"].startswith("</api/inventory/products?")
+
+
+def test_a_password_change_needs_a_token_in_legacy_mode(engine: shopcore.Engine) -> None:
+    engine.register(name="Aya", email="aya@example.com", password="a long enough password")
+    client = SERVICES["customer"][0](engine, "legacy").test_client()
+    for method in ("PUT", "POST"):
+        answer = client.open("/api/customers/4/password", method=method,
+                             json={"current_password": "a long enough password", "new_password": "another long one"})
+        assert answer.status_code == 401, answer.get_json()
+    engine.login(email="aya@example.com", password="a long enough password")  # unchanged
