@@ -148,8 +148,9 @@ async fn baseline_attempt(
     let marks = vec!["?"; ids.len()].join(", ");
     let mut tx = pool.begin().await?;
 
-    // Plain reads first, then lock the products and the buyer: the same
-    // statements in the same order as the adapter.
+    // The products locked first, then their rules and the region's rate
+    // share-locked, then the buyer: the same statements in the same order as
+    // the adapter. (The old ceiling read the buyer's row unlocked first.)
     let points_sql = if ledger {
         "SELECT loyalty_points FROM customers WHERE customer_id = ? FOR UPDATE"
     } else {
@@ -163,18 +164,6 @@ async fn baseline_attempt(
             .await?;
     }
     let sql = format!(
-        "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules WHERE product_id IN ({marks})"
-    );
-    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
-    for id in &ids {
-        q = q.bind(id);
-    }
-    let rules = q.fetch_all(&mut *tx).await?;
-    let (rate,): (Decimal,) = sqlx::query_as("SELECT tax_rate FROM tax_rates WHERE region = ?")
-        .bind("Cairo")
-        .fetch_one(&mut *tx)
-        .await?;
-    let sql = format!(
         "SELECT product_id, quantity_available, unit_price FROM inventory \
          WHERE product_id IN ({marks}) ORDER BY product_id FOR UPDATE"
     );
@@ -183,6 +172,20 @@ async fn baseline_attempt(
         q = q.bind(id);
     }
     let stock = q.fetch_all(&mut *tx).await?;
+    let sql = format!(
+        "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules \
+         WHERE product_id IN ({marks}) LOCK IN SHARE MODE"
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    for id in &ids {
+        q = q.bind(id);
+    }
+    let rules = q.fetch_all(&mut *tx).await?;
+    let (rate,): (Decimal,) =
+        sqlx::query_as("SELECT tax_rate FROM tax_rates WHERE region = ? LOCK IN SHARE MODE")
+            .bind("Cairo")
+            .fetch_one(&mut *tx)
+            .await?;
     if ledger {
         (points,) = sqlx::query_as(points_sql)
             .bind(customer.get())
