@@ -232,7 +232,9 @@ def page_response(body: Any, after: int | None, limit: int | None) -> Response:
 
 def query_flag(name: str) -> bool:
     """An optional boolean query parameter: ``true``/``1`` or ``false``/``0`` (default false)."""
-    raw = query_text(name) or "false"
+    raw = query_text(name)
+    if raw is None:
+        return False
     if raw not in ("true", "1", "false", "0"):
         raise ApiError(400, "invalid_request", f"{name} must be true or false, not {raw[:40]!r}")
     return raw in ("true", "1")
