@@ -4,8 +4,9 @@ Without ``--service``, all five run in this process on ports 5001–5005 over on
 shared engine (required for the in-memory engine, whose data lives in this
 process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
 seeded only with ``--seed``), and each service can also run alone. For several
-worker processes use gunicorn on MySQL, e.g.
-``gunicorn -w 4 -b 127.0.0.1:5001 'shopcore_services.wsgi:app("order")'``.
+worker processes use gunicorn on MySQL, from ``examples/flask``:
+``gunicorn -c gunicorn.conf.py 'shopcore_services.wsgi:app("order")'``
+(multi-process metrics, a graceful stop; see that file).
 
 SIGTERM (or Ctrl-C) stops accepting connections at once, lets the requests
 in flight finish (at most ``SHOPCORE_DRAIN_SECONDS``, default 10), closes the
