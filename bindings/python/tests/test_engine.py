@@ -251,3 +251,11 @@ def test_the_gil_is_released_while_rust_works(engine: shopcore.Engine) -> None:
         stop.set()
         spinner.join()
     assert during > 10_000, during
+
+
+def test_the_package_knows_its_version() -> None:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert shopcore.__version__ == pyproject["project"]["version"]

@@ -11,6 +11,9 @@ Money goes in and out as :class:`decimal.Decimal`; errors are subclasses of
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from shopcore._core import (
     ERROR_CODES,
     Actor,
@@ -44,7 +47,13 @@ from shopcore.errors import (
     ValidationError,
 )
 
+try:
+    __version__ = _version("shopcore")
+except PackageNotFoundError:  # imported from a source tree without being installed
+    __version__ = "0+unknown"
+
 __all__ = [
+    "__version__",
     "ERROR_CODES",
     "Actor",
     "AuthenticationError",
