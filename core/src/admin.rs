@@ -149,6 +149,17 @@ pub enum ChangeSubject<P = ProductId> {
     TaxRate(Region),
 }
 
+impl ChangeSubject<ProductRef> {
+    /// The stored form, with this plan's product resolved (see [`ProductRef::resolve`]).
+    pub fn resolve(&self, created: Option<ProductId>) -> Result<ChangeSubject, StorageError> {
+        Ok(match self {
+            Self::Product(product) => ChangeSubject::Product(product.resolve(created)?),
+            Self::Ladder(product) => ChangeSubject::Ladder(*product),
+            Self::TaxRate(region) => ChangeSubject::TaxRate(region.clone()),
+        })
+    }
+}
+
 impl<P> ChangeSubject<P> {
     /// `product`, `ladder` or `tax_rate`, as stored.
     pub const fn kind(&self) -> &'static str {

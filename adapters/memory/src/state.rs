@@ -258,14 +258,7 @@ impl State {
                     Write::RemoveTaxRegion(region)
                 }
                 Effect::CatalogChangeLogged(record) => {
-                    let subject = match &record.subject {
-                        ChangeSubject::Product(product) => {
-                            ChangeSubject::Product(product.resolve(created)?)
-                        }
-                        ChangeSubject::Ladder(product) => ChangeSubject::Ladder(*product),
-                        ChangeSubject::TaxRate(region) => ChangeSubject::TaxRate(region.clone()),
-                    };
-                    Write::LogChange(record, subject)
+                    Write::LogChange(record, record.subject.resolve(created)?)
                 }
                 Effect::ProfileChanged {
                     customer,

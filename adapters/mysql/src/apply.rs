@@ -529,9 +529,9 @@ async fn log_change(
     created: Option<ProductId>,
     at: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    let (product, region) = match &record.subject {
-        ChangeSubject::Product(product) => (Some(product.resolve(created)?), None),
-        ChangeSubject::Ladder(product) => (Some(*product), None),
+    let subject = record.subject.resolve(created)?;
+    let (product, region) = match &subject {
+        ChangeSubject::Product(product) | ChangeSubject::Ladder(product) => (Some(*product), None),
         ChangeSubject::TaxRate(region) => (None, Some(region.as_str())),
     };
     let json = |value: &Option<ChangeValue>| {

@@ -45,14 +45,14 @@ macro_rules! in_transaction {
             .await;
             match outcome {
                 Ok(result) => break result,
-                Err(failure) if failure.is_retryable() && retries < store.max_retries => {
-                    if let Some(cause) = failure.retry_cause() {
+                Err(failure) => match failure.retry_cause() {
+                    Some(cause) if retries < store.max_retries => {
                         store.metrics.record_retry(cause);
+                        retries += 1;
+                        tokio::time::sleep($crate::transaction::backoff(retries)).await;
                     }
-                    retries += 1;
-                    tokio::time::sleep($crate::transaction::backoff(retries)).await;
-                }
-                Err(failure) => break Err(failure.gave_up(retries).into()),
+                    _ => break Err(failure.gave_up(retries).into()),
+                },
             }
         }
     }};
