@@ -9,13 +9,16 @@
 //!   from the orders' items, manual from the ledger), and the stock ledger
 //!   chains: each entry's `after` is the previous balance plus its change, and
 //!   the last one is the stored stock;
-//! - per customer: opening + earned − revoked ± manual = points (earned from
-//!   the orders, revoked and manual from the ledger), with the same chain;
+//! - per customer: opening + earned − redeemed − revoked + returned ± manual =
+//!   points (earned and redeemed from the orders, revoked, returned and manual
+//!   from the ledger), with the same chain;
 //! - per order: the ledger moved exactly its items' units (and, if cancelled,
-//!   returned them) and exactly the points it earned (and revoked at most
-//!   those); it has items, the items add up to the subtotal, subtotal + tax =
-//!   total, each line is `unit price × quantity − discount` with
-//!   `0 ≤ discount ≤ base`; it has a confirmation (resends add more), and one
+//!   returned them), exactly the points it earned and redeemed (and, if
+//!   cancelled, gave the redeemed back and revoked at most the earned); it has
+//!   items, the items add up to the subtotal, subtotal − coupon − points + tax
+//!   = total, the lines' coupon and points shares add up to the order's, each
+//!   line is `unit price × quantity − discount` with `0 ≤ discount ≤ base` and
+//!   shares no larger than the line; it has a confirmation (resends add more), and one
 //!   cancellation notice if cancelled, none otherwise;
 //! - nothing in the log or the ledger names an order that does not exist.
 //!
@@ -116,16 +119,26 @@ pub enum OrderProblem {
         /// The stored subtotal.
         subtotal: Money,
     },
-    /// Subtotal + tax is not the total.
+    /// Subtotal − coupon − points + tax is not the total.
     Total {
         /// The stored subtotal.
         subtotal: Money,
+        /// The stored coupon discount plus points value.
+        deducted: Money,
         /// The stored tax.
         tax: Money,
         /// The stored total.
         total: Money,
     },
-    /// A line is not `unit price × quantity − discount`, or its discount is out of `0..=base`.
+    /// The lines' coupon and points shares do not sum to the order's amounts.
+    Allocation {
+        /// The stored coupon discount.
+        coupon_discount: Money,
+        /// The stored points value.
+        points_value: Money,
+    },
+    /// A line is not `unit price × quantity − discount`, its discount is out
+    /// of `0..=base`, or its coupon and points shares exceed it.
     Line {
         /// The line's product.
         product: ProductId,
@@ -231,9 +244,14 @@ impl fmt::Display for Discrepancy {
                     OrderProblem::ItemsSum { items, subtotal } => {
                         write!(f, "items sum to {items}, subtotal {subtotal}")
                     }
-                    OrderProblem::Total { subtotal, tax, total } => {
-                        write!(f, "{subtotal} + {tax} != total {total}")
+                    OrderProblem::Total { subtotal, deducted, tax, total } => {
+                        write!(f, "{subtotal} - {deducted} + {tax} != total {total}")
                     }
+                    OrderProblem::Allocation { coupon_discount, points_value } => write!(
+                        f,
+                        "the lines' shares do not sum to the coupon discount {coupon_discount} \
+                         and the points value {points_value}"
+                    ),
                     OrderProblem::Line { product } => {
                         write!(f, "the line of product {product} does not add up")
                     }
@@ -258,6 +276,17 @@ impl fmt::Display for Discrepancy {
 
 /// Net ledger movements of one account by cancels and by hand (those by
 /// orders are checked order by order).
+/// How the audit names a ledger movement of an order: its reason, except that
+/// points spent by an order are its `redemption` and points a cancel gives
+/// back are its `return` (a cancel's negative points entries are revocations).
+fn movement(account: Account, reason: Reason, change: i64) -> &'static str {
+    match (account, reason) {
+        (Account::Points(_), Reason::Order(_)) if change < 0 => "redemption",
+        (Account::Points(_), Reason::Cancel(_)) if change > 0 => "return",
+        _ => reason.as_str(),
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Net {
     cancels: i64,
@@ -316,7 +345,7 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
         }
         if let Some(order) = reason.order() {
             *by_order
-                .entry((order, account, reason.as_str()))
+                .entry((order, account, movement(account, reason, change)))
                 .or_default() += change;
             if !orders.contains_key(&order) {
                 unknown.insert((order, "ledger entry"));
@@ -342,13 +371,18 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
             }
         }
         let points = i64::try_from(order.points_earned).unwrap_or(i64::MAX);
+        let redeemed = i64::try_from(order.points_redeemed).unwrap_or(i64::MAX);
+        let account = Account::Points(order.customer_id);
         if points > 0 {
-            expected.insert(
-                (order.id, Account::Points(order.customer_id), "order"),
-                points,
-            );
+            expected.insert((order.id, account, "order"), points);
         }
-        *earned.entry(order.customer_id).or_default() += points;
+        if redeemed > 0 {
+            expected.insert((order.id, account, "redemption"), -redeemed);
+            if cancelled {
+                expected.insert((order.id, account, "return"), redeemed);
+            }
+        }
+        *earned.entry(order.customer_id).or_default() += points - redeemed;
         check_order(order, &mut found);
     }
     let keys: BTreeSet<_> = expected.keys().chain(by_order.keys()).copied().collect();
@@ -535,9 +569,32 @@ fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
             subtotal: order.subtotal,
         }),
     }
-    if order.subtotal.checked_add(order.tax) != Some(order.total_amount) {
+    let sum = |share: fn(&crate::order::OrderItem) -> Money| {
+        order
+            .items
+            .iter()
+            .try_fold(Money::ZERO, |sum, item| sum.checked_add(share(item)))
+    };
+    if sum(|item| item.coupon_share) != Some(order.coupon_discount)
+        || sum(|item| item.points_share) != Some(order.points_value)
+    {
+        problem(OrderProblem::Allocation {
+            coupon_discount: order.coupon_discount,
+            points_value: order.points_value,
+        });
+    }
+    let total = order
+        .subtotal
+        .checked_sub(order.coupon_discount)
+        .and_then(|rest| rest.checked_sub(order.points_value))
+        .and_then(|taxable| taxable.checked_add(order.tax));
+    if total != Some(order.total_amount) {
         problem(OrderProblem::Total {
             subtotal: order.subtotal,
+            deducted: order
+                .coupon_discount
+                .checked_add(order.points_value)
+                .unwrap_or(Money::MAX),
             tax: order.tax,
             total: order.total_amount,
         });
@@ -550,7 +607,7 @@ fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
             .and_then(|base| Money::new(base).ok());
         let adds_up = base.is_some_and(|base| {
             item.discount <= base && base.checked_sub(item.discount) == Some(item.line_total)
-        });
+        }) && item.net_price().is_some();
         if !adds_up {
             problem(OrderProblem::Line {
                 product: item.product_id,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::checkout::{points_change, units_by_product};
-use crate::customer::Customer;
+use crate::customer::{Customer, MAX_POINTS};
 use crate::effect::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
 };
@@ -75,14 +75,18 @@ pub struct CancelSnapshot<'a> {
 /// A cancel, decided.
 ///
 /// Effects, in order: [`Effect::OrderCancelled`]; one [`Effect::StockMoved`] per
-/// product (reason `cancel`); [`Effect::PointsMoved`] if any points are revoked;
+/// product (reason `cancel`); [`Effect::PointsMoved`] for redeemed points
+/// returned, then for earned points revoked (each if any);
 /// the cancellation notice ([`Effect::NoticeLogged`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CancelPlan {
     /// The order to mark `cancelled`.
     pub order_id: OrderId,
-    /// Points taken back: what the order earned, at most what the customer has.
+    /// Redeemed points given back to the customer.
+    pub points_returned: u64,
+    /// Points taken back: what the order earned, at most what the customer has
+    /// once the redeemed points are back.
     pub points_revoked: u64,
     plan: Plan,
 }
@@ -112,8 +116,14 @@ impl CancelPlan {
 ///         unit_price: "299.99".parse().unwrap(),
 ///         discount: Money::ZERO,
 ///         line_total: "599.98".parse().unwrap(),
+///         coupon_share: Money::ZERO,
+///         points_share: Money::ZERO,
 ///     }],
 ///     subtotal: "599.98".parse().unwrap(),
+///     coupon: None,
+///     coupon_discount: Money::ZERO,
+///     points_redeemed: 0,
+///     points_value: Money::ZERO,
 ///     tax: "84.00".parse().unwrap(),
 ///     total_amount: "683.98".parse().unwrap(),
 ///     points_earned: 59,
@@ -147,7 +157,13 @@ pub fn plan_cancel(
         .filter(|c| c.id == order.customer_id)
         .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
     let mut plan = Plan::new(now);
-    let points_revoked = order.points_earned.min(customer.loyalty_points);
+    // Redeemed points come back first (never past the cap), then the earned
+    // ones are revoked, at most what the customer then has.
+    let points_returned = order
+        .points_redeemed
+        .min(MAX_POINTS.saturating_sub(customer.loyalty_points));
+    let balance = customer.loyalty_points + points_returned;
+    let points_revoked = order.points_earned.min(balance);
     plan.push(Effect::OrderCancelled {
         order: order.id,
         points_revoked,
@@ -172,11 +188,19 @@ pub fn plan_cancel(
             reason,
         }));
     }
+    if points_returned > 0 {
+        plan.push(Effect::PointsMoved(PointsMoved {
+            customer: customer.id,
+            change: points_change(points_returned),
+            after: balance,
+            reason,
+        }));
+    }
     if points_revoked > 0 {
         plan.push(Effect::PointsMoved(PointsMoved {
             customer: customer.id,
             change: -points_change(points_revoked),
-            after: customer.loyalty_points - points_revoked,
+            after: balance - points_revoked,
             reason,
         }));
     }
@@ -189,11 +213,13 @@ pub fn plan_cancel(
             &customer.name,
             order.total_amount,
             units_restocked,
+            points_returned,
             points_revoked,
         )),
     }));
     Ok(CancelPlan {
         order_id: order.id,
+        points_returned,
         points_revoked,
         plan,
     })

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::cart::Cart;
 use crate::catalog::{Catalog, RuleBook, TaxTable};
 use crate::config::ShopConfig;
+use crate::coupon::{Coupon, CouponCode, CouponError, CouponUsage};
 use crate::customer::{Customer, MAX_POINTS};
 use crate::effect::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
@@ -26,7 +27,7 @@ use crate::ids::{CustomerId, ProductId};
 use crate::money::Money;
 use crate::notification::{ConfirmationDraft, NotificationKind};
 use crate::order::{NewOrder, OrderItem};
-use crate::pricing::{quote, PricingError, Quote};
+use crate::pricing::{quote, quote_with, Deductions, PricingError, Quote};
 use crate::text::{IdempotencyKey, Region};
 
 /// A request to place an order.
@@ -43,6 +44,11 @@ pub struct CheckoutRequest {
     /// `price_changed` and the current quote. Not part of the
     /// [`fingerprint`](Self::fingerprint).
     pub expected_total: Option<Money>,
+    /// A coupon to apply (one per order).
+    pub coupon: Option<CouponCode>,
+    /// Loyalty points to redeem (0: none), worth [`ShopConfig::point_value`]
+    /// each, at most what is left to pay after the coupon.
+    pub redeem_points: u64,
 }
 
 impl CheckoutRequest {
@@ -62,6 +68,8 @@ impl CheckoutRequest {
     ///     cart: Cart::new(lines).unwrap(),
     ///     region: None,
     ///     expected_total: None,
+    ///     coupon: None,
+    ///     redeem_points: 0,
     /// };
     /// let a = request(vec![line(1, 1), line(2, 3)]);
     /// let b = request(vec![line(2, 1), line(1, 1), line(2, 2)]);
@@ -91,6 +99,16 @@ impl CheckoutRequest {
         for (product, quantity) in lines {
             hasher.update(product.to_be_bytes());
             hasher.update(quantity.to_be_bytes());
+        }
+        // Written only when used, so requests without them keep the digests
+        // of keys stored before coupons and points existed.
+        if let Some(coupon) = &self.coupon {
+            hasher.update(b"\ncoupon:");
+            hasher.update(coupon.as_str().as_bytes());
+        }
+        if self.redeem_points > 0 {
+            hasher.update(b"\npoints:");
+            hasher.update(self.redeem_points.to_be_bytes());
         }
         let digest = hasher.finalize();
         let hex = digest.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -124,6 +142,9 @@ pub struct CheckoutSnapshot<'a> {
     pub rules: &'a RuleBook,
     /// At least the requested (or default) region's rate.
     pub tax_rates: &'a TaxTable,
+    /// The request's coupon, if it names one that exists, with how often it
+    /// is in use (by everyone, and by this customer).
+    pub coupon: Option<(&'a Coupon, CouponUsage)>,
 }
 
 /// Why an order cannot be placed.
@@ -160,6 +181,29 @@ pub enum CheckoutError {
         /// Units in stock.
         available: u32,
     },
+    /// The coupon does not apply (`coupon_unknown`, `coupon_expired`, …).
+    #[error(transparent)]
+    Coupon(#[from] CouponError),
+    /// See [`ErrorKind::InsufficientPoints`].
+    #[error("customer {customer_id} has {available} points, cannot redeem {requested}")]
+    InsufficientPoints {
+        /// The buyer.
+        customer_id: CustomerId,
+        /// Points asked for.
+        requested: u64,
+        /// Points the customer has.
+        available: u64,
+    },
+    /// See [`ErrorKind::PointsExceedAmount`].
+    #[error(
+        "{requested} points are worth more than what is left to pay; at most {max} can be redeemed"
+    )]
+    PointsExceedAmount {
+        /// Points asked for.
+        requested: u64,
+        /// The most that can be redeemed on this order.
+        max: u64,
+    },
     /// See [`ErrorKind::PriceChanged`].
     #[error("the total is now {} (the buyer expected {expected}): prices changed", .quote.total)]
     PriceChanged {
@@ -189,6 +233,9 @@ impl ErrorCode for CheckoutError {
             Self::AmountOutOfRange { .. } => ErrorKind::AmountOutOfRange,
             Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
             Self::PriceChanged { .. } => ErrorKind::PriceChanged,
+            Self::Coupon(error) => error.kind(),
+            Self::InsufficientPoints { .. } => ErrorKind::InsufficientPoints,
+            Self::PointsExceedAmount { .. } => ErrorKind::PointsExceedAmount,
             Self::IdempotencyConflict { .. } => ErrorKind::IdempotencyConflict,
             Self::Storage(error) => error.kind(),
         }
@@ -201,6 +248,9 @@ impl From<PricingError> for CheckoutError {
             PricingError::UnknownProduct(id) => Self::UnknownProduct(id),
             PricingError::ProductUnavailable(id) => Self::ProductUnavailable(id),
             PricingError::AmountOutOfRange { what } => Self::AmountOutOfRange { what },
+            PricingError::PointsExceedAmount { requested, max } => {
+                Self::PointsExceedAmount { requested, max }
+            }
         }
     }
 }
@@ -208,7 +258,8 @@ impl From<PricingError> for CheckoutError {
 /// A checkout, decided: the priced cart and the effects that place the order.
 ///
 /// Effects, in order: [`Effect::OrderPlaced`]; one [`Effect::StockMoved`] per
-/// product (reason `order`); [`Effect::PointsMoved`] if the order earns points;
+/// product (reason `order`); [`Effect::PointsMoved`] for redeemed points (if
+/// any), then for earned points (if any);
 /// the confirmation ([`Effect::NoticeLogged`]); and, once [`bind_key`](Self::bind_key)
 /// is called, [`Effect::KeyBound`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,8 +267,9 @@ impl From<PricingError> for CheckoutError {
 pub struct CheckoutPlan {
     /// The priced cart.
     pub quote: Quote,
-    /// Points the order earns: the loyalty policy's points, less whatever would
-    /// take the customer past [`MAX_POINTS`].
+    /// Points the order earns: the loyalty policy's points on what the buyer
+    /// pays before tax (after coupon and points), less whatever would take the
+    /// customer past [`MAX_POINTS`].
     pub points_earned: u64,
     plan: Plan,
 }
@@ -252,8 +304,9 @@ impl CheckoutPlan {
 ///
 /// Checks, in order: the customer exists; the region has a tax rate (never a
 /// guessed one); every product exists, is not retired, and the amounts fit;
-/// the total is the `expected_total`, if one is given; every line has the
-/// stock it asks for.
+/// the coupon, if any, applies; the buyer has the points to redeem and they
+/// are worth at most what is left to pay; the total is the `expected_total`,
+/// if one is given; every line has the stock it asks for.
 ///
 /// ```
 /// use shopcore::{plan_checkout, seed, Cart, CartLine, CheckoutRequest, CheckoutSnapshot,
@@ -266,12 +319,15 @@ impl CheckoutPlan {
 ///                                 quantity: Quantity::new(10).unwrap() }]).unwrap(),
 ///     region: None,
 ///     expected_total: None,
+///     coupon: None,
+///     redeem_points: 0,
 /// };
 /// let snapshot = CheckoutSnapshot {
 ///     customer: Some(&data.customers[0]),
 ///     catalog: &catalog,
 ///     rules: &rules,
 ///     tax_rates: &taxes,
+///     coupon: None,
 /// };
 /// let plan = plan_checkout(&request, &snapshot, &ShopConfig::default(), chrono::Utc::now()).unwrap();
 /// assert_eq!(plan.quote.total.to_string(), "290.60"); // 254.91 + 35.69
@@ -296,13 +352,17 @@ pub fn plan_checkout(
         .tax_rates
         .lookup(wanted_region)
         .ok_or_else(|| CheckoutError::UnknownTaxRegion(wanted_region.clone()))?;
-    let quote = quote(
-        &request.cart,
-        snapshot.catalog,
-        snapshot.rules,
-        *tax_rate,
-        &config.pricing,
-    )?;
+    let pricing = OrderPricing {
+        cart: &request.cart,
+        coupon_code: request.coupon.as_ref(),
+        coupon: snapshot.coupon,
+        redeem_points: request.redeem_points,
+        buyer: Some(customer),
+        catalog: snapshot.catalog,
+        rules: snapshot.rules,
+        tax_rate: *tax_rate,
+    };
+    let quote = price_order(&pricing, config, now)?;
     if let Some(expected) = request.expected_total {
         if expected != quote.total {
             return Err(CheckoutError::PriceChanged {
@@ -336,6 +396,8 @@ pub fn plan_checkout(
             unit_price: line.unit_price,
             discount: line.discount,
             line_total: line.final_price,
+            coupon_share: line.coupon_share,
+            points_share: line.points_share,
         });
         names.push(product.name.clone());
         moves.push(StockMoved {
@@ -346,15 +408,22 @@ pub fn plan_checkout(
         });
     }
 
+    // Points: the redeemed ones leave first, then the order earns on what the
+    // customer pays before tax, up to the cap.
+    let after_redeeming = customer.loyalty_points - quote.points_redeemed;
     let points_earned = config
         .loyalty
-        .points_for(quote.subtotal)
-        .min(MAX_POINTS.saturating_sub(customer.loyalty_points));
+        .points_for(quote.taxable)
+        .min(MAX_POINTS.saturating_sub(after_redeeming));
     plan.push(Effect::OrderPlaced(Box::new(NewOrder {
         customer_id: customer.id,
         region: region.clone(),
         items,
         subtotal: quote.subtotal,
+        coupon: request.coupon.clone().filter(|_| snapshot.coupon.is_some()),
+        coupon_discount: quote.coupon_discount,
+        points_redeemed: quote.points_redeemed,
+        points_value: quote.points_value,
         tax: quote.tax,
         total_amount: quote.total,
         points_earned,
@@ -363,12 +432,21 @@ pub fn plan_checkout(
     for moved in moves {
         plan.push(Effect::StockMoved(moved));
     }
+    let sale = Reason::Order(OrderRef::Placed);
+    if quote.points_redeemed > 0 {
+        plan.push(Effect::PointsMoved(PointsMoved {
+            customer: customer.id,
+            change: -points_change(quote.points_redeemed),
+            after: after_redeeming,
+            reason: sale,
+        }));
+    }
     if points_earned > 0 {
         plan.push(Effect::PointsMoved(PointsMoved {
             customer: customer.id,
             change: points_change(points_earned),
-            after: customer.loyalty_points + points_earned,
-            reason: Reason::Order(OrderRef::Placed),
+            after: after_redeeming + points_earned,
+            reason: sale,
         }));
     }
     plan.push(Effect::NoticeLogged(NoticeLogged {
@@ -379,6 +457,7 @@ pub fn plan_checkout(
             customer_name: customer.name.clone(),
             names,
             quote: quote.clone(),
+            coupon: request.coupon.clone().filter(|_| snapshot.coupon.is_some()),
             region: region.clone(),
             points_earned,
             placed_at: now,
@@ -390,6 +469,77 @@ pub fn plan_checkout(
         points_earned,
         plan,
     })
+}
+
+/// What [`price_order`] prices: a cart with its coupon and points, against
+/// the rows read for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OrderPricing<'a> {
+    pub cart: &'a Cart,
+    pub coupon_code: Option<&'a CouponCode>,
+    pub coupon: Option<(&'a Coupon, CouponUsage)>,
+    pub redeem_points: u64,
+    /// The buyer, whose balance the points come from (required if any are redeemed).
+    pub buyer: Option<&'a Customer>,
+    pub catalog: &'a Catalog,
+    pub rules: &'a RuleBook,
+    pub tax_rate: crate::percent::Percent,
+}
+
+/// Prices an order: the coupon is checked against the subtotal after tier
+/// discounts, the points against the buyer's balance, then the whole quote is
+/// computed with both. Shared by checkout and quoting, so both refuse alike.
+pub(crate) fn price_order(
+    order: &OrderPricing<'_>,
+    config: &ShopConfig,
+    now: DateTime<Utc>,
+) -> Result<Quote, CheckoutError> {
+    let tiers_only = quote(
+        order.cart,
+        order.catalog,
+        order.rules,
+        order.tax_rate,
+        &config.pricing,
+    )?;
+    let coupon = match order.coupon_code {
+        None => None,
+        Some(code) => {
+            let (coupon, usage) = order
+                .coupon
+                .filter(|(coupon, _)| coupon.code == *code)
+                .ok_or_else(|| CouponError::Unknown(code.clone()))?;
+            coupon.check(usage, tiers_only.subtotal, now)?;
+            Some(coupon.value)
+        }
+    };
+    if order.redeem_points > 0 {
+        let available = order.buyer.map_or(0, |buyer| buyer.loyalty_points);
+        if order.redeem_points > available {
+            return Err(CheckoutError::InsufficientPoints {
+                customer_id: order.buyer.map(|b| b.id).ok_or_else(|| {
+                    StorageError::Failure("points redeemed without a buyer".to_owned())
+                })?,
+                requested: order.redeem_points,
+                available,
+            });
+        }
+    }
+    if coupon.is_none() && order.redeem_points == 0 {
+        return Ok(tiers_only);
+    }
+    let deductions = Deductions {
+        coupon,
+        points: order.redeem_points,
+        point_value: config.point_value,
+    };
+    Ok(quote_with(
+        order.cart,
+        order.catalog,
+        order.rules,
+        order.tax_rate,
+        &config.pricing,
+        &deductions,
+    )?)
 }
 
 /// A points amount (at most [`MAX_POINTS`]) as a signed ledger change.
@@ -441,12 +591,15 @@ mod tests {
             cart: Cart::new(lines.iter().copied()).unwrap(),
             region: region.map(|r| Region::parse(r).unwrap()),
             expected_total: expected_total.map(|t| t.parse().unwrap()),
+            coupon: None,
+            redeem_points: 0,
         };
         let snapshot = CheckoutSnapshot {
             customer: data.customers.iter().find(|c| c.id == customer_id),
             catalog: &catalog,
             rules: &rules,
             tax_rates: &taxes,
+            coupon: None,
         };
         plan_checkout(
             &request,
@@ -573,12 +726,15 @@ mod tests {
             cart: Cart::new([line(1, 1)]).unwrap(),
             region: None,
             expected_total: None,
+            coupon: None,
+            redeem_points: 0,
         };
         let snapshot = CheckoutSnapshot {
             customer: Some(&rich),
             catalog: &catalog,
             rules: &rules,
             tax_rates: &taxes,
+            coupon: None,
         };
         let config = ShopConfig::default();
         let capped = plan_checkout(&request, &snapshot, &config, DateTime::UNIX_EPOCH).unwrap();
@@ -644,6 +800,8 @@ mod tests {
             unit_price: crate::Money::ZERO,
             discount: crate::Money::ZERO,
             line_total: crate::Money::ZERO,
+            coupon_share: crate::Money::ZERO,
+            points_share: crate::Money::ZERO,
         };
         let summed = units_by_product(&[item(2, 1), item(1, 4), item(2, 3)]);
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Engine configuration: the policies the planners apply.
 
-use crate::loyalty::LoyaltyPolicy;
+use crate::loyalty::{LoyaltyPolicy, PointValue};
 use crate::pricing::PricingPolicy;
 use crate::text::Region;
 
@@ -13,6 +13,9 @@ pub struct ShopConfig {
     pub pricing: PricingPolicy,
     /// Points per amount spent.
     pub loyalty: LoyaltyPolicy,
+    /// What a redeemed point is worth (default 0.01).
+    #[serde(default)]
+    pub point_value: PointValue,
     /// Calendar days from order to the promised delivery date in the confirmation.
     pub delivery_days: u16,
     /// Hours a customer session lasts after login (default 24).
@@ -33,6 +36,7 @@ impl ShopConfig {
             default_region,
             pricing: PricingPolicy::default(),
             loyalty: LoyaltyPolicy::default(),
+            point_value: PointValue::default(),
             delivery_days: 5,
             session_hours: 24,
         }
@@ -40,8 +44,8 @@ impl ShopConfig {
 }
 
 impl Default for ShopConfig {
-    /// Cairo, half-up per-order rounding, 1 point per 10.00, delivery in 5
-    /// days, sessions of 24 hours.
+    /// Cairo, half-up per-order rounding, 1 point per 10.00, a redeemed point
+    /// worth 0.01, delivery in 5 days, sessions of 24 hours.
     fn default() -> Self {
         let cairo = Region::parse("Cairo").unwrap_or_else(|_| unreachable!("valid literal"));
         ShopConfig::with_default_region(cairo)

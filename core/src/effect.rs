@@ -276,6 +276,14 @@ pub enum Effect {
     },
     /// An entry is appended to the catalog change log.
     CatalogChangeLogged(ChangeRecord),
+    /// A coupon is stored with these values: added if `created`, else replacing
+    /// the stored coupon of its code.
+    CouponSaved {
+        /// The coupon, whole.
+        coupon: Box<crate::coupon::Coupon>,
+        /// Whether it is new.
+        created: bool,
+    },
     /// A customer's profile takes these values (the email stays unique).
     ProfileChanged {
         /// The customer.

@@ -127,12 +127,18 @@ error_kinds! {
     /// A tier ladder is malformed: a repeated minimum quantity or too many rungs
     /// (the message names the rung).
     InvalidTier => "invalid_tier", Validation;
+    /// A coupon's fields are not valid (code, value, window, limits).
+    InvalidCoupon => "invalid_coupon", Validation;
+    /// An order redeems points worth more than what is left to pay after the coupon.
+    PointsExceedAmount => "points_exceed_amount", Validation;
     /// No product has this id.
     UnknownProduct => "unknown_product", NotFound;
     /// No customer has this id.
     UnknownCustomer => "unknown_customer", NotFound;
     /// No order has this id.
     OrderNotFound => "order_not_found", NotFound;
+    /// No coupon has this code.
+    CouponUnknown => "coupon_unknown", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
     /// The checkout's total differs from the one the buyer expected (a price,
@@ -154,6 +160,20 @@ error_kinds! {
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.
     EmailTaken => "email_taken", Conflict;
+    /// The coupon is deactivated.
+    CouponInactive => "coupon_inactive", Conflict;
+    /// The coupon's validity has not started.
+    CouponNotYetValid => "coupon_not_yet_valid", Conflict;
+    /// The coupon's validity has ended.
+    CouponExpired => "coupon_expired", Conflict;
+    /// The coupon has been redeemed as often as it may be.
+    CouponExhausted => "coupon_exhausted", Conflict;
+    /// The customer has used the coupon as often as one customer may.
+    CouponCustomerLimit => "coupon_customer_limit", Conflict;
+    /// The subtotal after tier discounts is below the coupon's minimum.
+    CouponMinSubtotal => "coupon_min_subtotal", Conflict;
+    /// A coupon with this code already exists.
+    CouponExists => "coupon_exists", Conflict;
     /// The email and password do not match an account.
     InvalidCredentials => "invalid_credentials", Unauthenticated;
     /// The request carries no token, or one that is malformed, unknown, expired or revoked.
@@ -268,6 +288,12 @@ pub enum ValueError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// See [`ErrorKind::InvalidCoupon`].
+    #[error("invalid coupon code: {reason}")]
+    CouponCode {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// See [`ErrorKind::InvalidIdempotencyKey`].
     #[error("invalid idempotency key: {reason}")]
     IdempotencyKey {
@@ -290,6 +316,7 @@ impl ErrorCode for ValueError {
             Self::Phone { .. } => ErrorKind::InvalidPhone,
             Self::Password { .. } => ErrorKind::InvalidPassword,
             Self::IdempotencyKey { .. } => ErrorKind::InvalidIdempotencyKey,
+            Self::CouponCode { .. } => ErrorKind::InvalidCoupon,
         }
     }
 }

@@ -58,6 +58,7 @@ mod catalog;
 mod checkout;
 mod clock;
 mod config;
+mod coupon;
 mod customer;
 mod effect;
 pub mod error;
@@ -106,6 +107,10 @@ pub use checkout::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::ShopConfig;
+pub use coupon::{
+    plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
+    CouponError, CouponPatch, CouponRecord, CouponUsage, CouponValue,
+};
 pub use customer::{
     plan_profile_update, Customer, CustomerCredentials, NewCustomer, ProfileChange, ProfileUpdate,
     MAX_POINTS,
@@ -116,7 +121,7 @@ pub use effect::{
 };
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
 pub use ids::{ChangeId, CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
-pub use loyalty::LoyaltyPolicy;
+pub use loyalty::{LoyaltyPolicy, PointValue};
 pub use metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use money::{Money, RoundingMode};
 pub use notification::{
@@ -126,12 +131,16 @@ pub use notification::{
 pub use order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
 pub use page::{Page, PageLimit};
 pub use percent::Percent;
-pub use pricing::{quote, PricingError, PricingPolicy, Quote, QuoteLine, TaxRounding};
+pub use pricing::{
+    allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,
+    TaxRounding,
+};
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
-    CatalogRepository, CustomerError, CustomerRepository, LookupError, NotificationRepository,
-    OrderRepository, OrderWorkflow, PlacedOrder, QuoteError, Readiness, Store,
+    CatalogRepository, CouponRepository, CustomerError, CustomerRepository, LookupError,
+    NotificationRepository, OrderRepository, OrderWorkflow, PlacedOrder, PriceList, QuoteError,
+    QuoteRequest, Readiness, Store,
 };
 pub use text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,

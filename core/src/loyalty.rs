@@ -1,4 +1,4 @@
-//! Loyalty points: `floor(subtotal / unit)`.
+//! Loyalty points: earned as `floor(amount paid before tax / unit)`, redeemed at a [`PointValue`].
 
 use rust_decimal::prelude::ToPrimitive;
 
@@ -65,6 +65,74 @@ impl TryFrom<Money> for LoyaltyPolicy {
 impl From<LoyaltyPolicy> for Money {
     fn from(policy: LoyaltyPolicy) -> Money {
         policy.unit
+    }
+}
+
+/// What one redeemed loyalty point is worth (default 0.01: 100 points = 1.00).
+///
+/// ```
+/// use shopcore::{Money, PointValue};
+/// let value = PointValue::default();
+/// assert_eq!(value.value_of(250).unwrap().to_string(), "2.50");
+/// assert_eq!(value.points_covering("2.51".parse().unwrap()), 251);
+/// let dime = PointValue::new("0.10".parse().unwrap()).unwrap();
+/// assert_eq!(dime.points_covering("2.55".parse().unwrap()), 25);
+/// assert!(PointValue::new(Money::ZERO).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Money", into = "Money")]
+pub struct PointValue(Money);
+
+impl PointValue {
+    /// A point worth `value`; fails with `invalid_money` if it is zero.
+    pub fn new(value: Money) -> Result<Self, ValueError> {
+        if value == Money::ZERO {
+            return Err(ValueError::Money {
+                value: value.to_string(),
+                reason: "the value of a point must be positive",
+            });
+        }
+        Ok(PointValue(value))
+    }
+
+    /// What one point is worth.
+    pub fn get(self) -> Money {
+        self.0
+    }
+
+    /// What `points` are worth, or `None` above [`Money::MAX`].
+    pub fn value_of(self, points: u64) -> Option<Money> {
+        let points = rust_decimal::Decimal::from(points);
+        points
+            .checked_mul(self.0.amount())
+            .and_then(|value| Money::new(value).ok())
+    }
+
+    /// The most points whose value is at most `amount`.
+    pub fn points_covering(self, amount: Money) -> u64 {
+        (amount.amount() / self.0.amount())
+            .floor()
+            .to_u64()
+            .unwrap_or(0)
+    }
+}
+
+impl Default for PointValue {
+    fn default() -> Self {
+        PointValue(Money::from_cents(1).unwrap_or(Money::MAX))
+    }
+}
+
+impl TryFrom<Money> for PointValue {
+    type Error = ValueError;
+    fn try_from(value: Money) -> Result<Self, Self::Error> {
+        PointValue::new(value)
+    }
+}
+
+impl From<PointValue> for Money {
+    fn from(value: PointValue) -> Money {
+        value.0
     }
 }
 

@@ -119,6 +119,16 @@ impl Money {
         self.0
     }
 
+    /// The amount as a whole number of cents.
+    ///
+    /// ```
+    /// assert_eq!("29.99".parse::<shopcore::Money>().unwrap().cents(), 2999);
+    /// ```
+    pub fn cents(self) -> i64 {
+        // At most 999999999999 cents (Money::MAX), scale 2 by construction.
+        i64::try_from(self.0.mantissa()).unwrap_or(i64::MAX)
+    }
+
     /// `self + other`, or `None` above [`Money::MAX`].
     pub fn checked_add(self, other: Money) -> Option<Money> {
         Money::new(self.0 + other.0).ok()

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Days, Utc};
 
+use crate::coupon::CouponCode;
 use crate::ids::{CustomerId, NotificationId, OrderId};
 use crate::money::Money;
 use crate::pricing::Quote;
@@ -85,6 +86,7 @@ pub struct ConfirmationDraft {
     /// The product names, one per line of `quote`.
     pub(crate) names: Vec<String>,
     pub(crate) quote: Quote,
+    pub(crate) coupon: Option<CouponCode>,
     pub(crate) region: Region,
     pub(crate) points_earned: u64,
     pub(crate) placed_at: DateTime<Utc>,
@@ -116,6 +118,16 @@ impl ConfirmationDraft {
             let _ = writeln!(text, " = {}", line.final_price);
         }
         let _ = writeln!(text, "Subtotal: {}", q.subtotal);
+        if let Some(code) = &self.coupon {
+            let _ = writeln!(text, "Coupon {code}: -{}", q.coupon_discount);
+        }
+        if q.points_redeemed > 0 {
+            let _ = writeln!(
+                text,
+                "Points redeemed ({}): -{}",
+                q.points_redeemed, q.points_value
+            );
+        }
         let _ = writeln!(text, "Tax ({} {}%): {}", self.region, q.tax_rate, q.tax);
         let _ = writeln!(text, "Total: {}", q.total);
         let _ = writeln!(text, "Loyalty points earned: {}", self.points_earned);
@@ -139,15 +151,20 @@ pub(crate) fn cancellation_text(
     customer_name: &CustomerName,
     total: Money,
     units_restocked: u64,
+    points_returned: u64,
     points_revoked: u64,
 ) -> String {
-    format!(
+    let mut text = format!(
         "Order #{order_id} cancelled\n\
          Dear {customer_name}, your order #{order_id} has been cancelled.\n\
          Refund due: {total}\n\
-         Units returned to stock: {units_restocked}\n\
-         Loyalty points revoked: {points_revoked}"
-    )
+         Units returned to stock: {units_restocked}\n"
+    );
+    if points_returned > 0 {
+        let _ = writeln!(text, "Redeemed loyalty points returned: {points_returned}");
+    }
+    let _ = write!(text, "Loyalty points revoked: {points_revoked}");
+    text
 }
 
 /// Sends an order's confirmation again (the original notification service's

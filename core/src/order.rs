@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::coupon::CouponCode;
 use crate::ids::{CustomerId, OrderId, ProductId};
 use crate::money::Money;
 use crate::quantity::Quantity;
@@ -49,6 +50,26 @@ pub struct OrderItem {
     pub discount: Money,
     /// `unit_price × quantity − discount`.
     pub line_total: Money,
+    /// The line's part of the order's coupon discount.
+    #[serde(default = "zero")]
+    pub coupon_share: Money,
+    /// The line's part of the order's redeemed points' value.
+    #[serde(default = "zero")]
+    pub points_share: Money,
+}
+
+fn zero() -> Money {
+    Money::ZERO
+}
+
+impl OrderItem {
+    /// What the line costs before tax: `line_total − coupon_share − points_share`
+    /// (`None` if the shares exceed the line, which no plan writes).
+    pub fn net_price(&self) -> Option<Money> {
+        self.line_total
+            .checked_sub(self.coupon_share)?
+            .checked_sub(self.points_share)
+    }
 }
 
 /// A placed order with its items.
@@ -64,11 +85,19 @@ pub struct Order {
     pub region: Region,
     /// The items, in cart order.
     pub items: Vec<OrderItem>,
-    /// `Σ item.line_total`.
+    /// `Σ item.line_total`: after tier discounts, before the coupon.
     pub subtotal: Money,
+    /// The coupon the order used, if any.
+    pub coupon: Option<CouponCode>,
+    /// What the coupon took off the subtotal; `Σ item.coupon_share`.
+    pub coupon_discount: Money,
+    /// Loyalty points redeemed.
+    pub points_redeemed: u64,
+    /// Their value; `Σ item.points_share`.
+    pub points_value: Money,
     /// The tax charged.
     pub tax: Money,
-    /// `subtotal + tax`.
+    /// `subtotal − coupon_discount − points_value + tax`.
     pub total_amount: Money,
     /// Loyalty points the order earned.
     pub points_earned: u64,
@@ -85,11 +114,19 @@ pub struct NewOrder {
     pub region: Region,
     /// The items, in cart order.
     pub items: Vec<OrderItem>,
-    /// `Σ item.line_total`.
+    /// `Σ item.line_total`: after tier discounts, before the coupon.
     pub subtotal: Money,
+    /// The coupon the order used, if any.
+    pub coupon: Option<CouponCode>,
+    /// What the coupon took off the subtotal; `Σ item.coupon_share`.
+    pub coupon_discount: Money,
+    /// Loyalty points redeemed.
+    pub points_redeemed: u64,
+    /// Their value; `Σ item.points_share`.
+    pub points_value: Money,
     /// The tax charged.
     pub tax: Money,
-    /// `subtotal + tax`.
+    /// `subtotal − coupon_discount − points_value + tax`.
     pub total_amount: Money,
     /// Loyalty points the order earns (what is actually credited).
     pub points_earned: u64,
@@ -107,6 +144,10 @@ impl NewOrder {
             region: self.region.clone(),
             items: self.items.clone(),
             subtotal: self.subtotal,
+            coupon: self.coupon.clone(),
+            coupon_discount: self.coupon_discount,
+            points_redeemed: self.points_redeemed,
+            points_value: self.points_value,
             tax: self.tax,
             total_amount: self.total_amount,
             points_earned: self.points_earned,

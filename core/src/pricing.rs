@@ -1,23 +1,36 @@
-//! Pricing: a pure function from catalog snapshot, rules, tax rate and cart to a [`Quote`].
+//! Pricing: a pure function from catalog snapshot, rules, tax rate, coupon and
+//! points to a [`Quote`].
 //!
-//! Per line: `base = unit_price × quantity`; the product's best reached tier
-//! gives the rate; `discount = round(base × rate / 100)`; `final = base − discount`.
-//! Then `subtotal = Σ final`, the tax is rounded per order
-//! (`round(subtotal × rate / 100)`, the default) or per line (each line's tax
-//! rounded, `tax = Σ line tax`), and `total = subtotal + tax`. Every figure is
-//! computed once and every printed sum is the exact sum of the printed parts,
-//! so the one-cent mismatches of per-line/per-order mixes cannot happen.
+//! The order of application is fixed:
+//! 1. per line, `base = unit_price × quantity`; the product's best reached tier
+//!    gives the rate; `discount = round(base × rate / 100)`;
+//!    `final = base − discount`; `subtotal = Σ final`;
+//! 2. a coupon takes `round(subtotal × percent / 100)` or its amount (at most the
+//!    subtotal) off the subtotal;
+//! 3. redeemed points take `points × point value` off what is left (never more:
+//!    a larger redemption is refused);
+//! 4. `taxable = subtotal − coupon − points`, and the tax is rounded per order
+//!    (`round(taxable × rate / 100)`, the default) or per line (each line's tax
+//!    on its `net_price`, rounded; `tax = Σ line tax`); `total = taxable + tax`.
+//!
+//! The coupon's and the points' amounts are split over the lines to the cent by
+//! largest remainder ([`allocate`]), so every printed sum is the exact sum of
+//! the printed parts and the one-cent mismatches of per-line/per-order mixes
+//! cannot happen.
 //!
 //! Invariants (each has a property test in `core/tests/pricing_properties.rs`):
 //! 1. `Σ line.final_price = subtotal`;
 //! 2. `0 ≤ discount ≤ base` on every line;
-//! 3. `total = subtotal + tax` exactly;
-//! 4. every amount has exactly two decimal places;
+//! 3. `total = taxable + tax` and `taxable = subtotal − coupon_discount − points_value` exactly;
+//! 4. every amount has exactly two decimal places and none is below 0.00;
 //! 5. a 100 % discount gives a final price of 0.00, 0 % gives the base;
 //! 6. the discount rate applied never falls when quantity rises;
 //! 7. line order does not change the quote's totals or its set of lines;
 //! 8. merging duplicate lines of one product gives the same quote;
-//! 9. in per-line tax mode, `Σ line.tax = tax`.
+//! 9. in per-line tax mode, `Σ line.tax = tax`;
+//! 10. `Σ coupon_share = coupon_discount`, `Σ points_share = points_value`,
+//!     `Σ net_price = taxable`, and on every line `net_price = final_price −
+//!     coupon_share − points_share ≥ 0`.
 //!
 //! Range: unit prices and totals are bounded by [`Money::MAX`], quantities by
 //! [`Quantity::MAX`], lines by [`Cart::MAX_LINES`](crate::Cart::MAX_LINES), so
@@ -28,8 +41,10 @@ use rust_decimal::Decimal;
 
 use crate::cart::Cart;
 use crate::catalog::{Catalog, RuleBook};
+use crate::coupon::CouponValue;
 use crate::error::{ErrorCode, ErrorKind};
 use crate::ids::ProductId;
+use crate::loyalty::PointValue;
 use crate::money::{Money, RoundingMode};
 use crate::percent::Percent;
 use crate::quantity::Quantity;
@@ -74,6 +89,16 @@ pub enum PricingError {
         /// Which figure overflowed, e.g. "total".
         what: &'static str,
     },
+    /// See [`ErrorKind::PointsExceedAmount`].
+    #[error(
+        "{requested} points are worth more than what is left to pay; at most {max} can be redeemed"
+    )]
+    PointsExceedAmount {
+        /// Points asked for.
+        requested: u64,
+        /// The most that can be redeemed on this order.
+        max: u64,
+    },
 }
 
 impl ErrorCode for PricingError {
@@ -82,6 +107,7 @@ impl ErrorCode for PricingError {
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::ProductUnavailable(_) => ErrorKind::ProductUnavailable,
             Self::AmountOutOfRange { .. } => ErrorKind::AmountOutOfRange,
+            Self::PointsExceedAmount { .. } => ErrorKind::PointsExceedAmount,
         }
     }
 }
@@ -101,9 +127,15 @@ pub struct QuoteLine {
     pub discount_rate: Percent,
     /// `round(base × discount_rate / 100)`.
     pub discount: Money,
-    /// `base − discount`.
+    /// `base − discount`: the line after its tier discount.
     pub final_price: Money,
-    /// The line's rounded tax in [`TaxRounding::PerLine`] mode; `None` per order.
+    /// The line's part of the coupon's discount (largest remainder, to the cent).
+    pub coupon_share: Money,
+    /// The line's part of the redeemed points' value (largest remainder, to the cent).
+    pub points_share: Money,
+    /// `final_price − coupon_share − points_share`: what the line costs before tax.
+    pub net_price: Money,
+    /// The line's rounded tax (on `net_price`) in [`TaxRounding::PerLine`] mode; `None` per order.
     pub tax: Option<Money>,
 }
 
@@ -112,14 +144,35 @@ pub struct QuoteLine {
 pub struct Quote {
     /// One line per cart line, in cart order.
     pub lines: Vec<QuoteLine>,
-    /// `Σ line.final_price`.
+    /// `Σ line.final_price`: after tier discounts, before the coupon.
     pub subtotal: Money,
+    /// What the coupon takes off the subtotal (0.00 without one); `Σ line.coupon_share`.
+    pub coupon_discount: Money,
+    /// Loyalty points redeemed.
+    pub points_redeemed: u64,
+    /// Their value; `Σ line.points_share`.
+    pub points_value: Money,
+    /// `subtotal − coupon_discount − points_value` = `Σ line.net_price`: what is taxed.
+    pub taxable: Money,
     /// The tax rate applied.
     pub tax_rate: Percent,
     /// The tax, rounded as the policy says.
     pub tax: Money,
-    /// `subtotal + tax`.
+    /// `taxable + tax`.
     pub total: Money,
+}
+
+/// What an order takes off its subtotal after tier discounts: a coupon's
+/// value (already checked to apply, see [`Coupon::check`](crate::Coupon::check)),
+/// then redeemed points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deductions {
+    /// The coupon's value, if the order has one.
+    pub coupon: Option<CouponValue>,
+    /// Points to redeem (0: none).
+    pub points: u64,
+    /// What one point is worth.
+    pub point_value: PointValue,
 }
 
 fn in_range(value: Decimal, what: &'static str) -> Result<Money, PricingError> {
@@ -128,6 +181,50 @@ fn in_range(value: Decimal, what: &'static str) -> Result<Money, PricingError> {
 
 fn rounded(value: Decimal, mode: RoundingMode, what: &'static str) -> Result<Money, PricingError> {
     in_range(mode.round(value), what)
+}
+
+/// Splits `amount` over lines in proportion to `weights`, to the cent, by
+/// largest remainder: each line gets the floor of its exact share, and the
+/// cents left over go one each to the lines with the largest remainders
+/// (earlier lines first on ties). The shares sum to `amount` exactly, and
+/// with `amount ≤ Σ weights` no share exceeds its weight.
+///
+/// ```
+/// use shopcore::{allocate, Money};
+/// let m = |s: &str| s.parse::<Money>().unwrap();
+/// let shares = allocate(m("0.10"), &[m("1.00"), m("1.00"), m("1.00")]);
+/// assert_eq!(shares, vec![m("0.04"), m("0.03"), m("0.03")]);
+/// ```
+pub fn allocate(amount: Money, weights: &[Money]) -> Vec<Money> {
+    let total: i128 = weights.iter().map(|w| i128::from(w.cents())).sum();
+    let amount_cents = i128::from(amount.cents());
+    if total == 0 {
+        // Nothing to weigh by: only a zero amount can be allocated (to nobody).
+        return weights.iter().map(|_| Money::ZERO).collect();
+    }
+    let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    for (index, weight) in weights.iter().enumerate() {
+        let exact = amount_cents * i128::from(weight.cents());
+        shares.push(exact / total);
+        remainders.push((exact % total, index));
+    }
+    let mut left = amount_cents - shares.iter().sum::<i128>();
+    // Largest remainder first; the stable sort keeps earlier lines first on ties.
+    remainders.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, index) in remainders {
+        if left == 0 {
+            break;
+        }
+        shares[index] += 1;
+        left -= 1;
+    }
+    shares
+        .into_iter()
+        .map(|cents| {
+            Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(Money::MAX)
+        })
+        .collect()
 }
 
 /// Prices `cart` against a catalog snapshot, its rules and a tax rate.
@@ -154,11 +251,57 @@ pub fn quote(
     tax_rate: Percent,
     policy: &PricingPolicy,
 ) -> Result<Quote, PricingError> {
+    quote_with(
+        cart,
+        catalog,
+        rules,
+        tax_rate,
+        policy,
+        &Deductions::default(),
+    )
+}
+
+/// Prices `cart` with a coupon and redeemed points, in the fixed order: tier
+/// discounts per line → the coupon on the subtotal → points → tax on what
+/// remains. The coupon's and the points' amounts are allocated to the lines by
+/// [`allocate`], so `Σ net_price = taxable` and per-line tax stay exact.
+///
+/// Points worth more than what is left after the coupon are refused
+/// (`points_exceed_amount`, naming the most that could be redeemed).
+///
+/// ```
+/// use shopcore::{quote_with, seed, Cart, CartLine, CouponValue, Deductions, PointValue,
+///                PricingPolicy, ProductId, Quantity};
+/// let data = seed::demo_data();
+/// let line = |id, qty| CartLine { product_id: ProductId::new(id).unwrap(), quantity: Quantity::new(qty).unwrap() };
+/// let cart = Cart::new([line(1, 1), line(2, 10)]).unwrap();
+/// let deductions = Deductions {
+///     coupon: Some(CouponValue::PercentOff("10".parse().unwrap())),
+///     points: 500,
+///     point_value: PointValue::default(),
+/// };
+/// let q = quote_with(&cart, &data.catalog(), &data.rule_book(), "14".parse().unwrap(),
+///                    &PricingPolicy::default(), &deductions).unwrap();
+/// assert_eq!(q.subtotal.to_string(), "1254.90");
+/// assert_eq!(q.coupon_discount.to_string(), "125.49");  // 10 % of 1254.90
+/// assert_eq!(q.points_value.to_string(), "5.00");       // 500 points
+/// assert_eq!(q.taxable.to_string(), "1124.41");
+/// assert_eq!(q.tax.to_string(), "157.42");              // 14 % of 1124.41 = 157.4174
+/// assert_eq!(q.total.to_string(), "1281.83");
+/// assert_eq!(q.lines[0].coupon_share.to_string(), "100.00"); // 125.49 × 999.99 / 1254.90
+/// assert_eq!(q.lines[1].coupon_share.to_string(), "25.49");
+/// ```
+pub fn quote_with(
+    cart: &Cart,
+    catalog: &Catalog,
+    rules: &RuleBook,
+    tax_rate: Percent,
+    policy: &PricingPolicy,
+    deductions: &Deductions,
+) -> Result<Quote, PricingError> {
     let mode = policy.rounding;
-    let per_line_tax = policy.tax_rounding == TaxRounding::PerLine;
     let mut lines = Vec::with_capacity(cart.lines().len());
     let mut subtotal = Decimal::ZERO;
-    let mut line_tax_sum = Decimal::ZERO;
     for line in cart.lines() {
         let product = catalog
             .get(line.product_id)
@@ -177,13 +320,6 @@ pub fn quote(
         let final_price = base
             .checked_sub(discount)
             .ok_or(PricingError::AmountOutOfRange { what: "discount" })?;
-        let tax = if per_line_tax {
-            let line_tax = rounded(tax_rate.of(final_price.amount()), mode, "line tax")?;
-            line_tax_sum += line_tax.amount();
-            Some(line_tax)
-        } else {
-            None
-        };
         subtotal += final_price.amount();
         lines.push(QuoteLine {
             product_id: line.product_id,
@@ -193,21 +329,81 @@ pub fn quote(
             discount_rate,
             discount,
             final_price,
-            tax,
+            coupon_share: Money::ZERO,
+            points_share: Money::ZERO,
+            net_price: final_price,
+            tax: None,
         });
     }
     let subtotal = in_range(subtotal, "subtotal")?;
-    let tax = if per_line_tax {
-        in_range(line_tax_sum, "tax")?
-    } else {
-        rounded(tax_rate.of(subtotal.amount()), mode, "tax")?
+
+    // The coupon, on the subtotal after tiers; never more than it.
+    let coupon_discount = deductions
+        .coupon
+        .map_or(Money::ZERO, |value| value.discount_on(subtotal, mode));
+    let after_coupon = subtotal
+        .checked_sub(coupon_discount)
+        .ok_or(PricingError::AmountOutOfRange { what: "coupon" })?;
+    let weights: Vec<Money> = lines.iter().map(|l| l.final_price).collect();
+    for (line, share) in lines.iter_mut().zip(allocate(coupon_discount, &weights)) {
+        line.coupon_share = share;
+        line.net_price = line
+            .final_price
+            .checked_sub(share)
+            .ok_or(PricingError::AmountOutOfRange { what: "coupon" })?;
+    }
+
+    // Points, on what is left after the coupon.
+    let points_value = match deductions.points {
+        0 => Money::ZERO,
+        points => {
+            let max = deductions.point_value.points_covering(after_coupon);
+            match deductions.point_value.value_of(points) {
+                Some(value) if points <= max => value,
+                _ => {
+                    return Err(PricingError::PointsExceedAmount {
+                        requested: points,
+                        max,
+                    })
+                }
+            }
+        }
     };
-    let total = subtotal
+    let taxable = after_coupon
+        .checked_sub(points_value)
+        .ok_or(PricingError::AmountOutOfRange { what: "points" })?;
+    let weights: Vec<Money> = lines.iter().map(|l| l.net_price).collect();
+    for (line, share) in lines.iter_mut().zip(allocate(points_value, &weights)) {
+        line.points_share = share;
+        line.net_price = line
+            .net_price
+            .checked_sub(share)
+            .ok_or(PricingError::AmountOutOfRange { what: "points" })?;
+    }
+
+    // Tax on what remains.
+    let tax = match policy.tax_rounding {
+        TaxRounding::PerOrder => rounded(tax_rate.of(taxable.amount()), mode, "tax")?,
+        TaxRounding::PerLine => {
+            let mut sum = Decimal::ZERO;
+            for line in &mut lines {
+                let line_tax = rounded(tax_rate.of(line.net_price.amount()), mode, "line tax")?;
+                sum += line_tax.amount();
+                line.tax = Some(line_tax);
+            }
+            in_range(sum, "tax")?
+        }
+    };
+    let total = taxable
         .checked_add(tax)
         .ok_or(PricingError::AmountOutOfRange { what: "total" })?;
     Ok(Quote {
         lines,
         subtotal,
+        coupon_discount,
+        points_redeemed: deductions.points,
+        points_value,
+        taxable,
         tax_rate,
         tax,
         total,

@@ -21,8 +21,11 @@ use crate::audit::Books;
 use crate::cancel::CancelError;
 use crate::cart::Cart;
 use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
-use crate::checkout::CheckoutRequest;
+use crate::checkout::{price_order, CheckoutError, CheckoutRequest, OrderPricing};
 use crate::config::ShopConfig;
+use crate::coupon::{
+    Coupon, CouponAdminError, CouponCode, CouponError, CouponPatch, CouponRecord, CouponUsage,
+};
 use crate::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
@@ -149,6 +152,26 @@ pub enum QuoteError {
     /// See [`ErrorKind::UnknownProduct`] and [`ErrorKind::AmountOutOfRange`].
     #[error(transparent)]
     Pricing(#[from] PricingError),
+    /// See [`ErrorKind::UnknownCustomer`].
+    #[error("customer {0} does not exist")]
+    UnknownCustomer(CustomerId),
+    /// The coupon does not apply (`coupon_unknown`, `coupon_expired`, …).
+    #[error(transparent)]
+    Coupon(#[from] CouponError),
+    /// See [`ErrorKind::InsufficientPoints`].
+    #[error("customer {customer_id} has {available} points, cannot redeem {requested}")]
+    InsufficientPoints {
+        /// The customer.
+        customer_id: CustomerId,
+        /// Points asked for.
+        requested: u64,
+        /// Points the customer has.
+        available: u64,
+    },
+    /// Points to redeem without the customer whose they are
+    /// ([`ErrorKind::InvalidRequest`]).
+    #[error("redeem_points needs the customer_id whose points they are")]
+    PointsNeedCustomer,
     /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -159,9 +182,121 @@ impl ErrorCode for QuoteError {
         match self {
             Self::UnknownTaxRegion(_) => ErrorKind::UnknownTaxRegion,
             Self::Pricing(error) => error.kind(),
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::Coupon(error) => error.kind(),
+            Self::InsufficientPoints { .. } => ErrorKind::InsufficientPoints,
+            Self::PointsNeedCustomer => ErrorKind::InvalidRequest,
             Self::Storage(error) => error.kind(),
         }
     }
+}
+
+impl From<CheckoutError> for QuoteError {
+    /// The failures [`price_order`](crate::checkout) shares with checkout.
+    fn from(error: CheckoutError) -> Self {
+        match error {
+            CheckoutError::UnknownProduct(id) => PricingError::UnknownProduct(id).into(),
+            CheckoutError::ProductUnavailable(id) => PricingError::ProductUnavailable(id).into(),
+            CheckoutError::AmountOutOfRange { what } => {
+                PricingError::AmountOutOfRange { what }.into()
+            }
+            CheckoutError::PointsExceedAmount { requested, max } => {
+                PricingError::PointsExceedAmount { requested, max }.into()
+            }
+            CheckoutError::Coupon(error) => error.into(),
+            CheckoutError::InsufficientPoints {
+                customer_id,
+                requested,
+                available,
+            } => QuoteError::InsufficientPoints {
+                customer_id,
+                requested,
+                available,
+            },
+            CheckoutError::UnknownCustomer(id) => QuoteError::UnknownCustomer(id),
+            CheckoutError::UnknownTaxRegion(region) => QuoteError::UnknownTaxRegion(region),
+            CheckoutError::Storage(error) => error.into(),
+            other => StorageError::Failure(format!("unexpected while quoting: {other}")).into(),
+        }
+    }
+}
+
+/// What to price: a cart, and optionally a region, a coupon, the customer
+/// (for the coupon's per-customer limit and the points balance) and points to
+/// redeem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoteRequest {
+    /// What.
+    pub cart: Cart,
+    /// The tax region; `None` uses [`ShopConfig::default_region`].
+    pub region: Option<Region>,
+    /// A coupon to apply.
+    pub coupon: Option<CouponCode>,
+    /// Who would buy (required to redeem points).
+    pub customer_id: Option<CustomerId>,
+    /// Points to redeem (0: none).
+    pub redeem_points: u64,
+}
+
+impl QuoteRequest {
+    /// A plain cart in the default region, without coupon or points.
+    pub fn cart(cart: Cart) -> Self {
+        QuoteRequest {
+            cart,
+            region: None,
+            coupon: None,
+            customer_id: None,
+            redeem_points: 0,
+        }
+    }
+}
+
+/// A store's whole price list, read at one moment: every product (retired
+/// ones included, flagged), every tier rule, every tax rate and every coupon.
+/// For auditing the rules ([`audit_pricing`](crate::audit_pricing)) and for
+/// property-testing the rules a shop actually holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PriceList {
+    /// The products.
+    pub catalog: Catalog,
+    /// Their tier ladders.
+    pub rules: RuleBook,
+    /// Tax rates by region.
+    pub tax_rates: TaxTable,
+    /// The coupons.
+    pub coupons: Vec<Coupon>,
+}
+
+/// Coupons, administered by staff.
+///
+/// Creation and changes are planned by the core
+/// ([`plan_coupon_creation`](crate::plan_coupon_creation),
+/// [`plan_coupon_update`](crate::plan_coupon_update)) against the stored
+/// coupon read under a lock, and applied through the store's one `apply`.
+#[async_trait]
+pub trait CouponRepository: Send + Sync {
+    /// Creates a coupon; `coupon_exists` if its code is taken.
+    async fn create_coupon(&self, coupon: Coupon) -> Result<CouponRecord, CouponAdminError>;
+
+    /// Changes a coupon; `coupon_unknown` if there is none with this code.
+    async fn update_coupon(
+        &self,
+        code: &CouponCode,
+        patch: &CouponPatch,
+    ) -> Result<CouponRecord, CouponAdminError>;
+
+    /// One coupon with how often it is in use, if it exists.
+    async fn coupon(&self, code: &CouponCode) -> Result<Option<CouponRecord>, StorageError>;
+
+    /// Every coupon, by code.
+    async fn coupons(&self) -> Result<Vec<Coupon>, StorageError>;
+
+    /// A coupon with its use by everyone and by `customer` (not locked: for quotes).
+    async fn coupon_usage(
+        &self,
+        code: &CouponCode,
+        customer: Option<CustomerId>,
+    ) -> Result<Option<(Coupon, CouponUsage)>, StorageError>;
 }
 
 /// Products, stock, pricing rules and tax rates.
@@ -376,7 +511,7 @@ pub struct CancelledOrder {
 
 /// The unit of work: checkouts and cancels applied whole or not at all.
 #[async_trait]
-pub trait OrderWorkflow: CatalogRepository {
+pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponRepository {
     /// The policies this store plans with.
     fn config(&self) -> &ShopConfig;
 
@@ -408,6 +543,68 @@ pub trait OrderWorkflow: CatalogRepository {
             .rate(region)
             .ok_or_else(|| QuoteError::UnknownTaxRegion(region.clone()))?;
         Ok(quote(cart, &catalog, &rules, rate, &self.config().pricing)?)
+    }
+
+    /// The store's clock: the "now" of its plans and of coupon validity.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Prices a cart with a coupon and points as a checkout would, without
+    /// placing anything or locking: the same checks, the same figures, the
+    /// same error codes (a race may still change them before a checkout).
+    ///
+    /// Points need the customer; an unknown customer is `unknown_customer`.
+    async fn quote_order(&self, request: &QuoteRequest) -> Result<Quote, QuoteError> {
+        if request.redeem_points > 0 && request.customer_id.is_none() {
+            return Err(QuoteError::PointsNeedCustomer);
+        }
+        let buyer = match request.customer_id {
+            Some(id) => Some(self.customer(id).await.map_err(|error| match error {
+                CustomerError::Storage(error) => QuoteError::Storage(error),
+                _ => QuoteError::UnknownCustomer(id),
+            })?),
+            None => None,
+        };
+        let ids = request.cart.product_ids_sorted();
+        let catalog = self.catalog_snapshot(&ids).await?;
+        let rules = self.pricing_rules(&ids).await?;
+        let taxes = self.tax_rates().await?;
+        let region = request
+            .region
+            .as_ref()
+            .unwrap_or(&self.config().default_region);
+        let tax_rate = taxes
+            .rate(region)
+            .ok_or_else(|| QuoteError::UnknownTaxRegion(region.clone()))?;
+        let coupon = match &request.coupon {
+            Some(code) => self.coupon_usage(code, request.customer_id).await?,
+            None => None,
+        };
+        let pricing = OrderPricing {
+            cart: &request.cart,
+            coupon_code: request.coupon.as_ref(),
+            coupon: coupon.as_ref().map(|(coupon, usage)| (coupon, *usage)),
+            redeem_points: request.redeem_points,
+            buyer: buyer.as_ref(),
+            catalog: &catalog,
+            rules: &rules,
+            tax_rate,
+        };
+        Ok(price_order(&pricing, self.config(), self.now())?)
+    }
+
+    /// The store's whole price list ([`PriceList`]), read with one query per
+    /// table (not one transaction: an administration write in between may be
+    /// half seen).
+    async fn price_list(&self) -> Result<PriceList, StorageError> {
+        let products = self.products().await?;
+        let ids: Vec<ProductId> = products.iter().map(|p| p.id).collect();
+        let rules = self.pricing_rules(&ids).await?;
+        Ok(PriceList {
+            catalog: Catalog::from_products(products),
+            rules,
+            tax_rates: self.tax_rates().await?,
+            coupons: self.coupons().await?,
+        })
     }
 }
 

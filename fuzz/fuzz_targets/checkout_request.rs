@@ -101,6 +101,7 @@ fuzz_target!(|data: &[u8]| {
         catalog: &catalog,
         rules: &rules,
         tax_rates: &tax_rates,
+        coupon: None,
     };
     if let Ok(plan) = plan_checkout(&request, &snapshot, &config, Default::default()) {
         for moved in plan.plan().stock_moves() {

@@ -49,6 +49,8 @@ fn checkout(c: &mut Criterion) {
             .expect("cart"),
             region: None,
             expected_total: None,
+            coupon: None,
+            redeem_points: 0,
         };
         group.bench_with_input(BenchmarkId::new("lines", lines), &request, |b, request| {
             b.iter_batched(

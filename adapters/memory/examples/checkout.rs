@@ -47,6 +47,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         cart,
         region: None,
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     };
     let placed = store.checkout(&request, None).await?;
     println!(
@@ -66,6 +68,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         cart: Cart::new([line(1, 1000)?])?,
         region: None,
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     };
     if let Err(error) = store.checkout(&too_many, None).await {
         println!(

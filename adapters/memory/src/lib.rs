@@ -28,6 +28,8 @@
 //!                                 quantity: Quantity::new(10).unwrap() }]).unwrap(),
 //!     region: None,
 //!     expected_total: None,
+//!     coupon: None,
+//!     redeem_points: 0,
 //! };
 //! let placed = pollster::block_on(store.checkout(&request, None)).unwrap();
 //! assert_eq!(placed.order.total_amount.to_string(), "290.60");

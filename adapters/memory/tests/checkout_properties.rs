@@ -87,6 +87,8 @@ proptest! {
                         cart,
                         region: region.map(|r| Region::parse(r).unwrap()),
                         expected_total: None,
+                        coupon: None,
+                        redeem_points: 0,
                     };
                     let key = key.map(|k| IdempotencyKey::parse(&format!("key-{k}")).unwrap());
                     block_on(store.checkout(&request, key.as_ref())).map(|placed| {

@@ -20,6 +20,8 @@ fn one_unit_of(product: i64, customer: i64) -> CheckoutRequest {
         .unwrap(),
         region: None,
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     }
 }
 
@@ -102,6 +104,8 @@ fn concurrent_checkouts_and_cancels_of_many_products_conserve_stock() {
                         .unwrap(),
                         region: None,
                         expected_total: None,
+                        coupon: None,
+                        redeem_points: 0,
                     };
                     if let Ok(placed) = block_on(store.checkout(&request, None)) {
                         if round % 2 == 0 {

@@ -336,6 +336,8 @@ async fn run_cell(store: Arc<MySqlStore>, variant: Variant, clients: u64, second
                                 .expect("cart"),
                                 region: None,
                                 expected_total: None,
+                                coupon: None,
+                                redeem_points: 0,
                             };
                             store
                                 .checkout(&request, None)

@@ -61,6 +61,8 @@ fn request() -> CheckoutRequest {
         .unwrap(),
         region: None,
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     }
 }
 

@@ -31,6 +31,8 @@ fn item(product: i64, quantity: i64, unit: &str, discount: &str, total: &str) ->
         unit_price: money(unit),
         discount: money(discount),
         line_total: money(total),
+        coupon_share: crate::Money::ZERO,
+        points_share: crate::Money::ZERO,
     }
 }
 
@@ -61,6 +63,10 @@ fn clean() -> (Opening, Books) {
     let order =
         |id, customer, items, subtotal: &str, tax: &str, total: &str, earned, status| Order {
             id: oid(id),
+            coupon: None,
+            coupon_discount: crate::Money::ZERO,
+            points_redeemed: 0,
+            points_value: crate::Money::ZERO,
             customer_id: cid(customer),
             status,
             region: Region::parse("Cairo").unwrap(),
@@ -279,6 +285,7 @@ fn order_figures_that_do_not_add_up_are_found() {
         problems(|b| b.orders[1].tax = money("84.01")),
         vec![OrderProblem::Total {
             subtotal: money("599.98"),
+            deducted: Money::ZERO,
             tax: money("84.01"),
             total: money("683.98")
         }]

@@ -41,6 +41,8 @@ pub(crate) fn request(
         cart: cart(lines),
         region: region.map(|r| Region::parse(r).expect("test region")),
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     }
 }
 

@@ -149,6 +149,8 @@ pub fn request(customer: i64, lines: &[(i64, i64)]) -> CheckoutRequest {
         .unwrap(),
         region: None,
         expected_total: None,
+        coupon: None,
+        redeem_points: 0,
     }
 }
 
