@@ -141,6 +141,10 @@ pub enum Action {
     ReadMetrics,
     /// Reading the catalog change log.
     ReadCatalogChanges,
+    /// Creating, reading and changing coupons.
+    ManageCoupons,
+    /// Auditing the whole pricing rule set.
+    AuditPricing,
 }
 
 impl Action {
@@ -169,6 +173,8 @@ impl Action {
             Action::ManageStaffKeys => "manage staff keys",
             Action::ReadMetrics => "read metrics",
             Action::ReadCatalogChanges => "read the catalog change log",
+            Action::ManageCoupons => "manage coupons",
+            Action::AuditPricing => "audit the pricing rules",
         }
     }
 
@@ -209,6 +215,8 @@ impl Action {
             "manage_staff_keys" => Some(Action::ManageStaffKeys),
             "read_metrics" => Some(Action::ReadMetrics),
             "read_catalog_changes" => Some(Action::ReadCatalogChanges),
+            "manage_coupons" => Some(Action::ManageCoupons),
+            "audit_pricing" => Some(Action::AuditPricing),
             _ => None,
         }
     }
@@ -284,6 +292,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::AdjustPoints
                     | A::ReadMetrics
                     | A::ReadCatalogChanges
+                    | A::AuditPricing
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,
@@ -291,7 +300,12 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
             } => {
                 matches!(
                     action,
-                    A::AdjustStock | A::ManageCatalog | A::ReadMetrics | A::ReadCatalogChanges
+                    A::AdjustStock
+                        | A::ManageCatalog
+                        | A::ManageCoupons
+                        | A::ReadMetrics
+                        | A::ReadCatalogChanges
+                        | A::AuditPricing
                 )
             }
         };

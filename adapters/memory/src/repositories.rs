@@ -22,6 +22,10 @@ use shopcore::{
     CatalogChange, CatalogCommand, ChangeId, Page, PageLimit,
 };
 use shopcore::{plan_profile_update, NotificationId, OrderFilter, ProfileUpdate};
+use shopcore::{
+    plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
+    CouponPatch, CouponRecord, CouponRepository, CouponUsage,
+};
 
 use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;
@@ -338,11 +342,16 @@ impl MemoryStore {
         {
             return replayed;
         }
+        let coupon = request.coupon.as_ref().and_then(|code| {
+            let usage = state.coupon_usage(code, Some(request.customer_id));
+            state.coupons.get(code).map(|coupon| (coupon, usage))
+        });
         let snapshot = CheckoutSnapshot {
             customer: state.customer(request.customer_id),
             catalog: &state.catalog,
             rules: &state.rules,
             tax_rates: &state.tax_rates,
+            coupon,
         };
         let mut plan = plan_checkout(request, &snapshot, &self.config, now)?;
         if let Some((key, fingerprint)) = keyed {
@@ -357,6 +366,10 @@ impl MemoryStore {
 impl OrderWorkflow for MemoryStore {
     fn config(&self) -> &ShopConfig {
         &self.config
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     async fn checkout(
@@ -517,5 +530,71 @@ impl shopcore::Readiness for MemoryStore {
     /// Ready whenever its lock can be taken (it is not poisoned).
     async fn ready(&self, _timeout: std::time::Duration) -> Result<(), StorageError> {
         self.lock().map(|_| ())
+    }
+}
+
+impl MemoryStore {
+    /// Plans a coupon write against the stored coupon and applies it, under the lock.
+    fn save_coupon(
+        &self,
+        code: &CouponCode,
+        plan: impl FnOnce(Option<&Coupon>, DateTime<Utc>) -> Result<Plan, CouponAdminError>,
+    ) -> Result<CouponRecord, CouponAdminError> {
+        let now = self.clock.now();
+        let mut state = self.lock()?;
+        let plan = plan(state.coupons.get(code), now)?;
+        state.apply(&plan)?;
+        let coupon = saved_coupon(&plan)
+            .cloned()
+            .ok_or_else(|| StorageError::Failure("a coupon plan saved no coupon".to_owned()))?;
+        let times_redeemed = state.coupon_usage(code, None).total;
+        Ok(CouponRecord {
+            coupon,
+            times_redeemed,
+        })
+    }
+}
+
+#[async_trait]
+impl CouponRepository for MemoryStore {
+    async fn create_coupon(&self, coupon: Coupon) -> Result<CouponRecord, CouponAdminError> {
+        let code = coupon.code.clone();
+        self.save_coupon(&code, |existing, now| {
+            plan_coupon_creation(existing, coupon, now)
+        })
+    }
+
+    async fn update_coupon(
+        &self,
+        code: &CouponCode,
+        patch: &CouponPatch,
+    ) -> Result<CouponRecord, CouponAdminError> {
+        self.save_coupon(code, |existing, now| {
+            plan_coupon_update(existing, code, patch, now)
+        })
+    }
+
+    async fn coupon(&self, code: &CouponCode) -> Result<Option<CouponRecord>, StorageError> {
+        let state = self.lock()?;
+        Ok(state.coupons.get(code).map(|coupon| CouponRecord {
+            coupon: coupon.clone(),
+            times_redeemed: state.coupon_usage(code, None).total,
+        }))
+    }
+
+    async fn coupons(&self) -> Result<Vec<Coupon>, StorageError> {
+        Ok(self.lock()?.coupons.values().cloned().collect())
+    }
+
+    async fn coupon_usage(
+        &self,
+        code: &CouponCode,
+        customer: Option<CustomerId>,
+    ) -> Result<Option<(Coupon, CouponUsage)>, StorageError> {
+        let state = self.lock()?;
+        Ok(state
+            .coupons
+            .get(code)
+            .map(|coupon| (coupon.clone(), state.coupon_usage(code, customer))))
     }
 }

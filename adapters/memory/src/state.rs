@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
+use shopcore::{Coupon, CouponCode, CouponUsage};
 use shopcore::{
     Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, CustomerName, NewProduct, Percent,
     Phone, Product, ProductChanged, ProductId, Region, TierLadder,
@@ -53,6 +54,8 @@ pub(crate) struct State {
     pub staff_keys: BTreeMap<StaffKeyId, (StaffKey, TokenHash)>,
     /// The catalog change log, append-only; ids ascend with position.
     pub change_log: Vec<CatalogChange>,
+    /// Coupons by code.
+    pub coupons: BTreeMap<CouponCode, Coupon>,
     next_customer_id: i64,
     next_order_id: i64,
     next_product_id: i64,
@@ -104,6 +107,7 @@ enum Write<'p> {
     RemoveTaxRegion(&'p Region),
     LogChange(&'p ChangeRecord, ChangeSubject),
     Profile(CustomerId, &'p CustomerName, &'p Email, &'p Option<Phone>),
+    SaveCoupon(&'p Coupon),
 }
 
 fn stale(what: String) -> StorageError {
@@ -145,6 +149,7 @@ impl State {
             sessions: HashMap::new(),
             staff_keys: BTreeMap::new(),
             change_log: Vec::new(),
+            coupons: BTreeMap::new(),
             next_customer_id,
             next_order_id: 1,
             next_product_id,
@@ -259,6 +264,16 @@ impl State {
                 }
                 Effect::CatalogChangeLogged(record) => {
                     Write::LogChange(record, record.subject.resolve(created)?)
+                }
+                Effect::CouponSaved { coupon, created } => {
+                    if self.coupons.contains_key(&coupon.code) == *created {
+                        return Err(stale(format!(
+                            "coupon {} {}",
+                            coupon.code,
+                            if *created { "exists" } else { "does not exist" }
+                        )));
+                    }
+                    Write::SaveCoupon(coupon)
                 }
                 Effect::ProfileChanged {
                     customer,
@@ -399,6 +414,9 @@ impl State {
                         self.customer_by_email.insert(email.clone(), id);
                     }
                 }
+                Write::SaveCoupon(coupon) => {
+                    self.coupons.insert(coupon.code.clone(), coupon.clone());
+                }
                 Write::LogChange(record, subject) => {
                     let id = ChangeId::new(self.change_log.len() as i64 + 1)
                         .unwrap_or_else(|_| unreachable!("length + 1 is positive"));
@@ -414,6 +432,21 @@ impl State {
             }
         }
         Ok(applied)
+    }
+
+    /// How often a coupon is in use: its orders that are not cancelled, in
+    /// all and of `customer`.
+    pub fn coupon_usage(&self, code: &CouponCode, customer: Option<CustomerId>) -> CouponUsage {
+        let mut usage = CouponUsage::default();
+        for order in self.orders.values() {
+            if order.coupon.as_ref() == Some(code) && order.status == OrderStatus::Created {
+                usage.total += 1;
+                if Some(order.customer_id) == customer {
+                    usage.by_customer += 1;
+                }
+            }
+        }
+        usage
     }
 
     fn existing_product(&self, id: ProductId) -> Result<(), StorageError> {

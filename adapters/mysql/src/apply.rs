@@ -14,6 +14,7 @@
 
 use chrono::{DateTime, Utc};
 use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
+use shopcore::{Coupon, CouponValue};
 use shopcore::{
     CustomerId, Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId,
     OrderId, OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId,
@@ -228,6 +229,10 @@ pub(crate) async fn apply_plan(
                 }
                 faults.check(WriteStep::AccessChanged)?;
             }
+            Effect::CouponSaved { coupon, created } => {
+                save_coupon(conn, coupon, *created, at).await?;
+                faults.check(WriteStep::CatalogChanged)?;
+            }
             Effect::CatalogChangeLogged(record) => {
                 log_change(conn, record, applied.product_id, at).await?;
                 faults.check(WriteStep::CatalogChanged)?;
@@ -243,8 +248,9 @@ pub(crate) async fn apply_plan(
 
 async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<OrderId, DbError> {
     let inserted = sqlx::query(
-        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned, \
+         coupon_code, coupon_discount, points_redeemed, points_value) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(order.customer_id.get())
     .bind(order.total_amount.amount())
@@ -254,6 +260,10 @@ async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<Or
     .bind(order.tax.amount())
     .bind(order.region.as_str())
     .bind(order.points_earned)
+    .bind(order.coupon.as_ref().map(|code| code.as_str()))
+    .bind(order.coupon_discount.amount())
+    .bind(order.points_redeemed)
+    .bind(order.points_value.amount())
     .execute(&mut *conn)
     .await?;
     let order_id = i64::try_from(inserted.last_insert_id())
@@ -262,8 +272,9 @@ async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<Or
         .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
 
     let sql = format!(
-        "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES {}",
-        vec!["(?, ?, ?, ?, ?, ?)"; order.items.len()].join(", ")
+        "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
+         coupon_share, points_share) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; order.items.len()].join(", ")
     );
     let mut query = sqlx::query(&sql);
     for item in &order.items {
@@ -273,10 +284,53 @@ async fn insert_order(conn: &mut MySqlConnection, order: &NewOrder) -> Result<Or
             .bind(item.quantity.get())
             .bind(item.unit_price.amount())
             .bind(item.discount.amount())
-            .bind(item.line_total.amount());
+            .bind(item.line_total.amount())
+            .bind(item.coupon_share.amount())
+            .bind(item.points_share.amount());
     }
     query.execute(&mut *conn).await?;
     Ok(order_id)
+}
+
+/// Inserts a new coupon, or replaces the stored one's values (the row must exist).
+async fn save_coupon(
+    conn: &mut MySqlConnection,
+    coupon: &Coupon,
+    created: bool,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let (percent_off, amount_off) = match coupon.value {
+        CouponValue::PercentOff(percent) => (Some(percent.value()), None),
+        CouponValue::AmountOff(amount) => (None, Some(amount.amount())),
+    };
+    let sql = if created {
+        "INSERT INTO coupons (percent_off, amount_off, min_subtotal, valid_from, valid_until, \
+         max_redemptions, max_per_customer, active, updated_at, code, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    } else {
+        "UPDATE coupons SET percent_off = ?, amount_off = ?, min_subtotal = ?, valid_from = ?, \
+         valid_until = ?, max_redemptions = ?, max_per_customer = ?, active = ?, updated_at = ? \
+         WHERE code = ?"
+    };
+    let mut query = sqlx::query(sql)
+        .bind(percent_off)
+        .bind(amount_off)
+        .bind(coupon.min_subtotal.amount())
+        .bind(coupon.valid_from.map(utc))
+        .bind(coupon.valid_until.map(utc))
+        .bind(coupon.max_redemptions)
+        .bind(coupon.max_per_customer)
+        .bind(coupon.active)
+        .bind(utc(at))
+        .bind(coupon.code.as_str());
+    if created {
+        query = query.bind(utc(at));
+    }
+    let written = query.execute(&mut *conn).await?;
+    if written.rows_affected() != 1 {
+        return Err(diverged(format_args!("coupon {}", coupon.code)));
+    }
+    Ok(())
 }
 
 async fn cancel_order(

@@ -42,12 +42,14 @@
 //! - `rows`: row types and their checked conversion into domain values;
 //! - `repositories`: catalog, customer, order, notification and books traits;
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
-//! - `admin`: catalog administration and the change log.
+//! - `admin`: catalog administration and the change log;
+//! - `coupons`: coupons and how often each is in use.
 
 #[macro_use]
 mod transaction;
 mod admin;
 mod apply;
+mod coupons;
 mod error;
 mod repositories;
 mod rows;

@@ -92,7 +92,7 @@ pub(crate) enum Read {
 }
 
 impl Read {
-    fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             Read::Plain => "",
             Read::Shared => " LOCK IN SHARE MODE",

@@ -14,6 +14,7 @@ use shopcore::{
     PricingRule, Product, ProductId, Quantity, Reason, Region, StaffKey, StaffKeyId, StaffKeyName,
     StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
+use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 
 use crate::error::invalid_row;
 
@@ -128,12 +129,13 @@ impl TryFrom<RuleRow> for PricingRule {
 /// more precisely).
 pub(crate) const ORDER_COLUMNS: &str = "order_id, customer_id, status, \
      COALESCE(region, 'legacy') AS region, COALESCE(subtotal, total_amount) AS subtotal, \
-     COALESCE(tax, 0) AS tax, total_amount, points_earned, created_at";
+     COALESCE(tax, 0) AS tax, total_amount, points_earned, created_at, \
+     coupon_code, coupon_discount, points_redeemed, points_value";
 
 /// The columns of `order_items` the adapter reads (line total computed for
 /// rows written by the original services).
 pub(crate) const ITEM_COLUMNS: &str = "order_id, product_id, quantity, unit_price, discount, \
-     COALESCE(line_total, quantity * unit_price - discount) AS line_total";
+     COALESCE(line_total, quantity * unit_price - discount) AS line_total, coupon_share, points_share";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
@@ -146,6 +148,10 @@ pub(crate) struct OrderRow {
     total_amount: Decimal,
     points_earned: i64,
     created_at: DateTime<Utc>,
+    coupon_code: Option<String>,
+    coupon_discount: Decimal,
+    points_redeemed: u64,
+    points_value: Decimal,
 }
 
 #[derive(sqlx::FromRow)]
@@ -156,6 +162,8 @@ pub(crate) struct ItemRow {
     unit_price: Decimal,
     discount: Decimal,
     line_total: Decimal,
+    coupon_share: Decimal,
+    points_share: Decimal,
 }
 
 impl ItemRow {
@@ -169,6 +177,8 @@ impl ItemRow {
             unit_price: Money::new(self.unit_price).map_err(|e| bad(&e))?,
             discount: Money::new(self.discount).map_err(|e| bad(&e))?,
             line_total: Money::new(self.line_total).map_err(|e| bad(&e))?,
+            coupon_share: Money::new(self.coupon_share).map_err(|e| bad(&e))?,
+            points_share: Money::new(self.points_share).map_err(|e| bad(&e))?,
         })
     }
 }
@@ -200,6 +210,15 @@ pub(crate) fn assemble_orders(
                 region: Region::parse(&row.region).map_err(|e| bad(&e))?,
                 items: items_of.remove(&id).unwrap_or_default(),
                 subtotal: Money::new(row.subtotal).map_err(|e| bad(&e))?,
+                coupon: row
+                    .coupon_code
+                    .as_deref()
+                    .map(CouponCode::parse)
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+                coupon_discount: Money::new(row.coupon_discount).map_err(|e| bad(&e))?,
+                points_redeemed: row.points_redeemed,
+                points_value: Money::new(row.points_value).map_err(|e| bad(&e))?,
                 tax: Money::new(row.tax).map_err(|e| bad(&e))?,
                 total_amount: Money::new(row.total_amount).map_err(|e| bad(&e))?,
                 points_earned: u64::try_from(row.points_earned)
@@ -208,6 +227,49 @@ pub(crate) fn assemble_orders(
             })
         })
         .collect()
+}
+
+/// The columns of `coupons` the adapter reads.
+pub(crate) const COUPON_COLUMNS: &str = "code, percent_off, amount_off, min_subtotal, \
+     valid_from, valid_until, max_redemptions, max_per_customer, active";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CouponRow {
+    code: String,
+    percent_off: Option<Decimal>,
+    amount_off: Option<Decimal>,
+    min_subtotal: Decimal,
+    valid_from: Option<DateTime<Utc>>,
+    valid_until: Option<DateTime<Utc>>,
+    max_redemptions: Option<u32>,
+    max_per_customer: Option<u32>,
+    active: bool,
+}
+
+impl TryFrom<CouponRow> for Coupon {
+    type Error = StorageError;
+    fn try_from(row: CouponRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("coupons", format!("coupon {:?}: {detail}", row.code))
+        };
+        let value = match (row.percent_off, row.amount_off) {
+            (Some(percent), None) => {
+                CouponValue::PercentOff(Percent::new(percent).map_err(|e| bad(&e))?)
+            }
+            (None, Some(amount)) => CouponValue::AmountOff(Money::new(amount).map_err(|e| bad(&e))?),
+            _ => return Err(bad(&"needs exactly one of percent_off and amount_off")),
+        };
+        Ok(Coupon {
+            code: CouponCode::parse(&row.code).map_err(|e| bad(&e))?,
+            value,
+            min_subtotal: Money::new(row.min_subtotal).map_err(|e| bad(&e))?,
+            valid_from: row.valid_from,
+            valid_until: row.valid_until,
+            max_redemptions: row.max_redemptions,
+            max_per_customer: row.max_per_customer,
+            active: row.active,
+        })
+    }
 }
 
 /// The columns of `notification_log` the adapter reads.

@@ -2,11 +2,12 @@
 //!
 //! Lock order, the same in every write, so transactions queue instead of
 //! deadlocking: the `idempotency_keys` row (claimed by insert) → the `orders`
-//! row (cancel) → the `inventory` rows in product-id order → the `customers`
-//! row. A checkout first reads the pricing rules and the tax rate without
-//! locks, then locks the cart's products and the buyer, plans, and applies the
-//! plan with [`apply_plan`]; nothing is written before planning, and any error
-//! rolls the transaction back.
+//! row (cancel) → the `inventory` rows in product-id order (then their rules
+//! and the region's rate, share-locked) → the `coupons` row (a checkout with a
+//! coupon, then its orders counted with a locking read) → the `customers` row.
+//! A checkout locks all of these, plans, and applies the plan with
+//! [`apply_plan`]; nothing is written before planning, and any error rolls the
+//! transaction back.
 //!
 //! Fault injection (feature `fault-injection`, for tests) makes the adapter
 //! fail right after a chosen [`WriteStep`], to prove that a failure at any
@@ -21,6 +22,7 @@ use shopcore::{
 use sqlx::MySqlConnection;
 
 use crate::apply::{apply_plan, Applied};
+use crate::coupons::{select_coupon, select_usage};
 use crate::error::{is_duplicate_key, DbError};
 use crate::repositories::{
     select_customer, select_notification, select_order, select_products, select_rules,
@@ -232,12 +234,27 @@ impl MySqlStore {
             .as_ref()
             .unwrap_or(&self.config.default_region);
         let tax_rates = select_tax_rate(&mut *conn, region, Read::Shared).await?;
+        // The coupon's row serialises every checkout using it; counted after
+        // the lock, its use includes every order committed before.
+        let coupon = match &request.coupon {
+            Some(code) => match select_coupon(&mut *conn, code, true).await? {
+                Some(coupon) => {
+                    let usage =
+                        select_usage(&mut *conn, code, Some(request.customer_id), Read::Shared)
+                            .await?;
+                    Some((coupon, usage))
+                }
+                None => None,
+            },
+            None => None,
+        };
         let customer = select_customer(&mut *conn, request.customer_id, true).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
             catalog: &catalog,
             rules: &rules,
             tax_rates: &tax_rates,
+            coupon: coupon.as_ref().map(|(coupon, usage)| (coupon, *usage)),
         };
         let mut plan = match plan_checkout(request, &snapshot, &self.config, now) {
             Ok(plan) => plan,
@@ -302,6 +319,10 @@ impl MySqlStore {
 impl OrderWorkflow for MySqlStore {
     fn config(&self) -> &ShopConfig {
         &self.config
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     async fn checkout(

@@ -135,6 +135,12 @@ fn config(session_hours: u16) -> PyResult<ShopConfig> {
     })
 }
 
+/// The rounding and point value a store prices with.
+fn store_policy(store: &dyn Store) -> (shopcore::PricingPolicy, shopcore::PointValue) {
+    let config = store.config();
+    (config.pricing, config.point_value)
+}
+
 fn customer_id(value: &Bound<'_, PyAny>) -> PyResult<CustomerId> {
     CustomerId::new(integer(value, "customer_id")?).py_result()
 }
@@ -223,18 +229,29 @@ impl Engine {
         self.store.config().default_region.to_string()
     }
 
-    /// Prices a cart with the store's current prices, rules and tax rates.
-    #[pyo3(signature = (products, *, region = None))]
+    /// Prices a cart with the store's current prices, rules and tax rates, as
+    /// a checkout would: with `coupon_code`, and `redeem_points` of
+    /// `customer_id` (whose coupon use and balance count). Nothing is locked
+    /// or written.
+    #[pyo3(signature = (products, *, region = None, coupon_code = None, customer_id = None, redeem_points = None))]
     fn quote(
         &self,
         py: Python<'_>,
         products: &Bound<'_, PyAny>,
         region: Option<&Bound<'_, PyAny>>,
+        coupon_code: Option<&Bound<'_, PyAny>>,
+        customer_id: Option<&Bound<'_, PyAny>>,
+        redeem_points: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Quote> {
-        let cart = args::cart(products)?;
-        let region = args::region(region)?;
+        let request = shopcore::QuoteRequest {
+            cart: args::cart(products)?,
+            region: args::region(region)?,
+            coupon: crate::coupons::optional_code(coupon_code)?,
+            customer_id: present(customer_id).map(self::customer_id).transpose()?,
+            redeem_points: crate::coupons::points(redeem_points)?,
+        };
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.quote(&cart, region.as_ref()).await })
+        self.run(py, async move { store.quote_order(&request).await })
             .map(Quote::from)
             .py_result()
     }
@@ -243,7 +260,12 @@ impl Engine {
     /// `idempotency_key`. With `expected_total`, a checkout whose total is now
     /// different raises `ConflictError` `price_changed` carrying the current
     /// quote as `.quote`, and writes nothing.
-    #[pyo3(signature = (customer_id, products, *, region = None, idempotency_key = None, expected_total = None))]
+    ///
+    /// `coupon_code` applies a coupon; `redeem_points` spends the buyer's
+    /// points (each worth the configured point value, default 0.01) on what is
+    /// left to pay after the coupon.
+    #[pyo3(signature = (customer_id, products, *, region = None, idempotency_key = None, expected_total = None, coupon_code = None, redeem_points = None))]
+    #[allow(clippy::too_many_arguments)]
     fn checkout(
         &self,
         py: Python<'_>,
@@ -252,6 +274,8 @@ impl Engine {
         region: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
         expected_total: Option<&Bound<'_, PyAny>>,
+        coupon_code: Option<&Bound<'_, PyAny>>,
+        redeem_points: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PlacedOrder> {
         let request = shopcore::CheckoutRequest {
             customer_id: self::customer_id(customer_id)?,
@@ -261,6 +285,8 @@ impl Engine {
                 .filter(|total| !total.is_none())
                 .map(|total| args::money(total, "expected_total"))
                 .transpose()?,
+            coupon: crate::coupons::optional_code(coupon_code)?,
+            redeem_points: crate::coupons::points(redeem_points)?,
         };
         let key = args::idempotency_key(idempotency_key)?;
         let store = Arc::clone(&self.store);
@@ -393,6 +419,56 @@ impl Engine {
                     .collect()
             })
             .py_result()
+    }
+
+    /// Creates a coupon from a mapping: `code`, exactly one of `percent_off`
+    /// and `amount_off`, and optionally `min_subtotal`, `valid_from`,
+    /// `valid_until` (aware datetimes or RFC 3339 strings), `max_redemptions`,
+    /// `max_per_customer`, `active`. `ConflictError` `coupon_exists` if the
+    /// code (any case) is taken.
+    fn create_coupon(&self, py: Python<'_>, coupon: &Bound<'_, PyAny>) -> PyResult<crate::coupons::Coupon> {
+        let coupon = crate::coupons::new_coupon(coupon)?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.create_coupon(coupon).await })
+            .map(Into::into)
+            .py_result()
+    }
+
+    /// Changes a coupon: each field of `changes` replaces the stored one
+    /// (`None` clears a limit or a time); e.g. `{"active": False}`.
+    fn update_coupon(
+        &self,
+        py: Python<'_>,
+        code: &Bound<'_, PyAny>,
+        changes: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::coupons::Coupon> {
+        let code = crate::coupons::code(code)?;
+        let patch = crate::coupons::patch(changes)?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.update_coupon(&code, &patch).await })
+            .map(Into::into)
+            .py_result()
+    }
+
+    /// One coupon (any case of its code); `NotFoundError` `coupon_unknown`.
+    fn coupon(&self, py: Python<'_>, code: &Bound<'_, PyAny>) -> PyResult<crate::coupons::Coupon> {
+        let code = crate::coupons::code(code)?;
+        let store = Arc::clone(&self.store);
+        let wanted = code.clone();
+        self.run(py, async move { store.coupon(&wanted).await })
+            .py_result()?
+            .map(Into::into)
+            .ok_or_else(|| crate::errors::to_py_err(shopcore::CouponAdminError::Unknown(code)))
+    }
+
+    /// The store's live price list, to quote carts against without the store
+    /// (property tests of the rules the shop actually holds).
+    fn price_list(&self, py: Python<'_>) -> PyResult<crate::PriceList> {
+        let store = Arc::clone(&self.store);
+        let list = self
+            .run(py, async move { store.price_list().await })
+            .py_result()?;
+        Ok(crate::PriceList::from_store(list, store_policy(&*self.store)))
     }
 
     /// Adds a product (`unit_price` more than 0, `quantity_available` from 0);

@@ -13,6 +13,7 @@
 
 mod admin;
 mod args;
+mod coupons;
 mod engine;
 mod errors;
 mod records;
@@ -20,8 +21,8 @@ mod records;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use shopcore::{
-    Catalog, PricingPolicy, PricingRule, Product, ProductId, Quantity, RoundingMode, RuleBook,
-    TaxRounding,
+    Catalog, CouponValue, Deductions, PointValue, PricingPolicy, PricingRule, Product, ProductId,
+    Quantity, RoundingMode, RuleBook, TaxRounding, TaxTable,
 };
 
 use crate::args::{integer, invalid, money, percent};
@@ -65,11 +66,45 @@ fn policy(rounding: &str, tax_rounding: &str) -> PyResult<PricingPolicy> {
 }
 
 /// Prices and tiers held in Rust, converted once, for quoting many carts
-/// without a store (property tests, what-if pricing).
+/// without a store (property tests, what-if pricing). Built from explicit
+/// lists, or taken from a store by `Engine.price_list()` (then it also holds
+/// the store's tax rates, coupons and rounding).
 #[pyclass(frozen, module = "shopcore._core")]
-struct PriceList {
+pub(crate) struct PriceList {
     catalog: Catalog,
     rules: RuleBook,
+    tax_rates: TaxTable,
+    coupons: Vec<shopcore::Coupon>,
+    policy: PricingPolicy,
+    point_value: PointValue,
+}
+
+impl PriceList {
+    /// A store's price list, priced with the store's rounding and point value.
+    pub(crate) fn from_store(list: shopcore::PriceList, (policy, point_value): (PricingPolicy, PointValue)) -> Self {
+        PriceList {
+            catalog: list.catalog,
+            rules: list.rules,
+            tax_rates: list.tax_rates,
+            coupons: list.coupons,
+            policy,
+            point_value,
+        }
+    }
+
+    /// The shop-wide view the pricing auditor reads.
+    pub(crate) fn domain(&self) -> shopcore::PriceList {
+        shopcore::PriceList {
+            catalog: self.catalog.clone(),
+            rules: self.rules.clone(),
+            tax_rates: self.tax_rates.clone(),
+            coupons: self.coupons.clone(),
+        }
+    }
+
+    pub(crate) fn policy(&self) -> PricingPolicy {
+        self.policy
+    }
 }
 
 #[pymethods]
@@ -103,23 +138,114 @@ impl PriceList {
         Ok(PriceList {
             catalog,
             rules: book,
+            tax_rates: TaxTable::default(),
+            coupons: Vec::new(),
+            policy: PricingPolicy::default(),
+            point_value: PointValue::default(),
         })
     }
 
-    /// Prices `lines` (`(product_id, quantity)` or `{"product_id", "quantity"}`).
-    #[pyo3(signature = (lines, *, tax_rate, rounding = "half_up", tax_rounding = "per_order"))]
+    /// The ids of the products that can be ordered (not retired), ascending.
+    #[getter]
+    fn product_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .catalog
+            .iter()
+            .filter(|p| !p.retired)
+            .map(|p| p.id.get())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// `(product_id, unit_price)` of every product that can be ordered, by id.
+    #[getter]
+    fn products(&self) -> Vec<(i64, rust_decimal::Decimal)> {
+        let mut products: Vec<_> = self
+            .catalog
+            .iter()
+            .filter(|p| !p.retired)
+            .map(|p| (p.id.get(), p.unit_price.amount()))
+            .collect();
+        products.sort_unstable();
+        products
+    }
+
+    /// `(product_id, min_quantity, discount_percent)` of every tier, sorted.
+    #[getter]
+    fn rules(&self) -> Vec<(i64, u32, rust_decimal::Decimal)> {
+        let mut rules: Vec<_> = self
+            .rules
+            .iter()
+            .map(|r| (r.product_id.get(), r.min_quantity.get(), r.discount.value()))
+            .collect();
+        rules.sort_unstable();
+        rules
+    }
+
+    /// Each region's tax rate (empty for a list built from explicit lists).
+    #[getter]
+    fn tax_rates(&self) -> Vec<(String, rust_decimal::Decimal)> {
+        let mut rates: Vec<_> = self
+            .tax_rates
+            .iter()
+            .map(|(region, rate)| (region.to_string(), rate.value()))
+            .collect();
+        rates.sort_unstable();
+        rates
+    }
+
+    /// Prices `lines` (`(product_id, quantity)` or `{"product_id", "quantity"}`)
+    /// at `tax_rate`, or at the rate of `region` for a store's list. A coupon's
+    /// value (`percent_off` or `amount_off`, taken as applying) and
+    /// `redeem_points` are applied in the fixed order; rounding defaults to
+    /// the list's (the store's, or half-up per order).
+    #[pyo3(signature = (lines, *, tax_rate = None, region = None, rounding = None, tax_rounding = None, percent_off = None, amount_off = None, redeem_points = None))]
+    #[allow(clippy::too_many_arguments)]
     fn quote(
         &self,
         py: Python<'_>,
         lines: &Bound<'_, PyAny>,
-        tax_rate: &Bound<'_, PyAny>,
-        rounding: &str,
-        tax_rounding: &str,
+        tax_rate: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        rounding: Option<&str>,
+        tax_rounding: Option<&str>,
+        percent_off: Option<&Bound<'_, PyAny>>,
+        amount_off: Option<&Bound<'_, PyAny>>,
+        redeem_points: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<records::Quote> {
         let cart = args::cart(lines)?;
-        let rate = percent(tax_rate, "tax_rate")?;
-        let policy = policy(rounding, tax_rounding)?;
-        py.detach(|| shopcore::quote(&cart, &self.catalog, &self.rules, rate, &policy))
+        let rate = match (tax_rate.filter(|r| !r.is_none()), args::region(region)?) {
+            (Some(rate), None) => percent(rate, "tax_rate")?,
+            (None, Some(region)) => self
+                .tax_rates
+                .rate(&region)
+                .ok_or_else(|| shopcore::QuoteError::UnknownTaxRegion(region.clone()))
+                .py_result()?,
+            _ => return Err(invalid("give exactly one of tax_rate and region")),
+        };
+        let mut policy = self.policy;
+        if let Some(rounding) = rounding {
+            policy.rounding = self::policy(rounding, "per_order")?.rounding;
+        }
+        if let Some(tax_rounding) = tax_rounding {
+            policy.tax_rounding = self::policy("half_up", tax_rounding)?.tax_rounding;
+        }
+        let coupon = match (
+            percent_off.filter(|v| !v.is_none()),
+            amount_off.filter(|v| !v.is_none()),
+        ) {
+            (None, None) => None,
+            (Some(p), None) => Some(CouponValue::new_percent(percent(p, "percent_off")?).py_result()?),
+            (None, Some(a)) => Some(CouponValue::new_amount(money(a, "amount_off")?).py_result()?),
+            _ => return Err(invalid("give at most one of percent_off and amount_off")),
+        };
+        let deductions = Deductions {
+            coupon,
+            points: coupons::points(redeem_points)?,
+            point_value: self.point_value,
+        };
+        py.detach(|| shopcore::quote_with(&cart, &self.catalog, &self.rules, rate, &policy, &deductions))
             .map(records::Quote::from)
             .py_result()
     }
@@ -141,7 +267,17 @@ fn quote(
     rounding: &str,
     tax_rounding: &str,
 ) -> PyResult<records::Quote> {
-    PriceList::new(products, rules)?.quote(py, lines, tax_rate, rounding, tax_rounding)
+    PriceList::new(products, rules)?.quote(
+        py,
+        lines,
+        Some(tax_rate),
+        None,
+        Some(rounding),
+        Some(tax_rounding),
+        None,
+        None,
+        None,
+    )
 }
 
 /// The `shopcore._core` module.
@@ -165,6 +301,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<admin::TaxRate>()?;
     module.add_class::<admin::CatalogChange>()?;
     module.add_class::<PriceList>()?;
+    module.add_class::<coupons::Coupon>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     let codes: Vec<(&str, &str)> = shopcore::ErrorKind::ALL
         .iter()

@@ -53,6 +53,8 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::ManageStaffKeys, "ufff."),
         (Action::ReadMetrics, "uf..."),
         (Action::ReadCatalogChanges, "uf..."),
+        (Action::ManageCoupons, "uff.."),
+        (Action::AuditPricing, "uf..."),
     ]
 }
 
