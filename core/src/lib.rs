@@ -72,6 +72,7 @@ mod order;
 mod page;
 mod percent;
 mod pricing;
+mod pricing_audit;
 mod quantity;
 pub mod repository;
 pub mod seed;
@@ -134,6 +135,10 @@ pub use percent::Percent;
 pub use pricing::{
     allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,
     TaxRounding,
+};
+pub use pricing_audit::{
+    audit_ladder, audit_pricing, CouponFinding, LadderFinding, PricingAudit, ProductFindings,
+    TaxRoundingSpread,
 };
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{

@@ -31,9 +31,12 @@ use rust_decimal::Decimal;
 
 use crate::cart::{Cart, CartLine};
 use crate::catalog::{Catalog, PricingRule, Product, RuleBook};
+use crate::coupon::CouponValue;
 use crate::ids::ProductId;
+use crate::loyalty::PointValue;
 use crate::money::Money;
 use crate::percent::Percent;
+use crate::pricing::Deductions;
 use crate::quantity::Quantity;
 
 /// Amounts from 0.00 to `max_cents / 100`, biased towards "round" prices and
@@ -121,6 +124,77 @@ pub fn cart_lines(products: usize, max_lines: usize) -> impl Strategy<Value = Ve
 /// A cart over products `1..=products`, with up to `max_lines` raw lines.
 pub fn cart(products: usize, max_lines: usize) -> impl Strategy<Value = Cart> {
     cart_lines(products, max_lines).prop_filter_map("cart", |lines| Cart::new(lines).ok())
+}
+
+/// A cart over the products a given catalog holds (not retired), with 1 to
+/// `max_lines` lines of up to 100 units: for property-testing the rules a shop
+/// actually has (see [`PriceList`](crate::PriceList)) rather than random ones.
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let catalog = shopcore::seed::demo_data().catalog();
+/// let mut runner = TestRunner::deterministic();
+/// let cart = shopcore::testing::cart_over(&catalog, 3).new_tree(&mut runner).unwrap().current();
+/// assert!(cart.lines().iter().all(|l| catalog.get(l.product_id).is_some()));
+/// ```
+pub fn cart_over(catalog: &Catalog, max_lines: usize) -> impl Strategy<Value = Cart> {
+    let mut ids: Vec<ProductId> = catalog
+        .iter()
+        .filter(|p| !p.retired)
+        .map(|p| p.id)
+        .collect();
+    ids.sort_unstable();
+    let ids = if ids.is_empty() {
+        vec![product_id(1)]
+    } else {
+        ids
+    };
+    vec(
+        (proptest::sample::select(ids), quantity(100)),
+        1..=max_lines.clamp(1, Cart::MAX_LINES),
+    )
+    .prop_filter_map("cart", |lines| {
+        Cart::new(lines.into_iter().map(|(product_id, quantity)| CartLine {
+            product_id,
+            quantity,
+        }))
+        .ok()
+    })
+}
+
+/// A coupon's value: a percentage above 0 (100 included) or an amount from
+/// 0.01 to 2 000.00.
+pub fn coupon_value() -> impl Strategy<Value = CouponValue> {
+    prop_oneof![
+        percent()
+            .prop_filter("above 0", |p| *p > Percent::ZERO)
+            .prop_map(CouponValue::PercentOff),
+        money(200_000)
+            .prop_filter("above 0", |m| *m > Money::ZERO)
+            .prop_map(CouponValue::AmountOff),
+    ]
+}
+
+/// A coupon (or none), up to 100 000 points to redeem (or none) and a point
+/// value from 0.01 to 1.00. The points may be worth more than a cart's
+/// amount: clamp them to what a test's quote allows.
+pub fn deductions() -> impl Strategy<Value = Deductions> {
+    (
+        proptest::option::weighted(0.7, coupon_value()),
+        prop_oneof![Just(0u64), 0u64..=100_000],
+        (1i64..=100).prop_map(|cents| {
+            Money::from_cents(cents)
+                .ok()
+                .and_then(|m| PointValue::new(m).ok())
+                .unwrap_or_default()
+        }),
+    )
+        .prop_map(|(coupon, points, point_value)| Deductions {
+            coupon,
+            points,
+            point_value,
+        })
 }
 
 /// Everything `quote` needs, consistent with itself: every cart product exists.

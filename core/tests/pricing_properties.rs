@@ -244,3 +244,121 @@ proptest! {
         }
     }
 }
+
+/// The quote of a scenario with a coupon and points; points the cart cannot
+/// cover are clamped to the most it allows (which the error names).
+fn quote_with_deductions(
+    s: &PricingScenario,
+    deductions: &shopcore::Deductions,
+    policy: &PricingPolicy,
+) -> Quote {
+    use shopcore::{quote_with, PricingError};
+    match quote_with(
+        &s.cart, &s.catalog, &s.rules, s.tax_rate, policy, deductions,
+    ) {
+        Ok(q) => q,
+        Err(PricingError::PointsExceedAmount { max, requested }) => {
+            assert!(max < requested);
+            let fewer = shopcore::Deductions {
+                points: max,
+                ..*deductions
+            };
+            quote_with(&s.cart, &s.catalog, &s.rules, s.tax_rate, policy, &fewer)
+                .expect("the most points the error names can be redeemed")
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Every invariant of `shopcore::pricing` with a coupon and points, in
+    /// both rounding modes and both tax modes.
+    #[test]
+    fn coupons_and_points_keep_every_figure_exact(
+        s in pricing_scenario(),
+        deductions in shopcore::testing::deductions(),
+        policy in policies(),
+    ) {
+        let q = quote_with_deductions(&s, &deductions, &policy);
+        let sum = |f: fn(&shopcore::QuoteLine) -> Money| -> Decimal {
+            q.lines.iter().map(|l| f(l).amount()).sum()
+        };
+        prop_assert_eq!(sum(|l| l.final_price), q.subtotal.amount());
+        prop_assert_eq!(sum(|l| l.coupon_share), q.coupon_discount.amount());
+        prop_assert_eq!(sum(|l| l.points_share), q.points_value.amount());
+        prop_assert_eq!(sum(|l| l.net_price), q.taxable.amount());
+        prop_assert_eq!(
+            q.taxable.amount(),
+            q.subtotal.amount() - q.coupon_discount.amount() - q.points_value.amount()
+        );
+        prop_assert_eq!(q.total.amount(), q.taxable.amount() + q.tax.amount());
+        prop_assert!(q.coupon_discount <= q.subtotal);
+        for l in &q.lines {
+            prop_assert_eq!(
+                l.net_price.amount(),
+                l.final_price.amount() - l.coupon_share.amount() - l.points_share.amount()
+            );
+            for amount in [l.coupon_share, l.points_share, l.net_price] {
+                prop_assert!(amount >= Money::ZERO);
+                prop_assert_eq!(amount.amount().scale(), 2);
+            }
+        }
+        if policy.tax_rounding == TaxRounding::PerLine {
+            let line_tax: Decimal = q.lines.iter().map(|l| l.tax.unwrap().amount()).sum();
+            prop_assert_eq!(line_tax, q.tax.amount());
+        }
+        // Points are worth exactly their count, and never more than what the coupon left.
+        prop_assert_eq!(
+            q.points_value.amount(),
+            Decimal::from(q.points_redeemed) * deductions.point_value.get().amount()
+        );
+    }
+
+    /// The coupon's discount, checked in integer cents: a percentage rounded
+    /// as the policy says, an amount capped at the subtotal.
+    #[test]
+    fn the_coupon_discount_agrees_with_an_integer_cents_reference(
+        s in pricing_scenario(),
+        value in shopcore::testing::coupon_value(),
+        policy in policies(),
+    ) {
+        let deductions = shopcore::Deductions { coupon: Some(value), ..Default::default() };
+        let q = quote_with_deductions(&s, &deductions, &policy);
+        let subtotal = cents(q.subtotal);
+        let expected = match value {
+            shopcore::CouponValue::PercentOff(p) => div_10k_rounded(subtotal * basis_points(p), policy.rounding),
+            shopcore::CouponValue::AmountOff(a) => cents(a).min(subtotal),
+        };
+        prop_assert_eq!(cents(q.coupon_discount), expected);
+    }
+
+    /// Largest remainder: each line's share is within a cent of its exact
+    /// proportional share, and a larger line never gets a smaller share.
+    #[test]
+    fn allocation_is_proportional_to_the_cent(
+        weights in proptest::collection::vec(shopcore::testing::money(1_000_000), 1..30),
+        fraction in 0u32..=1000,
+    ) {
+        let total: i128 = weights.iter().map(|w| cents(*w)).sum();
+        let amount = Money::from_cents(i64::try_from(total * i128::from(fraction) / 1000).unwrap()).unwrap();
+        let shares = shopcore::allocate(amount, &weights);
+        prop_assert_eq!(shares.iter().map(|s| cents(*s)).sum::<i128>(), cents(amount));
+        for (share, weight) in shares.iter().zip(&weights) {
+            prop_assert!(share <= weight);
+            if total > 0 {
+                // |share × total − amount × weight| < total, i.e. within one cent.
+                let error = cents(*share) * total - cents(amount) * cents(*weight);
+                prop_assert!(error.abs() < total, "share {} of {} for weight {}", share, amount, weight);
+            }
+        }
+        for (i, a) in weights.iter().enumerate() {
+            for (j, b) in weights.iter().enumerate() {
+                if a > b {
+                    prop_assert!(shares[i] >= shares[j]);
+                }
+            }
+        }
+    }
+}

@@ -21,11 +21,11 @@ use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
     CatalogChange, CatalogCommand, ChangeId, Page, PageLimit,
 };
-use shopcore::{plan_profile_update, NotificationId, OrderFilter, ProfileUpdate};
 use shopcore::{
     plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
     CouponPatch, CouponRecord, CouponRepository, CouponUsage,
 };
+use shopcore::{plan_profile_update, NotificationId, OrderFilter, ProfileUpdate};
 
 use crate::state::{Applied, CustomerRecord, State};
 use crate::MemoryStore;

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
-use shopcore::{Coupon, CouponCode, CouponUsage};
 use shopcore::{
     Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, CustomerName, NewProduct, Percent,
     Phone, Product, ProductChanged, ProductId, Region, TierLadder,
@@ -21,6 +20,7 @@ use shopcore::{
     RequestFingerprint, RuleBook, SessionScope, StaffKey, StaffKeyId, StaffKeyName, StaffRole,
     StockEntry, StorageError, TaxTable, TokenHash,
 };
+use shopcore::{Coupon, CouponCode, CouponUsage};
 
 /// A customer with the password hash that never leaves the store.
 #[derive(Debug)]

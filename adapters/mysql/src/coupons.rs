@@ -106,9 +106,8 @@ impl CouponRepository for MySqlStore {
         code: &CouponCode,
         patch: &CouponPatch,
     ) -> Result<CouponRecord, CouponAdminError> {
-        let plan = |existing: Option<&Coupon>| {
-            plan_coupon_update(existing, code, patch, self.clock.now())
-        };
+        let plan =
+            |existing: Option<&Coupon>| plan_coupon_update(existing, code, patch, self.clock.now());
         in_transaction!(self, |conn| self.save_coupon_in(conn, code, &plan))
     }
 

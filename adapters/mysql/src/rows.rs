@@ -8,13 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
     NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PointsEntry,
     PricingRule, Product, ProductId, Quantity, Reason, Region, StaffKey, StaffKeyId, StaffKeyName,
     StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
-use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 
 use crate::error::invalid_row;
 
@@ -256,7 +256,9 @@ impl TryFrom<CouponRow> for Coupon {
             (Some(percent), None) => {
                 CouponValue::PercentOff(Percent::new(percent).map_err(|e| bad(&e))?)
             }
-            (None, Some(amount)) => CouponValue::AmountOff(Money::new(amount).map_err(|e| bad(&e))?),
+            (None, Some(amount)) => {
+                CouponValue::AmountOff(Money::new(amount).map_err(|e| bad(&e))?)
+            }
             _ => return Err(bad(&"needs exactly one of percent_off and amount_off")),
         };
         Ok(Coupon {

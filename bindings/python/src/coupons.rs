@@ -96,17 +96,21 @@ fn instant(value: &Bound<'_, PyAny>, field: &str) -> PyResult<DateTime<Utc>> {
                 ))
             });
     }
-    value
-        .extract::<DateTime<Utc>>()
-        .map_err(|_| invalid(format!("{field} must be a timezone-aware datetime or an RFC 3339 string")))
+    value.extract::<DateTime<Utc>>().map_err(|_| {
+        invalid(format!(
+            "{field} must be a timezone-aware datetime or an RFC 3339 string"
+        ))
+    })
 }
 
 fn limit(value: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
     let n = integer(value, field)?;
-    u32::try_from(n)
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| invalid(format!("{field} must be a whole number from 1 to {}", u32::MAX)))
+    u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
+        invalid(format!(
+            "{field} must be a whole number from 1 to {}",
+            u32::MAX
+        ))
+    })
 }
 
 /// A field of the mapping that may be `None`: `None` if absent, `Some(None)` if null.

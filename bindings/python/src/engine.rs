@@ -426,7 +426,11 @@ impl Engine {
     /// `valid_until` (aware datetimes or RFC 3339 strings), `max_redemptions`,
     /// `max_per_customer`, `active`. `ConflictError` `coupon_exists` if the
     /// code (any case) is taken.
-    fn create_coupon(&self, py: Python<'_>, coupon: &Bound<'_, PyAny>) -> PyResult<crate::coupons::Coupon> {
+    fn create_coupon(
+        &self,
+        py: Python<'_>,
+        coupon: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::coupons::Coupon> {
         let coupon = crate::coupons::new_coupon(coupon)?;
         let store = Arc::clone(&self.store);
         self.run(py, async move { store.create_coupon(coupon).await })
@@ -468,7 +472,10 @@ impl Engine {
         let list = self
             .run(py, async move { store.price_list().await })
             .py_result()?;
-        Ok(crate::PriceList::from_store(list, store_policy(&*self.store)))
+        Ok(crate::PriceList::from_store(
+            list,
+            store_policy(&*self.store),
+        ))
     }
 
     /// Adds a product (`unit_price` more than 0, `quantity_available` from 0);

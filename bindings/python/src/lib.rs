@@ -81,7 +81,10 @@ pub(crate) struct PriceList {
 
 impl PriceList {
     /// A store's price list, priced with the store's rounding and point value.
-    pub(crate) fn from_store(list: shopcore::PriceList, (policy, point_value): (PricingPolicy, PointValue)) -> Self {
+    pub(crate) fn from_store(
+        list: shopcore::PriceList,
+        (policy, point_value): (PricingPolicy, PointValue),
+    ) -> Self {
         PriceList {
             catalog: list.catalog,
             rules: list.rules,
@@ -236,7 +239,9 @@ impl PriceList {
             amount_off.filter(|v| !v.is_none()),
         ) {
             (None, None) => None,
-            (Some(p), None) => Some(CouponValue::new_percent(percent(p, "percent_off")?).py_result()?),
+            (Some(p), None) => {
+                Some(CouponValue::new_percent(percent(p, "percent_off")?).py_result()?)
+            }
             (None, Some(a)) => Some(CouponValue::new_amount(money(a, "amount_off")?).py_result()?),
             _ => return Err(invalid("give at most one of percent_off and amount_off")),
         };
@@ -245,9 +250,18 @@ impl PriceList {
             points: coupons::points(redeem_points)?,
             point_value: self.point_value,
         };
-        py.detach(|| shopcore::quote_with(&cart, &self.catalog, &self.rules, rate, &policy, &deductions))
-            .map(records::Quote::from)
-            .py_result()
+        py.detach(|| {
+            shopcore::quote_with(
+                &cart,
+                &self.catalog,
+                &self.rules,
+                rate,
+                &policy,
+                &deductions,
+            )
+        })
+        .map(records::Quote::from)
+        .py_result()
     }
 }
 
