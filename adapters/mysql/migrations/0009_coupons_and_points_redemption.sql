@@ -6,7 +6,7 @@
 -- the coupon's row, so N remaining redemptions are sold exactly N times.
 
 CREATE TABLE coupons (
-    code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_general_ci NOT NULL PRIMARY KEY,
     percent_off DECIMAL(5,2) NULL,
     amount_off DECIMAL(12,2) NULL,
     min_subtotal DECIMAL(12,2) NOT NULL DEFAULT 0,
@@ -17,7 +17,7 @@ CREATE TABLE coupons (
     active BOOLEAN NOT NULL DEFAULT TRUE,
     created_at DATETIME(6) NOT NULL,
     updated_at DATETIME(6) NOT NULL,
-    -- Codes are stored upper case, so the binary collation is case-insensitive lookup.
+    -- Codes are stored upper case (and compared without case either way).
     CONSTRAINT coupons_code_upper CHECK (code = UPPER(code) AND code <> ''),
     CONSTRAINT coupons_one_value CHECK (
         (percent_off IS NOT NULL AND amount_off IS NULL AND percent_off > 0 AND percent_off <= 100)
@@ -30,7 +30,7 @@ CREATE TABLE coupons (
 ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 ALTER TABLE orders
-    ADD COLUMN coupon_code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    ADD COLUMN coupon_code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_general_ci NULL,
     ADD COLUMN coupon_discount DECIMAL(12,2) NOT NULL DEFAULT 0,
     ADD COLUMN points_redeemed BIGINT UNSIGNED NOT NULL DEFAULT 0,
     ADD COLUMN points_value DECIMAL(12,2) NOT NULL DEFAULT 0,

@@ -21,10 +21,12 @@
 //! ## Layout
 //! - [`cases`]: the behaviours, one `async fn` each, named as sentences;
 //! - [`admin_cases`]: the same for catalog administration;
+//! - [`coupon_cases`]: coupons and paying with points;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
 pub mod cases;
+pub mod coupon_cases;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -83,6 +85,21 @@ macro_rules! conformance_tests {
             customers_page_by_id,
             every_list_pages_by_cursor
         );
+        $crate::conformance_tests!(@coupons $runner;
+            a_coupon_and_points_price_and_place_the_worked_example,
+            a_coupon_that_does_not_apply_says_why_and_writes_nothing,
+            points_and_coupons_never_take_an_order_below_zero,
+            coupons_are_administered_with_clear_refusals,
+            the_price_list_is_the_live_rule_set
+        );
+    };
+    (@coupons $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::coupon_cases::$case(store)));
+            }
+        )*
     };
     (@admin $runner:path; $($case:ident),* $(,)?) => {
         $(
