@@ -478,6 +478,40 @@ impl Engine {
         ))
     }
 
+    /// The pricing auditor over the store's live price list (a dict: see
+    /// `shopcore.audit_pricing`).
+    fn audit_pricing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let store = Arc::clone(&self.store);
+        let list = self
+            .run(py, async move { store.price_list().await })
+            .py_result()?;
+        let audit = shopcore::audit_pricing(&list, &self.store.config().pricing);
+        crate::pricing_audit::audit(py, &audit)
+    }
+
+    /// The auditor's findings for `tiers` as product `product_id`'s ladder at
+    /// its current price, without changing anything (a list of dicts; empty
+    /// when the ladder is clean).
+    fn audit_ladder<'py>(
+        &self,
+        py: Python<'py>,
+        product_id: &Bound<'py, PyAny>,
+        tiers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let id = self::product_id(product_id)?;
+        let ladder = crate::admin::ladder(tiers)?;
+        let store = Arc::clone(&self.store);
+        let product = self
+            .run(py, async move { store.product(id).await })
+            .py_result()?;
+        let findings = shopcore::audit_ladder(
+            product.unit_price,
+            &ladder,
+            self.store.config().pricing.rounding,
+        );
+        crate::pricing_audit::findings(py, &findings)
+    }
+
     /// Adds a product (`unit_price` more than 0, `quantity_available` from 0);
     /// the change is logged with `actor` (anonymous without one).
     #[pyo3(signature = (*, product_name, unit_price, quantity_available = None, actor = None))]

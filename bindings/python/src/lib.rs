@@ -16,6 +16,7 @@ mod args;
 mod coupons;
 mod engine;
 mod errors;
+mod pricing_audit;
 mod records;
 
 use pyo3::prelude::*;
@@ -294,6 +295,19 @@ fn quote(
     )
 }
 
+/// Audits a price list (`Engine.price_list()`, or one built from lists) as a
+/// whole: windows where buying more costs less, tiers that never apply or give
+/// goods away, coupons that can make an order free, and per region the largest
+/// per-line/per-order tax rounding gap. Returns a dict (see the README).
+#[pyfunction]
+fn audit_pricing<'py>(
+    py: Python<'py>,
+    price_list: &PriceList,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let audit = py.detach(|| shopcore::audit_pricing(&price_list.domain(), &price_list.policy()));
+    pricing_audit::audit(py, &audit)
+}
+
 /// The `shopcore._core` module.
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -317,6 +331,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PriceList>()?;
     module.add_class::<coupons::Coupon>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
+    module.add_function(wrap_pyfunction!(audit_pricing, module)?)?;
     let codes: Vec<(&str, &str)> = shopcore::ErrorKind::ALL
         .iter()
         .map(|k| (k.code(), k.category().as_str()))

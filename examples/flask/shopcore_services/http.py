@@ -120,24 +120,42 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
     return decorate
 
 
-def quote_json(quote: shopcore.Quote) -> dict[str, Any]:
-    """A quote as the original pricing service answered it."""
-    return {
-        "items": [
-            {
-                "product_id": line.product_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "final_price": line.final_price,
-            }
-            for line in quote.items
-        ],
-        "subtotal": quote.subtotal,
-        "tax_rate": quote.tax_rate,
-        "tax": quote.tax,
-        "total": quote.total,
-    }
+def quote_json(quote: shopcore.Quote, coupon_code: str | None = None) -> dict[str, Any]:
+    """A quote as the original pricing service answered it; with a coupon or
+    points, also what each took off, per order and per line."""
+    deductions = coupon_code is not None or quote.points_redeemed > 0
+    items = []
+    for line in quote.items:
+        item: dict[str, Any] = {
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "final_price": line.final_price,
+        }
+        if deductions:
+            item.update(coupon_share=line.coupon_share, points_share=line.points_share,
+                        net_price=line.net_price)
+        items.append(item)
+    body: dict[str, Any] = {"items": items, "subtotal": quote.subtotal}
+    if deductions:
+        body.update(coupon_code=coupon_code, coupon_discount=quote.coupon_discount,
+                    points_redeemed=quote.points_redeemed, points_value=quote.points_value,
+                    taxable=quote.taxable)
+    body.update(tax_rate=quote.tax_rate, tax=quote.tax, total=quote.total)
+    return body
+
+
+def coupon_and_points(body: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The optional ``coupon_code`` (a string) and ``redeem_points`` (a whole
+    number) of an order or a quote."""
+    code = body.get("coupon_code")
+    if code is not None and not isinstance(code, str):
+        raise ApiError(400, "invalid_request", "coupon_code must be a string")
+    points = body.get("redeem_points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, int)):
+        raise ApiError(400, "invalid_request", "redeem_points must be a whole number")
+    return code, points
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from shopcore_services.http import (
     ApiError,
     AuthMode,
     body_id,
+    coupon_and_points,
     create_service,
     field,
     json_body,
@@ -34,8 +35,13 @@ from shopcore_services.metrics import time_checkout
 
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
-    """The original response shape, plus status and the priced breakdown."""
+    """The original response shape, plus status and the priced breakdown (with
+    the coupon and points, per order and per line, when the order used them)."""
     body = order.to_dict()
+    deductions = order.coupon_code is not None or order.points_redeemed > 0
+    if not deductions:
+        for key in ("coupon_code", "coupon_discount", "points_redeemed", "points_value"):
+            del body[key]
     body["products"] = [
         {
             "product_id": item.product_id,
@@ -43,6 +49,7 @@ def order_json(order: shopcore.Order) -> dict[str, Any]:
             "unit_price": item.unit_price,
             "discount": item.discount,
             "line_total": item.line_total,
+            **({"coupon_share": item.coupon_share, "points_share": item.points_share} if deductions else {}),
         }
         for item in order.products
     ]
@@ -82,6 +89,7 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
         expected_total = body.get("expected_total")
         if "expected_total" in body and (expected_total is None or isinstance(expected_total, bool)):
             raise ApiError(400, "invalid_request", "expected_total must be an amount")
+        coupon_code, redeem_points = coupon_and_points(body)
         started = time.perf_counter()
         try:
             placed = engine.checkout(
@@ -90,6 +98,8 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 region=body.get("region"),
                 idempotency_key=request.headers.get("Idempotency-Key"),
                 expected_total=expected_total,
+                coupon_code=coupon_code,
+                redeem_points=redeem_points,
             )
         except shopcore.ConflictError as err:
             time_checkout(started, "refused")
@@ -109,6 +119,9 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
                 "subtotal": order.subtotal,
                 "tax": order.tax,
                 "points_earned": order.points_earned,
+                **({"coupon_code": order.coupon_code, "coupon_discount": order.coupon_discount,
+                    "points_redeemed": order.points_redeemed, "points_value": order.points_value}
+                   if order.coupon_code is not None or order.points_redeemed else {}),
                 "replayed": placed.replayed,
                 # A replay of an order cancelled since says so.
                 "order_status": order.status,

@@ -1,6 +1,7 @@
-"""Pricing service (port 5003): quotes with tier discounts and tax (no side
-effects), and their administration (staff with the inventory or admin role in
-enforced mode): a product's tier ladder, and the tax rate of each region."""
+"""Pricing service (port 5003): quotes with tier discounts, coupons, points and
+tax (no side effects), and their administration (staff with the inventory or
+admin role in enforced mode): a product's tier ladder, the tax rate of each
+region, coupons; and the pricing auditor (any staff)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import shopcore
 from shopcore_services.http import (
     ApiError,
     AuthMode,
+    body_id,
+    coupon_and_points,
     create_service,
     field,
     json_body,
     keep_original_status,
+    query_flag,
     quote_json,
     require,
 )
@@ -35,9 +39,42 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
     @app.post("/api/pricing/calculate")
     @keep_original_status(400)
     def calculate() -> Response:
+        """A quote; with ``coupon_code`` and ``redeem_points`` (of ``customer_id``,
+        whose coupon use and balance count: the customer themself or support
+        staff in enforced mode) priced as a checkout would."""
         body = json_body()
-        quote = engine.quote(field(body, "products"), region=body.get("region"))
-        return jsonify(quote_json(quote))
+        coupon_code, redeem_points = coupon_and_points(body)
+        customer_id = body.get("customer_id")
+        if customer_id is not None:
+            customer_id = body_id(customer_id, "customer_id")
+            require("read_profile", customer_id)
+        quote = engine.quote(field(body, "products"), region=body.get("region"), coupon_code=coupon_code,
+                             customer_id=customer_id, redeem_points=redeem_points)
+        return jsonify(quote_json(quote, coupon_code and coupon_code.upper()))
+
+    @app.get("/api/pricing/audit")
+    def audit() -> Response:
+        """The pricing auditor over the live rule set (staff)."""
+        require("audit_pricing", in_legacy=True)
+        return jsonify(engine.audit_pricing())
+
+    @app.post("/api/pricing/coupons")
+    def create_coupon() -> tuple[Response, int]:
+        """Creates a coupon (staff with the inventory or admin role)."""
+        require("manage_coupons", in_legacy=True)
+        return jsonify(engine.create_coupon(json_body()).to_dict()), 201
+
+    @app.get("/api/pricing/coupons/<code>")
+    def get_coupon(code: str) -> Response:
+        """One coupon with how many live orders use it (staff)."""
+        require("manage_coupons", in_legacy=True)
+        return jsonify(engine.coupon(code).to_dict())
+
+    @app.patch("/api/pricing/coupons/<code>")
+    def patch_coupon(code: str) -> Response:
+        """Changes the fields given, e.g. ``{"active": false}`` (staff)."""
+        require("manage_coupons", in_legacy=True)
+        return jsonify(engine.update_coupon(code, json_body()).to_dict())
 
     @app.get("/api/pricing/rules/<int:product_id>")
     def get_ladder(product_id: int) -> Response:
@@ -46,13 +83,22 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
 
     @app.put("/api/pricing/rules/<int:product_id>")
     def put_ladder(product_id: int) -> Response:
-        """Replaces the product's whole ladder: ``{"tiers": [{"min_quantity", "discount_percentage"}]}``."""
+        """Replaces the product's whole ladder: ``{"tiers": [{"min_quantity", "discount_percentage"}]}``.
+        The answer carries the auditor's ``warnings`` for the new ladder; with
+        ``?strict=true`` a ladder with any is refused (409 ``ladder_anomaly``)."""
         actor = require("manage_catalog", in_legacy=True)
+        strict = query_flag("strict")
         body = json_body()
         if set(body) != {"tiers"}:
             raise ApiError(400, "invalid_request", 'the body must be {"tiers": [...]}')
         known(product_id)
-        return jsonify(ladder_json(product_id, engine.replace_tier_ladder(product_id, body["tiers"], actor=actor)))
+        warnings = engine.audit_ladder(product_id, body["tiers"])
+        if strict and warnings:
+            raise ApiError(409, "ladder_anomaly",
+                           f"the ladder has {len(warnings)} finding(s): " + "; ".join(w["message"] for w in warnings),
+                           body={"warnings": warnings})
+        ladder = ladder_json(product_id, engine.replace_tier_ladder(product_id, body["tiers"], actor=actor))
+        return jsonify({**ladder, "warnings": warnings})
 
     @app.delete("/api/pricing/rules/<int:product_id>")
     def delete_ladder(product_id: int) -> Response:

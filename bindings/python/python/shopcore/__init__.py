@@ -19,6 +19,7 @@ from shopcore._core import (
     Actor,
     CancelledOrder,
     CatalogChange,
+    Coupon,
     Customer,
     Engine,
     IssuedStaffKey,
@@ -34,6 +35,7 @@ from shopcore._core import (
     StaffKey,
     TaxRate,
     TierRung,
+    audit_pricing,
     quote,
 )
 from shopcore.errors import (
@@ -58,6 +60,7 @@ __all__ = [
     "Actor",
     "AuthenticationError",
     "CancelledOrder",
+    "Coupon",
     "CatalogChange",
     "ConflictError",
     "Customer",
@@ -81,5 +84,6 @@ __all__ = [
     "TierRung",
     "StorageError",
     "ValidationError",
+    "audit_pricing",
     "quote",
 ]

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, TypedDict, final
+from typing import Any, Literal, TypedDict, final
 
 Line = Mapping[str, int] | tuple[int, int]
 MoneyLike = Decimal | int | str
@@ -65,6 +65,9 @@ class QuoteLine:
     discount_rate: Decimal
     discount: Decimal
     final_price: Decimal
+    coupon_share: Decimal
+    points_share: Decimal
+    net_price: Decimal
     tax: Decimal | None
     def to_dict(self) -> dict[str, object]: ...
 
@@ -72,6 +75,10 @@ class QuoteLine:
 class Quote:
     items: list[QuoteLine]
     subtotal: Decimal
+    coupon_discount: Decimal
+    points_redeemed: int
+    points_value: Decimal
+    taxable: Decimal
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
@@ -84,6 +91,8 @@ class OrderItem:
     unit_price: Decimal
     discount: Decimal
     line_total: Decimal
+    coupon_share: Decimal
+    points_share: Decimal
     def to_dict(self) -> dict[str, object]: ...
 
 @final
@@ -94,6 +103,10 @@ class Order:
     region: str
     products: list[OrderItem]
     subtotal: Decimal
+    coupon_code: str | None
+    coupon_discount: Decimal
+    points_redeemed: int
+    points_value: Decimal
     tax: Decimal
     total_amount: Decimal
     points_earned: int
@@ -186,7 +199,15 @@ class Engine:
     def backend(self) -> Literal["memory", "mysql"]: ...
     @property
     def default_region(self) -> str: ...
-    def quote(self, products: Sequence[Line], *, region: str | None = None) -> Quote: ...
+    def quote(
+        self,
+        products: Sequence[Line],
+        *,
+        region: str | None = None,
+        coupon_code: str | None = None,
+        customer_id: int | None = None,
+        redeem_points: int | None = None,
+    ) -> Quote: ...
     def checkout(
         self,
         customer_id: int,
@@ -195,7 +216,15 @@ class Engine:
         region: str | None = None,
         idempotency_key: str | None = None,
         expected_total: MoneyLike | None = None,
+        coupon_code: str | None = None,
+        redeem_points: int | None = None,
     ) -> PlacedOrder: ...
+    def create_coupon(self, coupon: Mapping[str, object]) -> Coupon: ...
+    def update_coupon(self, code: str, changes: Mapping[str, object]) -> Coupon: ...
+    def coupon(self, code: str) -> Coupon: ...
+    def price_list(self) -> PriceList: ...
+    def audit_pricing(self) -> dict[str, Any]: ...
+    def audit_ladder(self, product_id: int, tiers: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]: ...
     def cancel(self, order_id: int) -> CancelledOrder: ...
     def order(self, order_id: int) -> Order: ...
     def orders_of_customer(self, customer_id: int) -> list[Order]: ...
@@ -270,14 +299,42 @@ class Engine:
 @final
 class PriceList:
     def __init__(self, *, products: list[tuple[int, MoneyLike]], rules: list[tuple[int, int, MoneyLike]]) -> None: ...
+    @property
+    def product_ids(self) -> list[int]: ...
+    @property
+    def products(self) -> list[tuple[int, Decimal]]: ...
+    @property
+    def rules(self) -> list[tuple[int, int, Decimal]]: ...
+    @property
+    def tax_rates(self) -> list[tuple[str, Decimal]]: ...
     def quote(
         self,
         lines: Sequence[Line],
         *,
-        tax_rate: MoneyLike,
-        rounding: Literal["half_up", "half_even"] = "half_up",
-        tax_rounding: Literal["per_order", "per_line"] = "per_order",
+        tax_rate: MoneyLike | None = None,
+        region: str | None = None,
+        rounding: Literal["half_up", "half_even"] | None = None,
+        tax_rounding: Literal["per_order", "per_line"] | None = None,
+        percent_off: MoneyLike | None = None,
+        amount_off: MoneyLike | None = None,
+        redeem_points: int | None = None,
     ) -> Quote: ...
+
+@final
+class Coupon:
+    code: str
+    percent_off: Decimal | None
+    amount_off: Decimal | None
+    min_subtotal: Decimal
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_redemptions: int | None
+    max_per_customer: int | None
+    active: bool
+    times_redeemed: int
+    def to_dict(self) -> dict[str, object]: ...
+
+def audit_pricing(price_list: PriceList) -> dict[str, Any]: ...
 
 def quote(
     *,

@@ -18,7 +18,16 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-__all__ = ["PricingScenario", "carts", "money", "percent", "pricing_scenarios", "rules"]
+__all__ = [
+    "Deductions",
+    "PricingScenario",
+    "carts",
+    "deductions",
+    "money",
+    "percent",
+    "pricing_scenarios",
+    "rules",
+]
 
 
 def money(max_cents: int = 1_000_000) -> st.SearchStrategy[Decimal]:
@@ -49,6 +58,38 @@ def rules(product_ids: list[int], max_rules: int = 30) -> st.SearchStrategy[list
     return st.lists(
         st.tuples(st.sampled_from(product_ids), st.integers(min_value=1, max_value=50), percent()),
         max_size=max_rules,
+    )
+
+
+@dataclass(frozen=True)
+class Deductions:
+    """A coupon's value (``percent_off`` or ``amount_off``, or neither) and points to redeem."""
+
+    percent_off: Decimal | None = None
+    amount_off: Decimal | None = None
+    redeem_points: int = 0
+
+    def quote_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for :meth:`shopcore.PriceList.quote`."""
+        return {
+            "percent_off": self.percent_off,
+            "amount_off": self.amount_off,
+            "redeem_points": self.redeem_points,
+        }
+
+
+def deductions(max_points: int = 100_000) -> st.SearchStrategy[Deductions]:
+    """A coupon (percentage above 0 up to 100, or an amount from 0.01) or none,
+    and up to ``max_points`` points (which may be worth more than a cart: a
+    quote then raises ``ValidationError`` ``points_exceed_amount``)."""
+    coupon = st.one_of(
+        st.just(Deductions()),
+        percent().filter(lambda p: p > 0).map(lambda p: Deductions(percent_off=p)),
+        money(200_000).filter(lambda m: m > 0).map(lambda m: Deductions(amount_off=m)),
+    )
+    points = st.one_of(st.just(0), st.integers(min_value=0, max_value=max_points))
+    return st.builds(
+        lambda c, p: Deductions(c.percent_off, c.amount_off, p), coupon, points
     )
 
 
