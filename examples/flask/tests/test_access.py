@@ -50,6 +50,7 @@ def world(engine: shopcore.Engine) -> World:
     for role in ("support", "inventory", "admin"):
         tokens[role] = engine.create_staff_key(name=f"{role} desk", role=role).key
     revocable = engine.create_staff_key(name="to revoke", role="support").key_id
+    engine.create_coupon({"code": "WORLD", "percent_off": 5})
     clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
     return World(engine, clients, a, b, order_id, tokens, revocable)
 
@@ -69,6 +70,7 @@ def state(engine: shopcore.Engine) -> Any:
         customers,
         [n.to_dict() for n in engine.notifications()],
         [k.to_dict() for k in engine.staff_keys()],
+        engine.coupon("WORLD").to_dict(),
     )
 
 
@@ -102,6 +104,14 @@ ROUTES = [
     route("metrics", "pricing", "GET", fixed("/metrics"), None, U, F, F, 200, 200, 200),
     route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
           200, 200, 200, 200, 200, 200),
+    route("quote with A's points", "pricing", "POST", fixed("/api/pricing/calculate"),
+          lambda w: {"products": CART, "customer_id": w.a, "redeem_points": 1}, U, 200, F, 200, F, 200),
+    route("audit pricing", "pricing", "GET", fixed("/api/pricing/audit"), None, U, F, F, 200, 200, 200),
+    route("create coupon", "pricing", "POST", fixed("/api/pricing/coupons"),
+          lambda w: {"code": "NEW", "percent_off": 5}, U, F, F, F, 201, 201),
+    route("read coupon", "pricing", "GET", fixed("/api/pricing/coupons/WORLD"), None, U, F, F, F, 200, 200),
+    route("change coupon", "pricing", "PATCH", fixed("/api/pricing/coupons/world"), lambda w: {"active": False},
+          U, F, F, F, 200, 200),
     route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
     route("check", "inventory", "GET", fixed("/api/inventory/check/1"), None, 200, 200, 200, 200, 200, 200),
     route("register", "customer", "POST", fixed("/api/customer/register"),
