@@ -33,7 +33,9 @@
 //! - [`error`]: error kinds, categories and the [`ErrorCode`] trait;
 //! - `money`, `quantity`, `percent`, `ids`, `text`: value types that parse, not validate;
 //! - `catalog`, `cart`: products, tier rules, tax tables, carts;
-//! - `pricing`: [`quote`] and its invariants;
+//! - `pricing`: [`quote`], [`quote_with`] (coupon and points) and their invariants;
+//! - `coupon`: [`Coupon`], when it applies, and its planners; `pricing_audit`:
+//!   [`audit_pricing`], anomalies of a whole rule set;
 //! - `effect`: [`Plan`] and [`Effect`], the one write contract, and the ledger entries;
 //! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
 //! - `admin`: catalog administration ([`CatalogCommand`], [`plan_catalog_change`]) and the change log;

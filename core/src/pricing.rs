@@ -211,7 +211,7 @@ pub fn allocate(amount: Money, weights: &[Money]) -> Vec<Money> {
     }
     let mut left = amount_cents - shares.iter().sum::<i128>();
     // Largest remainder first; the stable sort keeps earlier lines first on ties.
-    remainders.sort_by(|a, b| b.0.cmp(&a.0));
+    remainders.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (_, index) in remainders {
         if left == 0 {
             break;

@@ -192,7 +192,7 @@ impl ErrorCode for QuoteError {
 }
 
 impl From<CheckoutError> for QuoteError {
-    /// The failures [`price_order`](crate::checkout) shares with checkout.
+    /// The failures pricing an order shares with checkout (coupon, points, products).
     fn from(error: CheckoutError) -> Self {
         match error {
             CheckoutError::UnknownProduct(id) => PricingError::UnknownProduct(id).into(),

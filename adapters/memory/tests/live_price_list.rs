@@ -1,0 +1,72 @@
+//! The third use on a shop's own data: property-testing the rules a store
+//! actually holds. The seed store's live price list breaks "buying more never
+//! costs less", and proptest shrinks the failure to the 9-versus-10 mice of the
+//! README. (The README's "Property-test your own rules" shows this program.)
+
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use shopcore::testing::cart_over;
+use shopcore::{quote, Cart, CartLine, OrderWorkflow, PriceList, Quantity};
+use shopcore_memory::MemoryStore;
+
+/// The first line of `cart` that gets cheaper with one unit more, if any.
+fn cheaper_with_one_more(list: &PriceList, cart: &Cart) -> Option<(CartLine, String, String)> {
+    let rate = "14".parse().unwrap();
+    let subtotal = |cart: &Cart| {
+        let q = quote(cart, &list.catalog, &list.rules, rate, &Default::default()).unwrap();
+        q.subtotal
+    };
+    let before = subtotal(cart);
+    cart.lines().iter().find_map(|line| {
+        let more: Vec<CartLine> = cart
+            .lines()
+            .iter()
+            .map(|l| CartLine {
+                quantity: if l == line {
+                    Quantity::new(i64::from(l.quantity.get()) + 1).unwrap()
+                } else {
+                    l.quantity
+                },
+                ..*l
+            })
+            .collect();
+        let after = subtotal(&Cart::new(more).unwrap());
+        (after < before).then(|| (*line, before.to_string(), after.to_string()))
+    })
+}
+
+#[test]
+fn the_seed_stores_live_rules_let_nine_mice_cost_more_than_ten() {
+    let store = MemoryStore::seeded();
+    let list = pollster::block_on(store.price_list()).unwrap();
+
+    let mut runner = TestRunner::new(Config {
+        cases: 1000,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let outcome = runner.run(
+        &cart_over(&list.catalog, 5),
+        |cart| match cheaper_with_one_more(&list, &cart) {
+            Some((line, before, after)) => Err(TestCaseError::fail(format!(
+                "{} x product {} cost {before}, one more costs {after}",
+                line.quantity.get(),
+                line.product_id
+            ))),
+            None => Ok(()),
+        },
+    );
+    let Err(TestError::Fail(reason, minimal)) = outcome else {
+        panic!("the seed's rules should break the property: {outcome:?}");
+    };
+    // proptest shrinks the cart to one line: 9 mice (269.91) cost more than 10 (254.91).
+    let lines: Vec<(i64, u32)> = minimal
+        .lines()
+        .iter()
+        .map(|l| (l.product_id.get(), l.quantity.get()))
+        .collect();
+    assert_eq!(lines, vec![(2, 9)], "{reason}");
+    assert_eq!(
+        reason.message(),
+        "9 x product 2 cost 269.91, one more costs 254.91"
+    );
+}
