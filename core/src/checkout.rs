@@ -45,9 +45,11 @@ pub struct CheckoutRequest {
     /// [`fingerprint`](Self::fingerprint).
     pub expected_total: Option<Money>,
     /// A coupon to apply (one per order).
+    #[serde(default)]
     pub coupon: Option<CouponCode>,
     /// Loyalty points to redeem (0: none), worth [`ShopConfig::point_value`]
     /// each, at most what is left to pay after the coupon.
+    #[serde(default)]
     pub redeem_points: u64,
 }
 

@@ -325,3 +325,95 @@ fn notices_and_entries_for_orders_that_do_not_exist_are_found() {
         named_by: "ledger entry"
     }));
 }
+
+/// The clean books plus order 3: Sara buys a keyboard with a 5.00 coupon and
+/// 100 points (1.00): taxable 73.99, tax 10.36, total 84.35, earns 7.
+fn with_a_redeeming_order() -> (Opening, Books) {
+    let (opening, mut books) = clean();
+    let mut keyboard = item(3, 1, "79.99", "0.00", "79.99");
+    keyboard.coupon_share = money("5.00");
+    keyboard.points_share = money("1.00");
+    books.orders.push(Order {
+        id: oid(3),
+        customer_id: cid(2),
+        status: OrderStatus::Created,
+        region: Region::parse("Cairo").unwrap(),
+        items: vec![keyboard],
+        subtotal: money("79.99"),
+        coupon: Some(crate::CouponCode::parse("FIVE").unwrap()),
+        coupon_discount: money("5.00"),
+        points_redeemed: 100,
+        points_value: money("1.00"),
+        tax: money("10.36"),
+        total_amount: money("84.35"),
+        points_earned: 7,
+        created_at: DateTime::UNIX_EPOCH,
+    });
+    books.stock[2].1 = 149;
+    books.points[1].1 = 157;
+    books
+        .stock_ledger
+        .push(stock(3, -1, 149, Reason::Order(oid(3))));
+    books.points_ledger.extend([
+        points(2, -100, 150, Reason::Order(oid(3))),
+        points(2, 7, 157, Reason::Order(oid(3))),
+    ]);
+    books
+        .notices
+        .push((oid(3), NotificationKind::OrderConfirmation));
+    (opening, books)
+}
+
+#[test]
+fn coupons_and_redeemed_points_balance_and_their_damage_is_found() {
+    let (opening, books) = with_a_redeeming_order();
+    assert_eq!(audit(&opening, &books), vec![]);
+
+    // The redemption never reached the ledger (the balance kept the points).
+    let (opening, mut lost) = with_a_redeeming_order();
+    lost.points_ledger.retain(|e| e.change != -100);
+    lost.points[1].1 = 257;
+    lost.points_ledger.last_mut().unwrap().after = 257;
+    let found = audit(&opening, &lost);
+    assert!(
+        found.contains(&Discrepancy::Order {
+            order: oid(3),
+            problem: OrderProblem::Movement {
+                account: Account::Points(cid(2)),
+                reason: "redemption",
+                expected: -100,
+                ledger: 0,
+            }
+        }),
+        "{found:?}"
+    );
+
+    // Shares that do not add up to the order's coupon discount.
+    let (opening, mut shares) = with_a_redeeming_order();
+    shares.orders[2].items[0].coupon_share = money("4.99");
+    assert_eq!(
+        audit(&opening, &shares),
+        vec![Discrepancy::Order {
+            order: oid(3),
+            problem: OrderProblem::Allocation {
+                coupon_discount: money("5.00"),
+                points_value: money("1.00"),
+            }
+        }]
+    );
+
+    // A total that ignores the coupon.
+    let (opening, mut total) = with_a_redeeming_order();
+    total.orders[2].total_amount = money("89.35");
+    let found = audit(&opening, &total);
+    assert!(
+        matches!(
+            found.as_slice(),
+            [Discrepancy::Order {
+                problem: OrderProblem::Total { .. },
+                ..
+            }]
+        ),
+        "{found:?}"
+    );
+}
