@@ -240,6 +240,29 @@ impl ErrorCode for CouponError {
 }
 
 impl Coupon {
+    /// An active coupon without a minimum, a validity window or limits.
+    ///
+    /// ```
+    /// use shopcore::{Coupon, CouponCode, CouponValue};
+    /// let spring = Coupon {
+    ///     max_per_customer: Some(1),
+    ///     ..Coupon::new(CouponCode::parse("SPRING").unwrap(), CouponValue::PercentOff("10".parse().unwrap()))
+    /// };
+    /// assert!(spring.active && spring.max_redemptions.is_none());
+    /// ```
+    pub fn new(code: CouponCode, value: CouponValue) -> Self {
+        Coupon {
+            code,
+            value,
+            min_subtotal: Money::ZERO,
+            valid_from: None,
+            valid_until: None,
+            max_redemptions: None,
+            max_per_customer: None,
+            active: true,
+        }
+    }
+
     /// Whether the coupon applies at `now` to an order with `subtotal` (after
     /// tier discounts), given how often it is in use. Checked in this order:
     /// active, not yet valid, expired, exhausted, per-customer limit, minimum subtotal.
@@ -482,16 +505,10 @@ mod tests {
     use super::*;
 
     fn coupon() -> Coupon {
-        Coupon {
-            code: CouponCode::parse("T").unwrap(),
-            value: CouponValue::PercentOff("10".parse().unwrap()),
-            min_subtotal: Money::ZERO,
-            valid_from: None,
-            valid_until: None,
-            max_redemptions: None,
-            max_per_customer: None,
-            active: true,
-        }
+        Coupon::new(
+            CouponCode::parse("T").unwrap(),
+            CouponValue::PercentOff("10".parse().unwrap()),
+        )
     }
 
     #[test]

@@ -8,8 +8,7 @@ mod common;
 use common::{request, TestDb};
 use shopcore::{
     audit, seed, BooksRepository, CatalogRepository, Coupon, CouponCode, CouponRepository,
-    CouponValue, CustomerId, CustomerRepository, ErrorCode, Money, Opening, OrderWorkflow,
-    ProductId,
+    CouponValue, CustomerId, CustomerRepository, ErrorCode, Opening, OrderWorkflow, ProductId,
 };
 use shopcore_mysql::PoolSettings;
 
@@ -30,14 +29,11 @@ async fn sixty_four_buyers_of_a_coupon_with_seven_uses_left_redeem_it_seven_time
     let code = CouponCode::parse("LAST7").unwrap();
     store
         .create_coupon(Coupon {
-            code: code.clone(),
-            value: CouponValue::AmountOff("5.00".parse().unwrap()),
-            min_subtotal: Money::ZERO,
-            valid_from: None,
-            valid_until: None,
             max_redemptions: Some(7),
-            max_per_customer: None,
-            active: true,
+            ..Coupon::new(
+                code.clone(),
+                CouponValue::AmountOff("5.00".parse().unwrap()),
+            )
         })
         .await
         .unwrap();

@@ -176,8 +176,6 @@ pub(crate) fn new_coupon(fields: &Bound<'_, PyAny>) -> PyResult<shopcore::Coupon
     };
     let value = value(&dict)?.ok_or_else(|| invalid("a coupon needs percent_off or amount_off"))?;
     let coupon = shopcore::Coupon {
-        code,
-        value,
         min_subtotal: nullable(&dict, "min_subtotal", money)?
             .flatten()
             .unwrap_or(Money::ZERO),
@@ -186,6 +184,7 @@ pub(crate) fn new_coupon(fields: &Bound<'_, PyAny>) -> PyResult<shopcore::Coupon
         max_redemptions: nullable(&dict, "max_redemptions", limit)?.flatten(),
         max_per_customer: nullable(&dict, "max_per_customer", limit)?.flatten(),
         active: nullable(&dict, "active", active)?.flatten().unwrap_or(true),
+        ..shopcore::Coupon::new(code, value)
     };
     coupon.validate().py_result()?;
     Ok(coupon)

@@ -17,16 +17,12 @@ fn code(text: &str) -> CouponCode {
 }
 
 fn coupon(text: &str, value: CouponValue) -> Coupon {
-    Coupon {
-        code: code(text),
-        value,
-        min_subtotal: Money::ZERO,
-        valid_from: None,
-        valid_until: None,
-        max_redemptions: None,
-        max_per_customer: None,
-        active: true,
-    }
+    Coupon::new(code(text), value)
+}
+
+/// The stored coupon of `text` (which must exist).
+async fn stored<S: Store>(store: &S, text: &str) -> Coupon {
+    store.coupon(&code(text)).await.unwrap().unwrap().coupon
 }
 
 fn ten_percent() -> CouponValue {
@@ -300,15 +296,7 @@ pub async fn coupons_are_administered_with_clear_refusals<S: Store>(store: &S) {
         .unwrap();
     assert!(!off.coupon.active);
     assert_eq!(off.coupon.max_redemptions, None);
-    assert_eq!(
-        store
-            .coupon(&code("spring-26"))
-            .await
-            .unwrap()
-            .unwrap()
-            .coupon,
-        off.coupon
-    );
+    assert_eq!(stored(store, "spring-26").await, off.coupon);
     let unknown = store
         .update_coupon(&code("NONE"), &CouponPatch::default())
         .await;
@@ -319,15 +307,7 @@ pub async fn coupons_are_administered_with_clear_refusals<S: Store>(store: &S) {
     };
     let refused = store.update_coupon(&code("SPRING-26"), &zero).await;
     assert_eq!(refused.unwrap_err().code(), "invalid_coupon");
-    assert_eq!(
-        store
-            .coupon(&code("spring-26"))
-            .await
-            .unwrap()
-            .unwrap()
-            .coupon,
-        off.coupon
-    );
+    assert_eq!(stored(store, "spring-26").await, off.coupon);
     assert_eq!(store.coupons().await.unwrap(), vec![off.coupon]);
     assert!(store.coupon(&code("NONE")).await.unwrap().is_none());
 }
