@@ -93,6 +93,9 @@ def test_a_ladder_is_replaced_read_and_cleared(shop: Shop) -> None:
     status, ladder = shop.call("pricing", "PUT", "/api/pricing/rules/2", {"tiers": tiers})
     assert status == 200, ladder
     assert [r["min_quantity"] for r in ladder["tiers"]] == [5, 20]
+    # 18 mice cost 539.82 − 7.5 % = 499.33, 19 cost 527.07, both more than 20 at 479.84.
+    warnings = ladder.pop("warnings")
+    assert [(w["from_quantity"], w["to_quantity"], w["cheaper_at"]) for w in warnings] == [(18, 19, 20)]
     assert shop.call("pricing", "GET", "/api/pricing/rules/2", key=None)[1] == ladder
     quote = shop.call("pricing", "POST", "/api/pricing/calculate", {"products": [{"product_id": 2, "quantity": 5}]})[1]
     assert quote["items"][0]["discount"] == Decimal("11.25")  # 149.95 × 7.5 % = 11.24625
