@@ -23,9 +23,11 @@ import datetime
 import functools
 from urllib.parse import quote
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import simplejson
+import yaml
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException
@@ -50,6 +52,22 @@ FIXED_STATUS = frozenset({"unauthenticated", "forbidden", "rate_limited", "stora
 Legacy = Literal["status", "error"]
 AuthMode = Literal["enforced", "legacy"]
 AUTH_MODES: tuple[AuthMode, ...] = ("enforced", "legacy")
+
+
+#: The OpenAPI document of all five services (next to the package).
+OPENAPI_YAML = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+@functools.cache
+def openapi_document(service: str) -> dict[str, Any]:
+    """The part of ``openapi.yaml`` one service serves: its server, its paths
+    and the paths every service has (those without their own ``servers``)."""
+    document: dict[str, Any] = yaml.safe_load(OPENAPI_YAML.read_text(encoding="utf-8"))
+    servers = [s for s in document["servers"] if s.get("description") == service]
+    urls = {s["url"] for s in servers}
+    paths = {path: item for path, item in document["paths"].items()
+             if "servers" not in item or any(s["url"] in urls for s in item["servers"])}
+    return {**document, "servers": servers, "paths": paths}
 
 
 def auth_mode(value: str | None) -> AuthMode:
@@ -370,6 +388,11 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
             if header.lower() != "content-type":
                 response.headers[header] = value
         return response, status
+
+    @app.get("/openapi.json")
+    def openapi() -> Response:
+        """This service's part of the OpenAPI document (anyone)."""
+        return jsonify(openapi_document(name))
 
     @app.get("/health")
     def health() -> Response:

@@ -17,7 +17,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pymysql
@@ -89,12 +91,41 @@ def enforced_clients(engine: shopcore.Engine) -> dict[str, FlaskClient]:
     return {name: create_app(engine, "enforced").test_client() for name, (create_app, _port) in SERVICES.items()}
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A certificate authority and a server certificate it signed (for 127.0.0.1)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def make(cls, directory: Path, common_name: str = "shopcore test CA") -> TlsFiles:
+        """Makes a fresh CA and a server certificate for IP 127.0.0.1 with openssl."""
+        directory.mkdir(parents=True, exist_ok=True)
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, cwd=directory,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={common_name}",
+                "-keyout", "ca-key.pem", "-out", "ca.pem")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                "-keyout", "server-key.pem", "-out", "server.csr")
+        (directory / "san.ext").write_text("subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+        return cls(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
+
+
 class PrivateMariaDB:
     """A MariaDB server of the test's own (a fresh data directory, a free
     port on 127.0.0.1, root without a password) that the test may stop and
     start again, keeping its data; removed by :meth:`remove`."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: TlsFiles | None = None) -> None:
+        #: With ``tls``, the server requires secure transport with that certificate.
+        self.tls = tls
         for tool in ("mariadb-install-db", "mariadbd"):
             if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
                 if os.environ.get("CI") == "true":
@@ -121,12 +152,13 @@ class PrivateMariaDB:
                 [mariadbd, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
                  "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
                  "--user=root", "--innodb-buffer-pool-size=32M", "--skip-log-bin",
-                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"],
+                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+                 *self._tls_args()],
                 stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                pymysql.connect(host="127.0.0.1", port=self.port, user="root", ssl_disabled=True).close()
+                self._connect().close()
                 return
             except pymysql.err.OperationalError:
                 if self.proc.poll() is not None:
@@ -145,9 +177,18 @@ class PrivateMariaDB:
                 self.proc.wait()
             self.proc = None
 
+    def _tls_args(self) -> list[str]:
+        if self.tls is None:
+            return []
+        return [f"--ssl-ca={self.tls.ca}", f"--ssl-cert={self.tls.cert}", f"--ssl-key={self.tls.key}",
+                "--require-secure-transport=ON"]
+
+    def _connect(self, **kwargs: Any) -> pymysql.connections.Connection:
+        tls: dict[str, Any] = {"ssl_disabled": True} if self.tls is None else {"ssl": {"ca": str(self.tls.ca)}}
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", **tls, **kwargs)
+
     def create_database(self, name: str) -> str:
-        with pymysql.connect(host="127.0.0.1", port=self.port, user="root", ssl_disabled=True,
-                             autocommit=True) as conn, conn.cursor() as cursor:
+        with self._connect(autocommit=True) as conn, conn.cursor() as cursor:
             cursor.execute(f"CREATE DATABASE `{name}`")
         return f"{self.url}/{name}"
 
