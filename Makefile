@@ -4,13 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test fmt-check lint doc-check test-rust test-python venv bench-deps run example bench bench-core bench-mysql bench-http bench-login \
+.PHONY: test fmt-check lint doc-check test-rust lint-python test-python venv bench-deps run example bench bench-core bench-mysql bench-http bench-login \
 	soak soak-short soak-openapi fuzz
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited).
-test: fmt-check lint doc-check test-rust test-python soak-short
+test: fmt-check lint doc-check test-rust lint-python test-python soak-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -36,6 +36,14 @@ venv:
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r examples/flask/requirements.txt
 	$(PY) -m pip install --quiet ./bindings/python
+
+## ruff on every Python file; mypy --strict on the bindings' package and the
+## services; mypy stubtest of the hand-written _core.pyi against the built module
+## (the allowlist names only what a stub cannot express: type aliases).
+lint-python: venv
+	$(VENV)/bin/ruff check .
+	$(PY) -m mypy bindings/python/python examples/flask/shopcore_services
+	$(PY) -m mypy.stubtest shopcore._core --allowlist bindings/python/stubtest-allowlist.txt
 
 ## pytest: bindings, every route on the in-memory engine and on MySQL, OpenAPI, end to end.
 test-python: venv

@@ -136,7 +136,7 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
                 db.close()
             if row is None:
                 return jsonify({"status": "error", "message": "Customer not found"}), 404
-            return jsonify(dict(zip(["customer_id", "name", "email", "loyalty_points"], row)))
+            return jsonify(dict(zip(["customer_id", "name", "email", "loyalty_points"], row, strict=False)))
 
     elif service == "notification":
         @app.post("/api/notifications/send")

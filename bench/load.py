@@ -56,7 +56,9 @@ def run_load(port: int, clients: int, requests: int, seconds: float, products: i
     def client(seed: int) -> None:
         rng = random.Random(seed)
         conn = http.client.HTTPConnection(host, port, timeout=30)
-        latencies, errors, done = [], {}, 0
+        latencies: list[float] = []
+        errors: dict[str, int] = {}
+        done = 0
         for _ in range(share):
             if time.monotonic() > deadline:
                 break

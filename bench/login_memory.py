@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Service, running  # noqa: E402
+from harness import Service, running
 
 CUSTOMER = 5004
 EMAIL, PASSWORD = "bench@example.com", "a-long-enough-password"

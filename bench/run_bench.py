@@ -31,10 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Service, baseline_services, fresh_database, gunicorn_order_service, running, server_url  # noqa: E402
-from load import HEADER, LoadResult, run_load  # noqa: E402
+from harness import ROOT, Service, baseline_services, fresh_database, gunicorn_order_service, running, server_url
+from load import HEADER, LoadResult, run_load
 
-import shopcore  # noqa: E402
+import shopcore
 
 CLIENTS = [1, 4, 16]
 PRODUCTS, CUSTOMERS = 5, 3  # the seed data: every order meets the others on a few hot rows
@@ -137,8 +137,10 @@ def quote_table() -> None:
         cart, rate = scenario.lines, scenario.tax_rate
         assert price_list.quote(cart, tax_rate=rate).total == reference.reference_quote(scenario)["total"]
         number = max(1, 2000 // lines)
-        fast = min(timeit.repeat(lambda: price_list.quote(cart, tax_rate=rate), number=number, repeat=5)) / number
-        slow = min(timeit.repeat(lambda: reference.reference_quote(scenario), number=max(1, number // 10), repeat=5)) / max(1, number // 10)
+        fast = min(timeit.repeat(lambda pl=price_list, c=cart, r=rate: pl.quote(c, tax_rate=r),
+                                 number=number, repeat=5)) / number
+        slow = min(timeit.repeat(lambda s=scenario: reference.reference_quote(s), number=max(1, number // 10),
+                                 repeat=5)) / max(1, number // 10)
         print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
 
 

@@ -51,11 +51,22 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import shopcore  # noqa: E402
-from harness import (  # noqa: E402
-    ROOT, SERVICE_PORTS, Service, admin, baseline_services, database_name, fresh_database, gunicorn_order_service,
-    port_free, running, server_url, via_port,
+from harness import (
+    ROOT,
+    SERVICE_PORTS,
+    Service,
+    admin,
+    baseline_services,
+    database_name,
+    fresh_database,
+    gunicorn_order_service,
+    port_free,
+    running,
+    server_url,
+    via_port,
 )
+
+import shopcore
 
 ORDER, INVENTORY, PRICING, CUSTOMER = 5001, 5002, 5003, 5004
 PRODUCTS = [1, 2, 3, 4, 5]
@@ -136,7 +147,7 @@ class Client:
 
     def lines(self) -> list[dict[str, int]]:
         count = self.rng.choice([1, 1, 2, 3])
-        pool = HOT + [self.rng.choice([4, 5])]
+        pool = [*HOT, self.rng.choice([4, 5])]
         return [{"product_id": p, "quantity": self.rng.randint(1, 3)} for p in self.rng.sample(pool, count)]
 
     def place_order(self) -> None:
@@ -233,7 +244,7 @@ class Client:
     def run_until_spent(self) -> None:
         operations = [(self.quote, 20), (self.place_order, 35), (self.cancel, 8), (self.read_order, 10),
                       (self.adjust_stock, 12), (self.adjust_points, 10), (self.register, 5)]
-        actions, weights = zip(*operations)
+        actions, weights = zip(*operations, strict=False)
         while self.budget.take():
             self.rng.choices(actions, weights)[0]()
         for conn in self.conns.values():

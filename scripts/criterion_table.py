@@ -12,14 +12,14 @@ import sys
 ROOT = os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
 
 
-def fmt(ns):
+def fmt(ns: float) -> str:
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
             return f"{ns / scale:.2f} {unit}"
     return f"{ns:.0f} ns"
 
 
-def table(group):
+def table(group: str) -> None:
     base = os.path.join(ROOT, group)
     if not os.path.isdir(base):
         print(f"(no results for {group})")
@@ -33,13 +33,13 @@ def table(group):
             row, col = (rel[0], rel[1]) if len(rel) > 1 else (rel[0], "time")
             cells[(row, col)] = mean
 
-    def key(name):
+    def key(name: str) -> tuple[int, str]:
         digits = "".join(c for c in name if c.isdigit())
         return (int(digits) if digits else 0, name)
 
     rows = sorted({r for r, _ in cells}, key=key)
     cols = sorted({c for _, c in cells}, key=key)
-    width = max(len(r) for r in rows + [group]) + 2
+    width = max(len(r) for r in [*rows, group]) + 2
     print(f"{group:<{width}}" + "".join(f"{c:>14}" for c in cols))
     for r in rows:
         print(f"{r:<{width}}" + "".join(f"{fmt(cells[(r, c)]) if (r, c) in cells else 'n/a':>14}" for c in cols))

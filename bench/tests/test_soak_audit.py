@@ -15,9 +15,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import shopcore  # noqa: E402
-from harness import admin, database_name, fresh_database  # noqa: E402
-from soak import Seen, acknowledged_are_kept, audit, snapshot  # noqa: E402
+from harness import admin, database_name, fresh_database
+from soak import Seen, acknowledged_are_kept, audit, snapshot
+
+import shopcore
 
 
 @pytest.fixture

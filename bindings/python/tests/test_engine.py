@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -182,9 +183,9 @@ def test_session_lifetime_is_configurable() -> None:
     engine = shopcore.Engine.in_memory(session_hours=2)
     engine.register(name="Hana", email="hana@example.com", password="long enough pw")
     session = engine.login(email="hana@example.com", password="long enough pw")
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    left = session.expires_at - datetime.now(timezone.utc)
+    left = session.expires_at - datetime.now(UTC)
     assert timedelta(hours=1, minutes=59) < left <= timedelta(hours=2)
     with pytest.raises(ValidationError):
         shopcore.Engine.in_memory(session_hours=0)

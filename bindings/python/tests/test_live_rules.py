@@ -18,7 +18,7 @@ def one_more_is_cheaper(price_list: shopcore.PriceList, lines: list[tuple[int, i
     """Whether adding one unit to some line lowers the cart's subtotal."""
     before = price_list.quote(lines, region="Cairo").subtotal
     for index, (product, quantity) in enumerate(lines):
-        more = lines[:index] + [(product, quantity + 1)] + lines[index + 1:]
+        more = [*lines[:index], (product, quantity + 1), *lines[index + 1:]]
         if price_list.quote(more, region="Cairo").subtotal < before:
             return True
     return False

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import datetime
 import functools
-from urllib.parse import quote
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import simplejson
 import yaml
@@ -70,13 +70,17 @@ def openapi_document(service: str) -> dict[str, Any]:
     return {**document, "servers": servers, "paths": paths}
 
 
+#: A Flask view function.
+View = Callable[..., Any]
+
+
 def auth_mode(value: str | None) -> AuthMode:
     """``SHOPCORE_AUTH``'s value: ``enforced`` (also when unset) or ``legacy``."""
     if value in (None, ""):
         return "enforced"
     if value not in AUTH_MODES:
         raise ValueError(f"SHOPCORE_AUTH must be 'enforced' or 'legacy', not {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 class ExactJSONProvider(JSONProvider):
@@ -120,11 +124,11 @@ class ApiError(Exception):
         return cls(status, err.code, err.message, headers)
 
 
-def keep_original_status(status: int, *, except_codes: frozenset[str] = frozenset()) -> Callable:
+def keep_original_status(status: int, *, except_codes: frozenset[str] = frozenset()) -> Callable[[View], View]:
     """Decorator: domain errors of a route answer ``status`` (as the original
     service did), except access, rate-limit and storage errors and ``except_codes``."""
 
-    def decorate(view: Callable) -> Callable:
+    def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -297,7 +301,8 @@ def caller() -> shopcore.Actor:
     if "actor" not in g:
         engine, _mode = _engine_and_mode()
         g.actor = engine.authenticate(bearer_token())
-    return g.actor
+    actor: shopcore.Actor = g.actor
+    return actor
 
 
 #: Stands in for "whose data" when the caller is anonymous: whether anyone may

@@ -17,8 +17,8 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
-    query_flag,
     page_response,
+    query_flag,
     query_int,
     require,
 )

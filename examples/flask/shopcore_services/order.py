@@ -9,7 +9,7 @@ mode a customer orders, reads and cancels only their own orders.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask, Response, jsonify, request
 
@@ -143,9 +143,14 @@ def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
             require("list_customers", in_legacy=True)  # every customer's orders: staff only
         else:
             require("read_order_history", customer_id, in_legacy=True)
-        status = query_text("status")
-        if status not in (None, "created", "cancelled"):
-            raise ApiError(400, "invalid_request", "status must be created or cancelled")
+        status: Literal["created", "cancelled"] | None
+        match query_text("status"):
+            case None:
+                status = None
+            case "created" | "cancelled" as wanted:
+                status = wanted
+            case _:
+                raise ApiError(400, "invalid_request", "status must be created or cancelled")
         limit = query_int("limit")
         orders, after = engine.order_page(customer_id=customer_id, status=status, before=query_int("after"),
                                           limit=limit)

@@ -29,12 +29,11 @@ import sys
 import threading
 import time
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
 from shopcore_services import SERVICES
 from shopcore_services.http import AuthMode, auth_mode
-
 
 #: Set once a stop is asked for: handlers close their connection after the
 #: request they are serving (no keep-alive past the stop).
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         server = make_server(args.host, port, create_app(engine, mode), threaded=True,
                              request_handler=RequestHandler)
         # Track request threads so that stopping can wait for them.
-        server.daemon_threads, server.block_on_close = False, True
+        server.daemon_threads, server.block_on_close = False, True  # type: ignore[attr-defined]
         servers.append(server)
         print(f"{name:>12} service on http://{args.host}:{port} ({engine.backend}, access {mode})", flush=True)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
@@ -144,7 +143,7 @@ def drain_seconds(environ: dict[str, str] | os._Environ[str]) -> float:
         return 10.0
 
 
-def drain(servers: list, deadline: float) -> int:
+def drain(servers: list[BaseWSGIServer], deadline: float) -> int:
     """Stops accepting, then waits up to ``deadline`` seconds for the requests
     in flight; answers how many services still had some at the deadline."""
     STOPPING.set()

@@ -30,7 +30,7 @@ import shopcore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shopcore_services import SERVICES  # noqa: E402
+from shopcore_services import SERVICES
 
 
 def server_url() -> str:

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def servers(request: pytest.FixtureRequest) -> Iterator[str]:
             process.stderr.close()
 
 
-def call(service: str, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, dict]:
+def call(service: str, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
     data = None if payload is None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if token is not None:

@@ -13,10 +13,10 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from conftest import PrivateMariaDB
 from flask.testing import FlaskClient
 
 import shopcore
-from conftest import PrivateMariaDB
 from shopcore_services import SERVICES
 
 

@@ -29,7 +29,7 @@ import shopcore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shopcore_services import SERVICES  # noqa: E402
+from shopcore_services import SERVICES
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
 EXAMPLES = int(os.environ.get("SHOPCORE_OPENAPI_EXAMPLES", "60"))

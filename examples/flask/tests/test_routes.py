@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 Clients = dict[str, FlaskClient]
 WORKED_EXAMPLE = {"customer_id": 1, "products": [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}]}
 
 
-def body(response) -> dict:  # type: ignore[no-untyped-def]
-    return json.loads(response.get_data(as_text=True), parse_float=Decimal)
+def body(response: TestResponse) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(response.get_data(as_text=True), parse_float=Decimal)
+    return parsed
 
 
 def test_every_service_answers_health(clients: Clients) -> None:
@@ -55,7 +58,7 @@ def test_order_create_runs_the_whole_flow_in_one_checkout(clients: Clients) -> N
         ({"products": [{"product_id": 1, "quantity": 1}]}, "invalid_request"),
     ],
 )
-def test_order_create_failures_keep_the_original_400_and_change_nothing(clients: Clients, payload: dict, code: str) -> None:
+def test_order_create_failures_keep_the_original_400_and_change_nothing(clients: Clients, payload: dict[str, Any], code: str) -> None:
     response = clients["order"].post("/api/orders/create", json=payload)
     assert response.status_code == 400
     error = body(response)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import PrivateMariaDB, TlsFiles
 
 import shopcore
-from conftest import PrivateMariaDB, TlsFiles
 
 
 @pytest.fixture

@@ -55,14 +55,13 @@ except PackageNotFoundError:  # imported from a source tree without being instal
     __version__ = "0+unknown"
 
 __all__ = [
-    "__version__",
     "ERROR_CODES",
     "Actor",
     "AuthenticationError",
     "CancelledOrder",
-    "Coupon",
     "CatalogChange",
     "ConflictError",
+    "Coupon",
     "Customer",
     "Engine",
     "ForbiddenError",
@@ -80,10 +79,11 @@ __all__ = [
     "Session",
     "ShopError",
     "StaffKey",
+    "StorageError",
     "TaxRate",
     "TierRung",
-    "StorageError",
     "ValidationError",
+    "__version__",
     "audit_pricing",
     "quote",
 ]

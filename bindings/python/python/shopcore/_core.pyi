@@ -5,6 +5,31 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, TypedDict, final
 
+__all__ = [
+    "ERROR_CODES",
+    "Actor",
+    "CancelledOrder",
+    "CatalogChange",
+    "Coupon",
+    "Customer",
+    "Engine",
+    "IssuedStaffKey",
+    "Notification",
+    "Order",
+    "OrderItem",
+    "PlacedOrder",
+    "PriceList",
+    "Product",
+    "Quote",
+    "QuoteLine",
+    "Session",
+    "StaffKey",
+    "TaxRate",
+    "TierRung",
+    "audit_pricing",
+    "quote",
+]
+
 Line = Mapping[str, int] | tuple[int, int]
 MoneyLike = Decimal | int | str
 
@@ -298,7 +323,7 @@ class Engine:
 
 @final
 class PriceList:
-    def __init__(self, *, products: list[tuple[int, MoneyLike]], rules: list[tuple[int, int, MoneyLike]]) -> None: ...
+    def __new__(cls, *, products: Sequence[tuple[int, MoneyLike]], rules: Sequence[tuple[int, int, MoneyLike]]) -> PriceList: ...
     @property
     def product_ids(self) -> list[int]: ...
     @property
@@ -338,8 +363,8 @@ def audit_pricing(price_list: PriceList) -> dict[str, Any]: ...
 
 def quote(
     *,
-    products: list[tuple[int, MoneyLike]],
-    rules: list[tuple[int, int, MoneyLike]],
+    products: Sequence[tuple[int, MoneyLike]],
+    rules: Sequence[tuple[int, int, MoneyLike]],
     lines: Sequence[Line],
     tax_rate: MoneyLike,
     rounding: Literal["half_up", "half_even"] = "half_up",

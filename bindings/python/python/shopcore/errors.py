@@ -8,15 +8,20 @@ Every error carries ``.code`` (a stable snake_case machine code such as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shopcore._core import Quote
+
 __all__ = [
-    "ShopError",
-    "ValidationError",
-    "NotFoundError",
-    "ConflictError",
     "AuthenticationError",
+    "ConflictError",
     "ForbiddenError",
+    "NotFoundError",
     "RateLimitedError",
+    "ShopError",
     "StorageError",
+    "ValidationError",
 ]
 
 
@@ -51,7 +56,7 @@ class ConflictError(ShopError):
     A ``price_changed`` refusal of ``Engine.checkout(..., expected_total=...)``
     carries the current quote as ``quote`` (``None`` otherwise)."""
 
-    quote: object | None = None
+    quote: Quote | None = None
 
 
 class AuthenticationError(ShopError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -69,7 +70,7 @@ class Deductions:
     amount_off: Decimal | None = None
     redeem_points: int = 0
 
-    def quote_kwargs(self) -> dict[str, object]:
+    def quote_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :meth:`shopcore.PriceList.quote`."""
         return {
             "percent_off": self.percent_off,
@@ -104,7 +105,7 @@ class PricingScenario:
     rounding: str = "half_up"
     tax_rounding: str = "per_order"
 
-    def quote_kwargs(self) -> dict[str, object]:
+    def quote_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`shopcore.quote`."""
         return {
             "products": self.products,
