@@ -62,6 +62,7 @@ use std::time::Duration;
 use shopcore::seed::SeedData;
 use shopcore::{Clock, ShopConfig, StorageError, SystemClock};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::ConnectOptions as _;
 
 pub use workflow::WriteStep;
 
@@ -86,6 +87,10 @@ pub struct PoolSettings {
     /// A statement that waits longer for a row lock fails and its transaction
     /// is rerun, so the worst wait is about `(max_retries + 1) × this`.
     pub lock_wait_timeout: Option<Duration>,
+    /// A statement that takes at least this long is logged at `WARN` (target
+    /// `sqlx::query`, with its SQL and duration; default 1 s). Every statement
+    /// is logged at `DEBUG`. Events go to the `log` facade (and `tracing`).
+    pub slow_statement: Duration,
 }
 
 impl Default for PoolSettings {
@@ -95,6 +100,7 @@ impl Default for PoolSettings {
             acquire_timeout: Duration::from_secs(5),
             max_retries: 5,
             lock_wait_timeout: None,
+            slow_statement: Duration::from_secs(1),
         }
     }
 }
@@ -136,7 +142,9 @@ impl MySqlStore {
         settings: PoolSettings,
     ) -> Result<Self, StorageError> {
         let options = MySqlConnectOptions::from_str(url)
-            .map_err(|e| StorageError::Unavailable(format!("invalid database URL: {e}")))?;
+            .map_err(|e| StorageError::Unavailable(format!("invalid database URL: {e}")))?
+            .log_statements(log::LevelFilter::Debug)
+            .log_slow_statements(log::LevelFilter::Warn, settings.slow_statement);
         let lock_wait = settings.lock_wait_timeout.map(|timeout| {
             format!(
                 "SET SESSION innodb_lock_wait_timeout = {}",

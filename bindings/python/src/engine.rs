@@ -180,7 +180,10 @@ impl Engine {
     /// Runs the migrations unless `migrate=False`; loads the seed data only with
     /// `seed=True`; customer sessions last `session_hours` (default 24).
     #[staticmethod]
-    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, session_hours = 24))]
+    ///
+    /// A statement taking at least `slow_sql_ms` milliseconds (default 1000) is
+    /// logged at WARNING to the Python logger `sqlx.query`.
+    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, session_hours = 24, slow_sql_ms = 1000))]
     fn mysql(
         py: Python<'_>,
         url: &str,
@@ -188,11 +191,13 @@ impl Engine {
         seed: bool,
         max_connections: u32,
         session_hours: u16,
+        slow_sql_ms: u64,
     ) -> PyResult<Engine> {
         let config = config(session_hours)?;
         let runtime = runtime()?;
         let settings = PoolSettings {
             max_connections: max_connections.max(1),
+            slow_statement: std::time::Duration::from_millis(slow_sql_ms),
             ..PoolSettings::default()
         };
         let store = py.detach(|| {

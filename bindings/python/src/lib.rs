@@ -311,6 +311,11 @@ fn audit_pricing<'py>(
 /// The `shopcore._core` module.
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Rust `log` records (e.g. the MySQL adapter's slow statements) go to the
+    // Python logger named by their target (`sqlx::query` → `sqlx.query`);
+    // levels are read from Python logging once per logger and cached. A
+    // second import (another interpreter) keeps the first bridge.
+    let _ = pyo3_log::try_init();
     module.add_class::<engine::Engine>()?;
     module.add_class::<records::Product>()?;
     module.add_class::<records::Customer>()?;

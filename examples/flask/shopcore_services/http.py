@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
 import shopcore
+from shopcore_services.logs import install_access_log
 from shopcore_services.metrics import instrument, metrics_response
 
 CATEGORY_STATUS = {
@@ -425,5 +426,6 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
         return metrics_response(engine)
 
     instrument(app, name, engine)
+    install_access_log(app, name)
     return app
 

@@ -18,6 +18,11 @@ original open contract, with a warning). ``SHOPCORE_SESSION_HOURS`` sets how
 long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 32
 characters) is installed as an admin key; without it, an in-memory engine (or
 a MySQL database without a live admin key) gets a fresh one, printed once.
+
+Logs (see :mod:`shopcore_services.logs`): one access line per request;
+``SHOPCORE_LOG_FORMAT`` ``text`` or ``json``, ``SHOPCORE_LOG_LEVEL`` (INFO);
+on MySQL a statement slower than ``SHOPCORE_SLOW_SQL_MS`` (default 1000) is a
+WARNING of ``sqlx.query``.
 """
 
 from __future__ import annotations
@@ -28,11 +33,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
-from shopcore_services import SERVICES
+from shopcore_services import SERVICES, logs
 from shopcore_services.http import AuthMode, auth_mode
 
 #: Set once a stop is asked for: handlers close their connection after the
@@ -48,6 +54,9 @@ class RequestHandler(WSGIRequestHandler):
     keep-alive connection is closed after ``timeout`` seconds."""
 
     server_version = "shopcore"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Requests are logged by the app (``shopcore.access``), once."""
     timeout = 5
     error_content_type = "application/json"
 
@@ -69,12 +78,21 @@ def session_hours(environ: dict[str, str] | os._Environ[str]) -> int:
     return int(raw)
 
 
+def slow_sql_ms(environ: Mapping[str, str]) -> int:
+    """``SHOPCORE_SLOW_SQL_MS``: statements at least this slow are logged at WARNING (default 1000)."""
+    raw = environ.get("SHOPCORE_SLOW_SQL_MS", "1000")
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"SHOPCORE_SLOW_SQL_MS must be a whole number of milliseconds, not {raw!r}")
+    return int(raw)
+
+
 def build_engine(seed: bool) -> shopcore.Engine:
     """MySQL from ``DATABASE_URL`` if set, else the seeded in-memory engine."""
     url = os.environ.get("DATABASE_URL")
     hours = session_hours(os.environ)
     if url:
-        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours)
+        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours,
+                                     slow_sql_ms=slow_sql_ms(os.environ))
     return shopcore.Engine.in_memory(seed=True, session_hours=hours)
 
 
@@ -103,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.service and not os.environ.get("DATABASE_URL"):
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
     try:
+        logs.configure(os.environ)
         engine = build_engine(args.seed)
         mode = prepare_access(engine, os.environ)
     except (ValueError, OverflowError, shopcore.ShopError) as err:

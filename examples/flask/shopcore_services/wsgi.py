@@ -15,8 +15,9 @@ import os
 from flask import Flask
 
 import shopcore
-from shopcore_services import SERVICES
+from shopcore_services import SERVICES, logs
 from shopcore_services.http import auth_mode
+from shopcore_services.serve import slow_sql_ms
 
 
 def app(service: str) -> Flask:
@@ -24,7 +25,8 @@ def app(service: str) -> Flask:
     if not url:
         raise RuntimeError("set DATABASE_URL: separate worker processes cannot share an in-memory engine")
     create_app, _port = SERVICES[service]
-    engine = shopcore.Engine.mysql(url, migrate=True)
+    logs.configure(os.environ)
+    engine = shopcore.Engine.mysql(url, migrate=True, slow_sql_ms=slow_sql_ms(os.environ))
     mode = auth_mode(os.environ.get("SHOPCORE_AUTH"))
     chosen = os.environ.get("SHOPCORE_ADMIN_KEY")
     if chosen:

@@ -218,7 +218,13 @@ class Engine:
     def in_memory(*, seed: bool = True, session_hours: int = 24) -> Engine: ...
     @staticmethod
     def mysql(
-        url: str, *, migrate: bool = True, seed: bool = False, max_connections: int = 16, session_hours: int = 24
+        url: str,
+        *,
+        migrate: bool = True,
+        seed: bool = False,
+        max_connections: int = 16,
+        session_hours: int = 24,
+        slow_sql_ms: int = 1000,
     ) -> Engine: ...
     @property
     def backend(self) -> Literal["memory", "mysql"]: ...
