@@ -140,6 +140,20 @@ fn line_price(unit_price: Money, quantity: u32, rate: Percent, mode: RoundingMod
     base - mode.round(rate.of(base))
 }
 
+/// The first quantity of `low..=high` for which `holds` is true, given that it
+/// is false then true along the range (and true at `high`).
+fn first_quantity(mut low: u32, mut high: u32, holds: impl Fn(u32) -> bool) -> u32 {
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if holds(mid) {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    low
+}
+
 /// The ladder's rates as segments: `(first quantity, rate)`, ascending, the
 /// first starting at 1; each segment ends where the next begins (the last never).
 fn segments(ladder: &TierLadder) -> Vec<(u32, Percent)> {
@@ -220,15 +234,7 @@ pub fn audit_ladder(
             continue;
         }
         // The first quantity of the segment above `cheapest` (prices never fall within it).
-        let (mut low, mut high) = (start, end);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if price(mid, rate) > cheapest {
-                high = mid;
-            } else {
-                low = mid + 1;
-            }
-        }
+        let low = first_quantity(start, end, |q| price(q, rate) > cheapest);
         let to_money = |d: Decimal| Money::new(d).unwrap_or(Money::MAX);
         let cheaper_at = segments[cheaper_index].0;
         let price_at_to = to_money(price(end, rate));
@@ -274,15 +280,7 @@ fn smallest_line_from(
         if start > Quantity::MAX || price(end) < min.amount() {
             continue;
         }
-        let (mut low, mut high) = (start, end);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            if price(mid) >= min.amount() {
-                high = mid;
-            } else {
-                low = mid + 1;
-            }
-        }
+        let low = first_quantity(start, end, |q| price(q) >= min.amount());
         let found = (low, price(low));
         if best.is_none_or(|(_, b)| found.1 < b) {
             best = Some(found);
@@ -357,13 +355,9 @@ pub fn audit_pricing(list: &PriceList, policy: &PricingPolicy) -> PricingAudit {
             let cart_lines: Vec<CartLine> = lines
                 .iter()
                 .map(|p| {
-                    let ladder = list.rules.ladder(p.id);
                     let rounding_error = |q: u32| {
-                        let rate_at = segments(&ladder)
-                            .iter()
-                            .rev()
-                            .find(|s| s.0 <= q)
-                            .map_or(Percent::ZERO, |s| s.1);
+                        let units = Quantity::new(i64::from(q)).unwrap_or(Quantity::ONE);
+                        let rate_at = list.rules.discount_for(p.id, units);
                         let tax = rate.of(line_price(p.unit_price, q, rate_at, mode));
                         mode.round(tax) - tax
                     };

@@ -34,7 +34,7 @@ use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::{Order, OrderFilter};
 use crate::page::{Page, PageLimit};
-use crate::pricing::{quote, PricingError, Quote};
+use crate::pricing::{PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
 
 /// Failures of catalog operations.
@@ -534,15 +534,11 @@ pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponReposito
     /// `region` defaults to the configured region; a region without a rate is
     /// `unknown_tax_region`.
     async fn quote(&self, cart: &Cart, region: Option<&Region>) -> Result<Quote, QuoteError> {
-        let ids = cart.product_ids_sorted();
-        let catalog = self.catalog_snapshot(&ids).await?;
-        let rules = self.pricing_rules(&ids).await?;
-        let taxes = self.tax_rates().await?;
-        let region = region.unwrap_or(&self.config().default_region);
-        let rate = taxes
-            .rate(region)
-            .ok_or_else(|| QuoteError::UnknownTaxRegion(region.clone()))?;
-        Ok(quote(cart, &catalog, &rules, rate, &self.config().pricing)?)
+        let request = QuoteRequest {
+            region: region.cloned(),
+            ..QuoteRequest::cart(cart.clone())
+        };
+        self.quote_order(&request).await
     }
 
     /// The store's clock: the "now" of its plans and of coupon validity.
