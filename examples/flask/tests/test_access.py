@@ -101,6 +101,7 @@ ROUTES = [
     route("health", "order", "GET", fixed("/health"), None, 200, 200, 200, 200, 200, 200),
     route("live", "inventory", "GET", fixed("/health/live"), None, 200, 200, 200, 200, 200, 200),
     route("ready", "customer", "GET", fixed("/health/ready"), None, 200, 200, 200, 200, 200, 200),
+    route("openapi", "pricing", "GET", fixed("/openapi.json"), None, 200, 200, 200, 200, 200, 200),
     route("metrics", "pricing", "GET", fixed("/metrics"), None, U, F, F, 200, 200, 200),
     route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
           200, 200, 200, 200, 200, 200),
