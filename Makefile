@@ -3,14 +3,16 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+DIST := dist
+VERSION := 0.1.0
 
-.PHONY: test fmt-check lint doc-check test-rust lint-python test-python venv bench-deps run example bench bench-core bench-mysql bench-http bench-login \
+.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login \
 	soak soak-short soak-openapi fuzz
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited).
-test: fmt-check lint doc-check test-rust lint-python test-python soak-short
+test: fmt-check lint doc-check package-check test-rust lint-python test-python soak-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -22,6 +24,11 @@ lint:
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
+## Every crate packages as it would be published (`cargo package`), and the
+## packaged crates build on their own (path dependencies resolved by version).
+package-check:
+	$(CARGO) package --workspace --locked --allow-dirty
+
 ## Unit, integration, property, conformance and concurrency tests, plus doctests.
 ## The MySQL suite runs against 127.0.0.1:3306 (started if installed but stopped);
 ## with CI=true an unreachable server fails the run instead of skipping.
@@ -29,13 +36,29 @@ test-rust:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) test --workspace --locked
 
-## A virtualenv with the service and test requirements and the shopcore wheel,
-## built by maturin from a plain `pip install` of bindings/python.
-venv:
+## A virtualenv with the development requirements, the shopcore wheel of
+## `make dist`, and the services installed editable from examples/flask.
+venv: dist
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(DIST)/shopcore-$(VERSION)-*.whl
+	$(PY) -m pip install --quiet --no-deps -e ./examples/flask
+
+venv-tools:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r examples/flask/requirements.txt
-	$(PY) -m pip install --quiet ./bindings/python
+
+## Release artifacts in dist/: the sdist and the wheel of shopcore (maturin,
+## release build; auditwheel repairs it to a manylinux tag) and of the services
+## (shopcore-services, hatchling). test_dist.py installs them into fresh venvs.
+dist: venv-tools
+	rm -rf $(DIST) && mkdir -p $(DIST)/raw
+	$(VENV)/bin/maturin sdist --manifest-path bindings/python/Cargo.toml --out $(DIST)
+	$(VENV)/bin/maturin build --locked --release --compatibility linux --manifest-path bindings/python/Cargo.toml \
+		--interpreter $(PY) --out $(DIST)/raw
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair --wheel-dir $(DIST) $(DIST)/raw/shopcore-$(VERSION)-*.whl
+	rm -rf $(DIST)/raw
+	$(PY) -m build --sdist --wheel --outdir $(DIST) examples/flask
+	ls -l $(DIST)
 
 ## ruff on every Python file; mypy --strict on the bindings' package and the
 ## services; mypy stubtest of the hand-written _core.pyi against the built module
@@ -54,7 +77,7 @@ test-python: venv
 ## or MySQL when DATABASE_URL is set. Access is enforced (SHOPCORE_AUTH=legacy
 ## for the original open contract); prints an admin key unless SHOPCORE_ADMIN_KEY is set.
 run: venv
-	cd examples/flask && ../../$(PY) -m shopcore_services.serve $(RUN_ARGS)
+	$(VENV)/bin/shopcore-services serve $(RUN_ARGS)
 
 ## Quote and place an order on the seed data.
 example:

@@ -160,7 +160,7 @@ def baseline_services(url: str, base_port: int) -> list[Service]:
 def gunicorn_order_service(url: str, port: int, workers: int, threads: int) -> Service:
     """The shopcore order service as the README serves it in production."""
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-               "-b", f"127.0.0.1:{port}", "shopcore_services.wsgi:app('order')"]
+               "-b", f"127.0.0.1:{port}", "shopcore_services.order:create_app()"]
     return Service(command, [port], dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy"), SERVICES_DIR)
 
 

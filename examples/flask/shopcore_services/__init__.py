@@ -1,19 +1,41 @@
 """The five services of the original backend, rebuilt as thin Flask apps over shopcore.
 
-Each module has ``create_app(engine)``; :mod:`shopcore_services.serve` runs all
-five on ports 5001–5005 over one shared engine, or one of them alone.
+Each service module (``order``, ``inventory``, ``pricing``, ``customer``,
+``notification``) has ``create_app(engine=None, auth=None)``; without
+arguments it is configured from the environment (:mod:`shopcore_services.config`),
+so ``flask --app shopcore_services.order run``, gunicorn and granian can start
+it as it is. ``shopcore-services serve`` (:mod:`shopcore_services.serve`) runs
+all five on ports 5001–5005 over one shared engine, or one of them alone.
+
+``SERVICES`` maps each name to ``(create_app, port)``. It is computed on first
+use, so that importing a submodule (the gunicorn settings among them) does not
+import Flask, prometheus_client and the services.
 """
 
 from __future__ import annotations
 
-from shopcore_services import customer, inventory, notification, order, pricing
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-SERVICES = {
-    "order": (order.create_app, 5001),
-    "inventory": (inventory.create_app, 5002),
-    "pricing": (pricing.create_app, 5003),
-    "customer": (customer.create_app, 5004),
-    "notification": (notification.create_app, 5005),
-}
+if TYPE_CHECKING:
+    from flask import Flask
 
-__all__ = ["SERVICES"]
+__version__ = "0.1.0"
+
+#: Each service's port in the original backend.
+PORTS = {"order": 5001, "inventory": 5002, "pricing": 5003, "customer": 5004, "notification": 5005}
+
+Factory = Callable[..., "Flask"]
+
+
+def __getattr__(name: str) -> dict[str, tuple[Factory, int]]:
+    if name != "SERVICES":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    services = {service: (importlib.import_module(f"{__name__}.{service}").create_app, port)
+                for service, port in PORTS.items()}
+    globals()["SERVICES"] = services
+    return services
+
+
+__all__ = ["PORTS", "SERVICES", "__version__"]

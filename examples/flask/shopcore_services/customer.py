@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 
 import shopcore
+from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
     AuthMode,
@@ -28,7 +29,10 @@ from shopcore_services.http import (
 PROFILE_FIELDS = frozenset({"name", "email", "phone"})
 
 
-def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
+    """The customer service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
+    engine, auth = resolve(engine, auth)
     app = create_service("customer", engine, legacy="status", auth=auth)
 
     @app.post("/api/customer/register")

@@ -56,7 +56,7 @@ AUTH_MODES: tuple[AuthMode, ...] = ("enforced", "legacy")
 
 
 #: The OpenAPI document of all five services (next to the package).
-OPENAPI_YAML = Path(__file__).resolve().parent.parent / "openapi.yaml"
+OPENAPI_YAML = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 import shopcore
+from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
     AuthMode,
@@ -41,7 +42,10 @@ def product_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, A
     return body
 
 
-def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
+    """The inventory service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
+    engine, auth = resolve(engine, auth)
     app = create_service("inventory", engine, legacy="status", auth=auth)
 
     def known(product_id: int) -> None:

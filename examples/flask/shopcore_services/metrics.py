@@ -14,7 +14,7 @@ Two sources, one set of series:
 Several worker processes (gunicorn): set ``PROMETHEUS_MULTIPROC_DIR`` to an
 empty directory before the workers start; each then writes its values there
 and any worker's ``/metrics`` answers the sum over all of them (the pool
-gauges over the live ones). ``examples/flask/gunicorn.conf.py`` sets it up.
+gauges over the live ones). :mod:`shopcore_services.gunicorn_conf` sets it up.
 
 In enforced mode ``/metrics`` needs a staff key (any role), sent as
 ``Authorization: Bearer <key>``, e.g. Prometheus' ``authorization`` setting.

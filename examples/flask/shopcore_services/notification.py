@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 
 import shopcore
+from shopcore_services.config import resolve
 from shopcore_services.http import (
     AuthMode,
     body_id,
@@ -21,7 +22,10 @@ from shopcore_services.http import (
 )
 
 
-def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
+    """The notification service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
+    engine, auth = resolve(engine, auth)
     app = create_service("notification", engine, legacy="status", auth=auth)
 
     @app.post("/api/notifications/send")

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from flask import Flask, Response, jsonify, request
 
 import shopcore
+from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
     AuthMode,
@@ -68,7 +69,10 @@ def ordering_customer(body: dict[str, Any]) -> Any:
     return customer_id
 
 
-def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
+    """The order service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
+    engine, auth = resolve(engine, auth)
     app = create_service("order", engine, legacy="status", auth=auth)
 
     def owned_order(order_id: int, action: str) -> shopcore.Order:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 import shopcore
+from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
     AuthMode,
@@ -29,7 +30,10 @@ def ladder_json(product_id: int, tiers: list[shopcore.TierRung]) -> dict[str, An
     return {"product_id": product_id, "tiers": [rung.to_dict() for rung in tiers]}
 
 
-def create_app(engine: shopcore.Engine, auth: AuthMode = "enforced") -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
+    """The pricing service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
+    engine, auth = resolve(engine, auth)
     app = create_service("pricing", engine, legacy="error", auth=auth)
 
     def known(product_id: int) -> None:

@@ -1,12 +1,13 @@
-"""Run the services: ``python -m shopcore_services.serve [--service NAME]``.
+"""Run the services: ``shopcore-services serve [--service NAME]`` (or ``python -m shopcore_services.serve``).
 
 Without ``--service``, all five run in this process on ports 5001–5005 over one
 shared engine (required for the in-memory engine, whose data lives in this
 process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
 seeded only with ``--seed``), and each service can also run alone. For several
-worker processes use gunicorn on MySQL, from ``examples/flask``:
-``gunicorn -c gunicorn.conf.py 'shopcore_services.wsgi:app("order")'``
-(multi-process metrics, a graceful stop; see that file).
+worker processes use gunicorn on MySQL:
+``gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'``
+(multi-process metrics, a graceful stop; see :mod:`shopcore_services.gunicorn_conf`).
+The environment variables are those of :mod:`shopcore_services.config`.
 
 SIGTERM (or Ctrl-C) stops accepting connections at once, lets the requests
 in flight finish (at most ``SHOPCORE_DRAIN_SECONDS``, default 10), closes the
@@ -33,13 +34,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
 from shopcore_services import SERVICES, logs
-from shopcore_services.http import AuthMode, auth_mode
+from shopcore_services.config import build_engine, drain_seconds, prepare_access
 
 #: Set once a stop is asked for: handlers close their connection after the
 #: request they are serving (no keep-alive past the stop).
@@ -70,50 +70,8 @@ class RequestHandler(WSGIRequestHandler):
         return "shopcore"
 
 
-def session_hours(environ: dict[str, str] | os._Environ[str]) -> int:
-    """``SHOPCORE_SESSION_HOURS``: how long a login lasts (default 24)."""
-    raw = environ.get("SHOPCORE_SESSION_HOURS", "24")
-    if not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"SHOPCORE_SESSION_HOURS must be a whole number of hours, not {raw!r}")
-    return int(raw)
-
-
-def slow_sql_ms(environ: Mapping[str, str]) -> int:
-    """``SHOPCORE_SLOW_SQL_MS``: statements at least this slow are logged at WARNING (default 1000)."""
-    raw = environ.get("SHOPCORE_SLOW_SQL_MS", "1000")
-    if not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"SHOPCORE_SLOW_SQL_MS must be a whole number of milliseconds, not {raw!r}")
-    return int(raw)
-
-
-def build_engine(seed: bool) -> shopcore.Engine:
-    """MySQL from ``DATABASE_URL`` if set, else the seeded in-memory engine."""
-    url = os.environ.get("DATABASE_URL")
-    hours = session_hours(os.environ)
-    if url:
-        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours,
-                                     slow_sql_ms=slow_sql_ms(os.environ))
-    return shopcore.Engine.in_memory(seed=True, session_hours=hours)
-
-
-def prepare_access(engine: shopcore.Engine, environ: dict[str, str] | os._Environ[str]) -> AuthMode:
-    """The access mode from ``SHOPCORE_AUTH``, and an admin key in place (see the module docs)."""
-    mode = auth_mode(environ.get("SHOPCORE_AUTH"))
-    if mode == "legacy":
-        print("WARNING: SHOPCORE_AUTH=legacy: every route is open to anyone who can reach it, as in the "
-              "original backend; use it only for existing clients on a trusted network", file=sys.stderr)
-    chosen = environ.get("SHOPCORE_ADMIN_KEY")
-    if chosen:
-        key = engine.install_staff_key(chosen)
-        print(f"admin key from SHOPCORE_ADMIN_KEY installed (key_id {key.key_id})", flush=True)
-    elif not any(k.role == "admin" and k.revoked_at is None for k in engine.staff_keys()):
-        issued = engine.create_staff_key(name="admin (generated at start)", role="admin")
-        print(f"admin key (shown once): {issued.key}", flush=True)
-    return mode
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="shopcore-services serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", action="store_true", help="load the seed data into MySQL (idempotent)")
@@ -122,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
     try:
         logs.configure(os.environ)
-        engine = build_engine(args.seed)
-        mode = prepare_access(engine, os.environ)
+        engine = build_engine(os.environ, seed=args.seed)
+        mode = prepare_access(engine, os.environ, generate_key=True)
     except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
@@ -152,14 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(0)  # requests cut at the deadline: do not wait for their threads
     engine.close()  # nothing is in flight: the pool's connections end cleanly
     return 0
-
-
-def drain_seconds(environ: dict[str, str] | os._Environ[str]) -> float:
-    raw = environ.get("SHOPCORE_DRAIN_SECONDS", "10")
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return 10.0
 
 
 def drain(servers: list[BaseWSGIServer], deadline: float) -> int:

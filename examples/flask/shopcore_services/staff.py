@@ -1,8 +1,8 @@
 """Staff keys from the command line, on the MySQL database of ``DATABASE_URL``.
 
-    python -m shopcore_services.staff create --name "support desk" --role support
-    python -m shopcore_services.staff list
-    python -m shopcore_services.staff revoke 3
+    shopcore-services staff create --name "support desk" --role support
+    shopcore-services staff list
+    shopcore-services staff revoke 3
 
 ``create`` prints the key once; the database keeps only its hash.
 """
@@ -18,7 +18,7 @@ import shopcore
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="shopcore-services staff", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True)

@@ -1,11 +1,10 @@
-"""WSGI entry point for process managers, from ``examples/flask``:
-``gunicorn -c gunicorn.conf.py 'shopcore_services.wsgi:app("order")'`` (the
-config file turns on multi-process metrics and a graceful stop).
+"""A WSGI entry point by service name, kept for process managers configured with it::
 
-Needs ``DATABASE_URL``: worker processes share state only through MySQL.
-``SHOPCORE_AUTH`` and ``SHOPCORE_ADMIN_KEY`` work as for ``serve``, except that
-no key is ever generated here (each worker would make its own): create one
-with ``python -m shopcore_services.staff create`` or set ``SHOPCORE_ADMIN_KEY``.
+    gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.wsgi:app("order")'
+
+It is the service module's zero-argument factory (``shopcore_services.order:create_app()``,
+see :mod:`shopcore_services.config`), except that it needs ``DATABASE_URL``:
+worker processes share state only through MySQL.
 """
 
 from __future__ import annotations
@@ -14,21 +13,12 @@ import os
 
 from flask import Flask
 
-import shopcore
-from shopcore_services import SERVICES, logs
-from shopcore_services.http import auth_mode
-from shopcore_services.serve import slow_sql_ms
+from shopcore_services import SERVICES
 
 
 def app(service: str) -> Flask:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
+    """The app of ``service`` (``order``, ``inventory``, …), configured from the environment."""
+    if not os.environ.get("DATABASE_URL"):
         raise RuntimeError("set DATABASE_URL: separate worker processes cannot share an in-memory engine")
     create_app, _port = SERVICES[service]
-    logs.configure(os.environ)
-    engine = shopcore.Engine.mysql(url, migrate=True, slow_sql_ms=slow_sql_ms(os.environ))
-    mode = auth_mode(os.environ.get("SHOPCORE_AUTH"))
-    chosen = os.environ.get("SHOPCORE_ADMIN_KEY")
-    if chosen:
-        engine.install_staff_key(chosen)
-    return create_app(engine, mode)
+    return create_app()

@@ -141,7 +141,8 @@ class Gunicorn:
                "SHOPCORE_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2",
                "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", 'shopcore_services.wsgi:app("order")'],
+            [sys.executable, "-m", "gunicorn", "-c", "python:shopcore_services.gunicorn_conf",
+             "shopcore_services.order:create_app()"],
             cwd=FLASK_DIR, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shopcore_services import SERVICES
 
-SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "shopcore_services" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("SHOPCORE_OPENAPI_EXAMPLES", "60"))
 VOLUME = "SHOPCORE_OPENAPI_MIN_REQUESTS" in os.environ  # make soak: MySQL and a required volume
 MIN_REQUESTS = int(os.environ.get("SHOPCORE_OPENAPI_MIN_REQUESTS", EXAMPLES // 2))

@@ -1,0 +1,128 @@
+"""Configuration from the environment, shared by every way of starting the services.
+
+=========================  ======================================================
+``DATABASE_URL``           MySQL (``mysql://user:pass@host:port/db``, TLS options
+                           in the query string); migrated on start. Unset: the
+                           seeded in-memory engine (this process's data only).
+``SHOPCORE_AUTH``          ``enforced`` (the default) or ``legacy`` (the original
+                           open contract).
+``SHOPCORE_ADMIN_KEY``     An admin key (32+ characters) to install at start.
+``SHOPCORE_SESSION_HOURS`` How long a login lasts (default 24).
+``SHOPCORE_SLOW_SQL_MS``   Statements at least this slow are a WARNING of
+                           ``sqlx.query`` (default 1000).
+``SHOPCORE_LOG_FORMAT``    ``text`` or ``json``; ``SHOPCORE_LOG_LEVEL`` (INFO).
+``SHOPCORE_DRAIN_SECONDS`` ``serve``: how long a stop waits for requests in
+                           flight (default 10).
+=========================  ======================================================
+
+Each service module's ``create_app()`` without arguments uses
+:func:`configured`, so the usual servers need no wrapper::
+
+    flask --app shopcore_services.order run --port 5001
+    gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
+    granian --interface wsgi --factory --port 5001 shopcore_services.order:create_app
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+import shopcore
+from shopcore_services import logs
+from shopcore_services.http import AuthMode, auth_mode
+
+LOG = logging.getLogger("shopcore.services")
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: str, unit: str) -> int:
+    raw = environ.get(name, default)
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of {unit}, not {raw!r}")
+    return int(raw)
+
+
+def session_hours(environ: Mapping[str, str]) -> int:
+    """``SHOPCORE_SESSION_HOURS``: how long a login lasts (default 24)."""
+    return _whole_number(environ, "SHOPCORE_SESSION_HOURS", "24", "hours")
+
+
+def slow_sql_ms(environ: Mapping[str, str]) -> int:
+    """``SHOPCORE_SLOW_SQL_MS``: statements at least this slow are logged at WARNING (default 1000)."""
+    return _whole_number(environ, "SHOPCORE_SLOW_SQL_MS", "1000", "milliseconds")
+
+
+def drain_seconds(environ: Mapping[str, str]) -> float:
+    """``SHOPCORE_DRAIN_SECONDS``: how long ``serve`` waits for requests in flight on a stop (default 10)."""
+    raw = environ.get("SHOPCORE_DRAIN_SECONDS", "10")
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 10.0
+
+
+def build_engine(environ: Mapping[str, str], seed: bool = False) -> shopcore.Engine:
+    """MySQL from ``DATABASE_URL`` if set (``seed`` loads the seed rows), else the seeded in-memory engine."""
+    url = environ.get("DATABASE_URL")
+    hours = session_hours(environ)
+    if url:
+        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours,
+                                     slow_sql_ms=slow_sql_ms(environ))
+    return shopcore.Engine.in_memory(seed=True, session_hours=hours)
+
+
+def prepare_access(engine: shopcore.Engine, environ: Mapping[str, str], generate_key: bool) -> AuthMode:
+    """The access mode from ``SHOPCORE_AUTH``, and ``SHOPCORE_ADMIN_KEY`` installed if set.
+
+    Without that key and without a live admin key in the engine, ``generate_key``
+    makes a fresh admin key and prints it once; otherwise a warning says how to
+    create one (several worker processes must not each make their own).
+    """
+    mode = auth_mode(environ.get("SHOPCORE_AUTH"))
+    if mode == "legacy":
+        LOG.warning("SHOPCORE_AUTH=legacy: every route is open to anyone who can reach it, as in the original "
+                    "backend; use it only for existing clients on a trusted network")
+    chosen = environ.get("SHOPCORE_ADMIN_KEY")
+    if chosen:
+        key = engine.install_staff_key(chosen)
+        print(f"admin key from SHOPCORE_ADMIN_KEY installed (key_id {key.key_id})", flush=True)
+    elif not any(k.role == "admin" and k.revoked_at is None for k in engine.staff_keys()):
+        if generate_key:
+            issued = engine.create_staff_key(name="admin (generated at start)", role="admin")
+            print(f"admin key (shown once): {issued.key}", flush=True)
+        else:
+            LOG.warning("no admin key: set SHOPCORE_ADMIN_KEY or run `shopcore-services staff create "
+                        "--name admin --role admin`")
+    return mode
+
+
+def configured(environ: Mapping[str, str]) -> tuple[shopcore.Engine, AuthMode]:
+    """The engine and access mode a zero-argument ``create_app()`` uses.
+
+    Configures logging (:func:`shopcore_services.logs.configure`) unless the
+    root logger already has a handler (a server's or the application's own
+    logging configuration wins), builds the engine (see :func:`build_engine`) and
+    prepares access. An in-memory engine gets a generated admin key when none
+    is given (its data lives in this process, so nothing else could have made
+    one); on MySQL a key is never generated here, since each worker process of
+    a server would make its own.
+    """
+    if not logging.getLogger().handlers:
+        logs.configure(environ)
+    engine = build_engine(environ)
+    if engine.backend == "memory":
+        print("note: in-memory engine: this process's own data, not shared with other workers or services; "
+              "set DATABASE_URL for MySQL", file=sys.stderr)
+    return engine, prepare_access(engine, environ, generate_key=engine.backend == "memory")
+
+
+def resolve(engine: shopcore.Engine | None, auth: AuthMode | None) -> tuple[shopcore.Engine, AuthMode]:
+    """What a service's ``create_app(engine, auth)`` runs on: the given engine with ``auth``
+    (default ``enforced``), or without an engine, :func:`configured` from ``os.environ``
+    (an ``auth`` given still wins over ``SHOPCORE_AUTH``)."""
+    if engine is None:
+        engine, from_environment = configured(os.environ)
+        return engine, auth or from_environment
+    return engine, auth or "enforced"
