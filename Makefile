@@ -60,12 +60,12 @@ dist: venv-tools
 	$(PY) -m build --sdist --wheel --outdir $(DIST) examples/flask
 	ls -l $(DIST)
 
-## ruff on every Python file; mypy --strict on the bindings' package and the
-## services; mypy stubtest of the hand-written _core.pyi against the built module
+## ruff and mypy --strict on every Python file (the bindings' package, the
+## services, their tests, the benchmarks, the scripts); mypy stubtest of the hand-written _core.pyi against the built module
 ## (the allowlist names only what a stub cannot express: type aliases).
 lint-python: venv
 	$(VENV)/bin/ruff check .
-	$(PY) -m mypy bindings/python/python examples/flask/shopcore_services
+	$(PY) -m mypy bindings/python examples/flask bench scripts
 	$(PY) -m mypy.stubtest shopcore._core --allowlist bindings/python/stubtest-allowlist.txt
 
 ## pytest: bindings, every route on the in-memory engine and on MySQL, OpenAPI, end to end.

@@ -14,14 +14,24 @@ from __future__ import annotations
 
 import argparse
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from urllib.parse import urlparse
 
 import pymysql
+import pymysql.cursors
 import requests
 from flask import Flask, jsonify, request
 
 NAMES = ["order", "inventory", "pricing", "customer", "notification"]
 CENT = Decimal("0.01")
+
+
+def one_row(cursor: pymysql.cursors.Cursor) -> tuple[Any, ...]:
+    """The one row a query answers (kept here: the baseline imports nothing of shopcore's bench)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the query answered no row")
+    return row
 
 
 def connect(url: str) -> pymysql.connections.Connection:
@@ -62,7 +72,7 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
             try:
                 with db.cursor() as c:
                     c.execute("SELECT quantity_available FROM inventory WHERE product_id = %s", (body["product_id"],))
-                    (stock,) = c.fetchone()
+                    (stock,) = one_row(c)
                     if stock + int(body["stock_change"]) < 0:
                         return jsonify({"status": "error", "message": "Insufficient stock"}), 400
                     c.execute("UPDATE inventory SET quantity_available = quantity_available + %s WHERE product_id = %s",
@@ -86,13 +96,13 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
                         base = price * line["quantity"]
                         c.execute("SELECT MAX(discount_percentage) FROM pricing_rules WHERE product_id = %s AND min_quantity <= %s",
                                   (line["product_id"], line["quantity"]))
-                        pct = c.fetchone()[0] or Decimal("0")
+                        pct = one_row(c)[0] or Decimal("0")
                         discount = (base * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
                         subtotal += base - discount
                         items.append({"product_id": line["product_id"], "quantity": line["quantity"],
                                       "unit_price": str(price), "discount": str(discount), "final_price": str(base - discount)})
                     c.execute("SELECT tax_rate FROM tax_rates WHERE region = %s", ("Cairo",))
-                    rate = c.fetchone()[0]
+                    rate = one_row(c)[0]
             finally:
                 db.close()
             tax = (subtotal * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)

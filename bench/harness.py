@@ -17,15 +17,25 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pymysql
+import pymysql.cursors
 
 import shopcore
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES_DIR = ROOT / "examples" / "flask"
 SERVICE_PORTS = [5001, 5002, 5003, 5004, 5005]
+
+
+def one_row(cursor: pymysql.cursors.Cursor) -> tuple[Any, ...]:
+    """The one row a query answers (an aggregate, a row by key): a missing one is a bug."""
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the query answered no row")
+    return row
 
 
 def server_url() -> str:
@@ -71,13 +81,13 @@ def via_port(url: str, port: int) -> str:
     return u._replace(netloc=u.netloc.rsplit(":", 1)[0] + f":{port}").geturl()
 
 
-def wait_for(port: int, timeout: float = 60, proc: subprocess.Popen | None = None, http: bool = True) -> None:
+def wait_for(port: int, timeout: float = 60, proc: subprocess.Popen[bytes] | None = None, http: bool = True) -> None:
     """Until ``/health`` on the port answers, or with ``http=False`` until it
     accepts connections (fails early if the process died)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode} before port {port} answered")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before port {port} answered")
         try:
             if http:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
@@ -102,7 +112,7 @@ class Service:
                  cwd: Path = SERVICES_DIR, http: bool = True):
         self.command, self.ports, self.cwd, self.http = command, ports, cwd, http
         self.env = dict(os.environ) if env is None else env
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         busy = [p for p in self.ports if not port_free(p)]

@@ -36,12 +36,12 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def post(path: str, body: dict) -> int:
+def post(path: str, body: dict[str, str]) -> int:
     request = urllib.request.Request(f"http://127.0.0.1:{CUSTOMER}{path}", data=json.dumps(body).encode(),
                                      method="POST", headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status
+            return int(response.status)
     except urllib.error.HTTPError as err:
         return err.code
 

@@ -19,6 +19,7 @@ loads are bounded by ``--requests`` and ``--seconds`` per cell.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import os
 import re
@@ -137,11 +138,15 @@ def quote_table() -> None:
         cart, rate = scenario.lines, scenario.tax_rate
         assert price_list.quote(cart, tax_rate=rate).total == reference.reference_quote(scenario)["total"]
         number = max(1, 2000 // lines)
-        fast = min(timeit.repeat(lambda pl=price_list, c=cart, r=rate: pl.quote(c, tax_rate=r),
+        fast = min(timeit.repeat(functools.partial(price_list.quote, cart, tax_rate=rate),
                                  number=number, repeat=5)) / number
-        slow = min(timeit.repeat(lambda s=scenario: reference.reference_quote(s), number=max(1, number // 10),
+        slow = min(timeit.repeat(functools.partial(reference.reference_quote, scenario), number=max(1, number // 10),
                                  repeat=5)) / max(1, number // 10)
         print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
+
+
+def cell(result: LoadResult) -> str:
+    return f"{result.rate:>7.0f} ({result.percentile(0.99) * 1e3:>5.1f})"
 
 
 def main() -> None:
@@ -159,7 +164,6 @@ def main() -> None:
           f"{'(d) raw SQL':>16} | {'b/a':>6} | {'b/d':>5}")
     for i, clients in enumerate(CLIENTS):
         dd = d[i] if i < len(d) else (float("nan"), float("nan"))
-        cell = lambda r: f"{r.rate:>7.0f} ({r.percentile(0.99) * 1e3:>5.1f})"  # noqa: E731
         print(f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
               f"{dd[0]:>7.0f} ({dd[1]:>5.1f}) | {b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / dd[0]:>4.0%}")
     plot({"(a) baseline": [r.rate for r in a], "(b) shopcore, MySQL": [r.rate for r in b],

@@ -43,6 +43,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -60,6 +61,7 @@ from harness import (
     database_name,
     fresh_database,
     gunicorn_order_service,
+    one_row,
     port_free,
     running,
     server_url,
@@ -299,7 +301,7 @@ def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int]) ->
         failures += [f"order {order}: {keys} idempotency keys" for order, keys in c.fetchall() if keys != 1]
         c.execute("SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS "
                   "(SELECT 1 FROM orders o WHERE o.order_id = i.order_id)")
-        (orphans,) = c.fetchone()
+        (orphans,) = one_row(c)
         if orphans:
             failures.append(f"{orphans} order items without an order")
     conn.close()
@@ -489,7 +491,7 @@ def race_phase(args: argparse.Namespace, system: str) -> PhaseResult:
                 conn = admin(db)
                 with conn.cursor() as c:
                     c.execute("SELECT quantity_available FROM inventory WHERE product_id = %s", (RACE_PRODUCT,))
-                    (left,) = c.fetchone()
+                    (left,) = one_row(c)
                 conn.close()
                 if system == "shopcore":
                     if len(sold) != RACE_STOCK or left != 0:
@@ -524,11 +526,13 @@ def main() -> int:
 
     print(HEADER, flush=True)
     results = []
-    for phase in (lambda: workload_phase("mixed", args, None),
+    phases: tuple[Callable[[], PhaseResult], ...] = (
+                  lambda: workload_phase("mixed", args, None),
                   lambda: workload_phase("sigkill", args, 0.4),
                   lambda: workload_phase("sigterm", args, 0.4, "SIGTERM"),
                   lambda: race_phase(args, "baseline"),
-                  lambda: race_phase(args, "shopcore")):
+                  lambda: race_phase(args, "shopcore"))
+    for phase in phases:
         result = phase()
         results.append(result)
         print(result.row(), flush=True)

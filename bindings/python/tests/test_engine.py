@@ -193,7 +193,7 @@ def test_session_lifetime_is_configurable() -> None:
 
 def test_money_must_not_be_a_float() -> None:
     with pytest.raises(ValidationError) as err:
-        shopcore.quote(products=[(1, 9.99)], rules=[], lines=[(1, 1)], tax_rate="14")
+        shopcore.quote(products=[(1, 9.99)], rules=[], lines=[(1, 1)], tax_rate="14")  # type: ignore[list-item]
     assert err.value.code == "invalid_request"
     q = shopcore.quote(products=[(1, Decimal("9.99"))], rules=[], lines=[(1, 3)], tax_rate=14)
     assert q.total == Decimal("34.17")  # 29.97 + 4.1958 → 4.20

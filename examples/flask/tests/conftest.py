@@ -135,7 +135,7 @@ class PrivateMariaDB:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.dir / 'data'}", "--user=root",
                         "--auth-root-authentication-method=normal", "--skip-test-db"],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -61,7 +61,7 @@ def servers(request: pytest.FixtureRequest) -> Iterator[str]:
             process.stderr.close()
 
 
-def call(service: str, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, dict[str, Any]]:
+def call(service: str, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, Any]:
     data = None if payload is None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if token is not None:

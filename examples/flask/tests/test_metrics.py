@@ -43,7 +43,7 @@ def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     }
 
 
-def value(scrape: dict, name: str, **labels: str) -> float:
+def value(scrape: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
     return scrape.get((name, frozenset(labels.items())), 0.0)
 
 
@@ -72,7 +72,7 @@ def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
     auth = {"Authorization": f"Bearer {key}"}
     orders = SERVICES["order"][0](engine, "enforced").test_client()
 
-    def scrape() -> dict:
+    def scrape() -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         answer = orders.get("/metrics", headers=auth)
         assert answer.status_code == 200
         return samples(answer.get_data(as_text=True))
@@ -112,7 +112,8 @@ def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def call(port: int, method: str, path: str, body: Any = None, timeout: float = 10) -> tuple[int, str]:
@@ -178,7 +179,9 @@ def count_rows(url: str, sql: str) -> int:
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql)
-            return int(cursor.fetchone()[0])
+            row = cursor.fetchone()
+            assert row is not None
+            return int(row[0])
     finally:
         conn.close()
 

@@ -18,14 +18,19 @@ import re
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 import shopcore
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -71,8 +76,8 @@ PREFIXES = [
 ]
 
 
-def routing_to(apps):  # type: ignore[no-untyped-def]
-    def all_services(environ, start_response):  # type: ignore[no-untyped-def]
+def routing_to(apps: dict[str, Flask]) -> WSGIApplication:
+    def all_services(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """One WSGI app routing each path to the service that owns it (test only)."""
         path = environ.get("PATH_INFO", "")
         if path == "/openapi.yaml":
@@ -87,7 +92,7 @@ def routing_to(apps):  # type: ignore[no-untyped-def]
 
 schema = schemathesis.openapi.from_wsgi("/openapi.yaml", routing_to(APPS))
 enforced_schema = schemathesis.openapi.from_wsgi("/openapi.yaml", routing_to(ENFORCED_APPS))
-CALLS = Counter()  # enforced-mode requests, to alternate the caller
+CALLS: Counter[str] = Counter()  # enforced-mode requests, to alternate the caller
 
 
 # The original contract answers 400 to well-formed requests the domain refuses
@@ -108,14 +113,14 @@ def drop_database() -> Iterator[None]:
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_responses_match_the_openapi_document(case: schemathesis.Case) -> None:
+def test_responses_match_the_openapi_document(case: schemathesis.Case[Any]) -> None:
     response = case.call_and_validate(excluded_checks=EXCLUDED)
     assert response.status_code < 500
 
 
 @enforced_schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_enforced_responses_match_the_openapi_document(case: schemathesis.Case) -> None:
+def test_enforced_responses_match_the_openapi_document(case: schemathesis.Case[Any]) -> None:
     CALLS["enforced"] += 1
     token = ADMIN_KEY if CALLS["enforced"] % 2 else SESSION
     response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=EXCLUDED)

@@ -14,8 +14,9 @@ Clients = dict[str, FlaskClient]
 WORKED_EXAMPLE = {"customer_id": 1, "products": [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}]}
 
 
-def body(response: TestResponse) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(response.get_data(as_text=True), parse_float=Decimal)
+def body(response: TestResponse) -> Any:
+    """The JSON of ``response`` (an object or a list), numbers as ``Decimal``."""
+    parsed: Any = json.loads(response.get_data(as_text=True), parse_float=Decimal)
     return parsed
 
 

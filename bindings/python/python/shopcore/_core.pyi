@@ -43,19 +43,19 @@ class Product:
     unit_price: Decimal
     last_updated: datetime
     retired: bool
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class TierRung:
     min_quantity: int
     discount_percentage: Decimal
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class TaxRate:
     region: str
     tax_rate: Decimal
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class CatalogChange:
@@ -69,7 +69,7 @@ class CatalogChange:
     def before(self) -> dict[str, object] | None: ...
     @property
     def after(self) -> dict[str, object] | None: ...
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Customer:
@@ -79,7 +79,7 @@ class Customer:
     phone: str | None
     loyalty_points: int
     created_at: datetime
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class QuoteLine:
@@ -94,7 +94,7 @@ class QuoteLine:
     points_share: Decimal
     net_price: Decimal
     tax: Decimal | None
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Quote:
@@ -107,7 +107,7 @@ class Quote:
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class OrderItem:
@@ -118,7 +118,7 @@ class OrderItem:
     line_total: Decimal
     coupon_share: Decimal
     points_share: Decimal
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Order:
@@ -136,7 +136,7 @@ class Order:
     total_amount: Decimal
     points_earned: int
     created_at: datetime
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Notification:
@@ -146,28 +146,28 @@ class Notification:
     notification_type: Literal["order_confirmation", "order_cancellation"]
     message: str
     sent_at: datetime
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class PlacedOrder:
     order: Order
     confirmation: Notification
     replayed: bool
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class CancelledOrder:
     order: Order
     notice: Notification
     points_revoked: int
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Session:
     customer: Customer
     token: str
     expires_at: datetime
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Actor:
@@ -175,7 +175,7 @@ class Actor:
     customer_id: int | None
     key_id: int | None
     role: Literal["support", "inventory", "admin"] | None
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class StaffKey:
@@ -184,7 +184,7 @@ class StaffKey:
     role: Literal["support", "inventory", "admin"]
     created_at: datetime
     revoked_at: datetime | None
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class IssuedStaffKey:
@@ -193,7 +193,7 @@ class IssuedStaffKey:
     role: Literal["support", "inventory", "admin"]
     key: str
     created_at: datetime
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 class PoolMetrics(TypedDict):
     max_connections: int
@@ -363,7 +363,7 @@ class Coupon:
     max_per_customer: int | None
     active: bool
     times_redeemed: int
-    def to_dict(self) -> dict[str, object]: ...
+    def to_dict(self) -> dict[str, Any]: ...
 
 def audit_pricing(price_list: PriceList) -> dict[str, Any]: ...
 

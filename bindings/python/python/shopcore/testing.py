@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
@@ -102,8 +102,8 @@ class PricingScenario:
     rules: list[tuple[int, int, Decimal]]
     lines: list[tuple[int, int]]
     tax_rate: Decimal
-    rounding: str = "half_up"
-    tax_rounding: str = "per_order"
+    rounding: Literal["half_up", "half_even"] = "half_up"
+    tax_rounding: Literal["per_order", "per_line"] = "per_order"
 
     def quote_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`shopcore.quote`."""
