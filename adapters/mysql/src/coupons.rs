@@ -49,7 +49,7 @@ pub(crate) async fn select_usage<'e, E: sqlx::Executor<'e, Database = MySql>>(
     read: Read,
 ) -> Result<CouponUsage, DbError> {
     let sql = format!(
-        "SELECT COUNT(*), COALESCE(SUM(customer_id = ?), 0) FROM orders \
+        "SELECT COUNT(*), COALESCE(SUM(customer_id = ?), 0) FROM orders FORCE INDEX (orders_by_coupon) \
          WHERE coupon_code = ? AND status = 'created'{}",
         read.suffix()
     );
