@@ -19,6 +19,7 @@ import sys
 
 import shopcore
 import shopcore_services
+from shopcore_services.config import required_database_url
 
 
 def migrate(argv: list[str]) -> int:
@@ -26,9 +27,8 @@ def migrate(argv: list[str]) -> int:
                                      description="Create or upgrade the schema of DATABASE_URL.")
     parser.add_argument("--seed", action="store_true", help="also load the seed rows (idempotent)")
     args = parser.parse_args(argv)
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        print("set DATABASE_URL: the in-memory engine has no schema to migrate", file=sys.stderr)
+    url = required_database_url(os.environ, "the in-memory engine has no schema to migrate")
+    if url is None:
         return 2
     try:
         shopcore.Engine.mysql(url, migrate=True, seed=args.seed, max_connections=1).close()

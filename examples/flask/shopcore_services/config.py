@@ -63,6 +63,15 @@ def drain_seconds(environ: Mapping[str, str]) -> float:
         return 10.0
 
 
+def required_database_url(environ: Mapping[str, str], why: str) -> str | None:
+    """``DATABASE_URL`` for a command that works only on MySQL, or ``None`` once
+    stderr says why the command needs it."""
+    url = environ.get("DATABASE_URL")
+    if not url:
+        print(f"set DATABASE_URL: {why}", file=sys.stderr)
+    return url or None
+
+
 def build_engine(environ: Mapping[str, str], seed: bool = False) -> shopcore.Engine:
     """MySQL from ``DATABASE_URL`` if set (``seed`` loads the seed rows), else the seeded in-memory engine."""
     url = environ.get("DATABASE_URL")

@@ -15,6 +15,7 @@ import os
 import sys
 
 import shopcore
+from shopcore_services.config import required_database_url
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,9 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="revoke a key")
     revoke.add_argument("key_id", type=int)
     args = parser.parse_args(argv)
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        print("set DATABASE_URL: keys are stored in the services' MySQL database", file=sys.stderr)
+    url = required_database_url(os.environ, "keys are stored in the services' MySQL database")
+    if url is None:
         return 2
     try:
         engine = shopcore.Engine.mysql(url, migrate=True, max_connections=1)
