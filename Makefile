@@ -7,7 +7,7 @@ DIST := dist
 VERSION := 0.1.0
 
 .PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login \
-	soak soak-short soak-openapi fuzz
+	soak soak-short soak-openapi fuzz test-galera
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
@@ -78,6 +78,17 @@ test-python: venv
 ## for the original open contract); prints an admin key unless SHOPCORE_ADMIN_KEY is set.
 run: venv
 	$(VENV)/bin/shopcore-services serve $(RUN_ARGS)
+
+## A local three-node Galera cluster (scripts/galera.sh): the adapter's conformance
+## suite on a joining node, then races across the three nodes (test_galera.py);
+## the cluster is removed afterwards, pass or fail.
+test-galera: venv
+	scripts/galera.sh start
+	status=0; \
+	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --locked -p shopcore-mysql --test conformance || status=$$?; \
+	SHOPCORE_GALERA_URLS="$$(scripts/galera.sh urls | tr '\n' ' ')" $(PY) -m pytest -q -s examples/flask/tests/test_galera.py \
+		|| status=$$?; \
+	scripts/galera.sh stop; exit $$status
 
 ## Quote and place an order on the seed data.
 example:
