@@ -43,6 +43,13 @@ pub(crate) enum DbError {
     /// A failure that retrying will not fix (an invalid row, a plan the
     /// stored rows no longer match).
     Storage(StorageError),
+    /// A guarded write found a stored value other than the one the plan
+    /// started from ([`diverged`]). Under InnoDB's row locks that means a
+    /// write behind the locks (a bug, or another tool): not retried. On a
+    /// Galera node, where locks are local and another node's write set can
+    /// land between a locking read and the write, it is a lost race like a
+    /// certification failure, and the transaction is rerun.
+    Diverged(String),
     /// A fault injected by a test.
     #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     Injected(WriteStep),
@@ -63,9 +70,13 @@ impl From<StorageError> for DbError {
 impl DbError {
     /// Why the transaction lost a lock race, if it did (then it may simply be
     /// run again): a deadlock, a lock wait timed out, or — on a Galera
-    /// cluster, where the server reports 1213 with a `WSREP` message — a
-    /// write set refused at certification.
-    pub(crate) fn retry_cause(&self) -> Option<RetryCause> {
+    /// cluster (`galera`), where the server reports 1213 with a `WSREP`
+    /// message — a write set refused at certification, or a guarded write
+    /// that found another node's write ([`DbError::Diverged`]).
+    pub(crate) fn retry_cause(&self, galera: bool) -> Option<RetryCause> {
+        if let DbError::Diverged(_) = self {
+            return galera.then_some(RetryCause::Certification);
+        }
         let DbError::Sql(e) = self else { return None };
         match server_code(e)? {
             code::LOCK_WAIT_TIMEOUT => Some(RetryCause::LockWait),
@@ -75,14 +86,9 @@ impl DbError {
         }
     }
 
-    /// Whether the transaction lost a lock race and may simply be run again.
-    pub(crate) fn is_retryable(&self) -> bool {
-        self.retry_cause().is_some()
-    }
-
     /// The error to report once `retries` reruns were not enough.
-    pub(crate) fn gave_up(self, retries: u32) -> StorageError {
-        if self.is_retryable() {
+    pub(crate) fn gave_up(self, retries: u32, galera: bool) -> StorageError {
+        if self.retry_cause(galera).is_some() {
             StorageError::Unavailable(format!(
                 "the database stayed too busy: gave up after {retries} retries ({})",
                 self.message()
@@ -96,6 +102,7 @@ impl DbError {
         match self {
             DbError::Sql(e) => e.to_string(),
             DbError::Storage(e) => e.to_string(),
+            DbError::Diverged(what) => what.clone(),
             DbError::Injected(step) => format!("injected fault after {step:?}"),
         }
     }
@@ -121,6 +128,7 @@ impl From<DbError> for StorageError {
                 }
             }
             DbError::Storage(e) => e,
+            DbError::Diverged(what) => StorageError::Failure(what),
             injected @ DbError::Injected(_) => StorageError::Failure(injected.message()),
         }
     }
@@ -167,7 +175,7 @@ pub(crate) fn invalid_row(what: &str, detail: impl std::fmt::Display) -> Storage
 
 /// A plan whose `after` values the stored rows do not reach: rolled back.
 pub(crate) fn diverged(what: impl std::fmt::Display) -> DbError {
-    DbError::Storage(StorageError::Failure(format!(
+    DbError::Diverged(format!(
         "the stored {what} no longer matches the plan; rolled back"
-    )))
+    ))
 }

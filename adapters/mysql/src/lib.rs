@@ -118,6 +118,9 @@ pub struct MySqlStore {
     config: ShopConfig,
     clock: Arc<dyn Clock>,
     max_retries: u32,
+    /// The server is a Galera node (`wsrep_on`): a guarded write that finds
+    /// another node's write is rerun (see `error::DbError::Diverged`).
+    galera: bool,
     faults: workflow::Faults,
     metrics: shopcore::StoreMetrics,
     pool_counters: transaction::PoolCounters,
@@ -188,11 +191,18 @@ impl MySqlStore {
                 settings.max_connections
             )));
         }
+        // MariaDB always has `wsrep_on` (ON only on a Galera node); MySQL has
+        // no such variable, and is no Galera node.
+        let galera = sqlx::query_scalar::<_, i64>("SELECT CAST(@@GLOBAL.wsrep_on AS SIGNED)")
+            .fetch_one(&pool)
+            .await
+            .is_ok_and(|on| on == 1);
         Ok(MySqlStore {
             pool,
             config,
             clock: Arc::new(SystemClock),
             max_retries: settings.max_retries,
+            galera,
             faults: workflow::Faults::default(),
             metrics: shopcore::StoreMetrics::default(),
             pool_counters: transaction::PoolCounters::default(),

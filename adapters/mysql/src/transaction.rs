@@ -45,13 +45,13 @@ macro_rules! in_transaction {
             .await;
             match outcome {
                 Ok(result) => break result,
-                Err(failure) => match failure.retry_cause() {
+                Err(failure) => match failure.retry_cause(store.galera) {
                     Some(cause) if retries < store.max_retries => {
                         store.metrics.record_retry(cause);
                         retries += 1;
                         tokio::time::sleep($crate::transaction::backoff(retries)).await;
                     }
-                    _ => break Err(failure.gave_up(retries).into()),
+                    _ => break Err(failure.gave_up(retries, store.galera).into()),
                 },
             }
         }

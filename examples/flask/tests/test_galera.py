@@ -4,15 +4,21 @@ unless ``SHOPCORE_GALERA_URLS`` names the nodes, space-separated).
 Every node gets its own Engine, as a service process on each node would. On
 Galera a conflict between nodes is found at COMMIT (certification) and
 surfaces as a deadlock error the adapter reruns; auto-increment ids interleave
-across nodes, so nothing here assumes consecutive ids."""
+across nodes, so nothing here assumes consecutive ids.
+
+Open (why this is not yet in ``make test``): about once in ten runs the audit
+after the one-key race reports an order whose rows do not add up."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -22,6 +28,8 @@ import shopcore
 URLS = os.environ.get("SHOPCORE_GALERA_URLS", "").split()
 pytestmark = pytest.mark.skipif(not URLS, reason="no Galera cluster (make test-galera sets SHOPCORE_GALERA_URLS)")
 SEED_POINTS = {1: 100, 2: 250, 3: 50}
+#: Rounds of the one-key race (a duplicate was once seen about once in 2,300 rounds).
+KEY_ROUNDS = int(os.environ.get("SHOPCORE_GALERA_KEY_ROUNDS", "50"))
 
 
 @pytest.fixture
@@ -81,13 +89,79 @@ def test_64_buyers_on_three_nodes_share_the_last_10_units(engines: list[shopcore
 
 
 def test_one_key_sent_to_every_node_at_once_places_one_order(engines: list[shopcore.Engine]) -> None:
-    for round_ in range(20):
+    engines[0].adjust_stock(3, 1_000_000)
+    for round_ in range(KEY_ROUNDS):
         key = f"galera-{round_}-{uuid.uuid4().hex[:8]}"
-        results = race(engines, len(engines) * 2, lambda engine, _i: engine.checkout(1, [(3, 1)], idempotency_key=key))
+        results = race(engines, len(engines) * 2,
+                       lambda engine, _i, key=key: engine.checkout(1, [(3, 1)], idempotency_key=key))
         placed = [r for r in results if isinstance(r, shopcore.PlacedOrder)]
         errors = [r for r in results if not isinstance(r, shopcore.PlacedOrder)]
         assert not errors, errors
         assert len({p.order.order_id for p in placed}) == 1, [p.order.order_id for p in placed]
         assert sum(not p.replayed for p in placed) == 1
     for engine in engines:
+        assert engine.audit(opening_stock=opening_stock(), opening_points=SEED_POINTS) == []
+
+
+def test_a_node_killed_mid_load_loses_nothing_acknowledged(engines: list[shopcore.Engine]) -> None:
+    """Six buyers, two per node; node 3 is SIGKILLed mid-load and restarted
+    until it is Synced again (incremental state transfer). Every order any
+    node acknowledged is in the database on every node, every node's books
+    balance, and once node 3 is back every node takes orders again."""
+    script = Path(__file__).resolve().parents[3] / "scripts" / "galera.sh"
+    for product in range(1, 6):
+        engines[0].adjust_stock(product, 1_000_000)
+    lock, stop = threading.Lock(), threading.Event()
+    acknowledged: list[int] = []
+    outcomes: list[tuple[float, int, str]] = []  # (start, node, "ok" or the error code)
+    answered: list[tuple[float, int]] = []  # (end, node) of every acknowledged order
+
+    def buyer(i: int) -> None:
+        node = i % len(engines)
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                placed = engines[node].checkout(1 + i % 3, [(1 + (i + len(outcomes)) % 5, 1)])
+                with lock:
+                    acknowledged.append(placed.order.order_id)
+                    outcomes.append((started, node, "ok"))
+                    answered.append((time.monotonic(), node))
+            except shopcore.ShopError as err:
+                with lock:
+                    outcomes.append((started, node, err.code if err.code != "storage_unavailable"
+                                     else f"{err.code}: {err.message[:100]}"))
+
+    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2)
+        killed = time.monotonic()
+        subprocess.run([str(script), "kill", "3"], check=True)
+        time.sleep(3)
+        subprocess.run([str(script), "restart", "3"], check=True, timeout=180)
+        back = time.monotonic()
+        time.sleep(3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+    # The survivors' longest silence: no order acknowledged on nodes 1-2 while they detect the loss.
+    ends = sorted(end for end, node in answered if node != 2 and killed <= end <= back)
+    silence = max((b - a for a, b in zip([killed, *ends], [*ends, back], strict=True)), default=back - killed)
+    after = Counter((node, o) for s, node, o in outcomes if s >= back + 1.0)
+    print(f"\ngalera kill: {len(acknowledged)} acknowledged; node 3 down {back - killed:.1f} s (restart to Synced "
+          f"included); the survivors' longest silence {silence:.1f} s; "
+          f"from 1 s after the rejoin {dict(after)}")
+    # Every node takes orders again. Cross-node races on these 5 hot products
+    # can still exhaust the 5 reruns now and then (about 2 in 500 calls here):
+    # those calls are refused whole (storage_unavailable), never half-done.
+    for node in range(len(engines)):
+        assert after[(node, "ok")] >= 50, after
+    gave_up = "storage_unavailable: storage unavailable: the database stayed too busy: gave up after"
+    assert all(o == "ok" or o.startswith(gave_up) for (_node, o) in after), after
+    assert sum(n for (_node, o), n in after.items() if o != "ok") * 20 <= sum(after.values()), after
+    for engine in engines:
+        stored = {order.order_id for customer in (1, 2, 3) for order in engine.orders_of_customer(customer)}
+        assert set(acknowledged) <= stored, sorted(set(acknowledged) - stored)[:10]
         assert engine.audit(opening_stock=opening_stock(), opening_points=SEED_POINTS) == []
