@@ -40,8 +40,7 @@ mod code {
 pub(crate) enum DbError {
     /// The driver or the server refused a statement; maybe retryable.
     Sql(sqlx::Error),
-    /// A failure that retrying will not fix (an invalid row, a plan the
-    /// stored rows no longer match).
+    /// A failure that retrying will not fix (an invalid row).
     Storage(StorageError),
     /// A guarded write found a stored value other than the one the plan
     /// started from ([`diverged`]). Under InnoDB's row locks that means a
