@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
-VERSION := 0.1.0
 
 .PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login \
 	soak soak-short soak-openapi fuzz test-galera
@@ -39,7 +38,7 @@ test-rust:
 ## A virtualenv with the development requirements, the shopcore wheel of
 ## `make dist`, and the services installed editable from examples/flask.
 venv: dist
-	$(PY) -m pip install --quiet --force-reinstall --no-deps $(DIST)/shopcore-$(VERSION)-*.whl
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(DIST)/shopcore-*.whl
 	$(PY) -m pip install --quiet --no-deps -e ./examples/flask
 
 venv-tools:
@@ -55,7 +54,7 @@ dist: venv-tools
 	$(VENV)/bin/maturin sdist --manifest-path bindings/python/Cargo.toml --out $(DIST)
 	$(VENV)/bin/maturin build --locked --release --compatibility linux --manifest-path bindings/python/Cargo.toml \
 		--interpreter $(PY) --out $(DIST)/raw
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair --wheel-dir $(DIST) $(DIST)/raw/shopcore-$(VERSION)-*.whl
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair --wheel-dir $(DIST) $(DIST)/raw/shopcore-*.whl
 	rm -rf $(DIST)/raw
 	$(PY) -m build --sdist --wheel --outdir $(DIST) examples/flask
 	ls -l $(DIST)

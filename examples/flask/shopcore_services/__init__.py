@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Flask
 
-__version__ = "0.1.0"
+try:
+    __version__ = _version("shopcore-services")  # pyproject.toml is the one place it is written
+except PackageNotFoundError:  # imported from a source tree without being installed
+    __version__ = "0+unknown"
 
 #: Each service's port in the original backend.
 PORTS = {"order": 5001, "inventory": 5002, "pricing": 5003, "customer": 5004, "notification": 5005}

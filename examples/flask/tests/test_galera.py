@@ -11,13 +11,14 @@ after the one-key race reports an order whose rows do not add up."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pymysql
@@ -49,7 +50,8 @@ def engines() -> Iterator[list[shopcore.Engine]]:
         admin.close()
 
 
-def race(engines: list[shopcore.Engine], buyers: int, call: object) -> list[object]:
+def race(engines: list[shopcore.Engine], buyers: int,
+         call: Callable[[shopcore.Engine, int], object]) -> list[object]:
     """Runs ``call(engine, i)`` from ``buyers`` threads released at once, buyer i on node i mod n."""
     gate = threading.Barrier(buyers)
     results: list[object] = [None] * buyers
@@ -57,7 +59,7 @@ def race(engines: list[shopcore.Engine], buyers: int, call: object) -> list[obje
     def run(i: int) -> None:
         gate.wait()
         try:
-            results[i] = call(engines[i % len(engines)], i)  # type: ignore[operator]
+            results[i] = call(engines[i % len(engines)], i)
         except shopcore.ShopError as err:
             results[i] = err
 
@@ -88,12 +90,15 @@ def test_64_buyers_on_three_nodes_share_the_last_10_units(engines: list[shopcore
         assert engine.audit(opening_stock=opening_stock(), opening_points=SEED_POINTS) == []
 
 
+def send_key(key: str, engine: shopcore.Engine, _buyer: int) -> shopcore.PlacedOrder:
+    return engine.checkout(1, [(3, 1)], idempotency_key=key)
+
+
 def test_one_key_sent_to_every_node_at_once_places_one_order(engines: list[shopcore.Engine]) -> None:
     engines[0].adjust_stock(3, 1_000_000)
     for round_ in range(KEY_ROUNDS):
         key = f"galera-{round_}-{uuid.uuid4().hex[:8]}"
-        results = race(engines, len(engines) * 2,
-                       lambda engine, _i, key=key: engine.checkout(1, [(3, 1)], idempotency_key=key))
+        results = race(engines, len(engines) * 2, functools.partial(send_key, key))
         placed = [r for r in results if isinstance(r, shopcore.PlacedOrder)]
         errors = [r for r in results if not isinstance(r, shopcore.PlacedOrder)]
         assert not errors, errors
