@@ -14,8 +14,9 @@
 //! | cancel an order | | ✓ | ✓ | | ✓ |
 //! | log out (a session) | | ✓ | | | |
 //! | list customers, resend confirmations, adjust points | | | ✓ | | ✓ |
+//! | list deliveries by state, retry failed deliveries | | | ✓ | | ✓ |
 //! | adjust stock, administer the catalog | | | | ✓ | ✓ |
-//! | create and revoke staff keys | | | | | ✓ |
+//! | create and revoke staff keys, manage webhooks | | | | | ✓ |
 //! | read the operational metrics, the catalog change log | | | ✓ | ✓ | ✓ |
 //!
 //! A request without a token is anonymous: refused actions answer
@@ -145,6 +146,10 @@ pub enum Action {
     ManageCoupons,
     /// Auditing the whole pricing rule set.
     AuditPricing,
+    /// Listing notifications by delivery state and retrying failed deliveries.
+    ManageDeliveries,
+    /// Creating, listing and deleting webhook endpoints.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -175,6 +180,8 @@ impl Action {
             Action::ReadCatalogChanges => "read the catalog change log",
             Action::ManageCoupons => "manage coupons",
             Action::AuditPricing => "audit the pricing rules",
+            Action::ManageDeliveries => "manage notification deliveries",
+            Action::ManageWebhooks => "manage webhooks",
         }
     }
 
@@ -217,6 +224,8 @@ impl Action {
             "read_catalog_changes" => Some(Action::ReadCatalogChanges),
             "manage_coupons" => Some(Action::ManageCoupons),
             "audit_pricing" => Some(Action::AuditPricing),
+            "manage_deliveries" => Some(Action::ManageDeliveries),
+            "manage_webhooks" => Some(Action::ManageWebhooks),
             _ => None,
         }
     }
@@ -293,6 +302,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::ReadMetrics
                     | A::ReadCatalogChanges
                     | A::AuditPricing
+                    | A::ManageDeliveries
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,

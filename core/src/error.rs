@@ -131,6 +131,8 @@ error_kinds! {
     InvalidCoupon => "invalid_coupon", Validation;
     /// An order redeems points worth more than what is left to pay after the coupon.
     PointsExceedAmount => "points_exceed_amount", Validation;
+    /// A webhook endpoint's url, events or secret are not valid.
+    InvalidWebhook => "invalid_webhook", Validation;
     /// No product has this id.
     UnknownProduct => "unknown_product", NotFound;
     /// No customer has this id.
@@ -139,6 +141,10 @@ error_kinds! {
     OrderNotFound => "order_not_found", NotFound;
     /// No coupon has this code.
     CouponUnknown => "coupon_unknown", NotFound;
+    /// No webhook endpoint has this id.
+    UnknownWebhook => "unknown_webhook", NotFound;
+    /// No notification has this id.
+    NotificationNotFound => "notification_not_found", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
     /// The checkout's total differs from the one the buyer expected (a price,
@@ -174,6 +180,8 @@ error_kinds! {
     CouponMinSubtotal => "coupon_min_subtotal", Conflict;
     /// A coupon with this code already exists.
     CouponExists => "coupon_exists", Conflict;
+    /// The notification has no failed delivery to retry.
+    NothingToRetry => "nothing_to_retry", Conflict;
     /// The email and password do not match an account.
     InvalidCredentials => "invalid_credentials", Unauthenticated;
     /// The request carries no token, or one that is malformed, unknown, expired or revoked.

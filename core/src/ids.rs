@@ -98,6 +98,16 @@ id_type!(
 );
 
 id_type!(
+    /// Identifies a webhook endpoint (`webhook_endpoints.webhook_id`).
+    WebhookId,
+    "webhook"
+);
+id_type!(
+    /// Identifies one notification's delivery over one channel (`notification_deliveries.delivery_id`).
+    DeliveryId,
+    "delivery"
+);
+id_type!(
     /// Identifies a staff API key (`staff_keys.key_id`).
     StaffKeyId,
     "staff key"

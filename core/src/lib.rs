@@ -71,6 +71,7 @@ mod metrics;
 mod money;
 mod notification;
 mod order;
+mod outbox;
 mod page;
 mod percent;
 mod pricing;
@@ -123,7 +124,9 @@ pub use effect::{
     StockMoved,
 };
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
-pub use ids::{ChangeId, CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
+pub use ids::{
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
+};
 pub use loyalty::{LoyaltyPolicy, PointValue};
 pub use metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use money::{Money, RoundingMode};
@@ -132,6 +135,12 @@ pub use notification::{
     NotificationFilter, NotificationKind,
 };
 pub use order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
+pub use outbox::{
+    channels_for, email_message, jitter, plan_webhook, webhook_request, Channel, Delivery,
+    DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist, NewWebhook,
+    OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent, WebhookRequest, WebhookSecret,
+    WebhookUrl, MAX_ERROR_LEN,
+};
 pub use page::{Page, PageLimit};
 pub use percent::Percent;
 pub use pricing::{
@@ -145,9 +154,9 @@ pub use pricing_audit::{
 pub use quantity::{Quantity, MAX_STOCK};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
-    CatalogRepository, CouponRepository, CustomerError, CustomerRepository, LookupError,
-    NotificationRepository, OrderRepository, OrderWorkflow, PlacedOrder, PriceList, QuoteError,
-    QuoteRequest, Readiness, Store,
+    CatalogRepository, ChannelFilter, CouponRepository, CustomerError, CustomerRepository,
+    LookupError, NotificationRepository, OrderRepository, OrderWorkflow, OutboxRepository,
+    PlacedOrder, PriceList, QuoteError, QuoteRequest, Readiness, Store,
 };
 pub use text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,

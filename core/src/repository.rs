@@ -29,10 +29,16 @@ use crate::coupon::{
 use crate::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{ChangeId, CustomerId, NotificationId, OrderId, ProductId, StaffKeyId};
+use crate::ids::{
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
+};
 use crate::metrics::Instrumented;
 use crate::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::order::{Order, OrderFilter};
+use crate::outbox::{
+    Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, NewWebhook, OutboxError,
+    WebhookEndpoint,
+};
 use crate::page::{Page, PageLimit};
 use crate::pricing::{PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
@@ -421,6 +427,84 @@ pub trait NotificationRepository: Send + Sync {
     ) -> Result<Page<Notification, NotificationId>, StorageError>;
 }
 
+/// Which channels a dispatcher claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelFilter {
+    /// Claim email deliveries (a dispatcher without an SMTP server leaves them pending).
+    pub email: bool,
+    /// Claim webhook deliveries.
+    pub webhooks: bool,
+}
+
+/// The outbox of notification deliveries and the webhook endpoints (see the
+/// [`outbox`](crate::channels_for) policy).
+///
+/// Deliveries are created by the adapter's one `apply`, in the transaction
+/// that logs their notification: one per channel of
+/// [`channels_for`](crate::channels_for) over the endpoints live at that moment.
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Claims up to `limit` pending deliveries due at `now` on the `channels`,
+    /// oldest due first, and holds them until `lease_until`: each one's attempt
+    /// count goes up by one, and it is not due again before the lease ends.
+    /// Concurrent claimers never get the same delivery while its lease runs.
+    async fn claim_due(
+        &self,
+        channels: ChannelFilter,
+        limit: PageLimit,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<DueDelivery>, StorageError>;
+
+    /// Records how attempt `attempt` of delivery `id` ended; `false` (nothing
+    /// written) if the delivery is no longer at that attempt or not pending —
+    /// its lease ran out and another claim took it over.
+    async fn record_outcome(
+        &self,
+        id: DeliveryId,
+        attempt: u32,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError>;
+
+    /// The deliveries of these notifications, by notification then delivery id.
+    async fn deliveries(
+        &self,
+        notifications: &[NotificationId],
+    ) -> Result<Vec<Delivery>, StorageError>;
+
+    /// Notifications with at least one delivery in `status`, newest first: at
+    /// most `limit` older than `before`.
+    async fn notifications_by_delivery(
+        &self,
+        status: DeliveryStatus,
+        before: Option<NotificationId>,
+        limit: PageLimit,
+    ) -> Result<Page<Notification, NotificationId>, StorageError>;
+
+    /// Makes the failed deliveries of notification `id` pending again, due at
+    /// `now` with a fresh count of attempts; answers them.
+    async fn retry_failed(
+        &self,
+        id: NotificationId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, OutboxError>;
+
+    /// Stores a new endpoint (its secret kept for signing, never listed).
+    async fn create_webhook(
+        &self,
+        new: &NewWebhook,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEndpoint, StorageError>;
+
+    /// The live endpoints, by id.
+    async fn webhooks(&self) -> Result<Vec<WebhookEndpoint>, StorageError>;
+
+    /// Deletes an endpoint: it gets no new deliveries, and its pending ones
+    /// fail at their next attempt.
+    async fn delete_webhook(&self, id: WebhookId, now: DateTime<Utc>) -> Result<(), OutboxError>;
+}
+
 /// Sessions, passwords and staff keys.
 ///
 /// Reads answer only live rows: an expired or revoked session has no owner, a
@@ -610,6 +694,7 @@ pub trait Store:
     + CustomerRepository
     + OrderRepository
     + NotificationRepository
+    + OutboxRepository
     + BooksRepository
     + AccessRepository
     + CatalogAdministration
@@ -623,6 +708,7 @@ impl<T> Store for T where
         + CustomerRepository
         + OrderRepository
         + NotificationRepository
+        + OutboxRepository
         + BooksRepository
         + AccessRepository
         + CatalogAdministration

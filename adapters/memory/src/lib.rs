@@ -40,6 +40,7 @@
 //! - `state`: the data behind the lock, the ledgers, and the one `apply` for plans;
 //! - `repositories`: the trait implementations.
 
+mod outbox;
 mod repositories;
 mod state;
 

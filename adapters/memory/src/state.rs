@@ -22,6 +22,8 @@ use shopcore::{
 };
 use shopcore::{Coupon, CouponCode, CouponUsage};
 
+use crate::outbox::Outbox;
+
 /// A customer with the password hash that never leaves the store.
 #[derive(Debug)]
 pub(crate) struct CustomerRecord {
@@ -56,6 +58,8 @@ pub(crate) struct State {
     pub change_log: Vec<CatalogChange>,
     /// Coupons by code.
     pub coupons: BTreeMap<CouponCode, Coupon>,
+    /// Notification deliveries and webhook endpoints.
+    pub outbox: Outbox,
     next_customer_id: i64,
     next_order_id: i64,
     next_product_id: i64,
@@ -142,6 +146,7 @@ impl State {
             customer_by_email,
             orders: BTreeMap::new(),
             notifications: Vec::new(),
+            outbox: Outbox::default(),
             confirmation_of: HashMap::new(),
             idempotency: HashMap::new(),
             stock_ledger: Vec::new(),
@@ -479,6 +484,7 @@ impl State {
         if kind == NotificationKind::OrderConfirmation {
             self.confirmation_of.entry(order_id).or_insert(position);
         }
+        self.outbox.enqueue(&notification);
         self.notifications.push(notification.clone());
         notification
     }

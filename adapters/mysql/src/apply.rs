@@ -445,14 +445,16 @@ async fn insert_notice(
         .ok()
         .and_then(|id| NotificationId::new(id).ok())
         .ok_or_else(|| StorageError::Failure("notification_log returned no id".to_owned()))?;
-    Ok(Notification {
+    let notification = Notification {
         id,
         order_id,
         customer_id: notice.customer,
         kind: notice.kind,
         message,
         sent_at: at,
-    })
+    };
+    crate::outbox::enqueue(conn, &notification).await?;
+    Ok(notification)
 }
 
 /// Points the key this transaction claimed (`order_id = 0`) at its order.

@@ -51,6 +51,7 @@ mod admin;
 mod apply;
 mod coupons;
 mod error;
+mod outbox;
 mod repositories;
 mod rows;
 mod workflow;

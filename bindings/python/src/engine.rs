@@ -15,6 +15,7 @@ use shopcore::{
     Email, LoginThrottle, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone,
     ProductId, ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store,
 };
+use shopcore::{plan_webhook, DeliveryStatus, HostAllowlist, NotificationId, WebhookId};
 use shopcore::{
     Administered, CatalogCommand, CatalogError, ChangeId, PageLimit, ProductName, Region,
 };
@@ -25,6 +26,9 @@ use tokio::runtime::Runtime;
 use crate::admin::{optional_actor, CatalogChange, TaxRate, TierRung};
 use crate::args::{self, integer, invalid, text};
 use crate::errors::IntoPyResult;
+use crate::outbox::{
+    CreatedWebhook, Delivery, DispatchArgs, DispatchReport, Dispatcher, WebhookEndpoint,
+};
 use crate::records::{
     Actor, CancelledOrder, Customer, IssuedStaffKey, Notification, Order, PlacedOrder, Product,
     Quote, Session, StaffKey,
@@ -1007,6 +1011,175 @@ impl Engine {
             .py_result()?;
         let items = page.items.into_iter().map(Customer::from).collect();
         Ok((items, page.next.map(CustomerId::get)))
+    }
+
+    /// A dispatcher delivering this store's outbox: email through the plain
+    /// SMTP relay `smtp_url` (`smtp://[user:password@]host[:port]`; without
+    /// one, emails stay pending) and webhooks to the configured endpoints.
+    /// Each send may take `timeout_ms`; a delivery is tried at most
+    /// `max_attempts` times, the n-th retry after about `first_retry_ms × 2ⁿ⁻¹`
+    /// (half of it random) capped at `max_retry_ms`; a claim is held
+    /// `lease_ms` (more than twice the timeout).
+    #[pyo3(signature = (*, smtp_url = None, mail_from = None, message_domain = None,
+        timeout_ms = None, max_attempts = None, first_retry_ms = None, max_retry_ms = None,
+        lease_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn dispatcher(
+        &self,
+        smtp_url: Option<String>,
+        mail_from: Option<String>,
+        message_domain: Option<String>,
+        timeout_ms: Option<u64>,
+        max_attempts: Option<u32>,
+        first_retry_ms: Option<u64>,
+        max_retry_ms: Option<u64>,
+        lease_ms: Option<u64>,
+    ) -> PyResult<Dispatcher> {
+        let args = DispatchArgs {
+            smtp_url,
+            mail_from,
+            message_domain,
+            timeout_ms,
+            max_attempts,
+            first_retry_ms,
+            max_retry_ms,
+            lease_ms,
+        };
+        Dispatcher::new(Arc::clone(&self.store), Arc::clone(&self.runtime), args)
+    }
+
+    /// Claims and delivers up to `limit` due deliveries once, with the default
+    /// settings and no email (see `dispatcher` for a configured one).
+    #[pyo3(signature = (*, limit = None))]
+    fn dispatch_due(&self, py: Python<'_>, limit: Option<u32>) -> PyResult<DispatchReport> {
+        let dispatcher = Dispatcher::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.runtime),
+            DispatchArgs::default(),
+        )?;
+        dispatcher.dispatch_due(py, limit)
+    }
+
+    /// Adds a webhook endpoint receiving `events` (`order.placed`,
+    /// `order.cancelled`) at `url` (http or https; when `allowed_hosts` lists
+    /// hosts, comma-separated, its host must be one of them), signed with
+    /// `secret` (`whsec_` + base64 of 24–64 bytes) or a generated one. The
+    /// secret is in the result this once and never again.
+    #[pyo3(signature = (url, events, *, secret = None, allowed_hosts = None))]
+    fn create_webhook(
+        &self,
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        events: &Bound<'_, PyAny>,
+        secret: Option<&Bound<'_, PyAny>>,
+        allowed_hosts: Option<&str>,
+    ) -> PyResult<CreatedWebhook> {
+        let url = text(url, "url")?;
+        if events.is_instance_of::<pyo3::types::PyString>() {
+            return Err(invalid("events must be a list of event names"));
+        }
+        let events: Vec<String> = events
+            .try_iter()
+            .map_err(|_| invalid("events must be a list of event names"))?
+            .map(|e| text(&e?, "events"))
+            .collect::<PyResult<_>>()?;
+        let secret = present(secret).map(|s| text(s, "secret")).transpose()?;
+        let allowed = HostAllowlist::parse(allowed_hosts.unwrap_or("")).py_result()?;
+        let names: Vec<&str> = events.iter().map(String::as_str).collect();
+        let new = plan_webhook(&url, &names, secret.as_deref(), &allowed).py_result()?;
+        let shown = new.secret.expose();
+        let store = Arc::clone(&self.store);
+        let endpoint = self
+            .run(
+                py,
+                async move { store.create_webhook(&new, Utc::now()).await },
+            )
+            .py_result()?;
+        Ok(CreatedWebhook {
+            webhook: WebhookEndpoint::from(endpoint),
+            secret: shown,
+        })
+    }
+
+    /// The live webhook endpoints, by id (never their secrets).
+    fn webhooks(&self, py: Python<'_>) -> PyResult<Vec<WebhookEndpoint>> {
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.webhooks().await })
+            .map(|all| all.into_iter().map(WebhookEndpoint::from).collect())
+            .py_result()
+    }
+
+    /// Deletes a webhook endpoint; its pending deliveries fail at their next attempt.
+    fn delete_webhook(&self, py: Python<'_>, webhook_id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = WebhookId::new(integer(webhook_id, "webhook_id")?).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(
+            py,
+            async move { store.delete_webhook(id, Utc::now()).await },
+        )
+        .py_result()
+    }
+
+    /// The deliveries of the notifications `notification_ids`, by notification.
+    fn deliveries(
+        &self,
+        py: Python<'_>,
+        notification_ids: Vec<Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Delivery>> {
+        let ids = notification_ids
+            .iter()
+            .map(|id| NotificationId::new(integer(id, "notification_id")?).py_result())
+            .collect::<PyResult<Vec<_>>>()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.deliveries(&ids).await })
+            .map(|all| all.into_iter().map(Delivery::from).collect())
+            .py_result()
+    }
+
+    /// Notifications with a delivery in `status` (`pending`, `delivered`,
+    /// `failed`), newest first: at most `limit` older than `before`, and the
+    /// `before` of the next page.
+    #[pyo3(signature = (status, *, before = None, limit = None))]
+    fn notifications_by_delivery(
+        &self,
+        py: Python<'_>,
+        status: &Bound<'_, PyAny>,
+        before: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Vec<Notification>, Option<i64>)> {
+        let status = text(status, "status")?;
+        let status = DeliveryStatus::parse(&status).ok_or_else(|| {
+            invalid(format!(
+                "status must be pending, delivered or failed, not {:?}",
+                status.chars().take(40).collect::<String>()
+            ))
+        })?;
+        let before = present(before)
+            .map(|b| NotificationId::new(integer(b, "before")?).py_result())
+            .transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(py, async move {
+                store.notifications_by_delivery(status, before, limit).await
+            })
+            .py_result()?;
+        let items = page.items.into_iter().map(Notification::from).collect();
+        Ok((items, page.next.map(NotificationId::get)))
+    }
+
+    /// Makes the failed deliveries of a notification pending again, due now
+    /// with a fresh count of attempts; `ConflictError` `nothing_to_retry` if none failed.
+    fn retry_notification(
+        &self,
+        py: Python<'_>,
+        notification_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Delivery>> {
+        let id = NotificationId::new(integer(notification_id, "notification_id")?).py_result()?;
+        let store = Arc::clone(&self.store);
+        self.run(py, async move { store.retry_failed(id, Utc::now()).await })
+            .map(|all| all.into_iter().map(Delivery::from).collect())
+            .py_result()
     }
 
     /// Logs a notification about an existing order to an existing customer.

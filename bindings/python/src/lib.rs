@@ -16,6 +16,7 @@ mod args;
 mod coupons;
 mod engine;
 mod errors;
+mod outbox;
 mod pricing_audit;
 mod records;
 
@@ -324,6 +325,11 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Order>()?;
     module.add_class::<records::OrderItem>()?;
     module.add_class::<records::Notification>()?;
+    module.add_class::<outbox::Delivery>()?;
+    module.add_class::<outbox::WebhookEndpoint>()?;
+    module.add_class::<outbox::CreatedWebhook>()?;
+    module.add_class::<outbox::DispatchReport>()?;
+    module.add_class::<outbox::Dispatcher>()?;
     module.add_class::<records::PlacedOrder>()?;
     module.add_class::<records::CancelledOrder>()?;
     module.add_class::<records::Session>()?;

@@ -22,11 +22,13 @@
 //! - [`cases`]: the behaviours, one `async fn` each, named as sentences;
 //! - [`admin_cases`]: the same for catalog administration;
 //! - [`coupon_cases`]: coupons and paying with points;
+//! - [`outbox_cases`]: notification deliveries and webhook endpoints;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
 pub mod cases;
 pub mod coupon_cases;
+pub mod outbox_cases;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -92,6 +94,20 @@ macro_rules! conformance_tests {
             coupons_are_administered_with_clear_refusals,
             the_price_list_is_the_live_rule_set
         );
+        $crate::conformance_tests!(@outbox $runner;
+            notices_are_queued_on_every_subscribed_channel,
+            claims_are_leased_and_outcomes_fenced_by_attempt,
+            failed_deliveries_are_listed_and_retried,
+            claims_carry_the_endpoint_until_it_is_deleted
+        );
+    };
+    (@outbox $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::outbox_cases::$case(store)));
+            }
+        )*
     };
     (@coupons $runner:path; $($case:ident),* $(,)?) => {
         $(

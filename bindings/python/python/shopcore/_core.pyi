@@ -149,6 +149,48 @@ class Notification:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
+class Delivery:
+    delivery_id: int
+    notification_id: int
+    channel: Literal["email", "webhook"]
+    webhook_id: int | None
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    delivered_at: datetime | None
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class WebhookEndpoint:
+    webhook_id: int
+    url: str
+    events: list[str]
+    created_at: datetime
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class CreatedWebhook:
+    webhook: WebhookEndpoint
+    secret: str
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class DispatchReport:
+    claimed: int
+    delivered: int
+    retried: int
+    failed: int
+    superseded: int
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Dispatcher:
+    def dispatch_due(self, limit: int | None = None) -> DispatchReport: ...
+    @property
+    def max_attempts(self) -> int: ...
+
+@final
 class PlacedOrder:
     order: Order
     confirmation: Notification
@@ -325,6 +367,29 @@ class Engine:
         kind: Literal["order_confirmation", "order_cancellation"] = "order_confirmation",
     ) -> Notification: ...
     def resend_confirmation(self, order_id: int, customer_id: int) -> Notification: ...
+    def dispatcher(
+        self,
+        *,
+        smtp_url: str | None = None,
+        mail_from: str | None = None,
+        message_domain: str | None = None,
+        timeout_ms: int | None = None,
+        max_attempts: int | None = None,
+        first_retry_ms: int | None = None,
+        max_retry_ms: int | None = None,
+        lease_ms: int | None = None,
+    ) -> Dispatcher: ...
+    def dispatch_due(self, *, limit: int | None = None) -> DispatchReport: ...
+    def create_webhook(
+        self, url: str, events: list[str], *, secret: str | None = None, allowed_hosts: str | None = None
+    ) -> CreatedWebhook: ...
+    def webhooks(self) -> list[WebhookEndpoint]: ...
+    def delete_webhook(self, webhook_id: int) -> None: ...
+    def deliveries(self, notification_ids: list[int]) -> list[Delivery]: ...
+    def notifications_by_delivery(
+        self, status: str, *, before: int | None = None, limit: int | None = None
+    ) -> tuple[list[Notification], int | None]: ...
+    def retry_notification(self, notification_id: int) -> list[Delivery]: ...
     def notifications(self, *, order_id: int | None = None, customer_id: int | None = None) -> list[Notification]: ...
 
 @final

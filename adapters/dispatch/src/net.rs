@@ -1,0 +1,216 @@
+//! The network transport: SMTP by `lettre`, HTTP by `ureq`, each call on a
+//! blocking thread of the runtime and bounded by one timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{Message, SmtpTransport, Transport as _};
+use shopcore::{EmailMessage, WebhookRequest};
+
+use crate::{SendError, Transport, DEFAULT_TIMEOUT};
+
+/// How [`NetTransport`] reaches the outside world.
+#[derive(Clone, Debug)]
+pub struct NetSettings {
+    /// `smtp://[user:password@]host[:port]` (plain SMTP, e.g. a local relay);
+    /// `None` sends no email.
+    pub smtp_url: Option<String>,
+    /// The sender of every email, e.g. `Shop <shop@example.com>`.
+    pub mail_from: String,
+    /// The domain of the `Message-ID`s.
+    pub message_domain: String,
+    /// The most one SMTP session or webhook request may take (connect included).
+    pub timeout: Duration,
+}
+
+impl Default for NetSettings {
+    fn default() -> Self {
+        NetSettings {
+            smtp_url: None,
+            mail_from: "shopcore <shop@localhost>".to_owned(),
+            message_domain: "shopcore.localhost".to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Settings [`NetTransport::new`] refused.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid dispatch settings: {0}")]
+pub struct SettingsError(String);
+
+/// Sends email over SMTP and webhooks over HTTP(S).
+pub struct NetTransport {
+    smtp: Option<Arc<SmtpTransport>>,
+    from: Mailbox,
+    domain: String,
+    http: ureq::Agent,
+}
+
+impl NetTransport {
+    /// A transport with `settings`: fails on a malformed SMTP URL or sender,
+    /// a domain that is not a host name, or a timeout outside 10 ms – 10 min.
+    pub fn new(settings: NetSettings) -> Result<Self, SettingsError> {
+        let timeout = settings.timeout;
+        if timeout < Duration::from_millis(10) || timeout > Duration::from_secs(600) {
+            return Err(SettingsError(
+                "the timeout must be from 10 ms to 10 minutes".to_owned(),
+            ));
+        }
+        let smtp = settings
+            .smtp_url
+            .as_deref()
+            .map(|url| smtp_transport(url, timeout).map(Arc::new))
+            .transpose()?;
+        let from = settings
+            .mail_from
+            .parse::<Mailbox>()
+            .map_err(|e| SettingsError(format!("sender {:?}: {e}", settings.mail_from)))?;
+        let domain = settings.message_domain;
+        if domain.is_empty()
+            || domain.len() > 253
+            || !domain
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return Err(SettingsError(format!(
+                "message domain {domain:?} is not a host name"
+            )));
+        }
+        let http = ureq::AgentBuilder::new()
+            .timeout(timeout)
+            // A redirect could lead past the allowlist the endpoint was checked against.
+            .redirects(0)
+            .user_agent(concat!("shopcore-dispatch/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(NetTransport {
+            smtp,
+            from,
+            domain,
+            http,
+        })
+    }
+}
+
+/// A plain SMTP transport for `smtp://[user:password@]host[:port]` (port 25 by default).
+fn smtp_transport(url: &str, timeout: Duration) -> Result<SmtpTransport, SettingsError> {
+    let bad = |why: &str| SettingsError(format!("SMTP url {url:?}: {why}"));
+    let rest = url
+        .strip_prefix("smtp://")
+        .ok_or_else(|| bad("must start with smtp:// (plain SMTP to a relay)"))?;
+    let authority = rest.trim_end_matches('/');
+    if authority.contains(['/', '?', '#']) {
+        return Err(bad("must not have a path or query"));
+    }
+    let (credentials, host_port) = match authority.rsplit_once('@') {
+        Some((user_info, host_port)) => {
+            let (user, password) = user_info
+                .split_once(':')
+                .ok_or_else(|| bad("credentials must be user:password"))?;
+            (
+                Some(Credentials::new(user.to_owned(), password.to_owned())),
+                host_port,
+            )
+        }
+        None => (None, authority),
+    };
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) => (
+            host,
+            port.parse::<u16>()
+                .map_err(|_| bad("the port must be a number from 1 to 65535"))?,
+        ),
+        None => (host_port, 25),
+    };
+    if host.is_empty() || port == 0 {
+        return Err(bad("must name a host and a port from 1 to 65535"));
+    }
+    let mut builder = SmtpTransport::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(timeout));
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
+    }
+    Ok(builder.build())
+}
+
+#[async_trait]
+impl Transport for NetTransport {
+    fn sends_email(&self) -> bool {
+        self.smtp.is_some()
+    }
+
+    async fn send_email(&self, message: &EmailMessage) -> Result<(), SendError> {
+        let Some(smtp) = self.smtp.clone() else {
+            return Err(SendError::transient("no SMTP server is configured"));
+        };
+        let to: Mailbox = message
+            .to
+            .as_str()
+            .parse()
+            .map_err(|e| SendError::permanent(format!("recipient {}: {e}", message.to)))?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(message.subject.clone())
+            .message_id(Some(message.message_id.clone()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body.clone())
+            .map_err(|e| SendError::permanent(format!("cannot build the email: {e}")))?;
+        blocking(move || {
+            smtp.send(&email)
+                .map(drop)
+                .map_err(|e| match e.is_permanent() {
+                    true => SendError::permanent(format!("SMTP: {e}")),
+                    false => SendError::transient(format!("SMTP: {e}")),
+                })
+        })
+        .await
+    }
+
+    async fn post_webhook(&self, request: &WebhookRequest) -> Result<(), SendError> {
+        let http = self.http.clone();
+        let request = request.clone();
+        blocking(move || {
+            let sent = http
+                .post(request.url.as_str())
+                .set("content-type", "application/json")
+                .set("webhook-id", &request.id)
+                .set("webhook-timestamp", &request.timestamp.to_string())
+                .set("webhook-signature", &request.signature)
+                .send_string(&request.body);
+            match sent {
+                Ok(response) if (200..300).contains(&response.status()) => Ok(()),
+                Ok(response) => Err(SendError::transient(format!(
+                    "answered {} {}",
+                    response.status(),
+                    response.status_text()
+                ))),
+                Err(ureq::Error::Status(code, response)) => Err(SendError::transient(format!(
+                    "answered {code} {}",
+                    response.status_text()
+                ))),
+                Err(ureq::Error::Transport(e)) => Err(SendError::transient(e.to_string())),
+            }
+        })
+        .await
+    }
+
+    fn message_domain(&self) -> &str {
+        &self.domain
+    }
+}
+
+/// Runs a blocking send on the runtime's blocking threads.
+async fn blocking<F>(send: F) -> Result<(), SendError>
+where
+    F: FnOnce() -> Result<(), SendError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(send)
+        .await
+        .unwrap_or_else(|e| Err(SendError::transient(format!("the send stopped: {e}"))))
+}
