@@ -4,6 +4,7 @@
 -- that logs it. A dispatcher claims due rows (FOR UPDATE SKIP LOCKED), moves
 -- next_attempt_at to the end of its lease and counts the attempt, delivers,
 -- then records the outcome only if the row is still at that attempt.
+-- A notification deleted by hand takes its deliveries with it (ON DELETE CASCADE).
 -- Notifications logged before this migration have no deliveries: they were
 -- never meant to be sent.
 
@@ -32,7 +33,7 @@ CREATE TABLE notification_deliveries (
     INDEX deliveries_due (status, next_attempt_at),
     INDEX deliveries_by_notification (notification_id),
     CONSTRAINT deliveries_notification FOREIGN KEY (notification_id)
-        REFERENCES notification_log (notification_id),
+        REFERENCES notification_log (notification_id) ON DELETE CASCADE,
     CONSTRAINT deliveries_webhook FOREIGN KEY (webhook_id)
         REFERENCES webhook_endpoints (webhook_id),
     CONSTRAINT deliveries_channel CHECK (
