@@ -520,6 +520,16 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// The backoff before the first retry (before jitter).
+    pub const fn first_delay(&self) -> Duration {
+        self.first_delay
+    }
+
+    /// The longest backoff (before jitter).
+    pub const fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
     /// How long a claim is held.
     pub const fn lease(&self) -> Duration {
         self.lease

@@ -20,6 +20,7 @@ use shopcore::{
 use sqlx::MySqlConnection;
 
 use crate::error::{invalid_row, DbError};
+use crate::repositories::notification_page;
 use crate::rows::{placeholders, utc, NotificationRow, NOTIFICATION_COLUMNS};
 use crate::MySqlStore;
 
@@ -322,11 +323,7 @@ impl OutboxRepository for MySqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?;
-        let items = rows
-            .into_iter()
-            .map(Notification::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(items, limit, |n| n.id))
+        notification_page(rows, limit)
     }
 
     async fn retry_failed(

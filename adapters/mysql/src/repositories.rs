@@ -580,12 +580,20 @@ impl NotificationRepository for MySqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?;
-        let items = rows
-            .into_iter()
-            .map(Notification::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(items, limit, |n| n.id))
+        notification_page(rows, limit)
     }
+}
+
+/// A newest-first page of notifications from up to `limit + 1` rows.
+pub(crate) fn notification_page(
+    rows: Vec<NotificationRow>,
+    limit: PageLimit,
+) -> Result<Page<Notification, NotificationId>, StorageError> {
+    let items = rows
+        .into_iter()
+        .map(Notification::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_overfetch(items, limit, |n| n.id))
 }
 
 #[async_trait]

@@ -128,8 +128,9 @@ impl DispatchArgs {
         let timeout = self.timeout_ms.map_or(defaults.timeout, ms);
         let policy = RetryPolicy::new(
             self.max_attempts.unwrap_or(policy_defaults.max_attempts()),
-            ms(self.first_retry_ms.unwrap_or(10_000)),
-            ms(self.max_retry_ms.unwrap_or(3_600_000)),
+            self.first_retry_ms
+                .map_or(policy_defaults.first_delay(), ms),
+            self.max_retry_ms.map_or(policy_defaults.max_delay(), ms),
             self.lease_ms.map_or(policy_defaults.lease(), ms),
         )
         .py_result()?;
