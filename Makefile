@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
 
-.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login \
+.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
@@ -75,8 +75,17 @@ test-python: venv
 ## The five services on ports 5001–5005 in one process: in-memory seed data,
 ## or MySQL when DATABASE_URL is set. Access is enforced (SHOPCORE_AUTH=legacy
 ## for the original open contract); prints an admin key unless SHOPCORE_ADMIN_KEY is set.
+## A dispatcher in the same process delivers the outbox; unless SHOPCORE_SMTP_URL
+## is set, emails go to a local SMTP sink on port 8025 that appends them to .run/mail.mbox.
 run: venv
-	$(VENV)/bin/shopcore-services serve $(RUN_ARGS)
+	@mkdir -p .run
+	@if [ -z "$$SHOPCORE_SMTP_URL" ]; then \
+		$(PY) scripts/mail_sink.py --port 8025 --mbox .run/mail.mbox & sink=$$!; \
+		trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
+		SHOPCORE_SMTP_URL=smtp://127.0.0.1:8025 $(VENV)/bin/shopcore-services serve --dispatch $(RUN_ARGS); \
+	else \
+		$(VENV)/bin/shopcore-services serve --dispatch $(RUN_ARGS); \
+	fi
 
 ## A local three-node Galera cluster (scripts/galera.sh): the adapter's conformance
 ## suite on a joining node, then races across the three nodes (test_galera.py);
@@ -104,6 +113,12 @@ bench-mysql:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput
 
+## Checkouts per second with no dispatcher, one whose endpoints never answer, and one
+## delivering to a local sink, side by side (bench/dispatch_overhead.py).
+bench-dispatch: venv
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/dispatch_overhead.py
+
 ## gunicorn, the baseline's requests, matplotlib for the plot.
 bench-deps: venv
 	$(PY) -m pip install --quiet -r bench/requirements.txt
@@ -118,7 +133,7 @@ bench-http: bench-deps
 bench-login: venv
 	$(PY) bench/login_memory.py
 
-bench: bench-core bench-mysql bench-http bench-login
+bench: bench-core bench-mysql bench-http bench-login bench-dispatch
 
 ## Reliability, bounded: the services on MySQL under a mixed load from 16 clients,
 ## again with a SIGKILL and restart mid-run, and the last-units race through a

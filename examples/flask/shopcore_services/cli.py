@@ -1,8 +1,9 @@
 """The ``shopcore-services`` command::
 
-    shopcore-services serve [--service NAME] [--host H] [--seed]   # the services (see serve)
+    shopcore-services serve [--service NAME] [--host H] [--seed] [--dispatch]  # the services (see serve)
     shopcore-services staff create --name NAME --role ROLE          # staff keys on DATABASE_URL
     shopcore-services staff list | staff revoke KEY_ID
+    shopcore-services dispatch [--once]                             # deliver the notification outbox (see dispatch)
     shopcore-services migrate [--seed]                              # migrate DATABASE_URL once, e.g. before workers start
     shopcore-services openapi [--service NAME]                      # the OpenAPI document as JSON
     shopcore-services --version
@@ -52,9 +53,10 @@ def openapi(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs one subcommand; answers the exit status."""
-    from shopcore_services import serve, staff
+    from shopcore_services import dispatch, serve, staff
 
-    commands = {"serve": serve.main, "staff": staff.main, "migrate": migrate, "openapi": openapi}
+    commands = {"serve": serve.main, "staff": staff.main, "migrate": migrate, "openapi": openapi,
+                "dispatch": dispatch.main}
     args = sys.argv[1:] if argv is None else argv
     if args[:1] in (["--version"], ["-V"]):
         print(f"shopcore-services {shopcore_services.__version__} (shopcore {shopcore.__version__})")

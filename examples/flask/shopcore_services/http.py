@@ -337,6 +337,17 @@ def require_known(action: str, *, in_legacy: bool = False) -> shopcore.Actor | N
     return caller()
 
 
+def may(action: str) -> bool:
+    """Whether the caller (anonymous without a token, in either mode) may do
+    ``action``: for showing more to those allowed to see it, never for refusing."""
+    engine, _mode = _engine_and_mode()
+    try:
+        engine.authorize(caller(), action, customer_id=_ANY_CUSTOMER)
+    except (shopcore.AuthenticationError, shopcore.ForbiddenError):
+        return False
+    return True
+
+
 class AsciiIdConverter(BaseConverter):
     """``<int:…>`` in routes: ASCII digits only (Werkzeug's own also reads
     Arabic-Indic and other Unicode digits, so ``/customers/١`` would be 1)."""

@@ -9,6 +9,10 @@ worker processes use gunicorn on MySQL:
 (multi-process metrics, a graceful stop; see :mod:`shopcore_services.gunicorn_conf`).
 The environment variables are those of :mod:`shopcore_services.config`.
 
+``--dispatch`` also delivers the notification outbox from this process (the
+way for the in-memory engine; on MySQL ``shopcore-services dispatch`` can run
+apart), configured as :mod:`shopcore_services.dispatch` says.
+
 SIGTERM (or Ctrl-C) stops accepting connections at once, lets the requests
 in flight finish (at most ``SHOPCORE_DRAIN_SECONDS``, default 10), closes the
 database pool, and exits 0;
@@ -38,7 +42,7 @@ import time
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
-from shopcore_services import SERVICES, logs
+from shopcore_services import SERVICES, dispatch, logs
 from shopcore_services.config import build_engine, drain_seconds, prepare_access
 
 #: Set once a stop is asked for: handlers close their connection after the
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", action="store_true", help="load the seed data into MySQL (idempotent)")
+    parser.add_argument("--dispatch", action="store_true", help="also deliver the notification outbox (email, webhooks)")
     args = parser.parse_args(argv)
     if args.service and not os.environ.get("DATABASE_URL"):
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
@@ -82,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(os.environ)
         engine = build_engine(os.environ, seed=args.seed)
         mode = prepare_access(engine, os.environ, generate_key=True)
+        dispatching = dispatch.start_in_background(engine, os.environ) if args.dispatch else None
     except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
@@ -106,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     # thread next gets control, so an unbounded wait could miss it for good.
     while not stop.wait(timeout=0.2):
         pass
+    if dispatching is not None:
+        dispatching[0].set()  # no new round; the one in flight is recorded before the pool closes
+        dispatching[1].join(timeout=drain_seconds(os.environ))
     if drain(servers, drain_seconds(os.environ)):
         os._exit(0)  # requests cut at the deadline: do not wait for their threads
     engine.close()  # nothing is in flight: the pool's connections end cleanly

@@ -35,6 +35,9 @@ class World:
     order_id: int
     tokens: dict[str, str | None]
     revocable_key: int
+    #: a notification of A's whose email delivery failed (a dead letter)
+    dead_letter: int
+    webhook_id: int
 
 
 @pytest.fixture
@@ -51,8 +54,12 @@ def world(engine: shopcore.Engine) -> World:
         tokens[role] = engine.create_staff_key(name=f"{role} desk", role=role).key
     revocable = engine.create_staff_key(name="to revoke", role="support").key_id
     engine.create_coupon({"code": "WORLD", "percent_off": 5})
+    # Nothing listens on port 9 (discard): every email fails at once and, at one attempt, for good.
+    engine.dispatcher(smtp_url="smtp://127.0.0.1:9", max_attempts=1).dispatch_due()
+    dead_letter = engine.notifications(order_id=order_id)[0].notification_id
+    webhook_id = engine.create_webhook("https://hooks.example.com/shop", ["order.placed"]).webhook.webhook_id
     clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
-    return World(engine, clients, a, b, order_id, tokens, revocable)
+    return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id)
 
 
 def state(engine: shopcore.Engine) -> Any:
@@ -69,6 +76,8 @@ def state(engine: shopcore.Engine) -> Any:
         [c.to_dict() for c in engine.catalog_changes(limit=500)[0]],
         customers,
         [n.to_dict() for n in engine.notifications()],
+        [d.to_dict() for d in engine.deliveries([n.notification_id for n in engine.notifications()])],
+        [w.to_dict() for w in engine.webhooks()],
         [k.to_dict() for k in engine.staff_keys()],
         engine.coupon("WORLD").to_dict(),
     )
@@ -164,6 +173,15 @@ ROUTES = [
           U, 200, 200, 200, F, 200),
     route("resend", "notification", "POST", fixed("/api/notifications/send"),
           lambda w: {"order_id": w.order_id, "customer_id": w.a}, U, F, F, 200, F, 200),
+    route("pending deliveries", "notification", "GET", fixed("/api/notifications?status=pending"), None,
+          U, F, F, 200, F, 200),
+    route("retry dead letter", "notification", "POST", lambda w: f"/api/notifications/{w.dead_letter}/retry", None,
+          U, F, F, 200, F, 200),
+    route("create webhook", "notification", "POST", fixed("/api/webhooks"),
+          lambda w: {"url": "https://hooks.example.com/new", "events": ["order.cancelled"]}, U, F, F, F, F, 201),
+    route("list webhooks", "notification", "GET", fixed("/api/webhooks"), None, U, F, F, F, F, 200),
+    route("delete webhook", "notification", "DELETE", lambda w: f"/api/webhooks/{w.webhook_id}", None,
+          U, F, F, F, F, 200),
     route("create key", "customer", "POST", fixed("/api/staff/keys"), lambda w: {"name": "n", "role": "support"},
           U, F, F, F, F, 201),
     route("list keys", "customer", "GET", fixed("/api/staff/keys"), None, U, F, F, F, F, 200),

@@ -322,6 +322,9 @@ LEGACY_CHECKED = [
     ("customer", "GET", "/api/customers", None),
     ("order", "GET", "/api/orders", None),
     ("order", "GET", "/api/orders?customer_id=1", None),
+    ("notification", "GET", "/api/notifications?status=failed", None),
+    ("notification", "POST", "/api/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["order.placed"]}),
+    ("notification", "GET", "/api/webhooks", None),
 ]
 
 

@@ -73,6 +73,7 @@ PREFIXES = [
     ("/api/customer", "customer"),  # also /api/customers
     ("/api/staff", "customer"),
     ("/api/notifications", "notification"),
+    ("/api/webhooks", "notification"),
 ]
 
 
