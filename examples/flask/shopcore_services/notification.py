@@ -88,6 +88,8 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
         status = query_text("status")
         if status is not None:  # the delivery view: staff only, in both modes
             require("manage_deliveries", in_legacy=True)
+            if query_text("order_id") is not None or query_text("customer_id") is not None:
+                raise ApiError(400, "invalid_request", "status cannot be combined with order_id or customer_id")
             limit = query_int("limit")
             found, after = engine.notifications_by_delivery(status, before=query_int("after"), limit=limit)
             return page_response({"notifications": with_deliveries(engine, found)}, after, limit)

@@ -295,8 +295,9 @@ def test_a_webhooks_secret_is_shown_once_and_its_id_routes_work(engine: shopcore
         method = client.post if path.endswith("retry") else client.delete
         answer = method(path, headers=admin)
         assert (answer.status_code, answer.get_json()["code"]) == (status, code), path
-    bad_status = client.get("/api/notifications?status=lost", headers=admin)
-    assert (bad_status.status_code, bad_status.get_json()["code"]) == (400, "invalid_request")
+    for query in ["status=lost", "status=failed&status=pending", "status=failed&customer_id=1", "status=failed&limit=0"]:
+        bad = client.get(f"/api/notifications?{query}", headers=admin)
+        assert (bad.status_code, bad.get_json()["code"]) == (400, "invalid_request"), query
 
 
 # --- dispatcher processes on one MySQL database -------------------------------------------
