@@ -309,7 +309,9 @@ pub async fn create_staff_key<S: AccessRepository + ?Sized>(
 }
 
 /// Installs a key the operator chose (`SHOPCORE_ADMIN_KEY`) with `role`;
-/// if a live key with that secret exists already, that one is kept.
+/// if a live key with that secret exists already, that one is kept — also
+/// when another process installs it at the same moment (several workers
+/// starting together): the write that loses finds the winner's key.
 pub async fn install_staff_key<S: AccessRepository + ?Sized>(
     store: &S,
     name: StaffKeyName,
@@ -317,11 +319,18 @@ pub async fn install_staff_key<S: AccessRepository + ?Sized>(
     secret: AccessToken,
     now: DateTime<Utc>,
 ) -> Result<StaffKey, AccessError> {
-    if let Some(existing) = store.staff_key_by_hash(&secret.hash()).await? {
+    let hash = secret.hash();
+    if let Some(existing) = store.staff_key_by_hash(&hash).await? {
         return Ok(existing);
     }
     let (_, plan) = plan_staff_key(name, role, Some(secret), now);
-    Ok(issue(store, &plan).await?)
+    match issue(store, &plan).await {
+        Ok(key) => Ok(key),
+        Err(refused) => match store.staff_key_by_hash(&hash).await? {
+            Some(installed_meanwhile) => Ok(installed_meanwhile),
+            None => Err(refused.into()),
+        },
+    }
 }
 
 /// Applies a plan that issues a staff key, and reads the key back as stored.

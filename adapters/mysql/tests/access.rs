@@ -4,8 +4,8 @@
 mod common;
 
 use common::TestDb;
-use shopcore::auth::{authenticate, create_staff_key, open_session};
-use shopcore::{ErrorCode, StaffKeyName, StaffRole};
+use shopcore::auth::{authenticate, create_staff_key, install_staff_key, open_session};
+use shopcore::{AccessToken, ErrorCode, StaffKeyName, StaffRole};
 use shopcore_mysql::WriteStep;
 
 #[tokio::test]
@@ -98,5 +98,40 @@ async fn a_failed_access_write_keeps_nothing() {
     .await
     .is_err());
     raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn workers_installing_one_admin_key_at_once_all_get_the_same_key() {
+    // Found as a gunicorn worker dying at start with 1062 on staff_keys_one_per_secret.
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let secret = "adm_the-same-operator-chosen-admin-key-for-all";
+    for _round in 0..5 {
+        let installs = (0..8).map(|_| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                install_staff_key(
+                    &*store,
+                    StaffKeyName::parse("admin (SHOPCORE_ADMIN_KEY)").unwrap(),
+                    StaffRole::Admin,
+                    AccessToken::parse(secret).unwrap(),
+                    chrono::Utc::now(),
+                )
+                .await
+            })
+        });
+        let mut ids = Vec::new();
+        for install in installs.collect::<Vec<_>>() {
+            ids.push(install.await.unwrap().expect("every install succeeds").id);
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "one key for one secret: {ids:?}");
+    }
+    let keys = shopcore::AccessRepository::staff_keys(&*db.store)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:#?}");
     db.drop_database().await;
 }
