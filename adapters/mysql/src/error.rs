@@ -28,6 +28,7 @@ mod code {
         1040, // too many connections
         1044, // access denied to database
         1045, // access denied for user
+        1047, // Galera: "WSREP has not yet prepared node for application use" (no primary component)
         1049, // unknown database
         1053, // server shutdown in progress
         1927, // connection killed
