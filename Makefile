@@ -108,10 +108,13 @@ bench-core:
 	$(CARGO) bench --locked -p shopcore-memory --bench checkout
 	python3 scripts/criterion_table.py quote memory_checkout
 
-## Checkouts per second through the MySQL adapter vs hand-written SQL, at 1/4/16 clients.
+## Checkouts per second through the MySQL adapter vs hand-written SQL of its previous
+## shape, at 1/4/16/64 clients: over 100 products, then over 5 hot products and 3 customers.
 bench-mysql:
 	url="$$(scripts/ensure-mysql.sh)" && \
-	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-mysql --bench throughput && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" SHOPCORE_BENCH_PRODUCTS=5 SHOPCORE_BENCH_CUSTOMERS=3 \
+		$(CARGO) bench --locked -p shopcore-mysql --bench throughput
 
 ## Checkouts per second with no dispatcher, one whose endpoints never answer, and one
 ## delivering to a local sink, side by side (bench/dispatch_overhead.py).

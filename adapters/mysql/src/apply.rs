@@ -1,16 +1,27 @@
 //! The one `apply` for plans, inside an open transaction.
 //!
 //! It decides nothing: each effect of a [`Plan`] becomes the statement that
-//! stores its values. To keep the row-lock window short it batches: a run of
-//! stock movements is one `UPDATE`, and the ledger rows of the whole plan are
-//! one multi-row `INSERT` at the end. Movements are written relative to the
-//! stored value, guarded by the value the plan started from, so they leave
-//! exactly the plan's `after` (`SET q = q + change … WHERE q = after − change`);
-//! a row the guard does not
-//! match means the stored value diverged from the plan, and the transaction
-//! rolls back as a storage failure — never a silent divergence. Since every
-//! row a plan moves was read under `FOR UPDATE`, that only happens if another
-//! writer broke the lock order.
+//! stores its values, and the ledger rows of the whole plan are one multi-row
+//! `INSERT` at the end. Stock and points movements are written in one of two
+//! ways, by who calls:
+//!
+//! - [`apply_plan`], for plans made from rows read under `FOR UPDATE`: each
+//!   movement is relative to the stored value and guarded by the value the plan
+//!   started from, so it leaves exactly the plan's `after`
+//!   (`SET q = q + change … WHERE q = after − change`; a run of stock movements
+//!   is one `UPDATE`). A row the guard does not match means the stored value
+//!   diverged from the plan, and the transaction rolls back — never a silent
+//!   divergence. Since every row the plan moves was locked, that only happens
+//!   if another writer broke the lock order (or on Galera, where locks are local).
+//! - [`apply_checkout`], for a checkout planned from an unlocked snapshot, so
+//!   that its hot rows are locked as late and as briefly as possible: every
+//!   other effect (order, items, notice and its deliveries, idempotency key) is
+//!   written first; then each product's stock is taken by one conditional
+//!   statement on its primary key, in product-id order, only while enough is
+//!   left (`SET q = q + change WHERE id = ? AND q >= −change`), then the
+//!   points, likewise; each records in the ledger the value it actually left.
+//!   A movement that finds too little answers a [`Shortfall`] for the caller
+//!   to turn into the exact refusal.
 
 use chrono::{DateTime, Utc};
 use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
@@ -25,6 +36,7 @@ use sqlx::MySqlConnection;
 use crate::admin::actor_columns;
 use crate::error::{diverged, DbError};
 use crate::rows::{placeholders, utc, LedgerEntry, LEDGER_COLUMNS};
+use crate::transaction::Attempt;
 use crate::workflow::{Faults, WriteStep};
 
 /// What applying a plan stored that the caller could not know in advance.
@@ -40,16 +52,102 @@ pub(crate) struct Applied {
     pub product_id: Option<ProductId>,
 }
 
-/// Applies `plan` in the open transaction on `conn`.
+/// Applies `plan`, made from locked rows, in the open transaction on `conn`.
 pub(crate) async fn apply_plan(
     conn: &mut MySqlConnection,
     plan: &Plan,
     faults: &Faults,
 ) -> Result<Applied, DbError> {
     faults.before_apply(conn).await?;
+    let mut ledger = Vec::new();
+    let applied = apply_effects(conn, plan, faults, None, &mut ledger).await?;
+    write_ledger(conn, &ledger, faults).await?;
+    Ok(applied)
+}
+
+/// Movements a checkout made before one found too little: what to add back to
+/// the rows as this transaction sees them to get the rows as others left them.
+#[derive(Debug)]
+pub(crate) struct Shortfall {
+    /// Stock already taken, by product.
+    pub stock_taken: Vec<(ProductId, i64)>,
+    /// Points already moved, by customer.
+    pub points_moved: Vec<(CustomerId, i64)>,
+}
+
+/// A plan's movements, held back to be written after every other effect.
+#[derive(Default)]
+struct Deferred<'p> {
+    stock: Vec<&'p StockMoved>,
+    points: Vec<&'p PointsMoved>,
+}
+
+/// Applies a checkout's `plan`, made from an unlocked snapshot, in the open
+/// transaction on `conn`: every other effect first, then the movements, each
+/// taking only what is there (see the module docs). `Ok(Err(shortfall))` when
+/// a product or the buyer had too little left; the transaction must roll back.
+pub(crate) async fn apply_checkout(
+    conn: &mut MySqlConnection,
+    plan: &Plan,
+    faults: &Faults,
+) -> Attempt<Applied, Shortfall> {
+    faults.before_apply(conn).await?;
+    let at = plan.at();
+    let mut ledger = Vec::new();
+    let mut deferred = Deferred::default();
+    let applied = apply_effects(conn, plan, faults, Some(&mut deferred), &mut ledger).await?;
+    let mut shortfall = Shortfall {
+        stock_taken: Vec::new(),
+        points_moved: Vec::new(),
+    };
+    deferred.stock.sort_by_key(|moved| moved.product); // the lock order
+    for moved in &deferred.stock {
+        let Some(after) = take_stock(conn, moved, at).await? else {
+            return Ok(Err(shortfall));
+        };
+        shortfall.stock_taken.push((moved.product, moved.change));
+        let actual = StockMoved { after, ..**moved };
+        ledger.push(LedgerEntry::Stock(actual.entry(applied.order_id, at)?));
+    }
+    if !deferred.stock.is_empty() {
+        faults.check(WriteStep::StockMoved)?;
+    }
+    for moved in &deferred.points {
+        let Some(after) = take_points(conn, moved).await? else {
+            return Ok(Err(shortfall));
+        };
+        shortfall.points_moved.push((moved.customer, moved.change));
+        let actual = PointsMoved { after, ..**moved };
+        ledger.push(LedgerEntry::Points(actual.entry(applied.order_id, at)?));
+        faults.check(WriteStep::PointsMoved)?;
+    }
+    write_ledger(conn, &ledger, faults).await?;
+    Ok(Ok(applied))
+}
+
+async fn write_ledger(
+    conn: &mut MySqlConnection,
+    ledger: &[LedgerEntry],
+    faults: &Faults,
+) -> Result<(), DbError> {
+    if !ledger.is_empty() {
+        insert_ledger(conn, ledger).await?;
+        faults.check(WriteStep::LedgerWritten)?;
+    }
+    Ok(())
+}
+
+/// Applies every effect of `plan` but the ledger (pushed onto `ledger`);
+/// with `deferred`, stock and points movements are held back there instead.
+async fn apply_effects<'p>(
+    conn: &mut MySqlConnection,
+    plan: &'p Plan,
+    faults: &Faults,
+    mut deferred: Option<&mut Deferred<'p>>,
+    ledger: &mut Vec<LedgerEntry>,
+) -> Result<Applied, DbError> {
     let at = plan.at();
     let mut applied = Applied::default();
-    let mut ledger = Vec::new();
     let effects = plan.effects();
     let mut next = 0;
     while let Some(effect) = effects.get(next) {
@@ -65,6 +163,16 @@ pub(crate) async fn apply_plan(
             } => {
                 cancel_order(conn, *order, *points_revoked).await?;
                 faults.check(WriteStep::OrderCancelled)?;
+            }
+            Effect::StockMoved(moved) if deferred.is_some() => {
+                if let Some(later) = deferred.as_deref_mut() {
+                    later.stock.push(moved);
+                }
+            }
+            Effect::PointsMoved(moved) if deferred.is_some() => {
+                if let Some(later) = deferred.as_deref_mut() {
+                    later.points.push(moved);
+                }
             }
             Effect::StockMoved(first) => {
                 let mut run = vec![first];
@@ -239,10 +347,6 @@ pub(crate) async fn apply_plan(
             }
         }
     }
-    if !ledger.is_empty() {
-        insert_ledger(conn, &ledger).await?;
-        faults.check(WriteStep::LedgerWritten)?;
-    }
     Ok(applied)
 }
 
@@ -397,6 +501,52 @@ async fn move_stock(
         )));
     }
     Ok(())
+}
+
+/// Moves `moved.change` units of a product's stock while enough are left, by
+/// one statement on its primary key; answers the stock it left, or `None` if
+/// too few were there (nothing changed).
+async fn take_stock(
+    conn: &mut MySqlConnection,
+    moved: &StockMoved,
+    at: DateTime<Utc>,
+) -> Result<Option<u32>, DbError> {
+    // LAST_INSERT_ID(expr) hands the new value back in the statement's answer.
+    let updated = sqlx::query(
+        "UPDATE inventory FORCE INDEX (PRIMARY) \
+         SET quantity_available = LAST_INSERT_ID(quantity_available + ?), last_updated = ? \
+         WHERE product_id = ? AND quantity_available >= ?",
+    )
+    .bind(moved.change)
+    .bind(utc(at))
+    .bind(moved.product.get())
+    .bind(moved.change.min(0).saturating_neg())
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let after = u32::try_from(updated.last_insert_id())
+        .map_err(|_| StorageError::Failure(format!("stock of product {}", moved.product)))?;
+    Ok(Some(after))
+}
+
+/// Moves a customer's points by `moved.change` while the balance stays at
+/// least zero, by one statement; answers the balance it left, or `None`.
+async fn take_points(
+    conn: &mut MySqlConnection,
+    moved: &PointsMoved,
+) -> Result<Option<u64>, DbError> {
+    let updated = sqlx::query(
+        "UPDATE customers SET loyalty_points = LAST_INSERT_ID(loyalty_points + ?) \
+         WHERE customer_id = ? AND loyalty_points >= ?",
+    )
+    .bind(moved.change)
+    .bind(moved.customer.get())
+    .bind(moved.change.min(0).saturating_neg())
+    .execute(&mut *conn)
+    .await?;
+    Ok((updated.rows_affected() == 1).then(|| updated.last_insert_id()))
 }
 
 async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<(), DbError> {

@@ -1,13 +1,24 @@
-//! Checkout and cancel: lock, plan with the core, apply, in one transaction.
+//! Checkout and cancel: read, plan with the core, apply, in one transaction.
 //!
-//! Lock order, the same in every write, so transactions queue instead of
-//! deadlocking: the `idempotency_keys` row (claimed by insert) → the `orders`
-//! row (cancel) → the `inventory` rows in product-id order (then their rules
-//! and the region's rate, share-locked) → the `coupons` row (a checkout with a
-//! coupon, then its orders counted with a locking read) → the `customers` row.
-//! A checkout locks all of these, plans, and applies the plan with
-//! [`apply_plan`]; nothing is written before planning, and any error rolls the
-//! transaction back.
+//! A checkout locks its hot rows as late and as briefly as possible. It claims
+//! its idempotency key (an `INSERT`), reads the products, their rules, the
+//! region's rate and the buyer from one consistent snapshot (plain reads: one
+//! price list as it stood at one instant, and no locks), plans, and applies
+//! with [`apply_checkout`]: the order, its items, the notice and the key
+//! binding first, then each product's stock taken by one conditional
+//! statement in product-id order, then the points, then the ledger, then
+//! `COMMIT` — the `inventory` and `customers` rows are locked only for those
+//! last statements. If the snapshot was stale and a product (or the buyer's
+//! points) no longer suffices, the checkout reads the rows locked, as others
+//! left them, and plans again: the refusal is the one a locked checkout would
+//! have given (naming the first short product in cart order); if planning now
+//! succeeds, the transaction is rerun. A coupon's row is still locked before
+//! planning (it serialises the coupon's use count).
+//!
+//! A cancel locks, in the order every locking write uses so that transactions
+//! queue instead of deadlocking: the `orders` row → the `inventory` rows in
+//! product-id order → the `customers` row; then plans and applies with
+//! [`apply_plan`]. Any error rolls the transaction back.
 //!
 //! Fault injection (feature `fault-injection`, for tests) makes the adapter
 //! fail right after a chosen [`WriteStep`], to prove that a failure at any
@@ -21,9 +32,9 @@ use shopcore::{
 };
 use sqlx::MySqlConnection;
 
-use crate::apply::{apply_plan, Applied};
+use crate::apply::{apply_checkout, apply_plan, Applied, Shortfall};
 use crate::coupons::{select_coupon, select_usage};
-use crate::error::{is_duplicate_key, DbError};
+use crate::error::{diverged, is_duplicate_key, DbError};
 use crate::repositories::{
     select_customer, select_notification, select_order, select_products, select_rules,
     select_tax_rate, Read,
@@ -32,7 +43,7 @@ use crate::rows::utc;
 use crate::transaction::Attempt;
 use crate::MySqlStore;
 
-/// The write steps, in the order a plan's effects are applied.
+/// The write steps: a cancel's in plan order, a checkout's in [`WriteStep::CHECKOUT`] order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WriteStep {
     /// Checkout: the idempotency key was claimed (only with a key).
@@ -58,14 +69,15 @@ pub enum WriteStep {
 }
 
 impl WriteStep {
-    /// The steps of a keyed checkout that earns points, in order.
+    /// The steps of a keyed checkout that earns points, in order: the hot
+    /// rows (stock, points) last.
     pub const CHECKOUT: [WriteStep; 7] = [
         WriteStep::KeyClaimed,
         WriteStep::OrderPlaced,
-        WriteStep::StockMoved,
-        WriteStep::PointsMoved,
         WriteStep::NoticeLogged,
         WriteStep::KeyBound,
+        WriteStep::StockMoved,
+        WriteStep::PointsMoved,
         WriteStep::LedgerWritten,
     ];
     /// The steps of a cancel that revokes points, in order.
@@ -76,6 +88,11 @@ impl WriteStep {
         WriteStep::NoticeLogged,
         WriteStep::LedgerWritten,
     ];
+}
+
+/// `value` before a movement of `change` made it what it is.
+fn undo(value: i128, change: i64) -> Option<i128> {
+    value.checked_sub(i128::from(change))
 }
 
 /// The fault to inject, if any (always `None` without the `fault-injection` feature).
@@ -222,18 +239,17 @@ impl MySqlStore {
                 Err(conflict) => return Ok(Err(conflict)),
             }
         }
-        // One consistent price list: the products locked first (an
-        // administrator changing a price or a ladder locks the same row), then
-        // their rules and the region's rate share-locked, so that no change to
-        // any of them can commit between these reads; then the buyer.
+        // One consistent price list: plain reads of one snapshot (the first
+        // read fixes it), so every figure is as it stood at one instant, and
+        // nothing is locked yet.
         let ids = request.cart.product_ids_sorted();
-        let catalog = select_products(&mut *conn, &ids, true).await?;
-        let rules = select_rules(&mut *conn, &ids, Read::Shared).await?;
+        let catalog = select_products(&mut *conn, &ids, false).await?;
+        let rules = select_rules(&mut *conn, &ids, Read::Plain).await?;
         let region = request
             .region
             .as_ref()
             .unwrap_or(&self.config.default_region);
-        let tax_rates = select_tax_rate(&mut *conn, region, Read::Shared).await?;
+        let tax_rates = select_tax_rate(&mut *conn, region, Read::Plain).await?;
         // The coupon's row serialises every checkout using it; counted after
         // the lock, its use includes every order committed before.
         let coupon = match &request.coupon {
@@ -248,7 +264,7 @@ impl MySqlStore {
             },
             None => None,
         };
-        let customer = select_customer(&mut *conn, request.customer_id, true).await?;
+        let customer = select_customer(&mut *conn, request.customer_id, false).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
             catalog: &catalog,
@@ -265,7 +281,15 @@ impl MySqlStore {
         }
         let Applied {
             order_id, notices, ..
-        } = apply_plan(conn, plan.plan(), &self.faults).await?;
+        } = match apply_checkout(conn, plan.plan(), &self.faults).await? {
+            Ok(applied) => applied,
+            Err(shortfall) => {
+                let refused = self
+                    .refusal_after(conn, request, &snapshot, &shortfall, now)
+                    .await?;
+                return Ok(Err(refused));
+            }
+        };
         let (Some(order_id), Some(confirmation)) = (order_id, notices.into_iter().next()) else {
             return Err(StorageError::Failure("a checkout plan placed no order".to_owned()).into());
         };
@@ -274,6 +298,47 @@ impl MySqlStore {
             confirmation,
             replayed: false,
         }))
+    }
+
+    /// The refusal of a checkout whose snapshot promised stock or points that a
+    /// concurrent checkout took first: its products and buyer read again under
+    /// `FOR UPDATE` (in the lock order), as others left them (`shortfall` says
+    /// what this transaction already moved), and planned again. A plan that now
+    /// succeeds reruns the transaction.
+    async fn refusal_after(
+        &self,
+        conn: &mut MySqlConnection,
+        request: &CheckoutRequest,
+        snapshot: &CheckoutSnapshot<'_>,
+        shortfall: &Shortfall,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<CheckoutError, DbError> {
+        let ids = request.cart.product_ids_sorted();
+        let mut catalog = select_products(&mut *conn, &ids, true).await?;
+        for (product, change) in &shortfall.stock_taken {
+            if let Some(row) = catalog.get_mut(*product) {
+                row.quantity_available = undo(row.quantity_available.into(), *change)
+                    .and_then(|q| u32::try_from(q).ok())
+                    .ok_or_else(|| diverged(format_args!("stock of product {product}")))?;
+            }
+        }
+        let mut customer = select_customer(&mut *conn, request.customer_id, true).await?;
+        for (id, change) in &shortfall.points_moved {
+            if let Some(buyer) = customer.as_mut().filter(|c| c.id == *id) {
+                buyer.loyalty_points = undo(i128::from(buyer.loyalty_points), *change)
+                    .and_then(|p| u64::try_from(p).ok())
+                    .ok_or_else(|| diverged(format_args!("points of customer {id}")))?;
+            }
+        }
+        let current = CheckoutSnapshot {
+            customer: customer.as_ref(),
+            catalog: &catalog,
+            ..*snapshot
+        };
+        match plan_checkout(request, &current, &self.config, now) {
+            Err(refused) => Ok(refused),
+            Ok(_) => Err(diverged("stock or points of a checkout")),
+        }
     }
 
     /// One cancel attempt inside an open transaction.

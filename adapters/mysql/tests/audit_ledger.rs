@@ -1,6 +1,7 @@
 //! The ledger as MySQL stores it, the core audit over the real database, and
-//! the apply path's guard: a stored value that diverges from the plan rolls
-//! the whole transaction back.
+//! the apply paths' guards: a checkout moves stock and points from the stored
+//! values (refusing exactly when too little is left), and a stored value that
+//! diverges from a plan made from locked rows rolls the whole transaction back.
 
 mod common;
 
@@ -147,39 +148,91 @@ async fn the_audit_passes_on_a_real_history_and_reports_damage_done_in_sql() {
     db.drop_database().await;
 }
 
+async fn stock(db: &TestDb) -> u32 {
+    db.store
+        .product(ProductId::new(2).unwrap())
+        .await
+        .unwrap()
+        .quantity_available
+}
+
+async fn points(db: &TestDb) -> u64 {
+    db.store
+        .customer(CustomerId::new(1).unwrap())
+        .await
+        .unwrap()
+        .loyalty_points
+}
+
 #[tokio::test]
-async fn a_stored_value_that_diverges_from_the_plan_rolls_everything_back() {
+async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapshot() {
     let Some(db) = TestDb::seeded().await else {
         return;
     };
     let raw = db.raw_pool().await;
-    let opening = Opening::from_seed(&seed::demo_data());
-    for (behind_the_plan, diverged) in [
-        (
-            "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 2",
-            "stock of products",
-        ),
-        (
-            "UPDATE customers SET loyalty_points = loyalty_points + 1 WHERE customer_id = 1",
-            "points of customer 1",
-        ),
-    ] {
-        db.store
-            .inject_statement_before_apply(Some(behind_the_plan));
-        let refused = db
-            .store
-            .checkout(&request(1, &[(1, 1), (2, 10)]), None)
-            .await
-            .unwrap_err();
-        assert_eq!(refused.code(), "storage_failure", "{refused}");
-        assert!(refused.to_string().contains(diverged), "{refused}");
-    }
-    // Nothing of either attempt stayed, not even the statement behind the plan's back.
-    db.store.inject_statement_before_apply(None);
-    assert!(ledger(&raw).await.is_empty());
-    let found = audit(&opening, &db.store.books().await.unwrap());
-    assert!(found.is_empty(), "{found:#?}");
+    let (stock_before, points_before) = (stock(&db).await, points(&db).await);
 
+    // A write between the checkout's snapshot and its movements (as a
+    // concurrent checkout's would be): the movement starts from the stored
+    // value and the ledger records what it left.
+    db.store.inject_statement_before_apply(Some(
+        "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 2",
+    ));
+    let placed = db
+        .store
+        .checkout(&request(1, &[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap();
+    db.store.inject_statement_before_apply(Some(
+        "UPDATE customers SET loyalty_points = loyalty_points + 1 WHERE customer_id = 1",
+    ));
+    let second = db
+        .store
+        .checkout(&request(1, &[(3, 1)]), None)
+        .await
+        .unwrap();
+    db.store.inject_statement_before_apply(None);
+    assert_eq!(stock(&db).await, stock_before - 1 - 10);
+    let points_after = points_before + 1 + placed.order.points_earned + second.order.points_earned;
+    assert_eq!(points(&db).await, points_after);
+    let entries = ledger(&raw).await;
+    let product_2 = entries.iter().find(|e| e.0 == Some(2)).unwrap();
+    assert_eq!(
+        (product_2.2, product_2.3),
+        (-10, i64::from(stock_before) - 11)
+    );
+    let last_points = entries.iter().rev().find(|e| e.1 == Some(1)).unwrap();
+    assert_eq!(last_points.3, i64::try_from(points_after).unwrap());
+
+    // A write that leaves too little: the exact refusal, from the stored
+    // value, and nothing stays — not even the statement behind the snapshot.
+    db.store.inject_statement_before_apply(Some(
+        "UPDATE inventory SET quantity_available = 3 WHERE product_id = 2",
+    ));
+    let refused = db
+        .store
+        .checkout(&request(1, &[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap_err();
+    db.store.inject_statement_before_apply(None);
+    assert_eq!(refused.code(), "insufficient_stock", "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("product 2: requested 10, available 3"),
+        "{refused}"
+    );
+    assert_eq!(stock(&db).await, stock_before - 11);
+    assert_eq!(ledger(&raw).await, entries);
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_stored_value_that_diverges_from_a_cancel_plan_rolls_everything_back() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
     let placed = db
         .store
         .checkout(&request(3, &[(4, 1)]), None)
@@ -198,6 +251,5 @@ async fn a_stored_value_that_diverges_from_the_plan_rolls_everything_back() {
             .quantity_available,
         74
     );
-    raw.close().await;
     db.drop_database().await;
 }

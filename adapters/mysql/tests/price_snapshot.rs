@@ -178,7 +178,7 @@ async fn every_order_is_priced_from_one_price_list_that_existed() {
         };
         store.administer(&admin, &command).await.unwrap();
         lists.push(list);
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        tokio::time::sleep(Duration::from_millis(8)).await; // time for a few checkouts per step
     }
     done.store(true, Ordering::Relaxed);
     let mut orders = Vec::new();
