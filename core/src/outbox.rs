@@ -199,14 +199,17 @@ impl WebhookUrl {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return reject(format!("url scheme must be http or https, not {scheme:?}"));
         }
+        if text.contains('\\') {
+            return reject("url must not contain a backslash".to_owned());
+        }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         if authority.contains('@') {
             return reject("url must not carry credentials".to_owned());
         }
-        let host = host_of(authority);
-        if host.is_empty() {
-            return reject("url must name a host".to_owned());
-        }
+        let host = match checked_authority(authority) {
+            Ok(host) => host,
+            Err(reason) => return reject(reason),
+        };
         if !allowed.allows(host) {
             return reject(format!("host {host:?} is not in the webhook allowlist"));
         }
@@ -228,6 +231,67 @@ impl WebhookUrl {
     pub fn from_stored(text: String) -> Self {
         WebhookUrl(text)
     }
+}
+
+/// The host of an authority that any HTTP client parses the same way: a
+/// name of letters, digits, `-` and `.`, or an IPv6 literal in brackets, then
+/// optionally `:` and a port from 1 to 65535.
+fn checked_authority(authority: &str) -> Result<&str, String> {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (address, after) = v6
+                .split_once(']')
+                .ok_or_else(|| "url has an unclosed [ in its host".to_owned())?;
+            if address.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!(
+                    "{:?} is not an IPv6 address",
+                    truncated(address, 60)
+                ));
+            }
+            match after {
+                "" => (address, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (address, Some(port)),
+                    None => return Err("url has text after its IPv6 host".to_owned()),
+                },
+            }
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err("url must name a host".to_owned());
+    }
+    if !authority.starts_with('[')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return Err(format!(
+            "host {:?} may hold only letters, digits, '-' and '.'",
+            truncated(host, 60)
+        ));
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
+        if !valid {
+            return Err(format!(
+                "port {:?} must be a number from 1 to 65535",
+                truncated(port, 20)
+            ));
+        }
+    }
+    Ok(host)
+}
+
+/// At most `max` characters of `text`.
+fn truncated(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }
 
 /// The host of an authority (`host`, `host:port`, `[v6]:port`).
@@ -812,6 +876,20 @@ mod tests {
             "http://:80/",
             "http://exa mple.com/",
             "http://ex\u{e9}.com/",
+            // Found by attacking the routes: hosts and ports an HTTP client
+            // cannot use, which were stored and then failed at every attempt.
+            "https://[hooks.example.com]evil.com/",
+            "https://[hooks.example.com]/",
+            "https://[::1/",
+            "https://hooks.example.com:99999/",
+            "https://hooks.example.com:abc/",
+            "https://hooks.example.com:80:evil.com/",
+            "https://hooks.example.com:-1/",
+            "https://hooks.example.com:+80/",
+            "https://hooks.example.com:0/",
+            "https://hooks.example.com:/",
+            "https://hooks.example.com/x\\y",
+            "https://hooks_example.com/",
         ] {
             assert!(WebhookUrl::parse(bad, &any).is_err(), "{bad:?}");
         }
@@ -822,6 +900,8 @@ mod tests {
         let allow = HostAllowlist::parse("::1").unwrap();
         assert!(WebhookUrl::parse("http://[::1]:8080/x", &allow).is_ok());
         assert!(WebhookUrl::parse("HTTPS://EXAMPLE.com?x=1", &any).is_ok());
+        assert!(WebhookUrl::parse("https://hooks.example.com:65535/x", &any).is_ok());
+        assert!(WebhookUrl::parse("http://127.0.0.1:1/x", &any).is_ok());
     }
 
     #[test]

@@ -96,9 +96,41 @@ impl NetTransport {
     }
 }
 
+/// `url` with any `user:password@` shown as `…@`, for error messages.
+fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://…@{host}"),
+            None => url.to_owned(),
+        },
+        None if url.contains('@') => "…".to_owned(),
+        None => url.to_owned(),
+    }
+}
+
+/// A transport failure without the URL (it may carry a token, and staff who
+/// read deliveries need not see it): its kind, message and cause. A URL the
+/// client cannot use fails for good; anything else may pass on a retry.
+fn transport_error(error: &ureq::Transport) -> SendError {
+    let mut text = error.kind().to_string();
+    if let Some(message) = error.message() {
+        text.push_str(": ");
+        text.push_str(message);
+    }
+    if let Some(cause) = std::error::Error::source(error) {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+    }
+    match error.kind() {
+        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => SendError::permanent(text),
+        _ => SendError::transient(text),
+    }
+}
+
 /// A plain SMTP transport for `smtp://[user:password@]host[:port]` (port 25 by default).
 fn smtp_transport(url: &str, timeout: Duration) -> Result<SmtpTransport, SettingsError> {
-    let bad = |why: &str| SettingsError(format!("SMTP url {url:?}: {why}"));
+    let shown = redacted(url);
+    let bad = |why: &str| SettingsError(format!("SMTP url {shown:?}: {why}"));
     let rest = url
         .strip_prefix("smtp://")
         .ok_or_else(|| bad("must start with smtp:// (plain SMTP to a relay)"))?;
@@ -194,7 +226,7 @@ impl Transport for NetTransport {
                     "answered {code} {}",
                     response.status_text()
                 ))),
-                Err(ureq::Error::Transport(e)) => Err(SendError::transient(e.to_string())),
+                Err(ureq::Error::Transport(e)) => Err(transport_error(&e)),
             }
         })
         .await
@@ -213,4 +245,25 @@ where
     tokio::task::spawn_blocking(send)
         .await
         .unwrap_or_else(|e| Err(SendError::transient(format!("the send stopped: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_smtp_url_refused_never_shows_its_password() {
+        for url in [
+            "smtp://user:hunter2@mail:99999",
+            "smtp://user:hunter2@mail/path",
+            "smtps://user:hunter2@mail",
+        ] {
+            let Err(refused) = smtp_transport(url, Duration::from_secs(1)) else {
+                panic!("{url} was accepted");
+            };
+            let text = refused.to_string();
+            assert!(!text.contains("hunter2") && text.contains("mail"), "{text}");
+        }
+        assert_eq!(redacted("smtp://mail:25"), "smtp://mail:25");
+    }
 }

@@ -1177,7 +1177,9 @@ impl Engine {
     ) -> PyResult<Vec<Delivery>> {
         let id = NotificationId::new(integer(notification_id, "notification_id")?).py_result()?;
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.retry_failed(id, Utc::now()).await })
+        // The dispatcher's clock (whole seconds): due again at once, not from the next second.
+        let now = shopcore::Clock::now(&shopcore::SystemClock);
+        self.run(py, async move { store.retry_failed(id, now).await })
             .map(|all| all.into_iter().map(Delivery::from).collect())
             .py_result()
     }

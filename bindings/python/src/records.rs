@@ -44,6 +44,9 @@ impl<T: DictValue> DictValue for Vec<T> {
     }
 }
 
+/// The attributes a record's `repr` never shows: session tokens, staff keys, webhook secrets.
+pub(crate) const SECRET_FIELDS: [&str; 3] = ["secret", "token", "key"];
+
 /// Declares a frozen Python class with read-only attributes, `to_dict()` and a `repr`.
 macro_rules! record {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }) => {
@@ -63,12 +66,18 @@ macro_rules! record {
                 Ok(dict)
             }
 
+            /// Every attribute but a secret (`secret`, `token`, `key`: shown
+            /// as `'…'`), so that logging a record never writes one.
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
                 let mut fields = Vec::new();
                 $(fields.push(format!(
                     "{}={}",
                     stringify!($field),
-                    self.$field.dict_value(py)?.repr()?
+                    if $crate::records::SECRET_FIELDS.contains(&stringify!($field)) {
+                        "'…'".to_owned()
+                    } else {
+                        self.$field.dict_value(py)?.repr()?.to_string()
+                    }
                 ));)*
                 Ok(format!("{}({})", stringify!($name), fields.join(", ")))
             }

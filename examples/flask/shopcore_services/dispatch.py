@@ -26,7 +26,7 @@ Settings, from the environment:
   first retry's delay, doubling per attempt up to the maximum (10 s, 1 h).
 - ``SHOPCORE_DISPATCH_LEASE_MS``: how long a claim is held before another
   dispatcher may take it over (default 120000; more than twice the timeout).
-- ``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (default 100).
+- ``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (1–500, default 100).
 
 SIGTERM or Ctrl-C: the batch in flight finishes and is recorded, then the
 process exits 0.
@@ -62,18 +62,25 @@ SETTINGS = {
 IDLE_FIRST, IDLE_MAX = 0.2, 2.0
 
 
-def _positive(environ: Mapping[str, str], name: str) -> int | None:
+#: The largest value any setting takes (the engine checks each setting's own range).
+MAX_SETTING = 10**9
+
+#: The most deliveries one round may claim.
+MAX_BATCH = 500
+
+
+def _positive(environ: Mapping[str, str], name: str, at_most: int = MAX_SETTING) -> int | None:
     raw = environ.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{name} must be a positive whole number, not {raw[:40]!r}")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= at_most:
+        raise ValueError(f"{name} must be a whole number from 1 to {at_most}, not {raw[:40]!r}")
     return int(raw)
 
 
 def batch_size(environ: Mapping[str, str]) -> int:
-    """``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (default 100)."""
-    return _positive(environ, "SHOPCORE_DISPATCH_BATCH") or 100
+    """``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (1–500, default 100)."""
+    return _positive(environ, "SHOPCORE_DISPATCH_BATCH", MAX_BATCH) or 100
 
 
 def dispatcher(engine: shopcore.Engine, environ: Mapping[str, str]) -> shopcore.Dispatcher:
@@ -102,6 +109,10 @@ def run(dispatcher: shopcore.Dispatcher, stop: threading.Event, limit: int = 100
             LOG.warning("dispatch round failed: %s: %s", err.code, err.message)
             stop.wait(idle)
             idle = min(IDLE_MAX, idle * 2)
+            continue
+        except Exception:  # a bug must not end delivery for good: log it and go on
+            LOG.exception("dispatch round failed")
+            stop.wait(IDLE_MAX)
             continue
         counts = report.to_dict()
         for name in totals:
@@ -137,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         logs.configure(os.environ)
         engine = shopcore.Engine.mysql(url, migrate=True, max_connections=4)
-        loop = dispatcher(engine, os.environ)
         limit = batch_size(os.environ)
-    except (ValueError, shopcore.ShopError) as err:
+        loop = dispatcher(engine, os.environ)
+    except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
     if not os.environ.get("SHOPCORE_SMTP_URL"):

@@ -214,6 +214,8 @@ def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(
     assert retried.status_code == 200, retried.get_json()
     again = delivery(engine, notice.notification_id, "webhook")
     assert (again.status, again.last_error is not None) == ("pending", True)
+    # Due at once: the next round claims it (the retry is stamped on the dispatcher's clock).
+    assert dispatcher.dispatch_due(100).claimed == 1
     twice = client.post(f"/api/notifications/{notice.notification_id}/retry",
                         headers={"Authorization": f"Bearer {admin}"})
     assert (twice.status_code, twice.get_json()["code"]) == (409, "nothing_to_retry")
@@ -261,6 +263,11 @@ BAD_WEBHOOKS = [
     ({"url": "https://hooks.example.com/x", "events": ["order.placed"], "owner": "me"}, "invalid_request"),
     ({"url": "https://hooks.example.com/x'; DROP TABLE webhook_endpoints; --", "events": ["order.placed"]},
      "invalid_webhook"),
+    # Hosts and ports no HTTP client can use (found by attacking the route).
+    ({"url": "https://[hooks.example.com]evil.com/", "events": ["order.placed"]}, "invalid_webhook"),
+    ({"url": "https://hooks.example.com:99999/x", "events": ["order.placed"]}, "invalid_webhook"),
+    ({"url": "https://hooks.example.com:80:evil.com/x", "events": ["order.placed"]}, "invalid_webhook"),
+    ({"url": "https://hooks.example.com/x\\y", "events": ["order.placed"]}, "invalid_webhook"),
 ]
 
 
@@ -431,3 +438,50 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_duplicates_only_its_bat
         assert {d.status for d in engine.deliveries([notification_id])} == {"delivered"}
     print(f"delivery: SIGKILL after {at_kill} of 300 webhooks: after restart all 300 webhooks and 300 mails "
           f"delivered; duplicates {webhook_duplicates} webhooks + {mail_duplicates} mails (batch 25)")
+
+
+def test_legacy_mode_keeps_the_log_open_to_any_authorization_header(engine: shopcore.Engine) -> None:
+    client = SERVICES["notification"][0](engine, "legacy").test_client()
+    place_order(engine, "legacy@example.com")
+    for header in ["Basic dXNlcjpwdw==", "Bearer ", "Token abc", "Bearer not-a-token"]:
+        answer = client.get("/api/notifications", headers={"Authorization": header})
+        assert answer.status_code == 200, (header, answer.get_json())
+        assert all("deliveries" not in n for n in answer.get_json()["notifications"])
+
+
+def test_secrets_never_show_in_a_records_repr(engine: shopcore.Engine) -> None:
+    created = engine.create_webhook("https://hooks.example.com/x", ["order.placed"])
+    issued = engine.create_staff_key(name="desk", role="support")
+    engine.register(name="Repr", email="repr@example.com", password="a long enough password")
+    session = engine.login(email="repr@example.com", password="a long enough password")
+    records: list[tuple[Any, str]] = [(created, created.secret), (issued, issued.key), (session, session.token)]
+    for record, secret in records:
+        assert secret not in repr(record) and secret not in str(record), type(record).__name__
+        assert secret in json.dumps(record.to_dict(), default=str)  # the value itself is still there
+
+
+@pytest.mark.parametrize("name,value", [("SHOPCORE_DISPATCH_BATCH", "501"), ("SHOPCORE_DISPATCH_BATCH", "0"),
+                                        ("SHOPCORE_DISPATCH_BATCH", "9" * 12),
+                                        ("SHOPCORE_DISPATCH_MAX_ATTEMPTS", "99999999999"),
+                                        ("SHOPCORE_DISPATCH_TIMEOUT_MS", "9" * 23),
+                                        ("SHOPCORE_DISPATCH_LEASE_MS", "-5")])
+def test_dispatcher_settings_out_of_range_stop_the_start(name: str, value: str) -> None:
+    from shopcore_services import dispatch
+
+    engine = shopcore.Engine.in_memory()
+    with pytest.raises(ValueError, match=name):
+        dispatch.batch_size({name: value})
+        dispatch.dispatcher(engine, {name: value})
+
+
+def test_the_dispatch_command_refuses_bad_settings_with_status_2(mysql_database: str) -> None:
+    env = {**os.environ, "DATABASE_URL": mysql_database, "SHOPCORE_DISPATCH_BATCH": "501",
+           "SHOPCORE_SMTP_URL": "smtp://user:hunter2@mail:99999"}
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "SHOPCORE_DISPATCH_BATCH" in done.stderr, done.stderr
+    env["SHOPCORE_DISPATCH_BATCH"] = "10"
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "mail:99999" in done.stderr, done.stderr
+    assert "hunter2" not in done.stderr + done.stdout
