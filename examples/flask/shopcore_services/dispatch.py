@@ -84,7 +84,7 @@ def batch_size(environ: Mapping[str, str]) -> int:
 
 
 def dispatcher(engine: shopcore.Engine, environ: Mapping[str, str]) -> shopcore.Dispatcher:
-    """A dispatcher over ``engine`` configured from ``environ`` (see the module's table)."""
+    """A dispatcher over ``engine`` configured from ``environ`` (the settings in the module docs)."""
     settings: dict[str, Any] = {arg: _positive(environ, name) for arg, name in SETTINGS.items()}
     if settings["timeout_ms"] is not None and settings["lease_ms"] is None:  # a lease must outlast two sends
         settings["lease_ms"] = max(120_000, 3 * settings["timeout_ms"])
