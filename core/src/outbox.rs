@@ -53,6 +53,15 @@ impl Channel {
         }
     }
 
+    /// The endpoint of a webhook channel (`None` for email): with
+    /// [`as_str`](Self::as_str), the stored form [`parse`](Self::parse) reads.
+    pub const fn webhook(self) -> Option<WebhookId> {
+        match self {
+            Channel::Email => None,
+            Channel::Webhook(id) => Some(id),
+        }
+    }
+
     /// Parses the stored form: a channel name and its endpoint, if any.
     pub fn parse(name: &str, webhook: Option<WebhookId>) -> Option<Self> {
         match (name, webhook) {

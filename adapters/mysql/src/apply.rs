@@ -152,6 +152,19 @@ async fn apply_effects<'p>(
     let mut next = 0;
     while let Some(effect) = effects.get(next) {
         next += 1;
+        if let Some(later) = deferred.as_deref_mut() {
+            match effect {
+                Effect::StockMoved(moved) => {
+                    later.stock.push(moved);
+                    continue;
+                }
+                Effect::PointsMoved(moved) => {
+                    later.points.push(moved);
+                    continue;
+                }
+                _ => {}
+            }
+        }
         match effect {
             Effect::OrderPlaced(order) => {
                 applied.order_id = Some(insert_order(conn, order).await?);
@@ -163,16 +176,6 @@ async fn apply_effects<'p>(
             } => {
                 cancel_order(conn, *order, *points_revoked).await?;
                 faults.check(WriteStep::OrderCancelled)?;
-            }
-            Effect::StockMoved(moved) if deferred.is_some() => {
-                if let Some(later) = deferred.as_deref_mut() {
-                    later.stock.push(moved);
-                }
-            }
-            Effect::PointsMoved(moved) if deferred.is_some() => {
-                if let Some(later) = deferred.as_deref_mut() {
-                    later.points.push(moved);
-                }
             }
             Effect::StockMoved(first) => {
                 let mut run = vec![first];

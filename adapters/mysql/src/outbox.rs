@@ -154,14 +154,10 @@ pub(crate) async fn enqueue(
     );
     let mut insert = sqlx::query(&sql);
     for channel in &channels {
-        let webhook = match channel {
-            Channel::Webhook(id) => Some(id.get()),
-            Channel::Email => None,
-        };
         insert = insert
             .bind(notification.id.get())
             .bind(channel.as_str())
-            .bind(webhook)
+            .bind(channel.webhook().map(WebhookId::get))
             .bind(utc(notification.sent_at));
     }
     insert.execute(&mut *conn).await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use shopcore::{Channel, PageLimit, RetryPolicy, Store};
+use shopcore::{PageLimit, RetryPolicy, Store, WebhookId};
 use shopcore_dispatch::{NetSettings, NetTransport};
 use tokio::runtime::Runtime;
 
@@ -39,10 +39,7 @@ impl From<shopcore::Delivery> for Delivery {
             delivery_id: d.id.get(),
             notification_id: d.notification_id.get(),
             channel: d.channel.as_str().to_owned(),
-            webhook_id: match d.channel {
-                Channel::Webhook(id) => Some(id.get()),
-                Channel::Email => None,
-            },
+            webhook_id: d.channel.webhook().map(WebhookId::get),
             status: d.status.as_str().to_owned(),
             attempts: d.attempts,
             next_attempt_at: d.next_attempt_at,
