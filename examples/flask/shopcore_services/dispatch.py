@@ -96,11 +96,10 @@ def dispatcher(engine: shopcore.Engine, environ: Mapping[str, str]) -> shopcore.
     )
 
 
-def run(dispatcher: shopcore.Dispatcher, stop: threading.Event, limit: int = 100) -> dict[str, int]:
+def run(dispatcher: shopcore.Dispatcher, stop: threading.Event, limit: int = 100) -> None:
     """Dispatches until ``stop`` is set: a round right after a busy one, after an
     idle one a wait that doubles from 0.2 s to 2 s. A round that fails (the
-    database unreachable) is logged and retried the same way. Answers the totals."""
-    totals = {"claimed": 0, "delivered": 0, "retried": 0, "failed": 0, "superseded": 0}
+    database unreachable) is logged and retried the same way."""
     idle = IDLE_FIRST
     while not stop.is_set():
         try:
@@ -114,16 +113,12 @@ def run(dispatcher: shopcore.Dispatcher, stop: threading.Event, limit: int = 100
             LOG.exception("dispatch round failed")
             stop.wait(IDLE_MAX)
             continue
-        counts = report.to_dict()
-        for name in totals:
-            totals[name] += counts[name]
         if report.claimed:
-            LOG.info("dispatched %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+            LOG.info("dispatched %s", " ".join(f"{k}={v}" for k, v in report.to_dict().items()))
             idle = IDLE_FIRST
         else:
             stop.wait(idle)
             idle = min(IDLE_MAX, idle * 2)
-    return totals
 
 
 def start_in_background(engine: shopcore.Engine, environ: Mapping[str, str]) -> tuple[threading.Event, threading.Thread]:
