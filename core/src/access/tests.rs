@@ -55,6 +55,8 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::ReadCatalogChanges, "uf..."),
         (Action::ManageCoupons, "uff.."),
         (Action::AuditPricing, "uf..."),
+        (Action::ManageDeliveries, "uf.f."),
+        (Action::ManageWebhooks, "ufff."),
     ]
 }
 
