@@ -6,8 +6,17 @@ Galera a conflict between nodes is found at COMMIT (certification) and
 surfaces as a deadlock error the adapter reruns; auto-increment ids interleave
 across nodes, so nothing here assumes consecutive ids.
 
-Open (why this is not yet in ``make test``): about once in ten runs the audit
-after the one-key race reports an order whose rows do not add up."""
+Open (why this is not yet in ``make test``), measured with the hot-row
+checkout on 2026-12-02 (20 runs of the one-key race at 100 rounds each, plus
+the 64-buyer race): 17 passed, 2 failed with a ``1452`` foreign-key error
+(``notification_deliveries`` → ``notification_log``) reaching a client as
+storage_failure — the delivery row's parent, inserted by the same transaction
+one statement earlier, was not visible, which points at the transaction being
+aborted by a replicated write set (the key row) between those statements and
+the abort surfacing as 1452 instead of 1213 (a hypothesis, not yet confirmed) —
+and 1 failed in the audit: an order (13) whose ledger holds no movement for
+it while the order and its items exist. Both come from the key race only: the
+64-buyer race and the node kill passed every time."""
 
 from __future__ import annotations
 
