@@ -36,6 +36,9 @@ mod code {
     ];
 }
 
+const TRANSACTION_LOST: &str =
+    "the server ended the transaction before COMMIT (a conflict with another node); rolled back";
+
 /// Why a statement, or a whole attempt at a transaction, failed.
 #[derive(Debug)]
 pub(crate) enum DbError {
@@ -50,6 +53,10 @@ pub(crate) enum DbError {
     /// land between a locking read and the write, it is a lost race like a
     /// certification failure, and the transaction is rerun.
     Diverged(String),
+    /// A guarded transaction found, before `COMMIT`, that the server had
+    /// already ended it (a Galera brute-force abort; see
+    /// `transaction::Transaction`): rolled back and rerun.
+    TransactionLost,
     /// A fault injected by a test.
     #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     Injected(WriteStep),
@@ -74,8 +81,10 @@ impl DbError {
     /// message — a write set refused at certification, or a guarded write
     /// that found another node's write ([`DbError::Diverged`]).
     pub(crate) fn retry_cause(&self, galera: bool) -> Option<RetryCause> {
-        if let DbError::Diverged(_) = self {
-            return galera.then_some(RetryCause::Certification);
+        match self {
+            DbError::Diverged(_) => return galera.then_some(RetryCause::Certification),
+            DbError::TransactionLost => return Some(RetryCause::Certification),
+            _ => {}
         }
         let DbError::Sql(e) = self else { return None };
         match server_code(e)? {
@@ -103,6 +112,7 @@ impl DbError {
             DbError::Sql(e) => e.to_string(),
             DbError::Storage(e) => e.to_string(),
             DbError::Diverged(what) => what.clone(),
+            DbError::TransactionLost => TRANSACTION_LOST.to_owned(),
             DbError::Injected(step) => format!("injected fault after {step:?}"),
         }
     }
@@ -129,6 +139,7 @@ impl From<DbError> for StorageError {
             }
             DbError::Storage(e) => e,
             DbError::Diverged(what) => StorageError::Failure(what),
+            DbError::TransactionLost => StorageError::Unavailable(TRANSACTION_LOST.to_owned()),
             injected @ DbError::Injected(_) => StorageError::Failure(injected.message()),
         }
     }

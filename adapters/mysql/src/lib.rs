@@ -122,6 +122,9 @@ pub struct MySqlStore {
     /// The server is a Galera node (`wsrep_on`): a guarded write that finds
     /// another node's write is rerun (see `error::DbError::Diverged`).
     galera: bool,
+    /// Every transaction checks before `COMMIT` that it is still the one that
+    /// began (see `transaction::Transaction`): on a Galera node, or in tests.
+    guard_transactions: bool,
     faults: workflow::Faults,
     metrics: shopcore::StoreMetrics,
     pool_counters: transaction::PoolCounters,
@@ -204,6 +207,7 @@ impl MySqlStore {
             clock: Arc::new(SystemClock),
             max_retries: settings.max_retries,
             galera,
+            guard_transactions: galera,
             faults: workflow::Faults::default(),
             metrics: shopcore::StoreMetrics::default(),
             pool_counters: transaction::PoolCounters::default(),

@@ -28,7 +28,7 @@ macro_rules! in_transaction {
         loop {
             let outcome: $crate::transaction::Attempt<_, _> = async {
                 let mut tx = store.begin().await?;
-                let $conn: &mut sqlx::MySqlConnection = &mut tx;
+                let $conn: &mut sqlx::MySqlConnection = tx.connection();
                 match $attempt.await {
                     Ok(Ok(value)) => {
                         tx.commit().await?;
@@ -36,9 +36,16 @@ macro_rules! in_transaction {
                     }
                     other => {
                         // Explicit rollback releases the row locks now rather
-                        // than when the connection is next used.
-                        let _ = tx.rollback().await;
-                        other
+                        // than when the connection is next used. An attempt
+                        // whose transaction the server had ended is rerun,
+                        // whatever it reported (a Galera abort can surface
+                        // as a foreign-key error, or as a refusal read
+                        // outside the transaction).
+                        if tx.rollback().await {
+                            Err($crate::error::DbError::TransactionLost)
+                        } else {
+                            other
+                        }
                     }
                 }
             }
@@ -95,16 +102,18 @@ impl PoolCounters {
 impl crate::MySqlStore {
     /// Begins a transaction on a pooled connection, counting whether it had
     /// to wait for one and how long beginning took.
-    pub(crate) async fn begin(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::MySql>, crate::error::DbError> {
+    pub(crate) async fn begin(&self) -> Result<Transaction, crate::error::DbError> {
         let waited = self.pool.num_idle() == 0;
         let started = Instant::now();
-        let begun = self.pool.begin().await;
-        let timed_out = matches!(begun, Err(sqlx::Error::PoolTimedOut));
+        let acquired = self.pool.acquire().await;
+        let timed_out = matches!(acquired, Err(sqlx::Error::PoolTimedOut));
+        let begun = match acquired {
+            Ok(conn) => Transaction::begin(conn, self.guard_transactions).await,
+            Err(e) => Err(e.into()),
+        };
         self.pool_counters
             .record(waited, started.elapsed(), timed_out);
-        Ok(begun?)
+        begun
     }
 
     /// The pool's usage now.
@@ -118,6 +127,128 @@ impl crate::MySqlStore {
             waits: counters.waits.load(Ordering::Relaxed),
             timeouts: counters.timeouts.load(Ordering::Relaxed),
             acquire_time: Duration::from_micros(counters.acquire_micros.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// How a guarded transaction begins (see [`Transaction`]): the session-local
+/// table whose one row marks it is InnoDB, so that a rollback takes the row
+/// with it.
+const BEGIN_GUARDED: &str = "SET autocommit = 0; \
+     CREATE TEMPORARY TABLE IF NOT EXISTS shopcore_transaction_guard (began TINYINT) ENGINE = InnoDB; \
+     BEGIN; INSERT INTO shopcore_transaction_guard VALUES (1)";
+
+/// Removes the mark of a guarded transaction: one row, or the transaction is gone.
+const SEAL_GUARDED: &str = "DELETE FROM shopcore_transaction_guard";
+
+/// One transaction on a pooled connection, ended by [`commit`](Self::commit)
+/// or [`rollback`](Self::rollback); one abandoned half-way (its future
+/// dropped) closes its connection, which ends it on the server.
+///
+/// A *guarded* transaction (every one on a Galera node) cannot commit
+/// anything but itself whole. When another node's write set wins a
+/// conflict, Galera aborts the local transaction between two statements
+/// (a brute-force abort); the session then runs its next statements outside
+/// any transaction — on an autocommit session each one commits on its own,
+/// and a statement that raced the abort may report a foreign-key or other
+/// error in place of the abort's 1213. So a guarded transaction runs with
+/// `autocommit = 0` (statements after an abort gather in a new implicit
+/// transaction instead of committing) and first writes one row to a
+/// session-local InnoDB table; before `COMMIT` it deletes that row, and if
+/// the row is gone the transaction that began is gone:
+/// [`DbError::TransactionLost`](crate::error::DbError::TransactionLost),
+/// rolled back and rerun like a certification failure. The cost is two
+/// short statements per transaction, only where they are needed.
+pub(crate) struct Transaction {
+    conn: sqlx::pool::PoolConnection<sqlx::MySql>,
+    guarded: bool,
+    open: bool,
+}
+
+impl Transaction {
+    async fn begin(
+        conn: sqlx::pool::PoolConnection<sqlx::MySql>,
+        guarded: bool,
+    ) -> Result<Self, crate::error::DbError> {
+        let statements = if guarded { BEGIN_GUARDED } else { "BEGIN" };
+        let mut tx = Transaction {
+            conn,
+            guarded,
+            open: true,
+        };
+        sqlx::Executor::execute(&mut *tx.conn, statements).await?;
+        Ok(tx)
+    }
+
+    /// The connection, for the transaction's statements.
+    pub(crate) fn connection(&mut self) -> &mut sqlx::MySqlConnection {
+        &mut self.conn
+    }
+
+    /// Commits, after checking (when guarded) that the transaction that began
+    /// is the one being committed; rolls back when it cannot commit.
+    pub(crate) async fn commit(mut self) -> Result<(), crate::error::DbError> {
+        let committed = self.try_commit().await;
+        if committed.is_err() {
+            self.rollback_in_place().await;
+        }
+        committed
+    }
+
+    async fn try_commit(&mut self) -> Result<(), crate::error::DbError> {
+        if self.guarded {
+            let sealed = sqlx::Executor::execute(&mut *self.conn, SEAL_GUARDED).await?;
+            if sealed.rows_affected() != 1 {
+                return Err(crate::error::DbError::TransactionLost);
+            }
+        }
+        self.end(End::Commit).await
+    }
+
+    /// Rolls back; answers whether the transaction had already been ended by
+    /// the server (only a guarded one can tell), in which case whatever the
+    /// attempt saw or reported after that point is not to be trusted.
+    /// A rollback that fails leaves the connection to be closed.
+    pub(crate) async fn rollback(mut self) -> bool {
+        let lost = self.guarded
+            && sqlx::Executor::execute(&mut *self.conn, SEAL_GUARDED)
+                .await
+                .map_or(true, |sealed| sealed.rows_affected() != 1);
+        self.rollback_in_place().await;
+        lost
+    }
+
+    async fn rollback_in_place(&mut self) {
+        let _ = self.end(End::Rollback).await;
+    }
+
+    /// Ends the transaction with `statement` and gives the session its
+    /// autocommit back; the connection returns to the pool only if both worked.
+    async fn end(&mut self, end: End) -> Result<(), crate::error::DbError> {
+        let statements = match (end, self.guarded) {
+            (End::Commit, false) => "COMMIT",
+            (End::Rollback, false) => "ROLLBACK",
+            (End::Commit, true) => "COMMIT; SET autocommit = 1",
+            (End::Rollback, true) => "ROLLBACK; SET autocommit = 1",
+        };
+        sqlx::Executor::execute(&mut *self.conn, statements).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+/// How a [`Transaction`] ends.
+#[derive(Clone, Copy)]
+enum End {
+    Commit,
+    Rollback,
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if self.open {
+            // Unfinished, or its session state is unknown: never reuse it.
+            self.conn.close_on_drop();
         }
     }
 }

@@ -150,6 +150,15 @@ impl MySqlStore {
             *after = step;
         }
     }
+
+    /// Guards every transaction as on a Galera node, or none (see
+    /// `transaction::Transaction`; by default, only on a Galera node), so
+    /// that a test can show what the guard catches on any server.
+    /// Test-only: needs the `fault-injection` feature.
+    pub fn guard_transactions(mut self, on: bool) -> Self {
+        self.guard_transactions = on;
+        self
+    }
 }
 
 impl MySqlStore {

@@ -125,3 +125,95 @@ async fn a_cancel_failing_after_any_write_step_leaves_every_table_unchanged() {
     raw.close().await;
     db.drop_database().await;
 }
+
+/// A store on `db` with a one-connection pool whose transactions are guarded
+/// as on a Galera node, or not.
+async fn one_connection_store(db: &TestDb, guarded: bool) -> shopcore_mysql::MySqlStore {
+    let settings = shopcore_mysql::PoolSettings {
+        max_connections: 1,
+        max_retries: 2,
+        ..Default::default()
+    };
+    shopcore_mysql::MySqlStore::connect_with(&db.url, shopcore::ShopConfig::default(), settings)
+        .await
+        .unwrap()
+        .guard_transactions(guarded)
+}
+
+/// What a Galera brute-force abort does to a transaction half-way — the
+/// server rolls it back and the session carries on outside any transaction —
+/// simulated on a plain server by a `ROLLBACK` between planning and applying.
+#[tokio::test]
+async fn a_transaction_the_server_ended_half_way_commits_nothing_when_guarded() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let key = IdempotencyKey::parse("lost-transaction").unwrap();
+    let orders = |pool: &MySqlPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orders")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    // Unguarded, the rest of the attempt commits statement by statement: the
+    // caller is told it failed (on Galera after reruns, each leaving its
+    // own), yet an order is there without its key.
+    let unguarded = one_connection_store(&db, false).await;
+    unguarded.inject_statement_before_apply(Some("ROLLBACK"));
+    let before = orders(&raw).await;
+    let err = unguarded
+        .checkout(&request(), Some(&key))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("idempotency key"), "{err}");
+    assert!(
+        orders(&raw).await > before,
+        "the hazard the guard exists for"
+    );
+    unguarded.close().await;
+
+    // Guarded, the lost transaction is found before COMMIT, rolled back and
+    // rerun; with the fault on every attempt the caller gets
+    // storage_unavailable and no table changes.
+    let guarded = one_connection_store(&db, true).await;
+    guarded.inject_statement_before_apply(Some("ROLLBACK"));
+    let before = fingerprint(&raw).await;
+    let err = guarded.checkout(&request(), Some(&key)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
+    assert!(err.to_string().contains("ended the transaction"), "{err}");
+    assert_eq!(
+        fingerprint(&raw).await,
+        before,
+        "a lost transaction left a trace"
+    );
+    let retries = shopcore::Instrumented::metrics(&guarded);
+    assert_eq!(retries.retries(shopcore::RetryCause::Certification), 2);
+
+    // Without the fault the same guarded store (its one connection reused)
+    // places the order, and the session is back to autocommit: a plain read
+    // through the pool sees the committed order at once.
+    guarded.inject_statement_before_apply(None);
+    let placed = guarded.checkout(&request(), Some(&key)).await.unwrap();
+    let autocommit: i64 = sqlx::query_scalar("SELECT CAST(@@autocommit AS SIGNED)")
+        .fetch_one(guarded.pool())
+        .await
+        .unwrap();
+    assert_eq!(autocommit, 1);
+    assert_eq!(orders(&raw).await, before_orders(&before) + 1);
+    assert!(shopcore::OrderRepository::order(&guarded, placed.order.id)
+        .await
+        .is_ok());
+    guarded.close().await;
+    raw.close().await;
+    db.drop_database().await;
+}
+
+/// The row count of `orders` in a [`fingerprint`].
+fn before_orders(fingerprint: &[(String, i64, Option<i64>)]) -> i64 {
+    fingerprint.iter().find(|t| t.0 == "orders").unwrap().1
+}
