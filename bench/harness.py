@@ -43,9 +43,9 @@ def server_url() -> str:
     return os.environ.get("SHOPCORE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306").rstrip("/")
 
 
-def admin(database: str | None = None) -> pymysql.connections.Connection:
-    """An autocommit connection to the server (or one database on it)."""
-    u = urlparse(server_url())
+def admin(database: str | None = None, server: str | None = None) -> pymysql.connections.Connection:
+    """An autocommit connection to the server (default :func:`server_url`), or one database on it."""
+    u = urlparse(server or server_url())
     return pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
                            password=u.password or "", database=database, autocommit=True, ssl_disabled=True)
 

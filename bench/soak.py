@@ -27,8 +27,14 @@ order; no order without items; items sum to the subtotal and subtotal + tax to
 the total. Here besides: one idempotency key per order, no item without an
 order. No response may be a 5xx. Exit status 1 if anything fails.
 
+With ``--galera`` (``SHOPCORE_GALERA_URLS`` naming the nodes of a running
+cluster, see ``scripts/galera.sh``) only one phase runs instead: galera — the
+mixed workload against one service process per node (ports 5001–5005, 5101–5105,
+5201–5205), each client staying on one node; then the audits above on every node.
+
     python bench/soak.py              # make soak
     python bench/soak.py --short      # the short form make test runs
+    python bench/soak.py --galera --short   # the Galera phase of make test
 """
 
 from __future__ import annotations
@@ -111,8 +117,9 @@ class Seen:
 class Client:
     """One of the concurrent clients: keep-alive connections, one per service."""
 
-    def __init__(self, index: int, seen: Seen, budget: Budget, run: str):
+    def __init__(self, index: int, seen: Seen, budget: Budget, run: str, port_offset: int = 0):
         self.index, self.seen, self.budget, self.run = index, seen, budget, run
+        self.port_offset = port_offset  # the services this client talks to listen on port + offset
         self.rng = random.Random(index)
         self.conns: dict[int, http.client.HTTPConnection] = {}
         self.mine: list[int] = []  # acknowledged orders of this client, not cancelled
@@ -121,6 +128,7 @@ class Client:
     def call(self, method: str, port: int, path: str, body: Any = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any] | None:
         """The status and JSON body, or ``None`` if the connection failed (outcome unknown)."""
+        port += self.port_offset
         conn = self.conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.conns[port] = conn
         try:
@@ -144,7 +152,7 @@ class Client:
 
     def wait_until_up(self, port: int) -> None:
         deadline = time.monotonic() + 60
-        while port_free(port) and time.monotonic() < deadline:
+        while port_free(port + self.port_offset) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def lines(self) -> list[dict[str, int]]:
@@ -285,16 +293,17 @@ def snapshot(db: str) -> tuple[dict[int, int], dict[int, int]]:
     return stock, points
 
 
-def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int]) -> list[str]:
+def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int],
+          server: str | None = None) -> list[str]:
     """Everything that must hold in the database after any run. Returns the failures.
 
     The books balance is ``shopcore.audit`` in the core (the same function the
     conformance suite runs on every store), over what the MySQL adapter exports;
     only what is particular to this workload is checked here: every order it
     places carries an idempotency key, and no item is left without an order."""
-    engine = shopcore.Engine.mysql(f"{server_url()}/{db}", migrate=False, max_connections=1)
+    engine = shopcore.Engine.mysql(f"{server or server_url()}/{db}", migrate=False, max_connections=1)
     failures = engine.audit(opening_stock=start_stock, opening_points=start_points)
-    conn = admin(db)
+    conn = admin(db, server)
     with conn.cursor() as c:
         c.execute("SELECT o.order_id, (SELECT COUNT(*) FROM idempotency_keys k WHERE k.order_id = o.order_id) "
                   "FROM orders o")
@@ -308,10 +317,10 @@ def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int]) ->
     return failures
 
 
-def acknowledged_are_kept(db: str, seen: Seen) -> list[str]:
+def acknowledged_are_kept(db: str, seen: Seen, server: str | None = None) -> list[str]:
     """Everything a client saw acknowledged is in the database as acknowledged."""
     failures: list[str] = []
-    conn = admin(db)
+    conn = admin(db, server)
     with conn.cursor() as c:
         c.execute("SELECT order_id, status, total_amount FROM orders")
         orders = {order: (status, total) for order, status, total in c.fetchall()}
@@ -371,31 +380,69 @@ HEADER = (f"{'phase':<8} | {'requests':>8} | {'req/s':>6} | {'2xx':>6} | {'4xx':
           f"{'orders':>6} | {'cancel':>6} | {'replays':>7} | audit")
 
 
-def services_on(url: str) -> Service:
-    """All five services in one process (``serve.py``) on the MySQL database ``url``."""
+def services_on(url: str, port_offset: int = 0) -> Service:
+    """All five services in one process (``serve.py``) on the MySQL database
+    ``url``, each on its port + ``port_offset``."""
     # Legacy mode: the soak's clients are the original backend's, without tokens.
     env = dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy")
-    return Service([sys.executable, "-m", "shopcore_services.serve"], SERVICE_PORTS, env)
+    return Service([sys.executable, "-m", "shopcore_services.serve", "--port-offset", str(port_offset)],
+                   [port + port_offset for port in SERVICE_PORTS], env)
+
+
+def hot_database(url: str) -> tuple[str, dict[int, int], dict[int, int]]:
+    """Gives the hot products of the fresh database ``url`` little stock;
+    answers its name and the stock and points the audit starts from."""
+    db = database_name(url)
+    conn = admin(db)
+    with conn.cursor() as c:
+        c.execute("UPDATE inventory SET quantity_available = %s WHERE product_id IN (1, 2, 3)", (HOT_STOCK,))
+    conn.close()
+    start_stock, start_points = snapshot(db)
+    return db, start_stock, start_points
+
+
+def start_clients(args: argparse.Namespace, name: str, seen: Seen, budget: Budget,
+                  offsets: list[int]) -> list[threading.Thread]:
+    """``args.clients`` clients, client i on the services at port offset ``offsets[i % len(offsets)]``."""
+    clients = [Client(i, seen, budget, f"{name}{uuid.uuid4().hex[:6]}", offsets[i % len(offsets)])
+               for i in range(args.clients)]
+    threads = [threading.Thread(target=c.run_until_spent) for c in clients]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
+    """The mixed workload against one service process per Galera node, then
+    every audit on every node."""
+    offsets = [100 * i for i in range(len(nodes))]
+    with fresh_database(prefix="shopcore_galera_soak") as url:
+        db, start_stock, start_points = hot_database(url)
+        services = [services_on(f"{node}/{db}", offset) for node, offset in zip(nodes, offsets, strict=True)]
+        seen, budget = Seen(), Budget(args.requests)
+        with running(*services):
+            started = time.monotonic()
+            for t in start_clients(args, "galera", seen, budget, offsets):
+                t.join()
+            elapsed = time.monotonic() - started
+        failures = list(seen.failures) + [f"5xx: {e}" for e in seen.server_errors]
+        for number, node in enumerate(nodes, start=1):
+            failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
+            failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]
+    detail = f"{len(nodes)} nodes, one service process each; audited on every node"
+    return PhaseResult("galera", args.requests, elapsed, seen, failures, detail)
 
 
 def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None,
                    signal_name: str = "SIGKILL") -> PhaseResult:
     with fresh_database(prefix="shopcore_soak") as url:
-        db = database_name(url)
-        conn = admin(db)
-        with conn.cursor() as c:
-            c.execute("UPDATE inventory SET quantity_available = %s WHERE product_id IN (1, 2, 3)", (HOT_STOCK,))
-        conn.close()
-        start_stock, start_points = snapshot(db)
+        db, start_stock, start_points = hot_database(url)
         service = services_on(url)
         seen, budget = Seen(), Budget(args.requests)
         detail = ""
         with running(service):
-            clients = [Client(i, seen, budget, f"{name}{uuid.uuid4().hex[:6]}") for i in range(args.clients)]
-            threads = [threading.Thread(target=c.run_until_spent) for c in clients]
             started = time.monotonic()
-            for t in threads:
-                t.start()
+            threads = start_clients(args, name, seen, budget, [0])
             stop_failures: list[str] = []
             if kill_at is not None:
                 while budget.spent < kill_at * args.requests:
@@ -520,13 +567,20 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--galera", action="store_true",
+                        help="only the Galera phase, on the nodes SHOPCORE_GALERA_URLS names")
     args = parser.parse_args()
     args.requests = args.requests or (1200 if args.short else 6000)
     args.race_rounds = args.race_rounds or (2 if args.short else 5)
 
     print(HEADER, flush=True)
     results = []
-    phases: tuple[Callable[[], PhaseResult], ...] = (
+    nodes = os.environ.get("SHOPCORE_GALERA_URLS", "").split()
+    if args.galera and len(nodes) < 2:
+        parser.error("--galera needs SHOPCORE_GALERA_URLS to name the cluster's nodes (scripts/galera.sh urls)")
+    if args.galera:
+        os.environ["SHOPCORE_TEST_MYSQL_URL"] = nodes[0]  # the fresh database is made on the first node
+    phases: tuple[Callable[[], PhaseResult], ...] = (lambda: galera_phase(args, nodes),) if args.galera else (
                   lambda: workload_phase("mixed", args, None),
                   lambda: workload_phase("sigkill", args, 0.4),
                   lambda: workload_phase("sigterm", args, 0.4, "SIGTERM"),

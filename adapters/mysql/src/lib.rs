@@ -105,7 +105,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
-            max_retries: 5,
+            max_retries: 10,
             lock_wait_timeout: None,
             slow_statement: Duration::from_secs(1),
         }

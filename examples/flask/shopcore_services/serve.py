@@ -1,6 +1,7 @@
 """Run the services: ``shopcore-services serve [--service NAME]`` (or ``python -m shopcore_services.serve``).
 
-Without ``--service``, all five run in this process on ports 5001–5005 over one
+Without ``--service``, all five run in this process on ports 5001–5005 (each
+plus ``--port-offset``, for several such processes on one host) over one
 shared engine (required for the in-memory engine, whose data lives in this
 process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
 seeded only with ``--seed``), and each service can also run alone. For several
@@ -78,9 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopcore-services serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port-offset", type=int, default=0, metavar="N",
+                        help="listen on each service's port + N (e.g. 100: 5101-5105)")
     parser.add_argument("--seed", action="store_true", help="load the seed data into MySQL (idempotent)")
     parser.add_argument("--dispatch", action="store_true", help="also deliver the notification outbox (email, webhooks)")
     args = parser.parse_args(argv)
+    if not 0 <= args.port_offset <= 65535 - max(port for _app, port in SERVICES.values()):
+        parser.error(f"--port-offset {args.port_offset} puts a port outside 1-65535")
     if args.service and not os.environ.get("DATABASE_URL"):
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
     try:
@@ -95,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     for name in names:
         create_app, port = SERVICES[name]
+        port += args.port_offset
         server = make_server(args.host, port, create_app(engine, mode), threaded=True,
                              request_handler=RequestHandler)
         # Track request threads so that stopping can wait for them.
