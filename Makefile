@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 DIST := dist
 
 .PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-dispatch \
-	soak soak-short soak-openapi fuzz test-galera
+	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
-## then the short soak (mixed load, SIGKILL, packet-delay race, each audited).
-test: fmt-check lint doc-check package-check test-rust lint-python test-python soak-short
+## then the short soak (mixed load, SIGKILL, packet-delay race, each audited), then the
+## short Galera phase (a local three-node cluster: conformance, races, a node killed, soak).
+test: fmt-check lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -87,15 +88,23 @@ run: venv
 		$(VENV)/bin/shopcore-services serve --dispatch $(RUN_ARGS); \
 	fi
 
-## A local three-node Galera cluster (scripts/galera.sh): the adapter's conformance
-## suite on a joining node, then races across the three nodes (test_galera.py);
-## the cluster is removed afterwards, pass or fail.
-test-galera: venv
+## A local three-node Galera cluster (scripts/galera.sh start): the adapter's
+## conformance suite on a joining node; races across the three nodes, one Engine per
+## node, and a node SIGKILLed mid-load and restarted (test_galera.py); the mixed soak
+## workload on one service process per node, audited on every node (soak.py --galera).
+## The cluster is removed afterwards, pass or fail. `make test` runs the short form.
+test-galera-short: GALERA_KEY_ROUNDS = 50
+test-galera-short: GALERA_SOAK = --short
+test-galera: GALERA_KEY_ROUNDS = 500
+test-galera: GALERA_SOAK =
+test-galera test-galera-short: bench-deps
 	scripts/galera.sh start
-	status=0; \
-	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --locked -p shopcore-mysql --test conformance || status=$$?; \
-	SHOPCORE_GALERA_URLS="$$(scripts/galera.sh urls | tr '\n' ' ')" $(PY) -m pytest -q -s examples/flask/tests/test_galera.py \
+	status=0; urls="$$(scripts/galera.sh urls | tr '\n' ' ')"; \
+	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --workspace --locked --test conformance \
 		|| status=$$?; \
+	SHOPCORE_GALERA_URLS="$$urls" SHOPCORE_GALERA_KEY_ROUNDS=$(GALERA_KEY_ROUNDS) \
+		$(PY) -m pytest -q -s -p no:cacheprovider examples/flask/tests/test_galera.py || status=$$?; \
+	SHOPCORE_GALERA_URLS="$$urls" $(PY) bench/soak.py --galera $(GALERA_SOAK) || status=$$?; \
 	scripts/galera.sh stop; exit $$status
 
 ## Quote and place an order on the seed data.

@@ -10,6 +10,10 @@
 //! by how long it waited for a connection (see `shopcore::Instrumented`). A
 //! refusal by a domain rule is not an error here: it rolls back and is
 //! returned as it is.
+//!
+//! On a Galera node every transaction is *guarded* ([`Transaction`]): an
+//! attempt that another node's write set aborted half-way commits nothing,
+//! whatever its later statements did or reported, and is rerun.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
