@@ -12,13 +12,21 @@ Then a plot (bench/results/orders_per_second.png) and
 Table 2 — the cost of a quote through the Python bindings vs the pure-Python
 reference pricing of the test suite, for 1, 10, 100 and 1000-line carts.
 
-Every system gets a fresh database seeded with the demo data and deep stock;
-loads are bounded by ``--requests`` and ``--seconds`` per cell.
+Every system gets a fresh database seeded with the demo data and deep stock.
+The load is wrk (a C load generator, installed by ``scripts/ensure-wrk.sh``)
+running bench/orders.lua: each client one keep-alive connection posting random
+3-line orders, ``--seconds`` per cell; the generator takes at most one thread
+per core it may use. ``--load python`` uses bench/load.py instead (the soak's
+generator), bounded by ``--requests`` as well.
+
+Table 3 — the serving options for (b) side by side: gunicorn (gthread) and
+granian (WSGI), the same workers and threads, on the same database.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import importlib.util
 import os
@@ -32,7 +40,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Service, baseline_services, fresh_database, gunicorn_order_service, running, server_url
+from harness import (
+    ROOT,
+    SERVICES_DIR,
+    Service,
+    baseline_services,
+    fresh_database,
+    gunicorn_order_service,
+    running,
+    server_url,
+)
 from load import HEADER, LoadResult, run_load
 
 import shopcore
@@ -42,30 +59,88 @@ PRODUCTS, CUSTOMERS = 5, 3  # the seed data: every order meets the others on a f
 DEEP_STOCK = 100_000_000
 
 
-def measure(port: int, args: argparse.Namespace) -> list[LoadResult]:
-    results = []
+@dataclasses.dataclass
+class WrkResult:
+    """One wrk run: orders placed (2xx answers), how long, latency percentiles."""
+
+    clients: int
+    orders: int
+    seconds: float
+    p50: float
+    p99: float
+    errors: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        return self.orders / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        return {0.5: self.p50, 0.99: self.p99}[p]
+
+    def row(self) -> str:
+        return (f"{self.clients:>7} | {self.rate:>9.1f} | {self.p50 * 1e3:>8.1f} | "
+                f"{self.p99 * 1e3:>8.1f} | {sum(self.errors.values()):>6}")
+
+
+def run_wrk(port: int, clients: int, seconds: float) -> WrkResult:
+    """wrk with bench/orders.lua against the order service on ``port``."""
+    wrk = subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    threads = min(clients, 2)
+    out = subprocess.run([wrk, "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
+                          "-s", str(ROOT / "bench" / "orders.lua"), f"http://127.0.0.1:{port}",
+                          "--", str(PRODUCTS), str(CUSTOMERS)], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"wrk-result requests=(\d+) non2xx=(\d+) socket_errors=(\d+) seconds=([\d.]+) "
+                      r"p50_us=(\d+) p99_us=(\d+)", out)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    requests, non2xx, socket_errors = (int(match.group(i)) for i in (1, 2, 3))
+    errors = {k: v for k, v in {"non-2xx": non2xx, "socket": socket_errors}.items() if v}
+    return WrkResult(clients, requests - non2xx, float(match.group(4)), int(match.group(5)) / 1e6,
+                     int(match.group(6)) / 1e6, errors)
+
+
+def measure(port: int, args: argparse.Namespace) -> list[LoadResult | WrkResult]:
+    results: list[LoadResult | WrkResult] = []
     for clients in CLIENTS:
-        result = run_load(port, clients, args.requests, args.seconds, products=PRODUCTS, customers=CUSTOMERS)
+        result: LoadResult | WrkResult
+        if args.load == "wrk":
+            result = run_wrk(port, clients, args.seconds)
+        else:
+            result = run_load(port, clients, args.requests, args.seconds, products=PRODUCTS, customers=CUSTOMERS)
         print(result.row(), result.errors or "", flush=True)
         results.append(result)
     return results
 
 
-def baseline(args: argparse.Namespace) -> list[LoadResult]:
+Results = list[LoadResult | WrkResult]
+
+
+def baseline(args: argparse.Namespace) -> Results:
     print("\n(a) baseline: the original architecture, five Flask apps over HTTP")
     print(HEADER)
     with fresh_database(stock=DEEP_STOCK) as url, running(*baseline_services(url, 6001)):
         return measure(6001, args)
 
 
-def shopcore_mysql(args: argparse.Namespace) -> list[LoadResult]:
-    print(f"\n(b) shopcore on MySQL: gunicorn, {args.workers} workers x {args.threads} threads")
+def order_service(server: str, url: str, port: int, args: argparse.Namespace) -> Service:
+    """The shopcore order service on ``url`` under ``server`` (gunicorn or granian)."""
+    if server == "gunicorn":
+        return gunicorn_order_service(url, port, args.workers, args.threads)
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+               "--no-ws", "shopcore_services.order:create_app"]
+    return Service(command, [port], dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy"), SERVICES_DIR)
+
+
+def shopcore_mysql(args: argparse.Namespace, server: str) -> Results:
+    print(f"\n(b) shopcore on MySQL: {server}, {args.workers} workers x {args.threads} threads")
     print(HEADER)
-    with fresh_database(stock=DEEP_STOCK) as url, running(gunicorn_order_service(url, 7001, args.workers, args.threads)):
+    with fresh_database(stock=DEEP_STOCK) as url, running(order_service(server, url, 7001, args)):
         return measure(7001, args)
 
 
-def shopcore_memory(args: argparse.Namespace) -> list[LoadResult]:
+def shopcore_memory(args: argparse.Namespace) -> Results:
     print("\n(c) shopcore on the in-memory engine: all five services in one process")
     print(HEADER)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -145,19 +220,21 @@ def quote_table() -> None:
         print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
 
 
-def cell(result: LoadResult) -> str:
+def cell(result: LoadResult | WrkResult) -> str:
     return f"{result.rate:>7.0f} ({result.percentile(0.99) * 1e3:>5.1f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=1500, help="per cell, at most")
-    parser.add_argument("--seconds", type=float, default=15, help="per cell, at most")
+    parser.add_argument("--load", choices=["wrk", "python"], default="wrk", help="the load generator")
+    parser.add_argument("--requests", type=int, default=1500, help="per cell, at most (python load only)")
+    parser.add_argument("--seconds", type=float, default=10, help="per cell")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
-    a, b, c = baseline(args), shopcore_mysql(args), shopcore_memory(args)
+    a, b, c = baseline(args), shopcore_mysql(args, "gunicorn"), shopcore_memory(args)
+    g = shopcore_mysql(args, "granian")
     d = ceiling()
     print("\nTable 1: orders/s (p99 ms)")
     print(f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
@@ -166,6 +243,10 @@ def main() -> None:
         dd = d[i] if i < len(d) else (float("nan"), float("nan"))
         print(f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
               f"{dd[0]:>7.0f} ({dd[1]:>5.1f}) | {b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / dd[0]:>4.0%}")
+    print(f"\nTable 3: serving (b), {args.workers} workers x {args.threads} threads: orders/s (p99 ms)")
+    print(f"{'clients':>7} | {'gunicorn gthread':>16} | {'granian wsgi':>16} | {'granian/gunicorn':>16}")
+    for i, clients in enumerate(CLIENTS):
+        print(f"{clients:>7} | {cell(b[i]):>16} | {cell(g[i]):>16} | {g[i].rate / b[i].rate:>15.0%}")
     plot({"(a) baseline": [r.rate for r in a], "(b) shopcore, MySQL": [r.rate for r in b],
           "(c) shopcore, in-memory": [r.rate for r in c], "(d) raw SQL ceiling": [r for r, _ in d]},
          ROOT / "bench" / "results" / "orders_per_second.png")
