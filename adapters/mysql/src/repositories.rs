@@ -86,6 +86,52 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     Ok(Catalog::from_products(products))
 }
 
+/// Reads products by id and their pricing rules in one plain (consistent)
+/// statement, through the primary key and the rules' product index: a
+/// checkout's snapshot of the catalog at one round trip.
+pub(crate) async fn select_products_with_rules(
+    conn: &mut sqlx::MySqlConnection,
+    ids: &[ProductId],
+) -> Result<(Catalog, RuleBook), DbError> {
+    if ids.is_empty() {
+        return Ok((Catalog::default(), RuleBook::default()));
+    }
+    let columns = PRODUCT_COLUMNS
+        .split(", ")
+        .map(|column| format!("p.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, r.min_quantity, r.discount_percentage \
+         FROM inventory p FORCE INDEX (PRIMARY) \
+         LEFT JOIN pricing_rules r FORCE INDEX (pricing_rules_by_product) \
+         ON r.product_id = p.product_id \
+         WHERE p.product_id IN ({}) ORDER BY p.product_id",
+        placeholders(ids.len()),
+    );
+    let mut query = sqlx::query_as::<_, crate::rows::ProductRuleRow>(&sql);
+    for id in ids {
+        query = query.bind(id.get());
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut rules = Vec::new();
+    let mut products = Vec::new();
+    let mut last = None;
+    for row in rows {
+        if let Some(rule) = row.rule() {
+            rules.push(PricingRule::try_from(rule)?);
+        }
+        if last != Some(row.product_id()) {
+            last = Some(row.product_id());
+            products.push(Product::try_from(row.product)?);
+        }
+    }
+    Ok((
+        Catalog::from_products(products),
+        RuleBook::from_rules(rules),
+    ))
+}
+
 /// How a read inside a transaction sees rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Read {
@@ -132,24 +178,35 @@ pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
     Ok(RuleBook::from_rules(rules))
 }
 
-/// Reads the tax rate of one region (the column's collation matches case-insensitively).
-pub(crate) async fn select_tax_rate<'e, E: Executor<'e, Database = MySql>>(
-    executor: E,
+/// Reads the tax rate of one region and one customer in one plain
+/// (consistent) statement: the rest of a checkout's snapshot at one round trip.
+pub(crate) async fn select_tax_rate_and_customer(
+    conn: &mut sqlx::MySqlConnection,
     region: &Region,
-    read: Read,
-) -> Result<TaxTable, DbError> {
+    customer: CustomerId,
+) -> Result<(TaxTable, Option<Customer>), DbError> {
+    let columns = CUSTOMER_COLUMNS
+        .split(", ")
+        .map(|column| format!("c.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "SELECT region, tax_rate FROM tax_rates WHERE region = ?{}",
-        read.suffix()
+        "SELECT t.region, t.tax_rate, {columns} FROM (SELECT 1 AS one) AS one \
+         LEFT JOIN tax_rates t ON t.region = ? \
+         LEFT JOIN customers c ON c.customer_id = ?"
     );
-    let row: Option<(String, rust_decimal::Decimal)> = sqlx::query_as(&sql)
+    let row: crate::rows::RateAndCustomerRow = sqlx::query_as(&sql)
         .bind(region.as_str())
-        .fetch_optional(executor)
+        .bind(customer.get())
+        .fetch_one(&mut *conn)
         .await?;
     // The column's collation also ignores accents (Caïro = Cairo): only the
     // same name, case aside, is this region.
-    let row = row.filter(|(stored, _)| stored.to_lowercase() == region.key());
-    Ok(tax_table(row.into_iter().collect())?)
+    let rate = row
+        .rate()
+        .filter(|(stored, _)| stored.to_lowercase() == region.key());
+    let customer = row.customer().map(Customer::try_from).transpose()?;
+    Ok((tax_table(rate.into_iter().collect())?, customer))
 }
 
 fn tax_table(rows: Vec<(String, rust_decimal::Decimal)>) -> Result<TaxTable, StorageError> {

@@ -52,6 +52,67 @@ impl TryFrom<ProductRow> for Product {
     }
 }
 
+/// A product and one of its pricing rules (none: `NULL`s), as a checkout's
+/// snapshot reads both in one statement.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProductRuleRow {
+    #[sqlx(flatten)]
+    pub(crate) product: ProductRow,
+    min_quantity: Option<i64>,
+    discount_percentage: Option<Decimal>,
+}
+
+impl ProductRuleRow {
+    /// The product's id as stored.
+    pub(crate) fn product_id(&self) -> i64 {
+        self.product.product_id
+    }
+
+    /// The rule on this row, if there is one.
+    pub(crate) fn rule(&self) -> Option<RuleRow> {
+        Some(RuleRow {
+            product_id: self.product.product_id,
+            min_quantity: self.min_quantity?,
+            discount_percentage: self.discount_percentage?,
+        })
+    }
+}
+
+/// A region's tax rate and a customer, each `NULL` where there is none, as a
+/// checkout's snapshot reads both in one statement.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RateAndCustomerRow {
+    region: Option<String>,
+    tax_rate: Option<Decimal>,
+    customer_id: Option<i64>,
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    loyalty_points: Option<i64>,
+    created_at: Option<DateTime<Utc>>,
+    password_hash: Option<String>,
+}
+
+impl RateAndCustomerRow {
+    /// The rate's row: its region as stored, and the rate.
+    pub(crate) fn rate(&self) -> Option<(String, Decimal)> {
+        Some((self.region.clone()?, self.tax_rate?))
+    }
+
+    /// The customer's row, if the customer exists.
+    pub(crate) fn customer(self) -> Option<CustomerRow> {
+        Some(CustomerRow {
+            customer_id: self.customer_id?,
+            name: self.name?,
+            email: self.email?,
+            phone: self.phone,
+            loyalty_points: self.loyalty_points?,
+            created_at: self.created_at?,
+            password_hash: self.password_hash,
+        })
+    }
+}
+
 /// The columns of `customers` the adapter reads.
 pub(crate) const CUSTOMER_COLUMNS: &str =
     "customer_id, name, email, phone, loyalty_points, created_at, password_hash";

@@ -36,8 +36,8 @@ use crate::apply::{apply_checkout, apply_plan, Applied, Shortfall};
 use crate::coupons::{select_coupon, select_usage};
 use crate::error::{diverged, is_duplicate_key, DbError};
 use crate::repositories::{
-    select_customer, select_notification, select_order, select_products, select_rules,
-    select_tax_rate, Read,
+    select_customer, select_notification, select_order, select_products,
+    select_products_with_rules, select_tax_rate_and_customer, Read,
 };
 use crate::rows::utc;
 use crate::transaction::Attempt;
@@ -252,13 +252,13 @@ impl MySqlStore {
         // read fixes it), so every figure is as it stood at one instant, and
         // nothing is locked yet.
         let ids = request.cart.product_ids_sorted();
-        let catalog = select_products(&mut *conn, &ids, false).await?;
-        let rules = select_rules(&mut *conn, &ids, Read::Plain).await?;
+        let (catalog, rules) = select_products_with_rules(&mut *conn, &ids).await?;
         let region = request
             .region
             .as_ref()
             .unwrap_or(&self.config.default_region);
-        let tax_rates = select_tax_rate(&mut *conn, region, Read::Plain).await?;
+        let (tax_rates, customer) =
+            select_tax_rate_and_customer(&mut *conn, region, request.customer_id).await?;
         // The coupon's row serialises every checkout using it; counted after
         // the lock, its use includes every order committed before.
         let coupon = match &request.coupon {
@@ -273,7 +273,6 @@ impl MySqlStore {
             },
             None => None,
         };
-        let customer = select_customer(&mut *conn, request.customer_id, false).await?;
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
             catalog: &catalog,
