@@ -7,21 +7,27 @@
 //! points adjustments, logged notices — as one transaction:
 //!
 //! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
-//! 2. lock the rows the write changes in one global order — the `orders` row
-//!    (cancel), the `inventory` rows in product-id order (`SELECT … FOR
-//!    UPDATE`), then share-lock their pricing rules and the region's tax rate
-//!    (`LOCK IN SHARE MODE`, so an order is priced from one price list that
-//!    existed at one instant), then the `customers` row;
+//! 2. read what the plan needs: a checkout reads its products with their
+//!    pricing rules, the region's tax rate and the buyer from one consistent
+//!    snapshot (plain reads in two statements: nothing is locked yet, and the
+//!    order is priced from one price list that existed at one instant); a
+//!    cancel or an adjustment locks the rows it changes in one global order —
+//!    the `orders` row, the `inventory` rows in product-id order (`SELECT …
+//!    FOR UPDATE`), then the `customers` row;
 //! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
 //! 4. apply the plan's effects through the one `apply` (module `apply`):
 //!    guarded relative writes that must land on each effect's `after`, the
-//!    ledger entries, the notices, the key — and commit.
+//!    ledger entries, the notices, the key — a checkout takes its hot rows
+//!    last, each product's stock by one conditional `UPDATE` in id order,
+//!    then the points — and commit.
 //!
 //! A deadlock or lock-wait timeout of any statement, `COMMIT` included, reruns
 //! the whole transaction a bounded number of times (then `storage_unavailable`).
 //! Any other failure rolls back: no partial order is ever visible. Correctness
 //! rests only on InnoDB row locks and transactions, so any number of processes
-//! may share one database. Every table is utf8mb4, whatever the server's default.
+//! may share one database; on a Galera node every transaction is also guarded
+//! against being aborted half-way by another node's write set. Every table is
+//! utf8mb4, whatever the server's default.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), shopcore::StorageError> {
