@@ -86,6 +86,15 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     Ok(Catalog::from_products(products))
 }
 
+/// `columns` (a comma-separated list of plain names), each prefixed by `table.`.
+fn qualified(table: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|column| format!("{table}.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads products by id and their pricing rules in one plain (consistent)
 /// statement, through the primary key and the rules' product index: a
 /// checkout's snapshot of the catalog at one round trip.
@@ -96,11 +105,7 @@ pub(crate) async fn select_products_with_rules(
     if ids.is_empty() {
         return Ok((Catalog::default(), RuleBook::default()));
     }
-    let columns = PRODUCT_COLUMNS
-        .split(", ")
-        .map(|column| format!("p.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = qualified("p", PRODUCT_COLUMNS);
     let sql = format!(
         "SELECT {columns}, r.min_quantity, r.discount_percentage \
          FROM inventory p FORCE INDEX (PRIMARY) \
@@ -185,11 +190,7 @@ pub(crate) async fn select_tax_rate_and_customer(
     region: &Region,
     customer: CustomerId,
 ) -> Result<(TaxTable, Option<Customer>), DbError> {
-    let columns = CUSTOMER_COLUMNS
-        .split(", ")
-        .map(|column| format!("c.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = qualified("c", CUSTOMER_COLUMNS);
     let sql = format!(
         "SELECT t.region, t.tax_rate, {columns} FROM (SELECT 1 AS one) AS one \
          LEFT JOIN tax_rates t ON t.region = ? \
