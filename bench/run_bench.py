@@ -6,8 +6,10 @@ Table 1 — orders/s and p99 at 1, 4 and 16 clients for
   (b) the shopcore services on MySQL, as the README says for production:
       gunicorn, several worker processes sharing one database;
   (c) the shopcore services on the in-memory engine (``make run``'s way);
-  (d) the raw-SQL ceiling: the same SQL by hand in Rust, no HTTP
-      (``cargo bench -p shopcore-mysql --bench throughput``).
+  (d) the raw-SQL ceiling: the same SQL by hand in Rust, no HTTP, in the
+      shape of the adapter's previous checkout (products locked first);
+  (e) the adapter itself called from Rust, no HTTP (both from
+      ``cargo bench -p shopcore-mysql --bench throughput``).
 Then a plot (bench/results/orders_per_second.png) and
 Table 2 — the cost of a quote through the Python bindings vs the pure-Python
 reference pricing of the test suite, for 1, 10, 100 and 1000-line carts.
@@ -156,8 +158,9 @@ def shopcore_memory(args: argparse.Namespace) -> Results:
         return measure(5001, args)
 
 
-def ceiling() -> list[tuple[float, float]]:
-    print("\n(d) raw-SQL ceiling: cargo bench -p shopcore-mysql --bench throughput")
+def ceiling() -> dict[int, dict[str, tuple[float, float]]]:
+    """(d) and (e) by clients: ``{"raw": (orders/s, p99 ms), "adapter": (…)}``."""
+    print("\n(d) raw-SQL ceiling and (e) the adapter without HTTP: cargo bench -p shopcore-mysql --bench throughput")
     # The same shape as the HTTP load: 5 products, 3 customers, so the ceiling
     # meets the same row-lock contention as (a)-(c).
     env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url(), SHOPCORE_BENCH_PRODUCTS=str(PRODUCTS),
@@ -165,11 +168,12 @@ def ceiling() -> list[tuple[float, float]]:
     out = subprocess.run(["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     print(out)
-    rows = []
+    rows: dict[int, dict[str, tuple[float, float]]] = {}
     for line in out.splitlines():
-        m = re.match(r"\s*(\d+) \|\s+[\d.]+\s+[\d.]+ \|\s+([\d.]+)\s+([\d.]+) \|", line)
+        m = re.match(r"\s*(\d+) \|\s+([\d.]+)\s+([\d.]+) \|\s+([\d.]+)\s+([\d.]+) \|", line)
         if m:
-            rows.append((float(m.group(2)), float(m.group(3))))
+            rows[int(m.group(1))] = {"adapter": (float(m.group(2)), float(m.group(3))),
+                                     "raw": (float(m.group(4)), float(m.group(5)))}
     return rows
 
 
@@ -235,20 +239,24 @@ def main() -> None:
 
     a, b, c = baseline(args), shopcore_mysql(args, "gunicorn"), shopcore_memory(args)
     g = shopcore_mysql(args, "granian")
-    d = ceiling()
+    ceilings = ceiling()
+    nan = (float("nan"), float("nan"))
+    d = [ceilings.get(clients, {}).get("raw", nan) for clients in CLIENTS]
+    e = [ceilings.get(clients, {}).get("adapter", nan) for clients in CLIENTS]
     print("\nTable 1: orders/s (p99 ms)")
     print(f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
-          f"{'(d) raw SQL':>16} | {'b/a':>6} | {'b/d':>5}")
+          f"{'(d) raw SQL':>16} | {'(e) no HTTP':>16} | {'b/a':>6} | {'b/d':>5} | {'b/e':>5}")
     for i, clients in enumerate(CLIENTS):
-        dd = d[i] if i < len(d) else (float("nan"), float("nan"))
         print(f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
-              f"{dd[0]:>7.0f} ({dd[1]:>5.1f}) | {b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / dd[0]:>4.0%}")
+              f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | "
+              f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%}")
     print(f"\nTable 3: serving (b), {args.workers} workers x {args.threads} threads: orders/s (p99 ms)")
     print(f"{'clients':>7} | {'gunicorn gthread':>16} | {'granian wsgi':>16} | {'granian/gunicorn':>16}")
     for i, clients in enumerate(CLIENTS):
         print(f"{clients:>7} | {cell(b[i]):>16} | {cell(g[i]):>16} | {g[i].rate / b[i].rate:>15.0%}")
     plot({"(a) baseline": [r.rate for r in a], "(b) shopcore, MySQL": [r.rate for r in b],
-          "(c) shopcore, in-memory": [r.rate for r in c], "(d) raw SQL ceiling": [r for r, _ in d]},
+          "(c) shopcore, in-memory": [r.rate for r in c], "(d) raw SQL ceiling": [r for r, _ in d],
+          "(e) the adapter, no HTTP": [r for r, _ in e]},
          ROOT / "bench" / "results" / "orders_per_second.png")
     print("plot: bench/results/orders_per_second.png")
     quote_table()
