@@ -135,8 +135,9 @@ bench-dispatch: venv
 bench-deps: venv
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 
-## The order flow over HTTP: the original architecture vs shopcore (MySQL, in-memory)
-## vs the raw-SQL ceiling, a plot, and quote cost through the bindings (bench/run_bench.py).
+## The order flow over HTTP under wrk (installed if missing): the original architecture vs
+## shopcore (MySQL, in-memory) vs the raw-SQL ceiling and the adapter without HTTP, a plot,
+## gunicorn vs granian, and quote cost through the bindings (bench/run_bench.py).
 bench-http: bench-deps
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/run_bench.py
