@@ -44,8 +44,10 @@ macro_rules! in_transaction {
                         // whose transaction the server had ended is rerun,
                         // whatever it reported (a Galera abort can surface
                         // as a foreign-key error, or as a refusal read
-                        // outside the transaction).
-                        if tx.rollback().await {
+                        // outside the transaction) — unless what it reported
+                        // is rerun anyway, and counted by its own cause.
+                        let lost = tx.rollback().await;
+                        if lost && !$crate::transaction::reruns_anyway(&other, store.galera) {
                             Err($crate::error::DbError::TransactionLost)
                         } else {
                             other
@@ -69,6 +71,12 @@ macro_rules! in_transaction {
     }};
 }
 
+/// Whether `outcome` is a failure that is rerun anyway (and counted by its
+/// own cause).
+pub(crate) fn reruns_anyway<T, E>(outcome: &Attempt<T, E>, galera: bool) -> bool {
+    matches!(outcome, Err(e) if e.retry_cause(galera).is_some())
+}
+
 /// A short, doubling, jittered pause before rerun number `retry` (from 1):
 /// half of 2 ms × 2^(retry − 1) (at most 64 ms) fixed, the other half
 /// scaled by a jitter, so that the losers of one race do not meet again at
@@ -76,7 +84,7 @@ macro_rules! in_transaction {
 pub(crate) fn backoff(retry: u32) -> Duration {
     let jitter = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() % 1000);
+        .map_or(0, |d| d.subsec_micros() % 1000);
     backoff_with(retry, jitter)
 }
 
@@ -143,19 +151,21 @@ impl crate::MySqlStore {
 
 /// How a guarded transaction begins (see [`Transaction`]): the session-local
 /// table whose one row marks it is InnoDB, so that a rollback takes the row
-/// with it.
-const BEGIN_GUARDED: &str = "SET autocommit = 0; \
-     CREATE TEMPORARY TABLE IF NOT EXISTS shopcore_transaction_guard (began TINYINT) ENGINE = InnoDB; \
-     BEGIN; INSERT INTO shopcore_transaction_guard VALUES (1)";
+/// with it (created before autocommit is turned off: DDL, even on a temporary
+/// table, is better kept out of any transaction).
+const BEGIN_GUARDED: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS shopcore_transaction_guard \
+     (began TINYINT NOT NULL PRIMARY KEY) ENGINE = InnoDB; \
+     SET autocommit = 0; BEGIN; INSERT INTO shopcore_transaction_guard VALUES (1)";
 
 /// Removes the mark of a guarded transaction: one row, or the transaction is gone.
 const SEAL_GUARDED: &str = "DELETE FROM shopcore_transaction_guard";
 
 /// One transaction on a pooled connection, ended by [`commit`](Self::commit)
 /// or [`rollback`](Self::rollback); one abandoned half-way (its future
-/// dropped) closes its connection, which ends it on the server.
+/// dropped), or whose end failed, closes its connection, which ends it on the
+/// server — a connection is reused only in a known state.
 ///
-/// A *guarded* transaction (every one on a Galera node) cannot commit
+/// A *guarded* transaction (every write on a Galera node) cannot commit
 /// anything but itself whole. When another node's write set wins a
 /// conflict, Galera aborts the local transaction between two statements
 /// (a brute-force abort); the session then runs its next statements outside
@@ -167,12 +177,26 @@ const SEAL_GUARDED: &str = "DELETE FROM shopcore_transaction_guard";
 /// session-local InnoDB table; before `COMMIT` it deletes that row, and if
 /// the row is gone the transaction that began is gone:
 /// [`DbError::TransactionLost`](crate::error::DbError::TransactionLost),
-/// rolled back and rerun like a certification failure. The cost is two
-/// short statements per transaction, only where they are needed.
+/// rolled back and rerun like a certification failure. An abort that lands
+/// between that check and the `COMMIT` is reported by the `COMMIT` itself
+/// (1213, rerun). The cost is three short round trips per transaction, only
+/// where they are needed.
 pub(crate) struct Transaction {
     conn: sqlx::pool::PoolConnection<sqlx::MySql>,
     guarded: bool,
     open: bool,
+}
+
+/// What the mark of a guarded transaction showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    /// The transaction that began is still open.
+    Intact,
+    /// It was ended by the server (the mark is gone, or the check itself was
+    /// refused as a deadlock: the abort reported late).
+    Lost,
+    /// The check failed otherwise (the connection broke): nothing is known.
+    Unknown,
 }
 
 impl Transaction {
@@ -186,6 +210,7 @@ impl Transaction {
             guarded,
             open: true,
         };
+        // On failure `tx` is dropped open: its connection is closed.
         sqlx::Executor::execute(&mut *tx.conn, statements).await?;
         Ok(tx)
     }
@@ -195,24 +220,48 @@ impl Transaction {
         &mut self.conn
     }
 
-    /// Commits, after checking (when guarded) that the transaction that began
-    /// is the one being committed; rolls back when it cannot commit.
-    pub(crate) async fn commit(mut self) -> Result<(), crate::error::DbError> {
-        let committed = self.try_commit().await;
-        if committed.is_err() {
-            self.rollback_in_place().await;
+    /// Removes the mark of a guarded transaction and says what it showed.
+    async fn seal(&mut self) -> Mark {
+        match sqlx::Executor::execute(&mut *self.conn, SEAL_GUARDED).await {
+            Ok(sealed) if sealed.rows_affected() == 1 => Mark::Intact,
+            Ok(_) => Mark::Lost,
+            Err(e) => match crate::error::DbError::from(e).retry_cause(true) {
+                Some(_) => Mark::Lost,
+                None => Mark::Unknown,
+            },
         }
-        committed
     }
 
-    async fn try_commit(&mut self) -> Result<(), crate::error::DbError> {
+    /// Commits, after checking (when guarded) that the transaction that began
+    /// is the one being committed; rolls back when it cannot commit. Once the
+    /// server has acknowledged the `COMMIT` this answers `Ok`, whatever
+    /// happens to the connection afterwards.
+    pub(crate) async fn commit(mut self) -> Result<(), crate::error::DbError> {
         if self.guarded {
-            let sealed = sqlx::Executor::execute(&mut *self.conn, SEAL_GUARDED).await?;
-            if sealed.rows_affected() != 1 {
-                return Err(crate::error::DbError::TransactionLost);
+            match self.seal().await {
+                Mark::Intact => {}
+                Mark::Lost => {
+                    self.rollback_in_place().await;
+                    return Err(crate::error::DbError::TransactionLost);
+                }
+                Mark::Unknown => {
+                    self.rollback_in_place().await;
+                    return Err(crate::error::DbError::Storage(
+                        shopcore::StorageError::Unavailable(
+                            "the connection failed before COMMIT; rolled back".to_owned(),
+                        ),
+                    ));
+                }
             }
         }
-        self.end(End::Commit).await
+        if let Err(e) = sqlx::Executor::execute(&mut *self.conn, "COMMIT").await {
+            self.rollback_in_place().await;
+            return Err(e.into());
+        }
+        // Committed. A session that cannot be given its autocommit back stays
+        // marked open, so that its connection is closed, not reused.
+        self.open = self.guarded && !self.restore_autocommit().await;
+        Ok(())
     }
 
     /// Rolls back; answers whether the transaction had already been ended by
@@ -220,38 +269,24 @@ impl Transaction {
     /// attempt saw or reported after that point is not to be trusted.
     /// A rollback that fails leaves the connection to be closed.
     pub(crate) async fn rollback(mut self) -> bool {
-        let lost = self.guarded
-            && sqlx::Executor::execute(&mut *self.conn, SEAL_GUARDED)
-                .await
-                .map_or(true, |sealed| sealed.rows_affected() != 1);
+        let lost = self.guarded && self.seal().await == Mark::Lost;
         self.rollback_in_place().await;
         lost
     }
 
     async fn rollback_in_place(&mut self) {
-        let _ = self.end(End::Rollback).await;
+        let rolled_back = sqlx::Executor::execute(&mut *self.conn, "ROLLBACK")
+            .await
+            .is_ok();
+        self.open = !(rolled_back && (!self.guarded || self.restore_autocommit().await));
     }
 
-    /// Ends the transaction with `statement` and gives the session its
-    /// autocommit back; the connection returns to the pool only if both worked.
-    async fn end(&mut self, end: End) -> Result<(), crate::error::DbError> {
-        let statements = match (end, self.guarded) {
-            (End::Commit, false) => "COMMIT",
-            (End::Rollback, false) => "ROLLBACK",
-            (End::Commit, true) => "COMMIT; SET autocommit = 1",
-            (End::Rollback, true) => "ROLLBACK; SET autocommit = 1",
-        };
-        sqlx::Executor::execute(&mut *self.conn, statements).await?;
-        self.open = false;
-        Ok(())
+    /// `SET autocommit = 1`: whether it worked.
+    async fn restore_autocommit(&mut self) -> bool {
+        sqlx::Executor::execute(&mut *self.conn, "SET autocommit = 1")
+            .await
+            .is_ok()
     }
-}
-
-/// How a [`Transaction`] ends.
-#[derive(Clone, Copy)]
-enum End {
-    Commit,
-    Rollback,
 }
 
 impl Drop for Transaction {

@@ -177,33 +177,44 @@ async fn a_transaction_the_server_ended_half_way_commits_nothing_when_guarded() 
     );
     unguarded.close().await;
 
-    // Guarded, the lost transaction is found before COMMIT, rolled back and
-    // rerun; with the fault on every attempt the caller gets
-    // storage_unavailable and no table changes.
+    // Guarded, the lost transaction is found — on the way to COMMIT (no key:
+    // the attempt itself sees nothing wrong) or when it rolls back (a key:
+    // its claim is gone) — rolled back and rerun; with the fault on every
+    // attempt the caller gets storage_unavailable and no table changes.
     let guarded = one_connection_store(&db, true).await;
+    let session = |store: &shopcore_mysql::MySqlStore| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT CAST(CONNECTION_ID() AS SIGNED), CAST(@@autocommit AS SIGNED)",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (connection, _) = session(&guarded).await;
     guarded.inject_statement_before_apply(Some("ROLLBACK"));
     let before = fingerprint(&raw).await;
-    let err = guarded.checkout(&request(), Some(&key)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{err}");
-    assert!(err.to_string().contains("ended the transaction"), "{err}");
-    assert_eq!(
-        fingerprint(&raw).await,
-        before,
-        "a lost transaction left a trace"
-    );
+    for key in [None, Some(&key)] {
+        let err = guarded.checkout(&request(), key).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::StorageUnavailable, "{key:?}: {err}");
+        assert!(err.to_string().contains("ended the transaction"), "{err}");
+        assert_eq!(
+            fingerprint(&raw).await,
+            before,
+            "{key:?}: a lost transaction left a trace"
+        );
+        // The same session, given its autocommit back.
+        assert_eq!(session(&guarded).await, (connection, 1), "{key:?}");
+    }
     let retries = shopcore::Instrumented::metrics(&guarded);
-    assert_eq!(retries.retries(shopcore::RetryCause::Certification), 2);
+    assert_eq!(retries.retries(shopcore::RetryCause::Certification), 4);
 
-    // Without the fault the same guarded store (its one connection reused)
-    // places the order, and the session is back to autocommit: a plain read
-    // through the pool sees the committed order at once.
+    // Without the fault the same guarded session places the order.
     guarded.inject_statement_before_apply(None);
     let placed = guarded.checkout(&request(), Some(&key)).await.unwrap();
-    let autocommit: i64 = sqlx::query_scalar("SELECT CAST(@@autocommit AS SIGNED)")
-        .fetch_one(guarded.pool())
-        .await
-        .unwrap();
-    assert_eq!(autocommit, 1);
+    assert_eq!(session(&guarded).await, (connection, 1));
     assert_eq!(orders(&raw).await, before_orders(&before) + 1);
     assert!(shopcore::OrderRepository::order(&guarded, placed.order.id)
         .await
