@@ -179,8 +179,8 @@ const SEAL_GUARDED: &str = "DELETE FROM shopcore_transaction_guard";
 /// [`DbError::TransactionLost`](crate::error::DbError::TransactionLost),
 /// rolled back and rerun like a certification failure. An abort that lands
 /// between that check and the `COMMIT` is reported by the `COMMIT` itself
-/// (1213, rerun). The cost is three short round trips per transaction, only
-/// where they are needed.
+/// (1213, rerun). The cost is two round trips more per transaction (the
+/// check, and giving the session its autocommit back), only where needed.
 pub(crate) struct Transaction {
     conn: sqlx::pool::PoolConnection<sqlx::MySql>,
     guarded: bool,
