@@ -158,18 +158,19 @@ const ORIGINAL_SCHEMA_AND_DATA: &[&str] = &[
     "CREATE TABLE notification_log (notification_id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, \
      customer_id INT, notification_type VARCHAR(50), message TEXT, \
      sent_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP) ENGINE=InnoDB",
-    "INSERT INTO inventory (product_name, quantity_available, unit_price) VALUES \
-     ('Laptop', 50, 999.99), ('Mouse', 200, 29.99), ('Keyboard', 150, 79.99), \
-     ('Monitor', 75, 299.99), ('Headphones', 100, 149.99)",
-    "INSERT INTO customers (name, email, phone, loyalty_points) VALUES \
-     ('Ahmed Hassan', 'ahmed@example.com', '01012345678', 100), \
-     ('Sara Mohamed', 'sara@example.com', '01123456789', 250), \
-     ('Omar Ali', 'omar@example.com', '01234567890', 50)",
+    // Ids given, not left to auto-increment: on a Galera node those interleave.
+    "INSERT INTO inventory (product_id, product_name, quantity_available, unit_price) VALUES \
+     (1, 'Laptop', 50, 999.99), (2, 'Mouse', 200, 29.99), (3, 'Keyboard', 150, 79.99), \
+     (4, 'Monitor', 75, 299.99), (5, 'Headphones', 100, 149.99)",
+    "INSERT INTO customers (customer_id, name, email, phone, loyalty_points) VALUES \
+     (1, 'Ahmed Hassan', 'ahmed@example.com', '01012345678', 100), \
+     (2, 'Sara Mohamed', 'sara@example.com', '01123456789', 250), \
+     (3, 'Omar Ali', 'omar@example.com', '01234567890', 50)",
     "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) VALUES \
      (1, 5, 10.00), (2, 10, 15.00), (3, 10, 12.00)",
     "INSERT INTO tax_rates (region, tax_rate) VALUES ('Cairo', 14.00), ('Giza', 14.00), ('Alexandria', 14.00)",
     // An order the original services placed: 1 laptop + 2 mice, total with 15 % tax.
-    "INSERT INTO orders (customer_id, total_amount) VALUES (2, 1218.96)",
+    "INSERT INTO orders (order_id, customer_id, total_amount) VALUES (1, 2, 1218.96)",
     "INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES (1, 1, 1, 999.99), (1, 2, 2, 29.99)",
     "INSERT INTO notification_log (order_id, customer_id, notification_type, message) \
      VALUES (1, 2, 'order_confirmation', 'Your order #1 has been confirmed')",
