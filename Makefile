@@ -89,18 +89,20 @@ run: venv
 	fi
 
 ## A local three-node Galera cluster (scripts/galera.sh start): the adapter's
-## conformance suite on a joining node; races across the three nodes, one Engine per
+## conformance suite on a joining node (the long form: all the adapter's tests); races across the three nodes, one Engine per
 ## node, and a node SIGKILLed mid-load and restarted (test_galera.py); the mixed soak
 ## workload on one service process per node, audited on every node (soak.py --galera).
 ## The cluster is removed afterwards, pass or fail. `make test` runs the short form.
 test-galera-short: GALERA_KEY_ROUNDS = 50
 test-galera-short: GALERA_SOAK = --short
+test-galera-short: GALERA_RUST_TESTS = --workspace --test conformance
 test-galera: GALERA_KEY_ROUNDS = 500
 test-galera: GALERA_SOAK =
+test-galera: GALERA_RUST_TESTS = -p shopcore-mysql
 test-galera test-galera-short: bench-deps
 	scripts/galera.sh start
 	status=0; urls="$$(scripts/galera.sh urls | tr '\n' ' ')"; \
-	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --workspace --locked --test conformance \
+	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --locked $(GALERA_RUST_TESTS) \
 		|| status=$$?; \
 	SHOPCORE_GALERA_URLS="$$urls" SHOPCORE_GALERA_KEY_ROUNDS=$(GALERA_KEY_ROUNDS) \
 		$(PY) -m pytest -q -s -p no:cacheprovider examples/flask/tests/test_galera.py || status=$$?; \
