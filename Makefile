@@ -89,9 +89,10 @@ run: venv
 	fi
 
 ## A local three-node Galera cluster (scripts/galera.sh start): the adapter's
-## conformance suite on a joining node (the long form: all the adapter's tests); races across the three nodes, one Engine per
-## node, and a node SIGKILLed mid-load and restarted (test_galera.py); the mixed soak
-## workload on one service process per node, audited on every node (soak.py --galera).
+## conformance suite on a joining node (the long form: all the adapter's tests); races
+## across the three nodes, one Engine per node, and a node SIGKILLed mid-load and
+## restarted (test_galera.py); the mixed soak workload on one service process per node,
+## audited on every node (soak.py --galera).
 ## The cluster is removed afterwards, pass or fail. `make test` runs the short form.
 test-galera-short: GALERA_KEY_ROUNDS = 50
 test-galera-short: GALERA_SOAK = --short
