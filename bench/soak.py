@@ -437,6 +437,12 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
         failures = list(seen.failures) + [f"5xx: {e}" for e in seen.server_errors if e not in busy]
         if len(busy) * 200 > args.requests:
             failures += [f"too many 503 storage_unavailable ({len(busy)}): {e}" for e in busy]
+        for node in nodes:  # each node has applied every write set (a causal read), then the audits
+            conn = admin(db, node)
+            with conn.cursor() as c:
+                c.execute("SET SESSION wsrep_sync_wait = 1")
+                c.execute("SELECT COUNT(*) FROM orders")
+            conn.close()
         for number, node in enumerate(nodes, start=1):
             failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
             failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]

@@ -62,6 +62,20 @@ def engines() -> Iterator[list[shopcore.Engine]]:
         admin.close()
 
 
+def wait_until_applied() -> None:
+    """Every node has applied every write set committed so far (a causal read,
+    ``wsrep_sync_wait``, on each): Galera certifies a commit on every node at
+    once but applies it on the others a moment later, and an audit must see
+    all of it."""
+    for url in URLS:
+        host, port = url.rsplit("@", 1)[1].split(":")
+        conn = pymysql.connect(host=host, port=int(port), user="root", autocommit=True)
+        with conn.cursor() as cursor:
+            cursor.execute("SET SESSION wsrep_sync_wait = 1")
+            cursor.execute("SELECT 1")
+        conn.close()
+
+
 def race(engines: list[shopcore.Engine], buyers: int,
          call: Callable[[shopcore.Engine, int], object]) -> list[object]:
     """Runs ``call(engine, i)`` from ``buyers`` threads released at once, buyer i on node i mod n."""
@@ -97,6 +111,7 @@ def test_64_buyers_on_three_nodes_share_the_last_10_units(engines: list[shopcore
     print(f"\ngalera race: {len(placed)} placed, refused {dict(refused)}")
     assert len(placed) == 10, refused
     assert set(refused) <= {"insufficient_stock"}, refused
+    wait_until_applied()
     for engine in engines:
         assert engine.product(2).quantity_available == 0
         assert engine.audit(opening_stock=opening_stock(), opening_points=SEED_POINTS) == []
@@ -116,6 +131,7 @@ def test_one_key_sent_to_every_node_at_once_places_one_order(engines: list[shopc
         assert not errors, errors
         assert len({p.order.order_id for p in placed}) == 1, [p.order.order_id for p in placed]
         assert sum(not p.replayed for p in placed) == 1
+    wait_until_applied()
     for engine in engines:
         assert engine.audit(opening_stock=opening_stock(), opening_points=SEED_POINTS) == []
 
@@ -178,6 +194,7 @@ def test_a_node_killed_mid_load_loses_nothing_acknowledged(engines: list[shopcor
     gave_up = "storage_unavailable: storage unavailable: the database stayed too busy: gave up after"
     assert all(o == "ok" or o.startswith(gave_up) for (_node, o) in after), after
     assert sum(n for (_node, o), n in after.items() if o != "ok") * 20 <= sum(after.values()), after
+    wait_until_applied()
     for engine in engines:
         stored = {order.order_id for customer in (1, 2, 3) for order in engine.orders_of_customer(customer)}
         assert set(acknowledged) <= stored, sorted(set(acknowledged) - stored)[:10]
