@@ -16,12 +16,14 @@
 //! - [`apply_checkout`], for a checkout planned from an unlocked snapshot, so
 //!   that its hot rows are locked as late and as briefly as possible: every
 //!   other effect (order, items, notice and its deliveries, idempotency key) is
-//!   written first; then each product's stock is taken by one conditional
-//!   statement on its primary key, in product-id order, only while enough is
-//!   left (`SET q = q + change WHERE id = ? AND q >= −change`), then the
-//!   points, likewise; each records in the ledger the value it actually left.
-//!   A movement that finds too little answers a [`Shortfall`] for the caller
-//!   to turn into the exact refusal.
+//!   written first; then the cart's stock is taken by one conditional
+//!   statement on the primary key, each row only while enough is left
+//!   (`SET q = q + change WHERE id IN (…) AND q >= −change`, the rows locked in
+//!   product-id order), then the points, likewise; the ledger records the
+//!   values those statements actually left (the stock balances read by the
+//!   ledger `INSERT` itself). A movement that finds too little answers
+//!   [`Shortfall`]: the transaction must roll back, and the caller plans again
+//!   from locked rows for the exact refusal.
 
 use chrono::{DateTime, Utc};
 use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
@@ -61,19 +63,14 @@ pub(crate) async fn apply_plan(
     faults.before_apply(conn).await?;
     let mut ledger = Vec::new();
     let applied = apply_effects(conn, plan, faults, None, &mut ledger).await?;
-    write_ledger(conn, &ledger, faults).await?;
+    write_ledger(conn, &ledger, StockBalance::Planned, faults).await?;
     Ok(applied)
 }
 
-/// Movements a checkout made before one found too little: what to add back to
-/// the rows as this transaction sees them to get the rows as others left them.
+/// A checkout found too little stock or too few points left: some of its
+/// movements may have been made, so the transaction must roll back.
 #[derive(Debug)]
-pub(crate) struct Shortfall {
-    /// Stock already taken, by product.
-    pub stock_taken: Vec<(ProductId, i64)>,
-    /// Points already moved, by customer.
-    pub points_moved: Vec<(CustomerId, i64)>,
-}
+pub(crate) struct Shortfall;
 
 /// A plan's movements, held back to be written after every other effect.
 #[derive(Default)]
@@ -96,42 +93,47 @@ pub(crate) async fn apply_checkout(
     let mut ledger = Vec::new();
     let mut deferred = Deferred::default();
     let applied = apply_effects(conn, plan, faults, Some(&mut deferred), &mut ledger).await?;
-    let mut shortfall = Shortfall {
-        stock_taken: Vec::new(),
-        points_moved: Vec::new(),
-    };
-    deferred.stock.sort_by_key(|moved| moved.product); // the lock order
-    for moved in &deferred.stock {
-        let Some(after) = take_stock(conn, moved, at).await? else {
-            return Ok(Err(shortfall));
-        };
-        shortfall.stock_taken.push((moved.product, moved.change));
-        let actual = StockMoved { after, ..**moved };
-        ledger.push(LedgerEntry::Stock(actual.entry(applied.order_id, at)?));
-    }
     if !deferred.stock.is_empty() {
+        deferred.stock.sort_by_key(|moved| moved.product); // the lock order
+        if !take_stock(conn, &deferred.stock, at).await? {
+            return Ok(Err(Shortfall));
+        }
+        for moved in &deferred.stock {
+            // `after` is the snapshot's; the row stores what others left plus
+            // `change`, and the ledger INSERT records that (`StockBalance::AsLeft`).
+            ledger.push(LedgerEntry::Stock(moved.entry(applied.order_id, at)?));
+        }
         faults.check(WriteStep::StockMoved)?;
     }
     for moved in &deferred.points {
         let Some(after) = take_points(conn, moved).await? else {
-            return Ok(Err(shortfall));
+            return Ok(Err(Shortfall));
         };
-        shortfall.points_moved.push((moved.customer, moved.change));
         let actual = PointsMoved { after, ..**moved };
         ledger.push(LedgerEntry::Points(actual.entry(applied.order_id, at)?));
         faults.check(WriteStep::PointsMoved)?;
     }
-    write_ledger(conn, &ledger, faults).await?;
+    write_ledger(conn, &ledger, StockBalance::AsLeft, faults).await?;
     Ok(Ok(applied))
+}
+
+/// Where the stock balances a ledger `INSERT` records come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StockBalance {
+    /// The entries' own `after` (a plan made from locked rows knows it).
+    Planned,
+    /// The row as this transaction left it, read by the `INSERT` itself.
+    AsLeft,
 }
 
 async fn write_ledger(
     conn: &mut MySqlConnection,
     ledger: &[LedgerEntry],
+    stock_balance: StockBalance,
     faults: &Faults,
 ) -> Result<(), DbError> {
     if !ledger.is_empty() {
-        insert_ledger(conn, ledger).await?;
+        insert_ledger(conn, ledger, stock_balance).await?;
         faults.check(WriteStep::LedgerWritten)?;
     }
     Ok(())
@@ -506,32 +508,37 @@ async fn move_stock(
     Ok(())
 }
 
-/// Moves `moved.change` units of a product's stock while enough are left, by
-/// one statement on its primary key; answers the stock it left, or `None` if
-/// too few were there (nothing changed).
+/// Moves each product's stock by its `change` while enough are left, by one
+/// statement on the primary key (the rows locked in product-id order; `FORCE
+/// INDEX` as in [`move_stock`]); answers whether every row moved. When one
+/// did not, others may have: the transaction must roll back.
 async fn take_stock(
     conn: &mut MySqlConnection,
-    moved: &StockMoved,
+    cart: &[&StockMoved],
     at: DateTime<Utc>,
-) -> Result<Option<u32>, DbError> {
-    // LAST_INSERT_ID(expr) hands the new value back in the statement's answer.
-    let updated = sqlx::query(
+) -> Result<bool, DbError> {
+    let cases = "WHEN ? THEN ? ".repeat(cart.len());
+    let sql = format!(
         "UPDATE inventory FORCE INDEX (PRIMARY) \
-         SET quantity_available = LAST_INSERT_ID(quantity_available + ?), last_updated = ? \
-         WHERE product_id = ? AND quantity_available >= ?",
-    )
-    .bind(moved.change)
-    .bind(utc(at))
-    .bind(moved.product.get())
-    .bind(moved.change.min(0).saturating_neg())
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Ok(None);
+         SET quantity_available = quantity_available + CASE product_id {cases}END, \
+         last_updated = ? \
+         WHERE product_id IN ({}) AND quantity_available >= CASE product_id {cases}END",
+        placeholders(cart.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for moved in cart {
+        query = query.bind(moved.product.get()).bind(moved.change);
     }
-    let after = u32::try_from(updated.last_insert_id())
-        .map_err(|_| StorageError::Failure(format!("stock of product {}", moved.product)))?;
-    Ok(Some(after))
+    query = query.bind(utc(at));
+    for moved in cart {
+        query = query.bind(moved.product.get());
+    }
+    for moved in cart {
+        let needed = moved.change.min(0).saturating_neg();
+        query = query.bind(moved.product.get()).bind(needed);
+    }
+    let updated = query.execute(&mut *conn).await?;
+    Ok(updated.rows_affected() == cart.len() as u64)
 }
 
 /// Moves a customer's points by `moved.change` while the balance stays at
@@ -669,10 +676,24 @@ async fn revoke_sessions(
     Ok(())
 }
 
-async fn insert_ledger(conn: &mut MySqlConnection, entries: &[LedgerEntry]) -> Result<(), DbError> {
+async fn insert_ledger(
+    conn: &mut MySqlConnection,
+    entries: &[LedgerEntry],
+    stock_balance: StockBalance,
+) -> Result<(), DbError> {
+    const KNOWN: &str = "(?, ?, ?, ?, ?, ?, ?)";
+    const STOCK_AS_LEFT: &str =
+        "(?, ?, ?, (SELECT quantity_available FROM inventory WHERE product_id = ?), ?, ?, ?)";
+    let as_left = |entry: &LedgerEntry| {
+        stock_balance == StockBalance::AsLeft && matches!(entry, LedgerEntry::Stock(_))
+    };
+    let rows: Vec<&str> = entries
+        .iter()
+        .map(|entry| if as_left(entry) { STOCK_AS_LEFT } else { KNOWN })
+        .collect();
     let sql = format!(
         "INSERT INTO ledger_entries ({LEDGER_COLUMNS}) VALUES {}",
-        vec!["(?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ")
+        rows.join(", ")
     );
     let mut query = sqlx::query(&sql);
     for entry in entries {
@@ -680,8 +701,13 @@ async fn insert_ledger(conn: &mut MySqlConnection, entries: &[LedgerEntry]) -> R
         query = query
             .bind(row.product_id)
             .bind(row.customer_id)
-            .bind(row.delta)
-            .bind(row.balance_after)
+            .bind(row.delta);
+        query = if as_left(entry) {
+            query.bind(row.product_id)
+        } else {
+            query.bind(row.balance_after)
+        };
+        query = query
             .bind(row.reason)
             .bind(row.order_id)
             .bind(utc(row.recorded_at));

@@ -8,12 +8,14 @@
 //! binding first, then each product's stock taken by one conditional
 //! statement in product-id order, then the points, then the ledger, then
 //! `COMMIT` — the `inventory` and `customers` rows are locked only for those
-//! last statements. If the snapshot was stale and a product (or the buyer's
-//! points) no longer suffices, the checkout reads the rows locked, as others
-//! left them, and plans again: the refusal is the one a locked checkout would
-//! have given (naming the first short product in cart order); if planning now
-//! succeeds, the transaction is rerun. A coupon's row is still locked before
-//! planning (it serialises the coupon's use count).
+//! last statements. If a product (or the buyer's points) no longer suffices
+//! when its statement runs, the transaction rolls back and the checkout runs
+//! once more in a fresh one that reads the same snapshot and then the
+//! products and the buyer `FOR UPDATE`, as others left them, and plans from
+//! those: its refusal is the one a locked checkout gives (naming the first
+//! short product in cart order), and a plan that now succeeds (stock came
+//! back meanwhile) is applied as planned with [`apply_plan`]. A coupon's row
+//! is still locked before planning (it serialises the coupon's use count).
 //!
 //! A cancel locks, in the order every locking write uses so that transactions
 //! queue instead of deadlocking: the `orders` row → the `inventory` rows in
@@ -26,15 +28,15 @@
 
 use async_trait::async_trait;
 use shopcore::{
-    plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, CheckoutError,
-    CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId, OrderWorkflow,
-    PlacedOrder, RequestFingerprint, ShopConfig, StorageError,
+    plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, Catalog,
+    CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
+    OrderWorkflow, PlacedOrder, RequestFingerprint, ShopConfig, StorageError,
 };
 use sqlx::MySqlConnection;
 
 use crate::apply::{apply_checkout, apply_plan, Applied, Shortfall};
 use crate::coupons::{select_coupon, select_usage};
-use crate::error::{diverged, is_duplicate_key, DbError};
+use crate::error::{is_duplicate_key, DbError};
 use crate::repositories::{
     select_customer, select_notification, select_order, select_products,
     select_products_with_rules, select_tax_rate_and_customer, Read,
@@ -90,9 +92,31 @@ impl WriteStep {
     ];
 }
 
-/// `value` before a movement of `change` made it what it is.
-fn undo(value: i128, change: i64) -> Option<i128> {
-    value.checked_sub(i128::from(change))
+/// How a checkout attempt knows the stock and points it moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StockReads {
+    /// From the unlocked snapshot: taken at the end by conditional statements
+    /// ([`apply_checkout`]); a shortfall ends the attempt.
+    Snapshot,
+    /// Read again under `FOR UPDATE` after the snapshot, so that the plan is
+    /// exact: applied as planned ([`apply_plan`]).
+    Locked,
+}
+
+/// Why a checkout attempt placed no order.
+#[derive(Debug)]
+enum NotPlaced {
+    /// A rule (or storage) refused it.
+    Refused(CheckoutError),
+    /// The snapshot promised stock or points that were gone when taken: plan
+    /// again from locked rows.
+    Short,
+}
+
+impl From<StorageError> for NotPlaced {
+    fn from(error: StorageError) -> Self {
+        NotPlaced::Refused(error.into())
+    }
 }
 
 /// The fault to inject, if any (always `None` without the `fault-injection` feature).
@@ -102,6 +126,8 @@ pub(crate) struct Faults {
     after: std::sync::Mutex<Option<WriteStep>>,
     #[cfg(feature = "fault-injection")]
     before_apply: std::sync::Mutex<Option<String>>,
+    #[cfg(feature = "fault-injection")]
+    committed_before_apply: std::sync::Mutex<Option<(sqlx::MySqlPool, String)>>,
 }
 
 impl Faults {
@@ -118,11 +144,20 @@ impl Faults {
         Ok(())
     }
 
-    /// Runs the injected statement, if any, in the transaction, after planning
-    /// and before the plan is applied.
+    /// Runs the injected statements, if any, after planning and before the
+    /// plan is applied: the one-shot committed write on a connection of its
+    /// own, then the statement in the transaction.
     pub(crate) async fn before_apply(&self, _conn: &mut MySqlConnection) -> Result<(), DbError> {
         #[cfg(feature = "fault-injection")]
         {
+            let committed = self
+                .committed_before_apply
+                .lock()
+                .ok()
+                .and_then(|mut c| c.take());
+            if let Some((pool, statement)) = committed {
+                sqlx::query(&statement).execute(&pool).await?;
+            }
             let statement = self.before_apply.lock().ok().and_then(|s| s.clone());
             if let Some(statement) = statement {
                 sqlx::query(&statement).execute(&mut *_conn).await?;
@@ -140,6 +175,16 @@ impl MySqlStore {
     pub fn inject_statement_before_apply(&self, statement: Option<&str>) {
         if let Ok(mut before) = self.faults.before_apply.lock() {
             *before = statement.map(str::to_owned);
+        }
+    }
+
+    /// Makes the next write that applies a plan run `statement` once, after
+    /// planning and before applying, on another connection, committed — as a
+    /// concurrent writer would, between a checkout's snapshot and its
+    /// movements. Test-only: needs the `fault-injection` feature.
+    pub fn inject_committed_write_before_apply(&self, statement: &str) {
+        if let Ok(mut committed) = self.faults.committed_before_apply.lock() {
+            *committed = Some((self.pool.clone(), statement.to_owned()));
         }
     }
 
@@ -229,13 +274,15 @@ impl MySqlStore {
         })))
     }
 
-    /// One checkout attempt inside an open transaction.
+    /// One checkout attempt inside an open transaction, knowing the stock and
+    /// points it moves by `reads`.
     async fn checkout_in(
         &self,
         conn: &mut MySqlConnection,
         request: &CheckoutRequest,
         key: Option<&IdempotencyKey>,
-    ) -> Attempt<PlacedOrder, CheckoutError> {
+        reads: StockReads,
+    ) -> Attempt<PlacedOrder, NotPlaced> {
         let now = self.clock.now();
         let fingerprint = key.map(|_| request.fingerprint());
         if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
@@ -245,19 +292,19 @@ impl MySqlStore {
             {
                 Ok(Some(placed)) => return Ok(Ok(placed)),
                 Ok(None) => {}
-                Err(conflict) => return Ok(Err(conflict)),
+                Err(conflict) => return Ok(Err(NotPlaced::Refused(conflict))),
             }
         }
         // One consistent price list: plain reads of one snapshot (the first
         // read fixes it), so every figure is as it stood at one instant, and
         // nothing is locked yet.
         let ids = request.cart.product_ids_sorted();
-        let (catalog, rules) = select_products_with_rules(&mut *conn, &ids).await?;
+        let (mut catalog, rules) = select_products_with_rules(&mut *conn, &ids).await?;
         let region = request
             .region
             .as_ref()
             .unwrap_or(&self.config.default_region);
-        let (tax_rates, customer) =
+        let (tax_rates, mut customer) =
             select_tax_rate_and_customer(&mut *conn, region, request.customer_id).await?;
         // The coupon's row serialises every checkout using it; counted after
         // the lock, its use includes every order committed before.
@@ -273,6 +320,15 @@ impl MySqlStore {
             },
             None => None,
         };
+        if reads == StockReads::Locked {
+            // In the lock order: products by id, then the buyer.
+            let locked = select_products(&mut *conn, &ids, true).await?;
+            take_stock_levels(&mut catalog, &locked);
+            let buyer = select_customer(&mut *conn, request.customer_id, true).await?;
+            if let (Some(snapshot), Some(locked)) = (customer.as_mut(), buyer) {
+                snapshot.loyalty_points = locked.loyalty_points;
+            }
+        }
         let snapshot = CheckoutSnapshot {
             customer: customer.as_ref(),
             catalog: &catalog,
@@ -282,22 +338,21 @@ impl MySqlStore {
         };
         let mut plan = match plan_checkout(request, &snapshot, &self.config, now) {
             Ok(plan) => plan,
-            Err(refused) => return Ok(Err(refused)),
+            Err(refused) => return Ok(Err(NotPlaced::Refused(refused))),
         };
         if let (Some(key), Some(fingerprint)) = (key, fingerprint) {
             plan.bind_key(key.clone(), fingerprint);
         }
+        let applied = match reads {
+            StockReads::Snapshot => match apply_checkout(conn, plan.plan(), &self.faults).await? {
+                Ok(applied) => applied,
+                Err(Shortfall) => return Ok(Err(NotPlaced::Short)),
+            },
+            StockReads::Locked => apply_plan(conn, plan.plan(), &self.faults).await?,
+        };
         let Applied {
             order_id, notices, ..
-        } = match apply_checkout(conn, plan.plan(), &self.faults).await? {
-            Ok(applied) => applied,
-            Err(shortfall) => {
-                let refused = self
-                    .refusal_after(conn, request, &snapshot, &shortfall, now)
-                    .await?;
-                return Ok(Err(refused));
-            }
-        };
+        } = applied;
         let (Some(order_id), Some(confirmation)) = (order_id, notices.into_iter().next()) else {
             return Err(StorageError::Failure("a checkout plan placed no order".to_owned()).into());
         };
@@ -306,47 +361,6 @@ impl MySqlStore {
             confirmation,
             replayed: false,
         }))
-    }
-
-    /// The refusal of a checkout whose snapshot promised stock or points that a
-    /// concurrent checkout took first: its products and buyer read again under
-    /// `FOR UPDATE` (in the lock order), as others left them (`shortfall` says
-    /// what this transaction already moved), and planned again. A plan that now
-    /// succeeds reruns the transaction.
-    async fn refusal_after(
-        &self,
-        conn: &mut MySqlConnection,
-        request: &CheckoutRequest,
-        snapshot: &CheckoutSnapshot<'_>,
-        shortfall: &Shortfall,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<CheckoutError, DbError> {
-        let ids = request.cart.product_ids_sorted();
-        let mut catalog = select_products(&mut *conn, &ids, true).await?;
-        for (product, change) in &shortfall.stock_taken {
-            if let Some(row) = catalog.get_mut(*product) {
-                row.quantity_available = undo(row.quantity_available.into(), *change)
-                    .and_then(|q| u32::try_from(q).ok())
-                    .ok_or_else(|| diverged(format_args!("stock of product {product}")))?;
-            }
-        }
-        let mut customer = select_customer(&mut *conn, request.customer_id, true).await?;
-        for (id, change) in &shortfall.points_moved {
-            if let Some(buyer) = customer.as_mut().filter(|c| c.id == *id) {
-                buyer.loyalty_points = undo(i128::from(buyer.loyalty_points), *change)
-                    .and_then(|p| u64::try_from(p).ok())
-                    .ok_or_else(|| diverged(format_args!("points of customer {id}")))?;
-            }
-        }
-        let current = CheckoutSnapshot {
-            customer: customer.as_ref(),
-            catalog: &catalog,
-            ..*snapshot
-        };
-        match plan_checkout(request, &current, &self.config, now) {
-            Err(refused) => Ok(refused),
-            Ok(_) => Err(diverged("stock or points of a checkout")),
-        }
     }
 
     /// One cancel attempt inside an open transaction.
@@ -388,6 +402,15 @@ impl MySqlStore {
     }
 }
 
+/// Sets each product's stock in `catalog` to the level `locked` read.
+fn take_stock_levels(catalog: &mut Catalog, locked: &Catalog) {
+    for product in locked.iter() {
+        if let Some(snapshot) = catalog.get_mut(product.id) {
+            snapshot.quantity_available = product.quantity_available;
+        }
+    }
+}
+
 #[async_trait]
 impl OrderWorkflow for MySqlStore {
     fn config(&self) -> &ShopConfig {
@@ -403,11 +426,33 @@ impl OrderWorkflow for MySqlStore {
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, CheckoutError> {
-        let outcome = in_transaction!(self, |conn| self.checkout_in(
+        let reads = StockReads::Snapshot;
+        let first = in_transaction!(self, |conn| self.checkout_in(
             conn,
             request,
-            idempotency_key
+            idempotency_key,
+            reads
         ));
+        let outcome = match first {
+            Ok(placed) => Ok(placed),
+            Err(NotPlaced::Refused(refused)) => Err(refused),
+            Err(NotPlaced::Short) => {
+                let reads = StockReads::Locked;
+                let again = in_transaction!(self, |conn| self.checkout_in(
+                    conn,
+                    request,
+                    idempotency_key,
+                    reads
+                ));
+                again.map_err(|not_placed| match not_placed {
+                    NotPlaced::Refused(refused) => refused,
+                    NotPlaced::Short => StorageError::Failure(
+                        "a checkout planned from locked rows found too little".to_owned(),
+                    )
+                    .into(),
+                })
+            }
+        };
         self.metrics.record_checkout(&outcome);
         outcome
     }

@@ -204,17 +204,20 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
     let last_points = entries.iter().rev().find(|e| e.1 == Some(1)).unwrap();
     assert_eq!(last_points.3, i64::try_from(points_after).unwrap());
 
-    // A write that leaves too little: the exact refusal, from the stored
-    // value, and nothing stays — not even the statement behind the snapshot.
-    db.store.inject_statement_before_apply(Some(
+    // A concurrent write, committed after the checkout's snapshot, that
+    // leaves too little: the exact refusal, from the stored value, and
+    // nothing of the checkout stays (product 1 was taken before 2 was found
+    // short, and is back).
+    let product_1 = || async { db.store.product(ProductId::new(1).unwrap()).await.unwrap() };
+    let product_1_before = product_1().await.quantity_available;
+    db.store.inject_committed_write_before_apply(
         "UPDATE inventory SET quantity_available = 3 WHERE product_id = 2",
-    ));
+    );
     let refused = db
         .store
         .checkout(&request(1, &[(1, 1), (2, 10)]), None)
         .await
         .unwrap_err();
-    db.store.inject_statement_before_apply(None);
     assert_eq!(refused.code(), "insufficient_stock", "{refused}");
     assert!(
         refused
@@ -222,8 +225,31 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
             .contains("product 2: requested 10, available 3"),
         "{refused}"
     );
-    assert_eq!(stock(&db).await, stock_before - 11);
+    assert_eq!(stock(&db).await, 3);
+    assert_eq!(product_1().await.quantity_available, product_1_before);
     assert_eq!(ledger(&raw).await, entries);
+
+    // A concurrent write that leaves just enough: the checkout takes it and
+    // the ledger records 0 left, not the 13 the snapshot promised.
+    db.store
+        .adjust_stock(ProductId::new(2).unwrap(), 20)
+        .await
+        .unwrap();
+    db.store.inject_committed_write_before_apply(
+        "UPDATE inventory SET quantity_available = 10 WHERE product_id = 2",
+    );
+    db.store
+        .checkout(&request(1, &[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap();
+    assert_eq!(stock(&db).await, 0);
+    let last_stock = ledger(&raw)
+        .await
+        .into_iter()
+        .rev()
+        .find(|e| e.0 == Some(2))
+        .unwrap();
+    assert_eq!((last_stock.2, last_stock.3), (-10, 0));
     raw.close().await;
     db.drop_database().await;
 }
