@@ -14,6 +14,8 @@
 //! scratch database it drops. Each cell runs for `SHOPCORE_BENCH_SECONDS`
 //! (default 3) and the variants alternate, three rounds each going first once,
 //! so drift on the machine hits all alike; each cell is the best of its three.
+//! `SHOPCORE_BENCH_CLIENTS` (a comma-separated list, e.g. `1,16`) runs only
+//! those client counts.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -399,6 +401,21 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
+/// The client counts to run: `SHOPCORE_BENCH_CLIENTS`, or 1, 4, 16 and 64.
+fn client_counts() -> Vec<u64> {
+    let listed: Vec<u64> = std::env::var("SHOPCORE_BENCH_CLIENTS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    if listed.is_empty() {
+        vec![1, 4, 16, 64]
+    } else {
+        listed
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -434,7 +451,7 @@ fn main() {
             "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline",
             "no-ledger base orders/s", "p99 ms", "adapter/no-ledger"
         );
-        for clients in [1u64, 4, 16, 64] {
+        for clients in client_counts() {
             let mut best = [(0.0f64, Duration::ZERO); 3];
             for round in 0..3 {
                 // Each variant goes first once: whatever a cell leaves behind

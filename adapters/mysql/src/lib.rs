@@ -18,8 +18,8 @@
 //! 4. apply the plan's effects through the one `apply` (module `apply`):
 //!    guarded relative writes that must land on each effect's `after`, the
 //!    ledger entries, the notices, the key — a checkout takes its hot rows
-//!    last, each product's stock by one conditional `UPDATE` in id order,
-//!    then the points — and commit.
+//!    last, the cart's stock by one conditional `UPDATE` (rows in id
+//!    order), then the points — and commit.
 //!
 //! A deadlock or lock-wait timeout of any statement, `COMMIT` included, reruns
 //! the whole transaction a bounded number of times (then `storage_unavailable`).

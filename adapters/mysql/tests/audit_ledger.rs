@@ -250,6 +250,22 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
         .find(|e| e.0 == Some(2))
         .unwrap();
     assert_eq!((last_stock.2, last_stock.3), (-10, 0));
+
+    // Points the buyer spent elsewhere after the snapshot: the exact refusal,
+    // and the stock this checkout had already taken is back.
+    let entries = ledger(&raw).await;
+    let balance = points(&db).await;
+    let product_1_before = product_1().await.quantity_available;
+    let mut redeeming = request(1, &[(1, 1)]);
+    redeeming.redeem_points = balance;
+    db.store.inject_committed_write_before_apply(
+        "UPDATE customers SET loyalty_points = loyalty_points - 1 WHERE customer_id = 1",
+    );
+    let refused = db.store.checkout(&redeeming, None).await.unwrap_err();
+    assert_eq!(refused.code(), "insufficient_points", "{refused}");
+    assert_eq!(points(&db).await, balance - 1);
+    assert_eq!(product_1().await.quantity_available, product_1_before);
+    assert_eq!(ledger(&raw).await, entries);
     raw.close().await;
     db.drop_database().await;
 }
