@@ -94,7 +94,7 @@ pub(crate) async fn apply_checkout(
     let mut deferred = Deferred::default();
     let applied = apply_effects(conn, plan, faults, Some(&mut deferred), &mut ledger).await?;
     if !deferred.stock.is_empty() {
-        deferred.stock.sort_by_key(|moved| moved.product); // the lock order
+        deferred.stock.sort_by_key(|moved| moved.product); // as the rows are locked
         if !take_stock(conn, &deferred.stock, at).await? {
             return Ok(Err(Shortfall));
         }
@@ -462,26 +462,40 @@ async fn cancel_order(
     Ok(())
 }
 
-/// One `UPDATE` for a run of stock movements, each guarded by its `after`.
+/// What a stock `UPDATE` requires of each row it moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StockGuard {
+    /// Exactly the value the plan started from (`after − change`).
+    Planned,
+    /// At least what the movement takes (`−change`, or 0 for an addition).
+    Enough,
+}
+
+/// One `UPDATE` moving each product's stock by its `change` (relative to the
+/// stored value) where `guard` holds; answers how many rows it changed.
 ///
-/// It reaches its rows only through the primary key (`FORCE INDEX`): after a
-/// server restart the optimizer chose a scan of `inventory` from its fresh
-/// statistics, which X-locked every product, not only the cart's, and
-/// deadlocked with checkouts holding those (7–11 of about 600 calls gave up
-/// after the retries in `test_restart_under_load.py` before this hint; none since).
-async fn move_stock(
+/// It reaches its rows only through the primary key (`FORCE INDEX`), in
+/// product-id order: after a server restart the optimizer chose a scan of
+/// `inventory` from its fresh statistics, which X-locked every product, not
+/// only the cart's, and deadlocked with checkouts holding those (7–11 of
+/// about 600 calls gave up after the retries in `test_restart_under_load.py`
+/// before this hint; none since).
+async fn update_stock(
     conn: &mut MySqlConnection,
     run: &[&StockMoved],
     at: DateTime<Utc>,
-) -> Result<(), DbError> {
-    // Relative to the stored value, and only where the stored value is the one
-    // the plan started from (`after − change`), so the result is `after`.
+    guard: StockGuard,
+) -> Result<u64, DbError> {
     let cases = "WHEN ? THEN ? ".repeat(run.len());
+    let test = match guard {
+        StockGuard::Planned => "=",
+        StockGuard::Enough => ">=",
+    };
     let sql = format!(
         "UPDATE inventory FORCE INDEX (PRIMARY) \
          SET quantity_available = quantity_available + CASE product_id {cases}END, \
          last_updated = ? \
-         WHERE product_id IN ({}) AND quantity_available = CASE product_id {cases}END",
+         WHERE product_id IN ({}) AND quantity_available {test} CASE product_id {cases}END",
         placeholders(run.len())
     );
     let mut query = sqlx::query(&sql);
@@ -493,12 +507,23 @@ async fn move_stock(
         query = query.bind(moved.product.get());
     }
     for moved in run {
-        query = query
-            .bind(moved.product.get())
-            .bind(i64::from(moved.after) - moved.change);
+        let required = match guard {
+            StockGuard::Planned => i64::from(moved.after) - moved.change,
+            StockGuard::Enough => moved.change.min(0).saturating_neg(),
+        };
+        query = query.bind(moved.product.get()).bind(required);
     }
-    let updated = query.execute(&mut *conn).await?;
-    if updated.rows_affected() != run.len() as u64 {
+    Ok(query.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Moves a run of stock, each row guarded by its `after` ([`StockGuard::Planned`]):
+/// a row that does not match means the stored value diverged from the plan.
+async fn move_stock(
+    conn: &mut MySqlConnection,
+    run: &[&StockMoved],
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    if update_stock(conn, run, at, StockGuard::Planned).await? != run.len() as u64 {
         let products: Vec<String> = run.iter().map(|m| m.product.to_string()).collect();
         return Err(diverged(format_args!(
             "stock of products {}",
@@ -508,37 +533,15 @@ async fn move_stock(
     Ok(())
 }
 
-/// Moves each product's stock by its `change` while enough are left, by one
-/// statement on the primary key (the rows locked in product-id order; `FORCE
-/// INDEX` as in [`move_stock`]); answers whether every row moved. When one
-/// did not, others may have: the transaction must roll back.
+/// Takes a cart's stock while enough is left in every row ([`StockGuard::Enough`]);
+/// answers whether every row moved. When one did not, others may have: the
+/// transaction must roll back.
 async fn take_stock(
     conn: &mut MySqlConnection,
     cart: &[&StockMoved],
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let cases = "WHEN ? THEN ? ".repeat(cart.len());
-    let sql = format!(
-        "UPDATE inventory FORCE INDEX (PRIMARY) \
-         SET quantity_available = quantity_available + CASE product_id {cases}END, \
-         last_updated = ? \
-         WHERE product_id IN ({}) AND quantity_available >= CASE product_id {cases}END",
-        placeholders(cart.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for moved in cart {
-        query = query.bind(moved.product.get()).bind(moved.change);
-    }
-    query = query.bind(utc(at));
-    for moved in cart {
-        query = query.bind(moved.product.get());
-    }
-    for moved in cart {
-        let needed = moved.change.min(0).saturating_neg();
-        query = query.bind(moved.product.get()).bind(needed);
-    }
-    let updated = query.execute(&mut *conn).await?;
-    Ok(updated.rows_affected() == cart.len() as u64)
+    Ok(update_stock(conn, cart, at, StockGuard::Enough).await? == cart.len() as u64)
 }
 
 /// Moves a customer's points by `moved.change` while the balance stays at

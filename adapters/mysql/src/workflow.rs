@@ -426,31 +426,26 @@ impl OrderWorkflow for MySqlStore {
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, CheckoutError> {
-        let reads = StockReads::Snapshot;
-        let first = in_transaction!(self, |conn| self.checkout_in(
-            conn,
-            request,
-            idempotency_key,
-            reads
-        ));
-        let outcome = match first {
-            Ok(placed) => Ok(placed),
-            Err(NotPlaced::Refused(refused)) => Err(refused),
-            Err(NotPlaced::Short) => {
-                let reads = StockReads::Locked;
-                let again = in_transaction!(self, |conn| self.checkout_in(
-                    conn,
-                    request,
-                    idempotency_key,
-                    reads
-                ));
-                again.map_err(|not_placed| match not_placed {
-                    NotPlaced::Refused(refused) => refused,
-                    NotPlaced::Short => StorageError::Failure(
+        let mut reads = StockReads::Snapshot;
+        let outcome = loop {
+            let attempt = in_transaction!(self, |conn| self.checkout_in(
+                conn,
+                request,
+                idempotency_key,
+                reads
+            ));
+            match attempt {
+                Ok(placed) => break Ok(placed),
+                Err(NotPlaced::Refused(refused)) => break Err(refused),
+                Err(NotPlaced::Short) if reads == StockReads::Snapshot => {
+                    reads = StockReads::Locked;
+                }
+                Err(NotPlaced::Short) => {
+                    break Err(StorageError::Failure(
                         "a checkout planned from locked rows found too little".to_owned(),
                     )
-                    .into(),
-                })
+                    .into())
+                }
             }
         };
         self.metrics.record_checkout(&outcome);
