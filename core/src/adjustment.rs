@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Product;
-use crate::customer::{Customer, MAX_POINTS};
+use crate::customer::{spendable, Customer, MAX_POINTS};
 use crate::effect::{Effect, Plan, PointsMoved, Reason, StockMoved};
 use crate::quantity::MAX_STOCK;
 use crate::repository::{CatalogError, CustomerError};
@@ -39,26 +39,36 @@ pub fn stock_after_change(product: &Product, change: i64) -> Result<u32, Catalog
 
 /// The customer's points after adding `change` (negative to take away).
 ///
+/// Taking away needs that many points held: an adjustment never creates a
+/// debt (only a cancel does). Adding to a customer who owes points repays
+/// the debt first.
+///
 /// ```
 /// use shopcore::{points_after_change, seed, ErrorCode};
-/// let omar = &seed::demo_data().customers[2]; // 50 points
-/// assert_eq!(points_after_change(omar, -50).unwrap(), 0);
-/// assert_eq!(points_after_change(omar, -51).unwrap_err().code(), "insufficient_points");
-/// assert_eq!(points_after_change(omar, i64::MAX).unwrap_err().code(), "invalid_adjustment");
+/// let mut omar = seed::demo_data().customers[2].clone(); // 50 points
+/// assert_eq!(points_after_change(&omar, -50).unwrap(), 0);
+/// assert_eq!(points_after_change(&omar, -51).unwrap_err().code(), "insufficient_points");
+/// assert_eq!(points_after_change(&omar, i64::MAX).unwrap_err().code(), "invalid_adjustment");
+/// omar.loyalty_points = -9; // owes 9 after a cancel
+/// assert_eq!(points_after_change(&omar, 10).unwrap(), 1);
+/// assert_eq!(points_after_change(&omar, -1).unwrap_err().code(), "insufficient_points");
 /// ```
-pub fn points_after_change(customer: &Customer, change: i64) -> Result<u64, CustomerError> {
+pub fn points_after_change(customer: &Customer, change: i64) -> Result<i64, CustomerError> {
     let held = customer.loyalty_points;
     let magnitude = change.unsigned_abs();
     if change < 0 {
-        held.checked_sub(magnitude)
-            .ok_or(CustomerError::InsufficientPoints {
+        let available = spendable(held);
+        if magnitude > available {
+            return Err(CustomerError::InsufficientPoints {
                 customer_id: customer.id,
                 requested: magnitude,
-                available: held,
-            })
+                available,
+            });
+        }
+        Ok(held + change)
     } else {
-        held.checked_add(magnitude)
-            .filter(|points| *points <= MAX_POINTS)
+        held.checked_add(change)
+            .filter(|points| i128::from(*points) <= i128::from(MAX_POINTS))
             .ok_or(CustomerError::PointsOutOfRange(change))
     }
 }

@@ -10,11 +10,12 @@
 //!   chains: each entry's `after` is the previous balance plus its change, and
 //!   the last one is the stored stock;
 //! - per customer: opening + earned − redeemed − revoked + returned ± manual =
-//!   points (earned and redeemed from the orders, revoked, returned and manual
-//!   from the ledger), with the same chain;
+//!   points (earned, redeemed, revoked and returned from the orders, manual
+//!   from the ledger), with the same chain; a balance below zero is points owed;
 //! - per order: the ledger moved exactly its items' units (and, if cancelled,
 //!   returned them), exactly the points it earned and redeemed (and, if
-//!   cancelled, gave the redeemed back and revoked at most the earned); it has
+//!   cancelled, gave the redeemed back and revoked every earned point, even
+//!   points already spent: no customer keeps points a cancelled order earned); it has
 //!   items, the items add up to the subtotal, subtotal − coupon − points + tax
 //!   = total, the lines' coupon and points shares add up to the order's, each
 //!   line is `unit price × quantity − discount` with `0 ≤ discount ≤ base` and
@@ -51,7 +52,7 @@ pub struct Opening {
     /// Stock per product.
     pub stock: BTreeMap<ProductId, u32>,
     /// Points per customer.
-    pub points: BTreeMap<CustomerId, u64>,
+    pub points: BTreeMap<CustomerId, i64>,
 }
 
 impl Opening {
@@ -78,7 +79,7 @@ pub struct Books {
     /// Stored stock per product, by id.
     pub stock: Vec<(ProductId, u32)>,
     /// Stored points per customer, by id.
-    pub points: Vec<(CustomerId, u64)>,
+    pub points: Vec<(CustomerId, i64)>,
     /// Every order with its items, by id.
     pub orders: Vec<Order>,
     /// Every logged notification: the order it is about and its kind.
@@ -158,7 +159,7 @@ pub enum OrderProblem {
         account: Account,
         /// `order` or `cancel`.
         reason: &'static str,
-        /// What the order says the movement is (for a cancel's points: at most this).
+        /// What the order says the movement is.
         expected: i64,
         /// What the ledger holds.
         ledger: i64,
@@ -173,14 +174,14 @@ pub enum Discrepancy {
         /// Which balance.
         account: Account,
         /// What the store holds.
-        stored: u64,
+        stored: i64,
         /// The opening balance.
-        opening: u64,
+        opening: i64,
         /// The net movement by orders (stock: − units sold, from the items;
-        /// points: + points earned, from the orders).
+        /// points: + points earned − points redeemed, from the orders).
         orders: i64,
         /// The net movement by cancels (stock: + units returned, from the items;
-        /// points: − points revoked, from the ledger).
+        /// points: + points returned − points revoked, from the orders).
         cancels: i64,
         /// The net manual movement, from the ledger.
         manual: i64,
@@ -194,14 +195,14 @@ pub enum Discrepancy {
         /// The balance the entries before it give, plus its change.
         expected: i64,
         /// The `after` it records.
-        recorded: u64,
+        recorded: i64,
     },
     /// The stored balance is not where the account's ledger ends.
     LedgerEnd {
         /// Which balance.
         account: Account,
         /// What the store holds.
-        stored: u64,
+        stored: i64,
         /// Opening + every change in the ledger.
         ledger: i64,
     },
@@ -274,8 +275,6 @@ impl fmt::Display for Discrepancy {
     }
 }
 
-/// Net ledger movements of one account by cancels and by hand (those by
-/// orders are checked order by order).
 /// How the audit names a ledger movement of an order: its reason, except that
 /// points spent by an order are its `redemption` and points a cancel gives
 /// back are its `return` (a cancel's negative points entries are revocations).
@@ -287,23 +286,17 @@ fn movement(account: Account, reason: Reason, change: i64) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Net {
-    cancels: i64,
-    manual: i64,
-}
-
 /// Walks one account's ledger from `opening`: chain breaks, then where it ends.
 fn walk(
     account: Account,
-    opening: u64,
-    entries: impl Iterator<Item = (i64, u64)>,
+    opening: i64,
+    entries: impl Iterator<Item = (i64, i64)>,
     found: &mut Vec<Discrepancy>,
 ) -> i64 {
-    let mut balance = i64::try_from(opening).unwrap_or(i64::MAX);
+    let mut balance = opening;
     for (entry, (change, recorded)) in entries.enumerate() {
         balance = balance.saturating_add(change);
-        if i64::try_from(recorded).ok() != Some(balance) {
+        if recorded != balance {
             found.push(Discrepancy::Chain {
                 account,
                 entry,
@@ -311,7 +304,7 @@ fn walk(
                 recorded,
             });
             // Continue from what the entry records, so one bad entry is one finding.
-            balance = i64::try_from(recorded).unwrap_or(i64::MAX);
+            balance = recorded;
         }
     }
     balance
@@ -322,9 +315,10 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
     let mut found = Vec::new();
     let orders: BTreeMap<OrderId, &Order> = books.orders.iter().map(|o| (o.id, o)).collect();
 
-    // Ledger movements per (order, account, reason), and net per account.
+    // Ledger movements per (order, account, reason), and the net manual
+    // movement per account (those of orders are checked order by order).
     let mut by_order: BTreeMap<(OrderId, Account, &'static str), i64> = BTreeMap::new();
-    let mut net: BTreeMap<Account, Net> = BTreeMap::new();
+    let mut manual: BTreeMap<Account, i64> = BTreeMap::new();
     let mut unknown: BTreeSet<(OrderId, &'static str)> = BTreeSet::new();
     let entries = books
         .stock_ledger
@@ -337,11 +331,8 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
                 .map(|e| (Account::Points(e.customer), e.change, e.reason)),
         );
     for (account, change, reason) in entries {
-        let account_net = net.entry(account).or_default();
-        match reason {
-            Reason::Order(_) => {}
-            Reason::Cancel(_) => account_net.cancels += change,
-            Reason::Manual => account_net.manual += change,
+        if reason == Reason::Manual {
+            *manual.entry(account).or_default() += change;
         }
         if let Some(order) = reason.order() {
             *by_order
@@ -358,6 +349,7 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
     let mut sold: BTreeMap<ProductId, i64> = BTreeMap::new();
     let mut returned: BTreeMap<ProductId, i64> = BTreeMap::new();
     let mut earned: BTreeMap<CustomerId, i64> = BTreeMap::new();
+    let mut given_back: BTreeMap<CustomerId, i64> = BTreeMap::new();
     for order in &books.orders {
         let cancelled = order.status == OrderStatus::Cancelled;
         for (product, units) in units_by_product(&order.items) {
@@ -382,7 +374,14 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
                 expected.insert((order.id, account, "return"), redeemed);
             }
         }
+        if cancelled && points > 0 {
+            // Every earned point is revoked, spent or not.
+            expected.insert((order.id, account, "cancel"), -points);
+        }
         *earned.entry(order.customer_id).or_default() += points - redeemed;
+        if cancelled {
+            *given_back.entry(order.customer_id).or_default() += redeemed - points;
+        }
         check_order(order, &mut found);
     }
     let keys: BTreeSet<_> = expected.keys().chain(by_order.keys()).copied().collect();
@@ -392,73 +391,56 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
         }
         let want = expected.get(&key).copied().unwrap_or(0);
         let ledger = by_order.get(&key).copied().unwrap_or(0);
-        let revoked_points = matches!(account, Account::Points(_)) && reason == "cancel";
-        let fine = if revoked_points {
-            // A cancel revokes at most what the order earned (fewer if spent),
-            // and only a cancelled order revokes anything.
-            let order = orders[&order];
-            let earned = i64::try_from(order.points_earned).unwrap_or(i64::MAX);
-            ledger <= 0
-                && -ledger <= earned
-                && (ledger == 0 || order.status == OrderStatus::Cancelled)
-        } else {
-            want == ledger
-        };
-        if !fine {
-            let expected = if revoked_points {
-                -i64::try_from(orders[&order].points_earned).unwrap_or(i64::MAX)
-            } else {
-                want
-            };
+        if want != ledger {
             found.push(Discrepancy::Order {
                 order,
                 problem: OrderProblem::Movement {
                     account,
                     reason,
-                    expected,
+                    expected: want,
                     ledger,
                 },
             });
         }
     }
 
-    // Balances and ledger chains: (account, stored, opening, by orders, ledger chain).
+    // Balances and ledger chains:
+    // (account, stored, opening, by orders, by cancels, ledger chain).
     let stock_accounts = books.stock.iter().map(|&(product, stored)| {
-        let chain: Vec<(i64, u64)> = books
+        let chain: Vec<(i64, i64)> = books
             .stock_ledger
             .iter()
             .filter(|e| e.product == product)
-            .map(|e| (e.change, u64::from(e.after)))
+            .map(|e| (e.change, i64::from(e.after)))
             .collect();
         let start = opening.stock.get(&product).copied().unwrap_or(0);
-        let orders = -sold.get(&product).copied().unwrap_or(0);
         (
             Account::Stock(product),
-            u64::from(stored),
-            u64::from(start),
-            orders,
+            i64::from(stored),
+            i64::from(start),
+            -sold.get(&product).copied().unwrap_or(0),
+            returned.get(&product).copied().unwrap_or(0),
             chain,
         )
     });
     let points_accounts = books.points.iter().map(|&(customer, stored)| {
-        let chain: Vec<(i64, u64)> = books
+        let chain: Vec<(i64, i64)> = books
             .points_ledger
             .iter()
             .filter(|e| e.customer == customer)
             .map(|e| (e.change, e.after))
             .collect();
-        let start = opening.points.get(&customer).copied().unwrap_or(0);
-        let orders = earned.get(&customer).copied().unwrap_or(0);
-        (Account::Points(customer), stored, start, orders, chain)
+        (
+            Account::Points(customer),
+            stored,
+            opening.points.get(&customer).copied().unwrap_or(0),
+            earned.get(&customer).copied().unwrap_or(0),
+            given_back.get(&customer).copied().unwrap_or(0),
+            chain,
+        )
     });
-    for (account, stored, start, orders, chain) in stock_accounts.chain(points_accounts) {
-        let account_net = net.get(&account).copied().unwrap_or_default();
-        // Returned units come from the cancelled orders' items; revoked points
-        // only from the ledger (a cancel revokes what is left, not a fixed amount).
-        let cancels = match account {
-            Account::Stock(product) => returned.get(&product).copied().unwrap_or(0),
-            Account::Points(_) => account_net.cancels,
-        };
+    for (account, stored, start, orders, cancels, chain) in stock_accounts.chain(points_accounts) {
+        let manual = manual.get(&account).copied().unwrap_or(0);
         check_balance(
             &mut found,
             Discrepancy::Balance {
@@ -467,7 +449,7 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
                 opening: start,
                 orders,
                 cancels,
-                manual: account_net.manual,
+                manual,
             },
         );
         let end = walk(account, start, chain.into_iter(), &mut found);
@@ -515,7 +497,7 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
 }
 
 /// What a balance should be: opening plus every net movement.
-fn books_balance(opening: u64, orders: i64, cancels: i64, manual: i64) -> i128 {
+fn books_balance(opening: i64, orders: i64, cancels: i64, manual: i64) -> i128 {
     i128::from(opening) + i128::from(orders) + i128::from(cancels) + i128::from(manual)
 }
 
@@ -537,8 +519,8 @@ fn check_balance(found: &mut Vec<Discrepancy>, balance: Discrepancy) {
     }
 }
 
-fn ledger_end(found: &mut Vec<Discrepancy>, account: Account, stored: u64, ledger: i64) {
-    if i64::try_from(stored).ok() != Some(ledger) {
+fn ledger_end(found: &mut Vec<Discrepancy>, account: Account, stored: i64, ledger: i64) {
+    if stored != ledger {
         found.push(Discrepancy::LedgerEnd {
             account,
             stored,

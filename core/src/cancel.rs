@@ -1,15 +1,21 @@
 //! Cancel planning: the reverse of a checkout, decided before anything changes.
 //!
 //! Only an order in status `created` can be cancelled. The plan returns every
-//! unit to stock, revokes the points the order earned (never taking the
-//! customer below zero, since some may have been spent), and carries the
-//! cancellation notice.
+//! unit to stock, gives back the points the order redeemed, revokes every
+//! point the order earned, and carries the cancellation notice.
+//!
+//! Earned points may have been spent already (redeemed on a later order). The
+//! cancel still revokes them in full: the balance then goes below zero, a debt
+//! of points that later earnings repay first and that blocks redemption until
+//! it is repaid. So no sequence of orders, redemptions and cancels leaves a
+//! customer with points their kept orders did not earn (refusing such a
+//! cancel instead would make an order uncancellable because of another one).
 
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::checkout::{points_change, units_by_product};
-use crate::customer::{Customer, MAX_POINTS};
+use crate::customer::{points_room, Customer};
 use crate::effect::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
 };
@@ -85,9 +91,11 @@ pub struct CancelPlan {
     pub order_id: OrderId,
     /// Redeemed points given back to the customer.
     pub points_returned: u64,
-    /// Points taken back: what the order earned, at most what the customer has
-    /// once the redeemed points are back.
+    /// Points taken back: every point the order earned, even if that leaves
+    /// the customer owing points.
     pub points_revoked: u64,
+    /// The customer's points once the cancel is applied; below zero, points owed.
+    pub points_after: i64,
     plan: Plan,
 }
 
@@ -133,9 +141,10 @@ impl CancelPlan {
 /// let plan = plan_cancel(&snapshot, chrono::Utc::now()).unwrap();
 /// let restock: Vec<_> = plan.plan().stock_moves().map(|m| (m.product.get(), m.change, m.after)).collect();
 /// assert_eq!(restock, vec![(4, 2, 77)]);
-/// assert_eq!(plan.points_revoked, 50); // Omar has only 50 of the 59 left
+/// // Omar has 50 points: all 59 the order earned are revoked, and he owes 9.
+/// assert_eq!((plan.points_revoked, plan.points_after), (59, -9));
 /// let revoked = plan.plan().points_moves().next().unwrap();
-/// assert_eq!((revoked.change, revoked.after), (-50, 0));
+/// assert_eq!((revoked.change, revoked.after), (-59, -9));
 ///
 /// order.status = OrderStatus::Cancelled;
 /// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
@@ -158,12 +167,14 @@ pub fn plan_cancel(
         .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
     let mut plan = Plan::new(now);
     // Redeemed points come back first (never past the cap), then the earned
-    // ones are revoked, at most what the customer then has.
+    // ones are revoked in full, even below zero.
     let points_returned = order
         .points_redeemed
-        .min(MAX_POINTS.saturating_sub(customer.loyalty_points));
-    let balance = customer.loyalty_points + points_returned;
-    let points_revoked = order.points_earned.min(balance);
+        .min(points_room(customer.loyalty_points));
+    let points_revoked = order.points_earned;
+    let balance = customer.loyalty_points + points_change(points_returned);
+    // Balances stay within ±2 × MAX_POINTS, far inside an i64.
+    let points_after = balance.saturating_sub(points_change(points_revoked));
     plan.push(Effect::OrderCancelled {
         order: order.id,
         points_revoked,
@@ -200,7 +211,7 @@ pub fn plan_cancel(
         plan.push(Effect::PointsMoved(PointsMoved {
             customer: customer.id,
             change: -points_change(points_revoked),
-            after: balance - points_revoked,
+            after: points_after,
             reason,
         }));
     }
@@ -215,12 +226,14 @@ pub fn plan_cancel(
             units_restocked,
             points_returned,
             points_revoked,
+            points_after,
         )),
     }));
     Ok(CancelPlan {
         order_id: order.id,
         points_returned,
         points_revoked,
+        points_after,
         plan,
     })
 }

@@ -18,7 +18,7 @@ use crate::cart::Cart;
 use crate::catalog::{Catalog, RuleBook, TaxTable};
 use crate::config::ShopConfig;
 use crate::coupon::{Coupon, CouponCode, CouponError, CouponUsage};
-use crate::customer::{Customer, MAX_POINTS};
+use crate::customer::{points_room, spendable, Customer};
 use crate::effect::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
 };
@@ -271,7 +271,7 @@ pub struct CheckoutPlan {
     pub quote: Quote,
     /// Points the order earns: the loyalty policy's points on what the buyer
     /// pays before tax (after coupon and points), less whatever would take the
-    /// customer past [`MAX_POINTS`].
+    /// customer past [`MAX_POINTS`](crate::MAX_POINTS).
     pub points_earned: u64,
     plan: Plan,
 }
@@ -412,11 +412,13 @@ pub fn plan_checkout(
 
     // Points: the redeemed ones leave first, then the order earns on what the
     // customer pays before tax, up to the cap.
-    let after_redeeming = customer.loyalty_points - quote.points_redeemed;
+    // The quote redeemed at most what the balance holds, so this cannot
+    // underflow; a customer who owes points redeems nothing and repays first.
+    let after_redeeming = customer.loyalty_points - points_change(quote.points_redeemed);
     let points_earned = config
         .loyalty
         .points_for(quote.taxable)
-        .min(MAX_POINTS.saturating_sub(after_redeeming));
+        .min(points_room(after_redeeming));
     plan.push(Effect::OrderPlaced(Box::new(NewOrder {
         customer_id: customer.id,
         region: region.clone(),
@@ -447,7 +449,7 @@ pub fn plan_checkout(
         plan.push(Effect::PointsMoved(PointsMoved {
             customer: customer.id,
             change: points_change(points_earned),
-            after: after_redeeming + points_earned,
+            after: after_redeeming + points_change(points_earned),
             reason: sale,
         }));
     }
@@ -515,7 +517,9 @@ pub(crate) fn price_order(
         }
     };
     if order.redeem_points > 0 {
-        let available = order.buyer.map_or(0, |buyer| buyer.loyalty_points);
+        let available = order
+            .buyer
+            .map_or(0, |buyer| spendable(buyer.loyalty_points));
         if order.redeem_points > available {
             return Err(CheckoutError::InsufficientPoints {
                 customer_id: order.buyer.map(|b| b.id).ok_or_else(|| {
@@ -544,7 +548,7 @@ pub(crate) fn price_order(
     )?)
 }
 
-/// A points amount (at most [`MAX_POINTS`]) as a signed ledger change.
+/// A points amount (at most [`MAX_POINTS`](crate::MAX_POINTS)) as a signed ledger change.
 pub(crate) fn points_change(points: u64) -> i64 {
     i64::try_from(points).unwrap_or_else(|_| unreachable!("points never exceed MAX_POINTS"))
 }
@@ -722,7 +726,8 @@ mod tests {
         let data = seed::demo_data();
         let (catalog, rules, taxes) = (data.catalog(), data.rule_book(), data.tax_table());
         let mut rich = data.customers[0].clone();
-        rich.loyalty_points = MAX_POINTS - 3;
+        let max = i64::try_from(crate::MAX_POINTS).unwrap();
+        rich.loyalty_points = max - 3;
         let request = CheckoutRequest {
             customer_id: rich.id,
             cart: Cart::new([line(1, 1)]).unwrap(),
@@ -743,10 +748,10 @@ mod tests {
         assert_eq!(capped.points_earned, 3);
         assert_eq!(capped.new_order().points_earned, 3);
         let moved: Vec<_> = capped.plan().points_moves().collect();
-        assert_eq!((moved[0].change, moved[0].after), (3, MAX_POINTS));
+        assert_eq!((moved[0].change, moved[0].after), (3, max));
 
         let mut full = rich.clone();
-        full.loyalty_points = MAX_POINTS;
+        full.loyalty_points = max;
         let snapshot = CheckoutSnapshot {
             customer: Some(&full),
             ..snapshot

@@ -10,6 +10,18 @@ use crate::text::{CustomerName, Email, PasswordHash, Phone};
 /// The most loyalty points one customer can hold; earning past it saturates.
 pub const MAX_POINTS: u64 = 1_000_000_000_000_000;
 
+/// How many points a customer with `balance` can still receive before
+/// [`MAX_POINTS`] (more than `MAX_POINTS` when they owe points).
+pub(crate) fn points_room(balance: i64) -> u64 {
+    let room = i128::from(MAX_POINTS) - i128::from(balance);
+    u64::try_from(room.max(0)).unwrap_or(u64::MAX)
+}
+
+/// The points of `balance` that can be redeemed: none while points are owed.
+pub(crate) fn spendable(balance: i64) -> u64 {
+    u64::try_from(balance).unwrap_or(0)
+}
+
 /// A customer's profile (`customers`). The password hash is never part of it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Customer {
@@ -21,8 +33,11 @@ pub struct Customer {
     pub email: Email,
     /// Optional phone number.
     pub phone: Option<Phone>,
-    /// Current loyalty points, `0..=MAX_POINTS`.
-    pub loyalty_points: u64,
+    /// Current loyalty points, at most [`MAX_POINTS`]. Below zero the
+    /// customer owes points: a cancel took back points the order earned that
+    /// were already spent. Later earnings repay the debt first, and nothing
+    /// can be redeemed until the balance is above zero again.
+    pub loyalty_points: i64,
     /// When the customer registered.
     pub created_at: DateTime<Utc>,
 }

@@ -146,8 +146,8 @@ pub struct PointsMoved {
     pub customer: CustomerId,
     /// Points added (positive) or taken (negative); never zero.
     pub change: i64,
-    /// The balance once moved.
-    pub after: u64,
+    /// The balance once moved; below zero, points owed.
+    pub after: i64,
     /// Why.
     pub reason: Reason<OrderRef>,
 }
@@ -197,7 +197,7 @@ pub enum Effect {
     OrderCancelled {
         /// The order.
         order: OrderId,
-        /// Points taken back from the customer (at most what the order earned).
+        /// Points taken back from the customer: all the order earned.
         points_revoked: u64,
     },
     /// Stock moves; also a ledger entry.
@@ -366,8 +366,8 @@ pub struct PointsEntry {
     pub customer: CustomerId,
     /// Points added (positive) or taken (negative).
     pub change: i64,
-    /// The balance after the movement.
-    pub after: u64,
+    /// The balance after the movement; below zero, points owed.
+    pub after: i64,
     /// Why, with the order it belongs to.
     pub reason: Reason,
     /// When.

@@ -153,6 +153,7 @@ pub(crate) fn cancellation_text(
     units_restocked: u64,
     points_returned: u64,
     points_revoked: u64,
+    points_after: i64,
 ) -> String {
     let mut text = format!(
         "Order #{order_id} cancelled\n\
@@ -164,6 +165,13 @@ pub(crate) fn cancellation_text(
         let _ = writeln!(text, "Redeemed loyalty points returned: {points_returned}");
     }
     let _ = write!(text, "Loyalty points revoked: {points_revoked}");
+    if points_after < 0 {
+        let owed = points_after.unsigned_abs();
+        let _ = write!(
+            text,
+            "\nLoyalty points owed: {owed} (repaid from your next orders' points)"
+        );
+    }
     text
 }
 

@@ -589,8 +589,12 @@ pub struct CancelledOrder {
     pub order: Order,
     /// The logged cancellation notice.
     pub notice: Notification,
-    /// Points taken back from the customer.
+    /// Redeemed points given back to the customer.
+    pub points_returned: u64,
+    /// Points taken back from the customer: all the order earned.
     pub points_revoked: u64,
+    /// The customer's points once cancelled; below zero, points owed.
+    pub points_balance: i64,
 }
 
 /// The unit of work: checkouts and cancels applied whole or not at all.

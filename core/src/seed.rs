@@ -53,7 +53,7 @@ fn product(id: i64, name: &str, stock: u32, cents: i64) -> Product {
     }
 }
 
-fn customer(id: i64, name: &str, email: &str, points: u64) -> Customer {
+fn customer(id: i64, name: &str, email: &str, points: i64) -> Customer {
     Customer {
         id: CustomerId::new(id).expect("seed id"),
         name: CustomerName::parse(name).expect("seed name"),

@@ -408,7 +408,9 @@ impl OrderWorkflow for MemoryStore {
         Ok(CancelledOrder {
             order,
             notice,
+            points_returned: plan.points_returned,
             points_revoked: plan.points_revoked,
+            points_balance: plan.points_after,
         })
     }
 }

@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     stock: Vec<u32>,
-    points: Vec<u64>,
+    points: Vec<i64>,
     orders: Vec<Order>,
     notifications: Vec<Notification>,
 }
@@ -125,7 +125,7 @@ proptest! {
                     .filter(|o| o.customer_id.get() == customer && o.status == OrderStatus::Created)
                     .map(|o| o.points_earned)
                     .sum();
-                prop_assert_eq!(after.points[i], initial.points[i] + earned);
+                prop_assert_eq!(after.points[i], initial.points[i] + i64::try_from(earned).unwrap());
             }
             // One confirmation per order, one notice per cancelled order.
             let cancelled = after.orders.iter().filter(|o| o.status == OrderStatus::Cancelled).count();

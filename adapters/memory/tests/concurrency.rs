@@ -68,7 +68,7 @@ fn sixty_four_threads_racing_for_ten_monitors_buy_exactly_ten() {
     }
     assert_eq!(orders, 10);
     assert_eq!(points_earned, 10 * 29); // 299.99 → 29 points each
-    assert_eq!(points_now, points_earned);
+    assert_eq!(points_now, i64::try_from(points_earned).unwrap());
     let confirmations = block_on(store.notifications(NotificationFilter::default())).unwrap();
     assert_eq!(confirmations.len(), 10);
 }

@@ -544,22 +544,41 @@ async fn take_stock(
     Ok(update_stock(conn, cart, at, StockGuard::Enough).await? == cart.len() as u64)
 }
 
-/// Moves a customer's points by `moved.change` while the balance stays at
-/// least zero, by one statement; answers the balance it left, or `None`.
+/// What [`take_points`] adds to a balance before handing it to
+/// `LAST_INSERT_ID`, which holds only unsigned values: a balance may be below
+/// zero (points owed), but never below −2 × `MAX_POINTS`, far above −2⁶².
+const POINTS_OFFSET: i64 = 1 << 62;
+
+/// Moves a customer's points by `moved.change` by one statement, taking
+/// points only while that many are held (adding never falls short, even to a
+/// balance below zero); answers the balance it left, or `None`.
 async fn take_points(
     conn: &mut MySqlConnection,
     moved: &PointsMoved,
-) -> Result<Option<u64>, DbError> {
+) -> Result<Option<i64>, DbError> {
+    // The row keeps the balance; LAST_INSERT_ID remembers it plus the offset.
     let updated = sqlx::query(
-        "UPDATE customers SET loyalty_points = LAST_INSERT_ID(loyalty_points + ?) \
+        "UPDATE customers \
+         SET loyalty_points = CAST(LAST_INSERT_ID(loyalty_points + ? + ?) AS SIGNED) - ? \
          WHERE customer_id = ? AND loyalty_points >= ?",
     )
     .bind(moved.change)
+    .bind(POINTS_OFFSET)
+    .bind(POINTS_OFFSET)
     .bind(moved.customer.get())
-    .bind(moved.change.min(0).saturating_neg())
+    .bind(if moved.change < 0 {
+        moved.change.saturating_neg()
+    } else {
+        i64::MIN
+    })
     .execute(&mut *conn)
     .await?;
-    Ok((updated.rows_affected() == 1).then(|| updated.last_insert_id()))
+    if updated.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let remembered = i64::try_from(updated.last_insert_id())
+        .map_err(|_| diverged(format_args!("points of customer {}", moved.customer)))?;
+    Ok(Some(remembered - POINTS_OFFSET))
 }
 
 async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<(), DbError> {

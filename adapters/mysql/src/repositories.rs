@@ -704,10 +704,7 @@ impl BooksRepository for MySqlStore {
             points: points
                 .into_iter()
                 .map(|(id, held)| {
-                    Ok((
-                        CustomerId::new(id).map_err(|e| bad("customers", &e))?,
-                        u64::try_from(held).map_err(|e| bad("customers", &e))?,
-                    ))
+                    Ok((CustomerId::new(id).map_err(|e| bad("customers", &e))?, held))
                 })
                 .collect::<Result<_, StorageError>>()?,
             orders,

@@ -144,8 +144,7 @@ impl CustomerRow {
             name: CustomerName::parse(&self.name).map_err(|e| bad(&e))?,
             email: Email::parse(&self.email).map_err(|e| bad(&e))?,
             phone,
-            loyalty_points: u64::try_from(self.loyalty_points)
-                .map_err(|_| bad(&format!("points {}", self.loyalty_points)))?,
+            loyalty_points: self.loyalty_points,
             created_at: self.created_at,
         };
         Ok((customer, self.password_hash.map(PasswordHash::new)))
@@ -419,18 +418,14 @@ impl LedgerEntry {
                 e.reason,
                 e.at,
             ),
-            LedgerEntry::Points(e) => {
-                // Balances never exceed MAX_POINTS, far below i64::MAX.
-                let after = i64::try_from(e.after).unwrap_or(i64::MAX);
-                (
-                    None,
-                    Some(e.customer.get()),
-                    e.change,
-                    after,
-                    e.reason,
-                    e.at,
-                )
-            }
+            LedgerEntry::Points(e) => (
+                None,
+                Some(e.customer.get()),
+                e.change,
+                e.after,
+                e.reason,
+                e.at,
+            ),
         };
         LedgerRow {
             product_id,
@@ -470,7 +465,7 @@ impl TryFrom<LedgerRow> for LedgerEntry {
                 row.reason, row.order_id
             ))
         })?;
-        let after = u64::try_from(row.balance_after).map_err(|e| bad(&e))?;
+        let after = row.balance_after;
         match (row.product_id, row.customer_id) {
             (Some(product), None) => Ok(LedgerEntry::Stock(StockEntry {
                 product: ProductId::new(product).map_err(|e| bad(&e))?,

@@ -397,7 +397,9 @@ impl MySqlStore {
         Ok(Ok(CancelledOrder {
             order,
             notice,
+            points_returned: plan.points_returned,
             points_revoked: plan.points_revoked,
+            points_balance: plan.points_after,
         }))
     }
 }

@@ -72,16 +72,23 @@ async fn every_movement_is_a_ledger_row_with_its_reason_order_and_balance() {
             row(Some(4), None, 7, 80, "manual", None),
             row(None, Some(3), -100, 9, "manual", None),
             row(Some(4), None, 2, 82, "cancel", order),
-            // Only 9 of the 59 earned points are left to revoke.
-            row(None, Some(3), -9, 0, "cancel", order),
+            // All 59 earned points are revoked, though only 9 are left:
+            // Omar owes 50, and the row holds a balance below zero.
+            row(None, Some(3), -59, -50, "cancel", order),
         ]
     );
+    let held: i64 =
+        sqlx::query_scalar("SELECT loyalty_points FROM customers WHERE customer_id = 3")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+    assert_eq!(held, -50);
     let revoked: i64 = sqlx::query_scalar("SELECT points_revoked FROM orders WHERE order_id = ?")
         .bind(order)
         .fetch_one(&raw)
         .await
         .unwrap();
-    assert_eq!(revoked, 9);
+    assert_eq!(revoked, 59);
     raw.close().await;
     db.drop_database().await;
 }
@@ -156,7 +163,7 @@ async fn stock(db: &TestDb) -> u32 {
         .quantity_available
 }
 
-async fn points(db: &TestDb) -> u64 {
+async fn points(db: &TestDb) -> i64 {
     db.store
         .customer(CustomerId::new(1).unwrap())
         .await
@@ -193,7 +200,8 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
         .unwrap();
     db.store.inject_statement_before_apply(None);
     assert_eq!(stock(&db).await, stock_before - 1 - 10);
-    let points_after = points_before + 1 + placed.order.points_earned + second.order.points_earned;
+    let earned = placed.order.points_earned + second.order.points_earned;
+    let points_after = points_before + 1 + i64::try_from(earned).unwrap();
     assert_eq!(points(&db).await, points_after);
     let entries = ledger(&raw).await;
     let product_2 = entries.iter().find(|e| e.0 == Some(2)).unwrap();
@@ -202,7 +210,7 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
         (-10, i64::from(stock_before) - 11)
     );
     let last_points = entries.iter().rev().find(|e| e.1 == Some(1)).unwrap();
-    assert_eq!(last_points.3, i64::try_from(points_after).unwrap());
+    assert_eq!(last_points.3, points_after);
 
     // A concurrent write, committed after the checkout's snapshot, that
     // leaves too little: the exact refusal, from the stored value, and
@@ -257,7 +265,7 @@ async fn a_checkout_moves_stock_and_points_from_the_stored_values_not_the_snapsh
     let balance = points(&db).await;
     let product_1_before = product_1().await.quantity_available;
     let mut redeeming = request(1, &[(1, 1)]);
-    redeeming.redeem_points = balance;
+    redeeming.redeem_points = u64::try_from(balance).unwrap();
     db.store.inject_committed_write_before_apply(
         "UPDATE customers SET loyalty_points = loyalty_points - 1 WHERE customer_id = 1",
     );

@@ -47,12 +47,13 @@ async fn forty_eight_concurrent_buyers_of_ten_monitors_get_exactly_ten_orders() 
     assert_eq!(store.product(monitor).await.unwrap().quantity_available, 0);
 
     // Points and notification rows match the orders exactly.
-    let starting = BTreeMap::from([(1, 100u64), (2, 250), (3, 50)]);
+    let starting = BTreeMap::from([(1, 100i64), (2, 250), (3, 50)]);
     let mut orders = 0;
     for (&customer, &start) in &starting {
         let id = CustomerId::new(customer).unwrap();
         let history = store.orders_of_customer(id).await.unwrap();
         let earned: u64 = history.iter().map(|o| o.points_earned).sum();
+        let earned = i64::try_from(earned).unwrap();
         assert_eq!(
             store.customer(id).await.unwrap().loyalty_points,
             start + earned

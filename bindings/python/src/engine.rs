@@ -1301,7 +1301,7 @@ impl Engine {
         &self,
         py: Python<'_>,
         opening_stock: std::collections::BTreeMap<i64, u32>,
-        opening_points: std::collections::BTreeMap<i64, u64>,
+        opening_points: std::collections::BTreeMap<i64, i64>,
     ) -> PyResult<Vec<String>> {
         let opening = Opening {
             stock: opening_stock

@@ -129,7 +129,7 @@ record!(
         name: String,
         email: String,
         phone: Option<String>,
-        loyalty_points: u64,
+        loyalty_points: i64,
         created_at: DateTime<Utc>,
     }
 );
@@ -326,7 +326,9 @@ record!(
     CancelledOrder {
         order: Order,
         notice: Notification,
+        points_returned: u64,
         points_revoked: u64,
+        points_balance: i64,
     }
 );
 
@@ -335,7 +337,9 @@ impl From<shopcore::CancelledOrder> for CancelledOrder {
         CancelledOrder {
             order: c.order.into(),
             notice: c.notice.into(),
+            points_returned: c.points_returned,
             points_revoked: c.points_revoked,
+            points_balance: c.points_balance,
         }
     }
 }

@@ -105,6 +105,27 @@ def test_cancel_restocks_and_revokes(engine: shopcore.Engine) -> None:
         engine.cancel(placed.order.order_id)
 
 
+def test_cancelling_an_order_whose_points_were_spent_leaves_points_owed(engine: shopcore.Engine) -> None:
+    # Omar (50) orders a laptop (+99), spends 140 of his 149 on mice, then cancels the laptop.
+    laptop = engine.checkout(3, [(1, 1)])
+    spent = engine.checkout(3, [(2, 60)], redeem_points=140)
+    held = engine.customer(3).loyalty_points
+    assert held == 149 - 140 + spent.order.points_earned
+    cancelled = engine.cancel(laptop.order.order_id)
+    assert (cancelled.points_returned, cancelled.points_revoked) == (0, 99)
+    assert cancelled.points_balance == held - 99 < 0
+    assert engine.customer(3).loyalty_points == cancelled.points_balance
+    assert "Loyalty points owed" in cancelled.notice.message
+    with pytest.raises(ConflictError) as err:
+        engine.checkout(3, [(2, 1)], redeem_points=1)
+    assert err.value.code == "insufficient_points"
+    # Cancelling the order the points paid for gives them back: Omar ends where he began.
+    engine.cancel(spent.order.order_id)
+    assert engine.customer(3).loyalty_points == 50
+    assert engine.audit(opening_stock={1: 50, 2: 200, 3: 150, 4: 75, 5: 100},
+                        opening_points={1: 100, 2: 250, 3: 50}) == []
+
+
 def test_register_hashes_and_login_checks_the_password(engine: shopcore.Engine) -> None:
     mona = engine.register(name="Mona Adel", email="Mona@Example.com", password="pyramids-of-giza", phone="+20 100")
     assert mona.email == "mona@example.com"

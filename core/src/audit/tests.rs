@@ -46,7 +46,7 @@ fn stock(product: i64, change: i64, after: u32, reason: Reason) -> StockEntry {
     }
 }
 
-fn points(customer: i64, change: i64, after: u64, reason: Reason) -> PointsEntry {
+fn points(customer: i64, change: i64, after: i64, reason: Reason) -> PointsEntry {
     PointsEntry {
         customer: cid(customer),
         change,
@@ -57,7 +57,7 @@ fn points(customer: i64, change: i64, after: u64, reason: Reason) -> PointsEntry
 }
 
 /// The seed, then: order 1 (Ahmed, the worked example) cancelled after Ahmed
-/// spent 200 points; order 2 (Omar, 2 monitors) live; 5 headphones added.
+/// spent 200 points (he then owes 100); order 2 (Omar, 2 monitors) live; 5 headphones added.
 fn clean() -> (Opening, Books) {
     let data = seed::demo_data();
     let order =
@@ -85,7 +85,7 @@ fn clean() -> (Opening, Books) {
             (pid(4), 73),
             (pid(5), 105),
         ],
-        points: vec![(cid(1), 0), (cid(2), 250), (cid(3), 109)],
+        points: vec![(cid(1), -100), (cid(2), 250), (cid(3), 109)],
         orders: vec![
             order(
                 1,
@@ -129,7 +129,8 @@ fn clean() -> (Opening, Books) {
             points(1, 125, 225, Reason::Order(oid(1))),
             points(3, 59, 109, Reason::Order(oid(2))),
             points(1, -200, 25, Reason::Manual),
-            points(1, -25, 0, Reason::Cancel(oid(1))),
+            // All 125 earned points are revoked, 100 of them already spent.
+            points(1, -125, -100, Reason::Cancel(oid(1))),
         ],
     };
     (Opening::from_seed(&data), books)
@@ -200,8 +201,8 @@ fn a_wrong_after_breaks_the_chain_at_that_entry_and_the_next() {
             Discrepancy::Chain {
                 account: Account::Points(cid(1)),
                 entry: 2,
-                expected: 1,
-                recorded: 0
+                expected: -99,
+                recorded: -100
             },
         ]
     );
@@ -236,17 +237,48 @@ fn a_sale_the_ledger_does_not_match_is_found_on_the_order() {
 }
 
 #[test]
-fn a_cancel_may_revoke_fewer_points_than_earned_but_not_more_and_only_when_cancelled() {
-    assert_eq!(found_after(|b| b.points_ledger[3].change = -125).len(), 2); // chain + balance, not the order
+fn a_cancel_must_revoke_every_earned_point_and_only_when_cancelled() {
+    // The rule before the attack run: revoke at most what the balance holds
+    // (25 of the 125), leaving Ahmed 100 points his cancelled order earned.
+    let kept_spent_points = found_after(|b| {
+        b.points_ledger[3].change = -25;
+        b.points_ledger[3].after = 0;
+        b.points[0].1 = 0;
+    });
+    assert_eq!(
+        kept_spent_points,
+        vec![
+            Discrepancy::Order {
+                order: oid(1),
+                problem: OrderProblem::Movement {
+                    account: Account::Points(cid(1)),
+                    reason: "cancel",
+                    expected: -125,
+                    ledger: -25
+                }
+            },
+            Discrepancy::Balance {
+                account: Account::Points(cid(1)),
+                stored: 0,
+                opening: 100,
+                orders: 125,
+                cancels: -125,
+                manual: -200
+            }
+        ],
+        "the ledger chains, but the order and Ahmed's balance show the kept points"
+    );
     let too_many = found_after(|b| {
         b.points_ledger[3].change = -126;
-        b.points_ledger[3].after = 0;
+        b.points_ledger[3].after = -101;
+        b.points[0].1 = -101;
     });
     assert!(too_many.iter().any(|d| matches!(
         d,
         Discrepancy::Order {
             problem: OrderProblem::Movement {
                 reason: "cancel",
+                expected: -125,
                 ledger: -126,
                 ..
             },

@@ -173,7 +173,9 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
                 "status": "success",
                 "order_id": cancelled.order.order_id,
                 "order_status": cancelled.order.status,
+                "points_returned": cancelled.points_returned,
                 "points_revoked": cancelled.points_revoked,
+                "points_balance": cancelled.points_balance,
                 "message": cancelled.notice.message,
             }
         )

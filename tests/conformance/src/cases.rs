@@ -58,7 +58,7 @@ async fn stock<S: Store>(store: &S, id: i64) -> u32 {
         .quantity_available
 }
 
-async fn points<S: Store>(store: &S, id: i64) -> u64 {
+async fn points<S: Store>(store: &S, id: i64) -> i64 {
     store
         .customer(cid(id))
         .await
@@ -70,7 +70,7 @@ async fn points<S: Store>(store: &S, id: i64) -> u64 {
 #[derive(Debug, PartialEq)]
 pub(crate) struct Observable {
     stock: Vec<(ProductId, u32)>,
-    points: Vec<u64>,
+    points: Vec<i64>,
     notifications: usize,
     orders: Vec<usize>,
 }
@@ -425,9 +425,12 @@ pub async fn cancel_restocks_revokes_points_and_logs_a_notice<S: Store>(store: &
     );
 }
 
-/// Points spent since the order are not taken below zero.
-pub async fn cancel_takes_back_at_most_the_points_left<S: Store>(store: &S) {
-    // Omar (50 points) buys a laptop: +99 → 149; spends 140; 9 left.
+/// A cancel revokes every point the order earned, even points spent since:
+/// the balance goes below zero (points owed), nothing can be redeemed until
+/// later earnings have repaid the debt, and a manual adjustment cannot take
+/// points that are not there.
+pub async fn cancel_revokes_every_earned_point_even_if_spent<S: Store>(store: &S) {
+    // Omar (50 points) buys a laptop: +99 → 149; 140 taken by hand; 9 left.
     let placed = store
         .checkout(&request(3, &[(1, 1)], None), None)
         .await
@@ -435,8 +438,72 @@ pub async fn cancel_takes_back_at_most_the_points_left<S: Store>(store: &S) {
     assert_eq!(placed.order.points_earned, 99);
     store.adjust_points(cid(3), -140).await.unwrap();
     let cancelled = store.cancel(placed.order.id).await.unwrap();
-    assert_eq!(cancelled.points_revoked, 9);
-    assert_eq!(points(store, 3).await, 0);
+    assert_eq!(cancelled.points_revoked, 99);
+    assert_eq!(points(store, 3).await, -90);
+    assert!(cancelled
+        .notice
+        .message
+        .contains("Loyalty points revoked: 99"));
+    assert!(cancelled.notice.message.contains("Loyalty points owed: 90"));
+
+    // No redemption while points are owed, and a refusal changes nothing.
+    let before = observe(store).await;
+    let mut redeeming = request(3, &[(2, 1)], None);
+    redeeming.redeem_points = 1;
+    let err = store.checkout(&redeeming, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientPoints);
+    let err = store.adjust_points(cid(3), -1).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InsufficientPoints);
+    assert_eq!(observe(store).await, before);
+
+    // The next order's points repay the debt first: a monitor earns 29.
+    let repaying = store
+        .checkout(&request(3, &[(4, 1)], None), None)
+        .await
+        .unwrap();
+    assert_eq!(repaying.order.points_earned, 29);
+    assert_eq!(points(store, 3).await, -61);
+    // Staff may forgive the rest; the balance is then spendable again.
+    let forgiven = store.adjust_points(cid(3), 61).await.unwrap();
+    assert_eq!(forgiven.loyalty_points, 0);
+    let (_books, found) = audited(store).await;
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// The attack run's repro: with 0 points, order 50 laptops (4,499 points),
+/// spend all of them on a second order, cancel the first, then the second.
+/// Both orders are gone, so the customer must end where they started: no
+/// points minted, every unit back, the books balanced — three rounds over.
+pub async fn cancelling_orders_whose_points_were_spent_mints_no_points<S: Store>(store: &S) {
+    let eve = store
+        .create_customer(new_customer("Eve Minter", "eve.minter@example.com", None))
+        .await
+        .unwrap();
+    let before = observe(store).await;
+    for round in 0..3 {
+        let earning = request(eve.id.get(), &[(1, 50)], None);
+        let earned = store.checkout(&earning, None).await.unwrap();
+        assert_eq!(earned.order.points_earned, 4_499, "round {round}");
+        let mut spending = request(eve.id.get(), &[(2, 3)], None);
+        spending.redeem_points = 4_499;
+        let spent = store.checkout(&spending, None).await.unwrap();
+        assert_eq!(spent.order.points_redeemed, 4_499);
+        // The second order earns on what is paid after the points: 44.98 → 4.
+        assert_eq!(spent.order.points_earned, 4);
+        assert_eq!(store.customer(eve.id).await.unwrap().loyalty_points, 4);
+
+        let first = store.cancel(earned.order.id).await.unwrap();
+        assert_eq!(first.points_revoked, 4_499); // not 4, as before the fix
+        assert_eq!(store.customer(eve.id).await.unwrap().loyalty_points, -4_495);
+        let second = store.cancel(spent.order.id).await.unwrap();
+        assert_eq!((second.points_returned, second.points_revoked), (4_499, 4));
+        assert_eq!(store.customer(eve.id).await.unwrap().loyalty_points, 0);
+    }
+    let after = observe(store).await;
+    assert_eq!(after.stock, before.stock);
+    assert_eq!(after.points, before.points);
+    let (_books, found) = audited(store).await;
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 /// Only a `created` order can be cancelled; unknown orders are `order_not_found`.
@@ -741,7 +808,7 @@ fn stock_entry(entry: &StockEntry) -> (i64, i64, u32, Reason) {
     (entry.product.get(), entry.change, entry.after, entry.reason)
 }
 
-fn points_entry(entry: &PointsEntry) -> (i64, i64, u64, Reason) {
+fn points_entry(entry: &PointsEntry) -> (i64, i64, i64, Reason) {
     (
         entry.customer.get(),
         entry.change,
@@ -826,18 +893,16 @@ pub async fn the_books_balance_after_a_mixed_history<S: Store>(store: &S) {
         .checkout(&request(2, &[(2, 12), (3, 10)], Some("giza")), None)
         .await
         .unwrap();
-    // Omar spends most of what he earned, so the cancel revokes less.
+    // Omar spends most of what he earned; the cancel still revokes it all.
     let held = points(store, 3).await;
-    store
-        .adjust_points(cid(3), -(held as i64 - 4))
-        .await
-        .unwrap();
+    store.adjust_points(cid(3), -(held - 4)).await.unwrap();
     store.adjust_stock(pid(5), 9).await.unwrap();
     shopcore::resend_confirmation(store, first.order.id, cid(3))
         .await
         .unwrap();
     let cancelled = store.cancel(first.order.id).await.unwrap();
-    assert_eq!(cancelled.points_revoked, 4);
+    assert_eq!(cancelled.points_revoked, first.order.points_earned);
+    assert!(first.order.points_earned > 4);
     assert!(store.cancel(first.order.id).await.is_err());
     let (books, found) = audited(store).await;
     assert!(found.is_empty(), "{found:#?}");
@@ -853,7 +918,8 @@ pub async fn the_books_balance_after_a_mixed_history<S: Store>(store: &S) {
         .map(|p| (p.id, p.quantity_available))
         .collect();
     assert_eq!(books.stock, stored);
-    assert!(books.points.contains(&(cid(3), 0)));
+    let owed = 4 - i64::try_from(first.order.points_earned).unwrap();
+    assert!(books.points.contains(&(cid(3), owed)));
 }
 
 /// A login opens a session its token authenticates; logout ends it; an

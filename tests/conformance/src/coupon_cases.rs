@@ -29,7 +29,7 @@ fn ten_percent() -> CouponValue {
     CouponValue::PercentOff("10".parse().unwrap())
 }
 
-async fn points<S: Store>(store: &S, id: i64) -> u64 {
+async fn points<S: Store>(store: &S, id: i64) -> i64 {
     store
         .customer(CustomerId::new(id).unwrap())
         .await

@@ -206,7 +206,9 @@ class PlacedOrder:
 class CancelledOrder:
     order: Order
     notice: Notification
+    points_returned: int
     points_revoked: int
+    points_balance: int
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
