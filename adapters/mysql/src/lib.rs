@@ -46,6 +46,7 @@
 //! - `transaction`: `in_transaction!`, the retry loop every write runs in;
 //! - `apply`: the one `apply` for plans;
 //! - `rows`: row types and their checked conversion into domain values;
+//! - `schema`: what a database must hold before a migration, what a failed one says;
 //! - `repositories`: catalog, customer, order, notification and books traits;
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
 //! - `admin`: catalog administration and the change log;
@@ -60,6 +61,7 @@ mod error;
 mod outbox;
 mod repositories;
 mod rows;
+mod schema;
 mod workflow;
 
 use std::str::FromStr;
@@ -161,10 +163,34 @@ impl MySqlStore {
         config: ShopConfig,
         settings: PoolSettings,
     ) -> Result<Self, StorageError> {
+        let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+        if !matches!(scheme, Some("mysql" | "mariadb")) {
+            return Err(StorageError::Unavailable(format!(
+                "invalid database URL: expected mysql://user:password@host:port/database \
+                 (or mariadb://), got {}",
+                scheme.map_or_else(|| "no scheme".to_owned(), |s| format!("{s}://…"))
+            )));
+        }
         let options = MySqlConnectOptions::from_str(url)
             .map_err(|e| StorageError::Unavailable(format!("invalid database URL: {e}")))?
             .log_statements(log::LevelFilter::Debug)
             .log_slow_statements(log::LevelFilter::Warn, settings.slow_statement);
+        // One connection first, outside the pool: the pool retries a failed
+        // connect until its timeout and then reports only that it timed out,
+        // losing why (refused, unknown host, access denied, unknown database).
+        let probe = options.connect().await.map_err(|e| {
+            let cause = StorageError::from(DbError::from(e));
+            let reason = match &cause {
+                StorageError::Unavailable(reason) | StorageError::Failure(reason) => reason.clone(),
+                other => other.to_string(),
+            };
+            StorageError::Unavailable(format!(
+                "cannot connect to the database at {}:{}: {reason}",
+                options.get_host(),
+                options.get_port()
+            ))
+        })?;
+        let _ = sqlx::Connection::close(probe).await;
         let lock_wait = settings.lock_wait_timeout.map(|timeout| {
             format!(
                 "SET SESSION innodb_lock_wait_timeout = {}",
@@ -235,11 +261,18 @@ impl MySqlStore {
     /// Creates the schema on an empty database, or upgrades the original
     /// backend's schema in place. Safe to call on every start: applied
     /// migrations are recorded in `_sqlx_migrations` and skipped.
+    ///
+    /// A database shopcore has never migrated that holds other tables (or
+    /// tables of the original backend's names without their columns) is
+    /// refused with `storage_failure` naming them, before anything is written.
+    /// A migration that fails names its step and how to resume, since MySQL
+    /// cannot roll back the schema changes it made before failing.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(inner) => DbError::from(inner).into(),
-            other => StorageError::Failure(format!("migration failed: {other}")),
-        })
+        schema::check_before_migrating(&self.pool).await?;
+        match MIGRATOR.run(&self.pool).await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(schema::migration_failed(&self.pool, error).await),
+        }
     }
 
     /// Loads `data` in one transaction. Rows whose id (or, for rules, product

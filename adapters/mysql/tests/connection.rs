@@ -77,3 +77,40 @@ async fn a_pool_larger_than_the_server_allows_is_refused_at_connect() {
     assert!(refused.to_string().contains("max_connections"), "{refused}");
     db.drop_database().await;
 }
+
+/// The reason a connection failed is in the message, not only "pool timed out".
+#[tokio::test]
+async fn a_failed_connection_says_why() {
+    let refused = connect("mysql://root@127.0.0.1:1/test").await;
+    assert!(
+        refused
+            .to_string()
+            .contains("cannot connect to the database at 127.0.0.1:1"),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("refused"), "{refused}");
+    assert!(!refused.to_string().contains("pool timed out"), "{refused}");
+    let postgres = connect("postgres://shop:secret@localhost/db").await;
+    assert!(
+        postgres.to_string().contains("expected mysql://"),
+        "{postgres}"
+    );
+    assert!(
+        postgres.to_string().contains("got postgres://"),
+        "{postgres}"
+    );
+    assert!(!postgres.to_string().contains("secret"), "{postgres}");
+    let Some(db) = common::TestDb::empty().await else {
+        return;
+    };
+    let unknown = connect(&format!(
+        "{}/shopcore_no_such_database",
+        common::server_url().trim_end_matches('/')
+    ))
+    .await;
+    assert!(
+        unknown.to_string().contains("Unknown database"),
+        "{unknown}"
+    );
+    db.drop_database().await;
+}

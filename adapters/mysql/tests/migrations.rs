@@ -5,6 +5,7 @@
 mod common;
 
 use common::TestDb;
+use shopcore::ErrorCode as _;
 use shopcore::{
     seed, BooksRepository, CatalogRepository, CustomerId, CustomerRepository, NotificationFilter,
     NotificationRepository, OrderId, OrderRepository, OrderWorkflow, ProductId,
@@ -282,6 +283,117 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
             .unwrap()
             .quantity_available,
         189
+    );
+    raw.close().await;
+    db.drop_database().await;
+}
+
+async fn table_names(pool: &MySqlPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// A database that already holds an unrelated `orders` table (no `status`)
+/// and a table of its own is refused before anything is written, naming both
+/// (it used to fail in migration 2, after migration 1 had created tables).
+#[tokio::test]
+async fn a_database_holding_tables_shopcore_does_not_know_is_refused_untouched() {
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    for statement in [
+        "CREATE TABLE orders (order_id INT PRIMARY KEY, customer_id INT, total_amount DECIMAL(12,2), created_at DATETIME)",
+        "CREATE TABLE invoices (invoice_id INT PRIMARY KEY)",
+    ] {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    let err = db.store.migrate().await.unwrap_err();
+    let message = err.to_string();
+    assert_eq!(err.code(), "storage_failure", "{message}");
+    assert!(
+        message.contains("table `orders` without the original backend's column(s) status"),
+        "{message}"
+    );
+    assert!(
+        message.contains("table `invoices`, which shopcore does not know"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was written"), "{message}");
+    assert_eq!(table_names(&raw).await, vec!["invoices", "orders"]);
+    raw.close().await;
+    db.drop_database().await;
+}
+
+/// A migration that fails half-way says which one, and how to resume.
+#[tokio::test]
+async fn a_migration_that_fails_part_way_names_its_step_and_how_to_resume() {
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    for statement in ORIGINAL_SCHEMA_AND_DATA {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    // Migration 2 changes `customers` (a schema change MySQL commits at
+    // once), then repairs negative stock, which this trigger refuses.
+    sqlx::query("UPDATE inventory SET quantity_available = -1 WHERE product_id = 5")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER no_stock_repairs BEFORE UPDATE ON inventory FOR EACH ROW \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock is frozen'",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let err = db.store.migrate().await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("migration 2 (shopcore columns) failed part-way"),
+        "{message}"
+    );
+    assert!(message.contains("stock is frozen"), "{message}");
+    assert!(
+        message.contains("DELETE FROM _sqlx_migrations WHERE version = 2"),
+        "{message}"
+    );
+    // The next start says the same, not only "dirty".
+    let again = db.store.migrate().await.unwrap_err().to_string();
+    assert!(
+        again.contains("migration 2 (shopcore columns) failed part-way"),
+        "{again}"
+    );
+    // Resuming as told: remove the cause, forget the failed step, migrate again.
+    // Migration 2's change to `customers` applied; its statements are
+    // idempotent but for the password column, which is undone here.
+    sqlx::query("DROP TRIGGER no_stock_repairs")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE customers DROP COLUMN password_hash")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 2")
+        .execute(&raw)
+        .await
+        .unwrap();
+    db.store.migrate().await.unwrap();
+    let stock: i64 =
+        sqlx::query_scalar("SELECT quantity_available FROM inventory WHERE product_id = 5")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
+    assert_eq!(
+        stock, 0,
+        "migration 2 repaired the negative stock once resumed"
     );
     raw.close().await;
     db.drop_database().await;

@@ -1,0 +1,233 @@
+//! What a database must hold before shopcore migrates it, and what a failed
+//! migration says.
+//!
+//! MySQL cannot roll back DDL: a migration that fails half-way leaves the
+//! statements before the failure applied. So [`check_before_migrating`] refuses,
+//! before anything is written, a database shopcore does not own: one without
+//! shopcore's migration table that holds tables other than the original
+//! backend's (or original tables without their original columns — an
+//! unrelated `orders` table, say). And when a migration does fail, the error
+//! names the step and how to resume ([`migration_failed`]).
+
+use shopcore::StorageError;
+use sqlx::MySqlPool;
+
+use crate::error::DbError;
+use crate::MIGRATOR;
+
+/// The original backend's tables and the columns its services created them with.
+const ORIGINAL_TABLES: &[(&str, &[&str])] = &[
+    (
+        "customers",
+        &[
+            "customer_id",
+            "name",
+            "email",
+            "phone",
+            "loyalty_points",
+            "created_at",
+        ],
+    ),
+    (
+        "inventory",
+        &[
+            "product_id",
+            "product_name",
+            "quantity_available",
+            "unit_price",
+            "last_updated",
+        ],
+    ),
+    (
+        "pricing_rules",
+        &[
+            "rule_id",
+            "product_id",
+            "min_quantity",
+            "discount_percentage",
+        ],
+    ),
+    ("tax_rates", &["region", "tax_rate"]),
+    (
+        "orders",
+        &[
+            "order_id",
+            "customer_id",
+            "total_amount",
+            "status",
+            "created_at",
+        ],
+    ),
+    (
+        "order_items",
+        &[
+            "item_id",
+            "order_id",
+            "product_id",
+            "quantity",
+            "unit_price",
+        ],
+    ),
+    (
+        "notification_log",
+        &[
+            "notification_id",
+            "order_id",
+            "customer_id",
+            "notification_type",
+            "message",
+            "sent_at",
+        ],
+    ),
+];
+
+/// The table in which sqlx records applied migrations.
+const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
+
+/// Refuses (`storage_failure`, nothing written) a database that shopcore has
+/// never migrated and that holds anything but the original backend's tables
+/// with their original columns; the message names each table and why.
+pub(crate) async fn check_before_migrating(pool: &MySqlPool) -> Result<(), StorageError> {
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+         ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(DbError::from)?;
+    if columns.iter().any(|(table, _)| table == MIGRATIONS_TABLE) {
+        return Ok(()); // shopcore's own: sqlx checks what was applied
+    }
+    let problems = foreign_tables(&columns);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(StorageError::Failure(format!(
+        "refusing to migrate: this database was not created by shopcore and holds {}. \
+         shopcore creates its schema in an empty database, or upgrades the original \
+         backend's schema in place; use another database (nothing was written)",
+        problems.join("; ")
+    )))
+}
+
+/// Why each table of `columns` (`(table, column)` pairs of a database
+/// shopcore has not migrated) stops a migration; empty when none does.
+fn foreign_tables(columns: &[(String, String)]) -> Vec<String> {
+    let mut tables: Vec<&str> = columns.iter().map(|(table, _)| table.as_str()).collect();
+    tables.dedup();
+    tables
+        .into_iter()
+        .filter_map(|table| {
+            let Some((_, original)) = ORIGINAL_TABLES.iter().find(|(name, _)| *name == table)
+            else {
+                return Some(format!("table `{table}`, which shopcore does not know"));
+            };
+            let missing: Vec<&str> = original
+                .iter()
+                .copied()
+                .filter(|column| !columns.iter().any(|(t, c)| t == table && c == column))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "table `{table}` without the original backend's column(s) {}",
+                    missing.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+/// The error for a migration that failed: which step, why, and how to resume.
+pub(crate) async fn migration_failed(
+    pool: &MySqlPool,
+    error: sqlx::migrate::MigrateError,
+) -> StorageError {
+    use sqlx::migrate::MigrateError;
+    let (cause, version) = match error {
+        MigrateError::ExecuteMigration(inner, version) => {
+            (StorageError::from(DbError::from(inner)), Some(version))
+        }
+        MigrateError::Execute(inner) => (StorageError::from(DbError::from(inner)), None),
+        MigrateError::Dirty(version) => (
+            StorageError::Failure("it failed part-way on an earlier start".to_owned()),
+            Some(version),
+        ),
+        other => (StorageError::Failure(other.to_string()), None),
+    };
+    let reason = match &cause {
+        StorageError::Unavailable(_) => return cause, // the server went away: rerun later
+        StorageError::Failure(reason) => reason.clone(),
+        other => other.to_string(),
+    };
+    let Some(version) = version else {
+        return StorageError::Failure(format!("migration failed: {reason}"));
+    };
+    let step = MIGRATOR
+        .iter()
+        .find(|m| m.version == version)
+        .map_or_else(String::new, |m| format!(" ({})", m.description));
+    // sqlx marks a migration `success = FALSE` before running it; a failure
+    // rolls that row back unless a schema change had already committed it.
+    let part_way = sqlx::query_scalar::<_, i64>(
+        "SELECT version FROM _sqlx_migrations WHERE version = ? AND success = FALSE",
+    )
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+    .ok()
+    .flatten()
+    .is_some();
+    if part_way {
+        StorageError::Failure(format!(
+            "migration {version}{step} failed part-way: {reason}. MySQL cannot roll back \
+             schema changes, so its statements before the failure stay applied. To resume: \
+             fix the cause, undo what migration {version} applied (or restore a backup), run \
+             `DELETE FROM _sqlx_migrations WHERE version = {version}`, and start again"
+        ))
+    } else {
+        StorageError::Failure(format!(
+            "migration {version}{step} failed: {reason}. Nothing of it was applied \
+             (the migrations before it were); fix the cause and start again"
+        ))
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(t, c)| ((*t).to_owned(), (*c).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_database_and_the_original_schema_may_be_migrated() {
+        assert!(foreign_tables(&[]).is_empty());
+        let original: Vec<(&str, &str)> = ORIGINAL_TABLES
+            .iter()
+            .flat_map(|(table, cols)| cols.iter().map(move |c| (*table, *c)))
+            .collect();
+        assert!(foreign_tables(&columns(&original)).is_empty());
+    }
+
+    #[test]
+    fn unknown_tables_and_unrelated_tables_of_an_original_name_are_named() {
+        let found = foreign_tables(&columns(&[
+            ("orders", "order_id"),
+            ("orders", "customer_id"),
+            ("orders", "total_amount"),
+            ("orders", "created_at"),
+            ("sessions", "id"),
+        ]));
+        assert_eq!(
+            found,
+            vec![
+                "table `orders` without the original backend's column(s) status".to_owned(),
+                "table `sessions`, which shopcore does not know".to_owned(),
+            ]
+        );
+    }
+}
