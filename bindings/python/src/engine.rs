@@ -25,6 +25,7 @@ use tokio::runtime::Runtime;
 
 use crate::admin::{optional_actor, CatalogChange, TaxRate, TierRung};
 use crate::args::{self, integer, invalid, text};
+use crate::config::{checked_session_hours, PyShopConfig};
 use crate::errors::IntoPyResult;
 use crate::outbox::{
     CreatedWebhook, Delivery, DispatchArgs, DispatchReport, Dispatcher, WebhookEndpoint,
@@ -129,14 +130,19 @@ fn login_error(error: shopcore::LoginError) -> PyErr {
 }
 
 /// The default configuration with sessions of `session_hours` (1 to 8760).
-fn config(session_hours: u16) -> PyResult<ShopConfig> {
-    if !(1..=8760).contains(&session_hours) {
-        return Err(invalid("session_hours must be from 1 to 8760 (a year)"));
+/// The shop's configuration from `config=` (default: the seed shop's), with
+/// `session_hours` (the older keyword) applied when given alone.
+fn config(config: Option<&PyShopConfig>, session_hours: Option<u16>) -> PyResult<ShopConfig> {
+    match (config, session_hours) {
+        (Some(_), Some(_)) => Err(invalid(
+            "give session_hours inside config=ShopConfig(...), not beside it",
+        )),
+        (Some(config), None) => Ok(config.inner.clone()),
+        (None, hours) => Ok(ShopConfig {
+            session_hours: checked_session_hours(hours.unwrap_or(24))?,
+            ..ShopConfig::default()
+        }),
     }
-    Ok(ShopConfig {
-        session_hours,
-        ..ShopConfig::default()
-    })
 }
 
 /// The rounding and point value a store prices with.
@@ -160,11 +166,17 @@ fn product_id(value: &Bound<'_, PyAny>) -> PyResult<ProductId> {
 #[pymethods]
 impl Engine {
     /// An engine on the in-memory store, loaded with the seed data unless
-    /// `seed=False`; customer sessions last `session_hours` (default 24).
+    /// `seed=False`, with the shop's policies from `config` (a `ShopConfig`;
+    /// default: the seed shop's). `session_hours` alone is the older way to
+    /// set the session length.
     #[staticmethod]
-    #[pyo3(signature = (*, seed = true, session_hours = 24))]
-    fn in_memory(seed: bool, session_hours: u16) -> PyResult<Engine> {
-        let config = config(session_hours)?;
+    #[pyo3(signature = (*, seed = true, config = None, session_hours = None))]
+    fn in_memory(
+        seed: bool,
+        config: Option<PyRef<'_, PyShopConfig>>,
+        session_hours: Option<u16>,
+    ) -> PyResult<Engine> {
+        let config = self::config(config.as_deref(), session_hours)?;
         let store = if seed {
             MemoryStore::from_seed(config, seed::demo_data())
         } else {
@@ -182,22 +194,25 @@ impl Engine {
     /// An engine on MySQL/MariaDB at `url` (`mysql://user:pass@host:port/db`).
     ///
     /// Runs the migrations unless `migrate=False`; loads the seed data only with
-    /// `seed=True`; customer sessions last `session_hours` (default 24).
-    #[staticmethod]
+    /// `seed=True`; the shop's policies come from `config` (a `ShopConfig`;
+    /// default: the seed shop's), or only the session length from `session_hours`.
     ///
     /// A statement taking at least `slow_sql_ms` milliseconds (default 1000) is
     /// logged at WARNING to the Python logger `sqlx.query`.
-    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, session_hours = 24, slow_sql_ms = 1000))]
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)] // keyword-only options of one constructor
+    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, config = None, session_hours = None, slow_sql_ms = 1000))]
     fn mysql(
         py: Python<'_>,
         url: &str,
         migrate: bool,
         seed: bool,
         max_connections: u32,
-        session_hours: u16,
+        config: Option<PyRef<'_, PyShopConfig>>,
+        session_hours: Option<u16>,
         slow_sql_ms: u64,
     ) -> PyResult<Engine> {
-        let config = config(session_hours)?;
+        let config = self::config(config.as_deref(), session_hours)?;
         let runtime = runtime()?;
         let settings = PoolSettings {
             max_connections: max_connections.max(1),
@@ -236,6 +251,14 @@ impl Engine {
     #[getter]
     fn default_region(&self) -> String {
         self.store.config().default_region.to_string()
+    }
+
+    /// The shop's policies this engine runs with.
+    #[getter]
+    fn config(&self) -> PyShopConfig {
+        PyShopConfig {
+            inner: self.store.config().clone(),
+        }
     }
 
     /// Prices a cart with the store's current prices, rules and tax rates, as

@@ -9,10 +9,12 @@
 //! - `records`: the typed result objects with `to_dict()`;
 //! - `admin`: catalog administration's arguments and records;
 //! - `args`: argument conversion and shape validation at the edge;
+//! - `config`: `ShopConfig`, the shop's policies for the `Engine` constructors;
 //! - `errors`: the single mapping of error categories to Python exceptions.
 
 mod admin;
 mod args;
+mod config;
 mod coupons;
 mod engine;
 mod errors;
@@ -24,7 +26,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use shopcore::{
     Catalog, CouponValue, Deductions, PointValue, PricingPolicy, PricingRule, Product, ProductId,
-    Quantity, RoundingMode, RuleBook, TaxRounding, TaxTable,
+    Quantity, RuleBook, TaxTable,
 };
 
 use crate::args::{integer, invalid, money, percent};
@@ -54,16 +56,8 @@ fn pair<'py>(
 
 fn policy(rounding: &str, tax_rounding: &str) -> PyResult<PricingPolicy> {
     Ok(PricingPolicy {
-        rounding: match rounding {
-            "half_up" => RoundingMode::HalfUp,
-            "half_even" => RoundingMode::HalfEven,
-            other => return Err(invalid(format!("unknown rounding {other:?}"))),
-        },
-        tax_rounding: match tax_rounding {
-            "per_order" => TaxRounding::PerOrder,
-            "per_line" => TaxRounding::PerLine,
-            other => return Err(invalid(format!("unknown tax_rounding {other:?}"))),
-        },
+        rounding: config::rounding(rounding)?,
+        tax_rounding: config::tax_mode(tax_rounding, "tax_rounding")?,
     })
 }
 
@@ -318,6 +312,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     // second import (another interpreter) keeps the first bridge.
     let _ = pyo3_log::try_init();
     module.add_class::<engine::Engine>()?;
+    module.add_class::<config::PyShopConfig>()?;
     module.add_class::<records::Product>()?;
     module.add_class::<records::Customer>()?;
     module.add_class::<records::Quote>()?;

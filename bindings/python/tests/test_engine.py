@@ -281,3 +281,41 @@ def test_the_package_knows_its_version() -> None:
 
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
     assert shopcore.__version__ == pyproject["project"]["version"]
+
+
+def test_a_shop_outside_egypt_is_configured_from_python() -> None:
+    config = shopcore.ShopConfig(default_region="Berlin", rounding="half_even", tax_mode="per_line",
+                                 point_value=Decimal("0.05"), loyalty_unit="5", session_hours=2)
+    engine = shopcore.Engine.in_memory(seed=False, config=config)
+    assert engine.config == config
+    assert (engine.default_region, engine.config.rounding, engine.config.tax_mode) == ("Berlin", "half_even", "per_line")
+    assert (engine.config.point_value, engine.config.loyalty_unit) == (Decimal("0.05"), Decimal("5.00"))
+    engine.set_tax_rate("Berlin", Decimal("19"))
+    pen = engine.create_product(product_name="Pen", unit_price=Decimal("1.50"), quantity_available=10)
+    # 1.50 × 19 % = 0.285: half-even gives 0.28 (half-up would give 0.29).
+    quote = engine.quote([(pen.product_id, 1)])
+    assert (quote.tax, quote.total) == (Decimal("0.28"), Decimal("1.78"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rounding": "half_down"}, "rounding must be"),
+        ({"tax_mode": "per_cart"}, "tax_mode must be"),
+        ({"point_value": 0.01}, "not a float"),
+        ({"point_value": "0"}, "must be positive"),
+        ({"loyalty_unit": "0"}, "must be positive"),
+        ({"session_hours": 0}, "session_hours must be from 1"),
+        ({"default_region": ""}, "region"),
+    ],
+)
+def test_a_bad_shop_config_is_a_validation_error(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        shopcore.ShopConfig(**options)  # type: ignore[arg-type]
+    assert message in str(err.value)
+
+
+def test_session_hours_goes_inside_the_config_not_beside_it() -> None:
+    with pytest.raises(ValidationError):
+        shopcore.Engine.in_memory(config=shopcore.ShopConfig(), session_hours=2)
+    assert shopcore.Engine.in_memory(session_hours=2).config.session_hours == 2

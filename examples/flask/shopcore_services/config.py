@@ -8,6 +8,12 @@
                            open contract).
 ``SHOPCORE_ADMIN_KEY``     An admin key (32+ characters) to install at start.
 ``SHOPCORE_SESSION_HOURS`` How long a login lasts (default 24).
+``SHOPCORE_DEFAULT_REGION`` The tax region of a request naming none (Cairo).
+``SHOPCORE_ROUNDING``      ``half_up`` (the default) or ``half_even``.
+``SHOPCORE_TAX_MODE``      ``per_order`` (the default) or ``per_line``.
+``SHOPCORE_POINT_VALUE``   What a redeemed loyalty point is worth (0.01).
+``SHOPCORE_LOYALTY_UNIT``  The amount that earns one point (10.00).
+``SHOPCORE_DELIVERY_DAYS`` The delivery promise in confirmations (5).
 ``SHOPCORE_SLOW_SQL_MS``   Statements at least this slow are a WARNING of
                            ``sqlx.query`` (default 1000).
 ``SHOPCORE_LOG_FORMAT``    ``text`` or ``json``; ``SHOPCORE_LOG_LEVEL`` (INFO).
@@ -49,6 +55,36 @@ def session_hours(environ: Mapping[str, str]) -> int:
     return _whole_number(environ, "SHOPCORE_SESSION_HOURS", "24", "hours")
 
 
+#: The shop's settings and the ``ShopConfig`` keyword each one sets.
+SHOP_SETTINGS = (
+    ("SHOPCORE_DEFAULT_REGION", "default_region"),
+    ("SHOPCORE_ROUNDING", "rounding"),
+    ("SHOPCORE_TAX_MODE", "tax_mode"),
+    ("SHOPCORE_POINT_VALUE", "point_value"),
+    ("SHOPCORE_LOYALTY_UNIT", "loyalty_unit"),
+)
+
+
+def shop_config(environ: Mapping[str, str]) -> shopcore.ShopConfig:
+    """The shop's policies from :data:`SHOP_SETTINGS`, ``SHOPCORE_DELIVERY_DAYS`` and
+    ``SHOPCORE_SESSION_HOURS``; unset ones keep the seed shop's defaults. A bad value
+    raises :class:`ValueError` naming the variable."""
+    options: dict[str, object] = {"session_hours": session_hours(environ)}
+    if "SHOPCORE_DELIVERY_DAYS" in environ:
+        options["delivery_days"] = _whole_number(environ, "SHOPCORE_DELIVERY_DAYS", "5", "days")
+    for variable, option in SHOP_SETTINGS:
+        if variable in environ:
+            try:
+                shopcore.ShopConfig(**{option: environ[variable]})  # type: ignore[arg-type]
+            except shopcore.ValidationError as error:
+                raise ValueError(f"{variable}: {error}") from error
+            options[option] = environ[variable]
+    try:
+        return shopcore.ShopConfig(**options)  # type: ignore[arg-type]
+    except shopcore.ValidationError as error:
+        raise ValueError(f"SHOPCORE_SESSION_HOURS or SHOPCORE_DELIVERY_DAYS: {error}") from error
+
+
 def slow_sql_ms(environ: Mapping[str, str]) -> int:
     """``SHOPCORE_SLOW_SQL_MS``: statements at least this slow are logged at WARNING (default 1000)."""
     return _whole_number(environ, "SHOPCORE_SLOW_SQL_MS", "1000", "milliseconds")
@@ -75,11 +111,11 @@ def required_database_url(environ: Mapping[str, str], why: str) -> str | None:
 def build_engine(environ: Mapping[str, str], seed: bool = False) -> shopcore.Engine:
     """MySQL from ``DATABASE_URL`` if set (``seed`` loads the seed rows), else the seeded in-memory engine."""
     url = environ.get("DATABASE_URL")
-    hours = session_hours(environ)
+    config = shop_config(environ)
     if url:
-        return shopcore.Engine.mysql(url, migrate=True, seed=seed, session_hours=hours,
+        return shopcore.Engine.mysql(url, migrate=True, seed=seed, config=config,
                                      slow_sql_ms=slow_sql_ms(environ))
-    return shopcore.Engine.in_memory(seed=True, session_hours=hours)
+    return shopcore.Engine.in_memory(seed=True, config=config)
 
 
 def prepare_access(engine: shopcore.Engine, environ: Mapping[str, str], generate_key: bool) -> AuthMode:

@@ -152,3 +152,20 @@ def test_legacy_access_comes_from_the_environment_and_an_explicit_argument_wins(
     enforced = order.create_app(auth="enforced").test_client()
     assert legacy.post("/api/orders/create", json={"customer_id": 1, "products": CART}).status_code == 201
     assert enforced.post("/api/orders/create", json={"customer_id": 1, "products": CART}).status_code == 401
+
+
+def test_the_shop_is_configured_from_the_environment() -> None:
+    import shopcore
+    from shopcore_services.config import shop_config
+
+    config = shop_config({"SHOPCORE_DEFAULT_REGION": "Berlin", "SHOPCORE_ROUNDING": "half_even",
+                          "SHOPCORE_TAX_MODE": "per_line", "SHOPCORE_POINT_VALUE": "0.05",
+                          "SHOPCORE_LOYALTY_UNIT": "5", "SHOPCORE_DELIVERY_DAYS": "3", "SHOPCORE_SESSION_HOURS": "2"})
+    assert (config.default_region, config.rounding, config.tax_mode) == ("Berlin", "half_even", "per_line")
+    assert (str(config.point_value), str(config.loyalty_unit)) == ("0.05", "5.00")
+    assert (config.delivery_days, config.session_hours) == (3, 2)
+    assert shop_config({}) == shopcore.ShopConfig()
+    for variable, value in [("SHOPCORE_ROUNDING", "up"), ("SHOPCORE_TAX_MODE", "x"), ("SHOPCORE_POINT_VALUE", "0"),
+                            ("SHOPCORE_LOYALTY_UNIT", "ten"), ("SHOPCORE_DEFAULT_REGION", " ")]:
+        with pytest.raises(ValueError, match=variable):
+            shop_config({variable: value})

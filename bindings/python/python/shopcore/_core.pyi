@@ -262,9 +262,38 @@ class EngineMetrics(TypedDict):
     pool: PoolMetrics | None
 
 @final
+class ShopConfig:
+    def __init__(
+        self,
+        *,
+        default_region: str = "Cairo",
+        rounding: Literal["half_up", "half_even"] = "half_up",
+        tax_mode: Literal["per_order", "per_line"] = "per_order",
+        loyalty_unit: MoneyLike | None = None,
+        point_value: MoneyLike | None = None,
+        delivery_days: int = 5,
+        session_hours: int = 24,
+    ) -> None: ...
+    @property
+    def default_region(self) -> str: ...
+    @property
+    def rounding(self) -> Literal["half_up", "half_even"]: ...
+    @property
+    def tax_mode(self) -> Literal["per_order", "per_line"]: ...
+    @property
+    def loyalty_unit(self) -> Decimal: ...
+    @property
+    def point_value(self) -> Decimal: ...
+    @property
+    def delivery_days(self) -> int: ...
+    @property
+    def session_hours(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+
+@final
 class Engine:
     @staticmethod
-    def in_memory(*, seed: bool = True, session_hours: int = 24) -> Engine: ...
+    def in_memory(*, seed: bool = True, config: ShopConfig | None = None, session_hours: int | None = None) -> Engine: ...
     @staticmethod
     def mysql(
         url: str,
@@ -272,13 +301,16 @@ class Engine:
         migrate: bool = True,
         seed: bool = False,
         max_connections: int = 16,
-        session_hours: int = 24,
+        config: ShopConfig | None = None,
+        session_hours: int | None = None,
         slow_sql_ms: int = 1000,
     ) -> Engine: ...
     @property
     def backend(self) -> Literal["memory", "mysql"]: ...
     @property
     def default_region(self) -> str: ...
+    @property
+    def config(self) -> ShopConfig: ...
     def quote(
         self,
         products: Sequence[Line],
