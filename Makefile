@@ -20,9 +20,10 @@ fmt-check:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-## API docs build without a warning (broken intra-doc links fail).
+## API docs build without a warning (broken intra-doc links fail), every
+## feature's items included (as docs.rs builds them: `shopcore::testing`).
 doc-check:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked --all-features
 
 ## Every crate packages as it would be published (`cargo package`), and the
 ## packaged crates build on their own (path dependencies resolved by version).
@@ -36,16 +37,25 @@ test-rust:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) test --workspace --locked
 
-## A virtualenv with the development requirements, the shopcore wheel of
-## `make dist`, and the services installed editable from examples/flask.
-venv: dist
-	$(PY) -m pip install --quiet --force-reinstall --no-deps $(DIST)/shopcore-*.whl
-	$(PY) -m pip install --quiet --no-deps -e ./examples/flask
+## A virtualenv with the development requirements, the shopcore bindings built in
+## place (maturin develop, release profile: cargo rebuilds only what changed), and the
+## services installed editable from examples/flask. A second run with no change
+## takes seconds; the release artifacts are `make dist`'s job.
+venv: venv-tools $(VENV)/.services-installed
+	VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(VENV)/bin/maturin develop --quiet --release --locked \
+		--manifest-path bindings/python/Cargo.toml
 
-venv-tools:
+$(VENV)/.services-installed: $(VENV)/.tools-installed examples/flask/pyproject.toml
+	$(PY) -m pip install --quiet --no-deps -e ./examples/flask
+	touch $@
+
+venv-tools: $(VENV)/.tools-installed
+
+$(VENV)/.tools-installed: examples/flask/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r examples/flask/requirements.txt
+	touch $@
 
 ## Release artifacts in dist/: the sdist and the wheel of shopcore (maturin,
 ## release build; auditwheel repairs it to a manylinux tag) and of the services
@@ -68,8 +78,9 @@ lint-python: venv
 	$(PY) -m mypy bindings/python examples/flask bench scripts
 	$(PY) -m mypy.stubtest shopcore._core --allowlist bindings/python/stubtest-allowlist.txt
 
-## pytest: bindings, every route on the in-memory engine and on MySQL, OpenAPI, end to end.
-test-python: venv
+## pytest: bindings, every route on the in-memory engine and on MySQL, OpenAPI, end to end,
+## and the release artifacts of `make dist` installed into fresh virtualenvs (test_dist.py).
+test-python: venv dist
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) -m pytest
 

@@ -35,6 +35,14 @@ pub enum CartError {
         /// The limit.
         max: usize,
     },
+    /// A line of [`Cart::of`] names no valid product id or quantity.
+    #[error("line {index} of the cart: {source}")]
+    Line {
+        /// The line's position (0-based).
+        index: usize,
+        /// What is wrong with it.
+        source: ValueError,
+    },
     /// Merging duplicate lines of one product exceeded the quantity limit.
     #[error("merged quantity of product {product_id} is invalid: {source}")]
     MergedQuantity {
@@ -51,6 +59,7 @@ impl ErrorCode for CartError {
             Self::Empty => ErrorKind::EmptyOrder,
             Self::TooManyLines { .. } => ErrorKind::TooManyLines,
             Self::MergedQuantity { .. } => ErrorKind::InvalidQuantity,
+            Self::Line { source, .. } => source.kind(),
         }
     }
 }
@@ -109,6 +118,33 @@ impl Cart {
             return Err(CartError::Empty);
         }
         Ok(Cart { lines: merged })
+    }
+
+    /// A cart from `(product id, quantity)` pairs, checked and merged as by
+    /// [`Cart::new`].
+    ///
+    /// ```
+    /// use shopcore::{Cart, ErrorCode};
+    /// let cart = Cart::of([(1, 1), (2, 10), (1, 2)])?;
+    /// assert_eq!(cart.lines().len(), 2);
+    /// assert_eq!(cart.lines()[0].quantity.get(), 3);
+    /// assert_eq!(Cart::of([(1, 0)]).unwrap_err().code(), "invalid_quantity");
+    /// assert_eq!(Cart::of([(0, 1)]).unwrap_err().code(), "invalid_id");
+    /// # Ok::<(), shopcore::CartError>(())
+    /// ```
+    pub fn of(lines: impl IntoIterator<Item = (i64, i64)>) -> Result<Self, CartError> {
+        let lines = lines
+            .into_iter()
+            .enumerate()
+            .map(|(index, (product, quantity))| {
+                let line = |source| CartError::Line { index, source };
+                Ok(CartLine {
+                    product_id: ProductId::new(product).map_err(line)?,
+                    quantity: Quantity::new(quantity).map_err(line)?,
+                })
+            })
+            .collect::<Result<Vec<_>, CartError>>()?;
+        Cart::new(lines)
     }
 
     /// The lines, one per product, in first-appearance order.

@@ -54,6 +54,57 @@ pub struct CheckoutRequest {
 }
 
 impl CheckoutRequest {
+    /// A request of `customer_id` for `cart` in the default region, with no
+    /// expected total, coupon or points; the methods below add those.
+    ///
+    /// ```
+    /// use shopcore::{Cart, CheckoutRequest, CouponCode, CustomerId, Region};
+    /// let request = CheckoutRequest::new(CustomerId::new(1)?, Cart::of([(1, 1), (2, 10)])?)
+    ///     .region(Region::parse("Giza")?)
+    ///     .coupon(CouponCode::parse("SAVE10")?)
+    ///     .redeem_points(100);
+    /// assert_eq!(request.redeem_points, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(customer_id: CustomerId, cart: Cart) -> Self {
+        CheckoutRequest {
+            customer_id,
+            cart,
+            region: None,
+            expected_total: None,
+            coupon: None,
+            redeem_points: 0,
+        }
+    }
+
+    /// The tax region (instead of the default one).
+    #[must_use]
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// The total the buyer was shown (refused with `price_changed` if it moved).
+    #[must_use]
+    pub fn expected_total(mut self, total: Money) -> Self {
+        self.expected_total = Some(total);
+        self
+    }
+
+    /// A coupon to apply.
+    #[must_use]
+    pub fn coupon(mut self, code: CouponCode) -> Self {
+        self.coupon = Some(code);
+        self
+    }
+
+    /// Loyalty points to redeem.
+    #[must_use]
+    pub fn redeem_points(mut self, points: u64) -> Self {
+        self.redeem_points = points;
+        self
+    }
+
     /// A stable digest of what the request asks for, used to tell an idempotent
     /// replay (same fingerprint) from a conflicting reuse of a key.
     ///

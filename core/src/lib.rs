@@ -48,6 +48,7 @@
 //!   authentication over the ports;
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod access;
 mod adjustment;
@@ -80,6 +81,7 @@ mod quantity;
 pub mod repository;
 pub mod seed;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod testing;
 mod text;
 mod throttle;
@@ -162,3 +164,51 @@ pub use text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
 };
 pub use throttle::{LoginThrottle, ThrottlePolicy};
+
+/// The date and time crate of the public API (`DateTime<Utc>` in orders,
+/// clocks and plans), re-exported so a user needs no version of their own.
+pub use chrono;
+/// The decimal crate behind [`Money`] and [`Percent`], re-exported.
+pub use rust_decimal;
+/// The decimal type of [`Money::amount`] and [`Percent::value`].
+pub use rust_decimal::Decimal;
+
+/// `Display` as the snake_case name `as_str` gives (the stored or configured form).
+macro_rules! display_as_str {
+    ($($name:ty),* $(,)?) => {$(
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(
+    OrderStatus,
+    ErrorCategory,
+    StaffRole,
+    NotificationKind,
+    Channel,
+    DeliveryStatus,
+    RoundingMode,
+    TaxRounding,
+    Reason,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_enums_display_as_their_stored_names() {
+        assert_eq!(OrderStatus::Cancelled.to_string(), "cancelled");
+        assert_eq!(ErrorCategory::NotFound.to_string(), "not_found");
+        assert_eq!(StaffRole::Inventory.to_string(), "inventory");
+        assert_eq!(RoundingMode::HalfEven.to_string(), "half_even");
+        assert_eq!(TaxRounding::PerLine.to_string(), "per_line");
+        assert_eq!(
+            NotificationKind::OrderConfirmation.to_string(),
+            NotificationKind::OrderConfirmation.as_str()
+        );
+    }
+}

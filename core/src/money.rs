@@ -38,6 +38,14 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
+    /// The mode's snake_case name, as configured: `"half_up"` or `"half_even"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HalfUp => "half_up",
+            Self::HalfEven => "half_even",
+        }
+    }
+
     /// Rounds `value` to two decimal places with this mode; the result has scale 2.
     pub fn round(self, value: Decimal) -> Decimal {
         let strategy = match self {
@@ -60,10 +68,8 @@ impl RoundingMode {
 /// assert!("1.005".parse::<Money>().is_err()); // three decimals
 /// assert!("-1".parse::<Money>().is_err());
 /// ```
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(try_from = "MoneyRepr", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(into = "String")]
 pub struct Money(Decimal);
 
 impl Money {
@@ -189,21 +195,45 @@ impl From<Money> for String {
     }
 }
 
-/// What serde accepts for money: a decimal string or a JSON integer, never a float.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum MoneyRepr {
-    Text(String),
-    Whole(u64),
-}
-
-impl TryFrom<MoneyRepr> for Money {
-    type Error = ValueError;
-    fn try_from(repr: MoneyRepr) -> Result<Self, Self::Error> {
-        match repr {
-            MoneyRepr::Text(text) => text.parse(),
-            MoneyRepr::Whole(units) => Money::new(Decimal::from(units)),
+/// What serde accepts for money: a decimal string or a whole number, never a
+/// float (a float cannot hold most amounts exactly, so it is refused with a
+/// message that says what to send instead).
+///
+/// ```
+/// use shopcore::Money;
+/// let price: Money = serde_json::from_str(r#""999.99""#).unwrap();
+/// assert_eq!(price.to_string(), "999.99");
+/// assert_eq!(serde_json::from_str::<Money>("5").unwrap().to_string(), "5.00");
+/// let float = serde_json::from_str::<Money>("999.99").unwrap_err().to_string();
+/// assert!(float.starts_with("expected an exact decimal string such as \"999.99\" or a whole number, not the float 999.99"));
+/// ```
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MoneyVisitor;
+        impl serde::de::Visitor<'_> for MoneyVisitor {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an amount of money: a decimal string such as \"999.99\" or a whole number",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, units: u64) -> Result<Money, E> {
+                Money::new(Decimal::from(units)).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, units: i64) -> Result<Money, E> {
+                Money::new(Decimal::from(units)).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Money, E> {
+                Err(E::custom(format_args!(
+                    "expected an exact decimal string such as \"999.99\" or a whole number, \
+                     not the float {value}"
+                )))
+            }
         }
+        deserializer.deserialize_any(MoneyVisitor)
     }
 }
 

@@ -62,6 +62,16 @@ pub enum TaxRounding {
     PerLine,
 }
 
+impl TaxRounding {
+    /// The mode's snake_case name, as configured: `"per_order"` or `"per_line"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PerOrder => "per_order",
+            Self::PerLine => "per_line",
+        }
+    }
+}
+
 /// The rounding rules of a quote.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,

@@ -23,6 +23,8 @@
 //! in each segment those quantities form one window found by binary search.
 //! `core/tests/pricing_audit_properties.rs` checks this against brute force.
 
+use std::fmt;
+
 use rust_decimal::Decimal;
 
 use crate::cart::{Cart, CartLine};
@@ -131,6 +133,101 @@ impl PricingAudit {
         self.products.is_empty()
             && self.coupons.is_empty()
             && self.tax_rounding.iter().all(|s| s.difference().is_zero())
+    }
+}
+
+impl fmt::Display for LadderFinding {
+    /// One sentence, the `message` Python shows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LadderFinding::MoreCostsLess {
+                from,
+                to,
+                cheaper_at,
+                price_at_to,
+                price_at_cheaper,
+            } => {
+                if from == to {
+                    write!(f, "quantity {from}")?;
+                } else {
+                    write!(f, "every quantity from {from} to {to}")?;
+                }
+                write!(
+                    f,
+                    " costs {price_at_to}, more than {cheaper_at} at {price_at_cheaper}"
+                )
+            }
+            LadderFinding::NeverApplies {
+                min_quantity,
+                shadowed_by: Some(at),
+                ..
+            } => write!(
+                f,
+                "the tier from {min_quantity} can never apply: the tier from {at} already gives as much"
+            ),
+            LadderFinding::NeverApplies { min_quantity, .. } => write!(
+                f,
+                "the tier from {min_quantity} can never apply: it gives 0 %"
+            ),
+            LadderFinding::GivesAway { min_quantity } => write!(
+                f,
+                "the tier from {min_quantity} gives the goods away (100 %)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CouponFinding {
+    /// One sentence, the `message` Python shows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "coupon {} brings {} x product {} (subtotal {}) to 0.00",
+            self.code, self.quantity, self.product, self.subtotal
+        )
+    }
+}
+
+impl fmt::Display for PricingAudit {
+    /// Every finding, one per line (`product 2: quantity 9 costs …`), or
+    /// `clean` when there is none.
+    ///
+    /// ```
+    /// use shopcore::{audit_pricing, seed, PriceList, PricingPolicy};
+    /// let data = seed::demo_data();
+    /// let list = PriceList { catalog: data.catalog(), rules: data.rule_book(),
+    ///                        tax_rates: data.tax_table(), coupons: Vec::new() };
+    /// let report = audit_pricing(&list, &PricingPolicy::default()).to_string();
+    /// assert!(report.contains("product 2: quantity 9 costs 269.91, more than 10 at 254.91"));
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut any = false;
+        for product in &self.products {
+            for finding in &product.findings {
+                writeln!(f, "product {}: {finding}", product.product)?;
+                any = true;
+            }
+        }
+        for coupon in &self.coupons {
+            writeln!(f, "{coupon}")?;
+            any = true;
+        }
+        for spread in self
+            .tax_rounding
+            .iter()
+            .filter(|s| !s.difference().is_zero())
+        {
+            writeln!(
+                f,
+                "{} at {} %: tax per line {} against {} per order",
+                spread.region, spread.rate, spread.per_line, spread.per_order
+            )?;
+            any = true;
+        }
+        if !any {
+            f.write_str("clean")?;
+        }
+        Ok(())
     }
 }
 

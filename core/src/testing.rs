@@ -66,6 +66,98 @@ pub fn quantity(max: u32) -> impl Strategy<Value = Quantity> {
     (1..=max).prop_map(|q| Quantity::new(i64::from(q)).unwrap_or(Quantity::ONE))
 }
 
+/// Quantities from 1 to `max`, half of them drawn from the boundaries of a
+/// tier ladder: each rung's minimum in `rungs` and the two quantities just
+/// below it, where a "buying more costs less" window opens. Uniform draws
+/// rarely hit a two-unit window before a rung at 250; these always try it.
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let near = shopcore::testing::quantity_near(&[250], 1000);
+/// let mut runner = TestRunner::deterministic();
+/// let drawn: Vec<u32> = (0..200).map(|_| near.new_tree(&mut runner).unwrap().current().get()).collect();
+/// assert!(drawn.contains(&248) && drawn.contains(&249) && drawn.contains(&250));
+/// assert!(drawn.iter().all(|q| (1..=1000).contains(q)));
+/// ```
+pub fn quantity_near(rungs: &[u32], max: u32) -> impl Strategy<Value = Quantity> {
+    let max = max.clamp(1, Quantity::MAX);
+    let mut edges: Vec<u32> = rungs
+        .iter()
+        .flat_map(|&rung| [rung.saturating_sub(2), rung.saturating_sub(1), rung])
+        .filter(|q| (1..=max).contains(q))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    let to_quantity = |q: u32| Quantity::new(i64::from(q)).unwrap_or(Quantity::ONE);
+    if edges.is_empty() {
+        return quantity(max).boxed();
+    }
+    prop_oneof![
+        1 => proptest::sample::select(edges).prop_map(to_quantity),
+        1 => (1..=max).prop_map(to_quantity),
+    ]
+    .boxed()
+}
+
+/// A cart over the products of a store's live [`PriceList`](crate::PriceList)
+/// (not retired), 1 to `max_lines` lines, each quantity up to `max_quantity`
+/// (`None`: twice the largest rung of the list, at least 100) and drawn with
+/// extra weight at its product's rungs and just below them
+/// ([`quantity_near`]).
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let data = shopcore::seed::demo_data(); // or store.price_list() of any store
+/// let list = shopcore::PriceList {
+///     catalog: data.catalog(),
+///     rules: data.rule_book(),
+///     tax_rates: data.tax_table(),
+///     coupons: Vec::new(),
+/// };
+/// let carts = shopcore::testing::cart_for(&list, 3, None);
+/// let mut runner = TestRunner::deterministic();
+/// let cart = carts.new_tree(&mut runner).unwrap().current();
+/// assert!(cart.lines().iter().all(|l| list.catalog.get(l.product_id).is_some()));
+/// ```
+pub fn cart_for(
+    list: &crate::PriceList,
+    max_lines: usize,
+    max_quantity: Option<u32>,
+) -> impl Strategy<Value = Cart> {
+    let mut ids: Vec<ProductId> = list
+        .catalog
+        .iter()
+        .filter(|p| !p.retired)
+        .map(|p| p.id)
+        .collect();
+    ids.sort_unstable();
+    if ids.is_empty() {
+        ids.push(product_id(1));
+    }
+    let rungs_of = |id: ProductId| -> Vec<u32> {
+        list.rules
+            .rules_for(id)
+            .iter()
+            .map(|rule| rule.min_quantity.get())
+            .collect()
+    };
+    let largest = ids.iter().flat_map(|&id| rungs_of(id)).max().unwrap_or(0);
+    let max = max_quantity.unwrap_or_else(|| largest.saturating_mul(2).max(100));
+    let line = proptest::strategy::Union::new(
+        ids.iter()
+            .map(|&id| (Just(id), quantity_near(&rungs_of(id), max)).boxed()),
+    );
+    vec(line, 1..=max_lines.clamp(1, Cart::MAX_LINES)).prop_filter_map("cart", |lines| {
+        Cart::new(lines.into_iter().map(|(product_id, quantity)| CartLine {
+            product_id,
+            quantity,
+        }))
+        .ok()
+    })
+}
+
 /// A catalog of 1 to `max_products` products with ids `1..=n`, prices up to
 /// 10 000.00 and stock up to 1 000.
 pub fn catalog(max_products: usize) -> impl Strategy<Value = Catalog> {

@@ -70,3 +70,37 @@ fn the_seed_stores_live_rules_let_nine_mice_cost_more_than_ten() {
         "9 x product 2 cost 269.91, one more costs 254.91"
     );
 }
+
+/// With default settings (256 cases) and quantities weighted at the rungs,
+/// proptest finds the window before the mice's rung at 10 in every one of 20
+/// runs with fresh random seeds, where uniform quantities up to 100 miss it
+/// often.
+#[test]
+fn rung_weighted_carts_find_the_mice_window_in_every_run() {
+    let list = pollster::block_on(MemoryStore::seeded().price_list()).unwrap();
+    let strategy = shopcore::testing::cart_for(&list, 5, None);
+    for run in 0..20 {
+        let mut runner = TestRunner::new(Config {
+            failure_persistence: None,
+            ..Config::default()
+        });
+        // Laptops (4 vs 5) and keyboards (9 vs 10) have windows too: look at mice.
+        let outcome = runner.run(&strategy, |cart| {
+            match cheaper_with_one_more(&list, &cart) {
+                Some((line, ..)) if line.product_id.get() == 2 => {
+                    Err(TestCaseError::fail("one more mouse is cheaper"))
+                }
+                _ => Ok(()),
+            }
+        });
+        let Err(TestError::Fail(_, minimal)) = outcome else {
+            panic!("run {run} missed the window: {outcome:?}");
+        };
+        let lines: Vec<(i64, u32)> = minimal
+            .lines()
+            .iter()
+            .map(|l| (l.product_id.get(), l.quantity.get()))
+            .collect();
+        assert!(lines.contains(&(2, 9)), "run {run}: {lines:?}");
+    }
+}

@@ -41,20 +41,6 @@ pub(crate) fn tax_mode(text: &str, field: &str) -> PyResult<TaxRounding> {
     }
 }
 
-fn rounding_name(mode: RoundingMode) -> &'static str {
-    match mode {
-        RoundingMode::HalfUp => "half_up",
-        RoundingMode::HalfEven => "half_even",
-    }
-}
-
-fn tax_mode_name(mode: TaxRounding) -> &'static str {
-    match mode {
-        TaxRounding::PerOrder => "per_order",
-        TaxRounding::PerLine => "per_line",
-    }
-}
-
 /// Sessions last 1 hour to a year.
 pub(crate) fn checked_session_hours(hours: u16) -> PyResult<u16> {
     if (1..=8760).contains(&hours) {
@@ -107,13 +93,13 @@ impl PyShopConfig {
     /// `"half_up"` or `"half_even"`: how discounts and tax round to cents.
     #[getter]
     fn rounding(&self) -> &'static str {
-        rounding_name(self.inner.pricing.rounding)
+        self.inner.pricing.rounding.as_str()
     }
 
     /// `"per_order"` or `"per_line"`: where tax is rounded.
     #[getter]
     fn tax_mode(&self) -> &'static str {
-        tax_mode_name(self.inner.pricing.tax_rounding)
+        self.inner.pricing.tax_rounding.as_str()
     }
 
     /// The amount that earns one loyalty point.

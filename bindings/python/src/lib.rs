@@ -109,10 +109,17 @@ impl PriceList {
 #[pymethods]
 impl PriceList {
     /// `products` is a list of `(product_id, unit_price)`, `rules` of
-    /// `(product_id, min_quantity, discount_percent)`.
+    /// `(product_id, min_quantity, discount_percent)`, `tax_rates` of
+    /// `(region, percent)`, `coupons` of mappings as `Engine.create_coupon`
+    /// takes them: so a hand-built list can be audited like a store's.
     #[new]
-    #[pyo3(signature = (*, products, rules))]
-    fn new(products: &Bound<'_, PyAny>, rules: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (*, products, rules, tax_rates = None, coupons = None))]
+    fn new(
+        products: &Bound<'_, PyAny>,
+        rules: &Bound<'_, PyAny>,
+        tax_rates: Option<&Bound<'_, PyAny>>,
+        coupons: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let mut catalog = Catalog::default();
         for item in list(products, "products")? {
             let fields = pair(&item, "products", 2)?;
@@ -134,11 +141,29 @@ impl PriceList {
                 discount: percent(&fields[2], "discount")?,
             });
         }
+        let mut rates = TaxTable::default();
+        for item in tax_rates
+            .map(|t| list(t, "tax_rates"))
+            .transpose()?
+            .unwrap_or_default()
+        {
+            let fields = pair(&item, "tax_rates", 2)?;
+            let region = args::region(Some(&fields[0]))?
+                .ok_or_else(|| invalid("each region of tax_rates must be a name"))?;
+            rates.set(&region, percent(&fields[1], "tax_rate")?);
+        }
+        let coupons = coupons
+            .map(|c| list(c, "coupons"))
+            .transpose()?
+            .unwrap_or_default()
+            .iter()
+            .map(coupons::new_coupon)
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(PriceList {
             catalog,
             rules: book,
-            tax_rates: TaxTable::default(),
-            coupons: Vec::new(),
+            tax_rates: rates,
+            coupons,
             policy: PricingPolicy::default(),
             point_value: PointValue::default(),
         })
@@ -277,7 +302,7 @@ fn quote(
     rounding: &str,
     tax_rounding: &str,
 ) -> PyResult<records::Quote> {
-    PriceList::new(products, rules)?.quote(
+    PriceList::new(products, rules, None, None)?.quote(
         py,
         lines,
         Some(tax_rate),

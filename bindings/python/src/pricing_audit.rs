@@ -22,17 +22,6 @@ fn finding<'py>(py: Python<'py>, finding: &LadderFinding) -> PyResult<Bound<'py,
             dict.set_item("cheaper_at", cheaper_at)?;
             dict.set_item("price_at_to", price_at_to.amount())?;
             dict.set_item("price_at_cheaper", price_at_cheaper.amount())?;
-            dict.set_item(
-                "message",
-                format!(
-                    "{} costs {price_at_to}, more than {cheaper_at} at {price_at_cheaper}",
-                    if from == to {
-                        format!("quantity {from}")
-                    } else {
-                        format!("every quantity from {from} to {to}")
-                    }
-                ),
-            )?;
         }
         LadderFinding::NeverApplies {
             min_quantity,
@@ -43,24 +32,13 @@ fn finding<'py>(py: Python<'py>, finding: &LadderFinding) -> PyResult<Bound<'py,
             dict.set_item("min_quantity", min_quantity)?;
             dict.set_item("discount_percentage", discount.value())?;
             dict.set_item("shadowed_by", shadowed_by)?;
-            let why = match shadowed_by {
-                Some(at) => format!("the tier from {at} already gives as much"),
-                None => "it gives 0 %".to_owned(),
-            };
-            dict.set_item(
-                "message",
-                format!("the tier from {min_quantity} can never apply: {why}"),
-            )?;
         }
         LadderFinding::GivesAway { min_quantity } => {
             dict.set_item("kind", "gives_away")?;
             dict.set_item("min_quantity", min_quantity)?;
-            dict.set_item(
-                "message",
-                format!("the tier from {min_quantity} gives the goods away (100 %)"),
-            )?;
         }
     }
+    dict.set_item("message", finding.to_string())?;
     Ok(dict)
 }
 
@@ -93,13 +71,7 @@ pub(crate) fn audit<'py>(py: Python<'py>, audit: &PricingAudit) -> PyResult<Boun
         entry.set_item("product_id", coupon.product.get())?;
         entry.set_item("quantity", coupon.quantity)?;
         entry.set_item("subtotal", coupon.subtotal.amount())?;
-        entry.set_item(
-            "message",
-            format!(
-                "coupon {} brings {} x product {} (subtotal {}) to 0.00",
-                coupon.code, coupon.quantity, coupon.product, coupon.subtotal
-            ),
-        )?;
+        entry.set_item("message", coupon.to_string())?;
         coupons.append(entry)?;
     }
     let spreads = PyList::empty(py);

@@ -85,3 +85,26 @@ def test_coupons_and_points_keep_every_figure_exact(scenario, deduction, roundin
     assert q.points_value == q.points_redeemed * Decimal("0.01")
     if tax_rounding == "per_line":
         assert sum(i.tax for i in q.items if i.tax is not None) == q.tax
+
+
+def test_rung_weighted_carts_find_the_mice_window_in_every_one_of_20_runs() -> None:
+    # Default settings (100 examples); laptops (4 vs 5) and keyboards (9 vs 10)
+    # have windows too, so the property looks at mice only.
+    price_list = shopcore.Engine.in_memory().price_list()
+
+    def one_more_mouse_is_cheaper(lines: list[tuple[int, int]]) -> bool:
+        return any(product == 2 and one_more_is_cheaper(price_list, [(product, quantity)])
+                   for product, quantity in lines)
+
+    for _run in range(20):
+        found = find(carts(price_list, max_lines=5), one_more_mouse_is_cheaper, settings=settings(database=None))
+        assert (2, 9) in found
+
+
+def test_a_hand_built_price_list_carries_tax_rates_and_coupons_for_its_audit() -> None:
+    price_list = shopcore.PriceList(products=[(1, "29.99")], rules=[(1, 10, "15")],
+                                    tax_rates=[("Berlin", "19")], coupons=[{"code": "TAKE50", "amount_off": "50"}])
+    assert price_list.tax_rates == [("Berlin", Decimal("19.00"))]
+    assert price_list.quote([(1, 1)], region="Berlin").tax == Decimal("5.70")
+    audit = shopcore.audit_pricing(price_list)
+    assert [(c["code"], c["product_id"], c["quantity"]) for c in audit["coupons"]] == [("TAKE50", 1, 1)]

@@ -433,7 +433,14 @@ class Engine:
 
 @final
 class PriceList:
-    def __new__(cls, *, products: Sequence[tuple[int, MoneyLike]], rules: Sequence[tuple[int, int, MoneyLike]]) -> PriceList: ...
+    def __new__(
+        cls,
+        *,
+        products: Sequence[tuple[int, MoneyLike]],
+        rules: Sequence[tuple[int, int, MoneyLike]],
+        tax_rates: Sequence[tuple[str, MoneyLike]] | None = None,
+        coupons: Sequence[Mapping[str, object]] | None = None,
+    ) -> PriceList: ...
     @property
     def product_ids(self) -> list[int]: ...
     @property

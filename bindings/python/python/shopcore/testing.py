@@ -13,11 +13,14 @@ Requires the ``testing`` extra (``pip install shopcore[testing]``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from hypothesis import strategies as st
+
+from shopcore._core import PriceList
 
 __all__ = [
     "Deductions",
@@ -27,6 +30,7 @@ __all__ = [
     "money",
     "percent",
     "pricing_scenarios",
+    "quantities_near",
     "rules",
 ]
 
@@ -45,13 +49,47 @@ def percent() -> st.SearchStrategy[Decimal]:
     )
 
 
-def carts(product_ids: list[int], max_lines: int = 10) -> st.SearchStrategy[list[tuple[int, int]]]:
-    """Cart lines ``(product_id, quantity)`` over ``product_ids``, repeats allowed."""
-    return st.lists(
-        st.tuples(st.sampled_from(product_ids), st.integers(min_value=1, max_value=100)),
-        min_size=1,
-        max_size=max_lines,
-    )
+def quantities_near(rungs: Sequence[int], max_quantity: int = 100) -> st.SearchStrategy[int]:
+    """Quantities from 1 to ``max_quantity``, half of them drawn from the boundaries of
+    a tier ladder: each rung's minimum and the two quantities just below it, where a
+    "buying more costs less" window opens (uniform draws rarely hit a two-unit window
+    before a rung at 250)."""
+    uniform = st.integers(min_value=1, max_value=max_quantity)
+    # Hypothesis tries the first choices first: the quantity just below each
+    # rung, then the rung, then two below (sorted, the seed's mice window was missed in
+    # 9 of 200 runs of 100 examples; in this order, in none of 300).
+    edges: list[int] = []
+    for rung in sorted(rungs):
+        edges.extend(q for q in (rung - 1, rung, rung - 2) if 1 <= q <= max_quantity and q not in edges)
+    if not edges:
+        return uniform
+    return st.one_of(st.sampled_from(edges), uniform)
+
+
+def carts(
+    products: Sequence[int] | PriceList, max_lines: int = 10, *, max_quantity: int | None = None
+) -> st.SearchStrategy[list[tuple[int, int]]]:
+    """Cart lines ``(product_id, quantity)``, repeats allowed, over a list of product
+    ids or over a :class:`shopcore.PriceList` (a store's ``Engine.price_list()``).
+
+    Over a price list each product's quantities are weighted at its rungs and just
+    below them (:func:`quantities_near`), up to ``max_quantity`` (default: twice the
+    largest rung, at least 100); over plain ids, uniform up to ``max_quantity`` (100).
+    """
+    if isinstance(products, PriceList):
+        rungs: dict[int, list[int]] = {}
+        for product_id, min_quantity, _discount in products.rules:
+            rungs.setdefault(product_id, []).append(min_quantity)
+        largest = max((q for qs in rungs.values() for q in qs), default=0)
+        limit = max_quantity if max_quantity is not None else max(100, 2 * largest)
+        line = st.one_of(*[
+            st.tuples(st.just(product_id), quantities_near(rungs.get(product_id, []), limit))
+            for product_id in products.product_ids
+        ])
+    else:
+        limit = max_quantity if max_quantity is not None else 100
+        line = st.tuples(st.sampled_from(list(products)), st.integers(min_value=1, max_value=limit))
+    return st.lists(line, min_size=1, max_size=max_lines)
 
 
 def rules(product_ids: list[int], max_rules: int = 30) -> st.SearchStrategy[list[tuple[int, int, Decimal]]]:
