@@ -18,7 +18,7 @@ fn catalog_with_rules(size: usize) -> (Catalog, RuleBook) {
     let id = |i: usize| ProductId::new(i as i64 + 1).expect("positive");
     let catalog = Catalog::from_products((0..size).map(|i| Product {
         id: id(i),
-        name: format!("Product {i}"),
+        name: shopcore::ProductName::parse(&format!("Product {i}")).unwrap(),
         quantity_available: 1_000,
         unit_price: Money::from_cents(100 + (i as i64 * 7919) % 100_000).expect("price"),
         last_updated: DateTime::UNIX_EPOCH,

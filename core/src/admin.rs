@@ -185,7 +185,7 @@ pub struct ProductFields {
 impl From<&Product> for ProductFields {
     fn from(product: &Product) -> Self {
         ProductFields {
-            product_name: product.name.clone(),
+            product_name: product.name.to_string(),
             unit_price: product.unit_price,
             retired: product.retired,
         }
@@ -272,7 +272,7 @@ pub struct ProductChanged {
     /// The product.
     pub product: ProductId,
     /// Its name now.
-    pub name: String,
+    pub name: ProductName,
     /// Its unit price now.
     pub unit_price: Money,
     /// Whether it is retired now.
@@ -429,7 +429,7 @@ pub fn plan_catalog_change(
             let product = Product {
                 // Replaced by the id storage assigns (`CatalogPlan::outcome`).
                 id: ProductId::new(1).expect("1 is a valid id"),
-                name: name.as_str().to_owned(),
+                name: name.clone(),
                 quantity_available: *quantity_available,
                 unit_price,
                 last_updated: now,
@@ -462,7 +462,7 @@ pub fn plan_catalog_change(
                         after.unit_price = checked_price(*price)?;
                     }
                     if let Some(name) = name {
-                        after.name = name.as_str().to_owned();
+                        after.name = name.clone();
                     }
                 }
                 CatalogCommand::RetireProduct(_) => after.retired = true,

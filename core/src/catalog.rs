@@ -13,7 +13,7 @@ use crate::ids::ProductId;
 use crate::money::Money;
 use crate::percent::Percent;
 use crate::quantity::Quantity;
-use crate::text::Region;
+use crate::text::{ProductName, Region};
 
 /// One product row (`inventory`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,7 +21,7 @@ pub struct Product {
     /// The product's id.
     pub id: ProductId,
     /// Display name.
-    pub name: String,
+    pub name: ProductName,
     /// Units in stock, `0..=MAX_STOCK`.
     pub quantity_available: u32,
     /// Price of one unit.
@@ -37,16 +37,16 @@ pub struct Product {
 /// A set of products, keyed by id.
 ///
 /// ```
-/// use shopcore::{Catalog, Product, ProductId};
+/// use shopcore::{Catalog, Product, ProductId, ProductName};
 /// let catalog = Catalog::from_products([Product {
 ///     id: ProductId::new(1).unwrap(),
-///     name: "Laptop".into(),
+///     name: ProductName::parse("Laptop").unwrap(),
 ///     quantity_available: 50,
 ///     unit_price: "999.99".parse().unwrap(),
 ///     last_updated: chrono::DateTime::UNIX_EPOCH,
 ///     retired: false,
 /// }]);
-/// assert_eq!(catalog.get(ProductId::new(1).unwrap()).unwrap().name, "Laptop");
+/// assert_eq!(catalog.get(ProductId::new(1).unwrap()).unwrap().name.as_str(), "Laptop");
 /// assert!(catalog.get(ProductId::new(2).unwrap()).is_none());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -452,7 +452,7 @@ pub fn plan_checkout(
             coupon_share: line.coupon_share,
             points_share: line.points_share,
         });
-        names.push(product.name.clone());
+        names.push(product.name.to_string());
         moves.push(StockMoved {
             product: line.product_id,
             change: -i64::from(requested),

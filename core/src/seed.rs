@@ -8,7 +8,7 @@ use crate::ids::{CustomerId, ProductId};
 use crate::money::Money;
 use crate::percent::Percent;
 use crate::quantity::Quantity;
-use crate::text::{CustomerName, Email, Region};
+use crate::text::{CustomerName, Email, ProductName, Region};
 
 /// A complete data set an adapter can load: products, customers, rules, tax rates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +45,7 @@ impl SeedData {
 fn product(id: i64, name: &str, stock: u32, cents: i64) -> Product {
     Product {
         id: ProductId::new(id).expect("seed id"),
-        name: name.to_owned(),
+        name: ProductName::parse(name).expect("seed name"),
         quantity_available: stock,
         unit_price: Money::from_cents(cents).expect("seed price"),
         last_updated: DateTime::<Utc>::UNIX_EPOCH,
@@ -78,7 +78,7 @@ fn rule(product_id: i64, min_quantity: i64, percent: &str) -> PricingRule {
 /// ```
 /// let data = shopcore::seed::demo_data();
 /// assert_eq!(data.products.len(), 5);
-/// assert_eq!(data.products[0].name, "Laptop");
+/// assert_eq!(data.products[0].name.as_str(), "Laptop");
 /// ```
 pub fn demo_data() -> SeedData {
     SeedData {

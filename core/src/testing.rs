@@ -38,6 +38,7 @@ use crate::money::Money;
 use crate::percent::Percent;
 use crate::pricing::Deductions;
 use crate::quantity::Quantity;
+use crate::text::ProductName;
 
 /// Amounts from 0.00 to `max_cents / 100`, biased towards "round" prices and
 /// odd cents that produce rounding midpoints.
@@ -162,18 +163,17 @@ pub fn cart_for(
 /// 10 000.00 and stock up to 1 000.
 pub fn catalog(max_products: usize) -> impl Strategy<Value = Catalog> {
     vec((money(1_000_000), 0u32..=1_000), 1..=max_products.max(1)).prop_map(|rows| {
-        Catalog::from_products(
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, (price, stock))| Product {
-                    id: product_id(i + 1),
-                    name: format!("Product {}", i + 1),
-                    quantity_available: stock,
-                    unit_price: price,
-                    last_updated: DateTime::UNIX_EPOCH,
-                    retired: false,
-                }),
-        )
+        Catalog::from_products(rows.into_iter().enumerate().map(|(i, (price, stock))| {
+            Product {
+                id: product_id(i + 1),
+                name: ProductName::parse(&format!("Product {}", i + 1))
+                    .unwrap_or_else(|_| unreachable!("a short printable name")),
+                quantity_available: stock,
+                unit_price: price,
+                last_updated: DateTime::UNIX_EPOCH,
+                retired: false,
+            }
+        }))
     })
 }
 

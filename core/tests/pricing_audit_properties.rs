@@ -33,7 +33,7 @@ fn line_price(price: Money, ladder: &TierLadder, q: u32, rounding: RoundingMode)
     let id = ProductId::new(1).unwrap();
     let catalog = Catalog::from_products([Product {
         id,
-        name: String::new(),
+        name: shopcore::ProductName::parse("Product").unwrap(),
         quantity_available: 0,
         unit_price: price,
         last_updated: chrono::DateTime::UNIX_EPOCH,

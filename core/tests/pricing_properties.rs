@@ -227,7 +227,7 @@ proptest! {
         use shopcore::{Catalog, ErrorCode, ErrorKind, Product};
         let catalog = Catalog::from_products(prices.iter().enumerate().map(|(i, price)| Product {
             id: ProductId::new(i as i64 + 1).unwrap(),
-            name: String::new(),
+            name: shopcore::ProductName::parse("Product").unwrap(),
             quantity_available: 0,
             unit_price: *price,
             last_updated: chrono::DateTime::UNIX_EPOCH,

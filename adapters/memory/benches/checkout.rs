@@ -21,7 +21,7 @@ fn data() -> SeedData {
         products: (1..=1000)
             .map(|i| Product {
                 id: ProductId::new(i).expect("positive"),
-                name: format!("Product {i}"),
+                name: shopcore::ProductName::parse(&format!("Product {i}")).unwrap(),
                 quantity_available: MAX_STOCK,
                 unit_price: Money::from_cents(100 + i * 37).expect("price"),
                 last_updated: DateTime::UNIX_EPOCH,

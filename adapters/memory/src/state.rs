@@ -388,7 +388,7 @@ impl State {
                     self.next_product_id += 1;
                     self.catalog.insert(Product {
                         id: next_product,
-                        name: new.name.as_str().to_owned(),
+                        name: new.name.clone(),
                         quantity_available: new.quantity_available,
                         unit_price: new.unit_price,
                         last_updated: at,

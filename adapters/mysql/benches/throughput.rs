@@ -61,7 +61,7 @@ fn bench_data() -> SeedData {
         products: (1..=products())
             .map(|i| Product {
                 id: ProductId::new(i).expect("positive"),
-                name: format!("Product {i}"),
+                name: shopcore::ProductName::parse(&format!("Product {i}")).unwrap(),
                 quantity_available: MAX_STOCK,
                 unit_price: Money::from_cents(500 + i * 137).expect("price"),
                 last_updated: DateTime::UNIX_EPOCH,

@@ -284,7 +284,7 @@ async fn apply_effects<'p>(
                     "UPDATE inventory SET product_name = ?, unit_price = ?, retired = ?, last_updated = ? \
                      WHERE product_id = ?",
                 )
-                .bind(&changed.name)
+                .bind(changed.name.as_str())
                 .bind(changed.unit_price.amount())
                 .bind(changed.retired)
                 .bind(utc(at))

@@ -285,7 +285,7 @@ impl MySqlStore {
                  VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE product_id = product_id",
             )
             .bind(p.id.get())
-            .bind(&p.name)
+            .bind(p.name.as_str())
             .bind(p.quantity_available)
             .bind(p.unit_price.amount())
             .execute(&mut *tx)

@@ -12,8 +12,8 @@ use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
     NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PointsEntry,
-    PricingRule, Product, ProductId, Quantity, Reason, Region, StaffKey, StaffKeyId, StaffKeyName,
-    StaffRole, StockEntry, StorageError, MAX_STOCK,
+    PricingRule, Product, ProductId, ProductName, Quantity, Reason, Region, StaffKey, StaffKeyId,
+    StaffKeyName, StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
 
 use crate::error::invalid_row;
@@ -40,7 +40,7 @@ impl TryFrom<ProductRow> for Product {
         };
         Ok(Product {
             id: ProductId::new(row.product_id).map_err(|e| bad(&e))?,
-            name: row.product_name.clone(),
+            name: ProductName::parse(&row.product_name).map_err(|e| bad(&e))?,
             quantity_available: u32::try_from(row.quantity_available)
                 .ok()
                 .filter(|s| *s <= MAX_STOCK)

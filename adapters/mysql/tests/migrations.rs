@@ -198,7 +198,7 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
         .iter()
         .map(|p| {
             (
-                p.name.clone(),
+                p.name.to_string(),
                 p.quantity_available,
                 p.unit_price.to_string(),
             )

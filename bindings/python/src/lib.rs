@@ -26,7 +26,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use shopcore::{
     Catalog, CouponValue, Deductions, PointValue, PricingPolicy, PricingRule, Product, ProductId,
-    Quantity, RuleBook, TaxTable,
+    ProductName, Quantity, RuleBook, TaxTable,
 };
 
 use crate::args::{integer, invalid, money, percent};
@@ -125,7 +125,8 @@ impl PriceList {
             let fields = pair(&item, "products", 2)?;
             catalog.insert(Product {
                 id: ProductId::new(integer(&fields[0], "product_id")?).py_result()?,
-                name: String::new(),
+                // A price list knows prices, not names.
+                name: ProductName::parse("Product").py_result()?,
                 quantity_available: 0,
                 unit_price: money(&fields[1], "unit_price")?,
                 last_updated: chrono::DateTime::UNIX_EPOCH,

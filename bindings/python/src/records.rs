@@ -113,7 +113,7 @@ impl From<shopcore::Product> for Product {
     fn from(p: shopcore::Product) -> Self {
         Product {
             product_id: p.id.get(),
-            product_name: p.name,
+            product_name: p.name.into(),
             quantity_available: p.quantity_available,
             unit_price: p.unit_price.amount(),
             last_updated: p.last_updated,

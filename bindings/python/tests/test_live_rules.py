@@ -5,6 +5,7 @@ shrinking to) the seed's 9-versus-10 mice counterexample."""
 from __future__ import annotations
 
 from decimal import Decimal
+from random import Random
 
 import pytest
 from hypothesis import find, given, settings
@@ -96,9 +97,12 @@ def test_rung_weighted_carts_find_the_mice_window_in_every_one_of_20_runs() -> N
         return any(product == 2 and one_more_is_cheaper(price_list, [(product, quantity)])
                    for product, quantity in lines)
 
-    for _run in range(20):
-        found = find(carts(price_list, max_lines=5), one_more_mouse_is_cheaper, settings=settings(database=None))
-        assert (2, 9) in found
+    # Twenty different seeds, fixed so the test is reproducible (a miss shows
+    # up as the same failure every time, never as a flake).
+    for seed in range(20):
+        found = find(carts(price_list, max_lines=5), one_more_mouse_is_cheaper, settings=settings(database=None),
+                     random=Random(seed))
+        assert (2, 9) in found, seed
 
 
 def test_a_hand_built_price_list_carries_tax_rates_and_coupons_for_its_audit() -> None:

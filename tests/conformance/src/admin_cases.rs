@@ -163,7 +163,7 @@ pub async fn a_retired_product_is_not_sold_until_restored<S: Store>(store: &S) {
     )
     .await;
     assert!(renamed.retired);
-    assert_eq!(renamed.name, "Monitor 27\"");
+    assert_eq!(renamed.name.as_str(), "Monitor 27\"");
     product(store, CatalogCommand::RestoreProduct(pid(4))).await;
     store
         .checkout(&request(1, &[(4, 1)], None), None)
