@@ -767,6 +767,22 @@ impl AccessRepository for MySqlStore {
             .transpose()
     }
 
+    async fn revoked_staff_key_by_hash(
+        &self,
+        key: &TokenHash,
+    ) -> Result<Option<StaffKey>, StorageError> {
+        let sql = format!(
+            "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NOT NULL"
+        );
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .bind(key.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .map(StaffKey::try_from)
+            .transpose()
+    }
+
     async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
         let sql = format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_id = ?");
         sqlx::query_as::<_, StaffKeyRow>(&sql)
