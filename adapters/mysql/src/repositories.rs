@@ -436,8 +436,8 @@ impl CustomerRepository for MySqlStore {
                     })
             })
             .transpose()?;
-        // The column's collation ignores accents (bob@ = böb@): only the
-        // address itself is the customer's (emails are stored lower-cased).
+        // The column compares byte for byte (utf8mb4_bin, migration 0012);
+        // a row another writer stored in another spelling is not this address.
         Ok(found.filter(|credentials| credentials.customer.email == *email))
     }
 
