@@ -360,7 +360,9 @@ pub enum AccessError {
         bits: u32,
     },
     /// See [`ErrorKind::StaffKeyRevoked`].
-    #[error("this key was revoked (staff key {0}) and is never valid again: choose a new key")]
+    #[error(
+        "this key was revoked (staff key {0}): a revoked key is never valid again; choose a new one"
+    )]
     StaffKeyRevoked(StaffKeyId),
     /// See [`ErrorKind::InvalidName`].
     #[error(transparent)]
