@@ -537,6 +537,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The normal form is a fixed point: a stored address parses back to
+        /// itself, whatever was typed (any case, composed or decomposed).
+        #[test]
+        fn parsing_the_normal_form_gives_it_back(
+            local in "[a-zA-Z0-9\u{C0}-\u{17F}\u{370}-\u{3FF}\u{300}-\u{36F}\u{FF21}-\u{FF5A}.+_-]{1,20}",
+            domain in "[a-zA-Z\u{C0}-\u{17F}\u{301}]{1,10}\\.[a-zA-Z]{2,6}",
+        ) {
+            if let Ok(once) = Email::parse(&format!("{local}@{domain}")) {
+                let again = Email::parse(once.as_str()).unwrap();
+                proptest::prop_assert_eq!(&again, &once);
+                proptest::prop_assert_eq!(once.as_str().to_lowercase(), once.as_str());
+            }
+        }
+    }
+
     #[test]
     fn region_keys_ignore_case() {
         assert_eq!(
