@@ -39,6 +39,9 @@ use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::ids::{CustomerId, StaffKeyId};
 use crate::text::{PasswordHash, StaffKeyName};
 
+mod key_strength;
+pub use key_strength::{key_strength_bits, MIN_CHOSEN_KEY_BITS};
+
 /// A staff member's role, which decides what their key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StaffRole {
@@ -345,6 +348,22 @@ pub enum AccessError {
     /// See [`ErrorKind::UnknownStaffKey`].
     #[error("staff key {0} does not exist")]
     UnknownStaffKey(StaffKeyId),
+    /// A key an operator chose is below [`MIN_CHOSEN_KEY_BITS`] by
+    /// [`key_strength_bits`] (see [`ErrorKind::InvalidToken`]).
+    #[error(
+        "invalid token: a chosen staff key needs at least {MIN_CHOSEN_KEY_BITS} bits by \
+         shopcore's estimate (characters that repeat or continue a run do not count), \
+         this one has about {bits}: use 40 or more random hex characters or a generated key"
+    )]
+    WeakKey {
+        /// The key's estimated strength.
+        bits: u32,
+    },
+    /// See [`ErrorKind::StaffKeyRevoked`].
+    #[error(
+        "this key was revoked (staff key {0}): a revoked key is never valid again; choose a new one"
+    )]
+    StaffKeyRevoked(StaffKeyId),
     /// See [`ErrorKind::InvalidName`].
     #[error(transparent)]
     Value(#[from] ValueError),
@@ -361,6 +380,8 @@ impl ErrorCode for AccessError {
             Self::InvalidToken(_) => ErrorKind::InvalidToken,
             Self::InvalidRole(_) => ErrorKind::InvalidRole,
             Self::UnknownStaffKey(_) => ErrorKind::UnknownStaffKey,
+            Self::WeakKey { .. } => ErrorKind::InvalidToken,
+            Self::StaffKeyRevoked(_) => ErrorKind::StaffKeyRevoked,
             Self::Value(error) => error.kind(),
             Self::Storage(error) => error.kind(),
         }

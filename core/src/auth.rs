@@ -14,8 +14,9 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::access::{
-    plan_logout, plan_password_change, plan_session, plan_staff_key, plan_staff_key_revocation,
-    AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession, StaffKey, StaffRole,
+    key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
+    plan_staff_key_revocation, AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession,
+    StaffKey, StaffRole, TokenHash, MIN_CHOSEN_KEY_BITS,
 };
 use crate::customer::{Customer, NewCustomer};
 use crate::effect::Plan;
@@ -312,6 +313,12 @@ pub async fn create_staff_key<S: AccessRepository + ?Sized>(
 /// if a live key with that secret exists already, that one is kept — also
 /// when another process installs it at the same moment (several workers
 /// starting together): the write that loses finds the winner's key.
+///
+/// Refused, with nothing written: a key below [`MIN_CHOSEN_KEY_BITS`] by
+/// [`key_strength_bits`] (`invalid_token`: stores keep only a fast hash of a
+/// key, safe only for a key nobody can guess), and a key whose secret was
+/// revoked (`staff_key_revoked`: revoking is final; choose a new key). Neither
+/// message carries the key or its hash.
 pub async fn install_staff_key<S: AccessRepository + ?Sized>(
     store: &S,
     name: StaffKeyName,
@@ -319,17 +326,35 @@ pub async fn install_staff_key<S: AccessRepository + ?Sized>(
     secret: AccessToken,
     now: DateTime<Utc>,
 ) -> Result<StaffKey, AccessError> {
+    let bits = key_strength_bits(secret.expose());
+    if bits < MIN_CHOSEN_KEY_BITS {
+        return Err(AccessError::WeakKey { bits });
+    }
     let hash = secret.hash();
-    if let Some(existing) = store.staff_key_by_hash(&hash).await? {
+    if let Some(existing) = installed(store, &hash).await? {
         return Ok(existing);
     }
     let (_, plan) = plan_staff_key(name, role, Some(secret), now);
     match issue(store, &plan).await {
         Ok(key) => Ok(key),
-        Err(refused) => match store.staff_key_by_hash(&hash).await? {
+        Err(refused) => match installed(store, &hash).await? {
             Some(installed_meanwhile) => Ok(installed_meanwhile),
             None => Err(refused.into()),
         },
+    }
+}
+
+/// The live key with this hash; `staff_key_revoked` if the secret was revoked.
+async fn installed<S: AccessRepository + ?Sized>(
+    store: &S,
+    hash: &TokenHash,
+) -> Result<Option<StaffKey>, AccessError> {
+    if let Some(live) = store.staff_key_by_hash(hash).await? {
+        return Ok(Some(live));
+    }
+    match store.revoked_staff_key_by_hash(hash).await? {
+        Some(revoked) => Err(AccessError::StaffKeyRevoked(revoked.id)),
+        None => Ok(None),
     }
 }
 

@@ -196,6 +196,9 @@ error_kinds! {
     InvalidRole => "invalid_role", Validation;
     /// No staff key has this id.
     UnknownStaffKey => "unknown_staff_key", NotFound;
+    /// The staff key being installed (`SHOPCORE_ADMIN_KEY`) was revoked: a
+    /// revoked secret is never valid again; choose a new one.
+    StaffKeyRevoked => "staff_key_revoked", Conflict;
     /// The storage backend cannot be reached or refused the credentials.
     StorageUnavailable => "storage_unavailable", Storage;
     /// The storage backend failed while executing a request.

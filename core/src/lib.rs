@@ -87,9 +87,9 @@ mod text;
 mod throttle;
 
 pub use access::{
-    authorize, plan_logout, plan_password_change, plan_session, plan_staff_key,
+    authorize, key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
     plan_staff_key_revocation, AccessError, AccessToken, Action, Actor, IssuedStaffKey,
-    OpenedSession, SessionScope, StaffKey, StaffRole, TokenHash, TokenKind,
+    OpenedSession, SessionScope, StaffKey, StaffRole, TokenHash, TokenKind, MIN_CHOSEN_KEY_BITS,
 };
 pub use adjustment::{
     plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,

@@ -523,6 +523,14 @@ pub trait AccessRepository: Send + Sync {
     /// The unrevoked staff key with this hash.
     async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError>;
 
+    /// The revoked staff key with this hash, if its secret was revoked: a
+    /// secret, once revoked, is never valid or issued again (the one read that
+    /// answers a revoked row, so that installing it can say so).
+    async fn revoked_staff_key_by_hash(
+        &self,
+        key: &TokenHash,
+    ) -> Result<Option<StaffKey>, StorageError>;
+
     /// One staff key, revoked or not.
     async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError>;
 

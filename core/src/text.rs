@@ -8,6 +8,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::ValueError;
 
 /// Control characters, the bidirectional embedding, override and isolate
@@ -78,13 +81,46 @@ macro_rules! text_type {
 }
 
 text_type!(
-    /// An email address, lower-cased so uniqueness does not depend on case.
+    /// An email address a message can be delivered to, in the one normal form
+    /// every store compares byte for byte.
+    ///
+    /// **Normal form.** Surrounding whitespace is trimmed, the text is
+    /// lower-cased (Unicode) and put in Unicode NFC, so `Ahmed@Example.com`
+    /// and `ahmed@example.com` are one address, and so are `alicé@…` typed with
+    /// a precomposed `é` (NFC) or with `e` + a combining accent (NFD).
+    /// Nothing else is folded: the full-width `ａlice@…` (NFC keeps
+    /// compatibility characters) and `alicé@…` are addresses of their own,
+    /// distinct from `alice@…` on every store.
+    ///
+    /// **What is refused** (`invalid_email`), because mail to it cannot be
+    /// delivered or would go to another address than the one shown:
+    /// - anything but one `@` between a non-empty local part (at most 64
+    ///   characters) and a domain;
+    /// - a local part other than a dot-atom: letters, digits and
+    ///   ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``, with single dots between
+    ///   them — so no quoted local parts (`"a@b"@x.com`), no `< > ( ) [ ] , ; :
+    ///   \` and no spaces;
+    /// - a domain other than a host name: two or more dot-separated labels of
+    ///   letters, digits and inner hyphens (at most 63 characters each), the
+    ///   last not all digits — so no address literals (`x@[127.0.0.1]`), no IP
+    ///   addresses and no ports (`x@example.com:25`);
+    /// - control characters, and invisible or formatting characters
+    ///   (zero-width spaces and joiners, the byte-order mark, soft hyphens,
+    ///   bidirectional controls, variation selectors: Unicode's
+    ///   Default_Ignorable_Code_Point). They are refused rather than stripped,
+    ///   so what a customer typed is never silently turned into another
+    ///   address. Letters, digits and marks of any script are accepted
+    ///   (internationalised addresses); other non-ASCII characters
+    ///   (punctuation such as the full-width `＠`, symbols) are not.
     ///
     /// ```
     /// use shopcore::Email;
     /// assert_eq!(Email::parse(" Ahmed@Example.com ").unwrap().as_str(), "ahmed@example.com");
+    /// assert_eq!(Email::parse("ALICE\u{301}@example.com").unwrap().as_str(), "alic\u{e9}@example.com");
     /// assert!(Email::parse("no-at-sign").is_err());
     /// assert!(Email::parse("a@b").is_err());
+    /// assert!(Email::parse("x@[127.0.0.1]").is_err());
+    /// assert!(Email::parse("alice\u{200B}@example.com").is_err()); // a zero-width space
     /// ```
     Email
 );
@@ -92,24 +128,107 @@ text_type!(
 impl Email {
     /// The longest address accepted (RFC 5321's path limit).
     pub const MAX_LEN: usize = 254;
+    /// The longest local part accepted (RFC 5321).
+    pub const MAX_LOCAL_LEN: usize = 64;
+    /// The longest domain label accepted (RFC 1035).
+    pub const MAX_LABEL_LEN: usize = 63;
 
-    /// Fails with `invalid_email` unless `text` looks like `local@domain.tld`.
+    /// The address in its normal form, or `invalid_email` with the reason
+    /// (see the type's documentation for both).
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         let reject = |reason| ValueError::Email { reason };
-        let text = bounded(text, Self::MAX_LEN).map_err(reject)?;
-        let (local, domain) = text.split_once('@').ok_or(reject("must contain '@'"))?;
+        let trimmed = bounded(text, Self::MAX_LEN).map_err(reject)?;
+        if trimmed.chars().any(is_default_ignorable) {
+            return Err(reject(
+                "must not contain invisible or formatting characters (such as a zero-width space)",
+            ));
+        }
+        if trimmed.chars().any(char::is_whitespace) {
+            return Err(reject("must not contain spaces"));
+        }
+        let normal: String = trimmed.to_lowercase().nfc().collect();
+        if normal.chars().count() > Self::MAX_LEN {
+            return Err(reject("is too long"));
+        }
+        let (local, domain) = normal.split_once('@').ok_or(reject("must contain '@'"))?;
         if local.is_empty() || domain.contains('@') {
             return Err(reject("must have one '@' after a non-empty local part"));
         }
-        if text.chars().any(char::is_whitespace) {
-            return Err(reject("must not contain spaces"));
+        if local.chars().count() > Self::MAX_LOCAL_LEN {
+            return Err(reject("the part before '@' must be at most 64 characters"));
         }
-        let labels_ok = domain.split('.').count() >= 2 && domain.split('.').all(|l| !l.is_empty());
-        if !labels_ok {
-            return Err(reject("domain must look like example.com"));
+        let local_ok = local.split('.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .chars()
+                    .all(|c| is_letter_or_digit(c) || is_atom_symbol(c))
+        });
+        if !local_ok {
+            return Err(reject(
+                "the part before '@' may hold only letters, digits and ! # $ % & ' * + - / = ? ^ _ ` { | } ~ \
+                 with single dots between them (no quotes, brackets, commas or angle brackets)",
+            ));
         }
-        Ok(Email(text.to_lowercase()))
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |label: &&str| {
+            !label.is_empty()
+                && label.chars().count() <= Self::MAX_LABEL_LEN
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| is_letter_or_digit(c) || c == '-')
+        };
+        let top_level_named = labels
+            .last()
+            .is_some_and(|top| !top.chars().all(|c| c.is_ascii_digit()));
+        if labels.len() < 2 || !labels.iter().all(label_ok) || !top_level_named {
+            return Err(reject(
+                "the domain must be a host name like example.com (no IP address, brackets or port)",
+            ));
+        }
+        Ok(Email(normal))
     }
+}
+
+/// The ASCII symbols RFC 5322 allows in an unquoted local part (`atext`).
+fn is_atom_symbol(c: char) -> bool {
+    "!#$%&'*+-/=?^_`{|}~".contains(c)
+}
+
+/// An ASCII letter or digit, or a letter, digit or combining mark of any
+/// other script (never punctuation, symbols, spaces or invisible characters).
+fn is_letter_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        (c.is_alphanumeric() || is_combining_mark(c)) && !is_default_ignorable(c)
+    }
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): the
+/// characters a display may render as nothing — zero-width spaces and
+/// joiners, the byte-order mark, soft hyphens, bidirectional controls,
+/// Hangul fillers, variation selectors, tags.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{34F}'
+            | '\u{61C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 text_type!(
@@ -326,6 +445,112 @@ mod tests {
             Email::parse("Sara@Example.COM").unwrap().as_str(),
             "sara@example.com"
         );
+    }
+
+    #[test]
+    fn unusable_addresses_are_refused_with_invalid_email() {
+        use crate::error::{ErrorCode, ErrorKind};
+        for bad in [
+            "a>b@x.com",
+            "a,b@x.com",
+            "<a@x.com>",
+            "Alice <a@x.com>",
+            "x@[127.0.0.1]",
+            "x@127.0.0.1",
+            "x@example.com:25",
+            "\"a@b\"@x.com",
+            "\"a\"@x.com",
+            "a\u{7}b@x.com",
+            "a\tb@x.com",
+            "a b@x.com",
+            "a@x .com",
+            "alice@example.com\u{200B}",
+            "\u{FEFF}alice@example.com",
+            "al\u{200D}ice@example.com",
+            "al\u{AD}ice@example.com",
+            "alice@exam\u{200B}ple.com",
+            "a\u{FE0F}@x.com",
+            "alice\u{FF20}example.com",
+            ".alice@x.com",
+            "alice.@x.com",
+            "al..ice@x.com",
+            "a@-x.com",
+            "a@x-.com",
+            "a@x_y.com",
+            "a(comment)@x.com",
+            "a\\b@x.com",
+            "a;b@x.com",
+        ] {
+            let error = Email::parse(bad).expect_err(bad);
+            assert_eq!(error.kind(), ErrorKind::InvalidEmail, "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@x.com", "a".repeat(65))).is_err());
+        assert!(Email::parse(&format!("{}@x.com", "a".repeat(64))).is_ok());
+        assert!(Email::parse(&format!("a@{}.com", "x".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn deliverable_addresses_of_every_script_are_accepted() {
+        for good in [
+            "ahmed@example.com",
+            "first.last+tag@mail.example.co.uk",
+            "o'brien@example.ie",
+            "a!#$%&'*+-/=?^_`{|}~z@x.com",
+            "user@xn--bcher-kva.example",
+            "user@sub-domain.example.com",
+            "أحمد@مثال.مصر",
+            "ユーザー@例え.jp",
+            "δοκιμή@παράδειγμα.δοκιμή",
+            "पन्ना@उदाहरण.भारत",
+            "\u{FF41}lice@example.com",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn emails_have_one_normal_form_lower_case_nfc() {
+        let nfc = Email::parse("alic\u{E9}@example.com").unwrap();
+        let nfd = Email::parse("alice\u{301}@example.com").unwrap();
+        assert_eq!(nfc, nfd);
+        assert_eq!(nfc.as_str().as_bytes(), "alic\u{E9}@example.com".as_bytes());
+        assert_eq!(Email::parse("ALIC\u{C9}@EXAMPLE.COM").unwrap(), nfc);
+        let plain = Email::parse("alice@example.com").unwrap();
+        assert_ne!(nfc, plain, "an accent makes another address");
+        let full_width = Email::parse("\u{FF41}lice@example.com").unwrap();
+        assert_ne!(full_width, plain, "NFC keeps the full-width letter");
+        assert_eq!(
+            Email::parse("\u{FF21}LICE@example.com").unwrap(),
+            full_width,
+            "lower-cased like any letter"
+        );
+        // Parsing the normal form again gives it back (stores read rows through `parse`).
+        for typed in [
+            "ALICE\u{301}@Example.com",
+            "\u{130}stanbul@example.com",
+            "\u{1E9E}tra\u{DF}e@example.de",
+            "\u{3A3}\u{39F}\u{3A3}@example.gr",
+            "\u{212B}ngstr\u{F6}m@example.se",
+        ] {
+            let once = Email::parse(typed).unwrap();
+            assert_eq!(Email::parse(once.as_str()).unwrap(), once, "{typed}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The normal form is a fixed point: a stored address parses back to
+        /// itself, whatever was typed (any case, composed or decomposed).
+        #[test]
+        fn parsing_the_normal_form_gives_it_back(
+            local in "[a-zA-Z0-9\u{C0}-\u{17F}\u{370}-\u{3FF}\u{300}-\u{36F}\u{FF21}-\u{FF5A}.+_-]{1,20}",
+            domain in "[a-zA-Z\u{C0}-\u{17F}\u{301}]{1,10}\\.[a-zA-Z]{2,6}",
+        ) {
+            if let Ok(once) = Email::parse(&format!("{local}@{domain}")) {
+                let again = Email::parse(once.as_str()).unwrap();
+                proptest::prop_assert_eq!(&again, &once);
+                proptest::prop_assert_eq!(once.as_str().to_lowercase(), once.as_str());
+            }
+        }
     }
 
     #[test]

@@ -460,6 +460,18 @@ impl AccessRepository for MemoryStore {
             .map(|(stored, _)| stored.clone()))
     }
 
+    async fn revoked_staff_key_by_hash(
+        &self,
+        key: &TokenHash,
+    ) -> Result<Option<StaffKey>, StorageError> {
+        let state = self.lock()?;
+        Ok(state
+            .staff_keys
+            .values()
+            .find(|(stored, hash)| hash == key && stored.revoked_at.is_some())
+            .map(|(stored, _)| stored.clone()))
+    }
+
     async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
         Ok(self.lock()?.staff_keys.get(&id).map(|(key, _)| key.clone()))
     }

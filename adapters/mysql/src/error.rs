@@ -9,6 +9,11 @@
 //! [`From<DbError> for StorageError`]: connection problems (unreachable server,
 //! refused credentials, unknown database, pool exhausted) are
 //! `storage_unavailable`, anything else the server reports `storage_failure`.
+//!
+//! A message never quotes a stored value: the server's text for a duplicate
+//! key (1062) quotes the refused entry (a customer's email, the SHA-256 of a
+//! staff key), so it is replaced by one that names only the key
+//! ([`server_message`]).
 
 use shopcore::{
     CancelError, CatalogError, CheckoutError, CustomerError, LookupError, QuoteError, RetryCause,
@@ -109,7 +114,7 @@ impl DbError {
 
     fn message(&self) -> String {
         match self {
-            DbError::Sql(e) => e.to_string(),
+            DbError::Sql(e) => server_message(e),
             DbError::Storage(e) => e.to_string(),
             DbError::Diverged(what) => what.clone(),
             DbError::TransactionLost => TRANSACTION_LOST.to_owned(),
@@ -132,9 +137,9 @@ impl From<DbError> for StorageError {
                     _ => server_code(&e).is_some_and(|c| code::UNAVAILABLE.contains(&c)),
                 };
                 if unavailable {
-                    StorageError::Unavailable(e.to_string())
+                    StorageError::Unavailable(server_message(&e))
                 } else {
-                    StorageError::Failure(e.to_string())
+                    StorageError::Failure(server_message(&e))
                 }
             }
             DbError::Storage(e) => e,
@@ -171,6 +176,32 @@ fn server_code(error: &sqlx::Error) -> Option<u16> {
             .try_downcast_ref::<MySqlDatabaseError>()
             .map(MySqlDatabaseError::number),
         _ => None,
+    }
+}
+
+/// The driver's message for `error`, except for a duplicate key (1062): the
+/// server's `Duplicate entry '…' for key '…'` quotes the refused value, so
+/// only the key's name is kept.
+pub(crate) fn server_message(error: &sqlx::Error) -> String {
+    if !is_duplicate_key(error) {
+        return error.to_string();
+    }
+    let text = error.to_string();
+    let key = text
+        .rsplit_once("for key '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(key, _)| key.rsplit('.').next().unwrap_or(key))
+        .filter(|key| {
+            key.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        });
+    match key {
+        Some(key) => format!(
+            "1062 (23000): a duplicate entry for unique key '{key}' (the entry is not shown)"
+        ),
+        None => {
+            "1062 (23000): a duplicate entry for a unique key (the entry is not shown)".to_owned()
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use sqlx::MySqlConnection;
 
 use crate::error::{invalid_row, DbError};
 use crate::repositories::notification_page;
-use crate::rows::{placeholders, utc, NotificationRow, NOTIFICATION_COLUMNS};
+use crate::rows::{placeholders, utc, ExactText, NotificationRow, NOTIFICATION_COLUMNS};
 use crate::MySqlStore;
 
 const ENDPOINT_COLUMNS: &str = "webhook_id, url, events, created_at";
@@ -109,7 +109,7 @@ struct DueRow {
     delivery: DeliveryRow,
     #[sqlx(flatten)]
     notification: NotificationRow,
-    email: Option<String>,
+    email: Option<ExactText>,
     url: Option<String>,
     secret: Option<String>,
     endpoint_live: Option<i64>,
@@ -134,7 +134,7 @@ impl TryFrom<DueRow> for DueDelivery {
             channel: delivery.channel,
             notification: Notification::try_from(row.notification)?,
             // An address the store cannot parse is no address: the delivery fails with a reason.
-            recipient: row.email.and_then(|e| Email::parse(&e).ok()),
+            recipient: row.email.and_then(|e| Email::parse(&e.0).ok()),
             endpoint,
         })
     }

@@ -436,8 +436,8 @@ impl CustomerRepository for MySqlStore {
                     })
             })
             .transpose()?;
-        // The column's collation ignores accents (bob@ = böb@): only the
-        // address itself is the customer's (emails are stored lower-cased).
+        // The column compares byte for byte (utf8mb4_bin, migration 0012);
+        // a row another writer stored in another spelling is not this address.
         Ok(found.filter(|credentials| credentials.customer.email == *email))
     }
 
@@ -754,6 +754,22 @@ impl AccessRepository for MySqlStore {
     async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError> {
         let sql = format!(
             "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NULL"
+        );
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .bind(key.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .map(StaffKey::try_from)
+            .transpose()
+    }
+
+    async fn revoked_staff_key_by_hash(
+        &self,
+        key: &TokenHash,
+    ) -> Result<Option<StaffKey>, StorageError> {
+        let sql = format!(
+            "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NOT NULL"
         );
         sqlx::query_as::<_, StaffKeyRow>(&sql)
             .bind(key.as_str())

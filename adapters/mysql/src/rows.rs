@@ -18,6 +18,30 @@ use shopcore::{
 
 use crate::error::invalid_row;
 
+/// Text read from a column with a binary collation (`customers.email`,
+/// `utf8mb4_bin`, so that it compares byte for byte as on every store). The
+/// server flags such a column `BINARY` and sqlx then refuses to decode it as a
+/// `String`; its bytes are UTF-8 text all the same, and are checked to be.
+#[derive(Debug, Clone)]
+pub(crate) struct ExactText(pub(crate) String);
+
+impl sqlx::Type<sqlx::MySql> for ExactText {
+    fn type_info() -> sqlx::mysql::MySqlTypeInfo {
+        <str as sqlx::Type<sqlx::MySql>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::mysql::MySqlTypeInfo) -> bool {
+        <[u8] as sqlx::Type<sqlx::MySql>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::MySql> for ExactText {
+    fn decode(value: sqlx::mysql::MySqlValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let bytes = <&[u8] as sqlx::Decode<sqlx::MySql>>::decode(value)?;
+        Ok(ExactText(std::str::from_utf8(bytes)?.to_owned()))
+    }
+}
+
 /// The columns of `inventory` the adapter reads.
 pub(crate) const PRODUCT_COLUMNS: &str =
     "product_id, product_name, quantity_available, unit_price, last_updated, retired";
@@ -86,7 +110,7 @@ pub(crate) struct RateAndCustomerRow {
     tax_rate: Option<Decimal>,
     customer_id: Option<i64>,
     name: Option<String>,
-    email: Option<String>,
+    email: Option<ExactText>,
     phone: Option<String>,
     loyalty_points: Option<i64>,
     created_at: Option<DateTime<Utc>>,
@@ -121,7 +145,7 @@ pub(crate) const CUSTOMER_COLUMNS: &str =
 pub(crate) struct CustomerRow {
     customer_id: i64,
     name: String,
-    email: String,
+    email: ExactText,
     phone: Option<String>,
     loyalty_points: i64,
     created_at: DateTime<Utc>,
@@ -142,7 +166,7 @@ impl CustomerRow {
         let customer = Customer {
             id: CustomerId::new(id).map_err(|e| bad(&e))?,
             name: CustomerName::parse(&self.name).map_err(|e| bad(&e))?,
-            email: Email::parse(&self.email).map_err(|e| bad(&e))?,
+            email: Email::parse(&self.email.0).map_err(|e| bad(&e))?,
             phone,
             loyalty_points: self.loyalty_points,
             created_at: self.created_at,

@@ -135,3 +135,38 @@ async fn workers_installing_one_admin_key_at_once_all_get_the_same_key() {
     assert_eq!(keys.len(), 1, "{keys:#?}");
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_duplicate_key_error_names_the_key_but_never_the_entry() {
+    // Found as `cannot start: storage failure: … 1062 (23000): Duplicate entry
+    // '73759d20…' for key 'staff_keys_one_per_secret'`: the unsalted SHA-256 of
+    // the admin key in a log line.
+    use shopcore::{plan_staff_key, AccessRepository};
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let secret = AccessToken::parse("3f9c2e71d04ab85e6c1f97a20d4be35c8a61f0e2").unwrap();
+    let hash = secret.hash();
+    let plan = |secret: &AccessToken| {
+        let name = StaffKeyName::parse("admin").unwrap();
+        plan_staff_key(
+            name,
+            StaffRole::Admin,
+            Some(secret.clone()),
+            chrono::Utc::now(),
+        )
+        .1
+    };
+    db.store.apply_access_plan(&plan(&secret)).await.unwrap();
+    let refused = db
+        .store
+        .apply_access_plan(&plan(&secret))
+        .await
+        .unwrap_err();
+    let message = refused.to_string();
+    assert_eq!(refused.code(), "storage_failure", "{message}");
+    assert!(message.contains("staff_keys_one_per_secret"), "{message}");
+    assert!(!message.contains(&hash.as_str()[..8]), "{message}");
+    assert!(!message.contains(secret.expose()), "{message}");
+    db.drop_database().await;
+}

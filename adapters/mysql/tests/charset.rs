@@ -147,10 +147,11 @@ async fn an_original_latin1_database_is_converted_keeping_its_text() {
     db.drop_database().await;
 }
 
-/// The columns' collation holds names equal that differ only by accents
-/// (`bob@` = `böb@`, `Cairo` = `Caïro`); the store still treats only the same
-/// text (case aside, for regions) as the same thing: another spelling never
-/// logs in as someone else, and never changes or removes another region.
+/// The regions' collation holds names equal that differ only by accents
+/// (`Cairo` = `Caïro`; emails compare byte for byte since migration 0012); the
+/// store treats only the same text (case aside, for regions) as the same
+/// thing: another spelling never logs in as someone else, and never changes or
+/// removes another region.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_equal_only_by_collation_are_not_the_same() {
     use shopcore::{Actor, CatalogAdministration, CatalogCommand, ErrorCode, Percent, Region};

@@ -398,3 +398,89 @@ async fn a_migration_that_fails_part_way_names_its_step_and_how_to_resume() {
     raw.close().await;
     db.drop_database().await;
 }
+
+/// 0012: emails and idempotency keys compare byte for byte; emails the
+/// original services stored in another case or with surrounding spaces are
+/// brought to the normal form, except rows that would collide (left as
+/// stored); existing idempotency keys keep replaying.
+#[tokio::test]
+async fn emails_and_idempotency_keys_become_exact_and_emails_normal() {
+    use shopcore::{Email, IdempotencyKey};
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    for statement in ORIGINAL_SCHEMA_AND_DATA {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO customers (customer_id, name, email) VALUES \
+         (10, 'Laila', 'Laila@Example.COM'), (11, 'Bob', ' bob@example.com'), \
+         (12, 'Bob Again', 'BOB@example.com'), (13, 'Zoe', ' zoe@example.com ')",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    db.store.migrate().await.unwrap();
+    for (table, column) in [
+        ("customers", "email"),
+        ("idempotency_keys", "idempotency_key"),
+    ] {
+        let collation: String = sqlx::query_scalar(
+            "SELECT COLLATION_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+        )
+        .bind(&db.name)
+        .bind(table)
+        .bind(column)
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        assert_eq!(collation, "utf8mb4_bin", "{table}.{column}");
+    }
+    let stored: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT customer_id, CONVERT(email USING utf8mb4) FROM customers ORDER BY customer_id",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    let stored: Vec<(i32, &str)> = stored.iter().map(|(id, e)| (*id, e.as_str())).collect();
+    assert_eq!(
+        &stored[3..],
+        &[
+            (10, "laila@example.com"),
+            (11, " bob@example.com"),
+            (12, "BOB@example.com"),
+            (13, "zoe@example.com"),
+        ]
+    );
+    for (typed, owner) in [
+        ("LAILA@example.com", Some(10)),
+        ("zoe@example.com", Some(13)),
+        ("bob@example.com", None),
+    ] {
+        let found = db
+            .store
+            .customer_credentials(&Email::parse(typed).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(found.map(|c| c.customer.id.get()), owner, "{typed}");
+    }
+
+    // Keys differing only in case are different keys now.
+    let key = |text: &str| IdempotencyKey::parse(text).unwrap();
+    let first = db
+        .store
+        .checkout(&common::request(2, &[(2, 1)]), Some(&key("idem-FA22")))
+        .await
+        .unwrap();
+    let other = db
+        .store
+        .checkout(&common::request(2, &[(2, 1)]), Some(&key("IDEM-fa22")))
+        .await
+        .unwrap();
+    assert!(!other.replayed);
+    assert_ne!(other.order.id, first.order.id);
+    raw.close().await;
+    db.drop_database().await;
+}

@@ -909,8 +909,11 @@ impl Engine {
         .py_result()
     }
 
-    /// Installs a key the operator chose (e.g. `SHOPCORE_ADMIN_KEY`, at least
-    /// 32 characters); an existing live key with that secret is kept.
+    /// Installs a key the operator chose (e.g. `SHOPCORE_ADMIN_KEY`); an
+    /// existing live key with that secret is kept. `ValidationError`
+    /// `invalid_token` below 128 bits by shopcore's estimate (40+ random hex
+    /// characters pass; runs and repeats do not count); `ConflictError`
+    /// `staff_key_revoked` if the key was revoked (revoking is final).
     #[pyo3(signature = (key, *, name = "admin (SHOPCORE_ADMIN_KEY)", role = "admin"))]
     fn install_staff_key(
         &self,

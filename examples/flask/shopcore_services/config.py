@@ -6,7 +6,9 @@
                            seeded in-memory engine (this process's data only).
 ``SHOPCORE_AUTH``          ``enforced`` (the default) or ``legacy`` (the original
                            open contract).
-``SHOPCORE_ADMIN_KEY``     An admin key (32+ characters) to install at start.
+``SHOPCORE_ADMIN_KEY``     An admin key to install at start: at least 128 bits by
+                           shopcore's estimate (40+ random hex characters pass;
+                           runs and repeats do not count); refused once revoked.
 ``SHOPCORE_SESSION_HOURS`` How long a login lasts (default 24).
 ``SHOPCORE_DEFAULT_REGION`` The tax region of a request naming none (Cairo).
 ``SHOPCORE_ROUNDING``      ``half_up`` (the default) or ``half_even``.
@@ -131,7 +133,12 @@ def prepare_access(engine: shopcore.Engine, environ: Mapping[str, str], generate
                     "backend; use it only for existing clients on a trusted network")
     chosen = environ.get("SHOPCORE_ADMIN_KEY")
     if chosen:
-        key = engine.install_staff_key(chosen)
+        try:
+            key = engine.install_staff_key(chosen)
+        except (shopcore.ValidationError, shopcore.ConflictError) as err:
+            # Too guessable (invalid_token) or revoked (staff_key_revoked): name the
+            # variable to change; the message never carries the key or its hash.
+            raise ValueError(f"SHOPCORE_ADMIN_KEY: {err}") from None
         print(f"admin key from SHOPCORE_ADMIN_KEY installed (key_id {key.key_id})", flush=True)
     elif not any(k.role == "admin" and k.revoked_at is None for k in engine.staff_keys()):
         if generate_key:

@@ -21,8 +21,9 @@ a checkout cut by the deadline rolls back, one that was answered is committed.
 
 Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
 original open contract, with a warning). ``SHOPCORE_SESSION_HOURS`` sets how
-long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 32
-characters) is installed as an admin key; without it, an in-memory engine (or
+long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 128
+bits by shopcore's estimate, e.g. 40+ random hex characters; refused once
+revoked) is installed as an admin key; without it, an in-memory engine (or
 a MySQL database without a live admin key) gets a fresh one, printed once.
 
 Logs (see :mod:`shopcore_services.logs`): one access line per request;

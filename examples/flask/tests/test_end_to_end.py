@@ -30,7 +30,7 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789"
+ADMIN_KEY = "e2e-admin-key-7f3a9c1e5b2d8f4a6c0e9b3d7a1f5c2e"
 
 
 @pytest.fixture(scope="module", params=["legacy", "enforced"])

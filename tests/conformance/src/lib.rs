@@ -23,11 +23,14 @@
 //! - [`admin_cases`]: the same for catalog administration;
 //! - [`coupon_cases`]: coupons and paying with points;
 //! - [`outbox_cases`]: notification deliveries and webhook endpoints;
+//! - [`identity_cases`]: emails and idempotency keys compared exactly, the
+//!   chosen admin key refused once revoked;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
 pub mod cases;
 pub mod coupon_cases;
+pub mod identity_cases;
 pub mod outbox_cases;
 
 use std::future::Future;
@@ -101,6 +104,19 @@ macro_rules! conformance_tests {
             failed_deliveries_are_listed_and_retried,
             claims_carry_the_endpoint_until_it_is_deleted
         );
+        $crate::conformance_tests!(@identity $runner;
+            lookalike_emails_are_distinct_accounts_on_every_store,
+            idempotency_keys_differing_in_case_are_different_keys,
+            a_revoked_or_guessable_admin_key_is_refused
+        );
+    };
+    (@identity $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::identity_cases::$case(store)));
+            }
+        )*
     };
     (@outbox $runner:path; $($case:ident),* $(,)?) => {
         $(
