@@ -23,12 +23,14 @@
 //! - [`admin_cases`]: the same for catalog administration;
 //! - [`coupon_cases`]: coupons and paying with points;
 //! - [`outbox_cases`]: notification deliveries and webhook endpoints;
+//! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
 pub mod cases;
 pub mod coupon_cases;
 pub mod outbox_cases;
+pub mod throttle_cases;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -100,6 +102,23 @@ macro_rules! conformance_tests {
             failed_deliveries_are_listed_and_retried,
             claims_carry_the_endpoint_until_it_is_deleted
         );
+        $crate::conformance_tests!(@throttle $runner;
+            failed_logins_never_lock_the_owner_out_from_another_address,
+            malformed_logins_count_against_the_address_only,
+            failures_for_one_email_slow_down_addresses_that_failed_too,
+            concurrent_logins_pass_and_concurrent_guesses_stop_at_the_limit,
+            a_correct_password_clears_its_own_count,
+            registrations_from_one_address_are_refused_past_the_limit,
+            failed_coupon_lookups_are_refused_past_the_limit
+        );
+    };
+    (@throttle $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::throttle_cases::$case(store)));
+            }
+        )*
     };
     (@outbox $runner:path; $($case:ident),* $(,)?) => {
         $(
