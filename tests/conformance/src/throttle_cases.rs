@@ -216,7 +216,10 @@ pub async fn a_correct_password_clears_its_own_count<S: Store>(store: &S) {
         let answer = login_from(store, OWNER, "wrong password", address, at(step)).await;
         assert_eq!(answer, "invalid_credentials");
     }
-    assert_eq!(login_from(store, OWNER, PASSWORD, address, at(4)).await, "ok");
+    assert_eq!(
+        login_from(store, OWNER, PASSWORD, address, at(4)).await,
+        "ok"
+    );
     for step in 5..10 {
         let answer = login_from(store, OWNER, "wrong password", address, at(step)).await;
         assert_eq!(answer, "invalid_credentials", "step {step}");
@@ -293,7 +296,10 @@ pub async fn failed_coupon_lookups_are_refused_past_the_limit<S: Store>(store: &
         let guess = format!("GUESS{i}");
         assert_eq!(quote(Some(&guess), "10.7.0.1").await, "coupon_unknown");
     }
-    assert_eq!(quote(Some("GUESS99"), "10.7.0.1").await, "too_many_attempts");
+    assert_eq!(
+        quote(Some("GUESS99"), "10.7.0.1").await,
+        "too_many_attempts"
+    );
     assert_eq!(quote(Some("REAL10"), "10.7.0.1").await, "too_many_attempts");
     assert_eq!(quote(None, "10.7.0.1").await, "ok");
     assert_eq!(quote(Some("GUESS99"), "10.7.0.2").await, "coupon_unknown");
