@@ -36,8 +36,13 @@
 //! Registrations are counted per client address when admitted (each costs a
 //! hash, whether it then succeeds or not); failed coupon lookups in quotes
 //! per client address, after which a quote with a coupon code is refused.
-//! Without a client address, attempts count as coming from one unknown
-//! address.
+//!
+//! Without a client address the caller is trusted code, not a network
+//! client (the HTTP layer always passes one): registrations, coupon lookups
+//! and malformed logins are not counted, and logins are counted per email
+//! only — refused past [`ThrottlePolicy::per_email_and_address`] and slowed
+//! down past [`ThrottlePolicy::email_slowdown_after`], as for an address
+//! that has failed before.
 
 use std::collections::HashMap;
 
@@ -175,7 +180,8 @@ pub type ThrottleCounts = HashMap<ThrottleKey, ThrottleCount>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct EmailSlowdown {
     email: ThrottleKey,
-    address: ThrottleKey,
+    /// The address's failures (none known: never clean).
+    address: Option<ThrottleKey>,
     after: u32,
     max: Duration,
 }
@@ -209,21 +215,19 @@ pub struct ThrottleCheck {
     window: Duration,
 }
 
-/// The address attempts without one count as coming from.
-const UNKNOWN_ADDRESS: &str = "";
-
 impl ThrottleCheck {
     /// A login for `email` from `address`: refused per (email, address) and
     /// per address, slowed down per email.
     pub fn login(policy: &ThrottlePolicy, email: &Email, address: Option<&str>) -> Self {
-        let address = address.unwrap_or(UNKNOWN_ADDRESS);
-        let own = ThrottleKey::new("login-email-address", &[email.as_str(), address]);
-        let address_key = ThrottleKey::new("login-address", &[address]);
+        let own = match address {
+            Some(address) => ThrottleKey::new("login-email-address", &[email.as_str(), address]),
+            None => ThrottleKey::new("login-email-unknown-address", &[email.as_str()]),
+        };
+        let address_key = address.map(|address| ThrottleKey::new("login-address", &[address]));
+        let mut limits = vec![(own.clone(), policy.per_email_and_address)];
+        limits.extend(address_key.clone().map(|key| (key, policy.per_address)));
         ThrottleCheck {
-            limits: vec![
-                (own.clone(), policy.per_email_and_address),
-                (address_key.clone(), policy.per_address),
-            ],
+            limits,
             slowdown: Some(EmailSlowdown {
                 email: ThrottleKey::new("login-email", &[email.as_str()]),
                 address: address_key,
@@ -238,13 +242,11 @@ impl ThrottleCheck {
     /// A login whose email or password is malformed (it cannot be anyone's):
     /// counted against the address only.
     pub fn malformed_login(policy: &ThrottlePolicy, address: Option<&str>) -> Self {
-        let address = address.unwrap_or(UNKNOWN_ADDRESS);
         Self::per_address("login-address", address, policy.per_address, policy)
     }
 
     /// A registration from `address`.
     pub fn registration(policy: &ThrottlePolicy, address: Option<&str>) -> Self {
-        let address = address.unwrap_or(UNKNOWN_ADDRESS);
         Self::per_address(
             "register-address",
             address,
@@ -255,7 +257,6 @@ impl ThrottleCheck {
 
     /// A failed coupon lookup in a quote from `address`.
     pub fn coupon_lookup(policy: &ThrottlePolicy, address: Option<&str>) -> Self {
-        let address = address.unwrap_or(UNKNOWN_ADDRESS);
         Self::per_address(
             "coupon-address",
             address,
@@ -264,9 +265,13 @@ impl ThrottleCheck {
         )
     }
 
-    fn per_address(kind: &str, address: &str, limit: u32, policy: &ThrottlePolicy) -> Self {
+    /// Counted per address; without one, not at all.
+    fn per_address(kind: &str, address: Option<&str>, limit: u32, policy: &ThrottlePolicy) -> Self {
         ThrottleCheck {
-            limits: vec![(ThrottleKey::new(kind, &[address]), limit)],
+            limits: address
+                .map(|address| (ThrottleKey::new(kind, &[address]), limit))
+                .into_iter()
+                .collect(),
             slowdown: None,
             own: None,
             window: policy.window,
@@ -278,7 +283,7 @@ impl ThrottleCheck {
         let mut keys: Vec<ThrottleKey> = self.limits.iter().map(|(key, _)| key.clone()).collect();
         if let Some(slowdown) = &self.slowdown {
             keys.push(slowdown.email.clone());
-            keys.push(slowdown.address.clone());
+            keys.extend(slowdown.address.clone());
         }
         keys.sort();
         keys.dedup();
@@ -304,7 +309,7 @@ impl ThrottleCheck {
         }
         if let Some(slowdown) = &self.slowdown {
             let failures = live(&slowdown.email);
-            let clean = live(&slowdown.address) == 0;
+            let clean = slowdown.address.as_ref().is_some_and(|key| live(key) == 0);
             if !clean && failures >= slowdown.after {
                 if let Some(email) = counts.get(&slowdown.email) {
                     let ready = email.last_at + slowdown.wait(failures);
@@ -637,6 +642,27 @@ mod tests {
             Ok(()),
             "the window has ended"
         );
+    }
+
+    #[test]
+    fn without_an_address_only_the_email_is_counted() {
+        let policy = ThrottlePolicy::default();
+        assert!(ThrottleCheck::registration(&policy, None).keys().is_empty());
+        assert!(ThrottleCheck::coupon_lookup(&policy, None)
+            .keys()
+            .is_empty());
+        assert!(ThrottleCheck::malformed_login(&policy, None)
+            .keys()
+            .is_empty());
+        let mut counts = ThrottleCounts::new();
+        let check = ThrottleCheck::login(&policy, &email("a@x.com"), None);
+        assert_eq!(check.keys().len(), 2, "per email: refused and slowed down");
+        for i in 0..5 {
+            attempt(&check, &mut counts, at(i * 60)).unwrap();
+        }
+        assert_eq!(check.decide(&counts, at(300)), Err(Duration::seconds(600)));
+        let other = ThrottleCheck::login(&policy, &email("b@x.com"), None);
+        assert_eq!(other.decide(&counts, at(300)), Ok(()));
     }
 
     #[test]
