@@ -1,12 +1,12 @@
 //! The throttles' counts on MySQL: the `throttle_counts` table.
 //!
 //! Reads are one plain `SELECT`. Counting an attempt is one transaction (with
-//! the usual retry): it makes sure each key's row exists (`INSERT … ON
-//! DUPLICATE KEY UPDATE`, which locks the row exclusively, in key order, so
+//! the usual retry): it makes sure each key's row exists (one `INSERT … ON
+//! DUPLICATE KEY UPDATE`, which locks the rows exclusively, in key order, so
 //! concurrent counts of one key queue behind each other rather than upgrade
 //! shared locks into deadlocks), reads the rows, lets the core decide, and
 //! writes the new counts — or rolls back if refused. A new row's placeholder
-//! counts nothing (its window ends at `now`). After a count that added a
+//! counts nothing (no attempts, and its window ends at `now`). After a count that added a
 //! row, up to [`PRUNE_BATCH`] rows whose window has ended are deleted: the
 //! table cannot grow without bound, and pruning is best effort (a failure
 //! to prune is left to the next count).
@@ -72,25 +72,24 @@ async fn count_in(
     now: DateTime<Utc>,
 ) -> Result<Result<bool, NotCounted>, DbError> {
     let keys = check.keys();
-    let mut added = false;
+    let insert = format!(
+        "INSERT INTO throttle_counts (throttle_key, attempts, window_ends, last_at) VALUES {} \
+         ON DUPLICATE KEY UPDATE attempts = attempts",
+        vec!["(?, 0, ?, ?)"; keys.len()].join(", ")
+    );
+    let mut query = sqlx::query(&insert);
     for key in &keys {
-        let inserted = sqlx::query(
-            "INSERT INTO throttle_counts (throttle_key, attempts, window_ends, last_at) \
-             VALUES (?, 0, ?, ?) ON DUPLICATE KEY UPDATE attempts = attempts",
-        )
-        .bind(key.as_str())
-        .bind(utc(now))
-        .bind(utc(now))
-        .execute(&mut *conn)
-        .await?;
-        added |= inserted.rows_affected() == 1;
+        query = query.bind(key.as_str()).bind(utc(now)).bind(utc(now));
     }
+    query.execute(&mut *conn).await?;
     let sql = select_sql(keys.len(), true);
     let mut query = sqlx::query_as::<_, CountRow>(&sql);
     for key in &keys {
         query = query.bind(key.as_str());
     }
     let rows = query.fetch_all(&mut *conn).await?;
+    // Counted rows hold at least one attempt: a row with none was added now.
+    let added = rows.iter().any(|(_, attempts, _, _)| *attempts == 0);
     let writes = match check.plan_attempt(&counts(&keys, rows), now) {
         Ok(writes) => writes,
         Err(wait) => return Ok(Err(NotCounted::Refused(wait))),
