@@ -23,9 +23,11 @@ use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
-use crate::repository::{AccessRepository, CustomerError, CustomerRepository};
+use crate::repository::{AccessRepository, CustomerError, CustomerRepository, ThrottleRepository};
 use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
-use crate::throttle::LoginThrottle;
+use crate::throttle::{
+    retry_after_seconds, run_throttled, ThrottleCheck, ThrottlePolicy, Throttled, Verdict,
+};
 
 /// A password as typed: 8 to 128 characters. Never printed, never serialized.
 ///
@@ -163,48 +165,102 @@ pub async fn login<R: CustomerRepository + ?Sized>(
     }
 }
 
-/// Logs in from the texts as typed, throttled: after too many failures for
-/// the email (or from `address`), further attempts are `too_many_attempts`
-/// until the window has passed, whether the email exists or not. A malformed
-/// email or password is `invalid_credentials` like a wrong one (no hint which)
-/// and counts as a failure; a success clears the email's count.
-pub async fn login_throttled<R: CustomerRepository + ?Sized>(
-    customers: &R,
-    throttle: &LoginThrottle,
+/// Registers a customer as [`register`] does, throttled per client
+/// `address` ([`ThrottleCheck::registration`]): each admitted registration
+/// counts, whether it then succeeds or not; past the limit a registration is
+/// `too_many_attempts` and nothing is hashed or written.
+#[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
+pub async fn register_throttled<S>(
+    store: &S,
+    policy: &ThrottlePolicy,
+    name: CustomerName,
+    email: Email,
+    phone: Option<Phone>,
+    password: &Password,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Customer, Throttled<CustomerError>>
+where
+    S: CustomerRepository + ThrottleRepository + ?Sized,
+{
+    let check = ThrottleCheck::registration(policy, address);
+    store
+        .count_attempt(&check, now)
+        .await?
+        .map_err(Throttled::wait)?;
+    register(store, name, email, phone, password)
+        .await
+        .map_err(Throttled::Refused)
+}
+
+/// Logs in from the texts as typed, throttled as the `throttle` module
+/// describes: failures refused per (email, `address`) and per `address`,
+/// slowed down per email for addresses that failed too; a correct password
+/// from an address without failures always logs in, and clears its own
+/// (email, address) count. Refusals (`too_many_attempts`) read the same
+/// whether the email exists or not. A malformed email or password is
+/// `invalid_credentials` like a wrong one (no hint which), costs no hash and
+/// counts against the address only.
+pub async fn login_throttled<S>(
+    store: &S,
+    policy: &ThrottlePolicy,
     email: &str,
     password: &str,
     address: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Customer, LoginError> {
-    throttled(throttle, email, address, now, async {
-        match (Email::parse(email), Password::parse(password)) {
-            (Ok(email), Ok(password)) => login(customers, &email, &password).await,
-            _ => Err(LoginError::InvalidCredentials),
-        }
-    })
-    .await
+) -> Result<Customer, LoginError>
+where
+    S: CustomerRepository + ThrottleRepository + ?Sized,
+{
+    let (Ok(email), Ok(password)) = (Email::parse(email), Password::parse(password)) else {
+        let check = ThrottleCheck::malformed_login(policy, address);
+        return match store.count_attempt(&check, now).await? {
+            Ok(()) => Err(LoginError::InvalidCredentials),
+            Err(wait) => Err(too_many_attempts(wait)),
+        };
+    };
+    let check = ThrottleCheck::login(policy, &email, address);
+    throttled_login(store, &check, now, login(store, &email, &password)).await
 }
 
-/// Runs one password check under the throttle: admitted or `too_many_attempts`;
-/// then a success, a failure (`invalid_credentials`) or neither (storage).
-async fn throttled<T>(
-    throttle: &LoginThrottle,
-    email: &str,
-    address: Option<&str>,
-    now: DateTime<Utc>,
-    check: impl std::future::Future<Output = Result<T, LoginError>>,
-) -> Result<T, LoginError> {
-    if let Err(wait) = throttle.admit(email, address, now) {
-        let retry_after_seconds = u64::try_from(wait.num_seconds()).unwrap_or(0).max(1);
-        return Err(LoginError::TooManyAttempts {
-            retry_after_seconds,
-        });
+fn too_many_attempts(wait: Duration) -> LoginError {
+    LoginError::TooManyAttempts {
+        retry_after_seconds: retry_after_seconds(wait),
     }
-    let outcome = check.await;
-    match &outcome {
-        Ok(_) => throttle.succeeded(email, address, now),
-        Err(LoginError::InvalidCredentials) => {} // stays counted
-        Err(_) => throttle.release(email, address, now),
+}
+
+/// Runs one password check under a login throttle: refused, or a success
+/// (which clears its own count), a failure (counted) or neither (storage).
+async fn throttled_login<S, T>(
+    store: &S,
+    check: &ThrottleCheck,
+    now: DateTime<Utc>,
+    password_check: impl std::future::Future<Output = Result<T, LoginError>>,
+) -> Result<T, LoginError>
+where
+    S: ThrottleRepository + ?Sized,
+{
+    let throttled = run_throttled(store, check, now, password_check, |outcome| match outcome {
+        Ok(_) => Verdict::Passed,
+        Err(LoginError::InvalidCredentials) => Verdict::Failed,
+        Err(_) => Verdict::Neither,
+    })
+    .await;
+    let (outcome, counts) = match throttled {
+        Ok(done) => done,
+        Err(Throttled::TooManyAttempts {
+            retry_after_seconds,
+        }) => {
+            return Err(LoginError::TooManyAttempts {
+                retry_after_seconds,
+            })
+        }
+        Err(Throttled::Refused(error)) => return Err(error),
+    };
+    if outcome.is_ok() {
+        if let Some(own) = check.own_key().filter(|key| counts.contains_key(*key)) {
+            store.clear_throttle(std::slice::from_ref(own)).await?;
+        }
     }
     outcome
 }
@@ -236,12 +292,13 @@ pub async fn logout<S: AccessRepository + ?Sized>(
 /// every other session of theirs (`keep`, the session asking, stays).
 ///
 /// The check of the current password is throttled like a login (for the
-/// customer's email and `address`); a wrong or malformed current password is
-/// `invalid_credentials`, and nothing changes.
+/// customer's email and `address`); a wrong current password is
+/// `invalid_credentials`, and nothing changes. A malformed one is
+/// `invalid_credentials` too, counted against the address only.
 #[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
 pub async fn change_password<S>(
     store: &S,
-    throttle: &LoginThrottle,
+    policy: &ThrottlePolicy,
     customer: CustomerId,
     current: &str,
     new: &Password,
@@ -250,21 +307,22 @@ pub async fn change_password<S>(
     now: DateTime<Utc>,
 ) -> Result<(), LoginError>
 where
-    S: CustomerRepository + AccessRepository + ?Sized,
+    S: CustomerRepository + AccessRepository + ThrottleRepository + ?Sized,
 {
     let profile = match store.customer(customer).await {
         Ok(profile) => profile,
         Err(CustomerError::Storage(e)) => return Err(e.into()),
         Err(_) => return Err(LoginError::InvalidCredentials),
     };
-    let email = profile.email.as_str();
-    throttled(throttle, email, address, now, async {
-        match Password::parse(current) {
-            Ok(current) => login(store, &profile.email, &current).await,
-            Err(_) => Err(LoginError::InvalidCredentials),
-        }
-    })
-    .await?;
+    let Ok(current) = Password::parse(current) else {
+        let check = ThrottleCheck::malformed_login(policy, address);
+        return match store.count_attempt(&check, now).await? {
+            Ok(()) => Err(LoginError::InvalidCredentials),
+            Err(wait) => Err(too_many_attempts(wait)),
+        };
+    };
+    let check = ThrottleCheck::login(policy, &profile.email, address);
+    throttled_login(store, &check, now, login(store, &profile.email, &current)).await?;
     let plan = plan_password_change(customer, new.hash()?, keep, now);
     store.apply_access_plan(&plan).await?;
     Ok(())

@@ -46,6 +46,8 @@
 //! - `metrics`: what a store counts ([`StoreMetrics`]) and reads out ([`Instrumented`]);
 //! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
 //!   authentication over the ports;
+//! - `throttle`: the throttles of logins, registrations and coupon lookups
+//!   ([`ThrottleCheck`]), counted in the store, and [`quote_throttled`];
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -158,12 +160,15 @@ pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
     CatalogRepository, ChannelFilter, CouponRepository, CustomerError, CustomerRepository,
     LookupError, NotificationRepository, OrderRepository, OrderWorkflow, OutboxRepository,
-    PlacedOrder, PriceList, QuoteError, QuoteRequest, Readiness, Store,
+    PlacedOrder, PriceList, QuoteError, QuoteRequest, Readiness, Store, ThrottleRepository,
 };
 pub use text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
 };
-pub use throttle::{LoginThrottle, ThrottlePolicy};
+pub use throttle::{
+    quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey, ThrottlePolicy,
+    Throttled,
+};
 
 /// The date and time crate of the public API (`DateTime<Utc>` in orders,
 /// clocks and plans), re-exported so a user needs no version of their own.

@@ -42,6 +42,7 @@ use crate::outbox::{
 use crate::page::{Page, PageLimit};
 use crate::pricing::{PricingError, Quote};
 use crate::text::{Email, IdempotencyKey, Region};
+use crate::throttle::{ThrottleCheck, ThrottleCounts, ThrottleKey};
 
 /// Failures of catalog operations.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -542,6 +543,35 @@ pub trait AccessRepository: Send + Sync {
     async fn apply_access_plan(&self, plan: &Plan) -> Result<Option<StaffKeyId>, StorageError>;
 }
 
+/// The counts of the throttles (see [`ThrottleCheck`]), kept in the store so
+/// that every process and host using it counts together.
+///
+/// A store keeps one [`ThrottleCount`](crate::ThrottleCount) per [`ThrottleKey`] and prunes counts
+/// whose window has ended, so they cannot grow without bound.
+#[async_trait]
+pub trait ThrottleRepository: Send + Sync {
+    /// The stored counts of `keys` (a plain read, nothing locked); keys that
+    /// count nothing are absent.
+    async fn throttle_counts(
+        &self,
+        keys: &[ThrottleKey],
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleCounts, StorageError>;
+
+    /// Counts one attempt of `check` at `now`, atomically with its decision:
+    /// reads the counts of [`ThrottleCheck::keys`] under a lock, runs
+    /// [`ThrottleCheck::plan_attempt`] and, if admitted, writes the new
+    /// counts. Answers the decision (`Err(wait)`: refused, nothing written).
+    async fn count_attempt(
+        &self,
+        check: &ThrottleCheck,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), chrono::Duration>, StorageError>;
+
+    /// Forgets the counts of `keys`.
+    async fn clear_throttle(&self, keys: &[ThrottleKey]) -> Result<(), StorageError>;
+}
+
 /// Administering the catalog (see [`plan_catalog_change`](crate::plan_catalog_change)).
 #[async_trait]
 pub trait CatalogAdministration: Send + Sync {
@@ -709,6 +739,7 @@ pub trait Store:
     + OutboxRepository
     + BooksRepository
     + AccessRepository
+    + ThrottleRepository
     + CatalogAdministration
     + Readiness
     + Instrumented
@@ -723,6 +754,7 @@ impl<T> Store for T where
         + OutboxRepository
         + BooksRepository
         + AccessRepository
+        + ThrottleRepository
         + CatalogAdministration
         + Readiness
         + Instrumented

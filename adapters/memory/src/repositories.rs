@@ -13,7 +13,8 @@ use shopcore::{
     Email, IdempotencyKey, LookupError, NewCustomer, NoticeTargets, Notification,
     NotificationFilter, NotificationKind, NotificationRepository, Order, OrderId, OrderRepository,
     OrderWorkflow, PlacedOrder, Plan, Product, ProductId, RequestFingerprint, RuleBook, ShopConfig,
-    StaffKey, StaffKeyId, StorageError, TaxTable, TokenHash,
+    StaffKey, StaffKeyId, StorageError, TaxTable, ThrottleCheck, ThrottleCounts, ThrottleKey,
+    ThrottleRepository, TokenHash,
 };
 use std::ops::Bound;
 
@@ -490,6 +491,55 @@ impl AccessRepository for MemoryStore {
     }
 }
 
+/// Past this many counts, those whose window has ended are dropped before
+/// another is added.
+const THROTTLE_PRUNE_AT: usize = 10_000;
+
+#[async_trait]
+impl ThrottleRepository for MemoryStore {
+    async fn throttle_counts(
+        &self,
+        keys: &[ThrottleKey],
+        _now: DateTime<Utc>,
+    ) -> Result<ThrottleCounts, StorageError> {
+        let state = self.lock()?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| state.throttle.get(key).map(|count| (key.clone(), *count)))
+            .collect())
+    }
+
+    async fn count_attempt(
+        &self,
+        check: &ThrottleCheck,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), chrono::Duration>, StorageError> {
+        let mut state = self.lock()?;
+        let counts: ThrottleCounts = check
+            .keys()
+            .into_iter()
+            .filter_map(|key| state.throttle.get(&key).map(|count| (key, *count)))
+            .collect();
+        let writes = match check.plan_attempt(&counts, now) {
+            Ok(writes) => writes,
+            Err(wait) => return Ok(Err(wait)),
+        };
+        if state.throttle.len() >= THROTTLE_PRUNE_AT {
+            state.throttle.retain(|_, count| count.live(now) > 0);
+        }
+        state.throttle.extend(writes);
+        Ok(Ok(()))
+    }
+
+    async fn clear_throttle(&self, keys: &[ThrottleKey]) -> Result<(), StorageError> {
+        let mut state = self.lock()?;
+        for key in keys {
+            state.throttle.remove(key);
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl CatalogAdministration for MemoryStore {
     async fn administer(
@@ -610,5 +660,30 @@ impl CouponRepository for MemoryStore {
             .coupons
             .get(code)
             .map(|coupon| (coupon.clone(), state.coupon_usage(code, customer))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_counts_whose_window_ended_are_pruned() {
+        let store = MemoryStore::new(ShopConfig::default());
+        let policy = shopcore::ThrottlePolicy::default();
+        let start = DateTime::UNIX_EPOCH;
+        for i in 0..THROTTLE_PRUNE_AT {
+            let check = ThrottleCheck::registration(&policy, Some(&format!("10.{i}")));
+            pollster::block_on(store.count_attempt(&check, start))
+                .unwrap()
+                .unwrap();
+        }
+        assert_eq!(store.lock().unwrap().throttle.len(), THROTTLE_PRUNE_AT);
+        let later = start + policy.window;
+        let check = ThrottleCheck::registration(&policy, Some("10.late"));
+        pollster::block_on(store.count_attempt(&check, later))
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.lock().unwrap().throttle.len(), 1);
     }
 }

@@ -60,6 +60,8 @@ pub(crate) struct State {
     pub coupons: BTreeMap<CouponCode, Coupon>,
     /// Notification deliveries and webhook endpoints.
     pub outbox: Outbox,
+    /// The throttles' counts (see `shopcore::ThrottleRepository`); pruned as they grow.
+    pub throttle: shopcore::ThrottleCounts,
     next_customer_id: i64,
     next_order_id: i64,
     next_product_id: i64,
@@ -155,6 +157,7 @@ impl State {
             staff_keys: BTreeMap::new(),
             change_log: Vec::new(),
             coupons: BTreeMap::new(),
+            throttle: shopcore::ThrottleCounts::new(),
             next_customer_id,
             next_order_id: 1,
             next_product_id,

@@ -50,7 +50,8 @@
 //! - `repositories`: catalog, customer, order, notification and books traits;
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
 //! - `admin`: catalog administration and the change log;
-//! - `coupons`: coupons and how often each is in use.
+//! - `coupons`: coupons and how often each is in use;
+//! - `throttle`: the throttles' counts, shared by every process on the database.
 
 #[macro_use]
 mod transaction;
@@ -62,6 +63,7 @@ mod outbox;
 mod repositories;
 mod rows;
 mod schema;
+mod throttle;
 mod workflow;
 
 use std::str::FromStr;

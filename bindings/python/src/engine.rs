@@ -9,11 +9,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use shopcore::auth::{self, register};
+use shopcore::auth;
 use shopcore::{
     audit, authorize, resend_confirmation, seed, AccessToken, Action, CustomerId, CustomerName,
-    Email, LoginThrottle, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone,
-    ProductId, ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store,
+    Email, NotificationFilter, NotificationKind, Opening, OrderId, Password, Phone, ProductId,
+    ShopConfig, StaffKeyId, StaffKeyName, StaffRole, Store, ThrottlePolicy, Throttled,
 };
 use shopcore::{plan_webhook, DeliveryStatus, HostAllowlist, NotificationId, WebhookId};
 use shopcore::{
@@ -41,7 +41,8 @@ pub struct Engine {
     store: Arc<dyn Store>,
     /// The same store when it is MySQL: what `close` closes.
     mysql: Option<Arc<MySqlStore>>,
-    throttle: Arc<LoginThrottle>,
+    /// The throttles' limits; their counts are kept in the store.
+    throttle: ThrottlePolicy,
     runtime: Arc<Runtime>,
     backend: &'static str,
 }
@@ -129,6 +130,15 @@ fn login_error(error: shopcore::LoginError) -> PyErr {
     }
 }
 
+/// A throttled use case's error as a Python exception; `too_many_attempts`
+/// carries `retry_after`.
+fn throttled_error<E: shopcore::ErrorCode>(error: Throttled<E>) -> PyErr {
+    match error.retry_after_seconds() {
+        Some(seconds) => crate::errors::with_attribute(error, Some(("retry_after", seconds))),
+        None => crate::errors::to_py_err(error),
+    }
+}
+
 /// The default configuration with sessions of `session_hours` (1 to 8760).
 /// The shop's configuration from `config=` (default: the seed shop's), with
 /// `session_hours` (the older keyword) applied when given alone.
@@ -185,7 +195,7 @@ impl Engine {
         Ok(Engine {
             store: Arc::new(store),
             mysql: None,
-            throttle: Arc::default(),
+            throttle: ThrottlePolicy::default(),
             runtime: Arc::new(runtime()?),
             backend: "memory",
         })
@@ -235,7 +245,7 @@ impl Engine {
         Ok(Engine {
             store: Arc::clone(&store) as Arc<dyn Store>,
             mysql: Some(store),
-            throttle: Arc::default(),
+            throttle: ThrottlePolicy::default(),
             runtime: Arc::new(runtime),
             backend: "mysql",
         })
@@ -264,8 +274,11 @@ impl Engine {
     /// Prices a cart with the store's current prices, rules and tax rates, as
     /// a checkout would: with `coupon_code`, and `redeem_points` of
     /// `customer_id` (whose coupon use and balance count). Nothing is locked
-    /// or written.
-    #[pyo3(signature = (products, *, region = None, coupon_code = None, customer_id = None, redeem_points = None))]
+    /// or written, except that failed coupon lookups are counted per `client`
+    /// address: past the limit (20 in 15 minutes) a quote with a coupon code
+    /// raises `RateLimitedError` (with `retry_after` seconds).
+    #[pyo3(signature = (products, *, region = None, coupon_code = None, customer_id = None, redeem_points = None, client = None))]
+    #[allow(clippy::too_many_arguments)]
     fn quote(
         &self,
         py: Python<'_>,
@@ -274,6 +287,7 @@ impl Engine {
         coupon_code: Option<&Bound<'_, PyAny>>,
         customer_id: Option<&Bound<'_, PyAny>>,
         redeem_points: Option<&Bound<'_, PyAny>>,
+        client: Option<&str>,
     ) -> PyResult<Quote> {
         let request = shopcore::QuoteRequest {
             cart: args::cart(products)?,
@@ -283,9 +297,14 @@ impl Engine {
             redeem_points: crate::coupons::points(redeem_points)?,
         };
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.quote_order(&request).await })
-            .map(Quote::from)
-            .py_result()
+        let policy = self.throttle;
+        let client = client.map(str::to_owned);
+        self.run(py, async move {
+            shopcore::quote_throttled(&*store, &policy, &request, client.as_deref(), Utc::now())
+                .await
+        })
+        .map(Quote::from)
+        .map_err(throttled_error)
     }
 
     /// Places an order atomically; replays the first order for a repeated
@@ -747,7 +766,10 @@ impl Engine {
     }
 
     /// Registers a customer; the password is hashed with Argon2id inside the engine.
-    #[pyo3(signature = (*, name, email, password, phone = None))]
+    /// Throttled per `client` address: past the limit (10 in 15 minutes)
+    /// `RateLimitedError` (with `retry_after` seconds), and nothing is written.
+    #[pyo3(signature = (*, name, email, password, phone = None, client = None))]
+    #[allow(clippy::too_many_arguments)]
     fn register(
         &self,
         py: Python<'_>,
@@ -755,6 +777,7 @@ impl Engine {
         email: &Bound<'_, PyAny>,
         password: &Bound<'_, PyAny>,
         phone: Option<&Bound<'_, PyAny>>,
+        client: Option<&str>,
     ) -> PyResult<Customer> {
         let name = CustomerName::parse(&text(name, "name")?).py_result()?;
         let email = Email::parse(&text(email, "email")?).py_result()?;
@@ -765,17 +788,33 @@ impl Engine {
             .transpose()
             .py_result()?;
         let store = Arc::clone(&self.store);
+        let policy = self.throttle;
+        let client = client.map(str::to_owned);
         self.run(py, async move {
-            register(&*store, name, email, phone, &password).await
+            auth::register_throttled(
+                &*store,
+                &policy,
+                name,
+                email,
+                phone,
+                &password,
+                client.as_deref(),
+                Utc::now(),
+            )
+            .await
         })
         .map(Customer::from)
-        .py_result()
+        .map_err(throttled_error)
     }
 
     /// Logs in: the customer with this email and password and a new session
     /// token (shown this once; the store keeps its hash); `AuthenticationError`
-    /// otherwise. Throttled per email and per `client` address:
-    /// `RateLimitedError` (with `retry_after` seconds) after too many failures.
+    /// otherwise. Throttled in the store, so every process counts together:
+    /// `RateLimitedError` (with `retry_after` seconds) after too many failures
+    /// for this email from this `client` address, or from this address; past
+    /// many failures for the email from anywhere, addresses that failed too
+    /// must wait a little between attempts. A correct password from an
+    /// address without failures always logs in.
     #[pyo3(signature = (*, email, password, client = None))]
     fn login(
         &self,
@@ -788,7 +827,7 @@ impl Engine {
         let password = text(password, "password")?;
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
-        let throttle = Arc::clone(&self.throttle);
+        let throttle = self.throttle;
         let lifetime = store.config().session_lifetime();
         let logged_in = self.run(py, async move {
             let now = Utc::now();
@@ -843,7 +882,7 @@ impl Engine {
             .py_result()?;
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
-        let throttle = Arc::clone(&self.throttle);
+        let throttle = self.throttle;
         let changed = self.run(py, async move {
             auth::change_password(
                 &*store,

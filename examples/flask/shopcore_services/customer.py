@@ -43,6 +43,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
             email=field(body, "email"),
             password=field(body, "password"),
             phone=body.get("phone"),
+            client=request.remote_addr,
         )
         return jsonify(customer.to_dict()), 201
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 
 import shopcore
 from shopcore_services.config import resolve
@@ -53,7 +53,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
             customer_id = body_id(customer_id, "customer_id")
             require("read_profile", customer_id)
         quote = engine.quote(field(body, "products"), region=body.get("region"), coupon_code=coupon_code,
-                             customer_id=customer_id, redeem_points=redeem_points)
+                             customer_id=customer_id, redeem_points=redeem_points, client=request.remote_addr)
         return jsonify(quote_json(quote, coupon_code and coupon_code.upper()))
 
     @app.get("/api/pricing/audit")

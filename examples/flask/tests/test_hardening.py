@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -80,7 +81,8 @@ def test_error_messages_carry_no_rust_debug_formatting(clients: Clients) -> None
     assert "Region(" not in message and '"Mars"' in message
 
 
-def test_five_failed_logins_for_an_email_then_429_whether_or_not_it_exists(clients: Clients) -> None:
+def test_five_failed_logins_for_an_email_from_one_address_then_429_there_whether_or_not_it_exists(
+        clients: Clients) -> None:
     registered = {"name": "Lina", "email": "lina@example.com", "password": "the right password"}
     assert clients["customer"].post("/api/customer/register", json=registered).status_code == 201
     for email in ["lina@example.com", "nobody@example.com"]:
@@ -91,7 +93,7 @@ def test_five_failed_logins_for_an_email_then_429_whether_or_not_it_exists(clien
         assert throttled.status_code == 429
         assert throttled.get_json()["code"] == "too_many_attempts"
         assert 1 <= int(throttled.headers["Retry-After"]) <= 900
-    # Even the right password waits now; another account does not.
+    # Even the right password waits now at this address; another account does not.
     right = clients["customer"].post("/api/customers/login",
                                      json={"email": "lina@example.com", "password": "the right password"})
     assert right.status_code == 429
@@ -113,6 +115,77 @@ def test_one_client_guessing_many_emails_is_throttled_by_address(clients: Client
                                             json={"email": "guess99@example.com", "password": "wrong one!"},
                                             environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert other_client.status_code == 401
+
+
+def login_from(clients: Clients, address: str, email: str, password: str) -> TestResponse:
+    return clients["customer"].post("/api/customers/login", json={"email": email, "password": password},
+                                    environ_base={"REMOTE_ADDR": address})
+
+
+def test_failed_logins_from_one_address_do_not_lock_the_owner_out_elsewhere(clients: Clients) -> None:
+    owner = {"name": "Huda", "email": "huda@example.com", "password": "huda's own password"}
+    assert clients["customer"].post("/api/customer/register", json=owner).status_code == 201
+    for address in ["10.66.0.1", "10.66.0.2", "10.66.0.3"]:
+        for _ in range(6):
+            login_from(clients, address, "huda@example.com", "not her password")
+        assert login_from(clients, address, "huda@example.com", "not her password").status_code == 429
+    # Malformed passwords (too short to be anyone's) from yet another address.
+    for _ in range(30):
+        assert login_from(clients, "10.66.0.4", "huda@example.com", "x").status_code in (401, 429)
+    response = login_from(clients, "10.77.0.1", "huda@example.com", "huda's own password")
+    assert response.status_code == 200
+    assert response.get_json()["email"] == "huda@example.com"
+
+
+def test_sixteen_concurrent_correct_logins_all_succeed(clients: Clients) -> None:
+    owner = {"name": "Salma", "email": "salma@example.com", "password": "salma's own password"}
+    assert clients["customer"].post("/api/customer/register", json=owner).status_code == 201
+    app = clients["customer"].application
+
+    def log_in(_: int) -> int:
+        with app.test_client() as client:
+            return client.post("/api/customers/login", json={
+                "email": "salma@example.com", "password": "salma's own password"}).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(log_in, range(48)))
+    assert statuses == [200] * 48
+
+
+def test_a_registration_flood_from_one_address_gets_429_after_ten(clients: Clients) -> None:
+    def register(i: int, address: str) -> TestResponse:
+        return clients["customer"].post("/api/customer/register", environ_base={"REMOTE_ADDR": address}, json={
+            "name": "Flood", "email": f"flood{i}@example.com", "password": "a long enough password"})
+
+    for i in range(10):
+        assert register(i, "10.88.0.1").status_code == 201
+    refused = register(10, "10.88.0.1")
+    assert refused.status_code == 429
+    assert refused.get_json()["code"] == "too_many_attempts"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 900
+    assert login_from(clients, "10.88.0.9", "flood10@example.com", "a long enough password").status_code == 401
+    assert register(10, "10.88.0.2").status_code == 201
+
+
+def test_guessing_coupon_codes_gets_429_after_twenty_failures(clients: Clients) -> None:
+    lines = [{"product_id": 3, "quantity": 2}]
+
+    def quote(code: str | None, address: str) -> TestResponse:
+        body: dict[str, Any] = {"products": lines}
+        if code is not None:
+            body["coupon_code"] = code
+        return clients["pricing"].post("/api/pricing/calculate", json=body, environ_base={"REMOTE_ADDR": address})
+
+    for i in range(20):
+        guess = quote(f"GUESS{i}", "10.99.0.1")
+        assert guess.status_code == 400
+        assert guess.get_json()["code"] == "coupon_unknown"
+    refused = quote("GUESS20", "10.99.0.1")
+    assert refused.status_code == 429
+    assert refused.get_json()["code"] == "too_many_attempts"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 900
+    assert quote(None, "10.99.0.1").status_code == 200
+    assert quote("GUESS20", "10.99.0.2").get_json()["code"] == "coupon_unknown"
 
 
 def body_of(response: TestResponse) -> Any:

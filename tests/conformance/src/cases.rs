@@ -985,7 +985,7 @@ pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
     let asking = open_session(store, nour.id, day, now).await.unwrap();
     let elsewhere = open_session(store, nour.id, day, now).await.unwrap();
     let sara = open_session(store, cid(2), day, now).await.unwrap();
-    let throttle = shopcore::LoginThrottle::default();
+    let throttle = shopcore::ThrottlePolicy::default();
     let keep = Some(&asking.token);
     let wrong = change_password(
         store,

@@ -25,6 +25,7 @@
 //! - [`outbox_cases`]: notification deliveries and webhook endpoints;
 //! - [`identity_cases`]: emails and idempotency keys compared exactly, the
 //!   chosen admin key refused once revoked;
+//! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
@@ -32,6 +33,7 @@ pub mod cases;
 pub mod coupon_cases;
 pub mod identity_cases;
 pub mod outbox_cases;
+pub mod throttle_cases;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -109,12 +111,29 @@ macro_rules! conformance_tests {
             idempotency_keys_differing_in_case_are_different_keys,
             a_revoked_or_guessable_admin_key_is_refused
         );
+        $crate::conformance_tests!(@throttle $runner;
+            failed_logins_never_lock_the_owner_out_from_another_address,
+            malformed_logins_count_against_the_address_only,
+            failures_for_one_email_slow_down_addresses_that_failed_too,
+            concurrent_logins_pass_and_concurrent_guesses_stop_at_the_limit,
+            a_correct_password_clears_its_own_count,
+            registrations_from_one_address_are_refused_past_the_limit,
+            failed_coupon_lookups_are_refused_past_the_limit
+        );
     };
     (@identity $runner:path; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
                 $runner(|store| ::std::boxed::Box::pin($crate::identity_cases::$case(store)));
+            }
+        )*
+    };
+    (@throttle $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::throttle_cases::$case(store)));
             }
         )*
     };
