@@ -4,6 +4,7 @@ Passwords are hashed with Argon2id inside the engine; no response contains the
 hash. Login answers the profile plus a session ``token`` (shown once; the store
 keeps only its hash) and ``expires_at``; send it as ``Authorization: Bearer …``.
 Staff keys are created and revoked here by an admin, in both access modes.
+Answers that carry a token or a key are ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shopcore_services.http import (
     create_service,
     field,
     json_body,
+    no_store,
     page_response,
     query_int,
     require,
@@ -52,7 +54,8 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
         body = json_body()
         session = engine.login(email=field(body, "email"), password=field(body, "password"),
                                client=request.remote_addr)
-        return jsonify({**session.customer.to_dict(), "token": session.token, "expires_at": session.expires_at})
+        return no_store(jsonify({**session.customer.to_dict(), "token": session.token,
+                                 "expires_at": session.expires_at}))
 
     @app.post("/api/customers/logout")
     def logout() -> Response:
@@ -149,7 +152,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
         require("manage_staff_keys", in_legacy=True)
         body = json_body()
         issued = engine.create_staff_key(name=field(body, "name"), role=field(body, "role"))
-        return jsonify(issued.to_dict()), 201
+        return no_store(jsonify(issued.to_dict())), 201
 
     @app.get("/api/staff/keys")
     def list_staff_keys() -> Response:

@@ -15,6 +15,11 @@ original open contract for existing clients on a trusted network; routes the
 original backend did not have and that read or change others' data (staff
 keys, catalog administration, the change log, customer listing, order search,
 profile and password changes) are checked in both modes.
+
+A customer never learns whether a record of another customer exists: on a
+route about one record (an order), another customer's record answers exactly
+what a missing one does (404, the same body); staff see what their role
+allows (:func:`require_before_lookup`, :func:`require_owner`).
 """
 
 from __future__ import annotations
@@ -141,6 +146,14 @@ def keep_original_status(status: int, *, except_codes: frozenset[str] = frozense
         return wrapped
 
     return decorate
+
+
+def no_store(response: Response) -> Response:
+    """Marks a response that carries a secret (a session token, a staff key, a
+    signing secret) ``Cache-Control: no-store``: no browser, proxy or CDN
+    keeps a copy of it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def quote_json(quote: shopcore.Quote, coupon_code: str | None = None) -> dict[str, Any]:
@@ -335,6 +348,38 @@ def require_known(action: str, *, in_legacy: bool = False) -> shopcore.Actor | N
     if caller().kind == "anonymous":
         return require(action, _ANY_CUSTOMER, in_legacy=in_legacy)
     return caller()
+
+
+def require_before_lookup(action: str) -> shopcore.Actor | None:
+    """For ``action`` on one record that belongs to a customer (an order), what
+    does not depend on whose record it is, checked before it is looked up: 401
+    for an anonymous caller, 403 for a staff key whose role may not do it for
+    anyone and for a customer who may not do it even on their own records. The
+    caller (``None`` in legacy mode, where nothing is checked); after the
+    lookup, :func:`require_owner`."""
+    engine, mode = _engine_and_mode()
+    if mode == "legacy":
+        return None
+    actor = caller()
+    about = actor.customer_id if actor.kind == "customer" else _ANY_CUSTOMER
+    engine.authorize(actor, action, customer_id=about)
+    return actor
+
+
+def require_owner(action: str, customer_id: int, not_found: Callable[[], ApiError]) -> None:
+    """After the lookup of a record of ``customer_id``: the policy's answer for
+    the caller, except that a customer refused (another customer's record) gets
+    ``not_found()`` — the very answer to a record that does not exist — so that
+    ids cannot be probed. Nothing is checked in legacy mode."""
+    _engine, mode = _engine_and_mode()
+    if mode == "legacy":
+        return
+    try:
+        require(action, customer_id)
+    except shopcore.ForbiddenError:
+        if caller().kind == "customer":
+            raise not_found() from None
+        raise
 
 
 def may(action: str) -> bool:

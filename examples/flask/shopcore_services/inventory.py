@@ -81,10 +81,15 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
     def products() -> Response:
         """Products by id, a page at a time (``?after=<id>&limit=1..500``, a
         ``Link`` header while more remain); retired ones only with
-        ``?include_retired=true``. The body stays the original plain list."""
+        ``?include_retired=true``, for staff (any role: what the change log,
+        which shows every retirement, already tells them), checked in both
+        modes since the original service had no retired products (anonymous
+        401, a customer 403). The body stays the original plain list."""
+        include_retired = query_flag("include_retired")
+        if include_retired:
+            require("read_catalog_changes", in_legacy=True)
         limit = query_int("limit")
-        listed, after = engine.product_page(after=query_int("after"), limit=limit,
-                                            include_retired=query_flag("include_retired"))
+        listed, after = engine.product_page(after=query_int("after"), limit=limit, include_retired=include_retired)
         return page_response([product_json(p) for p in listed], after, limit)
 
     @app.post("/api/inventory/products")

@@ -4,7 +4,10 @@ Two sources, one set of series:
 
 - the HTTP layer counts every answered request by service, route (the URL
   rule, e.g. ``/api/orders/<int:order_id>``), method and status, times it,
-  and times every checkout by outcome;
+  and times every checkout by outcome. Every label comes from a closed set,
+  so no client can make the series grow: a path that matches no route (or
+  matches one only by its path, under a method it does not take) is the
+  route ``<unmatched>``, and a method outside :data:`METHODS` is ``other``;
 - the engine counts what the store decided (``Engine.metrics()``): checkouts
   placed, replayed and refused by error code, transactions rerun by cause,
   and the connection pool's use. After every request (and at every scrape)
@@ -41,6 +44,12 @@ from prometheus_client import (
 )
 
 import shopcore
+
+#: The methods counted under their own name (RFC 9110's and PATCH); any other is ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+#: The route label of a request that matched no URL rule.
+UNMATCHED_ROUTE = "<unmatched>"
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -146,6 +155,17 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
+def method_label(method: str) -> str:
+    """The method as a label: itself if it is one of :data:`METHODS`, else ``other``."""
+    return method if method in METHODS else "other"
+
+
+def route_label() -> str:
+    """The request's route as a label: its URL rule (one of the app's), else
+    :data:`UNMATCHED_ROUTE`."""
+    return request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
+
+
 def instrument(app: Flask, service: str, engine: shopcore.Engine) -> None:
     """Counts and times every request of ``app`` and collects the engine's
     counters after each; ``GET /metrics`` is added by the caller (access)."""
@@ -158,8 +178,8 @@ def instrument(app: Flask, service: str, engine: shopcore.Engine) -> None:
 
     @app.after_request
     def count(response: Response) -> Response:
-        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()
+        route = route_label()
+        HTTP_REQUESTS.labels(service, route, method_label(request.method), str(response.status_code)).inc()
         started = g.get("metrics_started")
         if started is not None:
             HTTP_SECONDS.labels(service, route).observe(time.perf_counter() - started)

@@ -20,6 +20,7 @@ from shopcore_services.http import (
     json_body,
     keep_original_status,
     may,
+    no_store,
     page_response,
     path_id,
     query_int,
@@ -124,8 +125,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
                                         allowed_hosts=app.config["WEBHOOK_ALLOWED_HOSTS"])
         response = jsonify({**created.webhook.to_dict(), "secret": created.secret})
         response.headers["Location"] = f"/api/webhooks/{created.webhook.webhook_id}"
-        response.headers["Cache-Control"] = "no-store"
-        return response, 201
+        return no_store(response), 201
 
     @app.get("/api/webhooks")
     def webhooks() -> Response:

@@ -3,7 +3,8 @@
 Placing an order is one shopcore checkout — price, check and take stock, award
 loyalty points, log the confirmation — in one transaction, not HTTP calls
 between services. An ``Idempotency-Key`` header makes a retry safe. In enforced
-mode a customer orders, reads and cancels only their own orders.
+mode a customer orders, reads and cancels only their own orders; another
+customer's order answers 404 ``order_not_found`` exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from shopcore_services.http import (
     query_text,
     quote_json,
     require,
+    require_before_lookup,
     require_known,
+    require_owner,
 )
 from shopcore_services.metrics import time_checkout
 
@@ -69,6 +72,12 @@ def ordering_customer(body: dict[str, Any]) -> Any:
     return customer_id
 
 
+def order_not_found() -> ApiError:
+    """The answer to an order that does not exist, or that the caller (a
+    customer) may not know exists: the original service's 404."""
+    return ApiError(404, "order_not_found", "Order not found")
+
+
 def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
     """The order service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
@@ -76,13 +85,16 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
     app = create_service("order", engine, legacy="status", auth=auth)
 
     def owned_order(order_id: int, action: str) -> shopcore.Order:
-        """The order, once the caller may do ``action`` on it (401 before the lookup)."""
-        require_known(action)
+        """The order, once the caller may do ``action`` on it: 401 (anonymous) and
+        403 (a role without the right) before the lookup; for a customer,
+        another customer's order is 404 like a missing one. Every per-order
+        route takes its order through here."""
+        require_before_lookup(action)
         try:
             order = engine.order(order_id)
-        except shopcore.NotFoundError as err:
-            raise ApiError(404, err.code, "Order not found") from err
-        require(action, order.customer_id)
+        except shopcore.NotFoundError:
+            raise order_not_found() from None
+        require_owner(action, order.customer_id, order_not_found)
         return order
 
     @app.post("/api/orders/create")

@@ -2,12 +2,15 @@
 
 Callers: anonymous; customer A on A's own data; customer B on A's data; a
 staff key of each role. Each case starts from a fresh engine; a refused request
-must answer 401 (anonymous) or 403 and leave everything as it was.
+must answer 401 (anonymous) or 403 — or, for customer B on one of A's orders,
+404 exactly like a missing order — and leave everything as it was. Answers
+that carry a token or a key are never cached.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -105,7 +108,7 @@ def fixed(text: str) -> Callable[[World], str]:
 
 
 CART = [{"product_id": 1, "quantity": 1}]
-U, F = 401, 403
+U, F, N = 401, 403, 404
 ROUTES = [
     route("health", "order", "GET", fixed("/health"), None, 200, 200, 200, 200, 200, 200),
     route("live", "inventory", "GET", fixed("/health/live"), None, 200, 200, 200, 200, 200, 200),
@@ -123,6 +126,8 @@ ROUTES = [
     route("change coupon", "pricing", "PATCH", fixed("/api/pricing/coupons/world"), lambda w: {"active": False},
           U, F, F, F, 200, 200),
     route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
+    route("retired products", "inventory", "GET", fixed("/api/inventory/products?include_retired=true"), None,
+          U, F, F, 200, 200, 200),
     route("check", "inventory", "GET", fixed("/api/inventory/check/1"), None, 200, 200, 200, 200, 200, 200),
     route("register", "customer", "POST", fixed("/api/customer/register"),
           lambda w: {"name": "New", "email": "new@example.com", "password": "another long one"},
@@ -164,9 +169,9 @@ ROUTES = [
           lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
     route("all orders", "order", "GET", fixed("/api/orders"), None, U, 200, 200, 200, F, 200),
     route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, F, 200),
-    route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, F, 200, F, 200),
+    route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, N, 200, F, 200),
     route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None,
-          U, 200, F, 200, F, 200),
+          U, 200, N, 200, F, 200),
     route("A's notifications", "notification", "GET", lambda w: f"/api/notifications?customer_id={w.a}", None,
           U, 200, F, 200, F, 200),
     route("all notifications", "notification", "GET", fixed("/api/notifications"), None,
@@ -208,9 +213,73 @@ def test_every_route_for_every_caller(world: World, r: Route, actor: str) -> Non
     before = state(world.engine)
     status, body = call(world, r, actor)
     assert status == expected, (r.name, actor, body)
-    if expected in (U, F):
-        assert body["code"] == ("unauthenticated" if expected == U else "forbidden"), body
+    if expected in (U, F, N):
+        assert body["code"] == {U: "unauthenticated", F: "forbidden", N: "order_not_found"}[expected], body
         assert state(world.engine) == before, f"{r.name} refused for {actor} changed something"
+
+
+#: Every route about one order: method and path with ``{}`` for the order id.
+PER_ORDER_ROUTES = {"read order": ("GET", "/api/orders/{}"), "cancel order": ("POST", "/api/orders/{}/cancel")}
+
+
+def test_every_per_order_route_is_checked(world: World) -> None:
+    """A route that a later change adds about one order joins the test below."""
+    app = world.clients["order"].application
+    rules = {(method, rule.rule) for rule in app.url_map.iter_rules() if "<int:order_id>" in rule.rule
+             for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+    assert rules == {(method, path.format("<int:order_id>")) for method, path in PER_ORDER_ROUTES.values()}
+    for name, (method, path) in PER_ORDER_ROUTES.items():
+        r = next(r for r in ROUTES if r.name == name)
+        assert (r.method, r.path(world)) == (method, path.format(world.order_id))
+
+
+@pytest.mark.parametrize("name", PER_ORDER_ROUTES)
+def test_another_customers_order_answers_like_a_missing_one(world: World, name: str) -> None:
+    """A customer cannot tell another customer's order from one that does not
+    exist (so cannot count everyone's orders); a role without the right gets
+    403 either way; staff with it see the order."""
+    method, path = PER_ORDER_ROUTES[name]
+    missing = world.engine.checkout(world.a, [(2, 1)]).order.order_id + 1000
+
+    def ask(order_id: int, actor: str) -> tuple[int, Any]:
+        return call(world, route(name, "order", method, fixed(path.format(order_id)), None, *[0] * 6), actor)
+
+    before = state(world.engine)
+    theirs = ask(world.order_id, "other")
+    assert theirs == ask(missing, "other")
+    assert theirs == (404, {"code": "order_not_found", "message": "Order not found", "status": "error"})
+    assert ask(world.order_id, "inventory")[0] == ask(missing, "inventory")[0] == 403
+    assert state(world.engine) == before
+    assert ask(world.order_id, "support")[0] == 200
+
+
+#: A secret as the services hand them out: a session token, a staff key, a webhook signing secret.
+SECRET = re.compile(r"(sct|sck|whsec)_[A-Za-z0-9+/=_-]{16,}")
+
+
+def carries_a_secret(body: Any) -> bool:
+    if isinstance(body, dict):
+        return any(carries_a_secret(v) for v in body.values())
+    if isinstance(body, list):
+        return any(carries_a_secret(v) for v in body)
+    return isinstance(body, str) and SECRET.fullmatch(body) is not None
+
+
+def test_every_answer_with_a_token_or_key_is_no_store(world: World) -> None:
+    """Over every route and caller of the matrix: an answer that carries a
+    session token, a staff key or a signing secret is ``Cache-Control: no-store``."""
+    with_secrets = set()
+    for r in ROUTES:
+        for actor in ACTORS:
+            token = world.tokens[actor]
+            headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+            body = None if r.body is None else r.body(world)
+            response = world.clients[r.service].open(r.path(world), method=r.method, json=body, headers=headers)
+            if response.mimetype == "application/json" and carries_a_secret(response.get_json()):
+                with_secrets.add(r.name)
+                assert response.headers.get("Cache-Control") == "no-store", (r.name, actor)
+    # The routes that hand out secrets, all of them seen.
+    assert with_secrets == {"login", "create key", "create webhook"}
 
 
 def test_a_customer_orders_for_themselves_by_leaving_out_the_customer(world: World) -> None:
@@ -269,3 +338,23 @@ def test_login_answers_a_token_that_works_on_every_service(world: World) -> None
     headers = {"Authorization": f"Bearer {session['token']}"}
     assert world.clients["customer"].get(f"/api/customers/{world.b}/orders", headers=headers).status_code == 200
     assert world.clients["notification"].get("/api/notifications", headers=headers).status_code == 200
+
+
+def test_retired_products_are_for_staff_in_both_modes(engine: shopcore.Engine) -> None:
+    """``include_retired=true`` was never part of the original contract, so
+    legacy mode checks it too (as the change log); the plain list stays open."""
+    engine.retire_product(2)
+    engine.register(name="Aya", email="aya@example.com", password=A_PASSWORD)
+    session = engine.login(email="aya@example.com", password=A_PASSWORD).token
+    key = engine.create_staff_key(name="help desk", role="support").key
+    for mode in ("enforced", "legacy"):
+        client = SERVICES["inventory"][0](engine, mode).test_client()
+        plain = client.get("/api/inventory/products")
+        assert plain.status_code == 200 and 2 not in [p["product_id"] for p in plain.get_json()]
+        anonymous = client.get("/api/inventory/products?include_retired=true")
+        assert (anonymous.status_code, anonymous.get_json()["code"]) == (401, "unauthenticated"), mode
+        customer = client.get("/api/inventory/products?include_retired=true",
+                              headers={"Authorization": f"Bearer {session}"})
+        assert (customer.status_code, customer.get_json()["code"]) == (403, "forbidden"), mode
+        staff = client.get("/api/inventory/products?include_retired=true", headers={"Authorization": f"Bearer {key}"})
+        assert staff.status_code == 200 and 2 in [p["product_id"] for p in staff.get_json()], mode

@@ -1,11 +1,14 @@
 """Logs: one access line per request with its fields and request id, the JSON
-format, configuration errors, and Rust's slow-statement warnings arriving in
-Python logging from a real MySQL database."""
+format, configuration errors, what a client sends escaped (no forged lines, no
+NUL), and Rust's slow-statement warnings arriving in Python logging from a
+real MySQL database."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,6 +49,85 @@ def test_the_json_format_writes_one_object_per_record() -> None:
     assert entry["message"] == "GET /health" and entry["level"] == "INFO" and entry["logger"] == "shopcore.access"
     assert (entry["status"], entry["request_id"], entry["duration_ms"]) == (200, "abc", 1.5)
     assert entry["time"].endswith("+00:00")
+
+
+FORGED = "2020-01-01 03:10:00,000 INFO shopcore.access POST /api/staff/keys 201 3.0ms id=forged"
+
+
+@pytest.fixture
+def written() -> Iterator[dict[str, io.StringIO]]:
+    """What the access logger writes through each formatter: ours (text, JSON)
+    and a plain one of some other logging configuration."""
+    streams = {"text": io.StringIO(), "json": io.StringIO(), "plain": io.StringIO()}
+    formatters: dict[str, logging.Formatter] = {"text": logs.TextFormatter(), "json": logs.JsonFormatter(),
+                                                "plain": logging.Formatter("%(levelname)s %(name)s %(message)s")}
+    handlers = []
+    for name, stream in streams.items():
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatters[name])
+        handlers.append(handler)
+        logs.ACCESS.addHandler(handler)
+    level = logs.ACCESS.level
+    logs.ACCESS.setLevel(logging.INFO)
+    try:
+        yield streams
+    finally:
+        logs.ACCESS.setLevel(level)
+        for handler in handlers:
+            logs.ACCESS.removeHandler(handler)
+
+
+def test_a_client_cannot_forge_a_log_line_or_write_a_nul(written: dict[str, io.StringIO]) -> None:
+    client = SERVICES["order"][0](shopcore.Engine.in_memory(), "enforced").test_client()
+    requests = [
+        ("GET", "/health%0a" + FORGED.replace(" ", "%20")),  # the attack's line
+        ("GET", "/health%0d%0a" + FORGED.replace(" ", "%20")),
+        ("GET", "/api/orders/%00%01%1b[31m%7f%c2%85"),  # NUL, controls, an ANSI colour, DEL, NEL
+        ("GET", "/x%e2%80%a8y%e2%80%a9z%e2%80%aeevil%e2%80%8b"),  # line/paragraph separators, bidi, zero-width
+        ("GET", "/back%5cslash%5cn"),  # a literal backslash and n: not a newline once logged
+        ("POST\n" + FORGED, "/health"),  # a method with a newline
+        ("GE\x00T", "/health"),
+    ]
+    for method, path in requests:
+        client.open(path, method=method, headers={"X-Request-Id": "req\x01forged"})
+    expected_paths = [
+        "/health\\n" + FORGED,
+        "/health\\r\\n" + FORGED,
+        "/api/orders/\\x00\\x01\\x1b[31m\\x7f\\x85",
+        "/x\\u2028y\\u2029z\\u202eevil\\u200b",
+        "/back\\\\slash\\\\n",
+        "/health",
+        "/health",
+    ]
+    # Werkzeug upper-cases the method.
+    expected_methods = ["GET"] * 5 + ["POST\\n" + FORGED.upper(), "GE\\x00T"]
+    for name, stream in written.items():
+        text = stream.getvalue()
+        assert "\x00" not in text and "\r" not in text and "\u2028" not in text, name
+        lines = text.splitlines()  # also splits at \x85, \u2028, \u2029
+        assert len(lines) == len(requests) and text.count("\n") == len(requests), (name, lines)
+        assert not any(line.startswith("2020-01-01") for line in lines), name
+        if name == "json":
+            entries = [json.loads(line) for line in lines]
+            assert [e["path"] for e in entries] == expected_paths
+            assert [e["method"] for e in entries] == expected_methods
+            assert all(len(e["request_id"]) == 32 for e in entries)  # the header was not a sane id
+        else:
+            for line, method, path in zip(lines, expected_methods, expected_paths, strict=True):
+                assert f" {method} {path} " in line, (name, line)
+
+
+def test_the_text_format_writes_any_record_on_one_line() -> None:
+    record = logging.LogRecord("shopcore.dispatch", logging.WARNING, __file__, 1,
+                               "smtp said: %s", ("550 no\r\n2026-12-07 INFO forged\x00",), None)
+    line = logs.TextFormatter().format(record)
+    assert "\n" not in line and "\r" not in line and "\x00" not in line
+    assert line.endswith("smtp said: 550 no\\r\\n2026-12-07 INFO forged\\x00")
+    entry = json.loads(logs.JsonFormatter().format(record))
+    assert entry["message"] == "smtp said: 550 no\r\n2026-12-07 INFO forged\x00"  # JSON's own escapes
+    separated = logging.LogRecord("x", logging.INFO, __file__, 1, "a\u2028b\u2029c", None, None)
+    assert len(logs.JsonFormatter().format(separated).splitlines()) == 1
+    assert len(logs.TextFormatter().format(separated).splitlines()) == 1
 
 
 def test_unknown_log_settings_are_refused() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -65,6 +66,52 @@ def test_metrics_need_a_staff_key_in_enforced_mode() -> None:
     assert "shopcore_http_requests_total" in answer.get_data(as_text=True)
     legacy = SERVICES["pricing"][0](engine, "legacy").test_client()
     assert legacy.get("/metrics").status_code == 200
+
+
+def random_method(rng: random.Random) -> str:
+    """A made-up method: letters, at times very long (as the attack sent)."""
+    length = rng.choice([3, 7, 20, 500, 60_000])
+    return "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=length))
+
+
+def test_random_methods_and_paths_add_no_series() -> None:
+    """Labels come from a closed set: once a made-up method and an unknown path
+    have been counted, 1,000 more of them (each different) add no series."""
+    engine = shopcore.Engine.in_memory()
+    key = engine.create_staff_key(name="prometheus", role="support").key
+    client = SERVICES["order"][0](engine, "enforced").test_client()
+    rng = random.Random(30)
+
+    def scrape() -> str:
+        answer = client.get("/metrics", headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    def unknown_path() -> str:
+        return "/" + "/".join(rng.choices(["api", "orders", "x", "%0a", "1", "health"], k=rng.randint(1, 6))) + \
+            f"/{rng.getrandbits(64):x}"
+
+    # Once each: a made-up method on a route (405) and on no route (404), an unknown path.
+    assert client.open("/health", method=random_method(rng)).status_code == 405
+    assert client.open(unknown_path(), method=random_method(rng)).status_code == 404
+    assert client.get(unknown_path()).status_code == 404
+    assert client.get("/health").status_code == 200
+    scrape()
+    before = scrape()
+    for i in range(1000):
+        path = "/health" if i % 2 else unknown_path()
+        method = random_method(rng) if i % 3 else "GET"
+        assert client.open(path, method=method).status_code in (200, 404, 405)
+    after = scrape()
+    series_before = set(samples(before))
+    assert set(samples(after)) == series_before
+    # The values grew a few digits; nothing else did.
+    assert len(after) < len(before) * 1.05, (len(before), len(after))
+    print(f"/metrics: {len(before)} bytes, {len(series_before)} samples; after 1,000 made-up methods "
+          f"(up to 60,000 characters) and unknown paths: {len(after)} bytes, {len(samples(after))} samples")
+    scraped = samples(after)
+    assert value(scraped, "shopcore_http_requests_total", service="order", route="<unmatched>", method="other",
+                 status="405") > 300
 
 
 def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
