@@ -42,14 +42,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let customer_id = CustomerId::new(1)?;
-    let request = CheckoutRequest {
-        customer_id,
-        cart,
-        region: None,
-        expected_total: None,
-        coupon: None,
-        redeem_points: 0,
-    };
+    let request = CheckoutRequest::new(customer_id, cart);
     let placed = store.checkout(&request, None).await?;
     println!(
         "\nPlaced order #{} for {}:",

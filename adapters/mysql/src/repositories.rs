@@ -752,32 +752,15 @@ impl AccessRepository for MySqlStore {
     }
 
     async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError> {
-        let sql = format!(
-            "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NULL"
-        );
-        sqlx::query_as::<_, StaffKeyRow>(&sql)
-            .bind(key.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(DbError::from)?
-            .map(StaffKey::try_from)
-            .transpose()
+        self.staff_key_with_hash(key, "revoked_at IS NULL").await
     }
 
     async fn revoked_staff_key_by_hash(
         &self,
         key: &TokenHash,
     ) -> Result<Option<StaffKey>, StorageError> {
-        let sql = format!(
-            "SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND revoked_at IS NOT NULL"
-        );
-        sqlx::query_as::<_, StaffKeyRow>(&sql)
-            .bind(key.as_str())
-            .fetch_optional(&self.pool)
+        self.staff_key_with_hash(key, "revoked_at IS NOT NULL")
             .await
-            .map_err(DbError::from)?
-            .map(StaffKey::try_from)
-            .transpose()
     }
 
     async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
@@ -840,5 +823,25 @@ impl shopcore::Readiness for MySqlStore {
         tokio::time::timeout(timeout, probe).await.map_err(|_| {
             StorageError::Unavailable(format!("the database did not answer within {timeout:?}"))
         })?
+    }
+}
+
+impl MySqlStore {
+    /// The staff key whose secret hashes to `key`, if its row also matches
+    /// `revoked` (a fixed SQL condition on `revoked_at`).
+    async fn staff_key_with_hash(
+        &self,
+        key: &TokenHash,
+        revoked: &'static str,
+    ) -> Result<Option<StaffKey>, StorageError> {
+        let sql =
+            format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND {revoked}");
+        sqlx::query_as::<_, StaffKeyRow>(&sql)
+            .bind(key.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from)?
+            .map(StaffKey::try_from)
+            .transpose()
     }
 }
