@@ -7,6 +7,27 @@
 //! of work. [`open_session`] then hands out a session token; [`authenticate`]
 //! turns a presented token or staff key into an [`Actor`] for
 //! [`authorize`](crate::authorize). Stores keep only hashes of all three.
+//!
+//! The use cases that run Argon2 ([`register`], [`login`],
+//! [`login_throttled`], [`change_password`]) never run it themselves: they
+//! hand it to the [`PasswordWorker`] they are given, so that it stays off the
+//! async worker threads of whoever calls them (see [`PasswordWorker`]). Without
+//! a runtime, pass [`InlinePasswordWorker`]:
+//!
+//! ```
+//! use shopcore::auth::{login, register, InlinePasswordWorker};
+//! use shopcore::repository::{CustomerError, CustomerRepository};
+//! use shopcore::{CustomerName, Email, Password};
+//!
+//! async fn sign_up_then_in<S: CustomerRepository>(store: &S) -> Result<(), CustomerError> {
+//!     let email = Email::parse("nour@example.com").expect("a valid email");
+//!     let password = Password::parse("tahrir-square-2011").expect("8 to 128 characters");
+//!     let name = CustomerName::parse("Nour Said").expect("a valid name");
+//!     register(store, &InlinePasswordWorker, name, email.clone(), None, &password).await?;
+//!     assert!(login(store, &InlinePasswordWorker, &email, &password).await.is_ok());
+//!     Ok(())
+//! }
+//! ```
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -22,6 +43,9 @@ use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
+pub use crate::password_work::{
+    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
+};
 use crate::repository::{AccessRepository, CustomerError, CustomerRepository};
 use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 use crate::throttle::LoginThrottle;
@@ -62,6 +86,10 @@ impl Password {
     /// Hashes the password with Argon2id and a random salt (PHC string
     /// format). At most one hash per core runs at once, on reused memory (see
     /// the `hashing` module); further callers wait.
+    ///
+    /// Blocks the calling thread for the length of the hash (tens of
+    /// milliseconds): in async code go through a [`PasswordWorker`], as the
+    /// use cases of this module do.
     pub fn hash(&self) -> Result<PasswordHash, StorageError> {
         hashing::hash(self.0.as_bytes())
             .map(PasswordHash::new)
@@ -69,7 +97,7 @@ impl Password {
     }
 
     /// Whether this password matches `hash`; a malformed hash never matches.
-    /// Bounded like [`hash`](Self::hash).
+    /// Bounded and blocking like [`hash`](Self::hash).
     pub fn verify(&self, hash: &PasswordHash) -> bool {
         hashing::verify(self.0.as_bytes(), hash.as_str())
     }
@@ -109,15 +137,20 @@ impl ErrorCode for LoginError {
     }
 }
 
-/// Registers a customer with a hashed password.
-pub async fn register<R: CustomerRepository + ?Sized>(
+/// Registers a customer with a password hashed by `passwords`.
+pub async fn register<R, W>(
     customers: &R,
+    passwords: &W,
     name: CustomerName,
     email: Email,
     phone: Option<Phone>,
     password: &Password,
-) -> Result<Customer, CustomerError> {
-    let password_hash = Some(password.hash()?);
+) -> Result<Customer, CustomerError>
+where
+    R: CustomerRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
+    let password_hash = Some(passwords.hash(password).await?);
     customers
         .create_customer(NewCustomer {
             name,
@@ -129,36 +162,42 @@ pub async fn register<R: CustomerRepository + ?Sized>(
 }
 
 /// A hash to verify against when there is no account, so an unknown email
-/// costs the same time as a wrong password.
+/// costs the same time as a wrong password: an Argon2id hash with the
+/// parameters of every new hash (checked by a test), of a password nobody
+/// needs to know (a match is refused all the same). A constant, so that no
+/// hash is ever computed to make it.
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$5DTjLpr/vwn+Hv6AKYzsCw$mp0AhFZEATYOYWddmz4IKOcOp8PlODJJ17/DDJ2SQI4";
+
 fn decoy_hash() -> &'static PasswordHash {
     static DECOY: OnceLock<PasswordHash> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        Password("decoy password for timing".to_owned())
-            .hash()
-            .unwrap_or_else(|_| PasswordHash::new(String::new()))
-    })
+    DECOY.get_or_init(|| PasswordHash::new(DECOY_HASH.to_owned()))
 }
 
-/// The customer registered under `email` with this password.
-pub async fn login<R: CustomerRepository + ?Sized>(
+/// The customer registered under `email` with this password, verified by
+/// `passwords` (one verification whether the account exists or not).
+pub async fn login<R, W>(
     customers: &R,
+    passwords: &W,
     email: &Email,
     password: &Password,
-) -> Result<Customer, LoginError> {
+) -> Result<Customer, LoginError>
+where
+    R: CustomerRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
     let credentials = customers.customer_credentials(email).await?;
-    match credentials {
-        Some(found) => match &found.password_hash {
-            Some(hash) if password.verify(hash) => Ok(found.customer),
-            Some(_) => Err(LoginError::InvalidCredentials),
-            None => {
-                password.verify(decoy_hash());
-                Err(LoginError::InvalidCredentials)
-            }
+    let (customer, hash) = match credentials {
+        Some(found) => match found.password_hash {
+            Some(hash) => (Some(found.customer), hash),
+            None => (None, decoy_hash().clone()),
         },
-        None => {
-            password.verify(decoy_hash());
-            Err(LoginError::InvalidCredentials)
-        }
+        None => (None, decoy_hash().clone()),
+    };
+    let matches = passwords.verify(password, &hash).await?;
+    match customer {
+        Some(customer) if matches => Ok(customer),
+        _ => Err(LoginError::InvalidCredentials),
     }
 }
 
@@ -167,17 +206,22 @@ pub async fn login<R: CustomerRepository + ?Sized>(
 /// until the window has passed, whether the email exists or not. A malformed
 /// email or password is `invalid_credentials` like a wrong one (no hint which)
 /// and counts as a failure; a success clears the email's count.
-pub async fn login_throttled<R: CustomerRepository + ?Sized>(
+pub async fn login_throttled<R, W>(
     customers: &R,
+    passwords: &W,
     throttle: &LoginThrottle,
     email: &str,
     password: &str,
     address: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Customer, LoginError> {
+) -> Result<Customer, LoginError>
+where
+    R: CustomerRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
     throttled(throttle, email, address, now, async {
         match (Email::parse(email), Password::parse(password)) {
-            (Ok(email), Ok(password)) => login(customers, &email, &password).await,
+            (Ok(email), Ok(password)) => login(customers, passwords, &email, &password).await,
             _ => Err(LoginError::InvalidCredentials),
         }
     })
@@ -232,14 +276,16 @@ pub async fn logout<S: AccessRepository + ?Sized>(
 }
 
 /// Changes a customer's password after checking the current one, and ends
-/// every other session of theirs (`keep`, the session asking, stays).
+/// every other session of theirs (`keep`, the session asking, stays). Both
+/// the check and the new hash run on `passwords`.
 ///
 /// The check of the current password is throttled like a login (for the
 /// customer's email and `address`); a wrong or malformed current password is
 /// `invalid_credentials`, and nothing changes.
 #[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
-pub async fn change_password<S>(
+pub async fn change_password<S, W>(
     store: &S,
+    passwords: &W,
     throttle: &LoginThrottle,
     customer: CustomerId,
     current: &str,
@@ -250,6 +296,7 @@ pub async fn change_password<S>(
 ) -> Result<(), LoginError>
 where
     S: CustomerRepository + AccessRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
 {
     let profile = match store.customer(customer).await {
         Ok(profile) => profile,
@@ -259,12 +306,12 @@ where
     let email = profile.email.as_str();
     throttled(throttle, email, address, now, async {
         match Password::parse(current) {
-            Ok(current) => login(store, &profile.email, &current).await,
+            Ok(current) => login(store, passwords, &profile.email, &current).await,
             Err(_) => Err(LoginError::InvalidCredentials),
         }
     })
     .await?;
-    let plan = plan_password_change(customer, new.hash()?, keep, now);
+    let plan = plan_password_change(customer, passwords.hash(new).await?, keep, now);
     store.apply_access_plan(&plan).await?;
     Ok(())
 }
@@ -373,6 +420,28 @@ mod tests {
         assert!(password.verify(&first));
         assert!(!Password::parse("another-password").unwrap().verify(&first));
         assert!(!password.verify(&PasswordHash::new("not a hash".to_owned())));
+    }
+
+    /// `$argon2id$v=19$m=…,t=…,p=…$salt$hash`: everything but salt and hash.
+    fn shape(phc: &str) -> (Vec<&str>, Vec<usize>) {
+        let parts: Vec<&str> = phc.split('$').collect();
+        assert_eq!(parts.len(), 6, "{phc}");
+        (
+            parts[..4].to_vec(),
+            parts[4..].iter().map(|p| p.len()).collect(),
+        )
+    }
+
+    #[test]
+    fn the_decoy_is_a_hash_as_costly_as_a_fresh_one() {
+        let fresh = Password::parse("any password at all")
+            .unwrap()
+            .hash()
+            .unwrap();
+        assert_eq!(shape(DECOY_HASH), shape(fresh.as_str()));
+        assert!(!Password::parse("any password at all")
+            .unwrap()
+            .verify(decoy_hash()));
     }
 
     #[test]

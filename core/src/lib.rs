@@ -45,7 +45,8 @@
 //! - [`repository`]: the ports adapters implement;
 //! - `metrics`: what a store counts ([`StoreMetrics`]) and reads out ([`Instrumented`]);
 //! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
-//!   authentication over the ports;
+//!   authentication over the ports; `password_work`: the [`PasswordWorker`] port
+//!   through which they run Argon2 (inline, or on a bounded blocking pool);
 //! - [`seed`]: the original backend's seed data;
 //! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
 
@@ -73,6 +74,7 @@ mod notification;
 mod order;
 mod outbox;
 mod page;
+mod password_work;
 mod percent;
 mod pricing;
 mod pricing_audit;
@@ -142,6 +144,9 @@ pub use outbox::{
     WebhookUrl, MAX_ERROR_LEN,
 };
 pub use page::{Page, PageLimit};
+pub use password_work::{
+    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
+};
 pub use percent::Percent;
 pub use pricing::{
     allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,

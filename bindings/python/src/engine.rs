@@ -29,6 +29,7 @@ use crate::errors::IntoPyResult;
 use crate::outbox::{
     CreatedWebhook, Delivery, DispatchArgs, DispatchReport, Dispatcher, WebhookEndpoint,
 };
+use crate::password_pool::BlockingPasswordPool;
 use crate::records::{
     Actor, CancelledOrder, Customer, IssuedStaffKey, Notification, Order, PlacedOrder, Product,
     Quote, Session, StaffKey,
@@ -41,11 +42,15 @@ pub struct Engine {
     /// The same store when it is MySQL: what `close` closes.
     mysql: Option<Arc<MySqlStore>>,
     throttle: Arc<LoginThrottle>,
+    /// Where Argon2 runs: never on the runtime's two async workers.
+    passwords: Arc<BlockingPasswordPool>,
     runtime: Arc<Runtime>,
     backend: &'static str,
 }
 
-fn runtime() -> PyResult<Runtime> {
+/// The runtime every Engine method runs on: two async workers shared by all
+/// requests (password work goes to [`BlockingPasswordPool`] instead).
+pub(crate) fn runtime() -> PyResult<Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("shopcore")
@@ -174,6 +179,7 @@ impl Engine {
             store: Arc::new(store),
             mysql: None,
             throttle: Arc::default(),
+            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
             runtime: Arc::new(runtime()?),
             backend: "memory",
         })
@@ -221,6 +227,7 @@ impl Engine {
             store: Arc::clone(&store) as Arc<dyn Store>,
             mysql: Some(store),
             throttle: Arc::default(),
+            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
             runtime: Arc::new(runtime),
             backend: "mysql",
         })
@@ -230,6 +237,13 @@ impl Engine {
     #[getter]
     fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// How many password hashes or verifications run at once (the rest
+    /// queue without holding a thread): the machine's cores less one, at least 1.
+    #[getter]
+    fn password_work_limit(&self) -> usize {
+        self.passwords.limit()
     }
 
     /// The configured default tax region.
@@ -723,7 +737,8 @@ impl Engine {
             .py_result()
     }
 
-    /// Registers a customer; the password is hashed with Argon2id inside the engine.
+    /// Registers a customer; the password is hashed with Argon2id inside the
+    /// engine, on its bounded password pool (never on the async workers).
     #[pyo3(signature = (*, name, email, password, phone = None))]
     fn register(
         &self,
@@ -742,8 +757,9 @@ impl Engine {
             .transpose()
             .py_result()?;
         let store = Arc::clone(&self.store);
+        let passwords = Arc::clone(&self.passwords);
         self.run(py, async move {
-            register(&*store, name, email, phone, &password).await
+            register(&*store, &*passwords, name, email, phone, &password).await
         })
         .map(Customer::from)
         .py_result()
@@ -766,11 +782,13 @@ impl Engine {
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
         let throttle = Arc::clone(&self.throttle);
+        let passwords = Arc::clone(&self.passwords);
         let lifetime = store.config().session_lifetime();
         let logged_in = self.run(py, async move {
             let now = Utc::now();
             let customer = auth::login_throttled(
                 &*store,
+                &*passwords,
                 &throttle,
                 &email,
                 &password,
@@ -821,9 +839,11 @@ impl Engine {
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
         let throttle = Arc::clone(&self.throttle);
+        let passwords = Arc::clone(&self.passwords);
         let changed = self.run(py, async move {
             auth::change_password(
                 &*store,
+                &*passwords,
                 &throttle,
                 id,
                 &current,
