@@ -30,7 +30,6 @@
 //! ```
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -169,9 +168,8 @@ where
 const DECOY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$5DTjLpr/vwn+Hv6AKYzsCw$mp0AhFZEATYOYWddmz4IKOcOp8PlODJJ17/DDJ2SQI4";
 
-fn decoy_hash() -> &'static PasswordHash {
-    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
-    DECOY.get_or_init(|| PasswordHash::new(DECOY_HASH.to_owned()))
+fn decoy_hash() -> PasswordHash {
+    PasswordHash::new(DECOY_HASH.to_owned())
 }
 
 /// The customer registered under `email` with this password, verified by
@@ -190,9 +188,9 @@ where
     let (customer, hash) = match credentials {
         Some(found) => match found.password_hash {
             Some(hash) => (Some(found.customer), hash),
-            None => (None, decoy_hash().clone()),
+            None => (None, decoy_hash()),
         },
-        None => (None, decoy_hash().clone()),
+        None => (None, decoy_hash()),
     };
     let matches = passwords.verify(password, &hash).await?;
     match customer {
@@ -441,7 +439,7 @@ mod tests {
         assert_eq!(shape(DECOY_HASH), shape(fresh.as_str()));
         assert!(!Password::parse("any password at all")
             .unwrap()
-            .verify(decoy_hash()));
+            .verify(&decoy_hash()));
     }
 
     #[test]
