@@ -54,6 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import SERVICE_PORTS, Service, fresh_database, running
 
+import shopcore
+
 ORDER, INVENTORY, PRICING, CUSTOMER = 5001, 5002, 5003, 5004
 DEEP_STOCK = 1_000_000
 QUOTE_BODY = json.dumps({"products": [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}]})
@@ -228,9 +230,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     args = parser.parse_args()
-    cores = os.cpu_count() or 1
-    print(f"cores {cores} (password work at most {max(1, cores - 1)} at once); "
-          f"load average at start {os.getloadavg()[0]:.2f} (run on a quiet machine: < 0.5)")
+    limit = getattr(shopcore.Engine.in_memory(seed=False), "password_work_limit", None)
+    pool = f"password work at most {limit} at once" if limit is not None else "no password pool: Argon2 on the async workers"
+    print(f"cores {os.cpu_count()}, {pool}; load average at start {os.getloadavg()[0]:.2f} (run on a quiet machine: < 0.5)")
     addresses = SourceAddresses()
     over = False
     for store in ["memory", "mysql"] if args.store == "both" else [args.store]:
