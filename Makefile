@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
 
-.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-dispatch \
+.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
@@ -160,7 +160,14 @@ bench-http: bench-deps
 bench-login: venv
 	$(PY) bench/login_memory.py
 
-bench: bench-core bench-mysql bench-http bench-login bench-dispatch
+## Quote and order p50/p99 through one engine while 64 clients register (each request from a
+## loopback address of its own), vs an equally large GET /health flood and vs idle; in-memory
+## and MySQL (bench/register_flood.py). Goal (issue 30): register-flood p99 within 3x of health-flood p99.
+bench-register-flood: venv
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/register_flood.py --store both
+
+bench: bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch
 
 ## Reliability, bounded: the services on MySQL under a mixed load from 16 clients,
 ## again with a SIGKILL and restart mid-run, and the last-units race through a

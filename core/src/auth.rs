@@ -7,9 +7,29 @@
 //! of work. [`open_session`] then hands out a session token; [`authenticate`]
 //! turns a presented token or staff key into an [`Actor`] for
 //! [`authorize`](crate::authorize). Stores keep only hashes of all three.
+//!
+//! The use cases that run Argon2 ([`register`], [`login`],
+//! [`login_throttled`], [`change_password`]) never run it themselves: they
+//! hand it to the [`PasswordWorker`] they are given, so that it stays off the
+//! async worker threads of whoever calls them (see [`PasswordWorker`]). Without
+//! a runtime, pass [`InlinePasswordWorker`]:
+//!
+//! ```
+//! use shopcore::auth::{login, register, InlinePasswordWorker};
+//! use shopcore::repository::{CustomerError, CustomerRepository};
+//! use shopcore::{CustomerName, Email, Password};
+//!
+//! async fn sign_up_then_in<S: CustomerRepository>(store: &S) -> Result<(), CustomerError> {
+//!     let email = Email::parse("nour@example.com").expect("a valid email");
+//!     let password = Password::parse("tahrir-square-2011").expect("8 to 128 characters");
+//!     let name = CustomerName::parse("Nour Said").expect("a valid name");
+//!     register(store, &InlinePasswordWorker, name, email.clone(), None, &password).await?;
+//!     assert!(login(store, &InlinePasswordWorker, &email, &password).await.is_ok());
+//!     Ok(())
+//! }
+//! ```
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -23,6 +43,9 @@ use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::hashing;
 use crate::ids::{CustomerId, StaffKeyId};
+pub use crate::password_work::{
+    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
+};
 use crate::repository::{AccessRepository, CustomerError, CustomerRepository, ThrottleRepository};
 use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 use crate::throttle::{
@@ -65,6 +88,10 @@ impl Password {
     /// Hashes the password with Argon2id and a random salt (PHC string
     /// format). At most one hash per core runs at once, on reused memory (see
     /// the `hashing` module); further callers wait.
+    ///
+    /// Blocks the calling thread for the length of the hash (tens of
+    /// milliseconds): in async code go through a [`PasswordWorker`], as the
+    /// use cases of this module do.
     pub fn hash(&self) -> Result<PasswordHash, StorageError> {
         hashing::hash(self.0.as_bytes())
             .map(PasswordHash::new)
@@ -72,7 +99,7 @@ impl Password {
     }
 
     /// Whether this password matches `hash`; a malformed hash never matches.
-    /// Bounded like [`hash`](Self::hash).
+    /// Bounded and blocking like [`hash`](Self::hash).
     pub fn verify(&self, hash: &PasswordHash) -> bool {
         hashing::verify(self.0.as_bytes(), hash.as_str())
     }
@@ -112,15 +139,20 @@ impl ErrorCode for LoginError {
     }
 }
 
-/// Registers a customer with a hashed password.
-pub async fn register<R: CustomerRepository + ?Sized>(
+/// Registers a customer with a password hashed by `passwords`.
+pub async fn register<R, W>(
     customers: &R,
+    passwords: &W,
     name: CustomerName,
     email: Email,
     phone: Option<Phone>,
     password: &Password,
-) -> Result<Customer, CustomerError> {
-    let password_hash = Some(password.hash()?);
+) -> Result<Customer, CustomerError>
+where
+    R: CustomerRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
+    let password_hash = Some(passwords.hash(password).await?);
     customers
         .create_customer(NewCustomer {
             name,
@@ -132,36 +164,41 @@ pub async fn register<R: CustomerRepository + ?Sized>(
 }
 
 /// A hash to verify against when there is no account, so an unknown email
-/// costs the same time as a wrong password.
-fn decoy_hash() -> &'static PasswordHash {
-    static DECOY: OnceLock<PasswordHash> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        Password("decoy password for timing".to_owned())
-            .hash()
-            .unwrap_or_else(|_| PasswordHash::new(String::new()))
-    })
+/// costs the same time as a wrong password: an Argon2id hash with the
+/// parameters of every new hash (checked by a test), of a password nobody
+/// needs to know (a match is refused all the same). A constant, so that no
+/// hash is ever computed to make it.
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$5DTjLpr/vwn+Hv6AKYzsCw$mp0AhFZEATYOYWddmz4IKOcOp8PlODJJ17/DDJ2SQI4";
+
+fn decoy_hash() -> PasswordHash {
+    PasswordHash::new(DECOY_HASH.to_owned())
 }
 
-/// The customer registered under `email` with this password.
-pub async fn login<R: CustomerRepository + ?Sized>(
+/// The customer registered under `email` with this password, verified by
+/// `passwords` (one verification whether the account exists or not).
+pub async fn login<R, W>(
     customers: &R,
+    passwords: &W,
     email: &Email,
     password: &Password,
-) -> Result<Customer, LoginError> {
+) -> Result<Customer, LoginError>
+where
+    R: CustomerRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
     let credentials = customers.customer_credentials(email).await?;
-    match credentials {
-        Some(found) => match &found.password_hash {
-            Some(hash) if password.verify(hash) => Ok(found.customer),
-            Some(_) => Err(LoginError::InvalidCredentials),
-            None => {
-                password.verify(decoy_hash());
-                Err(LoginError::InvalidCredentials)
-            }
+    let (customer, hash) = match credentials {
+        Some(found) => match found.password_hash {
+            Some(hash) => (Some(found.customer), hash),
+            None => (None, decoy_hash()),
         },
-        None => {
-            password.verify(decoy_hash());
-            Err(LoginError::InvalidCredentials)
-        }
+        None => (None, decoy_hash()),
+    };
+    let matches = passwords.verify(password, &hash).await?;
+    match customer {
+        Some(customer) if matches => Ok(customer),
+        _ => Err(LoginError::InvalidCredentials),
     }
 }
 
@@ -170,8 +207,9 @@ pub async fn login<R: CustomerRepository + ?Sized>(
 /// counts, whether it then succeeds or not; past the limit a registration is
 /// `too_many_attempts` and nothing is hashed or written.
 #[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
-pub async fn register_throttled<S>(
+pub async fn register_throttled<S, W>(
     store: &S,
+    passwords: &W,
     policy: &ThrottlePolicy,
     name: CustomerName,
     email: Email,
@@ -182,13 +220,14 @@ pub async fn register_throttled<S>(
 ) -> Result<Customer, Throttled<CustomerError>>
 where
     S: CustomerRepository + ThrottleRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
 {
     let check = ThrottleCheck::registration(policy, address);
     store
         .count_attempt(&check, now)
         .await?
         .map_err(Throttled::wait)?;
-    register(store, name, email, phone, password)
+    register(store, passwords, name, email, phone, password)
         .await
         .map_err(Throttled::Refused)
 }
@@ -200,9 +239,11 @@ where
 /// (email, address) count. Refusals (`too_many_attempts`) read the same
 /// whether the email exists or not. A malformed email or password is
 /// `invalid_credentials` like a wrong one (no hint which), costs no hash and
-/// counts against the address only.
-pub async fn login_throttled<S>(
+/// counts against the address only. Argon2 runs on `passwords`.
+#[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
+pub async fn login_throttled<S, W>(
     store: &S,
+    passwords: &W,
     policy: &ThrottlePolicy,
     email: &str,
     password: &str,
@@ -211,6 +252,7 @@ pub async fn login_throttled<S>(
 ) -> Result<Customer, LoginError>
 where
     S: CustomerRepository + ThrottleRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
 {
     let (Ok(email), Ok(password)) = (Email::parse(email), Password::parse(password)) else {
         let check = ThrottleCheck::malformed_login(policy, address);
@@ -220,7 +262,13 @@ where
         };
     };
     let check = ThrottleCheck::login(policy, &email, address);
-    throttled_login(store, &check, now, login(store, &email, &password)).await
+    throttled_login(
+        store,
+        &check,
+        now,
+        login(store, passwords, &email, &password),
+    )
+    .await
 }
 
 fn too_many_attempts(wait: Duration) -> LoginError {
@@ -289,15 +337,17 @@ pub async fn logout<S: AccessRepository + ?Sized>(
 }
 
 /// Changes a customer's password after checking the current one, and ends
-/// every other session of theirs (`keep`, the session asking, stays).
+/// every other session of theirs (`keep`, the session asking, stays). Both
+/// the check and the new hash run on `passwords`.
 ///
 /// The check of the current password is throttled like a login (for the
 /// customer's email and `address`); a wrong current password is
 /// `invalid_credentials`, and nothing changes. A malformed one is
 /// `invalid_credentials` too, counted against the address only.
 #[allow(clippy::too_many_arguments)] // each is a distinct input of the use case
-pub async fn change_password<S>(
+pub async fn change_password<S, W>(
     store: &S,
+    passwords: &W,
     policy: &ThrottlePolicy,
     customer: CustomerId,
     current: &str,
@@ -308,6 +358,7 @@ pub async fn change_password<S>(
 ) -> Result<(), LoginError>
 where
     S: CustomerRepository + AccessRepository + ThrottleRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
 {
     let profile = match store.customer(customer).await {
         Ok(profile) => profile,
@@ -322,8 +373,14 @@ where
         };
     };
     let check = ThrottleCheck::login(policy, &profile.email, address);
-    throttled_login(store, &check, now, login(store, &profile.email, &current)).await?;
-    let plan = plan_password_change(customer, new.hash()?, keep, now);
+    throttled_login(
+        store,
+        &check,
+        now,
+        login(store, passwords, &profile.email, &current),
+    )
+    .await?;
+    let plan = plan_password_change(customer, passwords.hash(new).await?, keep, now);
     store.apply_access_plan(&plan).await?;
     Ok(())
 }
@@ -456,6 +513,28 @@ mod tests {
         assert!(password.verify(&first));
         assert!(!Password::parse("another-password").unwrap().verify(&first));
         assert!(!password.verify(&PasswordHash::new("not a hash".to_owned())));
+    }
+
+    /// `$argon2id$v=19$m=…,t=…,p=…$salt$hash`: everything but salt and hash.
+    fn shape(phc: &str) -> (Vec<&str>, Vec<usize>) {
+        let parts: Vec<&str> = phc.split('$').collect();
+        assert_eq!(parts.len(), 6, "{phc}");
+        (
+            parts[..4].to_vec(),
+            parts[4..].iter().map(|p| p.len()).collect(),
+        )
+    }
+
+    #[test]
+    fn the_decoy_is_a_hash_as_costly_as_a_fresh_one() {
+        let fresh = Password::parse("any password at all")
+            .unwrap()
+            .hash()
+            .unwrap();
+        assert_eq!(shape(DECOY_HASH), shape(fresh.as_str()));
+        assert!(!Password::parse("any password at all")
+            .unwrap()
+            .verify(&decoy_hash()));
     }
 
     #[test]

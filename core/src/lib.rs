@@ -45,7 +45,8 @@
 //! - [`repository`]: the ports adapters implement;
 //! - `metrics`: what a store counts ([`StoreMetrics`]) and reads out ([`Instrumented`]);
 //! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
-//!   authentication over the ports;
+//!   authentication over the ports; `password_work`: the [`PasswordWorker`] port
+//!   through which they run Argon2 (inline, or on a bounded blocking pool);
 //! - `throttle`: the throttles of logins, registrations and coupon lookups
 //!   ([`ThrottleCheck`]), counted in the store, and [`quote_throttled`];
 //! - [`seed`]: the original backend's seed data;
@@ -76,6 +77,7 @@ mod notification;
 mod order;
 mod outbox;
 mod page;
+mod password_work;
 mod percent;
 mod pricing;
 mod pricing_audit;
@@ -146,6 +148,9 @@ pub use outbox::{
     WebhookUrl, MAX_ERROR_LEN,
 };
 pub use page::{Page, PageLimit};
+pub use password_work::{
+    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
+};
 pub use percent::Percent;
 pub use pricing::{
     allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,

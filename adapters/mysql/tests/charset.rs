@@ -6,7 +6,7 @@
 mod common;
 
 use common::{request, TestDb};
-use shopcore::auth::register;
+use shopcore::auth::{register, InlinePasswordWorker};
 use shopcore::{
     seed, CustomerId, CustomerName, CustomerRepository, Email, NotificationKind,
     NotificationRepository, OrderWorkflow, Password, Phone,
@@ -34,6 +34,7 @@ async fn text_round_trips(db: &TestDb) {
     for (i, name) in NAMES.iter().enumerate() {
         let registered = register(
             &*db.store,
+            &InlinePasswordWorker,
             CustomerName::parse(name).unwrap(),
             Email::parse(&format!("person{i}@example.com")).unwrap(),
             Some(Phone::parse("+20 100").unwrap()),

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{block_on, TestDb};
-use shopcore::auth::{login_throttled, register};
+use shopcore::auth::{login_throttled, register, InlinePasswordWorker};
 use shopcore::{
     CustomerName, Email, ErrorCode, Password, ShopConfig, ThrottleCheck, ThrottlePolicy,
     ThrottleRepository,
@@ -31,6 +31,7 @@ fn two_stores_on_one_database_share_the_counts() {
         let password = Password::parse("the owner's password").unwrap();
         register(
             &*db.store,
+            &InlinePasswordWorker,
             CustomerName::parse("Owner").unwrap(),
             Email::parse("owner@example.com").unwrap(),
             None,
@@ -43,6 +44,7 @@ fn two_stores_on_one_database_share_the_counts() {
         for _ in 0..5 {
             let failed = login_throttled(
                 &*db.store,
+                &InlinePasswordWorker,
                 &policy,
                 "owner@example.com",
                 "wrong password",
@@ -56,6 +58,7 @@ fn two_stores_on_one_database_share_the_counts() {
         // The other process refuses the same address …
         let refused = login_throttled(
             &other,
+            &InlinePasswordWorker,
             &policy,
             "owner@example.com",
             "the owner's password",
@@ -68,6 +71,7 @@ fn two_stores_on_one_database_share_the_counts() {
         // … and lets the owner in from a clean one.
         let owner = login_throttled(
             &other,
+            &InlinePasswordWorker,
             &policy,
             "owner@example.com",
             "the owner's password",

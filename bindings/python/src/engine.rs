@@ -30,6 +30,7 @@ use crate::errors::IntoPyResult;
 use crate::outbox::{
     CreatedWebhook, Delivery, DispatchArgs, DispatchReport, Dispatcher, WebhookEndpoint,
 };
+use crate::password_pool::BlockingPasswordPool;
 use crate::records::{
     Actor, CancelledOrder, Customer, IssuedStaffKey, Notification, Order, PlacedOrder, Product,
     Quote, Session, StaffKey,
@@ -43,11 +44,15 @@ pub struct Engine {
     mysql: Option<Arc<MySqlStore>>,
     /// The throttles' limits; their counts are kept in the store.
     throttle: ThrottlePolicy,
+    /// Where Argon2 runs: never on the runtime's two async workers.
+    passwords: Arc<BlockingPasswordPool>,
     runtime: Arc<Runtime>,
     backend: &'static str,
 }
 
-fn runtime() -> PyResult<Runtime> {
+/// The runtime every Engine method runs on: two async workers shared by all
+/// requests (password work goes to [`BlockingPasswordPool`] instead).
+pub(crate) fn runtime() -> PyResult<Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("shopcore")
@@ -196,6 +201,7 @@ impl Engine {
             store: Arc::new(store),
             mysql: None,
             throttle: ThrottlePolicy::default(),
+            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
             runtime: Arc::new(runtime()?),
             backend: "memory",
         })
@@ -246,6 +252,7 @@ impl Engine {
             store: Arc::clone(&store) as Arc<dyn Store>,
             mysql: Some(store),
             throttle: ThrottlePolicy::default(),
+            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
             runtime: Arc::new(runtime),
             backend: "mysql",
         })
@@ -255,6 +262,13 @@ impl Engine {
     #[getter]
     fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// How many password hashes or verifications run at once (the rest
+    /// queue without holding a thread): the machine's cores less one, at least 1.
+    #[getter]
+    fn password_work_limit(&self) -> usize {
+        self.passwords.limit()
     }
 
     /// The configured default tax region.
@@ -765,7 +779,8 @@ impl Engine {
             .py_result()
     }
 
-    /// Registers a customer; the password is hashed with Argon2id inside the engine.
+    /// Registers a customer; the password is hashed with Argon2id inside the
+    /// engine, on its bounded password pool (never on the async workers).
     /// Throttled per `client` address: past the limit (10 in 15 minutes)
     /// `RateLimitedError` (with `retry_after` seconds), and nothing is written.
     #[pyo3(signature = (*, name, email, password, phone = None, client = None))]
@@ -789,10 +804,12 @@ impl Engine {
             .py_result()?;
         let store = Arc::clone(&self.store);
         let policy = self.throttle;
+        let passwords = Arc::clone(&self.passwords);
         let client = client.map(str::to_owned);
         self.run(py, async move {
             auth::register_throttled(
                 &*store,
+                &*passwords,
                 &policy,
                 name,
                 email,
@@ -828,11 +845,13 @@ impl Engine {
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
         let throttle = self.throttle;
+        let passwords = Arc::clone(&self.passwords);
         let lifetime = store.config().session_lifetime();
         let logged_in = self.run(py, async move {
             let now = Utc::now();
             let customer = auth::login_throttled(
                 &*store,
+                &*passwords,
                 &throttle,
                 &email,
                 &password,
@@ -883,9 +902,11 @@ impl Engine {
         let client = client.map(str::to_owned);
         let store = Arc::clone(&self.store);
         let throttle = self.throttle;
+        let passwords = Arc::clone(&self.passwords);
         let changed = self.run(py, async move {
             auth::change_password(
                 &*store,
+                &*passwords,
                 &throttle,
                 id,
                 &current,

@@ -6,6 +6,7 @@
 //!
 //! ## Layout
 //! - `engine`: `Engine`, the use cases over an in-memory or MySQL store;
+//! - `password_pool`: where the Engine runs Argon2 (a bounded blocking pool);
 //! - `records`: the typed result objects with `to_dict()`;
 //! - `admin`: catalog administration's arguments and records;
 //! - `args`: argument conversion and shape validation at the edge;
@@ -19,6 +20,7 @@ mod coupons;
 mod engine;
 mod errors;
 mod outbox;
+mod password_pool;
 mod pricing_audit;
 mod records;
 

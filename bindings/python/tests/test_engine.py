@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC
 from decimal import Decimal
@@ -144,6 +145,13 @@ def test_register_hashes_and_login_checks_the_password(engine: shopcore.Engine) 
     with pytest.raises(ValidationError) as short:
         engine.register(name="Short", email="s@example.com", password="short")
     assert short.value.code == "invalid_password"
+
+
+def test_password_work_leaves_a_core_free(engine: shopcore.Engine) -> None:
+    # Argon2 runs on a bounded pool beside the async workers: all cores but one, at least one.
+    # (The pool may see fewer cores than the affinity mask, under a cgroup quota, never more.)
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= engine.password_work_limit <= max(1, cores - 1)
 
 
 def test_stock_and_points_adjustments(engine: shopcore.Engine) -> None:

@@ -717,11 +717,12 @@ pub async fn logging_a_notification_needs_an_existing_order_and_customer<S: Stor
 
 /// Registration stores only a hash; login accepts the password and nothing else.
 pub async fn registered_customers_log_in_with_their_password_only<S: Store>(store: &S) {
-    use shopcore::auth::{login, register};
+    use shopcore::auth::{login, register, InlinePasswordWorker as Inline};
     use shopcore::Password;
     let password = Password::parse("tahrir-square-2011").unwrap();
     let registered = register(
         store,
+        &Inline,
         CustomerName::parse("Nour Said").unwrap(),
         Email::parse("nour@example.com").unwrap(),
         None,
@@ -734,14 +735,17 @@ pub async fn registered_customers_log_in_with_their_password_only<S: Store>(stor
     let hash = stored.password_hash.expect("hash stored");
     assert!(hash.as_str().starts_with("$argon2id$"));
     assert!(!hash.as_str().contains("tahrir"));
-    assert_eq!(login(store, &email, &password).await.unwrap(), registered);
+    assert_eq!(
+        login(store, &Inline, &email, &password).await.unwrap(),
+        registered
+    );
     let wrong = Password::parse("tahrir-square-2012").unwrap();
     for (email, password) in [
         ("nour@example.com", &wrong),
         ("nobody@example.com", &password),
         ("ahmed@example.com", &password), // seed account without a password
     ] {
-        let err = login(store, &Email::parse(email).unwrap(), password)
+        let err = login(store, &Inline, &Email::parse(email).unwrap(), password)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidCredentials, "{email}");
@@ -967,13 +971,17 @@ pub async fn sessions_authenticate_until_logout_or_expiry<S: Store>(store: &S) {
 
 /// A password change needs the current password and ends every other session.
 pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
-    use shopcore::auth::{authenticate, change_password, login, open_session, register};
+    use shopcore::auth::{
+        authenticate, change_password, login, open_session, register,
+        InlinePasswordWorker as Inline,
+    };
     use shopcore::Password;
     let now = chrono::Utc::now();
     let old = Password::parse("first password").unwrap();
     let new = Password::parse("second password").unwrap();
     let nour = register(
         store,
+        &Inline,
         CustomerName::parse("Nour").unwrap(),
         Email::parse("nour@example.com").unwrap(),
         None,
@@ -989,6 +997,7 @@ pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
     let keep = Some(&asking.token);
     let wrong = change_password(
         store,
+        &Inline,
         &throttle,
         nour.id,
         "second password",
@@ -1004,6 +1013,7 @@ pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
         .is_ok());
     change_password(
         store,
+        &Inline,
         &throttle,
         nour.id,
         "first password",
@@ -1024,8 +1034,178 @@ pub async fn a_password_change_ends_the_other_sessions<S: Store>(store: &S) {
         .await
         .is_ok());
     let email = Email::parse("nour@example.com").unwrap();
-    assert!(login(store, &email, &old).await.is_err());
-    assert_eq!(login(store, &email, &new).await.unwrap().id, nour.id);
+    assert!(login(store, &Inline, &email, &old).await.is_err());
+    assert_eq!(
+        login(store, &Inline, &email, &new).await.unwrap().id,
+        nour.id
+    );
+}
+
+/// A password worker that refuses every computation (as one shut down would).
+struct RefusingWorker;
+
+#[async_trait::async_trait]
+impl shopcore::PasswordWorker for RefusingWorker {
+    async fn run(
+        &self,
+        _: shopcore::PasswordWork,
+    ) -> Result<shopcore::PasswordWorkDone, shopcore::StorageError> {
+        Err(shopcore::StorageError::Unavailable(
+            "password worker stopped".to_owned(),
+        ))
+    }
+}
+
+/// A password worker that performs everything inline and counts it by kind.
+#[derive(Default)]
+struct CountingWorker {
+    hashes: std::sync::atomic::AtomicUsize,
+    verifications: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingWorker {
+    /// (hashes, verifications) since the last call.
+    fn take(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (
+            self.hashes.swap(0, SeqCst),
+            self.verifications.swap(0, SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl shopcore::PasswordWorker for CountingWorker {
+    async fn run(
+        &self,
+        work: shopcore::PasswordWork,
+    ) -> Result<shopcore::PasswordWorkDone, shopcore::StorageError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        match work.kind() {
+            shopcore::PasswordWorkKind::Hash => self.hashes.fetch_add(1, SeqCst),
+            _ => self.verifications.fetch_add(1, SeqCst),
+        };
+        Ok(work.perform())
+    }
+}
+
+/// Registration, login and password changes run Argon2 only on the worker
+/// they are given (so a caller can keep it off its async threads): with a
+/// worker that refuses, each is a storage error that changes nothing, where
+/// a hash computed inline would have let it pass.
+pub async fn password_work_runs_only_on_the_worker_given<S: Store>(store: &S) {
+    use shopcore::auth::{change_password, login, login_throttled, register};
+    use shopcore::{InlinePasswordWorker as Inline, Password};
+    let now = chrono::Utc::now();
+    let password = Password::parse("first password").unwrap();
+    let email = Email::parse("nour@example.com").unwrap();
+    let name = || CustomerName::parse("Nour").unwrap();
+    let refused = register(
+        store,
+        &RefusingWorker,
+        name(),
+        email.clone(),
+        None,
+        &password,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::StorageUnavailable);
+    assert!(store.customer_credentials(&email).await.unwrap().is_none());
+
+    let nour = register(store, &Inline, name(), email.clone(), None, &password)
+        .await
+        .unwrap();
+    // An account with a password, one without (seed), and no account at all.
+    for email in [
+        "nour@example.com",
+        "ahmed@example.com",
+        "nobody@example.com",
+    ] {
+        let email = Email::parse(email).unwrap();
+        let refused = login(store, &RefusingWorker, &email, &password)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::StorageUnavailable, "{email:?}");
+    }
+    let throttle = shopcore::ThrottlePolicy::default();
+    let refused = login_throttled(
+        store,
+        &RefusingWorker,
+        &throttle,
+        "nour@example.com",
+        "first password",
+        None,
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::StorageUnavailable);
+    let new = Password::parse("second password").unwrap();
+    let refused = change_password(
+        store,
+        &RefusingWorker,
+        &throttle,
+        nour.id,
+        "first password",
+        &new,
+        None,
+        None,
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::StorageUnavailable);
+    assert_eq!(
+        login(store, &Inline, &email, &password).await.unwrap().id,
+        nour.id,
+        "the refused change changed nothing"
+    );
+}
+
+/// Each use case does the Argon2 work it needs, no more, through its worker:
+/// one hash to register, one verification per login whether the account
+/// exists, has no password or the password is wrong (the decoy costs the
+/// same), and a verification plus a hash to change a password.
+pub async fn each_password_use_case_does_its_argon2_work_once<S: Store>(store: &S) {
+    use shopcore::auth::{change_password, login, register};
+    use shopcore::Password;
+    let now = chrono::Utc::now();
+    let worker = CountingWorker::default();
+    let password = Password::parse("first password").unwrap();
+    let email = Email::parse("nour@example.com").unwrap();
+    let name = CustomerName::parse("Nour").unwrap();
+    let nour = register(store, &worker, name, email.clone(), None, &password)
+        .await
+        .unwrap();
+    assert_eq!(worker.take(), (1, 0), "register");
+    let wrong = Password::parse("wrong password").unwrap();
+    for (email, password, succeeds) in [
+        ("nour@example.com", &password, true),
+        ("nour@example.com", &wrong, false),
+        ("ahmed@example.com", &password, false), // seed account without a password
+        ("nobody@example.com", &password, false),
+    ] {
+        let outcome = login(store, &worker, &Email::parse(email).unwrap(), password).await;
+        assert_eq!(outcome.is_ok(), succeeds, "{email}");
+        assert_eq!(worker.take(), (0, 1), "login to {email}");
+    }
+    let throttle = shopcore::ThrottlePolicy::default();
+    let new = Password::parse("second password").unwrap();
+    change_password(
+        store,
+        &worker,
+        &throttle,
+        nour.id,
+        "first password",
+        &new,
+        None,
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(worker.take(), (1, 1), "change_password");
 }
 
 /// Staff keys authenticate with their role until revoked; installing a chosen

@@ -76,6 +76,8 @@ macro_rules! conformance_tests {
             the_books_balance_after_a_mixed_history,
             sessions_authenticate_until_logout_or_expiry,
             a_password_change_ends_the_other_sessions,
+            password_work_runs_only_on_the_worker_given,
+            each_password_use_case_does_its_argon2_work_once,
             staff_keys_authenticate_with_their_role_until_revoked,
             idempotency_keys_are_scoped_per_customer,
             a_fresh_store_is_ready,

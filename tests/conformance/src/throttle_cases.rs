@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use chrono::{DateTime, Duration, Utc};
-use shopcore::auth::{login_throttled, register, register_throttled};
+use shopcore::auth::{login_throttled, register, register_throttled, InlinePasswordWorker};
 use shopcore::{
     quote_throttled, Coupon, CouponCode, CouponValue, CustomerName, Email, ErrorCode, ErrorKind,
     LoginError, Password, QuoteRequest, Store, ThrottlePolicy,
@@ -44,6 +44,7 @@ async fn concurrently<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 async fn register_owner<S: Store>(store: &S) {
     register(
         store,
+        &InlinePasswordWorker,
         CustomerName::parse("Owner").unwrap(),
         Email::parse(OWNER).unwrap(),
         None,
@@ -62,7 +63,17 @@ async fn login_from<S: Store>(
     now: DateTime<Utc>,
 ) -> &'static str {
     let policy = ThrottlePolicy::default();
-    match login_throttled(store, &policy, email, password, Some(address), now).await {
+    match login_throttled(
+        store,
+        &InlinePasswordWorker,
+        &policy,
+        email,
+        password,
+        Some(address),
+        now,
+    )
+    .await
+    {
         Ok(_) => "ok",
         Err(error) => error.code(),
     }
@@ -80,6 +91,7 @@ pub async fn failed_logins_never_lock_the_owner_out_from_another_address<S: Stor
     }
     let refused = login_throttled(
         store,
+        &InlinePasswordWorker,
         &ThrottlePolicy::default(),
         OWNER,
         PASSWORD,
@@ -152,6 +164,7 @@ pub async fn failures_for_one_email_slow_down_addresses_that_failed_too<S: Store
     assert_eq!(other, "invalid_credentials");
     let slowed = login_throttled(
         store,
+        &InlinePasswordWorker,
         &ThrottlePolicy::default(),
         OWNER,
         "wrong password",
@@ -244,6 +257,7 @@ pub async fn registrations_from_one_address_are_refused_past_the_limit<S: Store>
         };
         register_throttled(
             store,
+            &InlinePasswordWorker,
             &policy,
             CustomerName::parse("New").unwrap(),
             Email::parse(&email).unwrap(),
