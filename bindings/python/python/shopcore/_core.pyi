@@ -27,6 +27,7 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "Session",
+    "ShopConfig",
     "StaffKey",
     "TaxRate",
     "TierRung",
@@ -263,8 +264,8 @@ class EngineMetrics(TypedDict):
 
 @final
 class ShopConfig:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         default_region: str = "Cairo",
         rounding: Literal["half_up", "half_even"] = "half_up",
@@ -273,7 +274,7 @@ class ShopConfig:
         point_value: MoneyLike | None = None,
         delivery_days: int = 5,
         session_hours: int = 24,
-    ) -> None: ...
+    ) -> ShopConfig: ...
     @property
     def default_region(self) -> str: ...
     @property
@@ -288,7 +289,7 @@ class ShopConfig:
     def delivery_days(self) -> int: ...
     @property
     def session_hours(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class Engine:
