@@ -144,7 +144,6 @@ fn throttled_error<E: shopcore::ErrorCode>(error: Throttled<E>) -> PyErr {
     }
 }
 
-/// The default configuration with sessions of `session_hours` (1 to 8760).
 /// The shop's configuration from `config=` (default: the seed shop's), with
 /// `session_hours` (the older keyword) applied when given alone.
 fn config(config: Option<&PyShopConfig>, session_hours: Option<u16>) -> PyResult<ShopConfig> {
