@@ -132,7 +132,12 @@ class Client:
              headers: dict[str, str] | None = None) -> tuple[int, Any] | None:
         """The status and JSON body, or ``None`` if the connection failed (outcome unknown)."""
         port += self.port_offset
-        conn = self.conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        # Each client calls from a loopback address of its own, as separate
+        # shoppers would: the per-address throttles (10 registrations in 15
+        # minutes) then count each client apart.
+        source = (f"127.0.{1 + self.index // 250}.{2 + self.index % 250}", 0)
+        conn = self.conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=60,
+                                                                   source_address=source)
         self.conns[port] = conn
         try:
             conn.request(method, path, body=None if body is None else json.dumps(body),
