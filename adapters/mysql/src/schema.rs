@@ -113,9 +113,27 @@ pub(crate) async fn check_before_migrating(pool: &MySqlPool) -> Result<(), Stora
 
 /// Why each table of `columns` (`(table, column)` pairs of a database
 /// shopcore has not migrated) stops a migration; empty when none does.
+/// A database that is not empty must hold the original backend's whole
+/// schema: a lone table that merely has the original columns (another
+/// application's `orders`, say) is not upgraded in place.
 fn foreign_tables(columns: &[(String, String)]) -> Vec<String> {
     let mut tables: Vec<&str> = columns.iter().map(|(table, _)| table.as_str()).collect();
     tables.dedup();
+    let missing: Vec<&str> = ORIGINAL_TABLES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !tables.contains(name))
+        .collect();
+    let incomplete = (!tables.is_empty() && !missing.is_empty()).then(|| {
+        format!(
+            "only part of the original backend's schema (no table {})",
+            missing
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
     tables
         .into_iter()
         .filter_map(|table| {
@@ -135,6 +153,7 @@ fn foreign_tables(columns: &[(String, String)]) -> Vec<String> {
                 )
             })
         })
+        .chain(incomplete)
         .collect()
 }
 
@@ -223,10 +242,27 @@ mod tests {
             ("sessions", "id"),
         ]));
         assert_eq!(
-            found,
-            vec![
+            found[..2],
+            [
                 "table `orders` without the original backend's column(s) status".to_owned(),
                 "table `sessions`, which shopcore does not know".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lone_table_with_the_original_columns_is_not_the_original_schema() {
+        let orders: Vec<(&str, &str)> = ORIGINAL_TABLES
+            .iter()
+            .filter(|(table, _)| *table == "orders")
+            .flat_map(|(table, cols)| cols.iter().map(move |c| (*table, *c)))
+            .collect();
+        assert_eq!(
+            foreign_tables(&columns(&orders)),
+            vec![
+                "only part of the original backend's schema (no table `customers`, \
+                 `inventory`, `pricing_rules`, `tax_rates`, `order_items`, `notification_log`)"
+                    .to_owned()
             ]
         );
     }

@@ -115,12 +115,24 @@ async fn an_original_latin1_database_is_converted_keeping_its_text() {
         "CREATE TABLE inventory (product_id INT AUTO_INCREMENT PRIMARY KEY, product_name VARCHAR(100) NOT NULL, \
          quantity_available INT NOT NULL DEFAULT 0, unit_price DECIMAL(10,2) NOT NULL, \
          last_updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
+        // The rest of the original schema (shopcore upgrades only the whole of it).
+        "CREATE TABLE pricing_rules (rule_id INT AUTO_INCREMENT PRIMARY KEY, product_id INT, \
+         min_quantity INT, discount_percentage DECIMAL(5,2))",
+        "CREATE TABLE tax_rates (region VARCHAR(50) PRIMARY KEY, tax_rate DECIMAL(5,2))",
+        "CREATE TABLE orders (order_id INT AUTO_INCREMENT PRIMARY KEY, customer_id INT, \
+         total_amount DECIMAL(10,2), status VARCHAR(20) DEFAULT 'created', \
+         created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
+        "CREATE TABLE order_items (item_id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, \
+         product_id INT, quantity INT, unit_price DECIMAL(10,2))",
+        "CREATE TABLE notification_log (notification_id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, \
+         customer_id INT, notification_type VARCHAR(50), message TEXT, \
+         sent_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
         "INSERT INTO customers (name, email, loyalty_points) VALUES ('Zoë Müller', 'zoe@example.com', 10)",
         "INSERT INTO inventory (product_name, quantity_available, unit_price) VALUES ('Café crème', 5, 3.50)",
     ] {
         sqlx::query(statement).execute(&raw).await.unwrap();
     }
-    assert_eq!(not_utf8mb4(&raw, &db.name).await.len(), 2);
+    assert_eq!(not_utf8mb4(&raw, &db.name).await.len(), 7);
     db.store.migrate().await.unwrap();
     assert_eq!(not_utf8mb4(&raw, &db.name).await, vec![]);
     // Ids read back, not assumed: on a Galera node auto-increment ids
