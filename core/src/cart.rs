@@ -160,14 +160,54 @@ impl Cart {
     }
 }
 
+/// A cart from JSON: its lines as a list, or the form it serializes to,
+/// `{"lines": [...]}`; checked and merged as by [`Cart::new`].
+///
+/// ```
+/// use shopcore::Cart;
+/// let bare: Cart = serde_json::from_str(r#"[{"product_id": 2, "quantity": 10}]"#).unwrap();
+/// let wrapped: Cart = serde_json::from_str(r#"{"lines": [{"product_id": 2, "quantity": 10}]}"#).unwrap();
+/// assert_eq!(bare, wrapped);
+/// assert!(serde_json::from_str::<Cart>("[]").unwrap_err().to_string().contains("at least one product"));
+/// ```
 impl<'de> serde::Deserialize<'de> for Cart {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Raw {
-            lines: Vec<CartLine>,
+        struct CartVisitor;
+        impl<'de> serde::de::Visitor<'de> for CartVisitor {
+            type Value = Vec<CartLine>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a cart: a list of {\"product_id\", \"quantity\"} lines, or {\"lines\": [...]}",
+                )
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Vec<CartLine>, A::Error> {
+                let mut lines = Vec::new();
+                while let Some(line) = seq.next_element()? {
+                    lines.push(line);
+                }
+                Ok(lines)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Vec<CartLine>, A::Error> {
+                let mut lines = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "lines" || lines.is_some() {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "a cart object has one field, \"lines\" (got {key:?})"
+                        )));
+                    }
+                    lines = Some(map.next_value()?);
+                }
+                lines.ok_or_else(|| serde::de::Error::missing_field("lines"))
+            }
         }
-        let raw = Raw::deserialize(deserializer)?;
-        Cart::new(raw.lines).map_err(serde::de::Error::custom)
+        let lines = deserializer.deserialize_any(CartVisitor)?;
+        Cart::new(lines).map_err(serde::de::Error::custom)
     }
 }
 

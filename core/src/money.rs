@@ -209,31 +209,55 @@ impl From<Money> for String {
 /// ```
 impl<'de> serde::Deserialize<'de> for Money {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MoneyVisitor;
-        impl serde::de::Visitor<'_> for MoneyVisitor {
-            type Value = Money;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "an amount of money: a decimal string such as \"999.99\" or a whole number",
-                )
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
-                text.parse().map_err(E::custom)
-            }
-            fn visit_u64<E: serde::de::Error>(self, units: u64) -> Result<Money, E> {
-                Money::new(Decimal::from(units)).map_err(E::custom)
-            }
-            fn visit_i64<E: serde::de::Error>(self, units: i64) -> Result<Money, E> {
-                Money::new(Decimal::from(units)).map_err(E::custom)
-            }
-            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Money, E> {
-                Err(E::custom(format_args!(
-                    "expected an exact decimal string such as \"999.99\" or a whole number, \
-                     not the float {value}"
-                )))
-            }
+        deserializer.deserialize_any(ExactDecimal::<Money>::new("an amount of money"))
+    }
+}
+
+/// A serde visitor for values parsed from an exact decimal: a string such as
+/// `"999.99"` or a whole number, never a float (which cannot hold most
+/// amounts exactly); the refusal says what to send instead.
+pub(crate) struct ExactDecimal<T> {
+    what: &'static str,
+    value: std::marker::PhantomData<T>,
+}
+
+impl<T> ExactDecimal<T> {
+    /// A visitor for `what` (as the "expected" part of an error names it).
+    pub(crate) fn new(what: &'static str) -> Self {
+        ExactDecimal {
+            what,
+            value: std::marker::PhantomData,
         }
-        deserializer.deserialize_any(MoneyVisitor)
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for ExactDecimal<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: a decimal string such as \"999.99\" or a whole number",
+            self.what
+        )
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        text.parse().map_err(E::custom)
+    }
+    fn visit_u64<E: serde::de::Error>(self, whole: u64) -> Result<T, E> {
+        self.visit_str(&whole.to_string())
+    }
+    fn visit_i64<E: serde::de::Error>(self, whole: i64) -> Result<T, E> {
+        self.visit_str(&whole.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<T, E> {
+        Err(E::custom(format_args!(
+            "expected an exact decimal string such as \"999.99\" or a whole number, \
+             not the float {value}"
+        )))
     }
 }
 

@@ -17,10 +17,8 @@ use crate::error::ValueError;
 /// assert!("100.01".parse::<Percent>().is_err());
 /// assert!("-5".parse::<Percent>().is_err());
 /// ```
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(into = "String")]
 pub struct Percent(Decimal);
 
 impl Percent {
@@ -114,5 +112,20 @@ mod tests {
     fn of_is_exact() {
         let fifteen = Percent::new(dec!(15)).unwrap();
         assert_eq!(fifteen.of(dec!(299.90)), dec!(44.985));
+    }
+}
+
+/// A percentage from JSON: a decimal string such as `"14.00"` or a whole
+/// number such as `14`, never a float.
+///
+/// ```
+/// use shopcore::Percent;
+/// assert_eq!(serde_json::from_str::<Percent>("19").unwrap().to_string(), "19.00");
+/// assert_eq!(serde_json::from_str::<Percent>(r#""12.5""#).unwrap().to_string(), "12.50");
+/// assert!(serde_json::from_str::<Percent>("12.5").unwrap_err().to_string().contains("not the float"));
+/// ```
+impl<'de> serde::Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(crate::money::ExactDecimal::<Percent>::new("a percentage"))
     }
 }
