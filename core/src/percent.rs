@@ -94,6 +94,21 @@ impl fmt::Display for Percent {
     }
 }
 
+/// A percentage from JSON: a decimal string such as `"14.00"` or a whole
+/// number such as `14`, never a float.
+///
+/// ```
+/// use shopcore::Percent;
+/// assert_eq!(serde_json::from_str::<Percent>("19").unwrap().to_string(), "19.00");
+/// assert_eq!(serde_json::from_str::<Percent>(r#""12.5""#).unwrap().to_string(), "12.50");
+/// assert!(serde_json::from_str::<Percent>("12.5").unwrap_err().to_string().contains("not the float"));
+/// ```
+impl<'de> serde::Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(crate::money::ExactDecimal::<Percent>::new("a percentage"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,20 +127,5 @@ mod tests {
     fn of_is_exact() {
         let fifteen = Percent::new(dec!(15)).unwrap();
         assert_eq!(fifteen.of(dec!(299.90)), dec!(44.985));
-    }
-}
-
-/// A percentage from JSON: a decimal string such as `"14.00"` or a whole
-/// number such as `14`, never a float.
-///
-/// ```
-/// use shopcore::Percent;
-/// assert_eq!(serde_json::from_str::<Percent>("19").unwrap().to_string(), "19.00");
-/// assert_eq!(serde_json::from_str::<Percent>(r#""12.5""#).unwrap().to_string(), "12.50");
-/// assert!(serde_json::from_str::<Percent>("12.5").unwrap_err().to_string().contains("not the float"));
-/// ```
-impl<'de> serde::Deserialize<'de> for Percent {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(crate::money::ExactDecimal::<Percent>::new("a percentage"))
     }
 }
