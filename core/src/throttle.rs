@@ -17,9 +17,11 @@
 //! - per email across addresses, failures only *slow down*: past
 //!   [`ThrottlePolicy::email_slowdown_after`] failures, an attempt from an
 //!   address that has failures of its own must come a growing wait (1 s,
-//!   2 s, 4 s, … at most [`ThrottlePolicy::email_slowdown_max`]) after the
-//!   email's last failure. An address with no recent failures is never
-//!   slowed: the owner's correct password from a clean address always logs in;
+//!   2 s, 4 s, … at most [`ThrottlePolicy::email_slowdown_max`]) after its
+//!   own last failure, so others' failures can lengthen the wait but never
+//!   push it back. An address with no recent failures is never slowed: the
+//!   owner's correct password from a clean address always logs in, and from
+//!   an address where they mistyped, at most a minute after the typo;
 //! - a malformed email or password (passwords are 8–128 characters, so it
 //!   cannot be anyone's) costs no hash and counts against the address only;
 //! - only failures count, so any number of concurrent correct logins to one
@@ -311,8 +313,15 @@ impl ThrottleCheck {
             let failures = live(&slowdown.email);
             let clean = slowdown.address.as_ref().is_some_and(|key| live(key) == 0);
             if !clean && failures >= slowdown.after {
-                if let Some(email) = counts.get(&slowdown.email) {
-                    let ready = email.last_at + slowdown.wait(failures);
+                // The wait runs from the asking address's own last failure
+                // (without an address, from the email's): others' failures
+                // may lengthen it, up to the maximum, but never push it back.
+                let since = match &slowdown.address {
+                    Some(address) => counts.get(address),
+                    None => counts.get(&slowdown.email),
+                };
+                if let Some(last) = since {
+                    let ready = last.last_at + slowdown.wait(failures);
                     wait = wait.max(ready - now);
                 }
             }
@@ -356,7 +365,7 @@ impl ThrottleCheck {
 }
 
 impl EmailSlowdown {
-    /// The wait after the email's last failure once it has `failures`:
+    /// The wait after the asking address's last failure once the email has `failures`:
     /// 1 s at the threshold, doubling with each further failure, at most `max`.
     fn wait(&self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(self.after).min(20);
@@ -563,7 +572,7 @@ mod tests {
             assert_eq!(attempt(&check, &mut counts, at(0)), Ok(()));
         }
         // A sixth address that has already failed (for another email) must wait
-        // 1 s after the email's last failure.
+        // 1 s after its own last failure.
         let dirty = Some("10.0.2.99");
         let other = ThrottleCheck::login(&policy, &email("x@example.com"), dirty);
         assert_eq!(attempt(&other, &mut counts, at(0)), Ok(()));
@@ -579,6 +588,26 @@ mod tests {
         // A clean address is not slowed at all.
         let clean = ThrottleCheck::login(&policy, &target, Some("192.168.1.7"));
         assert_eq!(clean.decide(&counts, at(3)), Ok(()));
+    }
+
+    #[test]
+    fn others_failures_never_keep_an_address_waiting_past_the_maximum() {
+        // The attack run's repro: the owner mistypes once from their address;
+        // an attacker keeps failing for the same email from fresh addresses.
+        let policy = ThrottlePolicy::default();
+        let target = email("owner@example.com");
+        let mut counts = ThrottleCounts::new();
+        let home = Some("10.0.5.1");
+        let owner = ThrottleCheck::login(&policy, &target, home);
+        attempt(&owner, &mut counts, at(0)).unwrap();
+        for a in 0..40 {
+            let attacker = ThrottleCheck::login(&policy, &target, Some(&format!("10.0.6.{a}")));
+            attempt(&attacker, &mut counts, at(20 * a)).unwrap();
+        }
+        // 40 failures for the email, the last just now: the owner's address
+        // waits the maximum from its own failure at 0, then passes.
+        assert_eq!(owner.decide(&counts, at(780)), Ok(()));
+        assert_eq!(owner.decide(&counts, at(30)), Err(Duration::seconds(30)));
     }
 
     #[test]

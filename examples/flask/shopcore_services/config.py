@@ -16,6 +16,10 @@
 ``SHOPCORE_POINT_VALUE``   What a redeemed loyalty point is worth (0.01).
 ``SHOPCORE_LOYALTY_UNIT``  The amount that earns one point (10.00).
 ``SHOPCORE_DELIVERY_DAYS`` The delivery promise in confirmations (5).
+``SHOPCORE_TRUSTED_PROXIES`` Reverse proxies in front (0): with N, the client
+                           address the throttles count by is the N-th from
+                           the right of ``X-Forwarded-For``; with 0 that
+                           header is ignored.
 ``SHOPCORE_SLOW_SQL_MS``   Statements at least this slow are a WARNING of
                            ``sqlx.query`` (default 1000).
 ``SHOPCORE_LOG_FORMAT``    ``text`` or ``json``; ``SHOPCORE_LOG_LEVEL`` (INFO).

@@ -9,7 +9,7 @@ Answers that carry a token or a key are ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 
 import shopcore
 from shopcore_services.config import resolve
@@ -17,6 +17,7 @@ from shopcore_services.http import (
     ApiError,
     AuthMode,
     bearer_token,
+    client_address,
     create_service,
     field,
     json_body,
@@ -45,7 +46,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
             email=field(body, "email"),
             password=field(body, "password"),
             phone=body.get("phone"),
-            client=request.remote_addr,
+            client=client_address(),
         )
         return jsonify(customer.to_dict()), 201
 
@@ -53,7 +54,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
     def login() -> Response:
         body = json_body()
         session = engine.login(email=field(body, "email"), password=field(body, "password"),
-                               client=request.remote_addr)
+                               client=client_address())
         return no_store(jsonify({**session.customer.to_dict(), "token": session.token,
                                  "expires_at": session.expires_at}))
 
@@ -77,7 +78,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
             current=field(body, "current_password"),
             new=field(body, "new_password"),
             keep_token=bearer_token(),
-            client=request.remote_addr,
+            client=client_address(),
         )
         return jsonify({"status": "success", "customer_id": customer_id, "other_sessions_revoked": True})
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -36,6 +37,7 @@ import yaml
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 import shopcore
@@ -406,10 +408,33 @@ class AsciiIdConverter(BaseConverter):
         return str(int(value))
 
 
+def trusted_proxies(environ: Mapping[str, str]) -> int:
+    """``SHOPCORE_TRUSTED_PROXIES``: how many reverse proxies stand in front of the
+    services (default 0). With N > 0 the client address is the N-th address from
+    the right of ``X-Forwarded-For`` (werkzeug's ``ProxyFix``); with 0 that header
+    is ignored, since any client could write it."""
+    raw = environ.get("SHOPCORE_TRUSTED_PROXIES", "0")
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 10:
+        raise ValueError(f"SHOPCORE_TRUSTED_PROXIES must be a whole number of proxies from 0 to 10, not {raw!r}")
+    return int(raw)
+
+
+def client_address() -> str:
+    """The address the throttles count this request's client by. A request
+    without one (a unix socket, say) is counted as ``unknown``, all such clients
+    together, never as trusted code: behind a proxy, set
+    ``SHOPCORE_TRUSTED_PROXIES`` so that each client counts apart."""
+    return request.remote_addr or "unknown"
+
+
 def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced") -> Flask:
     """A Flask app with exact-decimal JSON, JSON errors everywhere, ``GET /health``,
-    and access checked per ``auth`` (see the module docs)."""
+    and access checked per ``auth`` (see the module docs); the client address
+    from ``X-Forwarded-For`` only behind ``SHOPCORE_TRUSTED_PROXIES`` proxies."""
     app = Flask(f"shopcore_services.{name}")
+    proxies = trusted_proxies(os.environ)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     app.url_map.converters["int"] = AsciiIdConverter
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 
 import shopcore
 from shopcore_services.config import resolve
@@ -15,6 +15,7 @@ from shopcore_services.http import (
     ApiError,
     AuthMode,
     body_id,
+    client_address,
     coupon_and_points,
     create_service,
     field,
@@ -53,7 +54,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
             customer_id = body_id(customer_id, "customer_id")
             require("read_profile", customer_id)
         quote = engine.quote(field(body, "products"), region=body.get("region"), coupon_code=coupon_code,
-                             customer_id=customer_id, redeem_points=redeem_points, client=request.remote_addr)
+                             customer_id=customer_id, redeem_points=redeem_points, client=client_address())
         return jsonify(quote_json(quote, coupon_code and coupon_code.upper()))
 
     @app.get("/api/pricing/audit")

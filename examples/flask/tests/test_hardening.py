@@ -9,6 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+import shopcore
+
 Clients = dict[str, FlaskClient]
 CART = '{"products": [{"product_id": 1, "quantity": 1}]}'
 NESTED = "[" * 1000 + "]" * 1000
@@ -225,3 +227,52 @@ def test_guessing_the_current_password_is_throttled_like_login(enforced_clients:
     # Nothing changed: the old password still logs in (after the window it would; here it is throttled too).
     assert clients["customer"].post("/api/customers/login", json={
         "email": "rana@example.com", "password": "rana's password"}).status_code == 429
+
+
+def test_behind_trusted_proxies_each_forwarded_client_counts_apart(
+        engine: shopcore.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every request arrives from the proxy's address; X-Forwarded-For names the client.
+    from shopcore_services import customer
+
+    def login(app_client: FlaskClient, forwarded_for: str, email: str, password: str) -> int:
+        return app_client.post("/api/customers/login", json={"email": email, "password": password},
+                               headers={"X-Forwarded-For": forwarded_for},
+                               environ_base={"REMOTE_ADDR": "10.200.0.1"}).status_code
+
+    direct = customer.create_app(engine, "legacy").test_client()
+    assert direct.post("/api/customer/register", json={
+        "name": "Nadia", "email": "nadia@example.com", "password": "nadia's own password"}).status_code == 201
+    monkeypatch.setenv("SHOPCORE_TRUSTED_PROXIES", "1")
+    proxied = customer.create_app(engine, "legacy").test_client()
+    # One client behind the proxy guesses 20 emails: that client is refused …
+    for guess in range(20):
+        assert login(proxied, "203.0.113.1", f"guess{guess}@example.com", "not a password") == 401
+    assert login(proxied, "203.0.113.1", "nadia@example.com", "nadia's own password") == 429
+    # … and the owner, another client behind the same proxy, is not.
+    assert login(proxied, "203.0.113.9", "nadia@example.com", "nadia's own password") == 200
+    # Without the setting the header is ignored: the same guesses, each naming
+    # another client, all count against the one address the requests come from.
+    for guess in range(20):
+        assert login(direct, f"198.51.100.{guess}", f"other{guess}@example.com", "not a password") == 401
+    assert login(direct, "198.51.100.99", "nadia@example.com", "nadia's own password") == 429
+
+
+def test_a_bad_trusted_proxies_setting_stops_the_start(engine: shopcore.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopcore_services import customer
+
+    monkeypatch.setenv("SHOPCORE_TRUSTED_PROXIES", "all")
+    with pytest.raises(ValueError, match="SHOPCORE_TRUSTED_PROXIES"):
+        customer.create_app(engine, "legacy")
+
+
+def test_a_client_without_an_address_is_counted_not_trusted(clients: Clients) -> None:
+    # A unix socket gives no address: such clients are counted together as "unknown".
+    for _ in range(10):
+        response = clients["customer"].post("/api/customer/register", json={
+            "name": "Nobody", "email": f"nobody{_}@example.com", "password": "long enough!"},
+            environ_base={"REMOTE_ADDR": ""})
+        assert response.status_code == 201
+    response = clients["customer"].post("/api/customer/register", json={
+        "name": "Nobody", "email": "nobody10@example.com", "password": "long enough!"},
+        environ_base={"REMOTE_ADDR": ""})
+    assert response.status_code == 429
