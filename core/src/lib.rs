@@ -171,8 +171,8 @@ pub use text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
 };
 pub use throttle::{
-    quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey, ThrottlePolicy,
-    Throttled,
+    checkout_throttled, quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey,
+    ThrottlePolicy, Throttled,
 };
 
 /// The date and time crate of the public API (`DateTime<Utc>` in orders,

@@ -51,10 +51,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::checkout::{CheckoutError, CheckoutRequest};
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::pricing::Quote;
-use crate::repository::{OrderWorkflow, QuoteError, QuoteRequest, ThrottleRepository};
-use crate::text::Email;
+use crate::repository::{OrderWorkflow, PlacedOrder, QuoteError, QuoteRequest, ThrottleRepository};
+use crate::text::{Email, IdempotencyKey};
 
 /// The limits of every throttle, each counted within [`window`](Self::window).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -500,6 +501,42 @@ where
         )
         .await?;
     quote.map_err(Throttled::Refused)
+}
+
+/// Places an order as [`OrderWorkflow::checkout`] does, counting a failed
+/// coupon lookup (unknown, inactive, exhausted …) per client `address` with
+/// the quotes' ([`ThrottleCheck::coupon_lookup`]): past the limit, a checkout
+/// with a coupon code is `too_many_attempts` before anything is written, so
+/// checkouts cannot enumerate codes that quotes may not. A placed order is
+/// never refused afterwards; a checkout without a coupon is never throttled.
+pub async fn checkout_throttled<S>(
+    store: &S,
+    policy: &ThrottlePolicy,
+    request: &CheckoutRequest,
+    idempotency_key: Option<&IdempotencyKey>,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<PlacedOrder, Throttled<CheckoutError>>
+where
+    S: OrderWorkflow + ThrottleRepository + ?Sized,
+{
+    if request.coupon.is_none() {
+        return store
+            .checkout(request, idempotency_key)
+            .await
+            .map_err(Throttled::Refused);
+    }
+    let check = ThrottleCheck::coupon_lookup(policy, address);
+    let counts = store.throttle_counts(&check.keys(), now).await?;
+    check.decide(&counts, now).map_err(Throttled::wait)?;
+    let outcome = store.checkout(request, idempotency_key).await;
+    if let Err(CheckoutError::Coupon(_)) = &outcome {
+        store
+            .count_attempt(&check, now)
+            .await?
+            .map_err(Throttled::wait)?;
+    }
+    outcome.map_err(Throttled::Refused)
 }
 
 /// Whole seconds to announce for `wait` (rounded up, at least 1).

@@ -20,6 +20,7 @@ from shopcore_services.http import (
     ApiError,
     AuthMode,
     body_id,
+    client_address,
     coupon_and_points,
     create_service,
     field,
@@ -116,6 +117,7 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
                 expected_total=expected_total,
                 coupon_code=coupon_code,
                 redeem_points=redeem_points,
+                client=client_address(),
             )
         except shopcore.ConflictError as err:
             time_checkout(started, "refused")

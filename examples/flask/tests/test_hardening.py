@@ -276,3 +276,20 @@ def test_a_client_without_an_address_is_counted_not_trusted(clients: Clients) ->
         "name": "Nobody", "email": "nobody10@example.com", "password": "long enough!"},
         environ_base={"REMOTE_ADDR": ""})
     assert response.status_code == 429
+
+
+def test_guessing_coupon_codes_through_checkout_gets_429_after_twenty_failures(clients: Clients) -> None:
+    def order(code: str | None, address: str) -> TestResponse:
+        body: dict[str, Any] = {"customer_id": 2, "products": [{"product_id": 3, "quantity": 1}]}
+        if code is not None:
+            body["coupon_code"] = code
+        return clients["order"].post("/api/orders/create", json=body, environ_base={"REMOTE_ADDR": address})
+
+    for i in range(20):
+        guess = order(f"GUESS{i}", "10.98.0.1")
+        assert (guess.status_code, guess.get_json()["code"]) == (400, "coupon_unknown")
+    refused = order("GUESS20", "10.98.0.1")
+    assert (refused.status_code, refused.get_json()["code"]) == (429, "too_many_attempts")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 900
+    assert order(None, "10.98.0.1").status_code == 201
+    assert order("GUESS20", "10.98.0.2").get_json()["code"] == "coupon_unknown"

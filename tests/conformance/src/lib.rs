@@ -120,7 +120,8 @@ macro_rules! conformance_tests {
             concurrent_logins_pass_and_concurrent_guesses_stop_at_the_limit,
             a_correct_password_clears_its_own_count,
             registrations_from_one_address_are_refused_past_the_limit,
-            failed_coupon_lookups_are_refused_past_the_limit
+            failed_coupon_lookups_are_refused_past_the_limit,
+            failed_coupon_checkouts_are_refused_past_the_limit
         );
     };
     (@identity $runner:path; $($case:ident),* $(,)?) => {

@@ -9,8 +9,8 @@ use std::task::Poll;
 use chrono::{DateTime, Duration, Utc};
 use shopcore::auth::{login_throttled, register, register_throttled, InlinePasswordWorker};
 use shopcore::{
-    quote_throttled, Coupon, CouponCode, CouponValue, CustomerName, Email, ErrorCode, ErrorKind,
-    LoginError, Password, QuoteRequest, Store, ThrottlePolicy,
+    checkout_throttled, quote_throttled, Coupon, CouponCode, CouponValue, CustomerName, Email,
+    ErrorCode, ErrorKind, LoginError, Password, QuoteRequest, Store, ThrottlePolicy,
 };
 
 use crate::cases::cart;
@@ -317,4 +317,52 @@ pub async fn failed_coupon_lookups_are_refused_past_the_limit<S: Store>(store: &
     assert_eq!(quote(Some("REAL10"), "10.7.0.1").await, "too_many_attempts");
     assert_eq!(quote(None, "10.7.0.1").await, "ok");
     assert_eq!(quote(Some("GUESS99"), "10.7.0.2").await, "coupon_unknown");
+}
+
+/// Checkouts count failed coupon lookups with the quotes: past the limit a
+/// checkout with a coupon code is refused before anything is written (a
+/// checkout's refusals tell unknown, inactive and exhausted codes apart just
+/// as a quote's do); a checkout without one is never throttled.
+pub async fn failed_coupon_checkouts_are_refused_past_the_limit<S: Store>(store: &S) {
+    let now = Utc::now();
+    let policy = ThrottlePolicy::default();
+    let code = |text: &str| CouponCode::parse(text).unwrap();
+    store
+        .create_coupon(Coupon::new(
+            code("REAL10"),
+            CouponValue::PercentOff("10".parse().unwrap()),
+        ))
+        .await
+        .unwrap();
+    let checkout = |coupon: Option<&str>, address: &'static str| {
+        let mut request = crate::cases::request(2, &[(3, 1)], None);
+        request.coupon = coupon.map(code);
+        async move {
+            match checkout_throttled(store, &policy, &request, None, Some(address), now).await {
+                Ok(_) => "ok",
+                Err(error) => error.code(),
+            }
+        }
+    };
+    for i in 0..20 {
+        let guess = format!("GUESS{i}");
+        assert_eq!(checkout(Some(&guess), "10.8.0.1").await, "coupon_unknown");
+    }
+    let orders = store
+        .orders_of_customer(shopcore::CustomerId::new(2).unwrap())
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        checkout(Some("REAL10"), "10.8.0.1").await,
+        "too_many_attempts"
+    );
+    let after = store
+        .orders_of_customer(shopcore::CustomerId::new(2).unwrap())
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, orders, "a refused checkout writes nothing");
+    assert_eq!(checkout(None, "10.8.0.1").await, "ok");
+    assert_eq!(checkout(Some("REAL10"), "10.8.0.2").await, "ok");
 }
