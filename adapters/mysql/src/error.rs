@@ -26,6 +26,7 @@ use crate::workflow::WriteStep;
 /// MySQL error numbers the adapter reacts to.
 mod code {
     pub const DUPLICATE_KEY: u16 = 1062;
+    pub const NO_SUCH_TABLE: u16 = 1146;
     pub const LOCK_WAIT_TIMEOUT: u16 = 1205;
     pub const DEADLOCK: u16 = 1213;
     /// Errors that mean "cannot talk to the database" rather than "the query failed".
@@ -203,6 +204,11 @@ pub(crate) fn server_message(error: &sqlx::Error) -> String {
             "1062 (23000): a duplicate entry for a unique key (the entry is not shown)".to_owned()
         }
     }
+}
+
+/// Whether the statement named a table the database does not have.
+pub(crate) fn is_missing_table(error: &DbError) -> bool {
+    matches!(error, DbError::Sql(e) if server_code(e) == Some(code::NO_SUCH_TABLE))
 }
 
 /// Whether a unique key refused the row.

@@ -484,3 +484,23 @@ async fn emails_and_idempotency_keys_become_exact_and_emails_normal() {
     raw.close().await;
     db.drop_database().await;
 }
+
+/// A store on a database that was never migrated is not ready, and says why
+/// in words rather than as the missing table's error.
+#[tokio::test]
+async fn an_unmigrated_database_is_not_ready_and_says_run_migrate() {
+    use shopcore::Readiness;
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let err = db
+        .store
+        .ready(std::time::Duration::from_secs(2))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("not migrated"), "{message}");
+    assert!(message.contains("run migrate"), "{message}");
+    assert!(!message.contains("1146"), "{message}");
+    db.drop_database().await;
+}
