@@ -18,6 +18,7 @@ from shopcore_services.http import (
     field,
     json_body,
     keep_original_status,
+    may,
     page_response,
     query_flag,
     query_int,
@@ -57,10 +58,15 @@ def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = No
 
     @app.get("/api/inventory/check/<int:product_id>")
     def check(product_id: int) -> Response:
+        """One product (anyone). A retired one only for staff, as in the listing:
+        to anyone else it answers exactly what a missing one does (404)."""
         try:
-            return jsonify(product_json(engine.product(product_id)))
+            product = engine.product(product_id)
         except shopcore.NotFoundError as err:
             raise ApiError(404, err.code, "Product not found") from err
+        if product.retired and not may("read_catalog_changes"):
+            raise ApiError(404, "unknown_product", "Product not found")
+        return jsonify(product_json(product))
 
     @app.post("/api/inventory/update")
     @keep_original_status(400)

@@ -358,3 +358,21 @@ def test_retired_products_are_for_staff_in_both_modes(engine: shopcore.Engine) -
         assert (customer.status_code, customer.get_json()["code"]) == (403, "forbidden"), mode
         staff = client.get("/api/inventory/products?include_retired=true", headers={"Authorization": f"Bearer {key}"})
         assert staff.status_code == 200 and 2 in [p["product_id"] for p in staff.get_json()], mode
+
+
+def test_a_retired_product_checked_by_id_answers_like_a_missing_one_except_to_staff(engine: shopcore.Engine) -> None:
+    """Walking ids through the original ``check`` route must not list what the
+    listing keeps for staff."""
+    engine.retire_product(2)
+    engine.register(name="Ayat", email="ayat@example.com", password=A_PASSWORD)
+    session = engine.login(email="ayat@example.com", password=A_PASSWORD).token
+    key = engine.create_staff_key(name="stock room", role="inventory").key
+    for mode in ("enforced", "legacy"):
+        client = SERVICES["inventory"][0](engine, mode).test_client()
+        missing = client.get("/api/inventory/check/999")
+        for headers in ({}, {"Authorization": f"Bearer {session}"}):
+            retired = client.get("/api/inventory/check/2", headers=headers)
+            assert (retired.status_code, retired.get_json()) == (404, missing.get_json()), (mode, headers)
+        staff = client.get("/api/inventory/check/2", headers={"Authorization": f"Bearer {key}"})
+        assert staff.status_code == 200 and staff.get_json()["retired"] is True, mode
+        assert client.get("/api/inventory/check/1").status_code == 200
