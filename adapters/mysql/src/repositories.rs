@@ -807,22 +807,21 @@ impl shopcore::Readiness for MySqlStore {
     /// One trivial query — the newest applied migration — within `timeout`.
     async fn ready(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
         let probe = async {
-            let applied: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1",
-            )
-            .fetch_one(&self.pool)
-            .await
-            .map_err(DbError::from)
-            .map_err(|e| {
-                if crate::error::is_missing_table(&e) {
-                    StorageError::Failure(
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(DbError::from)
+                    .map_err(|e| {
+                        if crate::error::is_missing_table(&e) {
+                            StorageError::Failure(
                         "the database is not migrated (it has no shopcore schema): run migrate"
                             .to_owned(),
                     )
-                } else {
-                    e.into()
-                }
-            })?;
+                        } else {
+                            e.into()
+                        }
+                    })?;
             let expected = crate::MIGRATOR.iter().map(|m| m.version).max();
             if applied < expected {
                 return Err(StorageError::Failure(format!(

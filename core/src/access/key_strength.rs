@@ -15,9 +15,12 @@
 //!   case and digits draws from 36, one using all four from 94;
 //! - a character is **not counted** when it continues a pattern: when it
 //!   keeps the step between the two before it (`aaaa`, `abcd`, `0246`,
-//!   `9876` count two characters each), or when it ends three characters
-//!   that already occurred together earlier in the key (the second
-//!   `key-key-` of `key-key-key-`, a repeated `0123456789` block).
+//!   `9876` count two characters each), walks on along a keyboard row
+//!   (`qwerty`, `lkjh`), or ends three characters that already occurred
+//!   together earlier in the key (the second `key-key-` of `key-key-key-`, a
+//!   repeated `0123456789` block); case does not matter (`PASSWORD`
+//!   repeats `password`). Words are not known: a key of dictionary words in
+//!   random order can pass, so generate keys (`staff create`) rather than choose them.
 //!
 //! So `"a"` × 32 is worth 9 bits and is refused; 40 random hex characters
 //! count almost all of their characters (about 200 bits) and a generated
@@ -46,15 +49,18 @@ pub const MIN_CHOSEN_KEY_BITS: u32 = 128;
 /// ```
 pub fn key_strength_bits(key: &str) -> u32 {
     let chars: Vec<char> = key.chars().collect();
+    // Patterns are judged without case: `PASSWORD` repeats `password`.
+    let folded: Vec<char> = chars.iter().map(char::to_ascii_lowercase).collect();
     let mut seen = HashSet::new();
     let mut counted = 0u32;
-    for (i, &c) in chars.iter().enumerate() {
+    for (i, &c) in folded.iter().enumerate() {
         let continues_run = i >= 2 && {
             let step = |a: char, b: char| i64::from(u32::from(b)) - i64::from(u32::from(a));
-            step(chars[i - 1], c) == step(chars[i - 2], chars[i - 1])
+            step(folded[i - 1], c) == step(folded[i - 2], folded[i - 1])
         };
-        let repeats_earlier = i >= 2 && !seen.insert((chars[i - 2], chars[i - 1], c));
-        if !continues_run && !repeats_earlier {
+        let continues_walk = i >= 2 && keyboard_walk(folded[i - 2], folded[i - 1], c);
+        let repeats_earlier = i >= 2 && !seen.insert((folded[i - 2], folded[i - 1], c));
+        if !continues_run && !continues_walk && !repeats_earlier {
             counted += 1;
         }
     }
@@ -76,6 +82,21 @@ pub fn key_strength_bits(key: &str) -> u32 {
     bits.floor() as u32
 }
 
+/// The rows of a QWERTY keyboard, where people walk keys (`qwerty`, `asdf`, `7890`).
+const KEYBOARD_ROWS: [&str; 4] = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
+
+/// Whether `a`, `b`, `c` are neighbouring keys of one keyboard row, walked in
+/// one direction (`wer`, `lkj`).
+fn keyboard_walk(a: char, b: char, c: char) -> bool {
+    KEYBOARD_ROWS.iter().any(|row| {
+        let at = |k: char| row.find(k).and_then(|i| i64::try_from(i).ok());
+        match (at(a), at(b), at(c)) {
+            (Some(a), Some(b), Some(c)) => (b - a).abs() == 1 && c - b == b - a,
+            _ => false,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +115,9 @@ mod tests {
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned(),
             "0000000000000000000000000000000000000000".to_owned(),
             "02468ace02468ace02468ace02468ace".to_owned(),
+            // Keyboard walks and words in another case (the attack rerun's).
+            "qwertyuiopasdfghjklzxcvbnm1234567890QWERTYUIOP".to_owned(),
+            "passwordPASSWORDpasswordPASSWORDpassword".to_owned(),
         ] {
             let bits = key_strength_bits(&weak);
             assert!(bits < MIN_CHOSEN_KEY_BITS, "{weak}: {bits} bits");
