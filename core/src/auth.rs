@@ -255,11 +255,7 @@ where
     W: PasswordWorker + ?Sized,
 {
     let (Ok(email), Ok(password)) = (Email::parse(email), Password::parse(password)) else {
-        let check = ThrottleCheck::malformed_login(policy, address);
-        return match store.count_attempt(&check, now).await? {
-            Ok(()) => Err(LoginError::InvalidCredentials),
-            Err(wait) => Err(too_many_attempts(wait)),
-        };
+        return Err(malformed_login(store, policy, address, now).await);
     };
     let check = ThrottleCheck::login(policy, &email, address);
     throttled_login(
@@ -269,6 +265,23 @@ where
         login(store, passwords, &email, &password),
     )
     .await
+}
+
+/// Counts a malformed email or password (no hash: it cannot be anyone's)
+/// against `address` only; the answer is `invalid_credentials` like a wrong
+/// password, or `too_many_attempts` past the address's limit.
+async fn malformed_login<S: ThrottleRepository + ?Sized>(
+    store: &S,
+    policy: &ThrottlePolicy,
+    address: Option<&str>,
+    now: DateTime<Utc>,
+) -> LoginError {
+    let check = ThrottleCheck::malformed_login(policy, address);
+    match store.count_attempt(&check, now).await {
+        Ok(Ok(())) => LoginError::InvalidCredentials,
+        Ok(Err(wait)) => too_many_attempts(wait),
+        Err(storage) => storage.into(),
+    }
 }
 
 fn too_many_attempts(wait: Duration) -> LoginError {
@@ -366,11 +379,7 @@ where
         Err(_) => return Err(LoginError::InvalidCredentials),
     };
     let Ok(current) = Password::parse(current) else {
-        let check = ThrottleCheck::malformed_login(policy, address);
-        return match store.count_attempt(&check, now).await? {
-            Ok(()) => Err(LoginError::InvalidCredentials),
-            Err(wait) => Err(too_many_attempts(wait)),
-        };
+        return Err(malformed_login(store, policy, address, now).await);
     };
     let check = ThrottleCheck::login(policy, &profile.email, address);
     throttled_login(

@@ -279,6 +279,17 @@ pub async fn registrations_from_one_address_are_refused_past_the_limit<S: Store>
     assert!(attempt(10, "10.6.0.2").await.is_ok());
 }
 
+/// Creates the one real coupon of the coupon cases, `REAL10` (10 % off).
+async fn create_real10<S: Store>(store: &S) {
+    store
+        .create_coupon(Coupon::new(
+            CouponCode::parse("REAL10").unwrap(),
+            CouponValue::PercentOff("10".parse().unwrap()),
+        ))
+        .await
+        .unwrap();
+}
+
 /// Failed coupon lookups in quotes count per client address; past the limit
 /// every quote with a coupon code from there is refused (valid code or not),
 /// one without a coupon is not.
@@ -286,13 +297,7 @@ pub async fn failed_coupon_lookups_are_refused_past_the_limit<S: Store>(store: &
     let now = Utc::now();
     let policy = ThrottlePolicy::default();
     let code = |text: &str| CouponCode::parse(text).unwrap();
-    store
-        .create_coupon(Coupon::new(
-            code("REAL10"),
-            CouponValue::PercentOff("10".parse().unwrap()),
-        ))
-        .await
-        .unwrap();
+    create_real10(store).await;
     let quote = |coupon: Option<&str>, address: &'static str| {
         let request = QuoteRequest {
             coupon: coupon.map(code),
@@ -327,13 +332,7 @@ pub async fn failed_coupon_checkouts_are_refused_past_the_limit<S: Store>(store:
     let now = Utc::now();
     let policy = ThrottlePolicy::default();
     let code = |text: &str| CouponCode::parse(text).unwrap();
-    store
-        .create_coupon(Coupon::new(
-            code("REAL10"),
-            CouponValue::PercentOff("10".parse().unwrap()),
-        ))
-        .await
-        .unwrap();
+    create_real10(store).await;
     let checkout = |coupon: Option<&str>, address: &'static str| {
         let mut request = crate::cases::request(2, &[(3, 1)], None);
         request.coupon = coupon.map(code);
