@@ -422,6 +422,39 @@ def start_clients(args: argparse.Namespace, name: str, seen: Seen, budget: Budge
     return threads
 
 
+CONFLICT_COUNTERS = ("wsrep_local_cert_failures", "wsrep_local_bf_aborts")
+
+
+def server_conflicts(nodes: list[str]) -> Counter[str]:
+    """The Galera conflict counters summed over ``nodes``: write sets refused at
+    certification, and local transactions aborted by another node's write set."""
+    total: Counter[str] = Counter()
+    for node in nodes:
+        conn = admin(None, node)
+        with conn.cursor() as c:
+            c.execute("SHOW GLOBAL STATUS WHERE Variable_name IN (%s, %s)", CONFLICT_COUNTERS)
+            for name, value in c.fetchall():
+                total[str(name).lower()] += int(value)
+        conn.close()
+    return total
+
+
+def adapter_reruns(offsets: list[int]) -> Counter[str]:
+    """The transactions the adapter reran, by cause, summed over the service
+    processes at port ``offsets`` (one engine each, read from its ``/metrics``)."""
+    total: Counter[str] = Counter()
+    prefix = 'shopcore_transaction_retries_total{cause="'
+    for offset in offsets:
+        conn = http.client.HTTPConnection("127.0.0.1", SERVICE_PORTS[0] + offset, timeout=10)
+        conn.request("GET", "/metrics")
+        for line in conn.getresponse().read().decode().splitlines():
+            if line.startswith(prefix):
+                cause, _, value = line[len(prefix):].partition('"} ')
+                total[cause] += int(float(value))
+        conn.close()
+    return total
+
+
 def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
     """The mixed workload against one service process per Galera node, then
     every audit on every node."""
@@ -431,10 +464,13 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
         services = [services_on(f"{node}/{db}", offset) for node, offset in zip(nodes, offsets, strict=True)]
         seen, budget = Seen(), Budget(args.requests)
         with running(*services):
+            conflicts_before = server_conflicts(nodes)
             started = time.monotonic()
             for t in start_clients(args, "galera", seen, budget, offsets):
                 t.join()
             elapsed = time.monotonic() - started
+            conflicts = server_conflicts(nodes) - conflicts_before
+            reruns = adapter_reruns(offsets)
         # Cross-node races on the hot rows can outlast the reruns: such a call is
         # answered 503 storage_unavailable and changes nothing (the audits below
         # check that). A few are allowed — at most 1 request in 200 — any other 5xx is not.
@@ -452,7 +488,10 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
             failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
             failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]
     detail = (f"{len(nodes)} nodes, one service process each; audited on every node; "
-              f"{len(busy)} refused as too busy (at most 1 in 200 allowed)")
+              f"{len(busy)} refused as too busy (at most 1 in 200 allowed); the servers counted "
+              f"{conflicts['wsrep_local_cert_failures']} certification failures and "
+              f"{conflicts['wsrep_local_bf_aborts']} brute-force aborts, the adapter reran "
+              f"{dict(sorted(reruns.items()))}")
     return PhaseResult("galera", args.requests, elapsed, seen, failures, detail)
 
 

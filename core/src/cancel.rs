@@ -10,6 +10,11 @@
 //! it is repaid. So no sequence of orders, redemptions and cancels leaves a
 //! customer with points their kept orders did not earn (refusing such a
 //! cancel instead would make an order uncancellable because of another one).
+//!
+//! Two planners decide the same cancel: [`plan_cancel`] from rows the adapter
+//! locked ([`CancelSnapshot`]), and [`plan_unlocked_cancel`] from a plain
+//! snapshot ([`UnlockedCancelSnapshot`]), exact under [`CancelConditions`],
+//! which lets an adapter lock the hot rows only for its last statements.
 
 use chrono::{DateTime, Utc};
 
@@ -236,4 +241,290 @@ pub fn plan_cancel(
         points_after,
         plan,
     })
+}
+
+/// The rows a *late-locking* cancel reads: its order under lock (so its
+/// status is exact), its products and customer from a plain snapshot that
+/// other writers may have moved on from by the time the plan is applied.
+///
+/// Planning from it ([`plan_unlocked_cancel`]) lets an adapter lock the hot
+/// rows (stock, points) only for the last statements of the transaction, as
+/// a checkout does. Such a plan is exact under [`CancelConditions`]: the
+/// rule for when a plain-snapshot cancel decides what a locked one would.
+#[derive(Clone, Copy, Debug)]
+pub struct UnlockedCancelSnapshot<'a> {
+    /// The order to cancel, with its items, read under lock.
+    pub order: &'a Order,
+    /// Its customer, read without a lock.
+    pub customer: Option<&'a Customer>,
+    /// At least the order's products, read without a lock.
+    pub catalog: &'a Catalog,
+}
+
+/// When a cancel planned from an [`UnlockedCancelSnapshot`] is exact: the
+/// conditions the adapter checks as it applies the plan, in the statements
+/// that move the rows.
+///
+/// The rule: a cancel decides three things from rows it did not lock — that
+/// each product can take its units back without passing [`MAX_STOCK`], how
+/// many redeemed points come back (capped by the customer's room under
+/// [`MAX_POINTS`](crate::MAX_POINTS)), and the balance after (in the notice).
+/// So the plan is exact when, as it is applied,
+///
+/// 1. each product's stock is at most `MAX_STOCK − units` (the level itself
+///    may have moved: stock is returned relative to the stored value, and the
+///    ledger records the level the statement left), and
+/// 2. the customer's balance is still the one the snapshot read, whenever
+///    points move.
+///
+/// A plan whose notice would report a debt without any points moving is not
+/// made from unlocked rows at all ([`UnlockedCancelDecision::DecideLocked`]),
+/// so every balance the plan reports is checked by a statement. When a
+/// condition fails, the adapter rolls back and decides again from locked rows
+/// ([`plan_cancel`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CancelConditions {
+    /// Per product returned, in plan order: the most stock it may hold when
+    /// its units come back.
+    pub stock_at_most: Vec<(ProductId, u32)>,
+    /// The balance the customer's points must still have when they move;
+    /// `None` when no points move.
+    pub points_before: Option<(CustomerId, i64)>,
+}
+
+/// A cancel planned from unlocked rows, exact under its conditions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnlockedCancelPlan {
+    /// The plan. Its stock movements' `after` are the snapshot's levels plus
+    /// the units: the adapter returns stock relative to the stored value.
+    pub cancel: CancelPlan,
+    /// What must hold as it is applied.
+    pub conditions: CancelConditions,
+}
+
+/// What a cancel decides from an [`UnlockedCancelSnapshot`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnlockedCancelDecision {
+    /// A plan, exact if its conditions hold when it is applied.
+    Planned(UnlockedCancelPlan),
+    /// A refusal that no unlocked row decided (the order's status, a missing
+    /// customer or product): final.
+    Refused(CancelError),
+    /// The unlocked rows cannot decide it (a product's stock would pass
+    /// [`MAX_STOCK`], or a debt would be reported with no points moving):
+    /// decide from locked rows with [`plan_cancel`].
+    DecideLocked,
+}
+
+/// Decides a cancel from rows read without locks (see [`CancelConditions`]
+/// for when the plan is exact).
+///
+/// ```
+/// use shopcore::{
+///     plan_unlocked_cancel, seed, UnlockedCancelDecision, UnlockedCancelSnapshot, MAX_STOCK,
+/// };
+/// # use shopcore::{CustomerId, Order, OrderId, OrderItem, OrderStatus, ProductId, Quantity, Money, Region};
+/// let data = seed::demo_data();
+/// # let order = Order {
+/// #     id: OrderId::new(1).unwrap(),
+/// #     customer_id: CustomerId::new(3).unwrap(),
+/// #     status: OrderStatus::Created,
+/// #     region: Region::parse("Cairo").unwrap(),
+/// #     items: vec![OrderItem {
+/// #         product_id: ProductId::new(4).unwrap(),
+/// #         quantity: Quantity::new(2).unwrap(),
+/// #         unit_price: "299.99".parse().unwrap(),
+/// #         discount: Money::ZERO,
+/// #         line_total: "599.98".parse().unwrap(),
+/// #         coupon_share: Money::ZERO,
+/// #         points_share: Money::ZERO,
+/// #     }],
+/// #     subtotal: "599.98".parse().unwrap(),
+/// #     coupon: None,
+/// #     coupon_discount: Money::ZERO,
+/// #     points_redeemed: 0,
+/// #     points_value: Money::ZERO,
+/// #     tax: "84.00".parse().unwrap(),
+/// #     total_amount: "683.98".parse().unwrap(),
+/// #     points_earned: 59,
+/// #     created_at: chrono::DateTime::UNIX_EPOCH,
+/// # };
+/// // Omar's order of 2 units of product 4, which earned 59 points; he has 50.
+/// let catalog = data.catalog();
+/// let snapshot = UnlockedCancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
+/// let UnlockedCancelDecision::Planned(plan) = plan_unlocked_cancel(&snapshot, chrono::Utc::now()) else {
+///     panic!("a plan");
+/// };
+/// // Exact if product 4 still has room for 2 units and Omar still has 50 points.
+/// assert_eq!(plan.conditions.stock_at_most, vec![(ProductId::new(4).unwrap(), MAX_STOCK - 2)]);
+/// assert_eq!(plan.conditions.points_before, Some((CustomerId::new(3).unwrap(), 50)));
+/// assert_eq!(plan.cancel.points_after, -9);
+/// ```
+pub fn plan_unlocked_cancel(
+    snapshot: &UnlockedCancelSnapshot<'_>,
+    now: DateTime<Utc>,
+) -> UnlockedCancelDecision {
+    let locked = CancelSnapshot {
+        order: snapshot.order,
+        customer: snapshot.customer,
+        catalog: snapshot.catalog,
+    };
+    let cancel = match plan_cancel(&locked, now) {
+        Ok(cancel) => cancel,
+        Err(CancelError::StockOutOfRange(_)) => return UnlockedCancelDecision::DecideLocked,
+        Err(refused) => return UnlockedCancelDecision::Refused(refused),
+    };
+    let stock_at_most = cancel
+        .plan()
+        .stock_moves()
+        .map(|moved| {
+            let units = u32::try_from(moved.change).unwrap_or(MAX_STOCK);
+            (moved.product, MAX_STOCK.saturating_sub(units))
+        })
+        .collect();
+    let points_move = cancel.points_returned > 0 || cancel.points_revoked > 0;
+    if !points_move && cancel.points_after < 0 {
+        return UnlockedCancelDecision::DecideLocked;
+    }
+    let points_before = snapshot
+        .customer
+        .filter(|_| points_move)
+        .map(|customer| (customer.id, customer.loyalty_points));
+    UnlockedCancelDecision::Planned(UnlockedCancelPlan {
+        cancel,
+        conditions: CancelConditions {
+            stock_at_most,
+            points_before,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{seed, Money, Quantity, Region};
+
+    /// Omar's (customer 3) order of `units` of product 4, earning `earned` and
+    /// having redeemed `redeemed` points.
+    fn order(units: u32, earned: u64, redeemed: u64) -> Order {
+        Order {
+            id: OrderId::new(7).unwrap(),
+            customer_id: CustomerId::new(3).unwrap(),
+            status: OrderStatus::Created,
+            region: Region::parse("Cairo").unwrap(),
+            items: vec![crate::OrderItem {
+                product_id: ProductId::new(4).unwrap(),
+                quantity: Quantity::new(units.into()).unwrap(),
+                unit_price: "299.99".parse().unwrap(),
+                discount: Money::ZERO,
+                line_total: "599.98".parse().unwrap(),
+                coupon_share: Money::ZERO,
+                points_share: Money::ZERO,
+            }],
+            subtotal: "599.98".parse().unwrap(),
+            coupon: None,
+            coupon_discount: Money::ZERO,
+            points_redeemed: redeemed,
+            points_value: Money::ZERO,
+            tax: "84.00".parse().unwrap(),
+            total_amount: "683.98".parse().unwrap(),
+            points_earned: earned,
+            created_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn decide(order: &Order, stock: u32, points: i64) -> UnlockedCancelDecision {
+        let data = seed::demo_data();
+        let mut catalog = data.catalog();
+        catalog
+            .get_mut(ProductId::new(4).unwrap())
+            .unwrap()
+            .quantity_available = stock;
+        let mut customer = data.customers[2].clone();
+        customer.loyalty_points = points;
+        let snapshot = UnlockedCancelSnapshot {
+            order,
+            customer: Some(&customer),
+            catalog: &catalog,
+        };
+        plan_unlocked_cancel(&snapshot, DateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn an_unlocked_plan_is_the_locked_plan_with_its_conditions() {
+        let order = order(2, 59, 10);
+        let UnlockedCancelDecision::Planned(unlocked) = decide(&order, 75, 50) else {
+            panic!("planned");
+        };
+        let data = seed::demo_data();
+        let mut customer = data.customers[2].clone();
+        customer.loyalty_points = 50;
+        let locked = plan_cancel(
+            &CancelSnapshot {
+                order: &order,
+                customer: Some(&customer),
+                catalog: &data.catalog(),
+            },
+            DateTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        assert_eq!(unlocked.cancel, locked);
+        assert_eq!(
+            unlocked.conditions,
+            CancelConditions {
+                stock_at_most: vec![(ProductId::new(4).unwrap(), MAX_STOCK - 2)],
+                points_before: Some((CustomerId::new(3).unwrap(), 50)),
+            }
+        );
+    }
+
+    #[test]
+    fn stock_past_the_largest_level_in_the_snapshot_is_decided_from_locked_rows() {
+        let order = order(2, 59, 0);
+        assert_eq!(
+            decide(&order, MAX_STOCK - 1, 50),
+            UnlockedCancelDecision::DecideLocked
+        );
+        // Exactly at the limit is still planned, with no room to spare.
+        let UnlockedCancelDecision::Planned(plan) = decide(&order, MAX_STOCK - 2, 50) else {
+            panic!("planned");
+        };
+        assert_eq!(
+            plan.conditions.stock_at_most,
+            vec![(ProductId::new(4).unwrap(), MAX_STOCK - 2)]
+        );
+    }
+
+    #[test]
+    fn a_debt_reported_without_points_moving_is_decided_from_locked_rows() {
+        // Nothing earned or redeemed, and the customer owes points: the notice
+        // would report a balance no statement checks.
+        assert_eq!(
+            decide(&order(1, 0, 0), 75, -5),
+            UnlockedCancelDecision::DecideLocked
+        );
+        // Without a debt nothing about the balance is reported: no condition.
+        let UnlockedCancelDecision::Planned(plan) = decide(&order(1, 0, 0), 75, 5) else {
+            panic!("planned");
+        };
+        assert_eq!(plan.conditions.points_before, None);
+    }
+
+    #[test]
+    fn refusals_that_no_unlocked_row_decided_are_final() {
+        let mut cancelled = order(1, 5, 0);
+        cancelled.status = OrderStatus::Cancelled;
+        assert!(matches!(
+            decide(&cancelled, 75, 50),
+            UnlockedCancelDecision::Refused(CancelError::OrderNotCancellable { .. })
+        ));
+        let mut foreign = order(1, 5, 0);
+        foreign.customer_id = CustomerId::new(99).unwrap();
+        assert!(matches!(
+            decide(&foreign, 75, 50),
+            UnlockedCancelDecision::Refused(CancelError::UnknownCustomer(_))
+        ));
+    }
 }

@@ -106,7 +106,10 @@ pub use admin::{
 };
 pub use audit::{audit, Account, Books, Discrepancy, Opening, OrderProblem};
 pub use auth::{LoginError, Password};
-pub use cancel::{plan_cancel, CancelError, CancelPlan, CancelSnapshot};
+pub use cancel::{
+    plan_cancel, plan_unlocked_cancel, CancelConditions, CancelError, CancelPlan, CancelSnapshot,
+    UnlockedCancelDecision, UnlockedCancelPlan, UnlockedCancelSnapshot,
+};
 pub use cart::{Cart, CartError, CartLine};
 pub use catalog::{
     Catalog, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder, TierRung,

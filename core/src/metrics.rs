@@ -36,22 +36,29 @@ pub enum RetryCause {
     /// A Galera cluster refused the write set at certification (a conflict
     /// with a write committed on another node; reported as 1213 by WSREP).
     Certification,
+    /// A write planned from an unlocked snapshot found, as it moved the hot
+    /// rows, that they no longer matched the snapshot (stock taken meanwhile,
+    /// points changed): it rolled back and was decided again from locked rows.
+    StaleSnapshot,
 }
 
 impl RetryCause {
     /// Every cause, in a fixed order.
-    pub const ALL: [RetryCause; 3] = [
+    pub const ALL: [RetryCause; 4] = [
         RetryCause::Deadlock,
         RetryCause::LockWait,
         RetryCause::Certification,
+        RetryCause::StaleSnapshot,
     ];
 
-    /// The label exporters use: `deadlock`, `lock_wait`, `certification`.
+    /// The label exporters use: `deadlock`, `lock_wait`, `certification`,
+    /// `stale_snapshot`.
     pub const fn label(self) -> &'static str {
         match self {
             RetryCause::Deadlock => "deadlock",
             RetryCause::LockWait => "lock_wait",
             RetryCause::Certification => "certification",
+            RetryCause::StaleSnapshot => "stale_snapshot",
         }
     }
 
@@ -60,6 +67,7 @@ impl RetryCause {
             RetryCause::Deadlock => 0,
             RetryCause::LockWait => 1,
             RetryCause::Certification => 2,
+            RetryCause::StaleSnapshot => 3,
         }
     }
 }
@@ -71,7 +79,7 @@ pub struct StoreMetrics {
     replayed: AtomicU64,
     /// One counter per [`ErrorKind::ALL`] entry, in that order.
     refused: Box<[AtomicU64]>,
-    retries: [AtomicU64; 3],
+    retries: [AtomicU64; RetryCause::ALL.len()],
 }
 
 impl Default for StoreMetrics {
@@ -167,7 +175,7 @@ pub struct MetricsSnapshot {
     /// Checkouts refused, by error code; codes never seen are left out.
     pub checkouts_refused: Vec<(ErrorKind, u64)>,
     /// Transactions rerun, for every cause (zeros included).
-    pub transaction_retries: [(RetryCause, u64); 3],
+    pub transaction_retries: [(RetryCause, u64); RetryCause::ALL.len()],
     /// The connection pool's usage; `None` for a store without one.
     pub pool: Option<PoolUsage>,
 }

@@ -13,17 +13,18 @@
 //!   diverged from the plan, and the transaction rolls back — never a silent
 //!   divergence. Since every row the plan moves was locked, that only happens
 //!   if another writer broke the lock order (or on Galera, where locks are local).
-//! - [`apply_checkout`], for a checkout planned from an unlocked snapshot, so
-//!   that its hot rows are locked as late and as briefly as possible: every
-//!   other effect (order, items, notice and its deliveries, idempotency key) is
-//!   written first; then the cart's stock is taken by one conditional
-//!   statement on the primary key, each row only while enough is left
-//!   (`SET q = q + change WHERE id IN (…) AND q >= −change`, the rows locked in
-//!   product-id order), then the points, likewise; the ledger records the
-//!   values those statements actually left (the stock balances read by the
-//!   ledger `INSERT` itself). A movement that finds too little answers
-//!   [`Shortfall`]: the transaction must roll back, and the caller plans again
-//!   from locked rows for the exact refusal.
+//! - [`apply_late`], for a checkout or cancel planned from an unlocked
+//!   snapshot, so that its hot rows are locked as late and as briefly as
+//!   possible: every other effect (order row, items, notice and its
+//!   deliveries, idempotency key) is written first; then the stock by one
+//!   conditional statement on the primary key, each row only while its level
+//!   stays within `0..=MAX_STOCK` (`SET q = q + change WHERE id IN (…) AND q
+//!   BETWEEN max(0, −change) AND MAX_STOCK − change`, the rows locked in
+//!   product-id order); then the points, each as [`PointsGuard`] says; the
+//!   ledger records the stock levels those statements actually left (read by
+//!   the ledger `INSERT` itself). A movement whose guard fails answers
+//!   [`Shortfall`]: the transaction must roll back, and the caller decides
+//!   again from locked rows (the exact refusal, or the exact plan).
 
 use chrono::{DateTime, Utc};
 use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
@@ -31,7 +32,7 @@ use shopcore::{Coupon, CouponValue};
 use shopcore::{
     CustomerId, Effect, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId,
     OrderId, OrderStatus, Plan, PointsMoved, RequestFingerprint, SessionScope, StaffKeyId,
-    StockMoved, StorageError, TokenHash,
+    StockMoved, StorageError, TokenHash, MAX_STOCK,
 };
 use sqlx::MySqlConnection;
 
@@ -67,10 +68,22 @@ pub(crate) async fn apply_plan(
     Ok(applied)
 }
 
-/// A checkout found too little stock or too few points left: some of its
-/// movements may have been made, so the transaction must roll back.
+/// A late movement's guard failed (too little stock or too few points left,
+/// no room for returned stock, a balance changed): some movements may have
+/// been made, so the transaction must roll back.
 #[derive(Debug)]
 pub(crate) struct Shortfall;
+
+/// What a late points movement requires of the customer's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PointsGuard {
+    /// A checkout: points are taken only while that many are held (added
+    /// points always fit); the ledger records the balance left.
+    Enough,
+    /// A cancel: the balance is the one the plan started from
+    /// (`shopcore::CancelConditions`), so the plan's balances are exact.
+    Planned,
+}
 
 /// A plan's movements, held back to be written after every other effect.
 #[derive(Default)]
@@ -79,13 +92,14 @@ struct Deferred<'p> {
     points: Vec<&'p PointsMoved>,
 }
 
-/// Applies a checkout's `plan`, made from an unlocked snapshot, in the open
-/// transaction on `conn`: every other effect first, then the movements, each
-/// taking only what is there (see the module docs). `Ok(Err(shortfall))` when
-/// a product or the buyer had too little left; the transaction must roll back.
-pub(crate) async fn apply_checkout(
+/// Applies `plan`, made from an unlocked snapshot, in the open transaction on
+/// `conn`: every other effect first, then the movements, each guarded (see
+/// the module docs). `Ok(Err(shortfall))` when a guard failed; the
+/// transaction must roll back.
+pub(crate) async fn apply_late(
     conn: &mut MySqlConnection,
     plan: &Plan,
+    points_guard: PointsGuard,
     faults: &Faults,
 ) -> Attempt<Applied, Shortfall> {
     faults.before_apply(conn).await?;
@@ -106,7 +120,11 @@ pub(crate) async fn apply_checkout(
         faults.check(WriteStep::StockMoved)?;
     }
     for moved in &deferred.points {
-        let Some(after) = take_points(conn, moved).await? else {
+        let after = match points_guard {
+            PointsGuard::Enough => take_points(conn, moved).await?,
+            PointsGuard::Planned => move_points(conn, moved).await?.then_some(moved.after),
+        };
+        let Some(after) = after else {
             return Ok(Err(Shortfall));
         };
         let actual = PointsMoved { after, ..**moved };
@@ -192,7 +210,12 @@ async fn apply_effects<'p>(
                 faults.check(WriteStep::StockMoved)?;
             }
             Effect::PointsMoved(moved) => {
-                move_points(conn, moved).await?;
+                if !move_points(conn, moved).await? {
+                    return Err(diverged(format_args!(
+                        "points of customer {}",
+                        moved.customer
+                    )));
+                }
                 ledger.push(LedgerEntry::Points(moved.entry(applied.order_id, at)?));
                 faults.check(WriteStep::PointsMoved)?;
             }
@@ -467,8 +490,9 @@ async fn cancel_order(
 enum StockGuard {
     /// Exactly the value the plan started from (`after − change`).
     Planned,
-    /// At least what the movement takes (`−change`, or 0 for an addition).
-    Enough,
+    /// Whatever value leaves the level within `0..=MAX_STOCK`: at least what
+    /// the movement takes, at most `MAX_STOCK` less what it adds.
+    Fits,
 }
 
 /// One `UPDATE` moving each product's stock by its `change` (relative to the
@@ -488,14 +512,16 @@ async fn update_stock(
 ) -> Result<u64, DbError> {
     let cases = "WHEN ? THEN ? ".repeat(run.len());
     let test = match guard {
-        StockGuard::Planned => "=",
-        StockGuard::Enough => ">=",
+        StockGuard::Planned => format!("= CASE product_id {cases}END"),
+        StockGuard::Fits => {
+            format!("BETWEEN CASE product_id {cases}END AND CASE product_id {cases}END")
+        }
     };
     let sql = format!(
         "UPDATE inventory FORCE INDEX (PRIMARY) \
          SET quantity_available = quantity_available + CASE product_id {cases}END, \
          last_updated = ? \
-         WHERE product_id IN ({}) AND quantity_available {test} CASE product_id {cases}END",
+         WHERE product_id IN ({}) AND quantity_available {test}",
         placeholders(run.len())
     );
     let mut query = sqlx::query(&sql);
@@ -506,12 +532,23 @@ async fn update_stock(
     for moved in run {
         query = query.bind(moved.product.get());
     }
-    for moved in run {
-        let required = match guard {
-            StockGuard::Planned => i64::from(moved.after) - moved.change,
-            StockGuard::Enough => moved.change.min(0).saturating_neg(),
-        };
-        query = query.bind(moved.product.get()).bind(required);
+    match guard {
+        StockGuard::Planned => {
+            for moved in run {
+                let before = i64::from(moved.after) - moved.change;
+                query = query.bind(moved.product.get()).bind(before);
+            }
+        }
+        StockGuard::Fits => {
+            for moved in run {
+                let least = moved.change.min(0).saturating_neg();
+                query = query.bind(moved.product.get()).bind(least);
+            }
+            for moved in run {
+                let most = i64::from(MAX_STOCK).saturating_sub(moved.change);
+                query = query.bind(moved.product.get()).bind(most);
+            }
+        }
     }
     Ok(query.execute(&mut *conn).await?.rows_affected())
 }
@@ -533,15 +570,16 @@ async fn move_stock(
     Ok(())
 }
 
-/// Takes a cart's stock while enough is left in every row ([`StockGuard::Enough`]);
-/// answers whether every row moved. When one did not, others may have: the
-/// transaction must roll back.
+/// Moves stock where every row's level stays within `0..=MAX_STOCK`
+/// ([`StockGuard::Fits`]): a cart taken while enough is left, or an order's
+/// units returned while there is room. Answers whether every row moved. When
+/// one did not, others may have: the transaction must roll back.
 async fn take_stock(
     conn: &mut MySqlConnection,
-    cart: &[&StockMoved],
+    run: &[&StockMoved],
     at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    Ok(update_stock(conn, cart, at, StockGuard::Enough).await? == cart.len() as u64)
+    Ok(update_stock(conn, run, at, StockGuard::Fits).await? == run.len() as u64)
 }
 
 /// What [`take_points`] adds to a balance before handing it to
@@ -581,7 +619,9 @@ async fn take_points(
     Ok(Some(remembered - POINTS_OFFSET))
 }
 
-async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<(), DbError> {
+/// Moves a customer's points by `moved.change` from exactly the balance the
+/// plan started from (`after − change`); answers whether the row matched.
+async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<bool, DbError> {
     let before = i128::from(moved.after) - i128::from(moved.change);
     let updated = sqlx::query(
         "UPDATE customers SET loyalty_points = loyalty_points + ? \
@@ -595,13 +635,7 @@ async fn move_points(conn: &mut MySqlConnection, moved: &PointsMoved) -> Result<
     )
     .execute(&mut *conn)
     .await?;
-    if updated.rows_affected() != 1 {
-        return Err(diverged(format_args!(
-            "points of customer {}",
-            moved.customer
-        )));
-    }
-    Ok(())
+    Ok(updated.rows_affected() == 1)
 }
 
 async fn insert_notice(

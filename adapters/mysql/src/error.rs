@@ -101,11 +101,17 @@ impl DbError {
         }
     }
 
-    /// The error to report once `retries` reruns were not enough.
-    pub(crate) fn gave_up(self, retries: u32, galera: bool) -> StorageError {
+    /// The error to report once `retries` reruns over `tried` were not enough.
+    pub(crate) fn gave_up(
+        self,
+        retries: u32,
+        tried: std::time::Duration,
+        galera: bool,
+    ) -> StorageError {
         if self.retry_cause(galera).is_some() {
             StorageError::Unavailable(format!(
-                "the database stayed too busy: gave up after {retries} retries ({})",
+                "the database stayed too busy: gave up after {retries} retries in {} ms ({})",
+                tried.as_millis(),
                 self.message()
             ))
         } else {

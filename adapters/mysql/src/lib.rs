@@ -97,13 +97,18 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long a request waits for a free connection before `storage_unavailable` (default 5 s).
     pub acquire_timeout: Duration,
-    /// How many times a transaction that lost a deadlock or lock wait is rerun (default 10; the
-    /// pause before each rerun doubles, from 1–2 ms up to 32–64 ms).
-    pub max_retries: u32,
+    /// How long one call (a checkout, a cancel, any write) may keep rerunning
+    /// transactions that lost a lock race — a deadlock, a lock-wait timeout, a
+    /// Galera certification conflict — before it answers `storage_unavailable`
+    /// (default 5 s). A rerun starts only if its pause ends within the budget;
+    /// the pause before each doubles, from 1–2 ms up to 32–64 ms, jittered. An
+    /// attempt already running is never cut short, so a call can outlast the
+    /// budget by one attempt (at most one lock wait).
+    pub retry_budget: Duration,
     /// The session's `innodb_lock_wait_timeout`, in whole seconds (at least 1);
     /// `None` (the default) keeps the server's (50 s unless configured).
     /// A statement that waits longer for a row lock fails and its transaction
-    /// is rerun, so the worst wait is about `(max_retries + 1) × this`.
+    /// is rerun while the call's `retry_budget` lasts.
     pub lock_wait_timeout: Option<Duration>,
     /// A statement that takes at least this long is logged at `WARN` (target
     /// `sqlx::query`, with its SQL and duration; default 1 s). Every statement
@@ -116,7 +121,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
-            max_retries: 10,
+            retry_budget: Duration::from_secs(5),
             lock_wait_timeout: None,
             slow_statement: Duration::from_secs(1),
         }
@@ -129,7 +134,8 @@ pub struct MySqlStore {
     pool: MySqlPool,
     config: ShopConfig,
     clock: Arc<dyn Clock>,
-    max_retries: u32,
+    /// How long one call may rerun lost transactions (`PoolSettings::retry_budget`).
+    retry_budget: Duration,
     /// The server is a Galera node (`wsrep_on`): a guarded write that finds
     /// another node's write is rerun (see `error::DbError::Diverged`).
     galera: bool,
@@ -240,7 +246,7 @@ impl MySqlStore {
             pool,
             config,
             clock: Arc::new(SystemClock),
-            max_retries: settings.max_retries,
+            retry_budget: settings.retry_budget,
             galera,
             guard_transactions: galera,
             faults: workflow::Faults::default(),

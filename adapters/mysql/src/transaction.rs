@@ -5,17 +5,18 @@
 //! (1205) from *any* statement of the attempt — a plain read, a locking read,
 //! a write, or the `COMMIT` — reaches it as a [`DbError`](crate::error::DbError)
 //! with the server's code intact, and reruns the attempt after a short,
-//! growing, jittered pause, at most `max_retries` times; then the caller gets
-//! `storage_unavailable`. Each rerun is counted by its cause, and each begin
-//! by how long it waited for a connection (see `shopcore::Instrumented`). A
-//! refusal by a domain rule is not an error here: it rolls back and is
-//! returned as it is.
+//! growing, jittered pause, while the call's time budget lasts
+//! (`PoolSettings::retry_budget`, [`Reruns`]); then the caller gets
+//! `storage_unavailable`, saying how many reruns it made in how long. Each
+//! rerun is counted by its cause, and each begin by how long it waited for a
+//! connection (see `shopcore::Instrumented`). A refusal by a domain rule is
+//! not an error here: it rolls back and is returned as it is.
 //!
 //! On a Galera node every transaction is *guarded* ([`Transaction`]): an
 //! attempt that another node's write set aborted half-way commits nothing,
 //! whatever its later statements did or reported, and is rerun.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// An attempt's outcome: done, refused by a domain rule, or failed in storage.
@@ -23,12 +24,19 @@ pub(crate) type Attempt<T, E> = Result<Result<T, E>, crate::error::DbError>;
 
 /// Runs `$attempt` (an expression using the connection `$conn`, of type
 /// [`Attempt`]) in a fresh transaction of `$store`, as described in the module
-/// docs. A macro rather than a generic function because the futures must stay
-/// `Send` for `async_trait`, which higher-ranked async closures cannot yet promise.
+/// docs, with a time budget of its own — or, given `$reruns` (a
+/// `&Reruns`), one shared with the call's other transactions. A macro
+/// rather than a generic function because the futures must stay `Send` for
+/// `async_trait`, which higher-ranked async closures cannot yet promise.
 macro_rules! in_transaction {
     ($store:expr, |$conn:ident| $attempt:expr) => {{
         let store: &$crate::MySqlStore = $store;
-        let mut retries: u32 = 0;
+        let reruns = store.reruns();
+        in_transaction!(store, &reruns, |$conn| $attempt)
+    }};
+    ($store:expr, $reruns:expr, |$conn:ident| $attempt:expr) => {{
+        let store: &$crate::MySqlStore = $store;
+        let reruns: &$crate::transaction::Reruns = $reruns;
         loop {
             let outcome: $crate::transaction::Attempt<_, _> = async {
                 let mut tx = store.begin().await?;
@@ -59,16 +67,70 @@ macro_rules! in_transaction {
             match outcome {
                 Ok(result) => break result,
                 Err(failure) => match failure.retry_cause(store.galera) {
-                    Some(cause) if retries < store.max_retries => {
-                        store.metrics.record_retry(cause);
-                        retries += 1;
-                        tokio::time::sleep($crate::transaction::backoff(retries)).await;
-                    }
-                    _ => break Err(failure.gave_up(retries, store.galera).into()),
+                    Some(cause) => match reruns.next_pause() {
+                        Some(pause) => {
+                            store.metrics.record_retry(cause);
+                            tokio::time::sleep(pause).await;
+                        }
+                        None => break Err(reruns.gave_up(failure, store.galera).into()),
+                    },
+                    None => break Err(shopcore::StorageError::from(failure).into()),
                 },
             }
         }
     }};
+}
+
+/// How long a call may keep rerunning its transactions, and how many it has
+/// rerun: one per call, shared by every transaction the call runs (a
+/// checkout's second, locked attempt spends the same budget).
+#[derive(Debug)]
+pub(crate) struct Reruns {
+    started: Instant,
+    budget: Duration,
+    /// Reruns so far (shared by reference between a call's transactions).
+    count: AtomicU32,
+}
+
+impl Reruns {
+    /// A budget of `budget` from now.
+    pub(crate) fn new(budget: Duration) -> Self {
+        Reruns {
+            started: Instant::now(),
+            budget,
+            count: AtomicU32::new(0),
+        }
+    }
+
+    /// The pause before the next rerun, counting it; `None` when the pause
+    /// would end past the budget.
+    pub(crate) fn next_pause(&self) -> Option<Duration> {
+        let next = self.count.load(Ordering::Relaxed).saturating_add(1);
+        let pause = backoff(next);
+        if self.started.elapsed() + pause > self.budget {
+            return None;
+        }
+        self.count.store(next, Ordering::Relaxed);
+        Some(pause)
+    }
+
+    /// The error to report once the budget is spent: for a lost race,
+    /// `storage_unavailable` saying how many reruns were made in how long.
+    pub(crate) fn gave_up(
+        &self,
+        failure: crate::error::DbError,
+        galera: bool,
+    ) -> shopcore::StorageError {
+        let count = self.count.load(Ordering::Relaxed);
+        failure.gave_up(count, self.started.elapsed(), galera)
+    }
+}
+
+impl crate::MySqlStore {
+    /// A fresh time budget for one call's transactions.
+    pub(crate) fn reruns(&self) -> Reruns {
+        Reruns::new(self.retry_budget)
+    }
 }
 
 /// Whether `outcome` is a failure that is rerun anyway (and counted by its
@@ -80,7 +142,8 @@ pub(crate) fn reruns_anyway<T, E>(outcome: &Attempt<T, E>, galera: bool) -> bool
 /// A short, doubling, jittered pause before rerun number `retry` (from 1):
 /// half of 2 ms × 2^(retry − 1) (at most 64 ms) fixed, the other half
 /// scaled by a jitter, so that the losers of one race do not meet again at
-/// once. Five reruns wait about 31–62 ms in all.
+/// once. Five reruns wait about 31–62 ms in all; within the default budget
+/// of 5 s, a call whose every attempt loses at once makes about 80.
 pub(crate) fn backoff(retry: u32) -> Duration {
     let jitter = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -311,5 +374,25 @@ mod tests {
         assert_eq!(ms(40, 5_000), 63_968);
         let five: u128 = (1..=5).map(|n| ms(n, 0)).sum();
         assert_eq!(five, 31_000);
+    }
+
+    #[test]
+    fn reruns_stop_when_the_next_pause_would_end_past_the_budget() {
+        let none = Reruns::new(Duration::ZERO);
+        assert_eq!(none.next_pause(), None);
+        assert_eq!(none.count.into_inner(), 0);
+        // Every pause is at most 64 ms: a budget of 100 ms allows the first
+        // few (about 1 + 2 + 4 + 8 + 16 ms, each up to twice that), never 100 ms of them.
+        let short = Reruns::new(Duration::from_millis(100));
+        let mut slept = Duration::ZERO;
+        while let Some(pause) = short.next_pause() {
+            assert!(pause <= Duration::from_millis(64), "{pause:?}");
+            std::thread::sleep(pause);
+            slept += pause;
+        }
+        let count = short.count.load(Ordering::Relaxed);
+        assert!((3..=7).contains(&count), "{count}");
+        assert!(slept <= Duration::from_millis(100), "{slept:?}");
+        assert!(short.started.elapsed() + backoff(count + 1) > short.budget);
     }
 }

@@ -4,7 +4,7 @@
 //! its idempotency key (an `INSERT`), reads the products, their rules, the
 //! region's rate and the buyer from one consistent snapshot (plain reads: one
 //! price list as it stood at one instant, and no locks), plans, and applies
-//! with [`apply_checkout`]: the order, its items, the notice and the key
+//! with [`apply_late`]: the order, its items, the notice and the key
 //! binding first, then each product's stock taken by one conditional
 //! statement in product-id order, then the points, then the ledger, then
 //! `COMMIT` — the `inventory` and `customers` rows are locked only for those
@@ -17,10 +17,24 @@
 //! back meanwhile) is applied as planned with [`apply_plan`]. A coupon's row
 //! is still locked before planning (it serialises the coupon's use count).
 //!
-//! A cancel locks, in the order every locking write uses so that transactions
-//! queue instead of deadlocking: the `orders` row → the `inventory` rows in
-//! product-id order → the `customers` row; then plans and applies with
-//! [`apply_plan`]. Any error rolls the transaction back.
+//! A cancel locks its hot rows last too. It reads the `orders` row
+//! `FOR UPDATE` (so its status is exact and two cancels of one order queue),
+//! its products and customer from a plain snapshot, and plans with
+//! [`plan_unlocked_cancel`]; then [`apply_late`] writes, in this order, the
+//! order's status, the notice and its deliveries, the stock returned by one
+//! statement (each row only while the level stays within `MAX_STOCK`), the
+//! points (each statement guarded by the balance the plan started from), the
+//! ledger, and commits. If a guard fails — stock raised past room for the
+//! units, or the balance changed since the snapshot — or the snapshot cannot
+//! decide (see `shopcore::CancelConditions`), the transaction rolls back and
+//! the cancel runs once more, locking in the order every locking write uses
+//! so that transactions queue instead of deadlocking (the `orders` row → the
+//! `inventory` rows in product-id order → the `customers` row), and applies
+//! the plan of [`plan_cancel`] with [`apply_plan`].
+//!
+//! That second, locked attempt of a checkout or cancel is counted as a rerun
+//! (cause `stale_snapshot`), and both attempts share the call's time budget.
+//! Any error rolls the transaction back.
 //!
 //! Fault injection (feature `fault-injection`, for tests) makes the adapter
 //! fail right after a chosen [`WriteStep`], to prove that a failure at any
@@ -28,13 +42,14 @@
 
 use async_trait::async_trait;
 use shopcore::{
-    plan_cancel, plan_checkout, CancelError, CancelSnapshot, CancelledOrder, Catalog,
-    CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
-    OrderWorkflow, PlacedOrder, RequestFingerprint, ShopConfig, StorageError,
+    plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelSnapshot, CancelledOrder,
+    Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
+    OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause, ShopConfig, StorageError,
+    UnlockedCancelDecision, UnlockedCancelSnapshot,
 };
 use sqlx::MySqlConnection;
 
-use crate::apply::{apply_checkout, apply_plan, Applied, Shortfall};
+use crate::apply::{apply_late, apply_plan, Applied, PointsGuard, Shortfall};
 use crate::coupons::{select_coupon, select_usage};
 use crate::error::{is_duplicate_key, DbError};
 use crate::repositories::{
@@ -82,8 +97,18 @@ impl WriteStep {
         WriteStep::PointsMoved,
         WriteStep::LedgerWritten,
     ];
-    /// The steps of a cancel that revokes points, in order.
+    /// The steps of a cancel that revokes points, in order: the hot rows
+    /// (stock, points) last.
     pub const CANCEL: [WriteStep; 5] = [
+        WriteStep::OrderCancelled,
+        WriteStep::NoticeLogged,
+        WriteStep::StockMoved,
+        WriteStep::PointsMoved,
+        WriteStep::LedgerWritten,
+    ];
+    /// The steps of a cancel decided from locked rows (after its unlocked
+    /// snapshot went stale), in plan order.
+    pub const LOCKED_CANCEL: [WriteStep; 5] = [
         WriteStep::OrderCancelled,
         WriteStep::StockMoved,
         WriteStep::PointsMoved,
@@ -92,30 +117,36 @@ impl WriteStep {
     ];
 }
 
-/// How a checkout attempt knows the stock and points it moves.
+/// How a checkout or cancel attempt knows the stock and points it moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum StockReads {
-    /// From the unlocked snapshot: taken at the end by conditional statements
-    /// ([`apply_checkout`]); a shortfall ends the attempt.
+enum HotRows {
+    /// From an unlocked snapshot: moved at the end by guarded statements
+    /// ([`apply_late`]); a failed guard ends the attempt.
     Snapshot,
-    /// Read again under `FOR UPDATE` after the snapshot, so that the plan is
-    /// exact: applied as planned ([`apply_plan`]).
+    /// Read under `FOR UPDATE`, so that the plan is exact: applied as
+    /// planned ([`apply_plan`]).
     Locked,
 }
 
-/// Why a checkout attempt placed no order.
+/// Why a checkout or cancel attempt did not complete.
 #[derive(Debug)]
-enum NotPlaced {
+enum NotDone<E> {
     /// A rule (or storage) refused it.
-    Refused(CheckoutError),
-    /// The snapshot promised stock or points that were gone when taken: plan
-    /// again from locked rows.
-    Short,
+    Refused(E),
+    /// The snapshot no longer matched the rows when they were moved, or could
+    /// not decide: decide again from locked rows.
+    Stale,
 }
 
-impl From<StorageError> for NotPlaced {
+impl<E: From<StorageError>> From<StorageError> for NotDone<E> {
     fn from(error: StorageError) -> Self {
-        NotPlaced::Refused(error.into())
+        NotDone::Refused(error.into())
+    }
+}
+
+impl<E> From<Shortfall> for NotDone<E> {
+    fn from(Shortfall: Shortfall) -> Self {
+        NotDone::Stale
     }
 }
 
@@ -128,9 +159,21 @@ pub(crate) struct Faults {
     before_apply: std::sync::Mutex<Option<String>>,
     #[cfg(feature = "fault-injection")]
     committed_before_apply: std::sync::Mutex<Option<(sqlx::MySqlPool, String)>>,
+    #[cfg(feature = "fault-injection")]
+    locked_only: std::sync::atomic::AtomicBool,
 }
 
 impl Faults {
+    /// How a checkout or cancel reads its hot rows first: from an unlocked
+    /// snapshot, unless a test asked for locked rows at once.
+    fn first_reads(&self) -> HotRows {
+        #[cfg(feature = "fault-injection")]
+        if self.locked_only.load(std::sync::atomic::Ordering::Relaxed) {
+            return HotRows::Locked;
+        }
+        HotRows::Snapshot
+    }
+
     pub(crate) fn check(&self, _step: WriteStep) -> Result<(), DbError> {
         #[cfg(feature = "fault-injection")]
         if self
@@ -186,6 +229,16 @@ impl MySqlStore {
         if let Ok(mut committed) = self.faults.committed_before_apply.lock() {
             *committed = Some((self.pool.clone(), statement.to_owned()));
         }
+    }
+
+    /// Makes checkouts and cancels decide from locked rows at once, as they do
+    /// after a stale snapshot (`false`: from an unlocked snapshot first, the
+    /// default) — so that a test can reach every step of that path.
+    /// Test-only: needs the `fault-injection` feature.
+    pub fn decide_from_locked_rows(&self, on: bool) {
+        self.faults
+            .locked_only
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Makes every following write fail right after `step` (`None` to stop).
@@ -281,8 +334,8 @@ impl MySqlStore {
         conn: &mut MySqlConnection,
         request: &CheckoutRequest,
         key: Option<&IdempotencyKey>,
-        reads: StockReads,
-    ) -> Attempt<PlacedOrder, NotPlaced> {
+        reads: HotRows,
+    ) -> Attempt<PlacedOrder, NotDone<CheckoutError>> {
         let now = self.clock.now();
         let fingerprint = key.map(|_| request.fingerprint());
         if let (Some(key), Some(fingerprint)) = (key, &fingerprint) {
@@ -292,7 +345,7 @@ impl MySqlStore {
             {
                 Ok(Some(placed)) => return Ok(Ok(placed)),
                 Ok(None) => {}
-                Err(conflict) => return Ok(Err(NotPlaced::Refused(conflict))),
+                Err(conflict) => return Ok(Err(NotDone::Refused(conflict))),
             }
         }
         // One consistent price list: plain reads of one snapshot (the first
@@ -320,7 +373,7 @@ impl MySqlStore {
             },
             None => None,
         };
-        if reads == StockReads::Locked {
+        if reads == HotRows::Locked {
             // In the lock order: products by id, then the buyer.
             let locked = select_products(&mut *conn, &ids, true).await?;
             take_stock_levels(&mut catalog, &locked);
@@ -338,17 +391,19 @@ impl MySqlStore {
         };
         let mut plan = match plan_checkout(request, &snapshot, &self.config, now) {
             Ok(plan) => plan,
-            Err(refused) => return Ok(Err(NotPlaced::Refused(refused))),
+            Err(refused) => return Ok(Err(NotDone::Refused(refused))),
         };
         if let (Some(key), Some(fingerprint)) = (key, fingerprint) {
             plan.bind_key(key.clone(), fingerprint);
         }
         let applied = match reads {
-            StockReads::Snapshot => match apply_checkout(conn, plan.plan(), &self.faults).await? {
-                Ok(applied) => applied,
-                Err(Shortfall) => return Ok(Err(NotPlaced::Short)),
-            },
-            StockReads::Locked => apply_plan(conn, plan.plan(), &self.faults).await?,
+            HotRows::Snapshot => {
+                match apply_late(conn, plan.plan(), PointsGuard::Enough, &self.faults).await? {
+                    Ok(applied) => applied,
+                    Err(stale) => return Ok(Err(stale.into())),
+                }
+            }
+            HotRows::Locked => apply_plan(conn, plan.plan(), &self.faults).await?,
         };
         let Applied {
             order_id, notices, ..
@@ -363,31 +418,59 @@ impl MySqlStore {
         }))
     }
 
-    /// One cancel attempt inside an open transaction.
+    /// One cancel attempt inside an open transaction, reading its products
+    /// and customer as `reads` says (the order row is always locked first).
     async fn cancel_in(
         &self,
         conn: &mut MySqlConnection,
         order_id: OrderId,
-    ) -> Attempt<CancelledOrder, CancelError> {
+        reads: HotRows,
+    ) -> Attempt<CancelledOrder, NotDone<CancelError>> {
         let now = self.clock.now();
         let Some(order) = select_order(conn, order_id, true).await? else {
-            return Ok(Err(CancelError::OrderNotFound(order_id)));
+            return Ok(Err(NotDone::Refused(CancelError::OrderNotFound(order_id))));
         };
         let mut ids: Vec<_> = order.items.iter().map(|i| i.product_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let catalog = select_products(&mut *conn, &ids, true).await?;
-        let customer = select_customer(&mut *conn, order.customer_id, true).await?;
-        let snapshot = CancelSnapshot {
-            order: &order,
-            customer: customer.as_ref(),
-            catalog: &catalog,
+        let lock = reads == HotRows::Locked;
+        let catalog = select_products(&mut *conn, &ids, lock).await?;
+        let customer = select_customer(&mut *conn, order.customer_id, lock).await?;
+        let (plan, applied) = match reads {
+            HotRows::Snapshot => {
+                let snapshot = UnlockedCancelSnapshot {
+                    order: &order,
+                    customer: customer.as_ref(),
+                    catalog: &catalog,
+                };
+                let plan = match plan_unlocked_cancel(&snapshot, now) {
+                    UnlockedCancelDecision::Planned(unlocked) => unlocked.cancel,
+                    UnlockedCancelDecision::Refused(refused) => {
+                        return Ok(Err(NotDone::Refused(refused)))
+                    }
+                    UnlockedCancelDecision::DecideLocked => return Ok(Err(NotDone::Stale)),
+                };
+                // The plan's conditions are its movements' own guards: stock
+                // within MAX_STOCK, points from the balance it started from.
+                match apply_late(conn, plan.plan(), PointsGuard::Planned, &self.faults).await? {
+                    Ok(applied) => (plan, applied),
+                    Err(stale) => return Ok(Err(stale.into())),
+                }
+            }
+            HotRows::Locked => {
+                let snapshot = CancelSnapshot {
+                    order: &order,
+                    customer: customer.as_ref(),
+                    catalog: &catalog,
+                };
+                let plan = match plan_cancel(&snapshot, now) {
+                    Ok(plan) => plan,
+                    Err(refused) => return Ok(Err(NotDone::Refused(refused))),
+                };
+                let applied = apply_plan(conn, plan.plan(), &self.faults).await?;
+                (plan, applied)
+            }
         };
-        let plan = match plan_cancel(&snapshot, now) {
-            Ok(plan) => plan,
-            Err(refused) => return Ok(Err(refused)),
-        };
-        let applied = apply_plan(conn, plan.plan(), &self.faults).await?;
         let notice =
             applied.notices.into_iter().next().ok_or_else(|| {
                 StorageError::Failure("a cancel plan logged no notice".to_owned())
@@ -401,6 +484,34 @@ impl MySqlStore {
             points_revoked: plan.points_revoked,
             points_balance: plan.points_after,
         }))
+    }
+
+    /// Runs `attempt` from an unlocked snapshot first and, if that went
+    /// stale, once more from locked rows (counted as a rerun), within one
+    /// time budget.
+    async fn late_then_locked<T, E, F, Fut>(&self, attempt: F) -> Result<T, E>
+    where
+        E: From<StorageError>,
+        F: Fn(HotRows) -> Fut,
+        Fut: std::future::Future<Output = Result<T, NotDone<E>>>,
+    {
+        let mut reads = self.faults.first_reads();
+        loop {
+            match attempt(reads).await {
+                Ok(done) => return Ok(done),
+                Err(NotDone::Refused(refused)) => return Err(refused),
+                Err(NotDone::Stale) if reads == HotRows::Snapshot => {
+                    self.metrics.record_retry(RetryCause::StaleSnapshot);
+                    reads = HotRows::Locked;
+                }
+                Err(NotDone::Stale) => {
+                    return Err(StorageError::Failure(
+                        "a write decided from locked rows found them changed".to_owned(),
+                    )
+                    .into())
+                }
+            }
+        }
     }
 }
 
@@ -428,33 +539,26 @@ impl OrderWorkflow for MySqlStore {
         request: &CheckoutRequest,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, CheckoutError> {
-        let mut reads = StockReads::Snapshot;
-        let outcome = loop {
-            let attempt = in_transaction!(self, |conn| self.checkout_in(
-                conn,
-                request,
-                idempotency_key,
-                reads
-            ));
-            match attempt {
-                Ok(placed) => break Ok(placed),
-                Err(NotPlaced::Refused(refused)) => break Err(refused),
-                Err(NotPlaced::Short) if reads == StockReads::Snapshot => {
-                    reads = StockReads::Locked;
-                }
-                Err(NotPlaced::Short) => {
-                    break Err(StorageError::Failure(
-                        "a checkout planned from locked rows found too little".to_owned(),
-                    )
-                    .into())
-                }
-            }
-        };
+        let reruns = &self.reruns();
+        let outcome = self
+            .late_then_locked(|reads| async move {
+                in_transaction!(self, reruns, |conn| self.checkout_in(
+                    conn,
+                    request,
+                    idempotency_key,
+                    reads
+                ))
+            })
+            .await;
         self.metrics.record_checkout(&outcome);
         outcome
     }
 
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError> {
-        in_transaction!(self, |conn| self.cancel_in(conn, order_id))
+        let reruns = &self.reruns();
+        self.late_then_locked(|reads| async move {
+            in_transaction!(self, reruns, |conn| self.cancel_in(conn, order_id, reads))
+        })
+        .await
     }
 }

@@ -1,6 +1,7 @@
 //! The ledger as MySQL stores it, the core audit over the real database, and
 //! the apply paths' guards: a checkout moves stock and points from the stored
-//! values (refusing exactly when too little is left), and a stored value that
+//! values (refusing exactly when too little is left), so does a cancel (falling
+//! back to locked rows when its snapshot went stale), and a stored value that
 //! diverges from a plan made from locked rows rolls the whole transaction back.
 
 mod common;
@@ -8,7 +9,7 @@ mod common;
 use common::{request, TestDb};
 use shopcore::{
     audit, seed, BooksRepository, CatalogRepository, CustomerId, CustomerRepository, ErrorCode,
-    Opening, OrderWorkflow, ProductId,
+    Opening, OrderRepository, OrderStatus, OrderWorkflow, ProductId, RetryCause, MAX_STOCK,
 };
 use sqlx::MySqlPool;
 
@@ -301,5 +302,114 @@ async fn a_stored_value_that_diverges_from_a_cancel_plan_rolls_everything_back()
             .quantity_available,
         74
     );
+    db.drop_database().await;
+}
+
+/// Product 4's stock now.
+async fn product_4(db: &TestDb) -> u32 {
+    db.store
+        .product(ProductId::new(4).unwrap())
+        .await
+        .unwrap()
+        .quantity_available
+}
+
+/// Omar's (customer 3) points now.
+async fn omar(db: &TestDb) -> i64 {
+    db.store
+        .customer(CustomerId::new(3).unwrap())
+        .await
+        .unwrap()
+        .loyalty_points
+}
+
+#[tokio::test]
+async fn a_cancel_returns_stock_and_points_from_the_stored_values_and_falls_back_to_locked_rows() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let stale = || shopcore::Instrumented::metrics(&*db.store).retries(RetryCause::StaleSnapshot);
+    let order = |units| {
+        let store = db.store.clone();
+        async move {
+            store
+                .checkout(&request(3, &[(4, units)]), None)
+                .await
+                .unwrap()
+                .order
+        }
+    };
+
+    // Stock another writer moved after the cancel's snapshot: the units come
+    // back onto the stored level, and the ledger records the level left.
+    let first = order(2).await;
+    let level = product_4(&db).await;
+    db.store.inject_committed_write_before_apply(
+        "UPDATE inventory SET quantity_available = quantity_available - 5 WHERE product_id = 4",
+    );
+    db.store.cancel(first.id).await.unwrap();
+    assert_eq!(product_4(&db).await, level - 5 + 2);
+    let entries = ledger(&raw).await;
+    let returned = entries.iter().rev().find(|e| e.0 == Some(4)).unwrap();
+    assert_eq!(
+        (returned.2, returned.3, returned.4.as_str()),
+        (2, i64::from(level - 5 + 2), "cancel")
+    );
+    assert_eq!(stale(), 0, "the snapshot's plan held");
+
+    // Points changed after the snapshot: the late plan's guard fails, and the
+    // cancel is decided again from locked rows, with the balance as it is.
+    let second = order(1).await;
+    let balance = omar(&db).await;
+    db.store.inject_committed_write_before_apply(
+        "UPDATE customers SET loyalty_points = loyalty_points + 7 WHERE customer_id = 3",
+    );
+    let cancelled = db.store.cancel(second.id).await.unwrap();
+    let expected = balance + 7 - i64::try_from(second.points_earned).unwrap();
+    assert_eq!(cancelled.points_balance, expected);
+    assert_eq!(omar(&db).await, expected);
+    let revoked = ledger(&raw)
+        .await
+        .into_iter()
+        .rev()
+        .find(|e| e.1 == Some(3))
+        .unwrap();
+    assert_eq!(
+        (revoked.2, revoked.3),
+        (-i64::try_from(second.points_earned).unwrap(), expected)
+    );
+    assert_eq!(stale(), 1, "one locked rerun");
+
+    // Stock raised after the snapshot so high that the units no longer fit:
+    // decided again from locked rows, the exact refusal, and nothing stays
+    // (the order's status and notice, written before the stock, are undone).
+    let third = order(3).await;
+    let entries = ledger(&raw).await;
+    let notices = |pool: &MySqlPool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM notification_log")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let notices_before = notices(&raw).await;
+    let full = MAX_STOCK - 1;
+    db.store.inject_committed_write_before_apply(&format!(
+        "UPDATE inventory SET quantity_available = {full} WHERE product_id = 4"
+    ));
+    let refused = db.store.cancel(third.id).await.unwrap_err();
+    assert_eq!(refused.code(), "stock_out_of_range", "{refused}");
+    assert_eq!(product_4(&db).await, full);
+    assert_eq!(
+        db.store.order(third.id).await.unwrap().status,
+        OrderStatus::Created
+    );
+    assert_eq!(ledger(&raw).await, entries);
+    assert_eq!(notices(&raw).await, notices_before);
+    assert_eq!(stale(), 2);
+    raw.close().await;
     db.drop_database().await;
 }

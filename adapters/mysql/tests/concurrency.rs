@@ -16,7 +16,6 @@ use shopcore_mysql::PoolSettings;
 fn settings() -> PoolSettings {
     PoolSettings {
         max_connections: 24,
-        max_retries: 10,
         ..PoolSettings::default()
     }
 }

@@ -11,11 +11,12 @@ use shopcore::{
     CouponValue, CustomerId, CustomerRepository, ErrorCode, Opening, OrderWorkflow, ProductId,
 };
 use shopcore_mysql::PoolSettings;
+use std::time::Duration;
 
 fn settings() -> PoolSettings {
     PoolSettings {
         max_connections: 24,
-        max_retries: 20,
+        retry_budget: Duration::from_secs(10),
         ..PoolSettings::default()
     }
 }

@@ -2,8 +2,8 @@
 //! connection holds a row lock past the (session) lock-wait timeout on an
 //! inventory row, on the customer row and on the order row; the checkout or
 //! cancel waits, times out, is rerun, and completes once the hold ends — and
-//! gives up with `storage_unavailable` only after its bounded retries, having
-//! written nothing.
+//! gives up with `storage_unavailable` only once its time budget is spent,
+//! having written nothing.
 
 mod common;
 
@@ -15,12 +15,14 @@ use shopcore_mysql::PoolSettings;
 use sqlx::{Connection, MySqlConnection};
 
 const LOCK_WAIT: Duration = Duration::from_secs(1);
-/// Longer than one lock wait, shorter than all the retries' waits together.
+/// Longer than one lock wait, shorter than the time budget.
 const HOLD: Duration = Duration::from_millis(2_500);
+/// Time enough for the hold and a few lock waits.
+const BUDGET: Duration = Duration::from_secs(5);
 
-fn settings(max_retries: u32) -> PoolSettings {
+fn settings(retry_budget: Duration) -> PoolSettings {
     PoolSettings {
-        max_retries,
+        retry_budget,
         lock_wait_timeout: Some(LOCK_WAIT),
         ..PoolSettings::default()
     }
@@ -42,7 +44,7 @@ async fn release_after(mut conn: MySqlConnection, after: Duration) {
 
 /// A checkout of Laptop + Mouse by Ahmed while `lock_sql` is held for [`HOLD`].
 async fn checkout_through_a_hold_of(lock_sql: &str) {
-    let Some(db) = TestDb::seeded_with(settings(5)).await else {
+    let Some(db) = TestDb::seeded_with(settings(BUDGET)).await else {
         return;
     };
     let holder = hold(&db, lock_sql).await;
@@ -77,7 +79,7 @@ async fn a_checkout_outlasts_a_lock_held_on_the_customer_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_outlasts_a_lock_held_on_the_order_row() {
-    let Some(db) = TestDb::seeded_with(settings(5)).await else {
+    let Some(db) = TestDb::seeded_with(settings(BUDGET)).await else {
         return;
     };
     let placed = db
@@ -107,7 +109,7 @@ async fn a_cancel_outlasts_a_lock_held_on_the_order_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hold_longer_than_every_retry_is_storage_unavailable_and_writes_nothing() {
-    let Some(db) = TestDb::seeded_with(settings(1)).await else {
+    let Some(db) = TestDb::seeded_with(settings(LOCK_WAIT * 3 / 2)).await else {
         return;
     };
     let before = stock_levels(&db.store).await;
@@ -125,12 +127,14 @@ async fn a_hold_longer_than_every_retry_is_storage_unavailable_and_writes_nothin
     let waited = started.elapsed();
     assert_eq!(refused.code(), "storage_unavailable", "{refused}");
     assert!(
-        refused.to_string().contains("gave up after 1 retries"),
+        refused.to_string().contains("gave up after 1 retries in 2"),
         "{refused}"
     );
-    // Two lock waits (the first attempt and one retry), not one and not forever.
+    // A budget of 1.5 lock waits: the first attempt waits one out, there is
+    // time to start one rerun, which waits out another; then no time is left.
+    // Two lock waits, not one and not forever.
     assert!(
-        waited >= 2 * LOCK_WAIT && waited < 4 * LOCK_WAIT,
+        waited >= 2 * LOCK_WAIT && waited < 3 * LOCK_WAIT,
         "{waited:?}"
     );
     release_after(holder, Duration::ZERO).await;

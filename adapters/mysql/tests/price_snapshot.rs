@@ -86,7 +86,7 @@ fn ladder(discount: Decimal) -> TierLadder {
 async fn every_order_is_priced_from_one_price_list_that_existed() {
     let settings = PoolSettings {
         max_connections: 12,
-        max_retries: 20,
+        retry_budget: Duration::from_secs(10),
         ..PoolSettings::default()
     };
     let Some(db) = TestDb::seeded_with(settings).await else {

@@ -72,7 +72,7 @@ CHECKOUTS = Counter(
 )
 RETRIES = Counter(
     "shopcore_transaction_retries", "Transactions rerun after losing a lock race, by cause "
-    "(deadlock, lock_wait, certification).", ["cause"],
+    "(deadlock, lock_wait, certification, stale_snapshot).", ["cause"],
 )
 POOL_CONNECTIONS = Gauge(
     "shopcore_pool_connections", "Database connections open now, by state (in_use, idle).",
