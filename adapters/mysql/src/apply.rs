@@ -81,7 +81,9 @@ pub(crate) enum PointsGuard {
     /// points always fit); the ledger records the balance left.
     Enough,
     /// A cancel: the balance is the one the plan started from
-    /// (`shopcore::CancelConditions`), so the plan's balances are exact.
+    /// (`shopcore::CancelConditions`), so the plan's balances are exact. A
+    /// chain of movements of one customer (points returned, then revoked) is
+    /// one statement.
     Planned,
 }
 
@@ -119,20 +121,68 @@ pub(crate) async fn apply_late(
         }
         faults.check(WriteStep::StockMoved)?;
     }
-    for moved in &deferred.points {
-        let after = match points_guard {
-            PointsGuard::Enough => take_points(conn, moved).await?,
-            PointsGuard::Planned => move_points(conn, moved).await?.then_some(moved.after),
-        };
-        let Some(after) = after else {
-            return Ok(Err(Shortfall));
-        };
-        let actual = PointsMoved { after, ..**moved };
-        ledger.push(LedgerEntry::Points(actual.entry(applied.order_id, at)?));
-        faults.check(WriteStep::PointsMoved)?;
+    match points_guard {
+        PointsGuard::Enough => {
+            for moved in &deferred.points {
+                let Some(after) = take_points(conn, moved).await? else {
+                    return Ok(Err(Shortfall));
+                };
+                let actual = PointsMoved { after, ..**moved };
+                ledger.push(LedgerEntry::Points(actual.entry(applied.order_id, at)?));
+                faults.check(WriteStep::PointsMoved)?;
+            }
+        }
+        PointsGuard::Planned => {
+            for run in chained_points(&deferred.points) {
+                if !move_points(conn, &run.whole).await? {
+                    return Ok(Err(Shortfall));
+                }
+                for moved in run.moves {
+                    ledger.push(LedgerEntry::Points(moved.entry(applied.order_id, at)?));
+                }
+                faults.check(WriteStep::PointsMoved)?;
+            }
+        }
     }
     write_ledger(conn, &ledger, StockBalance::AsLeft, faults).await?;
     Ok(Ok(applied))
+}
+
+/// Consecutive points movements of one customer, each starting where the one
+/// before ended, and the one movement they add up to.
+struct PointsRun<'a, 'p> {
+    moves: &'a [&'p PointsMoved],
+    whole: PointsMoved,
+}
+
+/// `moves` cut into [`PointsRun`]s: a cancel's points returned and points
+/// revoked become one statement on the customer's row instead of two.
+fn chained_points<'a, 'p>(moves: &'a [&'p PointsMoved]) -> Vec<PointsRun<'a, 'p>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while let Some(first) = moves.get(start) {
+        let before = first.after - first.change;
+        let mut end = start + 1;
+        while let Some(next) = moves.get(end) {
+            let chained =
+                next.customer == first.customer && next.after - next.change == moves[end - 1].after;
+            if !chained {
+                break;
+            }
+            end += 1;
+        }
+        let last = moves[end - 1];
+        runs.push(PointsRun {
+            moves: &moves[start..end],
+            whole: PointsMoved {
+                change: last.after - before,
+                after: last.after,
+                ..**first
+            },
+        });
+        start = end;
+    }
+    runs
 }
 
 /// Where the stock balances a ledger `INSERT` records come from.
@@ -856,4 +906,50 @@ async fn log_change(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shopcore::{OrderRef, Reason};
+
+    fn moved(customer: i64, change: i64, after: i64) -> PointsMoved {
+        PointsMoved {
+            customer: CustomerId::new(customer).unwrap(),
+            change,
+            after,
+            reason: Reason::Cancel(OrderRef::Existing(OrderId::new(9).unwrap())),
+        }
+    }
+
+    #[test]
+    fn chained_points_of_one_customer_are_one_movement() {
+        // 10 redeemed points back (50 → 60), then 59 earned revoked (60 → 1):
+        // one statement from 50 to 1; then another customer's, alone.
+        let (returned, revoked, other) = (moved(3, 10, 60), moved(3, -59, 1), moved(4, -5, 0));
+        let moves = [&returned, &revoked, &other];
+        let runs = chained_points(&moves);
+        let summary: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                (
+                    run.moves.len(),
+                    run.whole.customer.get(),
+                    run.whole.change,
+                    run.whole.after,
+                )
+            })
+            .collect();
+        assert_eq!(summary, vec![(2, 3, -49, 1), (1, 4, -5, 0)]);
+    }
+
+    #[test]
+    fn movements_that_do_not_chain_stay_apart() {
+        // The second does not start where the first ended (60 ≠ 61 − 2).
+        let (first, second) = (moved(3, 10, 60), moved(3, -2, 61));
+        let moves = [&first, &second];
+        let runs = chained_points(&moves);
+        assert_eq!(runs.len(), 2);
+        assert_eq!((runs[1].whole.change, runs[1].whole.after), (-2, 61));
+    }
 }
