@@ -25,6 +25,9 @@
 //!   the ledger `INSERT` itself). A movement whose guard fails answers
 //!   [`Shortfall`]: the transaction must roll back, and the caller decides
 //!   again from locked rows (the exact refusal, or the exact plan).
+//! - [`apply_adjustment_late`], for a manual stock or points adjustment
+//!   planned from an unlocked snapshot: [`apply_plan`]'s exact guards, a
+//!   mismatch answering [`Shortfall`] like a late movement's.
 
 use chrono::{DateTime, Utc};
 use shopcore::{ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductId, TierLadder};
@@ -66,6 +69,27 @@ pub(crate) async fn apply_plan(
     let applied = apply_effects(conn, plan, faults, None, &mut ledger).await?;
     write_ledger(conn, &ledger, StockBalance::Planned, faults).await?;
     Ok(applied)
+}
+
+/// Applies `plan`, a manual adjustment made from an unlocked snapshot, in
+/// the open transaction on `conn`: as [`apply_plan`] (each movement guarded
+/// by the exact value the plan started from), except that a row another
+/// writer changed since the snapshot answers [`Shortfall`] rather than an
+/// error, so that the caller decides again from locked rows. The row is
+/// locked only by its one guarded `UPDATE`, not by the read before it.
+///
+/// Only for plans whose every guarded write is a stock or points movement
+/// (`shopcore::plan_stock_adjustment`, `shopcore::plan_points_adjustment`).
+pub(crate) async fn apply_adjustment_late(
+    conn: &mut MySqlConnection,
+    plan: &Plan,
+    faults: &Faults,
+) -> Attempt<Applied, Shortfall> {
+    match apply_plan(conn, plan, faults).await {
+        Ok(applied) => Ok(Ok(applied)),
+        Err(DbError::Diverged(_)) => Ok(Err(Shortfall)),
+        Err(failed) => Err(failed),
+    }
 }
 
 /// A late movement's guard failed (too little stock or too few points left,

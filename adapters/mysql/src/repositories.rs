@@ -1,10 +1,13 @@
 //! Catalog, customer, order and notification repositories on MySQL.
 //!
-//! Reads are single statements. Writes — adjustments and logged notices — run
-//! like checkouts: in one transaction with retry, they lock the row
-//! (`FOR UPDATE`), plan with the core, and apply the plan with
-//! [`apply_plan`], which also writes the ledger entry; so they serialise with
-//! checkouts on the same rows.
+//! Reads are single statements. Writes run like checkouts, in one transaction
+//! with retry. A logged notice locks its row (`FOR UPDATE`), plans with the
+//! core and applies the plan with [`apply_plan`]. A manual stock or points
+//! adjustment, on rows checkouts make hot, locks late: it plans from a plain
+//! read and moves the row by one `UPDATE` guarded by the value it read (which
+//! also writes the ledger entry); if another writer moved the row in between,
+//! it is decided again from the row read `FOR UPDATE` (see
+//! [`apply_adjustment`]). Either way it serialises with checkouts.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,15 +20,17 @@ use shopcore::{
     StorageError, TaxTable, TokenHash,
 };
 use shopcore::{plan_profile_update, NotificationId, OrderFilter, Page, PageLimit, ProfileUpdate};
-use sqlx::{Executor, MySql};
+use sqlx::{Executor, MySql, MySqlConnection};
 
-use crate::apply::apply_plan;
+use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::rows::{
     assemble_orders, placeholders, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
     NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS,
     LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
+use crate::transaction::Attempt;
+use crate::workflow::{Faults, HotRows, NotDone};
 use crate::MySqlStore;
 
 /// One page of rows in ascending key order: `sql` selects them `WHERE key > ?
@@ -363,18 +368,43 @@ impl CatalogRepository for MySqlStore {
     }
 
     async fn adjust_stock(&self, id: ProductId, change: i64) -> Result<Product, CatalogError> {
-        in_transaction!(self, |conn| async {
-            let catalog = select_products(&mut *conn, &[id], true).await?;
-            let Some(product) = catalog.get(id) else {
-                return Ok(Err(CatalogError::UnknownProduct(id)));
-            };
-            let adjustment = match plan_stock_adjustment(product, change, self.clock.now()) {
-                Ok(adjustment) => adjustment,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            apply_plan(conn, &adjustment.plan, &self.faults).await?;
-            Ok(Ok(adjustment.product))
+        let reruns = &self.reruns();
+        self.late_then_locked(|reads| async move {
+            in_transaction!(self, reruns, |conn| async {
+                let lock = reads == HotRows::Locked;
+                let catalog = select_products(&mut *conn, &[id], lock).await?;
+                let Some(product) = catalog.get(id) else {
+                    return Ok(Err(NotDone::Refused(CatalogError::UnknownProduct(id))));
+                };
+                let adjustment = match plan_stock_adjustment(product, change, self.clock.now()) {
+                    Ok(adjustment) => adjustment,
+                    Err(refused) => return Ok(Err(NotDone::Refused(refused))),
+                };
+                match apply_adjustment(conn, &adjustment.plan, reads, &self.faults).await? {
+                    Ok(()) => Ok(Ok(adjustment.product)),
+                    Err(stale) => Ok(Err(stale.into())),
+                }
+            })
         })
+        .await
+    }
+}
+
+/// Applies a manual adjustment's plan, made from rows read as `reads` says.
+///
+/// From a snapshot the row is locked only by the movement's own guarded
+/// `UPDATE` (a refusal read from the snapshot stands: it held when the
+/// snapshot was taken); if another writer moved the row since, the attempt
+/// is stale and the adjustment is decided again from the locked row.
+async fn apply_adjustment(
+    conn: &mut MySqlConnection,
+    plan: &Plan,
+    reads: HotRows,
+    faults: &Faults,
+) -> Attempt<(), Shortfall> {
+    match reads {
+        HotRows::Snapshot => Ok(apply_adjustment_late(conn, plan, faults).await?.map(drop)),
+        HotRows::Locked => apply_plan(conn, plan, faults).await.map(|_| Ok(())),
     }
 }
 
@@ -442,17 +472,24 @@ impl CustomerRepository for MySqlStore {
     }
 
     async fn adjust_points(&self, id: CustomerId, change: i64) -> Result<Customer, CustomerError> {
-        in_transaction!(self, |conn| async {
-            let Some(customer) = select_customer(&mut *conn, id, true).await? else {
-                return Ok(Err(CustomerError::UnknownCustomer(id)));
-            };
-            let adjustment = match plan_points_adjustment(&customer, change, self.clock.now()) {
-                Ok(adjustment) => adjustment,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            apply_plan(conn, &adjustment.plan, &self.faults).await?;
-            Ok(Ok(adjustment.customer))
+        let reruns = &self.reruns();
+        self.late_then_locked(|reads| async move {
+            in_transaction!(self, reruns, |conn| async {
+                let lock = reads == HotRows::Locked;
+                let Some(customer) = select_customer(&mut *conn, id, lock).await? else {
+                    return Ok(Err(NotDone::Refused(CustomerError::UnknownCustomer(id))));
+                };
+                let adjustment = match plan_points_adjustment(&customer, change, self.clock.now()) {
+                    Ok(adjustment) => adjustment,
+                    Err(refused) => return Ok(Err(NotDone::Refused(refused))),
+                };
+                match apply_adjustment(conn, &adjustment.plan, reads, &self.faults).await? {
+                    Ok(()) => Ok(Ok(adjustment.customer)),
+                    Err(stale) => Ok(Err(stale.into())),
+                }
+            })
         })
+        .await
     }
 
     async fn update_profile(

@@ -117,9 +117,10 @@ impl WriteStep {
     ];
 }
 
-/// How a checkout or cancel attempt knows the stock and points it moves.
+/// How a checkout, cancel or manual adjustment attempt knows the stock and
+/// points it moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum HotRows {
+pub(crate) enum HotRows {
     /// From an unlocked snapshot: moved at the end by guarded statements
     /// ([`apply_late`]); a failed guard ends the attempt.
     Snapshot,
@@ -128,9 +129,9 @@ enum HotRows {
     Locked,
 }
 
-/// Why a checkout or cancel attempt did not complete.
+/// Why a checkout, cancel or adjustment attempt did not complete.
 #[derive(Debug)]
-enum NotDone<E> {
+pub(crate) enum NotDone<E> {
     /// A rule (or storage) refused it.
     Refused(E),
     /// The snapshot no longer matched the rows when they were moved, or could
@@ -164,7 +165,7 @@ pub(crate) struct Faults {
 }
 
 impl Faults {
-    /// How a checkout or cancel reads its hot rows first: from an unlocked
+    /// How a checkout, cancel or adjustment reads its hot rows first: from an unlocked
     /// snapshot, unless a test asked for locked rows at once.
     fn first_reads(&self) -> HotRows {
         #[cfg(feature = "fault-injection")]
@@ -231,7 +232,7 @@ impl MySqlStore {
         }
     }
 
-    /// Makes checkouts and cancels decide from locked rows at once, as they do
+    /// Makes checkouts, cancels and adjustments decide from locked rows at once, as they do
     /// after a stale snapshot (`false`: from an unlocked snapshot first, the
     /// default) — so that a test can reach every step of that path.
     /// Test-only: needs the `fault-injection` feature.
@@ -489,7 +490,7 @@ impl MySqlStore {
     /// Runs `attempt` from an unlocked snapshot first and, if that went
     /// stale, once more from locked rows (counted as a rerun), within one
     /// time budget.
-    async fn late_then_locked<T, E, F, Fut>(&self, attempt: F) -> Result<T, E>
+    pub(crate) async fn late_then_locked<T, E, F, Fut>(&self, attempt: F) -> Result<T, E>
     where
         E: From<StorageError>,
         F: Fn(HotRows) -> Fut,

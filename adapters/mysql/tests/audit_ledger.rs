@@ -413,3 +413,65 @@ async fn a_cancel_returns_stock_and_points_from_the_stored_values_and_falls_back
     raw.close().await;
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_manual_adjustment_moves_the_row_it_read_or_is_decided_again_from_the_locked_row() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let stale = || shopcore::Instrumented::metrics(&*db.store).retries(RetryCause::StaleSnapshot);
+    let (product, customer) = (ProductId::new(4).unwrap(), CustomerId::new(3).unwrap());
+
+    // Nobody else wrote: the snapshot's plan holds, no rerun.
+    let level = product_4(&db).await;
+    let adjusted = db.store.adjust_stock(product, 3).await.unwrap();
+    assert_eq!(adjusted.quantity_available, level + 3);
+    assert_eq!(stale(), 0);
+
+    // Another writer took 5 units after the snapshot: decided again from the
+    // locked row, so the answer and the ledger hold the level actually left.
+    db.store.inject_committed_write_before_apply(
+        "UPDATE inventory SET quantity_available = quantity_available - 5 WHERE product_id = 4",
+    );
+    let adjusted = db.store.adjust_stock(product, -2).await.unwrap();
+    assert_eq!(adjusted.quantity_available, level + 3 - 5 - 2);
+    assert_eq!(product_4(&db).await, level + 3 - 5 - 2);
+    let last = ledger(&raw).await.pop().unwrap();
+    assert_eq!(
+        last,
+        row(Some(4), None, -2, i64::from(level - 4), "manual", None)
+    );
+    assert_eq!(stale(), 1);
+
+    // A take that fitted the snapshot but not the stored level: the locked
+    // rerun refuses it exactly, and nothing is written.
+    let entries = ledger(&raw).await;
+    let now = product_4(&db).await;
+    db.store.inject_committed_write_before_apply(
+        "UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 4",
+    );
+    let refused = db
+        .store
+        .adjust_stock(product, -i64::from(now))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "insufficient_stock", "{refused}");
+    assert_eq!(product_4(&db).await, now - 1);
+    assert_eq!(ledger(&raw).await, entries);
+    assert_eq!(stale(), 2);
+
+    // Points another writer added after the snapshot are kept.
+    let balance = omar(&db).await;
+    db.store.inject_committed_write_before_apply(
+        "UPDATE customers SET loyalty_points = loyalty_points + 7 WHERE customer_id = 3",
+    );
+    let adjusted = db.store.adjust_points(customer, -4).await.unwrap();
+    assert_eq!(adjusted.loyalty_points, balance + 7 - 4);
+    assert_eq!(omar(&db).await, balance + 7 - 4);
+    let last = ledger(&raw).await.pop().unwrap();
+    assert_eq!(last, row(None, Some(3), -4, balance + 3, "manual", None));
+    assert_eq!(stale(), 3);
+    raw.close().await;
+    db.drop_database().await;
+}

@@ -1,4 +1,4 @@
-//! A failure at any write step of checkout or cancel leaves no trace: the
+//! A failure at any write step of checkout, cancel or a manual adjustment leaves no trace: the
 //! adapter is made to fail right after each step of its one apply path in
 //! turn, and every table is compared (row count and `CHECKSUM TABLE`) before
 //! and after.
@@ -10,6 +10,7 @@ use shopcore::{
     Cart, CartLine, CheckoutRequest, CustomerId, ErrorCode, ErrorKind, IdempotencyKey,
     OrderWorkflow, ProductId, Quantity,
 };
+use shopcore::{CatalogRepository, CustomerRepository};
 use shopcore_mysql::WriteStep;
 use sqlx::{MySqlPool, Row};
 
@@ -155,6 +156,39 @@ async fn a_cancel_failing_after_any_step_leaves_no_trace(locked: bool, steps: [W
     let before = fingerprint(&raw).await;
     db.store.cancel(placed.order.id).await.unwrap();
     assert_ne!(fingerprint(&raw).await, before);
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_manual_adjustment_failing_after_any_step_leaves_no_trace() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let (product, customer) = (ProductId::new(4).unwrap(), CustomerId::new(3).unwrap());
+    for locked in [false, true] {
+        db.store.decide_from_locked_rows(locked);
+        for step in [WriteStep::StockMoved, WriteStep::LedgerWritten] {
+            let before = fingerprint(&raw).await;
+            db.store.inject_fault_after(Some(step));
+            let err = db.store.adjust_stock(product, -2).await.unwrap_err();
+            assert_eq!(err.code(), "storage_failure", "{step:?}: {err}");
+            assert_eq!(fingerprint(&raw).await, before, "trace left after {step:?}");
+        }
+        for step in [WriteStep::PointsMoved, WriteStep::LedgerWritten] {
+            let before = fingerprint(&raw).await;
+            db.store.inject_fault_after(Some(step));
+            let err = db.store.adjust_points(customer, 5).await.unwrap_err();
+            assert_eq!(err.code(), "storage_failure", "{step:?}: {err}");
+            assert_eq!(fingerprint(&raw).await, before, "trace left after {step:?}");
+        }
+        db.store.inject_fault_after(None);
+        let before = fingerprint(&raw).await;
+        db.store.adjust_stock(product, -2).await.unwrap();
+        db.store.adjust_points(customer, 5).await.unwrap();
+        assert_ne!(fingerprint(&raw).await, before, "locked: {locked}");
+    }
     raw.close().await;
     db.drop_database().await;
 }
