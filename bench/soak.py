@@ -31,9 +31,10 @@ With ``--galera`` (``SHOPCORE_GALERA_URLS`` naming the nodes of a running
 cluster, see ``scripts/galera.sh``) only one phase runs instead: galera — the
 mixed workload against one service process per node (ports 5001–5005, 5101–5105,
 5201–5205), each client staying on one node; then the audits above on every node.
-There alone a few 503 ``storage_unavailable`` answers are allowed (at most 1
-request in 200): cross-node races on the hot rows can outlast the reruns, and
-such a call is refused whole.
+There alone one 503 ``storage_unavailable`` answer per run is allowed: a
+cross-node race on the hot rows could outlast a call's time budget, and such a
+call is refused whole (none in 20 consecutive runs since cancels and
+adjustments lock their hot rows last; 0–4 per run before).
 
     python bench/soak.py              # make soak
     python bench/soak.py --short      # the short form make test runs
@@ -471,12 +472,12 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
             elapsed = time.monotonic() - started
             conflicts = server_conflicts(nodes) - conflicts_before
             reruns = adapter_reruns(offsets)
-        # Cross-node races on the hot rows can outlast the reruns: such a call is
-        # answered 503 storage_unavailable and changes nothing (the audits below
-        # check that). A few are allowed — at most 1 request in 200 — any other 5xx is not.
+        # A cross-node race on the hot rows could outlast a call's time budget:
+        # such a call is answered 503 storage_unavailable and changes nothing
+        # (the audits below check that). One per run is allowed; any other 5xx is not.
         busy = [e for e in seen.server_errors if "503 {'code': 'storage_unavailable'" in e]
         failures = list(seen.failures) + [f"5xx: {e}" for e in seen.server_errors if e not in busy]
-        if len(busy) * 200 > args.requests:
+        if len(busy) > 1:
             failures += [f"too many 503 storage_unavailable ({len(busy)}): {e}" for e in busy]
         for node in nodes:  # each node has applied every write set (a causal read), then the audits
             conn = admin(db, node)
@@ -488,7 +489,7 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
             failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
             failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]
     detail = (f"{len(nodes)} nodes, one service process each; audited on every node; "
-              f"{len(busy)} refused as too busy (at most 1 in 200 allowed); the servers counted "
+              f"{len(busy)} refused as too busy (at most 1 allowed); the servers counted "
               f"{conflicts['wsrep_local_cert_failures']} certification failures and "
               f"{conflicts['wsrep_local_bf_aborts']} brute-force aborts, the adapter reran "
               f"{dict(sorted(reruns.items()))}")

@@ -213,10 +213,12 @@ impl Engine {
     /// default: the seed shop's), or only the session length from `session_hours`.
     ///
     /// A statement taking at least `slow_sql_ms` milliseconds (default 1000) is
-    /// logged at WARNING to the Python logger `sqlx.query`.
+    /// logged at WARNING to the Python logger `sqlx.query`. A write that meets
+    /// deadlocks or lock waits reruns for up to `retry_budget_ms` milliseconds
+    /// (default 5000), then raises `storage_unavailable`.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)] // keyword-only options of one constructor
-    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, config = None, session_hours = None, slow_sql_ms = 1000))]
+    #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, config = None, session_hours = None, slow_sql_ms = 1000, retry_budget_ms = 5000))]
     fn mysql(
         py: Python<'_>,
         url: &str,
@@ -226,12 +228,14 @@ impl Engine {
         config: Option<PyRef<'_, PyShopConfig>>,
         session_hours: Option<u16>,
         slow_sql_ms: u64,
+        retry_budget_ms: u64,
     ) -> PyResult<Engine> {
         let config = self::config(config.as_deref(), session_hours)?;
         let runtime = runtime()?;
         let settings = PoolSettings {
             max_connections: max_connections.max(1),
             slow_statement: std::time::Duration::from_millis(slow_sql_ms),
+            retry_budget: std::time::Duration::from_millis(retry_budget_ms),
             ..PoolSettings::default()
         };
         let store = py.detach(|| {

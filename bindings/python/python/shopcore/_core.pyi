@@ -305,6 +305,7 @@ class Engine:
         config: ShopConfig | None = None,
         session_hours: int | None = None,
         slow_sql_ms: int = 1000,
+        retry_budget_ms: int = 5000,
     ) -> Engine: ...
     @property
     def backend(self) -> Literal["memory", "mysql"]: ...
