@@ -1,8 +1,8 @@
 //! Engine configuration: the policies the planners apply.
 
-use crate::loyalty::{LoyaltyPolicy, PointValue};
+use crate::pricing::loyalty::{LoyaltyPolicy, PointValue};
 use crate::pricing::PricingPolicy;
-use crate::text::Region;
+use crate::values::text::Region;
 
 /// Policies shared by quoting, checkout and cancel.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

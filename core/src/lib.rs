@@ -54,50 +54,32 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod access;
-mod adjustment;
 mod admin;
 mod audit;
 pub mod auth;
-mod cancel;
-mod cart;
 mod catalog;
-mod checkout;
-mod clock;
 mod config;
-mod coupon;
-mod customer;
-mod effect;
 pub mod error;
-mod hashing;
-mod ids;
-mod loyalty;
-mod metrics;
-mod money;
-mod notification;
-mod order;
+mod lifecycle;
+mod orders;
 mod outbox;
-mod page;
-mod password_work;
-mod percent;
+mod plan;
 mod pricing;
-mod pricing_audit;
-mod quantity;
 pub mod repository;
 pub mod seed;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod testing;
-mod text;
-mod throttle;
+mod values;
 
+pub use access::throttle::{
+    checkout_throttled, quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey,
+    ThrottlePolicy, Throttled,
+};
 pub use access::{
     authorize, key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
     plan_staff_key_revocation, AccessError, AccessToken, Action, Actor, IssuedStaffKey,
     OpenedSession, SessionScope, StaffKey, StaffRole, TokenHash, TokenKind, MIN_CHOSEN_KEY_BITS,
-};
-pub use adjustment::{
-    plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,
-    PointsAdjustment, StockAdjustment,
 };
 pub use admin::{
     plan_catalog_change, AdminError, AdminSnapshot, Administered, CatalogChange, CatalogCommand,
@@ -105,77 +87,77 @@ pub use admin::{
     ProductFields, ProductRef,
 };
 pub use audit::{audit, Account, Books, Discrepancy, Opening, OrderProblem};
-pub use auth::{LoginError, Password};
-pub use cancel::{
-    plan_cancel, plan_unlocked_cancel, CancelConditions, CancelError, CancelPlan, CancelSnapshot,
-    UnlockedCancelDecision, UnlockedCancelPlan, UnlockedCancelSnapshot,
+pub use auth::password_work::{
+    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
 };
-pub use cart::{Cart, CartError, CartLine};
+pub use auth::{LoginError, Password};
+pub use catalog::cart::{Cart, CartError, CartLine};
 pub use catalog::{
     Catalog, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder, TierRung,
 };
-pub use checkout::{
+pub use config::ShopConfig;
+pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
+pub use lifecycle::adjustment::{
+    plan_points_adjustment, plan_stock_adjustment, points_after_change, stock_after_change,
+    PointsAdjustment, StockAdjustment,
+};
+pub use lifecycle::cancel::{
+    plan_cancel, plan_unlocked_cancel, CancelConditions, CancelError, CancelPlan, CancelSnapshot,
+    UnlockedCancelDecision, UnlockedCancelPlan, UnlockedCancelSnapshot,
+};
+pub use lifecycle::checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
     RequestFingerprint,
 };
-pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::ShopConfig;
-pub use coupon::{
-    plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
-    CouponError, CouponPatch, CouponRecord, CouponUsage, CouponValue,
-};
-pub use customer::{
+pub use orders::customer::{
     plan_profile_update, Customer, CustomerCredentials, NewCustomer, ProfileChange, ProfileUpdate,
     MAX_POINTS,
 };
-pub use effect::{
-    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
-    StockMoved,
-};
-pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
-pub use ids::{
-    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
-};
-pub use loyalty::{LoyaltyPolicy, PointValue};
-pub use metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
-pub use money::{Money, RoundingMode};
-pub use notification::{
+pub use orders::notification::{
     plan_notice, resend_confirmation, ConfirmationDraft, NoticeTargets, Notification,
     NotificationFilter, NotificationKind,
 };
-pub use order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
+pub use orders::order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
 pub use outbox::{
     channels_for, email_message, jitter, plan_webhook, webhook_request, Channel, Delivery,
     DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist, NewWebhook,
     OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent, WebhookRequest, WebhookSecret,
     WebhookUrl, MAX_ERROR_LEN,
 };
-pub use page::{Page, PageLimit};
-pub use password_work::{
-    InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
+pub use plan::{
+    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
+    StockMoved,
 };
-pub use percent::Percent;
+pub use pricing::audit::{
+    audit_ladder, audit_pricing, CouponFinding, LadderFinding, PricingAudit, ProductFindings,
+    TaxRoundingSpread,
+};
+pub use pricing::coupon::{
+    plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
+    CouponError, CouponPatch, CouponRecord, CouponUsage, CouponValue,
+};
+pub use pricing::loyalty::{LoyaltyPolicy, PointValue};
 pub use pricing::{
     allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,
     TaxRounding,
 };
-pub use pricing_audit::{
-    audit_ladder, audit_pricing, CouponFinding, LadderFinding, PricingAudit, ProductFindings,
-    TaxRoundingSpread,
-};
-pub use quantity::{Quantity, MAX_STOCK};
+pub use repository::metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
     CatalogRepository, ChannelFilter, CouponRepository, CustomerError, CustomerRepository,
     LookupError, NotificationRepository, OrderRepository, OrderWorkflow, OutboxRepository,
     PlacedOrder, PriceList, QuoteError, QuoteRequest, Readiness, Store, ThrottleRepository,
 };
-pub use text::{
-    CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
+pub use values::clock::{Clock, FixedClock, SystemClock};
+pub use values::ids::{
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
 };
-pub use throttle::{
-    checkout_throttled, quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey,
-    ThrottlePolicy, Throttled,
+pub use values::money::{Money, RoundingMode};
+pub use values::page::{Page, PageLimit};
+pub use values::percent::Percent;
+pub use values::quantity::{Quantity, MAX_STOCK};
+pub use values::text::{
+    CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
 };
 
 /// The date and time crate of the public API (`DateTime<Utc>` in orders,

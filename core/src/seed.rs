@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};
-use crate::customer::Customer;
-use crate::ids::{CustomerId, ProductId};
-use crate::money::Money;
-use crate::percent::Percent;
-use crate::quantity::Quantity;
-use crate::text::{CustomerName, Email, ProductName, Region};
+use crate::orders::customer::Customer;
+use crate::values::ids::{CustomerId, ProductId};
+use crate::values::money::Money;
+use crate::values::percent::Percent;
+use crate::values::quantity::Quantity;
+use crate::values::text::{CustomerName, Email, ProductName, Region};
 
 /// A complete data set an adapter can load: products, customers, rules, tax rates.
 #[derive(Clone, Debug, PartialEq, Eq)]

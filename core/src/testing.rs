@@ -29,16 +29,16 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::cart::{Cart, CartLine};
+use crate::catalog::cart::{Cart, CartLine};
 use crate::catalog::{Catalog, PricingRule, Product, RuleBook};
-use crate::coupon::CouponValue;
-use crate::ids::ProductId;
-use crate::loyalty::PointValue;
-use crate::money::Money;
-use crate::percent::Percent;
+use crate::pricing::coupon::CouponValue;
+use crate::pricing::loyalty::PointValue;
 use crate::pricing::Deductions;
-use crate::quantity::Quantity;
-use crate::text::ProductName;
+use crate::values::ids::ProductId;
+use crate::values::money::Money;
+use crate::values::percent::Percent;
+use crate::values::quantity::Quantity;
+use crate::values::text::ProductName;
 
 /// Amounts from 0.00 to `max_cents / 100`, biased towards "round" prices and
 /// odd cents that produce rounding midpoints.

@@ -4,9 +4,9 @@
 use super::*;
 use crate::access::StaffRole;
 use crate::catalog::TierRung;
-use crate::ids::StaffKeyId;
-use crate::quantity::Quantity;
 use crate::seed;
+use crate::values::ids::StaffKeyId;
+use crate::values::quantity::Quantity;
 
 fn admin() -> Actor {
     Actor::Staff {

@@ -3,10 +3,10 @@
 use chrono::DateTime;
 
 use super::*;
-use crate::order::OrderItem;
-use crate::quantity::Quantity;
+use crate::orders::order::OrderItem;
 use crate::seed;
-use crate::text::Region;
+use crate::values::quantity::Quantity;
+use crate::values::text::Region;
 
 fn pid(id: i64) -> ProductId {
     ProductId::new(id).unwrap()

@@ -11,38 +11,40 @@
 //! [`OrderWorkflow`], holds checkout and cancel; adjustments and logging are
 //! planned the same way.
 
+pub(crate) mod metrics;
+
 use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
 
+use crate::access::throttle::{ThrottleCheck, ThrottleCounts, ThrottleKey};
 use crate::access::{Actor, StaffKey, TokenHash};
 use crate::admin::{AdminError, Administered, CatalogChange, CatalogCommand};
 use crate::audit::Books;
-use crate::cancel::CancelError;
-use crate::cart::Cart;
+use crate::catalog::cart::Cart;
 use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
-use crate::checkout::{price_order, CheckoutError, CheckoutRequest, OrderPricing};
 use crate::config::ShopConfig;
-use crate::coupon::{
-    Coupon, CouponAdminError, CouponCode, CouponError, CouponPatch, CouponRecord, CouponUsage,
-};
-use crate::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
-use crate::effect::Plan;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{
-    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
-};
-use crate::metrics::Instrumented;
-use crate::notification::{Notification, NotificationFilter, NotificationKind};
-use crate::order::{Order, OrderFilter};
+use crate::lifecycle::cancel::CancelError;
+use crate::lifecycle::checkout::{price_order, CheckoutError, CheckoutRequest, OrderPricing};
+use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
+use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
+use crate::orders::order::{Order, OrderFilter};
 use crate::outbox::{
     Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, NewWebhook, OutboxError,
     WebhookEndpoint,
 };
-use crate::page::{Page, PageLimit};
+use crate::plan::Plan;
+use crate::pricing::coupon::{
+    Coupon, CouponAdminError, CouponCode, CouponError, CouponPatch, CouponRecord, CouponUsage,
+};
 use crate::pricing::{PricingError, Quote};
-use crate::text::{Email, IdempotencyKey, Region};
-use crate::throttle::{ThrottleCheck, ThrottleCounts, ThrottleKey};
+use crate::repository::metrics::Instrumented;
+use crate::values::ids::{
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
+};
+use crate::values::page::{Page, PageLimit};
+use crate::values::text::{Email, IdempotencyKey, Region};
 
 /// Failures of catalog operations.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

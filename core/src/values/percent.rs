@@ -105,7 +105,9 @@ impl fmt::Display for Percent {
 /// ```
 impl<'de> serde::Deserialize<'de> for Percent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(crate::money::ExactDecimal::<Percent>::new("a percentage"))
+        deserializer.deserialize_any(crate::values::money::ExactDecimal::<Percent>::new(
+            "a percentage",
+        ))
     }
 }
 

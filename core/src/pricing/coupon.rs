@@ -13,10 +13,10 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use crate::effect::{Effect, Plan};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::money::{Money, RoundingMode};
-use crate::percent::Percent;
+use crate::plan::{Effect, Plan};
+use crate::values::money::{Money, RoundingMode};
+use crate::values::percent::Percent;
 
 /// A coupon's code: 1–32 ASCII letters, digits, `-` or `_`, compared without
 /// regard to case and kept in upper case.

@@ -19,16 +19,16 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
-use crate::checkout::{points_change, units_by_product};
-use crate::customer::{points_room, Customer};
-use crate::effect::{
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::lifecycle::checkout::{points_change, units_by_product};
+use crate::orders::customer::{points_room, Customer};
+use crate::orders::notification::{cancellation_text, NotificationKind};
+use crate::orders::order::{Order, OrderStatus};
+use crate::plan::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
 };
-use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{CustomerId, OrderId, ProductId};
-use crate::notification::{cancellation_text, NotificationKind};
-use crate::order::{Order, OrderStatus};
-use crate::quantity::MAX_STOCK;
+use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::quantity::MAX_STOCK;
 
 /// Why an order cannot be cancelled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -31,12 +31,14 @@ use chrono::{DateTime, Utc};
 use crate::access::{SessionScope, StaffRole, TokenHash};
 use crate::admin::{ChangeRecord, NewProduct, ProductChanged};
 use crate::catalog::TierLadder;
-use crate::checkout::RequestFingerprint;
-use crate::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
-use crate::notification::{ConfirmationDraft, NotificationKind};
-use crate::order::NewOrder;
-use crate::percent::Percent;
-use crate::text::{CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName};
+use crate::lifecycle::checkout::RequestFingerprint;
+use crate::orders::notification::{ConfirmationDraft, NotificationKind};
+use crate::orders::order::NewOrder;
+use crate::values::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
+use crate::values::percent::Percent;
+use crate::values::text::{
+    CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName,
+};
 use crate::StorageError;
 
 /// An order an effect is about: the one its own plan places, or one already stored.
@@ -280,7 +282,7 @@ pub enum Effect {
     /// the stored coupon of its code.
     CouponSaved {
         /// The coupon, whole.
-        coupon: Box<crate::coupon::Coupon>,
+        coupon: Box<crate::pricing::coupon::Coupon>,
         /// Whether it is new.
         created: bool,
     },

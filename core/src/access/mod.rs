@@ -28,16 +28,18 @@
 //! ([`TokenHash`]) — a token has all the entropy it needs, so a fast hash is
 //! the right one (a password needs Argon2; a token does not).
 
+pub(crate) mod throttle;
+
 use std::fmt;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::effect::{Effect, Plan};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::ids::{CustomerId, StaffKeyId};
-use crate::text::{PasswordHash, StaffKeyName};
+use crate::plan::{Effect, Plan};
+use crate::values::ids::{CustomerId, StaffKeyId};
+use crate::values::text::{PasswordHash, StaffKeyName};
 
 mod key_strength;
 pub use key_strength::{key_strength_bits, MIN_CHOSEN_KEY_BITS};

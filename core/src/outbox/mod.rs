@@ -31,9 +31,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{DeliveryId, NotificationId, WebhookId};
-use crate::notification::{Notification, NotificationKind};
-use crate::text::Email;
+use crate::orders::notification::{Notification, NotificationKind};
+use crate::values::ids::{DeliveryId, NotificationId, WebhookId};
+use crate::values::text::Email;
 
 /// Where a delivery goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

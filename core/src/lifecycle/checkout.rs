@@ -14,21 +14,21 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::cart::Cart;
+use crate::catalog::cart::Cart;
 use crate::catalog::{Catalog, RuleBook, TaxTable};
 use crate::config::ShopConfig;
-use crate::coupon::{Coupon, CouponCode, CouponError, CouponUsage};
-use crate::customer::{points_room, spendable, Customer};
-use crate::effect::{
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::orders::customer::{points_room, spendable, Customer};
+use crate::orders::notification::{ConfirmationDraft, NotificationKind};
+use crate::orders::order::{NewOrder, OrderItem};
+use crate::plan::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
 };
-use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::ids::{CustomerId, ProductId};
-use crate::money::Money;
-use crate::notification::{ConfirmationDraft, NotificationKind};
-use crate::order::{NewOrder, OrderItem};
+use crate::pricing::coupon::{Coupon, CouponCode, CouponError, CouponUsage};
 use crate::pricing::{quote, quote_with, Deductions, PricingError, Quote};
-use crate::text::{IdempotencyKey, Region};
+use crate::values::ids::{CustomerId, ProductId};
+use crate::values::money::Money;
+use crate::values::text::{IdempotencyKey, Region};
 
 /// A request to place an order.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -538,7 +538,7 @@ pub(crate) struct OrderPricing<'a> {
     pub buyer: Option<&'a Customer>,
     pub catalog: &'a Catalog,
     pub rules: &'a RuleBook,
-    pub tax_rate: crate::percent::Percent,
+    pub tax_rate: crate::values::percent::Percent,
 }
 
 /// Prices an order: the coupon is checked against the subtotal after tier
@@ -622,9 +622,9 @@ pub(crate) fn units_by_product(items: &[OrderItem]) -> Vec<(ProductId, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cart::{line, CartLine};
-    use crate::quantity::Quantity;
+    use crate::catalog::cart::{line, CartLine};
     use crate::seed;
+    use crate::values::quantity::Quantity;
 
     fn plan(
         customer: i64,

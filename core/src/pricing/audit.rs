@@ -27,16 +27,16 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::cart::{Cart, CartLine};
+use crate::catalog::cart::{Cart, CartLine};
 use crate::catalog::{Product, TierLadder};
-use crate::coupon::{CouponCode, CouponValue};
-use crate::ids::ProductId;
-use crate::money::{Money, RoundingMode};
-use crate::percent::Percent;
+use crate::pricing::coupon::{CouponCode, CouponValue};
 use crate::pricing::{quote, PricingPolicy, TaxRounding};
-use crate::quantity::Quantity;
 use crate::repository::PriceList;
-use crate::text::Region;
+use crate::values::ids::ProductId;
+use crate::values::money::{Money, RoundingMode};
+use crate::values::percent::Percent;
+use crate::values::quantity::Quantity;
+use crate::values::text::Region;
 
 /// Something wrong with one product's tier ladder at its current price.
 #[derive(Clone, Debug, PartialEq, Eq)]

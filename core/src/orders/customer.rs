@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::effect::{Effect, Plan};
-use crate::ids::CustomerId;
+use crate::plan::{Effect, Plan};
 use crate::repository::CustomerError;
-use crate::text::{CustomerName, Email, PasswordHash, Phone};
+use crate::values::ids::CustomerId;
+use crate::values::text::{CustomerName, Email, PasswordHash, Phone};
 
 /// The most loyalty points one customer can hold; earning past it saturates.
 pub const MAX_POINTS: u64 = 1_000_000_000_000_000;

@@ -37,17 +37,21 @@
 //! every intermediate product stays far below `Decimal`'s 28 digits; a result
 //! above `Money::MAX` is the error `amount_out_of_range`, never a panic.
 
+pub(crate) mod audit;
+pub(crate) mod coupon;
+pub(crate) mod loyalty;
+
 use rust_decimal::Decimal;
 
-use crate::cart::Cart;
+use crate::catalog::cart::Cart;
 use crate::catalog::{Catalog, RuleBook};
-use crate::coupon::CouponValue;
 use crate::error::{ErrorCode, ErrorKind};
-use crate::ids::ProductId;
-use crate::loyalty::PointValue;
-use crate::money::{Money, RoundingMode};
-use crate::percent::Percent;
-use crate::quantity::Quantity;
+use crate::pricing::coupon::CouponValue;
+use crate::pricing::loyalty::PointValue;
+use crate::values::ids::ProductId;
+use crate::values::money::{Money, RoundingMode};
+use crate::values::percent::Percent;
+use crate::values::quantity::Quantity;
 
 /// Where tax is rounded.
 #[derive(
@@ -423,7 +427,7 @@ pub fn quote_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cart::{line, CartLine};
+    use crate::catalog::cart::{line, CartLine};
     use crate::seed;
 
     fn quote_seed(lines: &[CartLine], policy: PricingPolicy) -> Result<Quote, PricingError> {

@@ -8,10 +8,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Product;
-use crate::customer::{spendable, Customer, MAX_POINTS};
-use crate::effect::{Effect, Plan, PointsMoved, Reason, StockMoved};
-use crate::quantity::MAX_STOCK;
+use crate::orders::customer::{spendable, Customer, MAX_POINTS};
+use crate::plan::{Effect, Plan, PointsMoved, Reason, StockMoved};
 use crate::repository::{CatalogError, CustomerError};
+use crate::values::quantity::MAX_STOCK;
 
 /// The product's stock after adding `change` (negative to remove).
 ///

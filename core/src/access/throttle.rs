@@ -51,11 +51,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::checkout::{CheckoutError, CheckoutRequest};
 use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::lifecycle::checkout::{CheckoutError, CheckoutRequest};
 use crate::pricing::Quote;
 use crate::repository::{OrderWorkflow, PlacedOrder, QuoteError, QuoteRequest, ThrottleRepository};
-use crate::text::{Email, IdempotencyKey};
+use crate::values::text::{Email, IdempotencyKey};
 
 /// The limits of every throttle, each counted within [`window`](Self::window).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -29,28 +29,30 @@
 //! }
 //! ```
 
+pub(crate) mod hashing;
+pub(crate) mod password_work;
+
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::access::throttle::{
+    retry_after_seconds, run_throttled, ThrottleCheck, ThrottlePolicy, Throttled, Verdict,
+};
 use crate::access::{
     key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
     plan_staff_key_revocation, AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession,
     StaffKey, StaffRole, TokenHash, MIN_CHOSEN_KEY_BITS,
 };
-use crate::customer::{Customer, NewCustomer};
-use crate::effect::Plan;
-use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::hashing;
-use crate::ids::{CustomerId, StaffKeyId};
-pub use crate::password_work::{
+pub use crate::auth::password_work::{
     InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
 };
+use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
+use crate::orders::customer::{Customer, NewCustomer};
+use crate::plan::Plan;
 use crate::repository::{AccessRepository, CustomerError, CustomerRepository, ThrottleRepository};
-use crate::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
-use crate::throttle::{
-    retry_after_seconds, run_throttled, ThrottleCheck, ThrottlePolicy, Throttled, Verdict,
-};
+use crate::values::ids::{CustomerId, StaffKeyId};
+use crate::values::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 
 /// A password as typed: 8 to 128 characters. Never printed, never serialized.
 ///

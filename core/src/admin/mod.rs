@@ -31,13 +31,13 @@ use chrono::{DateTime, Utc};
 use crate::access::Actor;
 use crate::catalog::{Product, TierLadder};
 use crate::config::ShopConfig;
-use crate::effect::{Effect, Plan, Reason, StockEntry};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::ids::{ChangeId, ProductId};
-use crate::money::Money;
-use crate::percent::Percent;
-use crate::quantity::MAX_STOCK;
-use crate::text::{ProductName, Region};
+use crate::plan::{Effect, Plan, Reason, StockEntry};
+use crate::values::ids::{ChangeId, ProductId};
+use crate::values::money::Money;
+use crate::values::percent::Percent;
+use crate::values::quantity::MAX_STOCK;
+use crate::values::text::{ProductName, Region};
 
 /// One change staff make to the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -49,7 +49,7 @@ use async_trait::async_trait;
 
 use crate::auth::Password;
 use crate::error::StorageError;
-use crate::text::PasswordHash;
+use crate::values::text::PasswordHash;
 
 /// One Argon2 computation to run: hashing a password, or verifying one
 /// against a stored hash. Made by the [`PasswordWorker`] methods; a worker

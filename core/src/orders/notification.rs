@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Days, Utc};
 
-use crate::coupon::CouponCode;
-use crate::ids::{CustomerId, NotificationId, OrderId};
-use crate::money::Money;
+use crate::pricing::coupon::CouponCode;
 use crate::pricing::Quote;
-use crate::text::{CustomerName, Region};
+use crate::values::ids::{CustomerId, NotificationId, OrderId};
+use crate::values::money::Money;
+use crate::values::text::{CustomerName, Region};
 
 /// What a notification is about (`notification_log.notification_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

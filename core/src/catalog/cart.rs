@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use crate::error::{ErrorCode, ErrorKind, ValueError};
-use crate::ids::ProductId;
-use crate::quantity::Quantity;
+use crate::values::ids::ProductId;
+use crate::values::quantity::Quantity;
 
 /// One line of a cart or order request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

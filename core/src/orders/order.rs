@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::coupon::CouponCode;
-use crate::ids::{CustomerId, OrderId, ProductId};
-use crate::money::Money;
-use crate::quantity::Quantity;
-use crate::text::Region;
+use crate::pricing::coupon::CouponCode;
+use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::money::Money;
+use crate::values::quantity::Quantity;
+use crate::values::text::Region;
 
 /// The lifecycle of an order: `created` → `cancelled`, nothing else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -161,7 +161,7 @@ impl NewOrder {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     /// Only this customer's orders.
-    pub customer_id: Option<crate::ids::CustomerId>,
+    pub customer_id: Option<crate::values::ids::CustomerId>,
     /// Only orders with this status.
     pub status: Option<OrderStatus>,
 }

@@ -3,7 +3,7 @@
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::error::ValueError;
-use crate::money::Money;
+use crate::values::money::Money;
 
 /// How many points an order earns: one point per full `unit` of subtotal
 /// (after discounts, before tax).

@@ -5,15 +5,17 @@
 //! cart); nothing here performs I/O. Lookups are hash-map based, so the cost of
 //! a quote depends on the cart, not on the size of the catalog.
 
+pub(crate) mod cart;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::ProductId;
-use crate::money::Money;
-use crate::percent::Percent;
-use crate::quantity::Quantity;
-use crate::text::{ProductName, Region};
+use crate::values::ids::ProductId;
+use crate::values::money::Money;
+use crate::values::percent::Percent;
+use crate::values::quantity::Quantity;
+use crate::values::text::{ProductName, Region};
 
 /// One product row (`inventory`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -38,13 +38,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::checkout::units_by_product;
-use crate::effect::{PointsEntry, Reason, StockEntry};
-use crate::ids::{CustomerId, OrderId, ProductId};
-use crate::money::Money;
-use crate::notification::NotificationKind;
-use crate::order::{Order, OrderStatus};
+use crate::lifecycle::checkout::units_by_product;
+use crate::orders::notification::NotificationKind;
+use crate::orders::order::{Order, OrderStatus};
+use crate::plan::{PointsEntry, Reason, StockEntry};
 use crate::seed::SeedData;
+use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::money::Money;
 
 /// The balances when the books were opened; absent products and customers start at 0.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -551,7 +551,7 @@ fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
             subtotal: order.subtotal,
         }),
     }
-    let sum = |share: fn(&crate::order::OrderItem) -> Money| {
+    let sum = |share: fn(&crate::orders::order::OrderItem) -> Money| {
         order
             .items
             .iter()

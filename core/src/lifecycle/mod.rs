@@ -1,0 +1,7 @@
+//! The order's life as planners: checkout, cancel, manual stock and points
+//! adjustments, and logged notices — each a pure function from a snapshot to
+//! a [`Plan`](crate::Plan) or a domain error.
+
+pub(crate) mod adjustment;
+pub(crate) mod cancel;
+pub(crate) mod checkout;
