@@ -5,17 +5,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
 
-.PHONY: test fmt-check lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
+.PHONY: test fmt-check core-deps lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited), then the
 ## short Galera phase (a local three-node cluster: conformance, races, a node killed, soak).
-test: fmt-check lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
+test: fmt-check core-deps lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+## core's areas import each other without a cycle (scripts/core-deps.py; its
+## self-test shows on a made-up crate that a cycle is found).
+core-deps:
+	python3 scripts/core-deps.py --self-test
+	python3 scripts/core-deps.py
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings

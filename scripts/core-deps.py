@@ -8,14 +8,16 @@ the area ``lib.rs`` re-exports it from. Test code (from a ``#[cfg(test)]``
 line to the end of its file, and files named ``tests.rs``) is not counted:
 tests may reach across areas.
 
-    python3 scripts/core-deps.py           # fails (exit 1) naming each cycle
-    python3 scripts/core-deps.py --graph   # prints each area's dependencies
+    python3 scripts/core-deps.py              # fails (exit 1) naming each cycle
+    python3 scripts/core-deps.py --graph      # prints each area's dependencies
+    python3 scripts/core-deps.py --self-test  # shows on a made-up crate that it finds a cycle
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "core" / "src"
@@ -32,8 +34,8 @@ def library_code(text: str) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
-def area_of(path: Path) -> str:
-    first = path.relative_to(SRC).parts[0]
+def area_of(path: Path, src: Path) -> str:
+    first = path.relative_to(src).parts[0]
     return first.removesuffix(".rs")
 
 
@@ -46,13 +48,13 @@ def root_names(lib: str) -> dict[str, str]:
     return names
 
 
-def dependencies() -> dict[str, set[str]]:
-    lib = (SRC / "lib.rs").read_text()
-    areas = {area_of(p) for p in SRC.rglob("*.rs")} - {"lib"}
+def dependencies(src: Path = SRC) -> dict[str, set[str]]:
+    lib = (src / "lib.rs").read_text()
+    areas = {area_of(p, src) for p in src.rglob("*.rs")} - {"lib"}
     roots = root_names(lib)
     graph: dict[str, set[str]] = {area: set() for area in areas}
-    for path in SRC.rglob("*.rs"):
-        area = area_of(path)
+    for path in src.rglob("*.rs"):
+        area = area_of(path, src)
         if area == "lib" or path.name == "tests.rs":
             continue
         code = library_code(path.read_text())
@@ -110,7 +112,32 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def self_test() -> int:
+    """A made-up crate: `a` uses `b` by path, `b` uses `a` through a root
+    re-export, `c` uses `a` only in its tests. One cycle, a ↔ b."""
+    files = {
+        "lib.rs": "mod a;\nmod b;\nmod c;\npub use a::{Alpha, make_alpha};\n",
+        "a/mod.rs": "use crate::b::Beta;\npub struct Alpha(Beta);\npub fn make_alpha() {}\n",
+        "b.rs": "// crate::c is only named in a comment\npub struct Beta;\nfn f() { crate::make_alpha() }\n",
+        "c.rs": "pub struct Gamma;\n#[cfg(test)]\nmod tests { use crate::a::Alpha; }\n",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        graph = dependencies(root)
+    expected = {"a": {"b"}, "b": {"a"}, "c": set()}
+    if graph != expected or cycles(graph) != [["a", "b"]]:
+        print(f"core-deps self-test FAILED: {graph} {cycles(graph)}", file=sys.stderr)
+        return 1
+    print("core-deps self-test: the cycle a <-> b is found, comments and tests are not counted")
+    return 0
+
+
 def main() -> int:
+    if "--self-test" in sys.argv:
+        return self_test()
     graph = dependencies()
     if "--graph" in sys.argv:
         for area in sorted(graph):

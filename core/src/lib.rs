@@ -30,27 +30,39 @@
 //! ```
 //!
 //! ## Layout
+//!
+//! The crate is cut into areas, one folder each, that import each other
+//! without a cycle (`scripts/core-deps.py`, run by `make test`, fails on
+//! one). Every public name is re-exported here, at the crate root. From the
+//! bottom up:
+//!
 //! - [`error`]: error kinds, categories and the [`ErrorCode`] trait;
-//! - `money`, `quantity`, `percent`, `ids`, `text`: value types that parse, not validate;
-//! - `catalog`, `cart`: products, tier rules, tax tables, carts;
-//! - `pricing`: [`quote`], [`quote_with`] (coupon and points) and their invariants;
-//! - `coupon`: [`Coupon`], when it applies, and its planners; `pricing_audit`:
-//!   [`audit_pricing`], anomalies of a whole rule set;
-//! - `effect`: [`Plan`] and [`Effect`], the one write contract, and the ledger entries;
-//! - `checkout`, `cancel`: the planners; `adjustment`: manual stock and points changes;
-//! - `admin`: catalog administration ([`CatalogCommand`], [`plan_catalog_change`]) and the change log;
-//! - `audit`: the books-balance audit over any store's [`Books`];
-//! - `customer`, `order`, `notification`, `loyalty`, `config`: the rest of the domain;
-//! - `access`: [`Actor`], [`Action`] and [`authorize`], the one access policy; tokens, staff keys;
-//! - [`repository`]: the ports adapters implement;
-//! - `metrics`: what a store counts ([`StoreMetrics`]) and reads out ([`Instrumented`]);
-//! - [`auth`]: passwords (Argon2id), registration, login, sessions, staff keys and
-//!   authentication over the ports; `password_work`: the [`PasswordWorker`] port
-//!   through which they run Argon2 (inline, or on a bounded blocking pool);
-//! - `throttle`: the throttles of logins, registrations and coupon lookups
-//!   ([`ThrottleCheck`]), counted in the store, and [`quote_throttled`];
-//! - [`seed`]: the original backend's seed data;
-//! - `testing` (feature `proptest`): strategies for property tests of pricing rules.
+//! - `values`: value types that parse, not validate — [`Money`], [`Quantity`],
+//!   [`Percent`], the ids, the text fields, [`Page`]s and the [`Clock`];
+//! - `catalog`: products, tier ladders, tax tables ([`Catalog`], [`RuleBook`],
+//!   [`TaxTable`]) and [`Cart`]s;
+//! - `access`: [`Actor`], [`Action`] and [`authorize`], the one access
+//!   policy; tokens and staff keys; the throttles' rules ([`ThrottleCheck`]);
+//! - `pricing`: [`quote`] and [`quote_with`] (coupon and points), [`Coupon`]
+//!   rules, loyalty, [`PriceList`] and [`audit_pricing`]; `config`: [`ShopConfig`];
+//! - `orders`: orders, customers and notifications as stored and read;
+//! - `plan`: [`Plan`] and [`Effect`], the one write contract, with the
+//!   payloads it carries and the ledger entries;
+//! - `lifecycle`: the order's life as planners — [`plan_checkout`],
+//!   [`plan_cancel`], adjustments, [`plan_notice`];
+//! - `admin`: staff administration as planners — the catalog
+//!   ([`plan_catalog_change`]), coupons, customer profiles;
+//! - `audit`: the books-balance [`audit()`] over any store's [`Books`];
+//! - `outbox`: delivery of notifications by email and webhooks;
+//! - [`repository`]: the ports adapters implement, and what a store counts
+//!   ([`StoreMetrics`], [`Instrumented`]);
+//! - `use_cases`: compositions over the ports — [`quote_order`],
+//!   [`price_list`], [`quote_throttled`], [`checkout_throttled`],
+//!   [`resend_confirmation`];
+//! - [`auth`]: passwords (Argon2id), registration, login, sessions and staff
+//!   keys over the ports, and the [`PasswordWorker`] they hash on;
+//! - [`seed`]: the original backend's seed data; `testing` (feature
+//!   `proptest`): strategies for property tests of pricing rules.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod access;
@@ -70,28 +82,32 @@ pub mod seed;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod testing;
+mod use_cases;
 mod values;
 
 pub use access::throttle::{
-    checkout_throttled, quote_throttled, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey,
-    ThrottlePolicy, Throttled,
+    ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey, ThrottlePolicy, Throttled,
 };
 pub use access::{
-    authorize, key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
-    plan_staff_key_revocation, AccessError, AccessToken, Action, Actor, IssuedStaffKey,
-    OpenedSession, SessionScope, StaffKey, StaffRole, TokenHash, TokenKind, MIN_CHOSEN_KEY_BITS,
+    authorize, key_strength_bits, AccessError, AccessToken, Action, Actor, SessionScope, StaffKey,
+    StaffRole, TokenHash, TokenKind, MIN_CHOSEN_KEY_BITS,
 };
-pub use admin::{
-    plan_catalog_change, AdminError, AdminSnapshot, Administered, CatalogChange, CatalogCommand,
-    CatalogPlan, ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductChanged,
-    ProductFields, ProductRef,
+pub use admin::catalog::{
+    plan_catalog_change, AdminError, AdminSnapshot, Administered, CatalogCommand, CatalogPlan,
 };
+pub use admin::coupon::{plan_coupon_creation, plan_coupon_update, saved_coupon};
+pub use admin::profile::{plan_profile_update, ProfileChange};
 pub use audit::{audit, Account, Books, Discrepancy, Opening, OrderProblem};
 pub use auth::password_work::{
     InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
 };
+pub use auth::sessions::{
+    plan_logout, plan_password_change, plan_session, plan_staff_key, plan_staff_key_revocation,
+    IssuedStaffKey, OpenedSession,
+};
 pub use auth::{LoginError, Password};
 pub use catalog::cart::{Cart, CartError, CartLine};
+pub use catalog::CatalogError;
 pub use catalog::{
     Catalog, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder, TierRung,
 };
@@ -107,22 +123,24 @@ pub use lifecycle::cancel::{
 };
 pub use lifecycle::checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
-    RequestFingerprint,
 };
-pub use orders::customer::{
-    plan_profile_update, Customer, CustomerCredentials, NewCustomer, ProfileChange, ProfileUpdate,
-    MAX_POINTS,
-};
+pub use lifecycle::notice::plan_notice;
+pub use orders::customer::CustomerError;
+pub use orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate, MAX_POINTS};
 pub use orders::notification::{
-    plan_notice, resend_confirmation, ConfirmationDraft, NoticeTargets, Notification,
-    NotificationFilter, NotificationKind,
+    ConfirmationDraft, NoticeTargets, Notification, NotificationFilter, NotificationKind,
 };
-pub use orders::order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus};
+pub use orders::order::LookupError;
+pub use orders::order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint};
 pub use outbox::{
     channels_for, email_message, jitter, plan_webhook, webhook_request, Channel, Delivery,
     DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist, NewWebhook,
     OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent, WebhookRequest, WebhookSecret,
     WebhookUrl, MAX_ERROR_LEN,
+};
+pub use plan::catalog_change::{
+    CatalogChange, ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductChanged,
+    ProductFields, ProductRef,
 };
 pub use plan::{
     Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
@@ -133,21 +151,24 @@ pub use pricing::audit::{
     TaxRoundingSpread,
 };
 pub use pricing::coupon::{
-    plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
-    CouponError, CouponPatch, CouponRecord, CouponUsage, CouponValue,
+    Coupon, CouponAdminError, CouponCode, CouponError, CouponPatch, CouponRecord, CouponUsage,
+    CouponValue,
 };
 pub use pricing::loyalty::{LoyaltyPolicy, PointValue};
+pub use pricing::price_list::PriceList;
 pub use pricing::{
     allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,
     TaxRounding,
 };
 pub use repository::metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use repository::{
-    AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogError,
-    CatalogRepository, ChannelFilter, CouponRepository, CustomerError, CustomerRepository,
-    LookupError, NotificationRepository, OrderRepository, OrderWorkflow, OutboxRepository,
-    PlacedOrder, PriceList, QuoteError, QuoteRequest, Readiness, Store, ThrottleRepository,
+    AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogRepository,
+    ChannelFilter, CouponRepository, CustomerRepository, NotificationRepository, OrderRepository,
+    OrderWorkflow, OutboxRepository, PlacedOrder, Readiness, Store, ThrottleRepository,
 };
+pub use use_cases::notice::resend_confirmation;
+pub use use_cases::quote::{price_list, quote_order, QuoteError, QuoteRequest};
+pub use use_cases::throttled::{checkout_throttled, quote_throttled};
 pub use values::clock::{Clock, FixedClock, SystemClock};
 pub use values::ids::{
     ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,

@@ -110,7 +110,7 @@ pub fn quantity_near(rungs: &[u32], max: u32) -> impl Strategy<Value = Quantity>
 /// ```
 /// use proptest::strategy::{Strategy, ValueTree};
 /// use proptest::test_runner::TestRunner;
-/// let data = shopcore::seed::demo_data(); // or store.price_list() of any store
+/// let data = shopcore::seed::demo_data(); // or shopcore::price_list(&store) of any store
 /// let list = shopcore::PriceList {
 ///     catalog: data.catalog(),
 ///     rules: data.rule_book(),

@@ -4,7 +4,7 @@
 
 use shopcore::{
     Cart, CartLine, CheckoutRequest, CustomerId, CustomerRepository, ErrorCode, OrderWorkflow,
-    ProductId, Quantity,
+    ProductId, Quantity, QuoteRequest,
 };
 use shopcore_memory::MemoryStore;
 
@@ -22,7 +22,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let cart = Cart::new([line(1, 1)?, line(2, 10)?])?;
 
-    let quote = store.quote(&cart, None).await?;
+    let quote = shopcore::quote_order(&store, &QuoteRequest::cart(cart.clone())).await?;
     println!("Quote (region {}):", store.config().default_region);
     for l in &quote.lines {
         println!(

@@ -5,7 +5,7 @@
 
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use shopcore::testing::cart_over;
-use shopcore::{quote, Cart, CartLine, OrderWorkflow, PriceList, Quantity};
+use shopcore::{quote, Cart, CartLine, PriceList, Quantity};
 use shopcore_memory::MemoryStore;
 
 /// The first line of `cart` that gets cheaper with one unit more, if any.
@@ -37,7 +37,7 @@ fn cheaper_with_one_more(list: &PriceList, cart: &Cart) -> Option<(CartLine, Str
 #[test]
 fn the_seed_stores_live_rules_let_nine_mice_cost_more_than_ten() {
     let store = MemoryStore::seeded();
-    let list = pollster::block_on(store.price_list()).unwrap();
+    let list = pollster::block_on(shopcore::price_list(&store)).unwrap();
 
     let mut runner = TestRunner::new(Config {
         cases: 1000,
@@ -77,7 +77,7 @@ fn the_seed_stores_live_rules_let_nine_mice_cost_more_than_ten() {
 /// often.
 #[test]
 fn rung_weighted_carts_find_the_mice_window_in_every_run() {
-    let list = pollster::block_on(MemoryStore::seeded().price_list()).unwrap();
+    let list = pollster::block_on(shopcore::price_list(&MemoryStore::seeded())).unwrap();
     let strategy = shopcore::testing::cart_for(&list, 5, None);
     for run in 0..20 {
         let mut runner = TestRunner::new(Config {

@@ -203,11 +203,9 @@ async fn names_equal_only_by_collation_are_not_the_same() {
         .unwrap();
     assert_eq!(rates.rate(&region("Cairo")).unwrap().to_string(), "14.00");
     assert_eq!(rates.rate(&region("Giza")).unwrap().to_string(), "14.00");
-    let err = db
-        .store
-        .quote(&request(1, &[(1, 1)]).cart, Some(&region("Caïro")))
-        .await
-        .unwrap_err();
+    let caïro =
+        shopcore::QuoteRequest::cart(request(1, &[(1, 1)]).cart).in_region(Some(region("Caïro")));
+    let err = shopcore::quote_order(&*db.store, &caïro).await.unwrap_err();
     assert_eq!(err.code(), "unknown_tax_region");
     // The default region stays, however it is spelled.
     let err = db

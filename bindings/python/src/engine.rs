@@ -557,7 +557,7 @@ impl Engine {
     fn price_list(&self, py: Python<'_>) -> PyResult<crate::PriceList> {
         let store = Arc::clone(&self.store);
         let list = self
-            .run(py, async move { store.price_list().await })
+            .run(py, async move { shopcore::price_list(&*store).await })
             .py_result()?;
         Ok(crate::PriceList::from_store(
             list,
@@ -570,7 +570,7 @@ impl Engine {
     fn audit_pricing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let store = Arc::clone(&self.store);
         let list = self
-            .run(py, async move { store.price_list().await })
+            .run(py, async move { shopcore::price_list(&*store).await })
             .py_result()?;
         let audit = shopcore::audit_pricing(&list, &self.store.config().pricing);
         crate::pricing_audit::audit(py, &audit)

@@ -83,7 +83,7 @@ mod tests {
     use std::sync::{Condvar, Mutex};
     use std::time::Duration;
 
-    use shopcore::{seed, Cart, CartLine, OrderWorkflow, ProductId, Quantity, ShopConfig};
+    use shopcore::{seed, Cart, CartLine, ProductId, Quantity, ShopConfig};
     use shopcore_memory::MemoryStore;
 
     use super::*;
@@ -169,7 +169,9 @@ mod tests {
         .unwrap();
         let (quoted, quote) = mpsc::channel();
         runtime.spawn(async move {
-            quoted.send(store.quote(&cart, None).await).unwrap();
+            quoted
+                .send(shopcore::quote_order(&store, &shopcore::QuoteRequest::cart(cart)).await)
+                .unwrap();
         });
         let quote = quote.recv_timeout(patience);
         let third_start = starts.try_recv();

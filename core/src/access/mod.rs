@@ -33,13 +33,12 @@ pub(crate) mod throttle;
 use std::fmt;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::plan::{Effect, Plan};
 use crate::values::ids::{CustomerId, StaffKeyId};
-use crate::values::text::{PasswordHash, StaffKeyName};
+use crate::values::text::StaffKeyName;
 
 mod key_strength;
 pub use key_strength::{key_strength_bits, MIN_CHOSEN_KEY_BITS};
@@ -518,27 +517,7 @@ pub struct StaffKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// A session just opened: the token to give the customer once, and when it expires.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenedSession {
-    /// The customer.
-    pub customer: CustomerId,
-    /// The token (shown once; the store keeps only its hash).
-    pub token: AccessToken,
-    /// When it stops working.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A staff key just created: its record and the key, shown this once.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IssuedStaffKey {
-    /// The stored key.
-    pub key: StaffKey,
-    /// The secret (the store keeps only its hash).
-    pub secret: AccessToken,
-}
-
-/// Which sessions a [`Effect::SessionsRevoked`] ends.
+/// Which sessions a [`Effect::SessionsRevoked`](crate::Effect::SessionsRevoked) ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SessionScope {
     /// The session with this token.
@@ -550,92 +529,6 @@ pub enum SessionScope {
         /// The session to keep: the one making the change.
         except: Option<TokenHash>,
     },
-}
-
-/// Decides opening a session for a customer who just proved their password.
-///
-/// ```
-/// use shopcore::{plan_session, CustomerId};
-/// let now = chrono::Utc::now();
-/// let (session, plan) = plan_session(CustomerId::new(1).unwrap(), now, chrono::Duration::hours(24));
-/// assert_eq!(session.expires_at, now + chrono::Duration::hours(24));
-/// assert_eq!(plan.effects().len(), 1);
-/// ```
-pub fn plan_session(
-    customer: CustomerId,
-    now: DateTime<Utc>,
-    lifetime: Duration,
-) -> (OpenedSession, Plan) {
-    let token = AccessToken::generate(TokenKind::Session);
-    let expires_at = now + lifetime;
-    let mut plan = Plan::new(now);
-    plan.push(Effect::SessionOpened {
-        token: token.hash(),
-        customer,
-        expires_at,
-    });
-    (
-        OpenedSession {
-            customer,
-            token,
-            expires_at,
-        },
-        plan,
-    )
-}
-
-/// Decides ending the presented session (logging out).
-pub fn plan_logout(token: &AccessToken, now: DateTime<Utc>) -> Plan {
-    let mut plan = Plan::new(now);
-    plan.push(Effect::SessionsRevoked(SessionScope::One(token.hash())));
-    plan
-}
-
-/// Decides a password change: the new hash, and every other session of the
-/// customer ended (the one making the change, if any, is kept).
-pub fn plan_password_change(
-    customer: CustomerId,
-    new_hash: PasswordHash,
-    keep: Option<&AccessToken>,
-    now: DateTime<Utc>,
-) -> Plan {
-    let mut plan = Plan::new(now);
-    plan.push(Effect::PasswordChanged {
-        customer,
-        hash: new_hash,
-    });
-    plan.push(Effect::SessionsRevoked(SessionScope::AllOf {
-        customer,
-        except: keep.map(AccessToken::hash),
-    }));
-    plan
-}
-
-/// Decides creating a staff key: a fresh secret (or `chosen`, for the
-/// administrator key installed from the environment).
-pub fn plan_staff_key(
-    name: StaffKeyName,
-    role: StaffRole,
-    chosen: Option<AccessToken>,
-    now: DateTime<Utc>,
-) -> (AccessToken, Plan) {
-    let secret = chosen.unwrap_or_else(|| AccessToken::generate(TokenKind::StaffKey));
-    let mut plan = Plan::new(now);
-    plan.push(Effect::StaffKeyIssued {
-        name,
-        role,
-        key: secret.hash(),
-    });
-    (secret, plan)
-}
-
-/// Decides revoking a staff key; revoking a revoked key is a no-op plan.
-pub fn plan_staff_key_revocation(key: &StaffKey, now: DateTime<Utc>) -> Plan {
-    let mut plan = Plan::new(now);
-    if key.revoked_at.is_none() {
-        plan.push(Effect::StaffKeyRevoked { key: key.id });
-    }
-    plan
 }
 
 #[cfg(test)]

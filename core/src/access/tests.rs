@@ -1,6 +1,9 @@
 //! The access policy as a table: every action × every kind of actor.
 
 use super::*;
+use crate::plan_password_change;
+use crate::Effect;
+use crate::PasswordHash;
 
 fn cid(id: i64) -> CustomerId {
     CustomerId::new(id).unwrap()

@@ -16,7 +16,7 @@
 //!
 //! ```
 //! use shopcore::auth::{login, register, InlinePasswordWorker};
-//! use shopcore::repository::{CustomerError, CustomerRepository};
+//! use shopcore::{CustomerError, CustomerRepository};
 //! use shopcore::{CustomerName, Email, Password};
 //!
 //! async fn sign_up_then_in<S: CustomerRepository>(store: &S) -> Result<(), CustomerError> {
@@ -31,26 +31,31 @@
 
 pub(crate) mod hashing;
 pub(crate) mod password_work;
+pub(crate) mod sessions;
 
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::access::throttle::{
-    retry_after_seconds, run_throttled, ThrottleCheck, ThrottlePolicy, Throttled, Verdict,
-};
+use crate::access::throttle::{retry_after_seconds, ThrottleCheck, ThrottlePolicy, Throttled};
 use crate::access::{
-    key_strength_bits, plan_logout, plan_password_change, plan_session, plan_staff_key,
-    plan_staff_key_revocation, AccessError, AccessToken, Actor, IssuedStaffKey, OpenedSession,
-    StaffKey, StaffRole, TokenHash, MIN_CHOSEN_KEY_BITS,
+    key_strength_bits, AccessError, AccessToken, Actor, StaffKey, StaffRole, TokenHash,
+    MIN_CHOSEN_KEY_BITS,
 };
 pub use crate::auth::password_work::{
     InlinePasswordWorker, PasswordWork, PasswordWorkDone, PasswordWorkKind, PasswordWorker,
 };
+use crate::auth::sessions::{
+    plan_logout, plan_password_change, plan_session, plan_staff_key, plan_staff_key_revocation,
+    IssuedStaffKey, OpenedSession,
+};
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
+use crate::orders::customer::CustomerError;
 use crate::orders::customer::{Customer, NewCustomer};
 use crate::plan::Plan;
-use crate::repository::{AccessRepository, CustomerError, CustomerRepository, ThrottleRepository};
+use crate::repository::{AccessRepository, CustomerRepository, ThrottleRepository};
+use crate::use_cases::throttled::run_throttled;
+use crate::use_cases::throttled::Verdict;
 use crate::values::ids::{CustomerId, StaffKeyId};
 use crate::values::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 

@@ -7,6 +7,9 @@
 
 pub(crate) mod cart;
 
+use crate::ErrorCode;
+use crate::ErrorKind;
+use crate::StorageError;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -326,5 +329,41 @@ impl TaxTable {
     /// Removes a region; answers what it held.
     pub fn remove(&mut self, region: &Region) -> Option<(Region, Percent)> {
         self.rates.remove(&region.key())
+    }
+}
+
+/// Failures of catalog operations.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// See [`ErrorKind::UnknownProduct`].
+    #[error("product {0} does not exist")]
+    UnknownProduct(ProductId),
+    /// See [`ErrorKind::InsufficientStock`].
+    #[error("insufficient stock for product {product_id}: change {change}, available {available}")]
+    InsufficientStock {
+        /// The product.
+        product_id: ProductId,
+        /// The requested (negative) change.
+        change: i64,
+        /// Units in stock.
+        available: u32,
+    },
+    /// See [`ErrorKind::StockOutOfRange`].
+    #[error("stock of product {0} would exceed the largest stock level")]
+    StockOutOfRange(ProductId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for CatalogError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
+            Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
+            Self::Storage(error) => error.kind(),
+        }
     }
 }

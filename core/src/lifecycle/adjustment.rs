@@ -7,10 +7,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::catalog::CatalogError;
 use crate::catalog::Product;
+use crate::orders::customer::CustomerError;
 use crate::orders::customer::{spendable, Customer, MAX_POINTS};
 use crate::plan::{Effect, Plan, PointsMoved, Reason, StockMoved};
-use crate::repository::{CatalogError, CustomerError};
 use crate::values::quantity::MAX_STOCK;
 
 /// The product's stock after adding `change` (negative to remove).

@@ -8,6 +8,7 @@
 //! the plan already holds every resulting value, applying it cannot fail on a
 //! business rule, only on storage.
 
+use crate::RequestFingerprint;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -170,17 +171,6 @@ impl CheckoutRequest {
             s
         });
         RequestFingerprint(hex)
-    }
-}
-
-/// The SHA-256 of a checkout request's canonical form, as 64 hex digits.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct RequestFingerprint(String);
-
-impl RequestFingerprint {
-    /// The hex digest.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

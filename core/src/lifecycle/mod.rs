@@ -5,3 +5,4 @@
 pub(crate) mod adjustment;
 pub(crate) mod cancel;
 pub(crate) mod checkout;
+pub(crate) mod notice;

@@ -175,57 +175,6 @@ pub(crate) fn cancellation_text(
     text
 }
 
-/// Sends an order's confirmation again (the original notification service's
-/// `send`): logs a new row with the text of the order's first confirmation, or
-/// for an order written by another system a summary of it.
-///
-/// An order that does not exist, or belongs to another customer, is
-/// `order_not_found` (no hint that the id exists); a cancelled order is
-/// `order_cancelled` — it is not confirmed any more.
-pub async fn resend_confirmation<S>(
-    store: &S,
-    order_id: OrderId,
-    customer_id: CustomerId,
-) -> Result<Notification, crate::LookupError>
-where
-    S: crate::OrderRepository + crate::NotificationRepository + ?Sized,
-{
-    let order = store.order(order_id).await?;
-    if order.customer_id != customer_id {
-        return Err(crate::LookupError::OrderNotFound(order_id));
-    }
-    if order.status == crate::OrderStatus::Cancelled {
-        return Err(crate::LookupError::OrderCancelled(order_id));
-    }
-    let filter = NotificationFilter {
-        order_id: Some(order_id),
-        customer_id: None,
-    };
-    let first_confirmation = store
-        .notifications(filter)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|n| n.kind == NotificationKind::OrderConfirmation);
-    let message = match first_confirmation {
-        Some(confirmation) => confirmation.message,
-        None => format!(
-            "Order #{} confirmed\nTotal: {}\nStatus: {}",
-            order.id,
-            order.total_amount,
-            order.status.as_str()
-        ),
-    };
-    store
-        .log_notification(
-            order_id,
-            customer_id,
-            NotificationKind::OrderConfirmation,
-            message,
-        )
-        .await
-}
-
 /// Whether a notice's order and customer exist, as the adapter found them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NoticeTargets {
@@ -233,41 +182,4 @@ pub struct NoticeTargets {
     pub order_exists: bool,
     /// The customer exists.
     pub customer_exists: bool,
-}
-
-/// Decides logging a notification about an existing order to an existing customer.
-///
-/// ```
-/// use shopcore::{plan_notice, CustomerId, ErrorCode, NoticeTargets, NotificationKind, OrderId};
-/// let (order, customer) = (OrderId::new(1).unwrap(), CustomerId::new(2).unwrap());
-/// let kind = NotificationKind::OrderConfirmation;
-/// let found = NoticeTargets { order_exists: true, customer_exists: true };
-/// let now = chrono::Utc::now();
-/// assert_eq!(plan_notice(order, customer, kind, "hi".into(), found, now).unwrap().effects().len(), 1);
-/// let missing = NoticeTargets { order_exists: false, ..found };
-/// let refused = plan_notice(order, customer, kind, "hi".into(), missing, now).unwrap_err();
-/// assert_eq!(refused.code(), "order_not_found");
-/// ```
-pub fn plan_notice(
-    order_id: OrderId,
-    customer_id: CustomerId,
-    kind: NotificationKind,
-    message: String,
-    found: NoticeTargets,
-    now: DateTime<Utc>,
-) -> Result<crate::Plan, crate::LookupError> {
-    if !found.order_exists {
-        return Err(crate::LookupError::OrderNotFound(order_id));
-    }
-    if !found.customer_exists {
-        return Err(crate::LookupError::UnknownCustomer(customer_id));
-    }
-    let mut plan = crate::Plan::new(now);
-    plan.push(crate::Effect::NoticeLogged(crate::NoticeLogged {
-        order: crate::OrderRef::Existing(order_id),
-        customer: customer_id,
-        kind,
-        text: crate::NoticeText::Ready(message),
-    }));
-    Ok(plan)
 }

@@ -1,5 +1,8 @@
 //! Orders, as stored once a checkout plan is applied.
 
+use crate::ErrorCode;
+use crate::ErrorKind;
+use crate::StorageError;
 use chrono::{DateTime, Utc};
 
 use crate::pricing::coupon::CouponCode;
@@ -171,5 +174,45 @@ impl OrderFilter {
     pub fn matches(&self, order: &Order) -> bool {
         self.customer_id.is_none_or(|id| id == order.customer_id)
             && self.status.is_none_or(|status| status == order.status)
+    }
+}
+
+/// Failures of order and notification lookups and logging.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// See [`ErrorKind::OrderNotFound`].
+    #[error("order {0} does not exist")]
+    OrderNotFound(OrderId),
+    /// See [`ErrorKind::UnknownCustomer`].
+    #[error("customer {0} does not exist")]
+    UnknownCustomer(CustomerId),
+    /// See [`ErrorKind::OrderCancelled`].
+    #[error("order {0} is cancelled: there is no confirmation to send")]
+    OrderCancelled(OrderId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for LookupError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::OrderCancelled(_) => ErrorKind::OrderCancelled,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// The SHA-256 of a checkout request's canonical form, as 64 hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct RequestFingerprint(pub(crate) String);
+
+impl RequestFingerprint {
+    /// The hex digest.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }

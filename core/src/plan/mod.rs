@@ -26,14 +26,15 @@
 //! assert_eq!((moved.change, moved.after, moved.reason), (-8, 42, Reason::Manual));
 //! ```
 
+pub(crate) mod catalog_change;
+
 use chrono::{DateTime, Utc};
 
 use crate::access::{SessionScope, StaffRole, TokenHash};
-use crate::admin::{ChangeRecord, NewProduct, ProductChanged};
 use crate::catalog::TierLadder;
-use crate::lifecycle::checkout::RequestFingerprint;
 use crate::orders::notification::{ConfirmationDraft, NotificationKind};
-use crate::orders::order::NewOrder;
+use crate::orders::order::{NewOrder, RequestFingerprint};
+use crate::plan::catalog_change::{ChangeRecord, NewProduct, ProductChanged};
 use crate::values::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
 use crate::values::percent::Percent;
 use crate::values::text::{

@@ -40,6 +40,7 @@
 pub(crate) mod audit;
 pub(crate) mod coupon;
 pub(crate) mod loyalty;
+pub(crate) mod price_list;
 
 use rust_decimal::Decimal;
 

@@ -13,20 +13,22 @@
 
 pub(crate) mod metrics;
 
+use crate::CatalogError;
+use crate::CustomerError;
+use crate::LookupError;
 use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
 
 use crate::access::throttle::{ThrottleCheck, ThrottleCounts, ThrottleKey};
 use crate::access::{Actor, StaffKey, TokenHash};
-use crate::admin::{AdminError, Administered, CatalogChange, CatalogCommand};
+use crate::admin::catalog::{AdminError, Administered, CatalogCommand};
 use crate::audit::Books;
-use crate::catalog::cart::Cart;
 use crate::catalog::{Catalog, Product, RuleBook, TaxTable};
 use crate::config::ShopConfig;
-use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::error::StorageError;
 use crate::lifecycle::cancel::CancelError;
-use crate::lifecycle::checkout::{price_order, CheckoutError, CheckoutRequest, OrderPricing};
+use crate::lifecycle::checkout::CheckoutRequest;
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::orders::order::{Order, OrderFilter};
@@ -34,247 +36,17 @@ use crate::outbox::{
     Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, NewWebhook, OutboxError,
     WebhookEndpoint,
 };
+use crate::plan::catalog_change::CatalogChange;
 use crate::plan::Plan;
 use crate::pricing::coupon::{
-    Coupon, CouponAdminError, CouponCode, CouponError, CouponPatch, CouponRecord, CouponUsage,
+    Coupon, CouponAdminError, CouponCode, CouponPatch, CouponRecord, CouponUsage,
 };
-use crate::pricing::{PricingError, Quote};
 use crate::repository::metrics::Instrumented;
 use crate::values::ids::{
     ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
 };
 use crate::values::page::{Page, PageLimit};
-use crate::values::text::{Email, IdempotencyKey, Region};
-
-/// Failures of catalog operations.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CatalogError {
-    /// See [`ErrorKind::UnknownProduct`].
-    #[error("product {0} does not exist")]
-    UnknownProduct(ProductId),
-    /// See [`ErrorKind::InsufficientStock`].
-    #[error("insufficient stock for product {product_id}: change {change}, available {available}")]
-    InsufficientStock {
-        /// The product.
-        product_id: ProductId,
-        /// The requested (negative) change.
-        change: i64,
-        /// Units in stock.
-        available: u32,
-    },
-    /// See [`ErrorKind::StockOutOfRange`].
-    #[error("stock of product {0} would exceed the largest stock level")]
-    StockOutOfRange(ProductId),
-    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl ErrorCode for CatalogError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
-            Self::InsufficientStock { .. } => ErrorKind::InsufficientStock,
-            Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
-            Self::Storage(error) => error.kind(),
-        }
-    }
-}
-
-/// Failures of customer operations.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CustomerError {
-    /// See [`ErrorKind::UnknownCustomer`].
-    #[error("customer {0} does not exist")]
-    UnknownCustomer(CustomerId),
-    /// See [`ErrorKind::EmailTaken`].
-    #[error("email {0} is already registered")]
-    EmailTaken(Email),
-    /// See [`ErrorKind::InsufficientPoints`].
-    #[error("customer {customer_id} has {available} points, cannot take away {requested}")]
-    InsufficientPoints {
-        /// The customer.
-        customer_id: CustomerId,
-        /// Points to take away.
-        requested: u64,
-        /// Points held.
-        available: u64,
-    },
-    /// See [`ErrorKind::InvalidAdjustment`].
-    #[error("points change {0} would exceed the largest balance")]
-    PointsOutOfRange(i64),
-    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl ErrorCode for CustomerError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
-            Self::EmailTaken(_) => ErrorKind::EmailTaken,
-            Self::InsufficientPoints { .. } => ErrorKind::InsufficientPoints,
-            Self::PointsOutOfRange(_) => ErrorKind::InvalidAdjustment,
-            Self::Storage(error) => error.kind(),
-        }
-    }
-}
-
-/// Failures of order and notification lookups and logging.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LookupError {
-    /// See [`ErrorKind::OrderNotFound`].
-    #[error("order {0} does not exist")]
-    OrderNotFound(OrderId),
-    /// See [`ErrorKind::UnknownCustomer`].
-    #[error("customer {0} does not exist")]
-    UnknownCustomer(CustomerId),
-    /// See [`ErrorKind::OrderCancelled`].
-    #[error("order {0} is cancelled: there is no confirmation to send")]
-    OrderCancelled(OrderId),
-    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl ErrorCode for LookupError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
-            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
-            Self::OrderCancelled(_) => ErrorKind::OrderCancelled,
-            Self::Storage(error) => error.kind(),
-        }
-    }
-}
-
-/// Failures of quoting through a store.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum QuoteError {
-    /// See [`ErrorKind::UnknownTaxRegion`].
-    #[error("no tax rate is configured for region \"{0}\"")]
-    UnknownTaxRegion(Region),
-    /// See [`ErrorKind::UnknownProduct`] and [`ErrorKind::AmountOutOfRange`].
-    #[error(transparent)]
-    Pricing(#[from] PricingError),
-    /// See [`ErrorKind::UnknownCustomer`].
-    #[error("customer {0} does not exist")]
-    UnknownCustomer(CustomerId),
-    /// The coupon does not apply (`coupon_unknown`, `coupon_expired`, …).
-    #[error(transparent)]
-    Coupon(#[from] CouponError),
-    /// See [`ErrorKind::InsufficientPoints`].
-    #[error("customer {customer_id} has {available} points, cannot redeem {requested}")]
-    InsufficientPoints {
-        /// The customer.
-        customer_id: CustomerId,
-        /// Points asked for.
-        requested: u64,
-        /// Points the customer has.
-        available: u64,
-    },
-    /// Points to redeem without the customer whose they are
-    /// ([`ErrorKind::InvalidRequest`]).
-    #[error("redeem_points needs the customer_id whose points they are")]
-    PointsNeedCustomer,
-    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl ErrorCode for QuoteError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            Self::UnknownTaxRegion(_) => ErrorKind::UnknownTaxRegion,
-            Self::Pricing(error) => error.kind(),
-            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
-            Self::Coupon(error) => error.kind(),
-            Self::InsufficientPoints { .. } => ErrorKind::InsufficientPoints,
-            Self::PointsNeedCustomer => ErrorKind::InvalidRequest,
-            Self::Storage(error) => error.kind(),
-        }
-    }
-}
-
-impl From<CheckoutError> for QuoteError {
-    /// The failures pricing an order shares with checkout (coupon, points, products).
-    fn from(error: CheckoutError) -> Self {
-        match error {
-            CheckoutError::UnknownProduct(id) => PricingError::UnknownProduct(id).into(),
-            CheckoutError::ProductUnavailable(id) => PricingError::ProductUnavailable(id).into(),
-            CheckoutError::AmountOutOfRange { what } => {
-                PricingError::AmountOutOfRange { what }.into()
-            }
-            CheckoutError::PointsExceedAmount { requested, max } => {
-                PricingError::PointsExceedAmount { requested, max }.into()
-            }
-            CheckoutError::Coupon(error) => error.into(),
-            CheckoutError::InsufficientPoints {
-                customer_id,
-                requested,
-                available,
-            } => QuoteError::InsufficientPoints {
-                customer_id,
-                requested,
-                available,
-            },
-            CheckoutError::UnknownCustomer(id) => QuoteError::UnknownCustomer(id),
-            CheckoutError::UnknownTaxRegion(region) => QuoteError::UnknownTaxRegion(region),
-            CheckoutError::Storage(error) => error.into(),
-            other => StorageError::Failure(format!("unexpected while quoting: {other}")).into(),
-        }
-    }
-}
-
-/// What to price: a cart, and optionally a region, a coupon, the customer
-/// (for the coupon's per-customer limit and the points balance) and points to
-/// redeem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QuoteRequest {
-    /// What.
-    pub cart: Cart,
-    /// The tax region; `None` uses [`ShopConfig::default_region`].
-    pub region: Option<Region>,
-    /// A coupon to apply.
-    pub coupon: Option<CouponCode>,
-    /// Who would buy (required to redeem points).
-    pub customer_id: Option<CustomerId>,
-    /// Points to redeem (0: none).
-    pub redeem_points: u64,
-}
-
-impl QuoteRequest {
-    /// A plain cart in the default region, without coupon or points.
-    pub fn cart(cart: Cart) -> Self {
-        QuoteRequest {
-            cart,
-            region: None,
-            coupon: None,
-            customer_id: None,
-            redeem_points: 0,
-        }
-    }
-}
-
-/// A store's whole price list, read at one moment: every product (retired
-/// ones included, flagged), every tier rule, every tax rate and every coupon.
-/// For auditing the rules ([`audit_pricing`](crate::audit_pricing)) and for
-/// property-testing the rules a shop actually holds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PriceList {
-    /// The products.
-    pub catalog: Catalog,
-    /// Their tier ladders.
-    pub rules: RuleBook,
-    /// Tax rates by region.
-    pub tax_rates: TaxTable,
-    /// The coupons.
-    pub coupons: Vec<Coupon>,
-}
+use crate::values::text::{Email, IdempotencyKey};
 
 /// Coupons, administered by staff.
 ///
@@ -657,79 +429,8 @@ pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponReposito
     /// Cancels a `created` order atomically: restock, revoke points, notice.
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError>;
 
-    /// Prices a cart with the store's current data, without placing anything.
-    ///
-    /// `region` defaults to the configured region; a region without a rate is
-    /// `unknown_tax_region`.
-    async fn quote(&self, cart: &Cart, region: Option<&Region>) -> Result<Quote, QuoteError> {
-        let request = QuoteRequest {
-            region: region.cloned(),
-            ..QuoteRequest::cart(cart.clone())
-        };
-        self.quote_order(&request).await
-    }
-
     /// The store's clock: the "now" of its plans and of coupon validity.
     fn now(&self) -> DateTime<Utc>;
-
-    /// Prices a cart with a coupon and points as a checkout would, without
-    /// placing anything or locking: the same checks, the same figures, the
-    /// same error codes (a race may still change them before a checkout).
-    ///
-    /// Points need the customer; an unknown customer is `unknown_customer`.
-    async fn quote_order(&self, request: &QuoteRequest) -> Result<Quote, QuoteError> {
-        if request.redeem_points > 0 && request.customer_id.is_none() {
-            return Err(QuoteError::PointsNeedCustomer);
-        }
-        let buyer = match request.customer_id {
-            Some(id) => Some(self.customer(id).await.map_err(|error| match error {
-                CustomerError::Storage(error) => QuoteError::Storage(error),
-                _ => QuoteError::UnknownCustomer(id),
-            })?),
-            None => None,
-        };
-        let ids = request.cart.product_ids_sorted();
-        let catalog = self.catalog_snapshot(&ids).await?;
-        let rules = self.pricing_rules(&ids).await?;
-        let taxes = self.tax_rates().await?;
-        let region = request
-            .region
-            .as_ref()
-            .unwrap_or(&self.config().default_region);
-        let tax_rate = taxes
-            .rate(region)
-            .ok_or_else(|| QuoteError::UnknownTaxRegion(region.clone()))?;
-        let coupon = match &request.coupon {
-            Some(code) => self.coupon_usage(code, request.customer_id).await?,
-            None => None,
-        };
-        let pricing = OrderPricing {
-            cart: &request.cart,
-            coupon_code: request.coupon.as_ref(),
-            coupon: coupon.as_ref().map(|(coupon, usage)| (coupon, *usage)),
-            redeem_points: request.redeem_points,
-            buyer: buyer.as_ref(),
-            catalog: &catalog,
-            rules: &rules,
-            tax_rate,
-        };
-        Ok(price_order(&pricing, self.config(), self.now())?)
-    }
-
-    /// The store's whole price list ([`PriceList`]), read with one query per
-    /// table (not one transaction: an administration write in between may be
-    /// half seen).
-    async fn price_list(&self) -> Result<PriceList, StorageError> {
-        let products = self.products().await?;
-        let ids: Vec<ProductId> = products.iter().map(|p| p.id).collect();
-        let rules = self.pricing_rules(&ids).await?;
-        Ok(PriceList {
-            catalog: Catalog::from_products(products),
-            rules,
-            tax_rates: self.tax_rates().await?,
-            coupons: self.coupons().await?,
-        })
-    }
 }
 
 /// Everything an adapter provides; implemented automatically.

@@ -7,7 +7,7 @@ use shopcore::{
     StaffRole, Store, TierLadder, TierRung,
 };
 
-use crate::cases::{audit_findings, cart, observe, request};
+use crate::cases::{audit_findings, cart, observe, request, store_quote};
 
 fn staff() -> Actor {
     Actor::Staff {
@@ -81,8 +81,7 @@ pub async fn a_created_product_is_quoted_ordered_and_audited<S: Store>(store: &S
     .await;
     assert!(dock.id.get() > 5, "after the seed's products: {dock:?}");
     assert_eq!(store.product(dock.id).await.unwrap(), dock);
-    let quote = store
-        .quote(&cart(&[(dock.id.get(), 2)]), None)
+    let quote = store_quote(store, &cart(&[(dock.id.get(), 2)]), None)
         .await
         .unwrap();
     assert_eq!(quote.subtotal, money("179.00"));
@@ -145,7 +144,9 @@ pub async fn a_retired_product_is_not_sold_until_restored<S: Store>(store: &S) {
     let retired = product(store, CatalogCommand::RetireProduct(pid(4))).await;
     assert!(retired.retired);
     let before = observe(store).await;
-    let err = store.quote(&cart(&[(4, 1)]), None).await.unwrap_err();
+    let err = store_quote(store, &cart(&[(4, 1)]), None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "product_unavailable");
     let err = store
         .checkout(&request(1, &[(2, 1), (4, 1)], None), None)
@@ -194,7 +195,7 @@ pub async fn a_ladder_is_replaced_whole_and_cleared<S: Store>(store: &S) {
         new
     );
     // 10 mice: the old 15 % rung is gone, the new 5 % applies.
-    let quote = store.quote(&cart(&[(2, 10)]), None).await.unwrap();
+    let quote = store_quote(store, &cart(&[(2, 10)]), None).await.unwrap();
     assert_eq!(quote.lines[0].discount, money("15.00")); // 299.90 × 5 % = 14.995
     administer(
         store,
@@ -204,7 +205,7 @@ pub async fn a_ladder_is_replaced_whole_and_cleared<S: Store>(store: &S) {
         },
     )
     .await;
-    let quote = store.quote(&cart(&[(2, 10)]), None).await.unwrap();
+    let quote = store_quote(store, &cart(&[(2, 10)]), None).await.unwrap();
     assert_eq!(quote.lines[0].discount, money("0.00"));
     let entries = log(store).await;
     assert_eq!(entries.len(), 2);
@@ -228,8 +229,7 @@ pub async fn tax_regions_come_and_go_but_the_default_stays<S: Store>(store: &S) 
         },
     )
     .await;
-    let quote = store
-        .quote(&cart(&[(5, 1)]), Some(&region("aswan")))
+    let quote = store_quote(store, &cart(&[(5, 1)]), Some(&region("aswan")))
         .await
         .unwrap();
     assert_eq!(quote.tax, money("15.00")); // 149.99 × 10 %
@@ -249,8 +249,7 @@ pub async fn tax_regions_come_and_go_but_the_default_stays<S: Store>(store: &S) 
     };
     assert_eq!((stored.as_str(), rate), ("Aswan", percent("12.5")));
     administer(store, CatalogCommand::RemoveTaxRegion(region("aswan"))).await;
-    let err = store
-        .quote(&cart(&[(5, 1)]), Some(&region("Aswan")))
+    let err = store_quote(store, &cart(&[(5, 1)]), Some(&region("Aswan")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "unknown_tax_region");
@@ -324,7 +323,10 @@ pub async fn the_change_log_pages_by_cursor<S: Store>(store: &S) {
 /// `price_changed` and the current quote once a price changed, writing
 /// nothing (not even its idempotency key); with the new total it goes through.
 pub async fn a_stale_expected_total_is_price_changed_and_writes_nothing<S: Store>(store: &S) {
-    let shown = store.quote(&cart(&[(5, 2)]), None).await.unwrap().total;
+    let shown = store_quote(store, &cart(&[(5, 2)]), None)
+        .await
+        .unwrap()
+        .total;
     product(
         store,
         CatalogCommand::UpdateProduct {

@@ -23,6 +23,17 @@ fn money(text: &str) -> Money {
     text.parse().expect("test amount")
 }
 
+/// `store`'s quote of `cart` in `region` (`None`: the store's default), as a
+/// checkout would price it.
+pub(crate) async fn store_quote<S: shopcore::OrderWorkflow + ?Sized>(
+    store: &S,
+    cart: &Cart,
+    region: Option<&Region>,
+) -> Result<shopcore::Quote, shopcore::QuoteError> {
+    let request = shopcore::QuoteRequest::cart(cart.clone()).in_region(region.cloned());
+    shopcore::quote_order(store, &request).await
+}
+
 pub(crate) fn cart(lines: &[(i64, i64)]) -> Cart {
     Cart::new(lines.iter().map(|&(id, qty)| CartLine {
         product_id: pid(id),
@@ -183,7 +194,9 @@ pub async fn stock_adjustments_add_remove_and_refuse_going_negative<S: Store>(st
 
 /// DESIGN.md's worked example: 1 Laptop + 10 Mice in Cairo is 1430.59.
 pub async fn quote_matches_the_worked_example<S: Store>(store: &S) {
-    let q = store.quote(&cart(&[(1, 1), (2, 10)]), None).await.unwrap();
+    let q = store_quote(store, &cart(&[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap();
     assert_eq!(q.lines[1].discount, money("44.99"));
     assert_eq!(q.lines[1].final_price, money("254.91"));
     assert_eq!(q.subtotal, money("1254.90"));
@@ -196,13 +209,11 @@ pub async fn quote_matches_the_worked_example<S: Store>(store: &S) {
 /// Quotes never guess a tax rate and name the missing product.
 pub async fn quote_rejects_unknown_region_and_product<S: Store>(store: &S) {
     let aswan = Region::parse("Aswan").unwrap();
-    let err = store
-        .quote(&cart(&[(1, 1)]), Some(&aswan))
+    let err = store_quote(store, &cart(&[(1, 1)]), Some(&aswan))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownTaxRegion);
-    let err = store
-        .quote(&cart(&[(1, 1), (42, 1)]), None)
+    let err = store_quote(store, &cart(&[(1, 1), (42, 1)]), None)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownProduct);
@@ -1322,7 +1333,7 @@ pub async fn checkouts_are_counted_by_outcome<S: Store>(store: &S) {
         .checkout(&request(1, &[(99, 1)], None), None)
         .await
         .unwrap_err();
-    store.quote(&cart(&[(1, 1)]), None).await.unwrap();
+    store_quote(store, &cart(&[(1, 1)]), None).await.unwrap();
     let after = store.metrics();
     assert_eq!(after.checkouts_placed - before.checkouts_placed, 2);
     assert_eq!(after.checkouts_replayed - before.checkouts_replayed, 1);

@@ -46,15 +46,17 @@ pub async fn a_coupon_and_points_price_and_place_the_worked_example<S: Store>(st
         .await
         .unwrap();
     let lines = [(1, 1), (2, 10)];
-    let quoted = store
-        .quote_order(&QuoteRequest {
+    let quoted = shopcore::quote_order(
+        store,
+        &QuoteRequest {
             coupon: Some(code("SAVE10")),
             customer_id: Some(CustomerId::new(1).unwrap()),
             redeem_points: 100,
             ..QuoteRequest::cart(cart(&lines))
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     let figures = |q: &shopcore::Quote| {
         [
             q.subtotal,
@@ -190,27 +192,31 @@ pub async fn a_coupon_that_does_not_apply_says_why_and_writes_nothing<S: Store>(
         r.coupon = Some(code(used));
         let refused = store.checkout(&r, None).await.unwrap_err();
         assert_eq!(refused.code(), expected, "{used}: {refused}");
-        let quoted = store
-            .quote_order(&QuoteRequest {
+        let quoted = shopcore::quote_order(
+            store,
+            &QuoteRequest {
                 coupon: Some(code(used)),
                 customer_id: Some(CustomerId::new(1).unwrap()),
                 ..QuoteRequest::cart(cart(lines))
-            })
-            .await
-            .unwrap_err();
+            },
+        )
+        .await
+        .unwrap_err();
         assert_eq!(quoted.code(), expected, "quote with {used}");
     }
     // Another customer may still use MINE; BIG applies from 100.00.
     let mut r = request(3, &[(3, 2)], None);
     r.coupon = Some(code("MINE"));
-    assert!(store
-        .quote_order(&QuoteRequest {
+    assert!(shopcore::quote_order(
+        store,
+        &QuoteRequest {
             coupon: Some(code("MINE")),
             customer_id: Some(CustomerId::new(3).unwrap()),
             ..QuoteRequest::cart(cart(&[(3, 2)]))
-        })
-        .await
-        .is_ok());
+        }
+    )
+    .await
+    .is_ok());
     assert_eq!(observe(store).await, before, "refusals wrote nothing");
     store.checkout(&r, None).await.unwrap();
     assert!(audit_findings(store).await.is_empty());
@@ -240,13 +246,15 @@ pub async fn points_and_coupons_never_take_an_order_below_zero<S: Store>(store: 
         "points_exceed_amount"
     );
     assert_eq!(observe(store).await, before);
-    let quote = store
-        .quote_order(&QuoteRequest {
+    let quote = shopcore::quote_order(
+        store,
+        &QuoteRequest {
             redeem_points: 1,
             ..QuoteRequest::cart(cart(&[(2, 1)]))
-        })
-        .await
-        .unwrap_err();
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(quote.code(), "invalid_request", "points need the customer");
 
     r.redeem_points = 0;
@@ -322,7 +330,7 @@ pub async fn the_price_list_is_the_live_rule_set<S: Store>(store: &S) {
         ))
         .await
         .unwrap();
-    let list = store.price_list().await.unwrap();
+    let list = shopcore::price_list(store).await.unwrap();
     assert_eq!(list.catalog.len(), 5);
     assert_eq!(list.rules.iter().count(), 3);
     assert_eq!(
