@@ -197,3 +197,20 @@ where
         coupons: store.coupons().await?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkout_refusal_keeps_its_own_code_when_quoting() {
+        // Pricing alone never reaches these, but if it did, the code would say
+        // what happened (it used to read `storage_failure`).
+        let reused = CheckoutError::IdempotencyConflict {
+            key: "k".to_owned(),
+        };
+        assert_eq!(QuoteError::from(reused).code(), "idempotency_conflict");
+        let unknown = CheckoutError::UnknownCustomer(CustomerId::new(7).unwrap());
+        assert_eq!(QuoteError::from(unknown).code(), "unknown_customer");
+    }
+}
