@@ -76,6 +76,8 @@ mod lifecycle;
 mod orders;
 mod outbox;
 mod plan;
+#[cfg(test)]
+mod planner_test;
 mod pricing;
 pub mod repository;
 pub mod seed;

@@ -1,9 +1,6 @@
 //! The access policy as a table: every action × every kind of actor.
 
 use super::*;
-use crate::plan_password_change;
-use crate::Effect;
-use crate::PasswordHash;
 
 fn cid(id: i64) -> CustomerId {
     CustomerId::new(id).unwrap()
@@ -153,29 +150,4 @@ fn tokens_are_random_prefixed_and_stored_only_as_their_hash() {
             "{bad:?}"
         );
     }
-}
-
-#[test]
-fn a_password_change_plan_keeps_only_the_asking_session() {
-    let keep = AccessToken::generate(TokenKind::Session);
-    let hash = PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned());
-    let plan = plan_password_change(
-        cid(ME),
-        hash.clone(),
-        Some(&keep),
-        chrono::DateTime::UNIX_EPOCH,
-    );
-    assert_eq!(
-        plan.effects(),
-        [
-            Effect::PasswordChanged {
-                customer: cid(ME),
-                hash
-            },
-            Effect::SessionsRevoked(SessionScope::AllOf {
-                customer: cid(ME),
-                except: Some(keep.hash())
-            }),
-        ]
-    );
 }

@@ -114,3 +114,40 @@ pub struct IssuedStaffKey {
     /// The secret (the store keeps only its hash).
     pub secret: AccessToken,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Effect;
+
+    fn cid(id: i64) -> CustomerId {
+        CustomerId::new(id).unwrap()
+    }
+
+    const ME: i64 = 2;
+
+    #[test]
+    fn a_password_change_plan_keeps_only_the_asking_session() {
+        let keep = AccessToken::generate(TokenKind::Session);
+        let hash = PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned());
+        let plan = plan_password_change(
+            cid(ME),
+            hash.clone(),
+            Some(&keep),
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        assert_eq!(
+            plan.effects(),
+            [
+                Effect::PasswordChanged {
+                    customer: cid(ME),
+                    hash
+                },
+                Effect::SessionsRevoked(SessionScope::AllOf {
+                    customer: cid(ME),
+                    except: Some(keep.hash())
+                }),
+            ]
+        );
+    }
+}

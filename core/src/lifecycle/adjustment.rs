@@ -159,3 +159,63 @@ pub fn plan_points_adjustment(
     }
     Ok(PointsAdjustment { customer, plan })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner_test::given;
+    use crate::seed;
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn stock_moves_within_zero_and_the_largest_level() {
+        let laptop = seed::demo_data().products[0].clone(); // 50 in stock
+        let moved = |change, after| {
+            [Effect::StockMoved(StockMoved {
+                product: laptop.id,
+                change,
+                after,
+                reason: Reason::Manual,
+            })]
+        };
+        given(&laptop)
+            .when(|product| plan_stock_adjustment(product, -50, now()))
+            .then_effects(&moved(-50, 0));
+        given(&laptop)
+            .when(|product| plan_stock_adjustment(product, -51, now()))
+            .then_error("insufficient_stock");
+        given(&laptop)
+            .when(|product| plan_stock_adjustment(product, i64::from(MAX_STOCK - 50), now()))
+            .then_effects(&moved(i64::from(MAX_STOCK - 50), MAX_STOCK));
+        given(&laptop)
+            .when(|product| plan_stock_adjustment(product, i64::from(MAX_STOCK - 49), now()))
+            .then_error("stock_out_of_range");
+        let unchanged = given(&laptop)
+            .when(|product| plan_stock_adjustment(product, 0, now()))
+            .then_nothing();
+        assert_eq!(unchanged.product, laptop);
+    }
+
+    #[test]
+    fn points_move_from_the_balance_and_never_below_zero() {
+        let omar = seed::demo_data().customers[2].clone(); // 50 points
+        let adjusted = given(&omar)
+            .when(|customer| plan_points_adjustment(customer, -50, now()))
+            .then_effects(&[Effect::PointsMoved(PointsMoved {
+                customer: omar.id,
+                change: -50,
+                after: 0,
+                reason: Reason::Manual,
+            })]);
+        assert_eq!(adjusted.customer.loyalty_points, 0);
+        given(&omar)
+            .when(|customer| plan_points_adjustment(customer, -51, now()))
+            .then_error("insufficient_points");
+        given(&omar)
+            .when(|customer| plan_points_adjustment(customer, 0, now()))
+            .then_nothing();
+    }
+}
