@@ -21,7 +21,7 @@ use shopcore::{
 };
 use sqlx::mysql::MySqlDatabaseError;
 
-use crate::workflow::WriteStep;
+use crate::faults::WriteStep;
 
 /// MySQL error numbers the adapter reacts to.
 mod code {

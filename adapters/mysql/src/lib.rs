@@ -59,6 +59,7 @@ mod admin;
 mod apply;
 mod coupons;
 mod error;
+mod faults;
 mod outbox;
 mod repositories;
 mod rows;
@@ -81,7 +82,7 @@ use sqlx::ConnectOptions as _;
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use workflow::WriteStep;
+pub use faults::WriteStep;
 
 use crate::error::DbError;
 
@@ -142,7 +143,7 @@ pub struct MySqlStore {
     /// Every transaction checks before `COMMIT` that it is still the one that
     /// began (see `transaction::Transaction`): on a Galera node, or in tests.
     guard_transactions: bool,
-    faults: workflow::Faults,
+    faults: faults::Faults,
     metrics: shopcore::StoreMetrics,
     pool_counters: transaction::PoolCounters,
 }
@@ -249,7 +250,7 @@ impl MySqlStore {
             retry_budget: settings.retry_budget,
             galera,
             guard_transactions: galera,
-            faults: workflow::Faults::default(),
+            faults: faults::Faults::default(),
             metrics: shopcore::StoreMetrics::default(),
             pool_counters: transaction::PoolCounters::default(),
         })

@@ -24,13 +24,14 @@ use sqlx::{Executor, MySql, MySqlConnection};
 
 use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
+use crate::faults::Faults;
 use crate::rows::{
     assemble_orders, placeholders, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
     NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS,
     LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::transaction::Attempt;
-use crate::workflow::{Faults, HotRows, NotDone};
+use crate::workflow::{HotRows, NotDone};
 use crate::MySqlStore;
 
 /// One page of rows in ascending key order: `sql` selects them `WHERE key > ?

@@ -1,0 +1,254 @@
+//! The one `apply` for plans: [`State::apply`] takes a plan the core decided
+//! against this very state and writes the values its effects carry. It first
+//! resolves every effect into a [`Write`] (checking that each row it names
+//! exists) without changing anything, and only then writes, and writing
+//! cannot fail: a plan is applied whole or not at all. The writes of sessions,
+//! keys and profiles are in `access`, those of catalog administration in
+//! `catalog`; orders, stock, points and notices are written here.
+
+mod access;
+mod catalog;
+
+use super::*;
+
+/// One effect, resolved against the state and ready to write.
+enum Write<'p> {
+    Place(&'p NewOrder),
+    Cancel(OrderId),
+    Stock(StockEntry),
+    Points(PointsEntry),
+    Notice {
+        order_id: OrderId,
+        customer_id: CustomerId,
+        kind: NotificationKind,
+        message: String,
+    },
+    Key(CustomerId, &'p IdempotencyKey, &'p RequestFingerprint),
+    OpenSession(&'p TokenHash, CustomerId, DateTime<Utc>),
+    RevokeSessions(&'p SessionScope),
+    SetPassword(CustomerId, &'p PasswordHash),
+    IssueKey(&'p StaffKeyName, StaffRole, &'p TokenHash),
+    RevokeKey(StaffKeyId),
+    CreateProduct(&'p NewProduct),
+    ChangeProduct(&'p ProductChanged),
+    ReplaceLadder(ProductId, &'p TierLadder),
+    SetTaxRate(&'p Region, Percent),
+    RemoveTaxRegion(&'p Region),
+    LogChange(&'p ChangeRecord, ChangeSubject),
+    Profile(CustomerId, &'p CustomerName, &'p Email, &'p Option<Phone>),
+    SaveCoupon(&'p Coupon),
+}
+
+fn stale(what: String) -> StorageError {
+    StorageError::Failure(format!("plan does not match the store: {what}"))
+}
+
+impl State {
+    /// Applies a plan: every effect, in order, or nothing.
+    pub fn apply(&mut self, plan: &Plan) -> Result<Applied, StorageError> {
+        let at = plan.at();
+        // The id the plan's order gets, if it places one.
+        let next = OrderId::new(self.next_order_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut placed = None;
+        // Likewise the id of the product it creates, if it creates one.
+        let next_product = ProductId::new(self.next_product_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut created = None;
+        let mut writes = Vec::with_capacity(plan.effects().len());
+        for effect in plan.effects() {
+            writes.push(match effect {
+                Effect::OrderPlaced(order) => {
+                    placed = Some(next);
+                    Write::Place(order)
+                }
+                Effect::OrderCancelled { order, .. } => match self.orders.get(order) {
+                    Some(stored) if stored.status == OrderStatus::Created => Write::Cancel(*order),
+                    _ => return Err(stale(format!("order {order} is not a created order"))),
+                },
+                Effect::StockMoved(moved) => {
+                    if self.catalog.get(moved.product).is_none() {
+                        return Err(stale(format!("product {} does not exist", moved.product)));
+                    }
+                    Write::Stock(moved.entry(placed, at)?)
+                }
+                Effect::PointsMoved(moved) => {
+                    if !self.customers.contains_key(&moved.customer) {
+                        return Err(stale(format!("customer {} does not exist", moved.customer)));
+                    }
+                    Write::Points(moved.entry(placed, at)?)
+                }
+                Effect::NoticeLogged(notice) => {
+                    let order_id = notice.order.resolve(placed)?;
+                    Write::Notice {
+                        order_id,
+                        customer_id: notice.customer,
+                        kind: notice.kind,
+                        message: notice.text.render(order_id),
+                    }
+                }
+                Effect::KeyBound {
+                    customer,
+                    key,
+                    fingerprint,
+                } => {
+                    placed.ok_or_else(|| stale("a key bound without an order".to_owned()))?;
+                    Write::Key(*customer, key, fingerprint)
+                }
+                Effect::SessionOpened {
+                    token,
+                    customer,
+                    expires_at,
+                } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    Write::OpenSession(token, *customer, *expires_at)
+                }
+                Effect::SessionsRevoked(scope) => Write::RevokeSessions(scope),
+                Effect::PasswordChanged { customer, hash } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    Write::SetPassword(*customer, hash)
+                }
+                Effect::StaffKeyIssued { name, role, key } => {
+                    if self.staff_keys.values().any(|(_, hash)| hash == key) {
+                        return Err(stale("a staff key with this secret exists".to_owned()));
+                    }
+                    Write::IssueKey(name, *role, key)
+                }
+                Effect::StaffKeyRevoked { key } => {
+                    if !self.staff_keys.contains_key(key) {
+                        return Err(stale(format!("staff key {key} does not exist")));
+                    }
+                    Write::RevokeKey(*key)
+                }
+                Effect::ProductCreated(product) => {
+                    created = Some(next_product);
+                    Write::CreateProduct(product)
+                }
+                Effect::ProductChanged(changed) => {
+                    self.existing_product(changed.product)?;
+                    Write::ChangeProduct(changed)
+                }
+                Effect::LadderReplaced { product, ladder } => {
+                    self.existing_product(*product)?;
+                    Write::ReplaceLadder(*product, ladder)
+                }
+                Effect::TaxRateSet { region, rate } => Write::SetTaxRate(region, *rate),
+                Effect::TaxRegionRemoved { region } => {
+                    if self.tax_rates.lookup(region).is_none() {
+                        return Err(stale(format!("region {region} has no rate")));
+                    }
+                    Write::RemoveTaxRegion(region)
+                }
+                Effect::CatalogChangeLogged(record) => {
+                    Write::LogChange(record, record.subject.resolve(created)?)
+                }
+                Effect::CouponSaved { coupon, created } => {
+                    if self.coupons.contains_key(&coupon.code) == *created {
+                        return Err(stale(format!(
+                            "coupon {} {}",
+                            coupon.code,
+                            if *created { "exists" } else { "does not exist" }
+                        )));
+                    }
+                    Write::SaveCoupon(coupon)
+                }
+                Effect::ProfileChanged {
+                    customer,
+                    name,
+                    email,
+                    phone,
+                } => {
+                    if !self.customers.contains_key(customer) {
+                        return Err(stale(format!("customer {customer} does not exist")));
+                    }
+                    match self.customer_by_email.get(email) {
+                        Some(owner) if owner != customer => {
+                            return Err(stale(format!("email {email} is another customer's")));
+                        }
+                        _ => Write::Profile(*customer, name, email, phone),
+                    }
+                }
+            });
+        }
+
+        let mut applied = Applied {
+            order_id: placed,
+            product_id: created,
+            ..Applied::default()
+        };
+        for write in writes {
+            match write {
+                Write::Place(order) => {
+                    self.next_order_id += 1;
+                    self.orders.insert(next, order.with_id(next));
+                }
+                Write::Cancel(order) => {
+                    if let Some(order) = self.orders.get_mut(&order) {
+                        order.status = OrderStatus::Cancelled;
+                    }
+                }
+                Write::Stock(entry) => {
+                    if let Some(product) = self.catalog.get_mut(entry.product) {
+                        product.quantity_available = entry.after;
+                        product.last_updated = at;
+                    }
+                    self.stock_ledger.push(entry);
+                }
+                Write::Points(entry) => {
+                    if let Some(record) = self.customers.get_mut(&entry.customer) {
+                        record.customer.loyalty_points = entry.after;
+                    }
+                    self.points_ledger.push(entry);
+                }
+                Write::Notice {
+                    order_id,
+                    customer_id,
+                    kind,
+                    message,
+                } => {
+                    let notice = self.push_notification(order_id, customer_id, kind, message, at);
+                    applied.notices.push(notice);
+                }
+                Write::Key(customer, key, fingerprint) => {
+                    self.idempotency
+                        .insert((customer, key.clone()), (fingerprint.clone(), next));
+                }
+                Write::OpenSession(token, customer, expires_at) => {
+                    self.open_session(token, customer, expires_at);
+                }
+                Write::RevokeSessions(scope) => self.revoke_sessions(scope),
+                Write::SetPassword(customer, hash) => self.set_password(customer, hash),
+                Write::IssueKey(name, role, hash) => {
+                    applied.staff_key_id = Some(self.issue_staff_key(name, role, hash, at));
+                }
+                Write::RevokeKey(id) => self.revoke_staff_key(id, at),
+                Write::Profile(id, name, email, phone) => {
+                    self.change_profile(id, name, email, phone)
+                }
+                Write::CreateProduct(new) => self.create_product(next_product, new, at),
+                Write::ChangeProduct(changed) => self.change_product(changed, at),
+                Write::ReplaceLadder(product, ladder) => self.rules.replace(product, ladder),
+                Write::SetTaxRate(region, rate) => self.tax_rates.set(region, rate),
+                Write::RemoveTaxRegion(region) => {
+                    self.tax_rates.remove(region);
+                }
+                Write::SaveCoupon(coupon) => {
+                    self.coupons.insert(coupon.code.clone(), coupon.clone());
+                }
+                Write::LogChange(record, subject) => self.log_change(record, subject, at),
+            }
+        }
+        Ok(applied)
+    }
+
+    fn existing_product(&self, id: ProductId) -> Result<(), StorageError> {
+        match self.catalog.get(id) {
+            Some(_) => Ok(()),
+            None => Err(stale(format!("product {id} does not exist"))),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Orders, their cancellation, logged notices and idempotency keys.
+
+use chrono::{DateTime, Utc};
+use shopcore::{
+    CustomerId, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
+    OrderStatus, RequestFingerprint, StorageError,
+};
+use sqlx::MySqlConnection;
+
+use crate::error::{diverged, DbError};
+use crate::rows::utc;
+
+pub(super) async fn insert_order(
+    conn: &mut MySqlConnection,
+    order: &NewOrder,
+) -> Result<OrderId, DbError> {
+    let inserted = sqlx::query(
+        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned, \
+         coupon_code, coupon_discount, points_redeemed, points_value) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(order.customer_id.get())
+    .bind(order.total_amount.amount())
+    .bind(OrderStatus::Created.as_str())
+    .bind(utc(order.created_at))
+    .bind(order.subtotal.amount())
+    .bind(order.tax.amount())
+    .bind(order.region.as_str())
+    .bind(order.points_earned)
+    .bind(order.coupon.as_ref().map(|code| code.as_str()))
+    .bind(order.coupon_discount.amount())
+    .bind(order.points_redeemed)
+    .bind(order.points_value.amount())
+    .execute(&mut *conn)
+    .await?;
+    let order_id = i64::try_from(inserted.last_insert_id())
+        .ok()
+        .and_then(|id| OrderId::new(id).ok())
+        .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
+
+    let sql = format!(
+        "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
+         coupon_share, points_share) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; order.items.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for item in &order.items {
+        query = query
+            .bind(order_id.get())
+            .bind(item.product_id.get())
+            .bind(item.quantity.get())
+            .bind(item.unit_price.amount())
+            .bind(item.discount.amount())
+            .bind(item.line_total.amount())
+            .bind(item.coupon_share.amount())
+            .bind(item.points_share.amount());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(order_id)
+}
+
+pub(super) async fn cancel_order(
+    conn: &mut MySqlConnection,
+    order: OrderId,
+    points_revoked: u64,
+) -> Result<(), DbError> {
+    let updated = sqlx::query(
+        "UPDATE orders SET status = ?, points_revoked = ? WHERE order_id = ? AND status = ?",
+    )
+    .bind(OrderStatus::Cancelled.as_str())
+    .bind(points_revoked)
+    .bind(order.get())
+    .bind(OrderStatus::Created.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(diverged(format_args!("status of order {order}")));
+    }
+    Ok(())
+}
+
+pub(super) async fn insert_notice(
+    conn: &mut MySqlConnection,
+    notice: &NoticeLogged,
+    placed: Option<OrderId>,
+    at: DateTime<Utc>,
+) -> Result<Notification, DbError> {
+    let order_id = notice.order.resolve(placed)?;
+    let message = notice.text.render(order_id);
+    let result = sqlx::query(
+        "INSERT INTO notification_log (order_id, customer_id, notification_type, message, sent_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(order_id.get())
+    .bind(notice.customer.get())
+    .bind(notice.kind.as_str())
+    .bind(&message)
+    .bind(utc(at))
+    .execute(&mut *conn)
+    .await?;
+    let id = i64::try_from(result.last_insert_id())
+        .ok()
+        .and_then(|id| NotificationId::new(id).ok())
+        .ok_or_else(|| StorageError::Failure("notification_log returned no id".to_owned()))?;
+    let notification = Notification {
+        id,
+        order_id,
+        customer_id: notice.customer,
+        kind: notice.kind,
+        message,
+        sent_at: at,
+    };
+    crate::outbox::enqueue(conn, &notification).await?;
+    Ok(notification)
+}
+
+/// Points the key this transaction claimed (`order_id = 0`) at its order.
+pub(super) async fn bind_key(
+    conn: &mut MySqlConnection,
+    customer: CustomerId,
+    key: &IdempotencyKey,
+    fingerprint: &RequestFingerprint,
+    order: OrderId,
+) -> Result<(), DbError> {
+    let updated = sqlx::query(
+        "UPDATE idempotency_keys SET order_id = ? \
+         WHERE customer_id = ? AND idempotency_key = ? AND fingerprint = ? AND order_id = 0",
+    )
+    .bind(order.get())
+    .bind(customer.get())
+    .bind(key.as_str())
+    .bind(fingerprint.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(diverged(format_args!(
+            "claim of idempotency key {:?}",
+            key.as_str()
+        )));
+    }
+    Ok(())
+}
