@@ -5,7 +5,9 @@
 //! and delegates: every rule lives in the `shopcore` crate.
 //!
 //! ## Layout
-//! - `engine`: `Engine`, the use cases over an in-memory or MySQL store;
+//! - `engine`: `Engine`, the use cases over an in-memory or MySQL store, one
+//!   `#[pymethods]` block per area (orders, catalog, pricing, customers, access,
+//!   notifications, operations);
 //! - `password_pool`: where the Engine runs Argon2 (a bounded blocking pool);
 //! - `records`: the typed result objects with `to_dict()`;
 //! - `admin`: catalog administration's arguments and records;
