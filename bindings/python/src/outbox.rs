@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use shopcore::{PageLimit, RetryPolicy, Store, WebhookId};
+use shopcore::{Clock, PageLimit, RetryPolicy, Store, WebhookId};
 use shopcore_dispatch::{NetSettings, NetTransport};
 use tokio::runtime::Runtime;
 
@@ -161,14 +161,31 @@ impl Dispatcher {
         args: DispatchArgs,
     ) -> PyResult<Self> {
         let (transport, policy) = args.build()?;
+        let clock = Arc::new(StoreClock(Arc::clone(&store)));
         Ok(Dispatcher {
-            inner: Arc::new(shopcore_dispatch::Dispatcher::new(
-                store,
-                Arc::new(transport),
-                policy,
-            )),
+            inner: Arc::new(
+                shopcore_dispatch::Dispatcher::new(store, Arc::new(transport), policy)
+                    .with_clock(clock),
+            ),
             runtime,
         })
+    }
+}
+
+/// The store's clock as the dispatcher's: leases, retries and what is due are
+/// timed as the store times its writes (`Engine.retry_notification` makes a
+/// delivery due at the store's now).
+struct StoreClock(Arc<dyn Store>);
+
+impl std::fmt::Debug for StoreClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreClock")
+    }
+}
+
+impl Clock for StoreClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
     }
 }
 

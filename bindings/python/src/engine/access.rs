@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use pyo3::prelude::*;
 use shopcore::auth;
 use shopcore::{authorize, AccessToken, Action, StaffKeyId, StaffKeyName, StaffRole};
@@ -22,7 +21,7 @@ impl Engine {
         let token = args::optional_text(token, "token")?;
         let store = Arc::clone(&self.store);
         self.run(py, async move {
-            auth::authenticate(&*store, token.as_deref(), Utc::now()).await
+            auth::authenticate(&*store, token.as_deref(), store.now()).await
         })
         .map(Actor::from)
         .py_result()
@@ -57,7 +56,7 @@ impl Engine {
         let role = StaffRole::parse(&text(role, "role")?).py_result()?;
         let store = Arc::clone(&self.store);
         self.run(py, async move {
-            auth::create_staff_key(&*store, name, role, Utc::now()).await
+            auth::create_staff_key(&*store, name, role, store.now()).await
         })
         .map(IssuedStaffKey::from)
         .py_result()
@@ -81,7 +80,7 @@ impl Engine {
         let role = StaffRole::parse(role).py_result()?;
         let store = Arc::clone(&self.store);
         self.run(py, async move {
-            auth::install_staff_key(&*store, name, role, secret, Utc::now()).await
+            auth::install_staff_key(&*store, name, role, secret, store.now()).await
         })
         .map(StaffKey::from)
         .py_result()
@@ -92,7 +91,7 @@ impl Engine {
         let id = StaffKeyId::new(integer(key_id, "key_id")?).py_result()?;
         let store = Arc::clone(&self.store);
         self.run(py, async move {
-            auth::revoke_staff_key(&*store, id, Utc::now()).await
+            auth::revoke_staff_key(&*store, id, store.now()).await
         })
         .map(StaffKey::from)
         .py_result()

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use pyo3::prelude::*;
 use shopcore::auth;
 use shopcore::{AccessToken, CustomerId, CustomerName, Email, Password, Phone};
@@ -51,7 +50,7 @@ impl Engine {
                 phone,
                 &password,
                 client.as_deref(),
-                Utc::now(),
+                store.now(),
             )
             .await
         })
@@ -83,7 +82,7 @@ impl Engine {
         let passwords = Arc::clone(&self.passwords);
         let lifetime = store.config().session_lifetime();
         let logged_in = self.run(py, async move {
-            let now = Utc::now();
+            let now = store.now();
             let customer = auth::login_throttled(
                 &*store,
                 &*passwords,
@@ -109,7 +108,7 @@ impl Engine {
         let token = AccessToken::parse(&text(token, "token")?).py_result()?;
         let store = Arc::clone(&self.store);
         self.run(py, async move {
-            auth::logout(&*store, &token, Utc::now()).await
+            auth::logout(&*store, &token, store.now()).await
         })
         .py_result()
     }
@@ -148,7 +147,7 @@ impl Engine {
                 &new,
                 keep.as_ref(),
                 client.as_deref(),
-                Utc::now(),
+                store.now(),
             )
             .await
         });

@@ -1,7 +1,8 @@
 //! `shopcore.Engine`: one store (in-memory or MySQL) and the runtime that drives it.
 //!
 //! Every method converts its arguments, releases the GIL, runs the use case on
-//! the store, and converts the result back. No business rule lives here.
+//! the store, and converts the result back. No business rule lives here, and
+//! every time a use case needs is the store's clock (`OrderWorkflow::now`).
 //!
 //! The methods are split by area into several `#[pymethods]` blocks (pyo3's
 //! `multiple-pymethods`); Python sees one class:
@@ -22,6 +23,8 @@ mod notifications;
 mod operations;
 mod orders;
 mod pricing;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -81,6 +84,21 @@ impl Engine {
             Ok(done) => done,
             Err(failed) => std::panic::resume_unwind(failed.into_panic()),
         }
+    }
+}
+
+impl Engine {
+    /// An engine on an in-memory store (`in_memory`'s, or in the tests one
+    /// with a fixed clock).
+    fn over_memory(store: MemoryStore) -> PyResult<Engine> {
+        Ok(Engine {
+            store: Arc::new(store),
+            mysql: None,
+            throttle: ThrottlePolicy::default(),
+            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
+            runtime: Arc::new(runtime()?),
+            backend: "memory",
+        })
     }
 }
 
@@ -153,14 +171,7 @@ impl Engine {
         } else {
             MemoryStore::new(config)
         };
-        Ok(Engine {
-            store: Arc::new(store),
-            mysql: None,
-            throttle: ThrottlePolicy::default(),
-            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
-            runtime: Arc::new(runtime()?),
-            backend: "memory",
-        })
+        Engine::over_memory(store)
     }
 
     /// An engine on MySQL/MariaDB at `url` (`mysql://user:pass@host:port/db`).

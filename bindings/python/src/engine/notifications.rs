@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use pyo3::prelude::*;
 use shopcore::{
     plan_webhook, resend_confirmation, DeliveryStatus, HostAllowlist, NotificationFilter,
@@ -98,7 +97,7 @@ impl Engine {
         let endpoint = self
             .run(
                 py,
-                async move { store.create_webhook(&new, Utc::now()).await },
+                async move { store.create_webhook(&new, store.now()).await },
             )
             .py_result()?;
         Ok(CreatedWebhook {
@@ -121,7 +120,7 @@ impl Engine {
         let store = Arc::clone(&self.store);
         self.run(
             py,
-            async move { store.delete_webhook(id, Utc::now()).await },
+            async move { store.delete_webhook(id, store.now()).await },
         )
         .py_result()
     }
@@ -183,9 +182,8 @@ impl Engine {
     ) -> PyResult<Vec<Delivery>> {
         let id = NotificationId::new(integer(notification_id, "notification_id")?).py_result()?;
         let store = Arc::clone(&self.store);
-        // The dispatcher's clock (whole seconds): due again at once, not from the next second.
-        let now = shopcore::Clock::now(&shopcore::SystemClock);
-        self.run(py, async move { store.retry_failed(id, now).await })
+        // The store's clock, which the dispatcher reads too: due again at once.
+        self.run(py, async move { store.retry_failed(id, store.now()).await })
             .map(|all| all.into_iter().map(Delivery::from).collect())
             .py_result()
     }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use pyo3::prelude::*;
 use shopcore::OrderId;
 
@@ -42,7 +41,7 @@ impl Engine {
         let policy = self.throttle;
         let client = client.map(str::to_owned);
         self.run(py, async move {
-            shopcore::quote_throttled(&*store, &policy, &request, client.as_deref(), Utc::now())
+            shopcore::quote_throttled(&*store, &policy, &request, client.as_deref(), store.now())
                 .await
         })
         .map(Quote::from)
@@ -95,7 +94,7 @@ impl Engine {
                 &request,
                 key.as_ref(),
                 client.as_deref(),
-                Utc::now(),
+                store.now(),
             )
             .await
         });
