@@ -58,7 +58,8 @@
 //!   ([`StoreMetrics`], [`Instrumented`]);
 //! - `use_cases`: compositions over the ports — [`quote_order`],
 //!   [`price_list`], [`quote_throttled`], [`checkout_throttled`],
-//!   [`resend_confirmation`];
+//!   [`resend_confirmation`], the store-wide audits ([`audit_store_books`],
+//!   [`audit_store_pricing`]) and the reads front ends share;
 //! - [`auth`]: passwords (Argon2id), registration, login, sessions and staff
 //!   keys over the ports, and the [`PasswordWorker`] they hash on;
 //! - [`seed`]: the original backend's seed data; `testing` (feature
@@ -170,7 +171,11 @@ pub use repository::{
 };
 pub use use_cases::notice::resend_confirmation;
 pub use use_cases::quote::{price_list, quote_order, QuoteError, QuoteRequest};
+pub use use_cases::reads::{
+    audit_proposed_ladder, audit_store_books, audit_store_pricing, products_listed, tier_ladder,
+};
 pub use use_cases::throttled::{checkout_throttled, quote_throttled};
+pub use use_cases::webhooks::register_webhook;
 pub use values::clock::{Clock, FixedClock, SystemClock};
 pub use values::ids::{
     ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,

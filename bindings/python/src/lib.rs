@@ -65,53 +65,34 @@ fn policy(rounding: &str, tax_rounding: &str) -> PyResult<PricingPolicy> {
     })
 }
 
-/// Prices and tiers held in Rust, converted once, for quoting many carts
-/// without a store (property tests, what-if pricing). Built from explicit
-/// lists, or taken from a store by `Engine.price_list()` (then it also holds
-/// the store's tax rates, coupons and rounding).
-#[pyclass(frozen, module = "shopcore._core")]
-pub(crate) struct PriceList {
-    catalog: Catalog,
-    rules: RuleBook,
-    tax_rates: TaxTable,
-    coupons: Vec<shopcore::Coupon>,
+/// Python's `PriceList`: a [`shopcore::PriceList`] held in Rust, converted
+/// once, with the rounding and point value to price it by — for quoting many
+/// carts without a store (property tests, what-if pricing). Built from
+/// explicit lists, or taken from a store by `Engine.price_list()` (then with
+/// the store's tax rates, coupons, rounding and point value).
+#[pyclass(name = "PriceList", frozen, module = "shopcore._core")]
+pub(crate) struct PyPriceList {
+    list: shopcore::PriceList,
     policy: PricingPolicy,
     point_value: PointValue,
 }
 
-impl PriceList {
+impl PyPriceList {
     /// A store's price list, priced with the store's rounding and point value.
     pub(crate) fn from_store(
         list: shopcore::PriceList,
         (policy, point_value): (PricingPolicy, PointValue),
     ) -> Self {
-        PriceList {
-            catalog: list.catalog,
-            rules: list.rules,
-            tax_rates: list.tax_rates,
-            coupons: list.coupons,
+        PyPriceList {
+            list,
             policy,
             point_value,
         }
     }
-
-    /// The shop-wide view the pricing auditor reads.
-    pub(crate) fn domain(&self) -> shopcore::PriceList {
-        shopcore::PriceList {
-            catalog: self.catalog.clone(),
-            rules: self.rules.clone(),
-            tax_rates: self.tax_rates.clone(),
-            coupons: self.coupons.clone(),
-        }
-    }
-
-    pub(crate) fn policy(&self) -> PricingPolicy {
-        self.policy
-    }
 }
 
 #[pymethods]
-impl PriceList {
+impl PyPriceList {
     /// `products` is a list of `(product_id, unit_price)`, `rules` of
     /// `(product_id, min_quantity, discount_percent)`, `tax_rates` of
     /// `(region, percent)`, `coupons` of mappings as `Engine.create_coupon`
@@ -164,11 +145,13 @@ impl PriceList {
             .iter()
             .map(coupons::new_coupon)
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(PriceList {
-            catalog,
-            rules: book,
-            tax_rates: rates,
-            coupons,
+        Ok(PyPriceList {
+            list: shopcore::PriceList {
+                catalog,
+                rules: book,
+                tax_rates: rates,
+                coupons,
+            },
             policy: PricingPolicy::default(),
             point_value: PointValue::default(),
         })
@@ -178,6 +161,7 @@ impl PriceList {
     #[getter]
     fn product_ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = self
+            .list
             .catalog
             .iter()
             .filter(|p| !p.retired)
@@ -191,6 +175,7 @@ impl PriceList {
     #[getter]
     fn products(&self) -> Vec<(i64, rust_decimal::Decimal)> {
         let mut products: Vec<_> = self
+            .list
             .catalog
             .iter()
             .filter(|p| !p.retired)
@@ -204,6 +189,7 @@ impl PriceList {
     #[getter]
     fn rules(&self) -> Vec<(i64, u32, rust_decimal::Decimal)> {
         let mut rules: Vec<_> = self
+            .list
             .rules
             .iter()
             .map(|r| (r.product_id.get(), r.min_quantity.get(), r.discount.value()))
@@ -216,6 +202,7 @@ impl PriceList {
     #[getter]
     fn tax_rates(&self) -> Vec<(String, rust_decimal::Decimal)> {
         let mut rates: Vec<_> = self
+            .list
             .tax_rates
             .iter()
             .map(|(region, rate)| (region.to_string(), rate.value()))
@@ -247,6 +234,7 @@ impl PriceList {
         let rate = match (tax_rate.filter(|r| !r.is_none()), args::region(region)?) {
             (Some(rate), None) => percent(rate, "tax_rate")?,
             (None, Some(region)) => self
+                .list
                 .tax_rates
                 .rate(&region)
                 .ok_or_else(|| shopcore::QuoteError::UnknownTaxRegion(region.clone()))
@@ -279,8 +267,8 @@ impl PriceList {
         py.detach(|| {
             shopcore::quote_with(
                 &cart,
-                &self.catalog,
-                &self.rules,
+                &self.list.catalog,
+                &self.list.rules,
                 rate,
                 &policy,
                 &deductions,
@@ -307,7 +295,7 @@ fn quote(
     rounding: &str,
     tax_rounding: &str,
 ) -> PyResult<records::Quote> {
-    PriceList::new(products, rules, None, None)?.quote(
+    PyPriceList::new(products, rules, None, None)?.quote(
         py,
         lines,
         Some(tax_rate),
@@ -327,9 +315,9 @@ fn quote(
 #[pyfunction]
 fn audit_pricing<'py>(
     py: Python<'py>,
-    price_list: &PriceList,
+    price_list: &PyPriceList,
 ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-    let audit = py.detach(|| shopcore::audit_pricing(&price_list.domain(), &price_list.policy()));
+    let audit = py.detach(|| shopcore::audit_pricing(&price_list.list, &price_list.policy));
     pricing_audit::audit(py, &audit)
 }
 
@@ -364,7 +352,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<admin::TierRung>()?;
     module.add_class::<admin::TaxRate>()?;
     module.add_class::<admin::CatalogChange>()?;
-    module.add_class::<PriceList>()?;
+    module.add_class::<PyPriceList>()?;
     module.add_class::<coupons::Coupon>()?;
     module.add_function(wrap_pyfunction!(quote, module)?)?;
     module.add_function(wrap_pyfunction!(audit_pricing, module)?)?;

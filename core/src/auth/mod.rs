@@ -53,7 +53,7 @@ use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
 use crate::orders::customer::CustomerError;
 use crate::orders::customer::{Customer, NewCustomer};
 use crate::plan::Plan;
-use crate::repository::{AccessRepository, CustomerRepository, ThrottleRepository};
+use crate::repository::{AccessRepository, CustomerRepository, OrderWorkflow, ThrottleRepository};
 use crate::use_cases::throttled::run_throttled;
 use crate::use_cases::throttled::Verdict;
 use crate::values::ids::{CustomerId, StaffKeyId};
@@ -344,6 +344,29 @@ pub async fn open_session<S: AccessRepository + ?Sized>(
     let (session, plan) = plan_session(customer, now, lifetime);
     store.apply_access_plan(&plan).await?;
     Ok(session)
+}
+
+/// Logs in and opens a session, as a front end does on a login request:
+/// [`login_throttled`] at the store's clock, then [`open_session`] for the
+/// store's configured session lifetime ([`ShopConfig::session_lifetime`](crate::ShopConfig::session_lifetime)).
+/// Answers the customer and the session (its token shown this once).
+pub async fn login_and_open_session<S, W>(
+    store: &S,
+    passwords: &W,
+    policy: &ThrottlePolicy,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+) -> Result<(Customer, OpenedSession), LoginError>
+where
+    S: OrderWorkflow + AccessRepository + ThrottleRepository + ?Sized,
+    W: PasswordWorker + ?Sized,
+{
+    let now = store.now();
+    let customer = login_throttled(store, passwords, policy, email, password, address, now).await?;
+    let lifetime = store.config().session_lifetime();
+    let session = open_session(store, customer.id, lifetime, now).await?;
+    Ok((customer, session))
 }
 
 /// Ends the session of `token`; an unknown or ended session is already logged out.

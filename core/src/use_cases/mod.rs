@@ -5,4 +5,6 @@
 
 pub(crate) mod notice;
 pub(crate) mod quote;
+pub(crate) mod reads;
 pub(crate) mod throttled;
+pub(crate) mod webhooks;

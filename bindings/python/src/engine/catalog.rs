@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use shopcore::{
-    Administered, CatalogCommand, CatalogError, ChangeId, ProductId, ProductName, Region,
-};
+use shopcore::{Administered, CatalogCommand, ChangeId, ProductId, ProductName, Region};
 
 use super::{page_limit, present, Engine};
 use crate::admin::{optional_actor, CatalogChange, TaxRate, TierRung};
@@ -51,15 +49,11 @@ impl Engine {
     #[pyo3(signature = (*, include_retired = false))]
     fn products(&self, py: Python<'_>, include_retired: bool) -> PyResult<Vec<Product>> {
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.products().await })
-            .map(|products| {
-                products
-                    .into_iter()
-                    .filter(|p| include_retired || !p.retired)
-                    .map(Product::from)
-                    .collect()
-            })
-            .py_result()
+        self.run(py, async move {
+            shopcore::products_listed(&*store, include_retired).await
+        })
+        .map(|products| products.into_iter().map(Product::from).collect())
+        .py_result()
     }
 
     /// Adds a product (`unit_price` more than 0, `quantity_available` from 0);
@@ -141,10 +135,7 @@ impl Engine {
         let id = super::product_id(product_id)?;
         let store = Arc::clone(&self.store);
         let ladder = self
-            .run(py, async move {
-                store.product(id).await?;
-                Ok::<_, CatalogError>(store.pricing_rules(&[id]).await?.ladder(id))
-            })
+            .run(py, async move { shopcore::tier_ladder(&*store, id).await })
             .py_result()?;
         Ok(crate::admin::rungs(&ladder))
     }

@@ -80,20 +80,16 @@ impl Engine {
         let store = Arc::clone(&self.store);
         let throttle = self.throttle;
         let passwords = Arc::clone(&self.passwords);
-        let lifetime = store.config().session_lifetime();
         let logged_in = self.run(py, async move {
-            let now = store.now();
-            let customer = auth::login_throttled(
+            let (customer, session) = auth::login_and_open_session(
                 &*store,
                 &*passwords,
                 &throttle,
                 &email,
                 &password,
                 client.as_deref(),
-                now,
             )
             .await?;
-            let session = auth::open_session(&*store, customer.id, lifetime, now).await?;
             Ok::<_, shopcore::LoginError>(Session {
                 customer: customer.into(),
                 token: session.token.expose().to_owned(),

@@ -133,8 +133,9 @@ fn config(config: Option<&PyShopConfig>, session_hours: Option<u16>) -> PyResult
             "give session_hours inside config=ShopConfig(...), not beside it",
         )),
         (Some(config), None) => Ok(config.inner.clone()),
-        (None, hours) => Ok(ShopConfig {
-            session_hours: checked_session_hours(hours.unwrap_or(24))?,
+        (None, None) => Ok(ShopConfig::default()),
+        (None, Some(hours)) => Ok(ShopConfig {
+            session_hours: checked_session_hours(hours)?,
             ..ShopConfig::default()
         }),
     }

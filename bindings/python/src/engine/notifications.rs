@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use shopcore::{
-    plan_webhook, resend_confirmation, DeliveryStatus, HostAllowlist, NotificationFilter,
-    NotificationId, NotificationKind, WebhookId,
+    resend_confirmation, DeliveryStatus, HostAllowlist, NotificationFilter, NotificationId,
+    NotificationKind, WebhookId,
 };
 
 use super::{page_limit, present, Engine};
@@ -90,16 +90,15 @@ impl Engine {
             .collect::<PyResult<_>>()?;
         let secret = present(secret).map(|s| text(s, "secret")).transpose()?;
         let allowed = HostAllowlist::parse(allowed_hosts.unwrap_or("")).py_result()?;
-        let names: Vec<&str> = events.iter().map(String::as_str).collect();
-        let new = plan_webhook(&url, &names, secret.as_deref(), &allowed).py_result()?;
-        let shown = new.secret.expose();
         let store = Arc::clone(&self.store);
-        let endpoint = self
-            .run(
-                py,
-                async move { store.create_webhook(&new, store.now()).await },
-            )
+        let (endpoint, secret) = self
+            .run(py, async move {
+                let names: Vec<&str> = events.iter().map(String::as_str).collect();
+                let secret = secret.as_deref();
+                shopcore::register_webhook(&*store, &url, &names, secret, &allowed).await
+            })
             .py_result()?;
+        let shown = secret.expose();
         Ok(CreatedWebhook {
             webhook: WebhookEndpoint::from(endpoint),
             secret: shown,

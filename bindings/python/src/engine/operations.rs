@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use shopcore::{audit, CustomerId, Opening, ProductId};
+use shopcore::{CustomerId, Opening, ProductId};
 
 use super::Engine;
 use crate::args::invalid;
@@ -48,13 +48,12 @@ impl Engine {
                 .collect::<PyResult<_>>()?,
         };
         let store = Arc::clone(&self.store);
-        let books = self
-            .run(py, async move { store.books().await })
+        let found = self
+            .run(py, async move {
+                shopcore::audit_store_books(&*store, &opening).await
+            })
             .py_result()?;
-        Ok(audit(&opening, &books)
-            .iter()
-            .map(ToString::to_string)
-            .collect())
+        Ok(found.iter().map(ToString::to_string).collect())
     }
 
     /// Closes the MySQL pool once the connections in use are returned (a

@@ -56,12 +56,12 @@ impl Engine {
 
     /// The store's live price list, to quote carts against without the store
     /// (property tests of the rules the shop actually holds).
-    fn price_list(&self, py: Python<'_>) -> PyResult<crate::PriceList> {
+    fn price_list(&self, py: Python<'_>) -> PyResult<crate::PyPriceList> {
         let store = Arc::clone(&self.store);
         let list = self
             .run(py, async move { shopcore::price_list(&*store).await })
             .py_result()?;
-        Ok(crate::PriceList::from_store(
+        Ok(crate::PyPriceList::from_store(
             list,
             store_policy(&*self.store),
         ))
@@ -71,10 +71,12 @@ impl Engine {
     /// `shopcore.audit_pricing`).
     fn audit_pricing<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let store = Arc::clone(&self.store);
-        let list = self
-            .run(py, async move { shopcore::price_list(&*store).await })
+        let audit = self
+            .run(
+                py,
+                async move { shopcore::audit_store_pricing(&*store).await },
+            )
             .py_result()?;
-        let audit = shopcore::audit_pricing(&list, &self.store.config().pricing);
         crate::pricing_audit::audit(py, &audit)
     }
 
@@ -90,14 +92,11 @@ impl Engine {
         let id = super::product_id(product_id)?;
         let ladder = crate::admin::ladder(tiers)?;
         let store = Arc::clone(&self.store);
-        let product = self
-            .run(py, async move { store.product(id).await })
+        let findings = self
+            .run(py, async move {
+                shopcore::audit_proposed_ladder(&*store, id, &ladder).await
+            })
             .py_result()?;
-        let findings = shopcore::audit_ladder(
-            product.unit_price,
-            &ladder,
-            self.store.config().pricing.rounding,
-        );
         crate::pricing_audit::findings(py, &findings)
     }
 }
