@@ -34,11 +34,15 @@ bits by shopcore's estimate, e.g. 40+ random hex characters; refused once
 revoked) is installed as an admin key; without it, an in-memory engine (or
 a MySQL database without a live admin key) gets a fresh one, printed once.
 
+Errors the server answers itself, before the app runs (a malformed or
+over-long request line, a header too long: 400, 414, 431, 505), are JSON like
+the app's: ``{"code": "invalid_request", "message": …, "status": "error"}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -59,8 +63,8 @@ STOPPING = threading.Event()
 
 class RequestHandler(WSGIRequestHandler):
     """The development server's handler, without naming itself in ``Server``,
-    with JSON (not HTML) for the errors it answers before the app runs (an
-    over-long request line or header: 414, 431),
+    with JSON (not HTML) for the errors it answers before the app runs (a
+    malformed or over-long request line, an over-long header: 400, 414, 431),
     and closing its connection after the current request once the service is
     stopping. An idle keep-alive connection is closed after ``timeout`` seconds."""
 
@@ -75,8 +79,26 @@ class RequestHandler(WSGIRequestHandler):
         if STOPPING.is_set():
             self.close_connection = True
 
-    error_content_type = "application/json"
-    error_message_format = '{"code": "invalid_request", "message": "%(message)s", "status": "error"}'
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the standard library answers, but with a JSON body escaped as
+        JSON (its template only HTML-escapes the message, which can quote what
+        the client sent), the standard reason phrase in the status line, and a
+        status line and headers even when the request line did not parse (the
+        standard library would answer as to HTTP/0.9: the body alone)."""
+        reason = self.responses.get(code, ("Error", ""))[0]
+        self.log_error("code %d, message %s", code, message or reason)
+        if self.request_version == "HTTP/0.9":  # the request line did not parse: answer with a status line all the same
+            self.request_version = "HTTP/1.0"
+        self.send_response(code)
+        self.send_header("Connection", "close")
+        body = b""
+        if code >= 200 and code not in (204, 205, 304):  # statuses without a body
+            body = json.dumps({"code": "invalid_request", "message": message or reason, "status": "error"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
 
     def version_string(self) -> str:
         return "shopcore"
