@@ -20,6 +20,26 @@ A customer never learns whether a record of another customer exists: on a
 route about one record (an order), another customer's record answers exactly
 what a missing one does (404, the same body); staff see what their role
 allows (:func:`require_before_lookup`, :func:`require_owner`).
+
+How a route declares it: a view is decorated ``@requires(action)`` (an action
+on no one customer's data), ``@requires(action, customer="customer_id")`` (the
+customer the URL names) or ``@requires(action, owner=ORDER)`` (a record found
+by the URL, :class:`Owner`: the decorator looks it up between the checks
+before and after the lookup). The check runs before the view, so a refused
+request changes nothing; the view reads the caller with :func:`caller`. A few
+routes check in the view instead, with :func:`require` and
+:func:`require_known`, because whom they are about is known only once their
+input is read, and the order of the answers (400 before or after 401/403) is
+part of their contract: placing an order and resending a confirmation (the
+body's ``customer_id``), searching orders and the notification log (the query's
+``customer_id``, else the session's customer), a quote naming a
+``customer_id``, the retired products of the listing and the delivery view of
+the log (only when the query asks for them), and logout (its token first).
+Each service module's docs name its own; ``test_blueprints.py`` lists them, so
+a new route must be one or the other (or open to anyone).
+
+The app is built by :func:`create_service`; each service module registers its
+Blueprint on it, and views reach the engine with :func:`current_engine`.
 """
 
 from __future__ import annotations
