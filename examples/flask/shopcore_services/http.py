@@ -63,7 +63,7 @@ from werkzeug.routing import BaseConverter
 import shopcore
 from shopcore_services.logs import install_access_log
 from shopcore_services.metrics import instrument, metrics_response
-from shopcore_services.settings import AuthMode, Settings, auth_mode
+from shopcore_services.settings import AuthMode, Settings, auth_mode, from_process
 
 CATEGORY_STATUS = {
     "validation": 400,
@@ -585,8 +585,6 @@ def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: Aut
     service module registers its blueprint on it. ``settings`` default to
     this process's environment's."""
     if settings is None:
-        from shopcore_services.settings import from_process
-
         settings = from_process()
     app = Flask(f"shopcore_services.{name}")
     if settings.trusted_proxies:
