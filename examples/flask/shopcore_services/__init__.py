@@ -1,8 +1,9 @@
 """The five services of the original backend, rebuilt as thin Flask apps over shopcore.
 
 Each service module (``order``, ``inventory``, ``pricing``, ``customer``,
-``notification``) has ``create_app(engine=None, auth=None)``; without
-arguments it is configured from the environment (:mod:`shopcore_services.config`),
+``notification``) is one Flask Blueprint with ``create_app(engine=None,
+auth=None, *, settings=None)``; without arguments it is configured from the
+environment (:mod:`shopcore_services.settings`, :mod:`shopcore_services.config`),
 so ``flask --app shopcore_services.order run``, gunicorn and granian can start
 it as it is. ``shopcore-services serve`` (:mod:`shopcore_services.serve`) runs
 all five on ports 5001–5005 over one shared engine, or one of them alone.

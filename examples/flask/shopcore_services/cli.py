@@ -8,19 +8,20 @@
     shopcore-services openapi [--service NAME]                      # the OpenAPI document as JSON
     shopcore-services --version
 
-Configuration comes from the environment (:mod:`shopcore_services.config`).
+Configuration comes from the environment, read once at start (:mod:`shopcore_services.settings`);
+a bad value stops any command but ``--version`` and ``openapi`` with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 import shopcore
 import shopcore_services
 from shopcore_services.config import required_database_url
+from shopcore_services.settings import settings_or_exit
 
 
 def migrate(argv: list[str]) -> int:
@@ -28,7 +29,7 @@ def migrate(argv: list[str]) -> int:
                                      description="Create or upgrade the schema of DATABASE_URL.")
     parser.add_argument("--seed", action="store_true", help="also load the seed rows (idempotent)")
     args = parser.parse_args(argv)
-    url = required_database_url(os.environ, "the in-memory engine has no schema to migrate")
+    url = required_database_url(settings_or_exit(), "the in-memory engine has no schema to migrate")
     if url is None:
         return 2
     try:

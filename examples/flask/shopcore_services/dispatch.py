@@ -14,7 +14,7 @@ drop the duplicate.
 The in-memory engine's outbox lives in the serving process: run
 ``shopcore-services serve --dispatch`` there instead.
 
-Settings, from the environment:
+Settings (read once at start, see :mod:`shopcore_services.settings`):
 
 - ``SHOPCORE_SMTP_URL``: ``smtp://[user:password@]host[:port]`` (plain SMTP, no
   TLS yet); unset, no email is sent (emails stay pending), webhooks still are.
@@ -36,63 +36,43 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 import shopcore
 from shopcore_services import logs
 from shopcore_services.config import required_database_url
+from shopcore_services.settings import Settings, of, settings_or_exit
 
 LOG = logging.getLogger("shopcore.dispatch")
-
-#: The environment variables of the dispatcher's settings, by ``Engine.dispatcher`` argument.
-SETTINGS = {
-    "max_attempts": "SHOPCORE_DISPATCH_MAX_ATTEMPTS",
-    "timeout_ms": "SHOPCORE_DISPATCH_TIMEOUT_MS",
-    "first_retry_ms": "SHOPCORE_DISPATCH_FIRST_RETRY_MS",
-    "max_retry_ms": "SHOPCORE_DISPATCH_MAX_RETRY_MS",
-    "lease_ms": "SHOPCORE_DISPATCH_LEASE_MS",
-}
 
 #: How long an idle loop waits before looking again, at first and at most (seconds).
 IDLE_FIRST, IDLE_MAX = 0.2, 2.0
 
 
-#: The largest value any setting takes (the engine checks each setting's own range).
-MAX_SETTING = 10**9
-
-#: The most deliveries one round may claim.
-MAX_BATCH = 500
-
-
-def _positive(environ: Mapping[str, str], name: str, at_most: int = MAX_SETTING) -> int | None:
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= at_most:
-        raise ValueError(f"{name} must be a whole number from 1 to {at_most}, not {raw[:40]!r}")
-    return int(raw)
-
-
-def batch_size(environ: Mapping[str, str]) -> int:
+def batch_size(settings: Settings | Mapping[str, str]) -> int:
     """``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (1–500, default 100)."""
-    return _positive(environ, "SHOPCORE_DISPATCH_BATCH", MAX_BATCH) or 100
+    return of(settings).dispatch_batch
 
 
-def dispatcher(engine: shopcore.Engine, environ: Mapping[str, str]) -> shopcore.Dispatcher:
-    """A dispatcher over ``engine`` configured from ``environ`` (the settings in the module docs)."""
-    settings: dict[str, Any] = {arg: _positive(environ, name) for arg, name in SETTINGS.items()}
-    if settings["timeout_ms"] is not None and settings["lease_ms"] is None:  # a lease must outlast two sends
-        settings["lease_ms"] = max(120_000, 3 * settings["timeout_ms"])
+def dispatcher(engine: shopcore.Engine, settings: Settings | Mapping[str, str]) -> shopcore.Dispatcher:
+    """A dispatcher over ``engine`` configured by ``settings`` (the variables in the module docs);
+    a timeout without a lease gets a lease that outlasts two sends."""
+    settings = of(settings)
+    lease_ms = settings.dispatch_lease_ms
+    if settings.dispatch_timeout_ms is not None and lease_ms is None:
+        lease_ms = max(120_000, 3 * settings.dispatch_timeout_ms)
     return engine.dispatcher(
-        smtp_url=environ.get("SHOPCORE_SMTP_URL") or None,
-        mail_from=environ.get("SHOPCORE_MAIL_FROM") or None,
-        message_domain=environ.get("SHOPCORE_MESSAGE_DOMAIN") or None,
-        **settings,
+        smtp_url=settings.smtp_url,
+        mail_from=settings.mail_from,
+        message_domain=settings.message_domain,
+        max_attempts=settings.dispatch_max_attempts,
+        timeout_ms=settings.dispatch_timeout_ms,
+        first_retry_ms=settings.dispatch_first_retry_ms,
+        max_retry_ms=settings.dispatch_max_retry_ms,
+        lease_ms=lease_ms,
     )
 
 
@@ -121,12 +101,12 @@ def run(dispatcher: shopcore.Dispatcher, stop: threading.Event, limit: int = 100
             idle = min(IDLE_MAX, idle * 2)
 
 
-def start_in_background(engine: shopcore.Engine, environ: Mapping[str, str]) -> tuple[threading.Event, threading.Thread]:
+def start_in_background(engine: shopcore.Engine, settings: Settings) -> tuple[threading.Event, threading.Thread]:
     """A dispatch loop in a daemon thread of this process (``serve --dispatch``);
     set the event to stop it after its current round."""
     stop = threading.Event()
-    loop = dispatcher(engine, environ)
-    thread = threading.Thread(target=run, args=(loop, stop, batch_size(environ)), name="dispatch", daemon=True)
+    loop = dispatcher(engine, settings)
+    thread = threading.Thread(target=run, args=(loop, stop, settings.dispatch_batch), name="dispatch", daemon=True)
     thread.start()
     return stop, thread
 
@@ -136,19 +116,20 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true", help="one round, print its report as JSON, exit")
     args = parser.parse_args(argv)
-    url = required_database_url(os.environ, "the dispatcher reads the outbox of the services' MySQL database "
-                                            "(for the in-memory engine use `shopcore-services serve --dispatch`)")
+    settings = settings_or_exit()
+    url = required_database_url(settings, "the dispatcher reads the outbox of the services' MySQL database "
+                                          "(for the in-memory engine use `shopcore-services serve --dispatch`)")
     if url is None:
         return 2
     try:
-        logs.configure(os.environ)
+        logs.configure(settings)
         engine = shopcore.Engine.mysql(url, migrate=True, max_connections=4)
-        limit = batch_size(os.environ)
-        loop = dispatcher(engine, os.environ)
+        limit = settings.dispatch_batch
+        loop = dispatcher(engine, settings)
     except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
-    if not os.environ.get("SHOPCORE_SMTP_URL"):
+    if not settings.smtp_url:
         LOG.warning("SHOPCORE_SMTP_URL is not set: emails stay pending, only webhooks are sent")
     if args.once:
         import json

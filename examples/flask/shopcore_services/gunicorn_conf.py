@@ -1,6 +1,10 @@
-"""gunicorn settings for the services on MySQL::
+"""gunicorn settings for the services on MySQL (the production way to run them)::
 
     DATABASE_URL=mysql://… gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
+
+The settings (:mod:`shopcore_services.settings`) are checked here, in the
+master, before any worker starts: a bad value prints ``cannot start: …``
+naming the variable and gunicorn exits with status 2.
 
 Binds ``SHOPCORE_BIND`` (default 127.0.0.1:5001) with ``WEB_CONCURRENCY``
 worker processes (default 2). Metrics run in multi-process mode: every worker
@@ -17,16 +21,23 @@ import pathlib
 import tempfile
 from typing import Any
 
-bind = os.environ.get("SHOPCORE_BIND", "127.0.0.1:5001")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+from shopcore_services.settings import settings_or_exit
+
+SETTINGS = settings_or_exit()
+
+bind = SETTINGS.bind
+workers = SETTINGS.web_concurrency
 graceful_timeout = 10
-# Set before any worker imports prometheus_client, which reads it at import.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="shopcore-metrics-"))
+
+#: Where the workers write their metrics. prometheus_client reads the variable
+#: itself when a worker imports it, so it is set here, before any worker starts.
+METRICS_DIR = SETTINGS.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="shopcore-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
 
 
 def on_starting(server: Any) -> None:
     """The master, before the first worker: no values left from an earlier run."""
-    for stale in pathlib.Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+    for stale in pathlib.Path(METRICS_DIR).glob("*.db"):
         stale.unlink()
 
 

@@ -20,21 +20,41 @@ A customer never learns whether a record of another customer exists: on a
 route about one record (an order), another customer's record answers exactly
 what a missing one does (404, the same body); staff see what their role
 allows (:func:`require_before_lookup`, :func:`require_owner`).
+
+How a route declares it: a view is decorated ``@requires(action)`` (an action
+on no one customer's data), ``@requires(action, customer="customer_id")`` (the
+customer the URL names) or ``@requires(action, owner=ORDER)`` (a record found
+by the URL, :class:`Owner`: the decorator looks it up between the checks
+before and after the lookup). The check runs before the view, so a refused
+request changes nothing; the view reads the caller with :func:`caller`. A few
+routes check in the view instead, with :func:`require` and
+:func:`require_known`, because whom they are about is known only once their
+input is read, and the order of the answers (400 before or after 401/403) is
+part of their contract: placing an order and resending a confirmation (the
+body's ``customer_id``), searching orders and the notification log (the query's
+``customer_id``, else the session's customer), a quote naming a
+``customer_id``, the retired products of the listing and the delivery view of
+the log (only when the query asks for them), and logout (its token first).
+Each service module's docs name its own; ``test_blueprints.py`` lists them, so
+a new route must be one or the other (or open to anyone).
+
+The app is built by :func:`create_service`; each service module registers its
+Blueprint on it, and views reach the engine with :func:`current_engine`.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 import simplejson
 import yaml
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -43,6 +63,7 @@ from werkzeug.routing import BaseConverter
 import shopcore
 from shopcore_services.logs import install_access_log
 from shopcore_services.metrics import instrument, metrics_response
+from shopcore_services.settings import AuthMode, Settings, auth_mode, from_process
 
 CATEGORY_STATUS = {
     "validation": 400,
@@ -58,8 +79,6 @@ CATEGORY_STATUS = {
 FIXED_STATUS = frozenset({"unauthenticated", "forbidden", "rate_limited", "storage"})
 
 Legacy = Literal["status", "error"]
-AuthMode = Literal["enforced", "legacy"]
-AUTH_MODES: tuple[AuthMode, ...] = ("enforced", "legacy")
 
 
 #: The OpenAPI document of all five services (next to the package).
@@ -80,15 +99,6 @@ def openapi_document(service: str) -> dict[str, Any]:
 
 #: A Flask view function.
 View = Callable[..., Any]
-
-
-def auth_mode(value: str | None) -> AuthMode:
-    """``SHOPCORE_AUTH``'s value: ``enforced`` (also when unset) or ``legacy``."""
-    if value in (None, ""):
-        return "enforced"
-    if value not in AUTH_MODES:
-        raise ValueError(f"SHOPCORE_AUTH must be 'enforced' or 'legacy', not {value!r}")
-    return value
 
 
 class ExactJSONProvider(JSONProvider):
@@ -307,16 +317,34 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def _engine_and_mode() -> tuple[shopcore.Engine, AuthMode]:
-    engine, mode = current_app.extensions["shopcore"]
-    return engine, mode
+@dataclass(frozen=True)
+class Service:
+    """What a service's views run on, kept in ``app.extensions["shopcore"]``
+    (:func:`current_service`)."""
+
+    name: str
+    engine: shopcore.Engine
+    auth: AuthMode
+    #: The key the original service's error bodies carry (``status`` or ``error``).
+    legacy: Legacy
+    settings: Settings
+
+
+def current_service() -> Service:
+    """The service of the app handling this request."""
+    service: Service = current_app.extensions["shopcore"]
+    return service
+
+
+def current_engine() -> shopcore.Engine:
+    """The engine of the app handling this request."""
+    return current_service().engine
 
 
 def caller() -> shopcore.Actor:
     """Who presents this request's token (once per request); 401 for a bad token."""
     if "actor" not in g:
-        engine, _mode = _engine_and_mode()
-        g.actor = engine.authenticate(bearer_token())
+        g.actor = current_engine().authenticate(bearer_token())
     actor: shopcore.Actor = g.actor
     return actor
 
@@ -326,17 +354,21 @@ def caller() -> shopcore.Actor:
 _ANY_CUSTOMER = 1
 
 
+def _unchecked(in_legacy: bool) -> bool:
+    """Whether access goes unchecked: legacy mode, on a route the original backend had."""
+    return current_service().auth == "legacy" and not in_legacy
+
+
 def require(action: str, customer_id: int | None = None, *, in_legacy: bool = False) -> shopcore.Actor | None:
     """Raises 401/403 unless the caller may do ``action`` (about ``customer_id``).
 
     In legacy mode nothing is checked (the answer is ``None``), unless ``in_legacy``.
     """
-    engine, mode = _engine_and_mode()
-    if mode == "legacy" and not in_legacy:
+    if _unchecked(in_legacy):
         return None
     actor = caller()
     about = _ANY_CUSTOMER if actor.kind == "anonymous" else customer_id
-    engine.authorize(actor, action, customer_id=about)
+    current_engine().authorize(actor, action, customer_id=about)
     return actor
 
 
@@ -344,8 +376,7 @@ def require_known(action: str, *, in_legacy: bool = False) -> shopcore.Actor | N
     """For actions on one customer's data: 401 for an anonymous caller, before
     anything is looked up (so an anonymous caller learns nothing of what exists).
     In legacy mode nothing is checked (``None``), unless ``in_legacy``."""
-    _engine, mode = _engine_and_mode()
-    if mode == "legacy" and not in_legacy:
+    if _unchecked(in_legacy):
         return None
     if caller().kind == "anonymous":
         return require(action, _ANY_CUSTOMER, in_legacy=in_legacy)
@@ -359,12 +390,11 @@ def require_before_lookup(action: str) -> shopcore.Actor | None:
     anyone and for a customer who may not do it even on their own records. The
     caller (``None`` in legacy mode, where nothing is checked); after the
     lookup, :func:`require_owner`."""
-    engine, mode = _engine_and_mode()
-    if mode == "legacy":
+    if _unchecked(in_legacy=False):
         return None
     actor = caller()
     about = actor.customer_id if actor.kind == "customer" else _ANY_CUSTOMER
-    engine.authorize(actor, action, customer_id=about)
+    current_engine().authorize(actor, action, customer_id=about)
     return actor
 
 
@@ -373,8 +403,7 @@ def require_owner(action: str, customer_id: int, not_found: Callable[[], ApiErro
     the caller, except that a customer refused (another customer's record) gets
     ``not_found()`` — the very answer to a record that does not exist — so that
     ids cannot be probed. Nothing is checked in legacy mode."""
-    _engine, mode = _engine_and_mode()
-    if mode == "legacy":
+    if _unchecked(in_legacy=False):
         return
     try:
         require(action, customer_id)
@@ -384,12 +413,62 @@ def require_owner(action: str, customer_id: int, not_found: Callable[[], ApiErro
         raise
 
 
+@dataclass(frozen=True)
+class Owner:
+    """How to find whose record a route is about, for :func:`requires`'s ``owner``."""
+
+    #: Looks the record up from the route's URL arguments and answers its
+    #: customer's id; a missing record raises its own 404.
+    of: Callable[..., int]
+    #: The answer to a missing record, which a customer refused also gets.
+    not_found: Callable[[], ApiError]
+
+
+def requires(action: str, *, customer: str | None = None, owner: Owner | None = None,
+             in_legacy: bool = False) -> Callable[[View], View]:
+    """Decorator: the caller may do ``action``, checked before the view runs
+    (so a refused request changes nothing), else 401 (anonymous) or 403.
+
+    - neither ``customer`` nor ``owner``: an action on no one customer's data
+      (:func:`require`);
+    - ``customer="customer_id"``: about the customer the URL argument of that
+      name names (anonymous 401 before anything else);
+    - ``owner``: about one record of a customer (an order), found by the
+      route's URL arguments: what does not depend on whose record it is is
+      checked before the lookup (:func:`require_before_lookup`), the rest
+      after it (:func:`require_owner`), and a customer refused gets the
+      record's 404, as if it did not exist. The lookup runs in both modes
+      (a missing record is 404 either way).
+
+    Nothing is checked in legacy mode unless ``in_legacy`` (routes the
+    original backend did not have, that read or change others' data).
+    """
+    if customer is not None and owner is not None:
+        raise TypeError("requires: a route is about a customer or about a record of one, not both")
+    if owner is not None and in_legacy:
+        raise TypeError("requires: owner checks follow legacy mode (nothing checked there)")
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def checked(**kwargs: Any) -> Any:
+            if owner is not None:
+                require_before_lookup(action)
+                require_owner(action, owner.of(**kwargs), owner.not_found)
+            else:
+                require(action, None if customer is None else kwargs[customer], in_legacy=in_legacy)
+            return view(**kwargs)
+
+        checked.required_action = action  # type: ignore[attr-defined]  # for tests and readers
+        return checked
+
+    return decorate
+
+
 def may(action: str) -> bool:
     """Whether the caller (anonymous without a token, in either mode) may do
     ``action``: for showing more to those allowed to see it, never for refusing."""
-    engine, _mode = _engine_and_mode()
     try:
-        engine.authorize(caller(), action, customer_id=_ANY_CUSTOMER)
+        current_engine().authorize(caller(), action, customer_id=_ANY_CUSTOMER)
     except (ApiError, shopcore.AuthenticationError, shopcore.ForbiddenError):
         return False  # also a header that is not 'Bearer <token>': legacy routes stay open to it
     return True
@@ -408,17 +487,6 @@ class AsciiIdConverter(BaseConverter):
         return str(int(value))
 
 
-def trusted_proxies(environ: Mapping[str, str]) -> int:
-    """``SHOPCORE_TRUSTED_PROXIES``: how many reverse proxies stand in front of the
-    services (default 0). With N > 0 the client address is the N-th address from
-    the right of ``X-Forwarded-For`` (werkzeug's ``ProxyFix``); with 0 that header
-    is ignored, since any client could write it."""
-    raw = environ.get("SHOPCORE_TRUSTED_PROXIES", "0")
-    if not raw.isascii() or not raw.isdigit() or int(raw) > 10:
-        raise ValueError(f"SHOPCORE_TRUSTED_PROXIES must be a whole number of proxies from 0 to 10, not {raw!r}")
-    return int(raw)
-
-
 def client_address() -> str:
     """The address the throttles count this request's client by. A request
     without one (a unix socket, say) is counted as ``unknown``, all such clients
@@ -427,86 +495,108 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced") -> Flask:
-    """A Flask app with exact-decimal JSON, JSON errors everywhere, ``GET /health``,
-    and access checked per ``auth`` (see the module docs); the client address
-    from ``X-Forwarded-For`` only behind ``SHOPCORE_TRUSTED_PROXIES`` proxies."""
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   extra: dict[str, Any] | None = None) -> tuple[Response, int]:
+    """An error as JSON: ``code`` and ``message``, plus the key of the original
+    service (``status: "error"`` or ``error``); a 401 says how to authenticate."""
+    body: dict[str, Any] = {"code": code, "message": message, **(extra or {})}
+    if current_service().legacy == "status":
+        body["status"] = "error"
+    else:
+        body["error"] = message
+    response = jsonify(body)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="shopcore"'
+    response.headers.update(headers or {})
+    return response, status
+
+
+def on_api_error(err: ApiError) -> tuple[Response, int]:
+    return error_response(err.status, err.code, err.message, err.headers, err.body)
+
+
+def on_shop_error(err: shopcore.ShopError) -> tuple[Response, int]:
+    return on_api_error(ApiError.from_shop(err))
+
+
+def on_http_error(err: HTTPException) -> tuple[Response, int]:
+    status = err.code or 500
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        415: "unsupported_media_type",
+    }.get(status, "invalid_request")
+    response, status = error_response(status, code, err.description or err.name)
+    for header, value in err.get_headers():  # e.g. `Allow` on 405
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response, status
+
+
+#: The routes every service has: health, its OpenAPI document, metrics.
+common = Blueprint("service", __name__)
+
+
+@common.get("/openapi.json")
+def openapi() -> Response:
+    """This service's part of the OpenAPI document (anyone)."""
+    return jsonify(openapi_document(current_service().name))
+
+
+@common.get("/health")
+def health() -> Response:
+    """The original health check: a liveness check (old clients keep it)."""
+    service = current_service()
+    return jsonify({"status": "healthy", "service": service.name, "backend": service.engine.backend})
+
+
+@common.get("/health/live")
+def live() -> Response:
+    """The process answers."""
+    return jsonify({"status": "live", "service": current_service().name})
+
+
+@common.get("/health/ready")
+def ready() -> tuple[Response, int]:
+    """The store answers within a second and its schema is current: route traffic here."""
+    service = current_service()
+    try:
+        service.engine.ready()
+    except shopcore.StorageError as err:
+        return jsonify({"status": "unready", "service": service.name, "code": err.code, "message": err.message}), 503
+    return jsonify({"status": "ready", "service": service.name, "backend": service.engine.backend}), 200
+
+
+@common.get("/metrics")
+@requires("read_metrics")
+def metrics() -> Response:
+    """Prometheus metrics (see :mod:`shopcore_services.metrics`); a staff key in enforced mode."""
+    service = current_service()
+    return metrics_response(service.engine, multiprocess=service.settings.prometheus_multiproc_dir is not None)
+
+
+def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced",
+                   settings: Settings | None = None) -> Flask:
+    """A Flask app with exact-decimal JSON, JSON errors everywhere, the
+    :data:`common` routes, and access checked per ``auth`` (see the module
+    docs); the client address from ``X-Forwarded-For`` only behind
+    ``settings.trusted_proxies`` proxies (werkzeug's ``ProxyFix``). The
+    service module registers its blueprint on it. ``settings`` default to
+    this process's environment's."""
+    if settings is None:
+        settings = from_process()
     app = Flask(f"shopcore_services.{name}")
-    proxies = trusted_proxies(os.environ)
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.url_map.converters["int"] = AsciiIdConverter
     app.json = ExactJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    app.extensions["shopcore"] = (engine, auth_mode(auth))
-
-    def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                       extra: dict[str, Any] | None = None) -> tuple[Response, int]:
-        body: dict[str, Any] = {"code": code, "message": message, **(extra or {})}
-        if legacy == "status":
-            body["status"] = "error"
-        else:
-            body["error"] = message
-        response = jsonify(body)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="shopcore"'
-        response.headers.update(headers or {})
-        return response, status
-
-    @app.errorhandler(ApiError)
-    def on_api_error(err: ApiError) -> tuple[Response, int]:
-        return error_response(err.status, err.code, err.message, err.headers, err.body)
-
-    @app.errorhandler(shopcore.ShopError)
-    def on_shop_error(err: shopcore.ShopError) -> tuple[Response, int]:
-        return on_api_error(ApiError.from_shop(err))
-
-    @app.errorhandler(HTTPException)
-    def on_http_error(err: HTTPException) -> tuple[Response, int]:
-        status = err.code or 500
-        code = {
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "request_too_large",
-            415: "unsupported_media_type",
-        }.get(status, "invalid_request")
-        response, status = error_response(status, code, err.description or err.name)
-        for header, value in err.get_headers():  # e.g. `Allow` on 405
-            if header.lower() != "content-type":
-                response.headers[header] = value
-        return response, status
-
-    @app.get("/openapi.json")
-    def openapi() -> Response:
-        """This service's part of the OpenAPI document (anyone)."""
-        return jsonify(openapi_document(name))
-
-    @app.get("/health")
-    def health() -> Response:
-        """The original health check: a liveness check (old clients keep it)."""
-        return jsonify({"status": "healthy", "service": name, "backend": engine.backend})
-
-    @app.get("/health/live")
-    def live() -> Response:
-        """The process answers."""
-        return jsonify({"status": "live", "service": name})
-
-    @app.get("/health/ready")
-    def ready() -> tuple[Response, int]:
-        """The store answers within a second and its schema is current: route traffic here."""
-        try:
-            engine.ready()
-        except shopcore.StorageError as err:
-            return jsonify({"status": "unready", "service": name, "code": err.code, "message": err.message}), 503
-        return jsonify({"status": "ready", "service": name, "backend": engine.backend}), 200
-
-    @app.get("/metrics")
-    def metrics() -> Response:
-        """Prometheus metrics (see :mod:`shopcore_services.metrics`); a staff key in enforced mode."""
-        require("read_metrics")
-        return metrics_response(engine)
-
+    app.extensions["shopcore"] = Service(name, engine, auth_mode(auth), legacy, settings)
+    app.register_error_handler(ApiError, on_api_error)
+    app.register_error_handler(shopcore.ShopError, on_shop_error)
+    app.register_error_handler(HTTPException, on_http_error)
+    app.register_blueprint(common)
     instrument(app, name, engine)
     install_access_log(app, name)
     return app
-

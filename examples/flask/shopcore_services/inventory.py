@@ -1,20 +1,26 @@
 """Inventory service (port 5002): stock levels, manual stock changes, and the
 product catalog: create, rename and reprice, retire and restore products
 (staff with the inventory or admin role in enforced mode), and the catalog
-change log (any staff)."""
+change log (any staff).
+
+Access: every check is a ``@requires`` on the view, except the retired
+products of the listing, checked in the view only when
+``?include_retired=true`` asks for them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
 import shopcore
 from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
-    AuthMode,
+    caller,
     create_service,
+    current_engine,
     field,
     json_body,
     keep_original_status,
@@ -23,7 +29,11 @@ from shopcore_services.http import (
     query_flag,
     query_int,
     require,
+    requires,
 )
+from shopcore_services.settings import AuthMode, Settings
+
+bp = Blueprint("inventory", __name__)
 
 #: The fields PATCH /api/inventory/products/<id> may change.
 PRODUCT_FIELDS = frozenset({"product_name", "unit_price"})
@@ -43,105 +53,117 @@ def product_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, A
     return body
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
-    """The inventory service over ``engine`` with access ``auth`` (default ``enforced``); without
-    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
-    engine, auth = resolve(engine, auth)
-    app = create_service("inventory", engine, legacy="status", auth=auth)
+def known(product_id: int) -> None:
+    """404 for a product that does not exist (the original message)."""
+    try:
+        current_engine().product(product_id)
+    except shopcore.NotFoundError as err:
+        raise ApiError(404, err.code, "Product not found") from err
 
-    def known(product_id: int) -> None:
-        """404 for a product that does not exist (the original message)."""
-        try:
-            engine.product(product_id)
-        except shopcore.NotFoundError as err:
-            raise ApiError(404, err.code, "Product not found") from err
 
-    @app.get("/api/inventory/check/<int:product_id>")
-    def check(product_id: int) -> Response:
-        """One product (anyone). A retired one only for staff, as in the listing:
-        to anyone else it answers exactly what a missing one does (404)."""
-        try:
-            product = engine.product(product_id)
-        except shopcore.NotFoundError as err:
-            raise ApiError(404, err.code, "Product not found") from err
-        if product.retired and not may("read_catalog_changes"):
-            raise ApiError(404, "unknown_product", "Product not found")
-        return jsonify(product_json(product))
+@bp.get("/api/inventory/check/<int:product_id>")
+def check(product_id: int) -> Response:
+    """One product (anyone). A retired one only for staff, as in the listing:
+    to anyone else it answers exactly what a missing one does (404)."""
+    try:
+        product = current_engine().product(product_id)
+    except shopcore.NotFoundError as err:
+        raise ApiError(404, err.code, "Product not found") from err
+    if product.retired and not may("read_catalog_changes"):
+        raise ApiError(404, "unknown_product", "Product not found")
+    return jsonify(product_json(product))
 
-    @app.post("/api/inventory/update")
-    @keep_original_status(400)
-    def update() -> Response:
-        require("adjust_stock")
-        body = json_body()
-        product = engine.adjust_stock(field(body, "product_id"), field(body, "stock_change"))
-        return jsonify(
-            {
-                "status": "success",
-                "product_id": product.product_id,
-                "quantity_available": product.quantity_available,
-                "last_updated": product.last_updated,
-            }
-        )
 
-    @app.get("/api/inventory/products")
-    def products() -> Response:
-        """Products by id, a page at a time (``?after=<id>&limit=1..500``, a
-        ``Link`` header while more remain); retired ones only with
-        ``?include_retired=true``, for staff (any role: what the change log,
-        which shows every retirement, already tells them), checked in both
-        modes since the original service had no retired products (anonymous
-        401, a customer 403). The body stays the original plain list."""
-        include_retired = query_flag("include_retired")
-        if include_retired:
-            require("read_catalog_changes", in_legacy=True)
-        limit = query_int("limit")
-        listed, after = engine.product_page(after=query_int("after"), limit=limit, include_retired=include_retired)
-        return page_response([product_json(p) for p in listed], after, limit)
+@bp.post("/api/inventory/update")
+@keep_original_status(400)
+@requires("adjust_stock")
+def update() -> Response:
+    body = json_body()
+    product = current_engine().adjust_stock(field(body, "product_id"), field(body, "stock_change"))
+    return jsonify(
+        {
+            "status": "success",
+            "product_id": product.product_id,
+            "quantity_available": product.quantity_available,
+            "last_updated": product.last_updated,
+        }
+    )
 
-    @app.post("/api/inventory/products")
-    def create_product() -> tuple[Response, int]:
-        actor = require("manage_catalog", in_legacy=True)
-        body = product_fields(json_body(), PRODUCT_FIELDS | {"quantity_available"})
-        product = engine.create_product(
-            product_name=field(body, "product_name"),
-            unit_price=field(body, "unit_price"),
-            quantity_available=body.get("quantity_available", 0),
-            actor=actor,
-        )
-        response = jsonify(product_json(product))
-        response.headers["Location"] = f"/api/inventory/check/{product.product_id}"
-        return response, 201
 
-    @app.patch("/api/inventory/products/<int:product_id>")
-    def update_product(product_id: int) -> Response:
-        actor = require("manage_catalog", in_legacy=True)
-        body = product_fields(json_body(), PRODUCT_FIELDS)
-        if not body:
-            raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
-        known(product_id)
-        product = engine.update_product(
-            product_id, product_name=body.get("product_name"), unit_price=body.get("unit_price"), actor=actor
-        )
-        return jsonify(product_json(product))
-
-    @app.post("/api/inventory/products/<int:product_id>/retire")
-    def retire_product(product_id: int) -> Response:
-        actor = require("manage_catalog", in_legacy=True)
-        known(product_id)
-        return jsonify(product_json(engine.retire_product(product_id, actor=actor)))
-
-    @app.post("/api/inventory/products/<int:product_id>/restore")
-    def restore_product(product_id: int) -> Response:
-        actor = require("manage_catalog", in_legacy=True)
-        known(product_id)
-        return jsonify(product_json(engine.restore_product(product_id, actor=actor)))
-
-    @app.get("/api/inventory/changes")
-    def changes() -> Response:
-        """The catalog change log, oldest first: ``?after=<change_id>&limit=1..500``."""
+@bp.get("/api/inventory/products")
+def products() -> Response:
+    """Products by id, a page at a time (``?after=<id>&limit=1..500``, a
+    ``Link`` header while more remain); retired ones only with
+    ``?include_retired=true``, for staff (any role: what the change log,
+    which shows every retirement, already tells them), checked in both
+    modes since the original service had no retired products (anonymous
+    401, a customer 403). The body stays the original plain list."""
+    include_retired = query_flag("include_retired")
+    if include_retired:
         require("read_catalog_changes", in_legacy=True)
-        limit = query_int("limit")
-        page, after = engine.catalog_changes(after=query_int("after"), limit=limit)
-        return page_response({"changes": [change.to_dict() for change in page]}, after, limit)
+    limit = query_int("limit")
+    listed, after = current_engine().product_page(after=query_int("after"), limit=limit,
+                                                  include_retired=include_retired)
+    return page_response([product_json(p) for p in listed], after, limit)
 
+
+@bp.post("/api/inventory/products")
+@requires("manage_catalog", in_legacy=True)
+def create_product() -> tuple[Response, int]:
+    body = product_fields(json_body(), PRODUCT_FIELDS | {"quantity_available"})
+    product = current_engine().create_product(
+        product_name=field(body, "product_name"),
+        unit_price=field(body, "unit_price"),
+        quantity_available=body.get("quantity_available", 0),
+        actor=caller(),
+    )
+    response = jsonify(product_json(product))
+    response.headers["Location"] = f"/api/inventory/check/{product.product_id}"
+    return response, 201
+
+
+@bp.patch("/api/inventory/products/<int:product_id>")
+@requires("manage_catalog", in_legacy=True)
+def update_product(product_id: int) -> Response:
+    body = product_fields(json_body(), PRODUCT_FIELDS)
+    if not body:
+        raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
+    known(product_id)
+    product = current_engine().update_product(
+        product_id, product_name=body.get("product_name"), unit_price=body.get("unit_price"), actor=caller()
+    )
+    return jsonify(product_json(product))
+
+
+@bp.post("/api/inventory/products/<int:product_id>/retire")
+@requires("manage_catalog", in_legacy=True)
+def retire_product(product_id: int) -> Response:
+    known(product_id)
+    return jsonify(product_json(current_engine().retire_product(product_id, actor=caller())))
+
+
+@bp.post("/api/inventory/products/<int:product_id>/restore")
+@requires("manage_catalog", in_legacy=True)
+def restore_product(product_id: int) -> Response:
+    known(product_id)
+    return jsonify(product_json(current_engine().restore_product(product_id, actor=caller())))
+
+
+@bp.get("/api/inventory/changes")
+@requires("read_catalog_changes", in_legacy=True)
+def changes() -> Response:
+    """The catalog change log, oldest first: ``?after=<change_id>&limit=1..500``."""
+    limit = query_int("limit")
+    page, after = current_engine().catalog_changes(after=query_int("after"), limit=limit)
+    return page_response({"changes": [change.to_dict() for change in page]}, after, limit)
+
+
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
+               settings: Settings | None = None) -> Flask:
+    """The inventory service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`).
+    ``settings`` default to this process's environment's."""
+    engine, auth, settings = resolve(engine, auth, settings)
+    app = create_service("inventory", engine, legacy="status", auth=auth, settings=settings)
+    app.register_blueprint(bp)
     return app

@@ -40,6 +40,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from shopcore_services.settings import Settings, of
+
 ACCESS = logging.getLogger("shopcore.access")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 _ACCESS_FIELDS = ("service", "method", "path", "status", "duration_ms", "request_id")
@@ -139,17 +141,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def configure(environ: Mapping[str, str]) -> None:
+def configure(settings: Settings | Mapping[str, str]) -> None:
     """Sets up the root logger from ``SHOPCORE_LOG_FORMAT`` and
-    ``SHOPCORE_LOG_LEVEL``; raises ``ValueError`` for a value it does not know."""
-    form = environ.get("SHOPCORE_LOG_FORMAT", "text") or "text"
-    if form not in ("text", "json"):
-        raise ValueError(f"SHOPCORE_LOG_FORMAT must be 'text' or 'json', not {form!r}")
-    level = (environ.get("SHOPCORE_LOG_LEVEL", "INFO") or "INFO").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise ValueError(f"SHOPCORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}")
+    ``SHOPCORE_LOG_LEVEL`` (of the settings, or of an environment mapping, where
+    a value it does not know raises ``ValueError``)."""
+    settings = of(settings)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if form == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(settings.log_level)

@@ -25,7 +25,6 @@ In enforced mode ``/metrics`` needs a staff key (any role), sent as
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import weakref
@@ -145,10 +144,10 @@ def time_checkout(started: float, outcome: str) -> None:
     CHECKOUT_SECONDS.labels(outcome).observe(time.perf_counter() - started)
 
 
-def exposition() -> bytes:
+def exposition(multiprocess_mode: bool = False) -> bytes:
     """The text Prometheus scrapes: this process's series, or every worker's
-    in multi-process mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    in multi-process mode (``PROMETHEUS_MULTIPROC_DIR`` set: see the settings)."""
+    if multiprocess_mode:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
@@ -187,7 +186,8 @@ def instrument(app: Flask, service: str, engine: shopcore.Engine) -> None:
         return response
 
 
-def metrics_response(engine: shopcore.Engine) -> Response:
-    """The ``/metrics`` answer, with the engine's counters brought up to date."""
+def metrics_response(engine: shopcore.Engine, multiprocess: bool = False) -> Response:
+    """The ``/metrics`` answer, with the engine's counters brought up to date
+    (``multiprocess``: the sum over every worker, see :func:`exposition`)."""
     collect_engine(engine)
-    return Response(exposition(), content_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(multiprocess), content_type=CONTENT_TYPE_LATEST)

@@ -5,6 +5,13 @@ loyalty points, log the confirmation — in one transaction, not HTTP calls
 between services. An ``Idempotency-Key`` header makes a retry safe. In enforced
 mode a customer orders, reads and cancels only their own orders; another
 customer's order answers 404 ``order_not_found`` exactly like a missing one.
+
+Access: reading and cancelling an order are ``@requires(…, owner=ORDER)``
+(the order is looked up by the decorator, once per request). Placing an order
+and searching orders check in the view, because the customer they are about is
+named by the body or the query string (or, for a customer, by their session):
+:func:`ordering_customer` after the body is read, :func:`search_orders` after
+its ``customer_id`` is read, as the routes always did.
 """
 
 from __future__ import annotations
@@ -12,17 +19,18 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from flask import Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 
 import shopcore
 from shopcore_services.config import resolve
 from shopcore_services.http import (
     ApiError,
-    AuthMode,
+    Owner,
     body_id,
     client_address,
     coupon_and_points,
     create_service,
+    current_engine,
     field,
     json_body,
     keep_original_status,
@@ -32,11 +40,13 @@ from shopcore_services.http import (
     query_text,
     quote_json,
     require,
-    require_before_lookup,
     require_known,
-    require_owner,
+    requires,
 )
 from shopcore_services.metrics import time_checkout
+from shopcore_services.settings import AuthMode, Settings
+
+bp = Blueprint("order", __name__)
 
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
@@ -79,119 +89,130 @@ def order_not_found() -> ApiError:
     return ApiError(404, "order_not_found", "Order not found")
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None) -> Flask:
-    """The order service over ``engine`` with access ``auth`` (default ``enforced``); without
-    arguments, both come from the environment (:func:`shopcore_services.config.configured`)."""
-    engine, auth = resolve(engine, auth)
-    app = create_service("order", engine, legacy="status", auth=auth)
-
-    def owned_order(order_id: int, action: str) -> shopcore.Order:
-        """The order, once the caller may do ``action`` on it: 401 (anonymous) and
-        403 (a role without the right) before the lookup; for a customer,
-        another customer's order is 404 like a missing one. Every per-order
-        route takes its order through here."""
-        require_before_lookup(action)
+def found_order(order_id: int) -> shopcore.Order:
+    """The order (looked up once per request), or the original 404."""
+    order: shopcore.Order | None = g.get("order")
+    if order is None or order.order_id != order_id:
         try:
-            order = engine.order(order_id)
+            order = current_engine().order(order_id)
         except shopcore.NotFoundError:
             raise order_not_found() from None
-        require_owner(action, order.customer_id, order_not_found)
-        return order
+        g.order = order
+    return order
 
-    @app.post("/api/orders/create")
-    @keep_original_status(400, except_codes=frozenset({"idempotency_conflict", "price_changed"}))
-    def create_order() -> tuple[Response, int]:
-        body = json_body()
-        customer_id, products = ordering_customer(body), field(body, "products")
-        expected_total = body.get("expected_total")
-        if "expected_total" in body and (expected_total is None or isinstance(expected_total, bool)):
-            raise ApiError(400, "invalid_request", "expected_total must be an amount")
-        coupon_code, redeem_points = coupon_and_points(body)
-        started = time.perf_counter()
-        try:
-            placed = engine.checkout(
-                customer_id,
-                products,
-                region=body.get("region"),
-                idempotency_key=request.headers.get("Idempotency-Key"),
-                expected_total=expected_total,
-                coupon_code=coupon_code,
-                redeem_points=redeem_points,
-                client=client_address(),
-            )
-        except shopcore.ConflictError as err:
-            time_checkout(started, "refused")
-            if err.code == "price_changed" and err.quote is not None:
-                raise ApiError(409, err.code, err.message, body={"quote": quote_json(err.quote)}) from err
-            raise
-        except shopcore.ShopError:
-            time_checkout(started, "refused")
-            raise
-        time_checkout(started, "replayed" if placed.replayed else "placed")
-        order = placed.order
-        response = jsonify(
-            {
-                "status": "success",
-                "order_id": order.order_id,
-                "total_amount": order.total_amount,
-                "subtotal": order.subtotal,
-                "tax": order.tax,
-                "points_earned": order.points_earned,
-                **({"coupon_code": order.coupon_code, "coupon_discount": order.coupon_discount,
-                    "points_redeemed": order.points_redeemed, "points_value": order.points_value}
-                   if order.coupon_code is not None or order.points_redeemed else {}),
-                "replayed": placed.replayed,
-                # A replay of an order cancelled since says so.
-                "order_status": order.status,
-            }
+
+#: Whose order a per-order route is about: for a customer, another customer's
+#: order is 404 like a missing one (see :func:`shopcore_services.http.requires`).
+ORDER = Owner(of=lambda order_id: found_order(order_id).customer_id, not_found=order_not_found)
+
+
+@bp.post("/api/orders/create")
+@keep_original_status(400, except_codes=frozenset({"idempotency_conflict", "price_changed"}))
+def create_order() -> tuple[Response, int]:
+    body = json_body()
+    customer_id, products = ordering_customer(body), field(body, "products")
+    expected_total = body.get("expected_total")
+    if "expected_total" in body and (expected_total is None or isinstance(expected_total, bool)):
+        raise ApiError(400, "invalid_request", "expected_total must be an amount")
+    coupon_code, redeem_points = coupon_and_points(body)
+    started = time.perf_counter()
+    try:
+        placed = current_engine().checkout(
+            customer_id,
+            products,
+            region=body.get("region"),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            expected_total=expected_total,
+            coupon_code=coupon_code,
+            redeem_points=redeem_points,
+            client=client_address(),
         )
-        return response, 201
+    except shopcore.ConflictError as err:
+        time_checkout(started, "refused")
+        if err.code == "price_changed" and err.quote is not None:
+            raise ApiError(409, err.code, err.message, body={"quote": quote_json(err.quote)}) from err
+        raise
+    except shopcore.ShopError:
+        time_checkout(started, "refused")
+        raise
+    time_checkout(started, "replayed" if placed.replayed else "placed")
+    order = placed.order
+    response = jsonify(
+        {
+            "status": "success",
+            "order_id": order.order_id,
+            "total_amount": order.total_amount,
+            "subtotal": order.subtotal,
+            "tax": order.tax,
+            "points_earned": order.points_earned,
+            **({"coupon_code": order.coupon_code, "coupon_discount": order.coupon_discount,
+                "points_redeemed": order.points_redeemed, "points_value": order.points_value}
+               if order.coupon_code is not None or order.points_redeemed else {}),
+            "replayed": placed.replayed,
+            # A replay of an order cancelled since says so.
+            "order_status": order.status,
+        }
+    )
+    return response, 201
 
-    @app.get("/api/orders")
-    def search_orders() -> Response:
-        """Orders newest first, by ``customer_id`` and/or ``status``, a page at a
-        time (``?after=<order_id>&limit=1..500``): staff see anyone's (support
-        or admin), a customer only their own."""
-        raw = query_text("customer_id")
-        customer_id = None if raw in (None, "") else path_id(raw, "customer")
-        actor = require_known("read_order_history", in_legacy=True)
-        if actor is not None and actor.kind == "customer" and customer_id is None:
-            customer_id = actor.customer_id
-        if customer_id is None:
-            require("list_customers", in_legacy=True)  # every customer's orders: staff only
-        else:
-            require("read_order_history", customer_id, in_legacy=True)
-        status: Literal["created", "cancelled"] | None
-        match query_text("status"):
-            case None:
-                status = None
-            case "created" | "cancelled" as wanted:
-                status = wanted
-            case _:
-                raise ApiError(400, "invalid_request", "status must be created or cancelled")
-        limit = query_int("limit")
-        orders, after = engine.order_page(customer_id=customer_id, status=status, before=query_int("after"),
-                                          limit=limit)
-        return page_response({"orders": [order_json(o) for o in orders]}, after, limit)
 
-    @app.get("/api/orders/<int:order_id>")
-    def get_order(order_id: int) -> Response:
-        return jsonify(order_json(owned_order(order_id, "read_order")))
+@bp.get("/api/orders")
+def search_orders() -> Response:
+    """Orders newest first, by ``customer_id`` and/or ``status``, a page at a
+    time (``?after=<order_id>&limit=1..500``): staff see anyone's (support
+    or admin), a customer only their own."""
+    raw = query_text("customer_id")
+    customer_id = None if raw in (None, "") else path_id(raw, "customer")
+    actor = require_known("read_order_history", in_legacy=True)
+    if actor is not None and actor.kind == "customer" and customer_id is None:
+        customer_id = actor.customer_id
+    if customer_id is None:
+        require("list_customers", in_legacy=True)  # every customer's orders: staff only
+    else:
+        require("read_order_history", customer_id, in_legacy=True)
+    status: Literal["created", "cancelled"] | None
+    match query_text("status"):
+        case None:
+            status = None
+        case "created" | "cancelled" as wanted:
+            status = wanted
+        case _:
+            raise ApiError(400, "invalid_request", "status must be created or cancelled")
+    limit = query_int("limit")
+    orders, after = current_engine().order_page(customer_id=customer_id, status=status, before=query_int("after"),
+                                                limit=limit)
+    return page_response({"orders": [order_json(o) for o in orders]}, after, limit)
 
-    @app.post("/api/orders/<int:order_id>/cancel")
-    def cancel_order(order_id: int) -> Response:
-        owned_order(order_id, "cancel_order")
-        cancelled = engine.cancel(order_id)
-        return jsonify(
-            {
-                "status": "success",
-                "order_id": cancelled.order.order_id,
-                "order_status": cancelled.order.status,
-                "points_returned": cancelled.points_returned,
-                "points_revoked": cancelled.points_revoked,
-                "points_balance": cancelled.points_balance,
-                "message": cancelled.notice.message,
-            }
-        )
 
+@bp.get("/api/orders/<int:order_id>")
+@requires("read_order", owner=ORDER)
+def get_order(order_id: int) -> Response:
+    return jsonify(order_json(found_order(order_id)))
+
+
+@bp.post("/api/orders/<int:order_id>/cancel")
+@requires("cancel_order", owner=ORDER)
+def cancel_order(order_id: int) -> Response:
+    cancelled = current_engine().cancel(order_id)
+    return jsonify(
+        {
+            "status": "success",
+            "order_id": cancelled.order.order_id,
+            "order_status": cancelled.order.status,
+            "points_returned": cancelled.points_returned,
+            "points_revoked": cancelled.points_revoked,
+            "points_balance": cancelled.points_balance,
+            "message": cancelled.notice.message,
+        }
+    )
+
+
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
+               settings: Settings | None = None) -> Flask:
+    """The order service over ``engine`` with access ``auth`` (default ``enforced``); without
+    arguments, both come from the environment (:func:`shopcore_services.config.configured`).
+    ``settings`` default to this process's environment's."""
+    engine, auth, settings = resolve(engine, auth, settings)
+    app = create_service("order", engine, legacy="status", auth=auth, settings=settings)
+    app.register_blueprint(bp)
     return app

@@ -1,14 +1,23 @@
 """Run the services: ``shopcore-services serve [--service NAME]`` (or ``python -m shopcore_services.serve``).
 
+**This is Werkzeug's development server** (threaded, one process), the way
+``make run``, demos and the tests start the services. It is not hardened for
+the open internet; **in production run gunicorn** on MySQL, one service per
+gunicorn (worker processes, a graceful stop, multi-process metrics, see
+:mod:`shopcore_services.gunicorn_conf`)::
+
+    DATABASE_URL=mysql://… gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
+
 Without ``--service``, all five run in this process on ports 5001–5005 (each
 plus ``--port-offset``, for several such processes on one host) over one
 shared engine (required for the in-memory engine, whose data lives in this
 process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
-seeded only with ``--seed``), and each service can also run alone. For several
-worker processes use gunicorn on MySQL:
-``gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'``
-(multi-process metrics, a graceful stop; see :mod:`shopcore_services.gunicorn_conf`).
-The environment variables are those of :mod:`shopcore_services.config`.
+seeded only with ``--seed``), and each service can also run alone.
+
+Settings are read once at start (:mod:`shopcore_services.settings`; the table
+of every variable is the "Configuration" section of
+``examples/flask/README.md``); a bad value stops the start with one line,
+``cannot start: …`` naming the variable, and exit status 2.
 
 ``--dispatch`` also delivers the notification outbox from this process (the
 way for the in-memory engine; on MySQL ``shopcore-services dispatch`` can run
@@ -20,21 +29,20 @@ database pool, and exits 0;
 a checkout cut by the deadline rolls back, one that was answered is committed.
 
 Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
-original open contract, with a warning). ``SHOPCORE_SESSION_HOURS`` sets how
-long a login lasts (default 24). ``SHOPCORE_ADMIN_KEY`` (at least 128
+original open contract, with a warning). ``SHOPCORE_ADMIN_KEY`` (at least 128
 bits by shopcore's estimate, e.g. 40+ random hex characters; refused once
 revoked) is installed as an admin key; without it, an in-memory engine (or
 a MySQL database without a live admin key) gets a fresh one, printed once.
 
-Logs (see :mod:`shopcore_services.logs`): one access line per request;
-``SHOPCORE_LOG_FORMAT`` ``text`` or ``json``, ``SHOPCORE_LOG_LEVEL`` (INFO);
-on MySQL a statement slower than ``SHOPCORE_SLOW_SQL_MS`` (default 1000) is a
-WARNING of ``sqlx.query``.
+Errors the server answers itself, before the app runs (a malformed or
+over-long request line, a header too long: 400, 414, 431, 505), are JSON like
+the app's: ``{"code": "invalid_request", "message": …, "status": "error"}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -45,7 +53,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
 from shopcore_services import SERVICES, dispatch, logs
-from shopcore_services.config import build_engine, drain_seconds, prepare_access
+from shopcore_services.config import build_engine, prepare_access
+from shopcore_services.settings import settings_or_exit
 
 #: Set once a stop is asked for: handlers close their connection after the
 #: request they are serving (no keep-alive past the stop).
@@ -54,23 +63,42 @@ STOPPING = threading.Event()
 
 class RequestHandler(WSGIRequestHandler):
     """The development server's handler, without naming itself in ``Server``,
-    with JSON (not HTML) for the errors it answers before the app runs (an
-    over-long request line or header: 414, 431), and closing its connection
-    after the current request once the service is stopping. An idle
-    keep-alive connection is closed after ``timeout`` seconds."""
+    with JSON (not HTML) for the errors it answers before the app runs (a
+    malformed or over-long request line, an over-long header: 400, 414, 431),
+    and closing its connection after the current request once the service is
+    stopping. An idle keep-alive connection is closed after ``timeout`` seconds."""
 
     server_version = "shopcore"
+    timeout = 5
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests are logged by the app (``shopcore.access``), once."""
-    timeout = 5
-    error_content_type = "application/json"
 
     def handle_one_request(self) -> None:
         super().handle_one_request()
         if STOPPING.is_set():
             self.close_connection = True
-    error_message_format = '{"code": "invalid_request", "message": "%(message)s", "status": "error"}'
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What the standard library answers, but with a JSON body escaped as
+        JSON (its template only HTML-escapes the message, which can quote what
+        the client sent), the standard reason phrase in the status line, and a
+        status line and headers even when the request line did not parse (the
+        standard library would answer as to HTTP/0.9: the body alone)."""
+        reason = self.responses.get(code, ("Error", ""))[0]
+        self.log_error("code %d, message %s", code, message or reason)
+        if self.request_version == "HTTP/0.9":  # the request line did not parse: answer with a status line all the same
+            self.request_version = "HTTP/1.0"
+        self.send_response(code)
+        self.send_header("Connection", "close")
+        body = b""
+        if code >= 200 and code not in (204, 205, 304):  # statuses without a body
+            body = json.dumps({"code": "invalid_request", "message": message or reason, "status": "error"}).encode()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
 
     def version_string(self) -> str:
         return "shopcore"
@@ -87,13 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 <= args.port_offset <= 65535 - max(port for _app, port in SERVICES.values()):
         parser.error(f"--port-offset {args.port_offset} puts a port outside 1-65535")
-    if args.service and not os.environ.get("DATABASE_URL"):
+    settings = settings_or_exit()
+    if args.service and not settings.database_url:
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
     try:
-        logs.configure(os.environ)
-        engine = build_engine(os.environ, seed=args.seed)
-        mode = prepare_access(engine, os.environ, generate_key=True)
-        dispatching = dispatch.start_in_background(engine, os.environ) if args.dispatch else None
+        logs.configure(settings)
+        engine = build_engine(settings, seed=args.seed)
+        mode = prepare_access(engine, settings, generate_key=True)
+        dispatching = dispatch.start_in_background(engine, settings) if args.dispatch else None
     except (ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
@@ -102,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         create_app, port = SERVICES[name]
         port += args.port_offset
-        server = make_server(args.host, port, create_app(engine, mode), threaded=True,
+        server = make_server(args.host, port, create_app(engine, mode, settings=settings), threaded=True,
                              request_handler=RequestHandler)
         # Track request threads so that stopping can wait for them.
         server.daemon_threads, server.block_on_close = False, True  # type: ignore[attr-defined]
@@ -121,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     if dispatching is not None:
         dispatching[0].set()  # no new round; the one in flight is recorded before the pool closes
-        dispatching[1].join(timeout=drain_seconds(os.environ))
-    if drain(servers, drain_seconds(os.environ)):
+        dispatching[1].join(timeout=settings.drain_seconds)
+    if drain(servers, settings.drain_seconds):
         os._exit(0)  # requests cut at the deadline: do not wait for their threads
     engine.close()  # nothing is in flight: the pool's connections end cleanly
     return 0

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 import shopcore
 from shopcore_services.config import required_database_url
+from shopcore_services.settings import settings_or_exit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="revoke a key")
     revoke.add_argument("key_id", type=int)
     args = parser.parse_args(argv)
-    url = required_database_url(os.environ, "keys are stored in the services' MySQL database")
+    url = required_database_url(settings_or_exit(), "keys are stored in the services' MySQL database")
     if url is None:
         return 2
     try:

@@ -9,16 +9,16 @@ worker processes share state only through MySQL.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from shopcore_services import SERVICES
+from shopcore_services.settings import from_process
 
 
 def app(service: str) -> Flask:
     """The app of ``service`` (``order``, ``inventory``, …), configured from the environment."""
-    if not os.environ.get("DATABASE_URL"):
+    settings = from_process()
+    if not settings.database_url:
         raise RuntimeError("set DATABASE_URL: separate worker processes cannot share an in-memory engine")
     create_app, _port = SERVICES[service]
-    return create_app()
+    return create_app(settings=settings)

@@ -1,0 +1,234 @@
+"""The services' settings: every environment variable they read, read once.
+
+:meth:`Settings.from_environ` reads and checks every variable at start — the
+console script (``serve``, ``dispatch``, ``migrate``, ``staff``), the gunicorn
+settings and each service's zero-argument ``create_app()`` call it once — and
+a bad value raises :class:`SettingsError` naming the variable (the commands
+print ``cannot start: …`` and exit with status 2). No other module of the
+package reads the environment: they take a :class:`Settings`. An empty value
+is the same as an unset one.
+
+The table of every variable, its default and what it does is the
+"Configuration" section of ``examples/flask/README.md`` (``test_settings.py``
+checks that it lists exactly the variables of :class:`Settings`).
+
+This module imports neither Flask nor prometheus_client, so that the gunicorn
+settings can check the configuration in the master process before any
+worker imports them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import shopcore
+
+AuthMode = Literal["enforced", "legacy"]
+AUTH_MODES: tuple[AuthMode, ...] = ("enforced", "legacy")
+LogFormat = Literal["text", "json"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: The largest value a whole-number setting takes (each setting may allow less).
+MAX_WHOLE = 10**9
+
+#: The most deliveries one dispatch round may claim.
+MAX_BATCH = 500
+
+#: The most reverse proxies ``SHOPCORE_TRUSTED_PROXIES`` may count.
+MAX_PROXIES = 10
+
+
+class SettingsError(ValueError):
+    """A setting with a value the services cannot start with; the message names the variable."""
+
+
+def _reads(name: str) -> dict[str, str]:
+    """The metadata of a :class:`Settings` field read from the environment variable ``name``."""
+    return {"variable": name}
+
+
+def auth_mode(value: str | None) -> AuthMode:
+    """``SHOPCORE_AUTH``'s value: ``enforced`` (also when unset) or ``legacy``."""
+    if value in (None, ""):
+        return "enforced"
+    if value not in AUTH_MODES:
+        raise SettingsError(f"SHOPCORE_AUTH must be 'enforced' or 'legacy', not {value!r}")
+    return value
+
+
+def _shown(raw: str) -> str:
+    return repr(raw[:40])
+
+
+def _whole(name: str, raw: str, lowest: int, highest: int, unit: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not lowest <= int(raw) <= highest:
+        bounds = f" from {lowest} to {highest}" if (lowest, highest) != (0, MAX_WHOLE) else ""
+        raise SettingsError(f"{name} must be a whole number of {unit}{bounds}, not {_shown(raw)}")
+    return int(raw)
+
+
+def _seconds(name: str, raw: str) -> float:
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", raw):
+        raise SettingsError(f"{name} must be a number of seconds, 0 or more (e.g. 10 or 2.5), not {_shown(raw)}")
+    return float(raw)
+
+
+def _bare_hosts(name: str, raw: str) -> str:
+    """The rule the engine applies to the list when a webhook is created, checked at start."""
+    hosts = [host.strip() for host in raw.split(",") if host.strip()]
+    if any(c in host for host in hosts for c in "/ @"):
+        raise SettingsError(f"{name} must be bare host names separated by commas, not {_shown(raw)}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the services, each from one environment variable
+    (``field.metadata["variable"]``), checked when read."""
+
+    #: ``mysql://…``: MySQL, migrated on start; ``None``: the seeded in-memory engine.
+    database_url: str | None = field(metadata=_reads("DATABASE_URL"))
+    auth: AuthMode = field(metadata=_reads("SHOPCORE_AUTH"))
+    #: Checked (strength, revocation) by the engine when it is installed at start.
+    admin_key: str | None = field(metadata=_reads("SHOPCORE_ADMIN_KEY"))
+    session_hours: int = field(metadata=_reads("SHOPCORE_SESSION_HOURS"))
+    #: The shop's policies: ``None`` keeps the seed shop's default.
+    default_region: str | None = field(metadata=_reads("SHOPCORE_DEFAULT_REGION"))
+    rounding: str | None = field(metadata=_reads("SHOPCORE_ROUNDING"))
+    tax_mode: str | None = field(metadata=_reads("SHOPCORE_TAX_MODE"))
+    point_value: str | None = field(metadata=_reads("SHOPCORE_POINT_VALUE"))
+    loyalty_unit: str | None = field(metadata=_reads("SHOPCORE_LOYALTY_UNIT"))
+    delivery_days: int | None = field(metadata=_reads("SHOPCORE_DELIVERY_DAYS"))
+    trusted_proxies: int = field(metadata=_reads("SHOPCORE_TRUSTED_PROXIES"))
+    slow_sql_ms: int = field(metadata=_reads("SHOPCORE_SLOW_SQL_MS"))
+    log_format: LogFormat = field(metadata=_reads("SHOPCORE_LOG_FORMAT"))
+    log_level: str = field(metadata=_reads("SHOPCORE_LOG_LEVEL"))
+    drain_seconds: float = field(metadata=_reads("SHOPCORE_DRAIN_SECONDS"))
+    #: Comma-separated host names webhooks may be registered for ("": any host).
+    webhook_allowed_hosts: str = field(metadata=_reads("SHOPCORE_WEBHOOK_ALLOWED_HOSTS"))
+    #: Checked by the engine when a dispatcher is built.
+    smtp_url: str | None = field(metadata=_reads("SHOPCORE_SMTP_URL"))
+    mail_from: str | None = field(metadata=_reads("SHOPCORE_MAIL_FROM"))
+    message_domain: str | None = field(metadata=_reads("SHOPCORE_MESSAGE_DOMAIN"))
+    #: The dispatcher's settings: ``None`` keeps the engine's default.
+    dispatch_max_attempts: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_ATTEMPTS"))
+    dispatch_timeout_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_TIMEOUT_MS"))
+    dispatch_first_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_FIRST_RETRY_MS"))
+    dispatch_max_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_RETRY_MS"))
+    dispatch_lease_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_LEASE_MS"))
+    dispatch_batch: int = field(metadata=_reads("SHOPCORE_DISPATCH_BATCH"))
+    #: gunicorn (``gunicorn_conf``): the address to bind and the worker processes.
+    bind: str = field(metadata=_reads("SHOPCORE_BIND"))
+    web_concurrency: int = field(metadata=_reads("WEB_CONCURRENCY"))
+    #: prometheus_client's own variable: multi-process metrics (set by ``gunicorn_conf``).
+    prometheus_multiproc_dir: str | None = field(metadata=_reads("PROMETHEUS_MULTIPROC_DIR"))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """The settings of ``environ`` (``os.environ``, or any mapping); raises
+        :class:`SettingsError` naming the first variable with a bad value."""
+
+        def text(name: str) -> str | None:
+            raw = environ.get(name)
+            return raw if raw else None
+
+        def whole(name: str, default: int | None, unit: str, lowest: int = 0,
+                  highest: int = MAX_WHOLE) -> Any:
+            raw = text(name)
+            return default if raw is None else _whole(name, raw, lowest, highest, unit)
+
+        raw_format = text("SHOPCORE_LOG_FORMAT") or "text"
+        if raw_format not in ("text", "json"):
+            raise SettingsError(f"SHOPCORE_LOG_FORMAT must be 'text' or 'json', not {_shown(raw_format)}")
+        log_format: LogFormat = "json" if raw_format == "json" else "text"
+        log_level = (text("SHOPCORE_LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"SHOPCORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                                f"not {_shown(log_level)}")
+        drain = text("SHOPCORE_DRAIN_SECONDS")
+        hosts = text("SHOPCORE_WEBHOOK_ALLOWED_HOSTS") or ""
+        settings = cls(
+            database_url=text("DATABASE_URL"),
+            auth=auth_mode(text("SHOPCORE_AUTH")),
+            admin_key=text("SHOPCORE_ADMIN_KEY"),
+            session_hours=whole("SHOPCORE_SESSION_HOURS", 24, "hours"),
+            default_region=text("SHOPCORE_DEFAULT_REGION"),
+            rounding=text("SHOPCORE_ROUNDING"),
+            tax_mode=text("SHOPCORE_TAX_MODE"),
+            point_value=text("SHOPCORE_POINT_VALUE"),
+            loyalty_unit=text("SHOPCORE_LOYALTY_UNIT"),
+            delivery_days=whole("SHOPCORE_DELIVERY_DAYS", None, "days"),
+            trusted_proxies=whole("SHOPCORE_TRUSTED_PROXIES", 0, "proxies", highest=MAX_PROXIES),
+            slow_sql_ms=whole("SHOPCORE_SLOW_SQL_MS", 1000, "milliseconds"),
+            log_format=log_format,
+            log_level=log_level,
+            drain_seconds=10.0 if drain is None else _seconds("SHOPCORE_DRAIN_SECONDS", drain),
+            webhook_allowed_hosts=_bare_hosts("SHOPCORE_WEBHOOK_ALLOWED_HOSTS", hosts),
+            smtp_url=text("SHOPCORE_SMTP_URL"),
+            mail_from=text("SHOPCORE_MAIL_FROM"),
+            message_domain=text("SHOPCORE_MESSAGE_DOMAIN"),
+            dispatch_max_attempts=whole("SHOPCORE_DISPATCH_MAX_ATTEMPTS", None, "attempts", 1),
+            dispatch_timeout_ms=whole("SHOPCORE_DISPATCH_TIMEOUT_MS", None, "milliseconds", 1),
+            dispatch_first_retry_ms=whole("SHOPCORE_DISPATCH_FIRST_RETRY_MS", None, "milliseconds", 1),
+            dispatch_max_retry_ms=whole("SHOPCORE_DISPATCH_MAX_RETRY_MS", None, "milliseconds", 1),
+            dispatch_lease_ms=whole("SHOPCORE_DISPATCH_LEASE_MS", None, "milliseconds", 1),
+            dispatch_batch=whole("SHOPCORE_DISPATCH_BATCH", 100, "deliveries", 1, MAX_BATCH),
+            bind=text("SHOPCORE_BIND") or "127.0.0.1:5001",
+            web_concurrency=whole("WEB_CONCURRENCY", 2, "worker processes", 1, 1000),
+            prometheus_multiproc_dir=text("PROMETHEUS_MULTIPROC_DIR"),
+        )
+        settings.shop_config()  # the engine's own checks of the shop's policies, now
+        return settings
+
+    def shop_config(self) -> shopcore.ShopConfig:
+        """The shop's policies; unset ones keep the seed shop's defaults. A value
+        the engine refuses raises :class:`SettingsError` naming its variable."""
+        options: dict[str, object] = {}
+        for name in ("session_hours", "delivery_days", "default_region", "rounding", "tax_mode",
+                     "point_value", "loyalty_unit"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                shopcore.ShopConfig(**{name: value})
+            except (shopcore.ValidationError, OverflowError, ValueError, TypeError) as error:
+                raise SettingsError(f"{variable(name)}: {error}") from None
+            options[name] = value
+        return shopcore.ShopConfig(**options)  # type: ignore[arg-type]
+
+
+def variable(name: str) -> str:
+    """The environment variable of the setting ``name``."""
+    found: str = Settings.__dataclass_fields__[name].metadata["variable"]
+    return found
+
+
+def variables() -> list[str]:
+    """Every environment variable :class:`Settings` reads, in field order."""
+    return [f.metadata["variable"] for f in dataclasses.fields(Settings)]
+
+
+def of(source: Settings | Mapping[str, str]) -> Settings:
+    """``source`` if it is settings already, else the settings of that environment."""
+    return source if isinstance(source, Settings) else Settings.from_environ(source)
+
+
+def from_process() -> Settings:
+    """The settings of this process's environment (``os.environ``)."""
+    return Settings.from_environ(os.environ)
+
+
+def settings_or_exit() -> Settings:
+    """:func:`from_process` for a command's start: a bad value prints
+    ``cannot start: <the variable and why>`` on stderr and exits with status 2."""
+    try:
+        return from_process()
+    except SettingsError as err:
+        print(f"cannot start: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
