@@ -47,7 +47,8 @@ def build_engine(settings: Settings, seed: bool = False) -> shopcore.Engine:
     config = settings.shop_config()
     if settings.database_url:
         return shopcore.Engine.mysql(settings.database_url, migrate=True, seed=seed, config=config,
-                                     slow_sql_ms=settings.slow_sql_ms)
+                                     slow_sql_ms=settings.slow_sql_ms,
+                                     retry_budget_ms=settings.retry_budget_ms)
     return shopcore.Engine.in_memory(seed=True, config=config)
 
 

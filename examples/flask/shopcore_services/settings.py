@@ -107,6 +107,8 @@ class Settings:
     delivery_days: int | None = field(metadata=_reads("SHOPCORE_DELIVERY_DAYS"))
     trusted_proxies: int = field(metadata=_reads("SHOPCORE_TRUSTED_PROXIES"))
     slow_sql_ms: int = field(metadata=_reads("SHOPCORE_SLOW_SQL_MS"))
+    #: How long one MySQL write may rerun after deadlocks and lock waits.
+    retry_budget_ms: int = field(metadata=_reads("SHOPCORE_RETRY_BUDGET_MS"))
     log_format: LogFormat = field(metadata=_reads("SHOPCORE_LOG_FORMAT"))
     log_level: str = field(metadata=_reads("SHOPCORE_LOG_LEVEL"))
     drain_seconds: float = field(metadata=_reads("SHOPCORE_DRAIN_SECONDS"))
@@ -166,6 +168,7 @@ class Settings:
             delivery_days=whole("SHOPCORE_DELIVERY_DAYS", None, "days"),
             trusted_proxies=whole("SHOPCORE_TRUSTED_PROXIES", 0, "proxies", highest=MAX_PROXIES),
             slow_sql_ms=whole("SHOPCORE_SLOW_SQL_MS", 1000, "milliseconds"),
+            retry_budget_ms=whole("SHOPCORE_RETRY_BUDGET_MS", 5000, "milliseconds", highest=600_000),
             log_format=log_format,
             log_level=log_level,
             drain_seconds=10.0 if drain is None else _seconds("SHOPCORE_DRAIN_SECONDS", drain),

@@ -116,6 +116,8 @@ BAD_VALUES = [
     ("SHOPCORE_LOYALTY_UNIT", "ten"),
     ("SHOPCORE_DEFAULT_REGION", " "),
     ("SHOPCORE_SLOW_SQL_MS", "1s"),
+    ("SHOPCORE_RETRY_BUDGET_MS", "5s"),
+    ("SHOPCORE_RETRY_BUDGET_MS", "600001"),
     ("SHOPCORE_LOG_FORMAT", "xml"),
     ("SHOPCORE_LOG_LEVEL", "loud"),
     ("SHOPCORE_WEBHOOK_ALLOWED_HOSTS", "hooks.example.com/path"),
