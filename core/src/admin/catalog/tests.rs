@@ -4,6 +4,7 @@
 use super::*;
 use crate::access::StaffRole;
 use crate::catalog::TierRung;
+use crate::planner_test::given;
 use crate::seed;
 use crate::values::ids::StaffKeyId;
 use crate::values::quantity::Quantity;
@@ -117,12 +118,9 @@ fn prices_must_be_above_zero_and_fit_the_column() {
         unit_price: "1".parse().unwrap(),
         quantity_available: MAX_STOCK + 1,
     };
-    assert_eq!(
-        plan(&too_much, &AdminSnapshot::default())
-            .unwrap_err()
-            .code(),
-        "invalid_quantity"
-    );
+    given(AdminSnapshot::default())
+        .when(|snapshot| plan(&too_much, &snapshot))
+        .then_error("invalid_quantity");
 }
 
 #[test]
@@ -147,23 +145,17 @@ fn rename_reprice_retire_and_restore_log_before_and_after() {
     assert!(retired.retired);
     assert_eq!(retired.last_updated, now());
     // Retiring again, or renaming to the same name, changes nothing: no effects.
-    assert!(
-        plan(&CatalogCommand::RetireProduct(product.id), &on(&retired))
-            .unwrap()
-            .plan
-            .effects()
-            .is_empty()
-    );
+    given(on(&retired))
+        .when(|snapshot| plan(&CatalogCommand::RetireProduct(product.id), &snapshot))
+        .then_nothing();
     let same_name = CatalogCommand::UpdateProduct {
         product: product.id,
         name: Some(ProductName::parse("Laptop").unwrap()),
         unit_price: None,
     };
-    assert!(plan(&same_name, &on(&product))
-        .unwrap()
-        .plan
-        .effects()
-        .is_empty());
+    given(on(&product))
+        .when(|snapshot| plan(&same_name, &snapshot))
+        .then_nothing();
     let restore = plan(&CatalogCommand::RestoreProduct(product.id), &on(&retired)).unwrap();
     assert_eq!(restore.plan.effects().len(), 2);
 }
@@ -183,12 +175,9 @@ fn commands_about_a_missing_product_are_unknown_product() {
             ladder: TierLadder::default(),
         },
     ] {
-        assert_eq!(
-            plan(&command, &AdminSnapshot::default())
-                .unwrap_err()
-                .code(),
-            "unknown_product"
-        );
+        given(AdminSnapshot::default())
+            .when(|snapshot| plan(&command, &snapshot))
+            .then_error("unknown_product");
     }
 }
 
@@ -226,7 +215,9 @@ fn a_ladder_is_replaced_whole_and_its_old_rungs_logged() {
         product: product.id,
         ladder: old,
     };
-    assert!(plan(&same, &snapshot).unwrap().plan.effects().is_empty());
+    given(snapshot)
+        .when(|snapshot| plan(&same, &snapshot))
+        .then_nothing();
 }
 
 #[test]
