@@ -101,10 +101,12 @@ pub struct PoolSettings {
     /// How long one call (a checkout, a cancel, any write) may keep rerunning
     /// transactions that lost a lock race — a deadlock, a lock-wait timeout, a
     /// Galera certification conflict — before it answers `storage_unavailable`
-    /// (default 5 s). A rerun starts only if its pause ends within the budget;
-    /// the pause before each doubles, from 1–2 ms up to 32–64 ms, jittered. An
-    /// attempt already running is never cut short, so a call can outlast the
-    /// budget by one attempt (at most one lock wait).
+    /// (default 5 s). Every call gets two reruns whatever the budget (one
+    /// that waited long for a connection, or out one long lock wait, still
+    /// reruns a lost race); past those, a rerun starts only if its pause ends
+    /// within the budget. The pause before each doubles, from 1–2 ms up to
+    /// 32–64 ms, jittered. An attempt already running is never cut short, so
+    /// a call can outlast the budget by one attempt (at most one lock wait).
     pub retry_budget: Duration,
     /// The session's `innodb_lock_wait_timeout`, in whole seconds (at least 1);
     /// `None` (the default) keeps the server's (50 s unless configured).

@@ -81,6 +81,9 @@ macro_rules! in_transaction {
     }};
 }
 
+/// Reruns every call gets, whatever its budget says.
+pub(crate) const MIN_RERUNS: u32 = 2;
+
 /// How long a call may keep rerunning its transactions, and how many it has
 /// rerun: one per call, shared by every transaction the call runs (a
 /// checkout's second, locked attempt spends the same budget).
@@ -103,11 +106,13 @@ impl Reruns {
     }
 
     /// The pause before the next rerun, counting it; `None` when the pause
-    /// would end past the budget.
+    /// would end past the budget — except for the first [`MIN_RERUNS`]
+    /// reruns, which a call always gets (a call that spent its budget waiting
+    /// for a connection, or in one long lock wait, still reruns a lost race).
     pub(crate) fn next_pause(&self) -> Option<Duration> {
         let next = self.count.load(Ordering::Relaxed).saturating_add(1);
         let pause = backoff(next);
-        if self.started.elapsed() + pause > self.budget {
+        if next > MIN_RERUNS && self.started.elapsed() + pause > self.budget {
             return None;
         }
         self.count.store(next, Ordering::Relaxed);
@@ -378,9 +383,12 @@ mod tests {
 
     #[test]
     fn reruns_stop_when_the_next_pause_would_end_past_the_budget() {
+        // No budget at all: the two reruns every call gets, then none.
         let none = Reruns::new(Duration::ZERO);
+        assert!(none.next_pause().is_some());
+        assert!(none.next_pause().is_some());
         assert_eq!(none.next_pause(), None);
-        assert_eq!(none.count.into_inner(), 0);
+        assert_eq!(none.count.into_inner(), MIN_RERUNS);
         // Every pause is at most 64 ms: a budget of 100 ms allows the first
         // few (about 1 + 2 + 4 + 8 + 16 ms, each up to twice that), never 100 ms of them.
         let short = Reruns::new(Duration::from_millis(100));

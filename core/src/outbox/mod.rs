@@ -153,11 +153,25 @@ mod tests {
             "https://hooks.example.com:/",
             "https://hooks.example.com/x\\y",
             "https://hooks_example.com/",
+            // Found by review: the checks must read the authority the parser
+            // reads, so the scheme's `//` comes first.
+            "https:hooks_example.com/?://x",
+            "http:/evil.com/a://b",
+            "http:ex%61mple.com/#://",
         ] {
             assert!(WebhookUrl::parse(bad, &any).is_err(), "{bad:?}");
         }
         let long = format!("https://example.com/{}", "a".repeat(2000));
         assert!(WebhookUrl::parse(&long, &any).is_err());
+        // Short as written, too long once encoded (each `{` is `%7B`).
+        let encoded = format!("https://example.com/{}", "{".repeat(700));
+        assert!(encoded.len() < WebhookUrl::MAX_LEN);
+        assert!(WebhookUrl::parse(&encoded, &any).is_err());
+        let fits = format!("https://example.com/{}", "{".repeat(600));
+        assert_eq!(
+            WebhookUrl::parse(&fits, &any).unwrap().as_str().len(),
+            20 + 1800
+        );
         let v6 = WebhookUrl::parse("http://[::1]:8080/x", &any).unwrap();
         assert_eq!(v6.host(), "::1");
         let allow = HostAllowlist::parse("::1").unwrap();

@@ -45,8 +45,14 @@ impl WebhookUrl {
         // a bracketed IPv6 address, then an optional port. What the WHATWG
         // parser would also take (`http:///host`, `host_name`, `host:`) is
         // refused, so that no client reads another host into the URL.
-        let Some((_, rest)) = text.split_once("://") else {
-            return reject("url must start with http:// or https://".to_owned());
+        let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+        let rest = match (
+            lower.strip_prefix("http://"),
+            lower.strip_prefix("https://"),
+        ) {
+            (Some(_), _) => &text[7..],
+            (_, Some(_)) => &text[8..],
+            _ => return reject("url must start with http:// or https://".to_owned()),
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         if authority.is_empty() || authority.starts_with(':') {
@@ -77,6 +83,14 @@ impl WebhookUrl {
         }
         if url.port() == Some(0) {
             return reject("port 0 is not a port to send to".to_owned());
+        }
+        // What is stored is the parsed form, which may be longer (a `{` in a
+        // path becomes `%7B`): it must fit too.
+        if url.as_str().len() > Self::MAX_LEN {
+            return reject(format!(
+                "url must be at most {} characters once encoded",
+                Self::MAX_LEN
+            ));
         }
         let stored = WebhookUrl::from(url);
         let host = stored.host();

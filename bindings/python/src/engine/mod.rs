@@ -183,8 +183,9 @@ impl Engine {
     ///
     /// A statement taking at least `slow_sql_ms` milliseconds (default 1000) is
     /// logged at WARNING to the Python logger `sqlx.query`. A write that meets
-    /// deadlocks or lock waits reruns for up to `retry_budget_ms` milliseconds
-    /// (default 5000), then raises `storage_unavailable`.
+    /// deadlocks or lock waits reruns twice, then for as long as
+    /// `retry_budget_ms` milliseconds allow (default 5000, counted from the
+    /// call's start), then raises `storage_unavailable`.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)] // keyword-only options of one constructor
     #[pyo3(signature = (url, *, migrate = true, seed = false, max_connections = 16, config = None, session_hours = None, slow_sql_ms = 1000, retry_budget_ms = 5000))]
