@@ -40,7 +40,7 @@
 //! fail right after a chosen [`WriteStep`], to prove that a failure at any
 //! point leaves no trace.
 
-use crate::WriteStep;
+use crate::{MySqlStore, WriteStep};
 use async_trait::async_trait;
 use shopcore::{
     plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelSnapshot, CancelledOrder,
@@ -59,7 +59,6 @@ use crate::repositories::{
 };
 use crate::rows::utc;
 use crate::transaction::Attempt;
-use crate::MySqlStore;
 
 /// How a checkout, cancel or manual adjustment attempt knows the stock and
 /// points it moves.

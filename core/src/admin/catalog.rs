@@ -26,13 +26,9 @@
 //! assert!(logged.before.is_some() && logged.after.is_some());
 //! ```
 
-use crate::ChangeRecord;
-use crate::ChangeSubject;
-use crate::ChangeValue;
-use crate::NewProduct;
-use crate::ProductChanged;
-use crate::ProductFields;
-use crate::ProductRef;
+use crate::{
+    ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductChanged, ProductFields, ProductRef,
+};
 use chrono::{DateTime, Utc};
 
 use crate::access::Actor;

@@ -50,12 +50,10 @@ use crate::auth::sessions::{
     IssuedStaffKey, OpenedSession,
 };
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
-use crate::orders::customer::CustomerError;
-use crate::orders::customer::{Customer, NewCustomer};
+use crate::orders::customer::{Customer, CustomerError, NewCustomer};
 use crate::plan::Plan;
 use crate::repository::{AccessRepository, CustomerRepository, OrderWorkflow, ThrottleRepository};
-use crate::use_cases::throttled::run_throttled;
-use crate::use_cases::throttled::Verdict;
+use crate::use_cases::throttled::{run_throttled, Verdict};
 use crate::values::ids::{CustomerId, StaffKeyId};
 use crate::values::text::{CustomerName, Email, PasswordHash, Phone, StaffKeyName};
 

@@ -7,9 +7,7 @@
 
 pub(crate) mod cart;
 
-use crate::ErrorCode;
-use crate::ErrorKind;
-use crate::StorageError;
+use crate::{ErrorCode, ErrorKind, StorageError};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

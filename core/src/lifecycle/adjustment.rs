@@ -7,10 +7,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::CatalogError;
-use crate::catalog::Product;
-use crate::orders::customer::CustomerError;
-use crate::orders::customer::{spendable, Customer, MAX_POINTS};
+use crate::catalog::{CatalogError, Product};
+use crate::orders::customer::{spendable, Customer, CustomerError, MAX_POINTS};
 use crate::plan::{Effect, Plan, PointsMoved, Reason, StockMoved};
 use crate::values::quantity::MAX_STOCK;
 

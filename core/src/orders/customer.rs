@@ -1,8 +1,6 @@
 //! Customers, their loyalty points, and profile updates.
 
-use crate::ErrorCode;
-use crate::ErrorKind;
-use crate::StorageError;
+use crate::{ErrorCode, ErrorKind, StorageError};
 use chrono::{DateTime, Utc};
 
 use crate::values::ids::CustomerId;

@@ -1,8 +1,6 @@
 //! Orders, as stored once a checkout plan is applied.
 
-use crate::ErrorCode;
-use crate::ErrorKind;
-use crate::StorageError;
+use crate::{ErrorCode, ErrorKind, StorageError};
 use chrono::{DateTime, Utc};
 
 use crate::pricing::coupon::CouponCode;

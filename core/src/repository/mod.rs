@@ -13,9 +13,7 @@
 
 pub(crate) mod metrics;
 
-use crate::CatalogError;
-use crate::CustomerError;
-use crate::LookupError;
+use crate::{CatalogError, CustomerError, LookupError};
 use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};

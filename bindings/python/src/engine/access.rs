@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use shopcore::auth;
-use shopcore::{authorize, AccessToken, Action, StaffKeyId, StaffKeyName, StaffRole};
+use shopcore::{auth, authorize, AccessToken, Action, StaffKeyId, StaffKeyName, StaffRole};
 
 use super::Engine;
 use crate::args::{self, integer, invalid, text};

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use shopcore::auth;
-use shopcore::{AccessToken, CustomerId, CustomerName, Email, Password, Phone};
+use shopcore::{auth, AccessToken, CustomerId, CustomerName, Email, Password, Phone};
 
 use super::{page_limit, throttled_error, Engine};
 use crate::args::{self, integer, invalid, text};
