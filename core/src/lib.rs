@@ -110,9 +110,9 @@ pub use auth::sessions::{
 };
 pub use auth::{LoginError, Password};
 pub use catalog::cart::{Cart, CartError, CartLine};
-pub use catalog::CatalogError;
 pub use catalog::{
-    Catalog, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder, TierRung,
+    Catalog, CatalogError, LadderError, PricingRule, Product, RuleBook, TaxTable, TierLadder,
+    TierRung,
 };
 pub use config::ShopConfig;
 pub use error::{ErrorCategory, ErrorCode, ErrorKind, StorageError, ValueError};
@@ -128,13 +128,15 @@ pub use lifecycle::checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
 };
 pub use lifecycle::notice::plan_notice;
-pub use orders::customer::CustomerError;
-pub use orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate, MAX_POINTS};
+pub use orders::customer::{
+    Customer, CustomerCredentials, CustomerError, NewCustomer, ProfileUpdate, MAX_POINTS,
+};
 pub use orders::notification::{
     ConfirmationDraft, NoticeTargets, Notification, NotificationFilter, NotificationKind,
 };
-pub use orders::order::LookupError;
-pub use orders::order::{NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint};
+pub use orders::order::{
+    LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint,
+};
 pub use outbox::{
     channels_for, email_message, jitter, plan_webhook, webhook_request, Channel, Delivery,
     DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist, NewWebhook,

@@ -5,7 +5,7 @@ use crate::audit::{audit, Discrepancy, Opening};
 use crate::catalog::{CatalogError, Product, TierLadder};
 use crate::error::StorageError;
 use crate::pricing::audit::{audit_ladder, audit_pricing, LadderFinding, PricingAudit};
-use crate::repository::{BooksRepository, OrderWorkflow};
+use crate::repository::{BooksRepository, CatalogRepository, OrderWorkflow};
 use crate::use_cases::quote::price_list;
 use crate::values::ids::ProductId;
 
@@ -15,7 +15,7 @@ pub async fn products_listed<S>(
     include_retired: bool,
 ) -> Result<Vec<Product>, StorageError>
 where
-    S: OrderWorkflow + ?Sized,
+    S: CatalogRepository + ?Sized,
 {
     let mut products = store.products().await?;
     products.retain(|product| include_retired || !product.retired);
@@ -25,7 +25,7 @@ where
 /// Product `id`'s tier ladder; `unknown_product` if there is no such product.
 pub async fn tier_ladder<S>(store: &S, id: ProductId) -> Result<TierLadder, CatalogError>
 where
-    S: OrderWorkflow + ?Sized,
+    S: CatalogRepository + ?Sized,
 {
     store.product(id).await?;
     Ok(store.pricing_rules(&[id]).await?.ladder(id))
