@@ -32,7 +32,6 @@ pub(crate) mod throttle;
 
 use std::fmt;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -430,7 +429,7 @@ impl AccessToken {
     /// 256 random bits from the operating system, hex, behind the kind's prefix.
     pub fn generate(kind: TokenKind) -> Self {
         let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
+        getrandom::fill(&mut bytes).expect("the operating system's random source");
         let mut text = String::with_capacity(68);
         text.push_str(kind.prefix());
         text.push_str(&hex(&bytes));

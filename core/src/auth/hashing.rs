@@ -16,8 +16,7 @@
 
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{Output, ParamsString, PasswordHash as Phc, SaltString};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash as Phc, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 /// How many hashes may run at once: the cores available (at least 1, at most 16).
@@ -104,26 +103,22 @@ fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
 pub(crate) fn hash(password: &[u8]) -> Result<String, String> {
     let params = Params::default();
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let salt = SaltString::generate(&mut OsRng);
-    let mut salt_bytes = [0u8; 64];
-    let raw_salt = salt
-        .as_salt()
-        .decode_b64(&mut salt_bytes)
-        .map_err(|e| e.to_string())?;
+    let mut salt_bytes = [0u8; Salt::RECOMMENDED_LENGTH];
+    getrandom::fill(&mut salt_bytes).map_err(|e| e.to_string())?;
+    let salt = Salt::new(&salt_bytes).map_err(|e| e.to_string())?;
     let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-    let output = with_memory(params.block_count(), |memory| {
-        Output::init_with(output_len, |out| {
-            argon2
-                .hash_password_into_with_memory(password, raw_salt, out, memory)
-                .map_err(|_| argon2::password_hash::Error::Password)
-        })
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = out.get_mut(..output_len).ok_or("output too long")?;
+    with_memory(params.block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password, &salt, &mut *out, memory)
     })
     .map_err(|e| e.to_string())?;
+    let output = Output::new(out).map_err(|e| e.to_string())?;
     let phc = Phc {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(&params).map_err(|e| e.to_string())?,
-        salt: Some(salt.as_salt()),
+        salt: Some(salt),
         hash: Some(output),
     };
     Ok(phc.to_string())
@@ -137,7 +132,7 @@ pub(crate) fn verify(password: &[u8], stored: &str) -> bool {
     let (Some(expected), Some(salt)) = (phc.hash, phc.salt) else {
         return false;
     };
-    let Ok(algorithm) = Algorithm::try_from(phc.algorithm) else {
+    let Ok(algorithm) = phc.algorithm.as_str().parse::<Algorithm>() else {
         return false;
     };
     let version = match phc.version.map(Version::try_from) {
@@ -148,20 +143,17 @@ pub(crate) fn verify(password: &[u8], stored: &str) -> bool {
     let Ok(params) = Params::try_from(&phc) else {
         return false;
     };
-    let mut salt_bytes = [0u8; 64];
-    let Ok(raw_salt) = salt.decode_b64(&mut salt_bytes) else {
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let Some(out) = out.get_mut(..expected.len()) else {
         return false;
     };
-    let argon2 = Argon2::new(algorithm, version, params.clone());
-    let computed = with_memory(params.block_count(), |memory| {
-        Output::init_with(expected.len(), |out| {
-            argon2
-                .hash_password_into_with_memory(password, raw_salt, out, memory)
-                .map_err(|_| argon2::password_hash::Error::Password)
-        })
+    let hashed = with_memory(params.block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password, &salt, &mut *out, memory)
     });
+    let computed = hashed.ok().and_then(|()| Output::new(out).ok());
     // `Output`'s equality is constant-time.
-    computed.is_ok_and(|computed| computed == expected)
+    computed.is_some_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
@@ -182,14 +174,22 @@ mod tests {
             .verify_password(b"wrong horse", &parsed)
             .is_err());
 
-        let salt = SaltString::generate(&mut OsRng);
         let theirs = Argon2::default()
-            .hash_password(b"battery staple", &salt)
+            .hash_password_with_salt(b"battery staple", b"sixteen byte slt")
             .unwrap()
             .to_string();
         assert!(verify(b"battery staple", &theirs));
         assert!(!verify(b"battery stapler", &theirs));
         assert!(!verify(b"battery staple", "$argon2id$v=19$garbage"));
+    }
+
+    #[test]
+    fn a_hash_written_by_another_implementation_verifies() {
+        // Written by argon2-cffi 25 (the reference C implementation), as
+        // hashes stored before an upgrade of the `argon2` crate were written.
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$Lc7CaAFjfjezK7tXRlI+dA$fY4pPzA8hUvlv6fuGkoHmPoJJXu8PM9dwdWLwuvSG20";
+        assert!(verify(b"battery staple", stored));
+        assert!(!verify(b"battery staples", stored));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
 
 use crate::outbox::*;
@@ -160,5 +159,6 @@ pub(super) fn truncate(mut text: String, max: usize) -> String {
 /// A random number in `[0, 1)` from the operating system, for [`RetryPolicy::after_failure`].
 pub fn jitter() -> f64 {
     // 53 random bits: every f64 in [0, 1) with that spacing.
-    (OsRng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    (getrandom::u64().expect("the operating system's random source") >> 11) as f64
+        / (1u64 << 53) as f64
 }

@@ -5,11 +5,10 @@
 
 use std::fmt;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::orders::notification::{Notification, NotificationKind};
@@ -70,7 +69,7 @@ impl WebhookSecret {
     /// 32 random bytes from the operating system.
     pub fn generate() -> Self {
         let mut bytes = vec![0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
+        getrandom::fill(&mut bytes).expect("the operating system's random source");
         WebhookSecret(bytes)
     }
 
