@@ -16,6 +16,10 @@
 //! so drift on the machine hits all alike; each cell is the best of its three.
 //! `SHOPCORE_BENCH_CLIENTS` (a comma-separated list, e.g. `1,16`) runs only
 //! those client counts.
+//!
+//! The baseline's statements are built with `format!` as that hand-written
+//! code built them (`IN` lists and `VALUES` rows of the cart's size), hence
+//! `AssertSqlSafe`: every value is still bound, only `?` marks are spliced.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -29,7 +33,7 @@ use shopcore::{
 };
 use shopcore_mysql::{MySqlStore, PoolSettings};
 use sqlx::mysql::MySqlDatabaseError;
-use sqlx::{Connection, MySqlConnection, MySqlPool};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection, MySqlPool};
 
 const LINES: usize = 3;
 
@@ -174,7 +178,7 @@ async fn baseline_attempt(
         "SELECT product_id, quantity_available, unit_price FROM inventory \
          WHERE product_id IN ({marks}) ORDER BY product_id FOR UPDATE"
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(AssertSqlSafe(sql.as_str()));
     for id in &ids {
         q = q.bind(id);
     }
@@ -183,7 +187,7 @@ async fn baseline_attempt(
         "SELECT product_id, min_quantity, discount_percentage FROM pricing_rules \
          WHERE product_id IN ({marks}) LOCK IN SHARE MODE"
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(&sql);
+    let mut q = sqlx::query_as::<_, (i64, i64, Decimal)>(AssertSqlSafe(sql.as_str()));
     for id in &ids {
         q = q.bind(id);
     }
@@ -229,7 +233,7 @@ async fn baseline_attempt(
          last_updated = ? WHERE product_id IN ({marks})",
         "WHEN ? THEN ? ".repeat(items.len())
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
     for (product, qty, ..) in &items {
         q = q.bind(product).bind(qty);
     }
@@ -255,7 +259,7 @@ async fn baseline_attempt(
         "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES {}",
         vec!["(?, ?, ?, ?, ?, ?)"; items.len()].join(", ")
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
     for (product, qty, price, discount, line) in &items {
         q = q
             .bind(order_id)
@@ -305,7 +309,7 @@ async fn baseline_attempt(
              VALUES {}",
             vec!["(?, ?, ?, ?, 'order', ?, ?)"; items.len() + 1].join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
         for (product, qty, ..) in &items {
             let (_, available, _) = stock
                 .iter()
@@ -431,7 +435,7 @@ fn main() {
             .unwrap_or(3);
         let name = format!("shopcore_bench_{}", std::process::id());
         let mut admin = MySqlConnection::connect(&server).await.expect("connect to MySQL");
-        sqlx::query(&format!("CREATE DATABASE `{name}`")).execute(&mut admin).await.expect("create db");
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE `{name}`"))).execute(&mut admin).await.expect("create db");
         let settings = PoolSettings { max_connections: 16, ..PoolSettings::default() };
         let url = format!("{}/{name}", server.trim_end_matches('/'));
         let store = MySqlStore::connect_with(&url, ShopConfig::default(), settings)
@@ -484,6 +488,6 @@ fn main() {
             );
         }
         store.close().await;
-        sqlx::query(&format!("DROP DATABASE `{name}`")).execute(&mut admin).await.expect("drop db");
+        sqlx::query(AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(&mut admin).await.expect("drop db");
     });
 }

@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 use shopcore::{
     plan_catalog_change, Actor, AdminError, AdminSnapshot, Administered, CatalogAdministration,
     CatalogChange, CatalogCommand, ChangeId, ChangeSubject, ChangeValue, CustomerId, Page,
@@ -109,12 +110,13 @@ impl CatalogAdministration for MySqlStore {
         after: Option<ChangeId>,
         limit: PageLimit,
     ) -> Result<Page<CatalogChange, ChangeId>, StorageError> {
-        let sql = format!(
-            "SELECT {CHANGE_COLUMNS} FROM catalog_changes WHERE change_id > ? \
-             ORDER BY change_id LIMIT ?"
+        const SQL: &str = concatcp!(
+            "SELECT ",
+            CHANGE_COLUMNS,
+            " FROM catalog_changes WHERE change_id > ? ORDER BY change_id LIMIT ?"
         );
         let after = after.map_or(0, ChangeId::get);
-        ascending_page::<ChangeRow, _, _>(&self.pool, &sql, after, limit, |c: &CatalogChange| c.id)
+        ascending_page::<ChangeRow, _, _>(&self.pool, SQL, after, limit, |c: &CatalogChange| c.id)
             .await
     }
 }

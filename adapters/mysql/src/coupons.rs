@@ -9,6 +9,7 @@
 //! exactly N times. Creating and changing a coupon lock the same row.
 
 use async_trait::async_trait;
+use const_format::concatcp;
 use shopcore::{
     plan_coupon_creation, plan_coupon_update, saved_coupon, Coupon, CouponAdminError, CouponCode,
     CouponPatch, CouponRecord, CouponRepository, CouponUsage, CustomerId, Plan, StorageError,
@@ -29,11 +30,9 @@ pub(crate) async fn select_coupon<'e, E: sqlx::Executor<'e, Database = MySql>>(
     code: &CouponCode,
     lock: bool,
 ) -> Result<Option<Coupon>, DbError> {
-    let sql = format!(
-        "SELECT {COUPON_COLUMNS} FROM coupons WHERE code = ?{}",
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    let row: Option<CouponRow> = sqlx::query_as(&sql)
+    const SELECT: &str = concatcp!("SELECT ", COUPON_COLUMNS, " FROM coupons WHERE code = ?");
+    const LOCK: &str = concatcp!(SELECT, " FOR UPDATE");
+    let row: Option<CouponRow> = sqlx::query_as(if lock { LOCK } else { SELECT })
         .bind(code.as_str())
         .fetch_optional(executor)
         .await?;
@@ -48,12 +47,14 @@ pub(crate) async fn select_usage<'e, E: sqlx::Executor<'e, Database = MySql>>(
     customer: Option<CustomerId>,
     read: Read,
 ) -> Result<CouponUsage, DbError> {
-    let sql = format!(
-        "SELECT COUNT(*), COALESCE(SUM(customer_id = ?), 0) FROM orders FORCE INDEX (orders_by_coupon) \
-         WHERE coupon_code = ? AND status = 'created'{}",
-        read.suffix()
-    );
-    let (total, by_customer): (i64, rust_decimal::Decimal) = sqlx::query_as(&sql)
+    const PLAIN: &str = "SELECT COUNT(*), COALESCE(SUM(customer_id = ?), 0) \
+         FROM orders FORCE INDEX (orders_by_coupon) WHERE coupon_code = ? AND status = 'created'";
+    const SHARED: &str = concatcp!(PLAIN, " LOCK IN SHARE MODE");
+    let sql = match read {
+        Read::Plain => PLAIN,
+        Read::Shared => SHARED,
+    };
+    let (total, by_customer): (i64, rust_decimal::Decimal) = sqlx::query_as(sql)
         .bind(customer.map_or(0, |c| c.get()))
         .bind(code.as_str())
         .fetch_one(executor)
@@ -123,8 +124,8 @@ impl CouponRepository for MySqlStore {
     }
 
     async fn coupons(&self) -> Result<Vec<Coupon>, StorageError> {
-        let sql = format!("SELECT {COUPON_COLUMNS} FROM coupons ORDER BY code");
-        let rows: Vec<CouponRow> = sqlx::query_as(&sql)
+        const SQL: &str = concatcp!("SELECT ", COUPON_COLUMNS, " FROM coupons ORDER BY code");
+        let rows: Vec<CouponRow> = sqlx::query_as(SQL)
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?;

@@ -58,12 +58,18 @@ impl Faults {
                 .lock()
                 .ok()
                 .and_then(|mut c| c.take());
+            // Both statements are a test's own text (this feature is for
+            // tests only), run as given: truly dynamic SQL.
             if let Some((pool, statement)) = committed {
-                sqlx::query(&statement).execute(&pool).await?;
+                sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .execute(&pool)
+                    .await?;
             }
             let statement = self.before_apply.lock().ok().and_then(|s| s.clone());
             if let Some(statement) = statement {
-                sqlx::query(&statement).execute(&mut *_conn).await?;
+                sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *_conn)
+                    .await?;
             }
         }
         Ok(())

@@ -202,18 +202,17 @@ impl MySqlStore {
             ))
         })?;
         let _ = sqlx::Connection::close(probe).await;
-        let lock_wait = settings.lock_wait_timeout.map(|timeout| {
-            format!(
-                "SET SESSION innodb_lock_wait_timeout = {}",
-                timeout.as_secs().max(1)
-            )
-        });
+        let lock_wait = settings
+            .lock_wait_timeout
+            .map(|timeout| timeout.as_secs().max(1));
         let pool = MySqlPoolOptions::new()
             .after_connect(move |conn, _meta| {
-                let lock_wait = lock_wait.clone();
                 Box::pin(async move {
-                    if let Some(statement) = lock_wait {
-                        sqlx::Executor::execute(conn, statement.as_str()).await?;
+                    if let Some(seconds) = lock_wait {
+                        sqlx::query("SET SESSION innodb_lock_wait_timeout = ?")
+                            .bind(seconds)
+                            .execute(conn)
+                            .await?;
                     }
                     Ok(())
                 })

@@ -11,17 +11,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
+use const_format::concatcp;
 use shopcore::{
     channels_for, Channel, ChannelFilter, Delivery, DeliveryId, DeliveryOutcome, DeliveryStatus,
     DueDelivery, Email, NewWebhook, Notification, NotificationId, OutboxError, OutboxRepository,
     Page, PageLimit, StorageError, WebhookEndpoint, WebhookEvent, WebhookId, WebhookSecret,
     WebhookUrl,
 };
-use sqlx::MySqlConnection;
+use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{invalid_row, DbError};
-use crate::repositories::notification_page;
-use crate::rows::{placeholders, utc, ExactText, NotificationRow, NOTIFICATION_COLUMNS};
+use crate::repositories::{notification_page, SELECT_NOTIFICATIONS};
+use crate::rows::{push_in_list, utc, ExactText, NotificationRow};
 use crate::MySqlStore;
 
 const ENDPOINT_COLUMNS: &str = "webhook_id, url, events, created_at";
@@ -147,43 +148,51 @@ pub(crate) async fn enqueue(
 ) -> Result<(), DbError> {
     let live = live_endpoints(&mut *conn).await?;
     let channels = channels_for(notification.kind, &live);
-    let rows = vec!["(?, ?, ?, 'pending', 0, ?)"; channels.len()].join(", ");
-    let sql = format!(
-        "INSERT INTO notification_deliveries \
-         (notification_id, channel, webhook_id, status, attempts, next_attempt_at) VALUES {rows}"
-    );
-    let mut insert = sqlx::query(&sql);
-    for channel in &channels {
-        insert = insert
-            .bind(notification.id.get())
-            .bind(channel.as_str())
-            .bind(channel.webhook().map(WebhookId::get))
-            .bind(utc(notification.sent_at));
+    if channels.is_empty() {
+        return Ok(());
     }
-    insert.execute(&mut *conn).await?;
+    let mut insert = QueryBuilder::new(
+        "INSERT INTO notification_deliveries \
+         (notification_id, channel, webhook_id, status, attempts, next_attempt_at) ",
+    );
+    insert.push_values(&channels, |mut row, channel| {
+        row.push_bind(notification.id.get())
+            .push_bind(channel.as_str())
+            .push_bind(channel.webhook().map(WebhookId::get))
+            .push("'pending'")
+            .push("0")
+            .push_bind(utc(notification.sent_at));
+    });
+    insert.build().execute(&mut *conn).await?;
     Ok(())
 }
 
 async fn live_endpoints<'e, E: sqlx::Executor<'e, Database = sqlx::MySql>>(
     executor: E,
 ) -> Result<Vec<WebhookEndpoint>, DbError> {
-    let sql = format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE deleted_at IS NULL \
-         ORDER BY webhook_id"
+    const SQL: &str = concatcp!(
+        "SELECT ",
+        ENDPOINT_COLUMNS,
+        " FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY webhook_id"
     );
-    let rows: Vec<EndpointRow> = sqlx::query_as(&sql).fetch_all(executor).await?;
+    let rows: Vec<EndpointRow> = sqlx::query_as(SQL).fetch_all(executor).await?;
     Ok(rows
         .into_iter()
         .map(WebhookEndpoint::try_from)
         .collect::<Result<_, _>>()?)
 }
 
-fn channel_condition(channels: ChannelFilter) -> &'static str {
+/// The statement that picks the due deliveries of `channels` (bound with
+/// now and the limit) and locks them, skipping those another claim holds.
+fn claim_sql(channels: ChannelFilter) -> &'static str {
+    const HEAD: &str = "SELECT delivery_id FROM notification_deliveries \
+         FORCE INDEX (deliveries_due) WHERE status = 'pending' AND next_attempt_at <= ? AND ";
+    const TAIL: &str = " ORDER BY next_attempt_at, delivery_id LIMIT ? FOR UPDATE SKIP LOCKED";
     match (channels.email, channels.webhooks) {
-        (true, true) => "TRUE",
-        (true, false) => "channel = 'email'",
-        (false, true) => "channel = 'webhook'",
-        (false, false) => "FALSE",
+        (true, true) => concatcp!(HEAD, "TRUE", TAIL),
+        (true, false) => concatcp!(HEAD, "channel = 'email'", TAIL),
+        (false, true) => concatcp!(HEAD, "channel = 'webhook'", TAIL),
+        (false, false) => concatcp!(HEAD, "FALSE", TAIL),
     }
 }
 
@@ -196,39 +205,29 @@ impl OutboxRepository for MySqlStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<DueDelivery>, StorageError> {
-        // The condition is a literal of this code, never input text.
-        let select = format!(
-            "SELECT delivery_id FROM notification_deliveries FORCE INDEX (deliveries_due) \
-             WHERE status = 'pending' AND next_attempt_at <= ? AND {} \
-             ORDER BY next_attempt_at, delivery_id LIMIT ? FOR UPDATE SKIP LOCKED",
-            channel_condition(channels)
-        );
         let claimed: Vec<i64> = in_transaction!(self, |conn| async {
-            let ids: Vec<(i64,)> = sqlx::query_as(&select)
+            let ids: Vec<(i64,)> = sqlx::query_as(claim_sql(channels))
                 .bind(utc(now))
                 .bind(limit.get() as u64)
                 .fetch_all(&mut *conn)
                 .await?;
             let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
             if !ids.is_empty() {
-                let sql = format!(
+                let mut update = QueryBuilder::new(
                     "UPDATE notification_deliveries FORCE INDEX (PRIMARY) \
-                     SET attempts = attempts + 1, next_attempt_at = ? \
-                     WHERE delivery_id IN ({})",
-                    placeholders(ids.len())
+                     SET attempts = attempts + 1, next_attempt_at = ",
                 );
-                let mut update = sqlx::query(&sql).bind(utc(lease_until));
-                for id in &ids {
-                    update = update.bind(id);
-                }
-                update.execute(&mut *conn).await?;
+                update.push_bind(utc(lease_until));
+                update.push(" WHERE delivery_id IN ");
+                push_in_list(&mut update, ids.iter().copied());
+                update.build().execute(&mut *conn).await?;
             }
             Ok(Ok::<_, StorageError>(ids))
         })?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
+        let mut sql = QueryBuilder::new(
             "SELECT d.delivery_id, d.notification_id, d.channel, d.webhook_id, d.status, \
              d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, \
              n.order_id, n.customer_id, n.notification_type, n.message, n.sent_at, \
@@ -237,14 +236,15 @@ impl OutboxRepository for MySqlStore {
              JOIN notification_log n ON n.notification_id = d.notification_id \
              LEFT JOIN customers c ON c.customer_id = n.customer_id \
              LEFT JOIN webhook_endpoints w ON w.webhook_id = d.webhook_id \
-             WHERE d.delivery_id IN ({}) ORDER BY d.next_attempt_at, d.delivery_id",
-            placeholders(claimed.len())
+             WHERE d.delivery_id IN ",
         );
-        let mut query = sqlx::query_as::<_, DueRow>(&sql);
-        for id in &claimed {
-            query = query.bind(id);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(DbError::from)?;
+        push_in_list(&mut sql, claimed);
+        sql.push(" ORDER BY d.next_attempt_at, d.delivery_id");
+        let rows = sql
+            .build_query_as::<DueRow>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from)?;
         rows.into_iter().map(DueDelivery::try_from).collect()
     }
 
@@ -288,16 +288,18 @@ impl OutboxRepository for MySqlStore {
         if notifications.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM notification_deliveries \
-             WHERE notification_id IN ({}) ORDER BY notification_id, delivery_id",
-            placeholders(notifications.len())
-        );
-        let mut query = sqlx::query_as::<_, DeliveryRow>(&sql);
-        for id in notifications {
-            query = query.bind(id.get());
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(DbError::from)?;
+        let mut sql = QueryBuilder::new(concatcp!(
+            "SELECT ",
+            DELIVERY_COLUMNS,
+            " FROM notification_deliveries WHERE notification_id IN "
+        ));
+        push_in_list(&mut sql, notifications.iter().map(|id| id.get()));
+        sql.push(" ORDER BY notification_id, delivery_id");
+        let rows = sql
+            .build_query_as::<DeliveryRow>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from)?;
         rows.into_iter().map(Delivery::try_from).collect()
     }
 
@@ -307,12 +309,13 @@ impl OutboxRepository for MySqlStore {
         before: Option<NotificationId>,
         limit: PageLimit,
     ) -> Result<Page<Notification, NotificationId>, StorageError> {
-        let sql = format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notification_log WHERE notification_id < ? \
+        const SQL: &str = concatcp!(
+            SELECT_NOTIFICATIONS,
+            "notification_id < ? \
              AND notification_id IN (SELECT notification_id FROM notification_deliveries \
              WHERE status = ?) ORDER BY notification_id DESC LIMIT ?"
         );
-        let rows: Vec<NotificationRow> = sqlx::query_as(&sql)
+        let rows: Vec<NotificationRow> = sqlx::query_as(SQL)
             .bind(before.map_or(i64::MAX, NotificationId::get))
             .bind(status.as_str())
             .bind(limit.get() as u64 + 1)

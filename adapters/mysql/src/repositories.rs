@@ -11,6 +11,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 use shopcore::{
     plan_notice, plan_points_adjustment, plan_stock_adjustment, AccessRepository, Books,
     BooksRepository, Catalog, CatalogError, CatalogRepository, Customer, CustomerCredentials,
@@ -20,15 +21,16 @@ use shopcore::{
     StorageError, TaxTable, TokenHash,
 };
 use shopcore::{plan_profile_update, NotificationId, OrderFilter, Page, PageLimit, ProfileUpdate};
-use sqlx::{Executor, MySql, MySqlConnection};
+use sqlx::{Executor, MySql, MySqlConnection, QueryBuilder};
 
 use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::faults::Faults;
 use crate::rows::{
-    assemble_orders, placeholders, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
-    NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, ITEM_COLUMNS,
-    LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
+    assemble_orders, push_in_list, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
+    NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS,
+    C_CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
+    PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::transaction::Attempt;
 use crate::workflow::{HotRows, NotDone};
@@ -39,7 +41,7 @@ use crate::MySqlStore;
 /// one (which only says whether more remain).
 pub(crate) async fn ascending_page<R, T, C>(
     pool: &sqlx::MySqlPool,
-    sql: &str,
+    sql: &'static str,
     after: i64,
     limit: PageLimit,
     cursor: impl Fn(&T) -> C,
@@ -74,31 +76,26 @@ pub(crate) async fn select_products<'e, E: Executor<'e, Database = MySql>>(
     if ids.is_empty() {
         return Ok(Catalog::default());
     }
-    let sql = format!(
-        "SELECT {PRODUCT_COLUMNS} FROM inventory FORCE INDEX (PRIMARY) \
-         WHERE product_id IN ({}) ORDER BY product_id{}",
-        placeholders(ids.len()),
-        if lock { " FOR UPDATE" } else { "" }
-    );
-    let mut query = sqlx::query_as::<_, ProductRow>(&sql);
-    for id in ids {
-        query = query.bind(id.get());
-    }
-    let rows = query.fetch_all(executor).await?;
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        PRODUCT_COLUMNS,
+        " FROM inventory FORCE INDEX (PRIMARY) WHERE product_id IN "
+    ));
+    push_in_list(&mut sql, ids.iter().map(|id| id.get()));
+    sql.push(if lock {
+        " ORDER BY product_id FOR UPDATE"
+    } else {
+        " ORDER BY product_id"
+    });
+    let rows = sql
+        .build_query_as::<ProductRow>()
+        .fetch_all(executor)
+        .await?;
     let products = rows
         .into_iter()
         .map(Product::try_from)
         .collect::<Result<Vec<_>, StorageError>>()?;
     Ok(Catalog::from_products(products))
-}
-
-/// `columns` (a comma-separated list of plain names), each prefixed by `table.`.
-fn qualified(table: &str, columns: &str) -> String {
-    columns
-        .split(", ")
-        .map(|column| format!("{table}.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Reads products by id and their pricing rules in one plain (consistent)
@@ -111,20 +108,21 @@ pub(crate) async fn select_products_with_rules(
     if ids.is_empty() {
         return Ok((Catalog::default(), RuleBook::default()));
     }
-    let columns = qualified("p", PRODUCT_COLUMNS);
-    let sql = format!(
-        "SELECT {columns}, r.min_quantity, r.discount_percentage \
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        P_PRODUCT_COLUMNS,
+        ", r.min_quantity, r.discount_percentage \
          FROM inventory p FORCE INDEX (PRIMARY) \
          LEFT JOIN pricing_rules r FORCE INDEX (pricing_rules_by_product) \
          ON r.product_id = p.product_id \
-         WHERE p.product_id IN ({}) ORDER BY p.product_id",
-        placeholders(ids.len()),
-    );
-    let mut query = sqlx::query_as::<_, crate::rows::ProductRuleRow>(&sql);
-    for id in ids {
-        query = query.bind(id.get());
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+         WHERE p.product_id IN "
+    ));
+    push_in_list(&mut sql, ids.iter().map(|id| id.get()));
+    sql.push(" ORDER BY p.product_id");
+    let rows = sql
+        .build_query_as::<crate::rows::ProductRuleRow>()
+        .fetch_all(&mut *conn)
+        .await?;
     let mut rules = Vec::new();
     let mut products = Vec::new();
     let mut last = None;
@@ -171,17 +169,13 @@ pub(crate) async fn select_rules<'e, E: Executor<'e, Database = MySql>>(
     if ids.is_empty() {
         return Ok(RuleBook::default());
     }
-    let sql = format!(
+    let mut sql = QueryBuilder::new(
         "SELECT product_id, min_quantity, discount_percentage \
-         FROM pricing_rules FORCE INDEX (pricing_rules_by_product) WHERE product_id IN ({}){}",
-        placeholders(ids.len()),
-        read.suffix()
+         FROM pricing_rules FORCE INDEX (pricing_rules_by_product) WHERE product_id IN ",
     );
-    let mut query = sqlx::query_as::<_, RuleRow>(&sql);
-    for id in ids {
-        query = query.bind(id.get());
-    }
-    let rows = query.fetch_all(executor).await?;
+    push_in_list(&mut sql, ids.iter().map(|id| id.get()));
+    sql.push(read.suffix());
+    let rows = sql.build_query_as::<RuleRow>().fetch_all(executor).await?;
     let rules = rows
         .into_iter()
         .map(PricingRule::try_from)
@@ -196,13 +190,14 @@ pub(crate) async fn select_tax_rate_and_customer(
     region: &Region,
     customer: CustomerId,
 ) -> Result<(TaxTable, Option<Customer>), DbError> {
-    let columns = qualified("c", CUSTOMER_COLUMNS);
-    let sql = format!(
-        "SELECT t.region, t.tax_rate, {columns} FROM (SELECT 1 AS one) AS one \
+    const SQL: &str = concatcp!(
+        "SELECT t.region, t.tax_rate, ",
+        C_CUSTOMER_COLUMNS,
+        " FROM (SELECT 1 AS one) AS one \
          LEFT JOIN tax_rates t ON t.region = ? \
          LEFT JOIN customers c ON c.customer_id = ?"
     );
-    let row: crate::rows::RateAndCustomerRow = sqlx::query_as(&sql)
+    let row: crate::rows::RateAndCustomerRow = sqlx::query_as(SQL)
         .bind(region.as_str())
         .bind(customer.get())
         .fetch_one(&mut *conn)
@@ -237,11 +232,13 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
     id: CustomerId,
     lock: bool,
 ) -> Result<Option<Customer>, DbError> {
-    let sql = format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id = ?{}",
-        if lock { " FOR UPDATE" } else { "" }
+    const SELECT: &str = concatcp!(
+        "SELECT ",
+        CUSTOMER_COLUMNS,
+        " FROM customers WHERE customer_id = ?"
     );
-    sqlx::query_as::<_, CustomerRow>(&sql)
+    const LOCK: &str = concatcp!(SELECT, " FOR UPDATE");
+    sqlx::query_as::<_, CustomerRow>(if lock { LOCK } else { SELECT })
         .bind(id.get())
         .fetch_optional(executor)
         .await?
@@ -250,14 +247,17 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
         .map_err(DbError::from)
 }
 
-/// Reads orders matching `condition` (with one bound id) and their items.
+/// `SELECT` of [`ORDER_COLUMNS`] `FROM orders WHERE `, for [`select_orders`].
+pub(crate) const SELECT_ORDERS: &str = concatcp!("SELECT ", ORDER_COLUMNS, " FROM orders WHERE ");
+
+/// Reads the orders `sql` selects (with one bound id; [`SELECT_ORDERS`]
+/// followed by a condition) and their items.
 pub(crate) async fn select_orders(
     conn: &mut sqlx::MySqlConnection,
-    condition: &str,
+    sql: &'static str,
     id: i64,
 ) -> Result<Vec<Order>, DbError> {
-    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {condition}");
-    let orders: Vec<OrderRow> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+    let orders: Vec<OrderRow> = sqlx::query_as(sql).bind(id).fetch_all(&mut *conn).await?;
     with_items(conn, orders).await
 }
 
@@ -269,15 +269,17 @@ async fn with_items(
     if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM order_items WHERE order_id IN ({}) ORDER BY item_id",
-        placeholders(orders.len())
-    );
-    let mut query = sqlx::query_as::<_, ItemRow>(&sql);
-    for order in &orders {
-        query = query.bind(order.order_id);
-    }
-    let items = query.fetch_all(&mut *conn).await?;
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        ITEM_COLUMNS,
+        " FROM order_items WHERE order_id IN "
+    ));
+    push_in_list(&mut sql, orders.iter().map(|order| order.order_id));
+    sql.push(" ORDER BY item_id");
+    let items = sql
+        .build_query_as::<ItemRow>()
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(assemble_orders(orders, items)?)
 }
 
@@ -287,22 +289,28 @@ pub(crate) async fn select_order(
     id: OrderId,
     lock: bool,
 ) -> Result<Option<Order>, DbError> {
-    let condition = if lock {
-        "order_id = ? FOR UPDATE"
-    } else {
-        "order_id = ?"
-    };
-    Ok(select_orders(conn, condition, id.get()).await?.pop())
+    const SELECT: &str = concatcp!(SELECT_ORDERS, "order_id = ?");
+    const LOCK: &str = concatcp!(SELECT, " FOR UPDATE");
+    let sql = if lock { LOCK } else { SELECT };
+    Ok(select_orders(conn, sql, id.get()).await?.pop())
 }
 
-/// Reads one notification by id.
+/// `SELECT` of [`NOTIFICATION_COLUMNS`] `FROM notification_log WHERE `, for
+/// [`select_notification`].
+pub(crate) const SELECT_NOTIFICATIONS: &str = concatcp!(
+    "SELECT ",
+    NOTIFICATION_COLUMNS,
+    " FROM notification_log WHERE "
+);
+
+/// Reads the one notification `sql` selects (with one bound id;
+/// [`SELECT_NOTIFICATIONS`] followed by a condition).
 pub(crate) async fn select_notification<'e, E: Executor<'e, Database = MySql>>(
     executor: E,
-    condition: &str,
+    sql: &'static str,
     id: i64,
 ) -> Result<Option<Notification>, DbError> {
-    let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notification_log WHERE {condition}");
-    sqlx::query_as::<_, NotificationRow>(&sql)
+    sqlx::query_as::<_, NotificationRow>(sql)
         .bind(id)
         .fetch_optional(executor)
         .await?
@@ -322,8 +330,12 @@ impl CatalogRepository for MySqlStore {
     }
 
     async fn products(&self) -> Result<Vec<Product>, StorageError> {
-        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM inventory ORDER BY product_id");
-        sqlx::query_as::<_, ProductRow>(&sql)
+        const SQL: &str = concatcp!(
+            "SELECT ",
+            PRODUCT_COLUMNS,
+            " FROM inventory ORDER BY product_id"
+        );
+        sqlx::query_as::<_, ProductRow>(SQL)
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?
@@ -338,18 +350,19 @@ impl CatalogRepository for MySqlStore {
         limit: PageLimit,
         include_retired: bool,
     ) -> Result<Page<Product, ProductId>, StorageError> {
-        // The flag is a literal of this code, never input text.
-        let retired = if include_retired {
-            "TRUE"
-        } else {
-            "NOT retired"
-        };
-        let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM inventory WHERE product_id > ? AND {retired} \
-             ORDER BY product_id LIMIT ?"
+        const ALL: &str = concatcp!(
+            "SELECT ",
+            PRODUCT_COLUMNS,
+            " FROM inventory WHERE product_id > ? ORDER BY product_id LIMIT ?"
         );
+        const LISTED: &str = concatcp!(
+            "SELECT ",
+            PRODUCT_COLUMNS,
+            " FROM inventory WHERE product_id > ? AND NOT retired ORDER BY product_id LIMIT ?"
+        );
+        let sql = if include_retired { ALL } else { LISTED };
         let after = after.map_or(0, ProductId::get);
-        ascending_page::<ProductRow, _, _>(&self.pool, &sql, after, limit, |p: &Product| p.id).await
+        ascending_page::<ProductRow, _, _>(&self.pool, sql, after, limit, |p: &Product| p.id).await
     }
 
     async fn catalog_snapshot(&self, ids: &[ProductId]) -> Result<Catalog, StorageError> {
@@ -452,8 +465,12 @@ impl CustomerRepository for MySqlStore {
         &self,
         email: &Email,
     ) -> Result<Option<CustomerCredentials>, StorageError> {
-        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE email = ?");
-        let row: Option<CustomerRow> = sqlx::query_as(&sql)
+        const SQL: &str = concatcp!(
+            "SELECT ",
+            CUSTOMER_COLUMNS,
+            " FROM customers WHERE email = ?"
+        );
+        let row: Option<CustomerRow> = sqlx::query_as(SQL)
             .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -533,12 +550,13 @@ impl CustomerRepository for MySqlStore {
         after: Option<CustomerId>,
         limit: PageLimit,
     ) -> Result<Page<Customer, CustomerId>, StorageError> {
-        let sql = format!(
-            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE customer_id > ? \
-             ORDER BY customer_id LIMIT ?"
+        const SQL: &str = concatcp!(
+            "SELECT ",
+            CUSTOMER_COLUMNS,
+            " FROM customers WHERE customer_id > ? ORDER BY customer_id LIMIT ?"
         );
         let after = after.map_or(0, CustomerId::get);
-        ascending_page::<CustomerRow, _, _>(&self.pool, &sql, after, limit, |c: &Customer| c.id)
+        ascending_page::<CustomerRow, _, _>(&self.pool, SQL, after, limit, |c: &Customer| c.id)
             .await
     }
 }
@@ -557,12 +575,8 @@ impl OrderRepository for MySqlStore {
         if select_customer(&mut *conn, id, false).await?.is_none() {
             return Err(LookupError::UnknownCustomer(id));
         }
-        Ok(select_orders(
-            &mut conn,
-            "customer_id = ? ORDER BY order_id DESC",
-            id.get(),
-        )
-        .await?)
+        const SQL: &str = concatcp!(SELECT_ORDERS, "customer_id = ? ORDER BY order_id DESC");
+        Ok(select_orders(&mut conn, SQL, id.get()).await?)
     }
 
     async fn order_page(
@@ -572,14 +586,14 @@ impl OrderRepository for MySqlStore {
         limit: PageLimit,
     ) -> Result<Page<Order, OrderId>, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE order_id < ? \
-             AND (? IS NULL OR customer_id = ?) AND (? IS NULL OR status = ?) \
+        const SQL: &str = concatcp!(
+            SELECT_ORDERS,
+            "order_id < ? AND (? IS NULL OR customer_id = ?) AND (? IS NULL OR status = ?) \
              ORDER BY order_id DESC LIMIT ?"
         );
         let customer = filter.customer_id.map(CustomerId::get);
         let status = filter.status.map(|s| s.as_str());
-        let rows: Vec<OrderRow> = sqlx::query_as(&sql)
+        let rows: Vec<OrderRow> = sqlx::query_as(SQL)
             .bind(before.map_or(i64::MAX, OrderId::get))
             .bind(customer)
             .bind(customer)
@@ -633,14 +647,14 @@ impl NotificationRepository for MySqlStore {
         &self,
         filter: NotificationFilter,
     ) -> Result<Vec<Notification>, StorageError> {
-        let sql = format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notification_log \
-             WHERE (? IS NULL OR order_id = ?) AND (? IS NULL OR customer_id = ?) \
+        const SQL: &str = concatcp!(
+            SELECT_NOTIFICATIONS,
+            "(? IS NULL OR order_id = ?) AND (? IS NULL OR customer_id = ?) \
              ORDER BY notification_id DESC"
         );
         let order = filter.order_id.map(|id| id.get());
         let customer = filter.customer_id.map(|id| id.get());
-        sqlx::query_as::<_, NotificationRow>(&sql)
+        sqlx::query_as::<_, NotificationRow>(SQL)
             .bind(order)
             .bind(order)
             .bind(customer)
@@ -659,14 +673,14 @@ impl NotificationRepository for MySqlStore {
         before: Option<NotificationId>,
         limit: PageLimit,
     ) -> Result<Page<Notification, NotificationId>, StorageError> {
-        let sql = format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notification_log WHERE notification_id < ? \
-             AND (? IS NULL OR order_id = ?) AND (? IS NULL OR customer_id = ?) \
+        const SQL: &str = concatcp!(
+            SELECT_NOTIFICATIONS,
+            "notification_id < ? AND (? IS NULL OR order_id = ?) AND (? IS NULL OR customer_id = ?) \
              ORDER BY notification_id DESC LIMIT ?"
         );
         let order = filter.order_id.map(|id| id.get());
         let customer = filter.customer_id.map(|id| id.get());
-        let rows: Vec<NotificationRow> = sqlx::query_as(&sql)
+        let rows: Vec<NotificationRow> = sqlx::query_as(SQL)
             .bind(before.map_or(i64::MAX, NotificationId::get))
             .bind(order)
             .bind(order)
@@ -712,7 +726,8 @@ impl BooksRepository for MySqlStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(DbError::from)?;
-        let orders = select_orders(conn, "order_id >= ? ORDER BY order_id", 0).await?;
+        const ORDERS: &str = concatcp!(SELECT_ORDERS, "order_id >= ? ORDER BY order_id");
+        let orders = select_orders(conn, ORDERS, 0).await?;
         let notices: Vec<(i64, String)> = sqlx::query_as(
             "SELECT order_id, notification_type FROM notification_log \
              WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', 'order_cancellation') \
@@ -721,8 +736,12 @@ impl BooksRepository for MySqlStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(DbError::from)?;
-        let sql = format!("SELECT {LEDGER_COLUMNS} FROM ledger_entries ORDER BY entry_id");
-        let ledger: Vec<LedgerRow> = sqlx::query_as(&sql)
+        const LEDGER: &str = concatcp!(
+            "SELECT ",
+            LEDGER_COLUMNS,
+            " FROM ledger_entries ORDER BY entry_id"
+        );
+        let ledger: Vec<LedgerRow> = sqlx::query_as(LEDGER)
             .fetch_all(&mut *conn)
             .await
             .map_err(DbError::from)?;
@@ -790,20 +809,21 @@ impl AccessRepository for MySqlStore {
     }
 
     async fn staff_key_by_hash(&self, key: &TokenHash) -> Result<Option<StaffKey>, StorageError> {
-        self.staff_key_with_hash(key, "revoked_at IS NULL").await
+        const SQL: &str = concatcp!(SELECT_STAFF_KEYS, "key_hash = ? AND revoked_at IS NULL");
+        self.staff_key_with_hash(SQL, key).await
     }
 
     async fn revoked_staff_key_by_hash(
         &self,
         key: &TokenHash,
     ) -> Result<Option<StaffKey>, StorageError> {
-        self.staff_key_with_hash(key, "revoked_at IS NOT NULL")
-            .await
+        const SQL: &str = concatcp!(SELECT_STAFF_KEYS, "key_hash = ? AND revoked_at IS NOT NULL");
+        self.staff_key_with_hash(SQL, key).await
     }
 
     async fn staff_key(&self, id: StaffKeyId) -> Result<Option<StaffKey>, StorageError> {
-        let sql = format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_id = ?");
-        sqlx::query_as::<_, StaffKeyRow>(&sql)
+        const SQL: &str = concatcp!(SELECT_STAFF_KEYS, "key_id = ?");
+        sqlx::query_as::<_, StaffKeyRow>(SQL)
             .bind(id.get())
             .fetch_optional(&self.pool)
             .await
@@ -813,8 +833,12 @@ impl AccessRepository for MySqlStore {
     }
 
     async fn staff_keys(&self) -> Result<Vec<StaffKey>, StorageError> {
-        let sql = format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys ORDER BY key_id");
-        sqlx::query_as::<_, StaffKeyRow>(&sql)
+        const SQL: &str = concatcp!(
+            "SELECT ",
+            STAFF_KEY_COLUMNS,
+            " FROM staff_keys ORDER BY key_id"
+        );
+        sqlx::query_as::<_, StaffKeyRow>(SQL)
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?
@@ -874,17 +898,18 @@ impl shopcore::Readiness for MySqlStore {
     }
 }
 
+/// `SELECT` of the staff key columns `FROM staff_keys WHERE `.
+const SELECT_STAFF_KEYS: &str = concatcp!("SELECT ", STAFF_KEY_COLUMNS, " FROM staff_keys WHERE ");
+
 impl MySqlStore {
-    /// The staff key whose secret hashes to `key`, if its row also matches
-    /// `revoked` (a fixed SQL condition on `revoked_at`).
+    /// The staff key `sql` selects ([`SELECT_STAFF_KEYS`] and a condition on
+    /// `key_hash = ?` and `revoked_at`) for the secret that hashes to `key`.
     async fn staff_key_with_hash(
         &self,
+        sql: &'static str,
         key: &TokenHash,
-        revoked: &'static str,
     ) -> Result<Option<StaffKey>, StorageError> {
-        let sql =
-            format!("SELECT {STAFF_KEY_COLUMNS} FROM staff_keys WHERE key_hash = ? AND {revoked}");
-        sqlx::query_as::<_, StaffKeyRow>(&sql)
+        sqlx::query_as::<_, StaffKeyRow>(sql)
             .bind(key.as_str())
             .fetch_optional(&self.pool)
             .await

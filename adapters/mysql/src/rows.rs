@@ -46,6 +46,10 @@ impl<'r> sqlx::Decode<'r, sqlx::MySql> for ExactText {
 pub(crate) const PRODUCT_COLUMNS: &str =
     "product_id, product_name, quantity_available, unit_price, last_updated, retired";
 
+/// [`PRODUCT_COLUMNS`] of `inventory p` (checked by a test).
+pub(crate) const P_PRODUCT_COLUMNS: &str =
+    "p.product_id, p.product_name, p.quantity_available, p.unit_price, p.last_updated, p.retired";
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
     product_id: i64,
@@ -140,6 +144,10 @@ impl RateAndCustomerRow {
 /// The columns of `customers` the adapter reads.
 pub(crate) const CUSTOMER_COLUMNS: &str =
     "customer_id, name, email, phone, loyalty_points, created_at, password_hash";
+
+/// [`CUSTOMER_COLUMNS`] of `customers c` (checked by a test).
+pub(crate) const C_CUSTOMER_COLUMNS: &str =
+    "c.customer_id, c.name, c.email, c.phone, c.loyalty_points, c.created_at, c.password_hash";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CustomerRow {
@@ -517,14 +525,38 @@ pub(crate) fn utc(at: DateTime<Utc>) -> chrono::NaiveDateTime {
     at.naive_utc()
 }
 
-/// `?, ?, …` with `n` placeholders, for `IN (…)` lists and multi-row inserts.
-pub(crate) fn placeholders(n: usize) -> String {
-    let mut text = String::with_capacity(n * 3);
-    for i in 0..n {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        text.push('?');
+/// Pushes `(?, ?, …)`, binding one value of `values` per `?`: the `IN (…)`
+/// list of a statement whose other text is constant.
+pub(crate) fn push_in_list<'t, T>(
+    sql: &mut sqlx::QueryBuilder<sqlx::MySql>,
+    values: impl IntoIterator<Item = T>,
+) where
+    T: sqlx::Encode<'t, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+{
+    sql.push("(");
+    let mut list = sql.separated(", ");
+    for value in values {
+        list.push_bind(value);
     }
-    text
+    list.push_unseparated(")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `columns` (a comma-separated list of plain names), each prefixed by `table.`.
+    fn qualified(table: &str, columns: &str) -> String {
+        columns
+            .split(", ")
+            .map(|column| format!("{table}.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    #[test]
+    fn the_qualified_column_lists_name_the_same_columns() {
+        assert_eq!(P_PRODUCT_COLUMNS, qualified("p", PRODUCT_COLUMNS));
+        assert_eq!(C_CUSTOMER_COLUMNS, qualified("c", CUSTOMER_COLUMNS));
+    }
 }

@@ -16,10 +16,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use shopcore::{
     StorageError, ThrottleCheck, ThrottleCount, ThrottleCounts, ThrottleKey, ThrottleRepository,
 };
-use sqlx::MySqlConnection;
+use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::DbError;
-use crate::rows::{placeholders, utc};
+use crate::rows::{push_in_list, utc};
 use crate::MySqlStore;
 
 /// How many ended rows one count prunes at most.
@@ -55,13 +55,21 @@ fn counts(keys: &[ThrottleKey], rows: Vec<CountRow>) -> ThrottleCounts {
         .collect()
 }
 
-fn select_sql(n: usize, locking: bool) -> String {
-    format!(
+/// The counts of `keys` as rows, read `FOR UPDATE` if `locking`.
+async fn select_counts<'e, E: sqlx::Executor<'e, Database = sqlx::MySql>>(
+    executor: E,
+    keys: &[ThrottleKey],
+    locking: bool,
+) -> Result<Vec<CountRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::new(
         "SELECT throttle_key, attempts, window_ends, last_at FROM throttle_counts \
-         WHERE throttle_key IN ({}){}",
-        placeholders(n),
-        if locking { " FOR UPDATE" } else { "" }
-    )
+         WHERE throttle_key IN ",
+    );
+    push_in_list(&mut sql, keys.iter().map(ThrottleKey::as_str));
+    if locking {
+        sql.push(" FOR UPDATE");
+    }
+    sql.build_query_as().fetch_all(executor).await
 }
 
 /// One attempt of `check` in the transaction of `conn`: `Ok(added_a_row)`,
@@ -72,22 +80,18 @@ async fn count_in(
     now: DateTime<Utc>,
 ) -> Result<Result<bool, NotCounted>, DbError> {
     let keys = check.keys();
-    let insert = format!(
-        "INSERT INTO throttle_counts (throttle_key, attempts, window_ends, last_at) VALUES {} \
-         ON DUPLICATE KEY UPDATE attempts = attempts",
-        vec!["(?, 0, ?, ?)"; keys.len()].join(", ")
+    let mut insert = QueryBuilder::new(
+        "INSERT INTO throttle_counts (throttle_key, attempts, window_ends, last_at) ",
     );
-    let mut query = sqlx::query(&insert);
-    for key in &keys {
-        query = query.bind(key.as_str()).bind(utc(now)).bind(utc(now));
-    }
-    query.execute(&mut *conn).await?;
-    let sql = select_sql(keys.len(), true);
-    let mut query = sqlx::query_as::<_, CountRow>(&sql);
-    for key in &keys {
-        query = query.bind(key.as_str());
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    insert.push_values(&keys, |mut row, key| {
+        row.push_bind(key.as_str())
+            .push("0")
+            .push_bind(utc(now))
+            .push_bind(utc(now));
+    });
+    insert.push(" ON DUPLICATE KEY UPDATE attempts = attempts");
+    insert.build().execute(&mut *conn).await?;
+    let rows = select_counts(&mut *conn, &keys, true).await?;
     // Counted rows hold at least one attempt: a row with none was added now.
     let added = rows.iter().any(|(_, attempts, _, _)| *attempts == 0);
     let writes = match check.plan_attempt(&counts(&keys, rows), now) {
@@ -119,12 +123,9 @@ impl ThrottleRepository for MySqlStore {
         if keys.is_empty() {
             return Ok(ThrottleCounts::new());
         }
-        let sql = select_sql(keys.len(), false);
-        let mut query = sqlx::query_as::<_, CountRow>(&sql);
-        for key in keys {
-            query = query.bind(key.as_str());
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(DbError::from)?;
+        let rows = select_counts(&self.pool, keys, false)
+            .await
+            .map_err(DbError::from)?;
         Ok(counts(keys, rows))
     }
 
@@ -161,15 +162,12 @@ impl ThrottleRepository for MySqlStore {
         if keys.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "DELETE FROM throttle_counts WHERE throttle_key IN ({})",
-            placeholders(keys.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for key in keys {
-            query = query.bind(key.as_str());
-        }
-        query.execute(&self.pool).await.map_err(DbError::from)?;
+        let mut sql = QueryBuilder::new("DELETE FROM throttle_counts WHERE throttle_key IN ");
+        push_in_list(&mut sql, keys.iter().map(ThrottleKey::as_str));
+        sql.build()
+            .execute(&self.pool)
+            .await
+            .map_err(DbError::from)?;
         Ok(())
     }
 }

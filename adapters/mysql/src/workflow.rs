@@ -42,6 +42,7 @@
 
 use crate::{MySqlStore, WriteStep};
 use async_trait::async_trait;
+use const_format::concatcp;
 use shopcore::{
     plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelSnapshot, CancelledOrder,
     Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
@@ -55,7 +56,7 @@ use crate::coupons::{select_coupon, select_usage};
 use crate::error::is_duplicate_key;
 use crate::repositories::{
     select_customer, select_notification, select_order, select_products,
-    select_products_with_rules, select_tax_rate_and_customer, Read,
+    select_products_with_rules, select_tax_rate_and_customer, Read, SELECT_NOTIFICATIONS,
 };
 use crate::rows::utc;
 use crate::transaction::Attempt;
@@ -148,13 +149,14 @@ impl MySqlStore {
         let order = select_order(conn, id, false).await?.ok_or_else(|| {
             StorageError::Failure(format!("idempotency key names missing order {id}"))
         })?;
-        let confirmation = select_notification(
-            &mut *conn,
-            "order_id = ? AND notification_type = 'order_confirmation' ORDER BY notification_id LIMIT 1",
-            order_id,
-        )
-        .await?
-        .ok_or_else(|| StorageError::Failure(format!("order {id} has no confirmation")))?;
+        const CONFIRMATION: &str = concatcp!(
+            SELECT_NOTIFICATIONS,
+            "order_id = ? AND notification_type = 'order_confirmation' \
+             ORDER BY notification_id LIMIT 1"
+        );
+        let confirmation = select_notification(&mut *conn, CONFIRMATION, order_id)
+            .await?
+            .ok_or_else(|| StorageError::Failure(format!("order {id} has no confirmation")))?;
         Ok(Ok(Some(PlacedOrder {
             order,
             confirmation,

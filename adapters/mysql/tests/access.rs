@@ -7,6 +7,7 @@ use common::TestDb;
 use shopcore::auth::{authenticate, create_staff_key, install_staff_key, open_session};
 use shopcore::{AccessToken, ErrorCode, StaffKeyName, StaffRole};
 use shopcore_mysql::WriteStep;
+use sqlx::AssertSqlSafe;
 
 #[tokio::test]
 async fn only_the_hash_of_a_session_token_or_staff_key_is_stored() {
@@ -45,18 +46,20 @@ async fn only_the_hash_of_a_session_token_or_staff_key_is_stored() {
             issued.secret.expose(),
         ),
     ] {
-        let hashed: i64 = sqlx::query_scalar(&format!(
+        // Table and column names are identifiers (they cannot be bound),
+        // each a literal of the list above.
+        let hashed: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM {table} WHERE {column} = SHA2(?, 256)"
-        ))
+        )))
         .bind(secret)
         .fetch_one(&raw)
         .await
         .unwrap();
         assert_eq!(hashed, 1, "{table}");
         // The secret itself is in no column of the row.
-        let dump: String = sqlx::query_scalar(&format!(
+        let dump: String = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT CAST(CONCAT_WS('|', {columns}) AS CHAR) FROM {table}"
-        ))
+        )))
         .fetch_one(&raw)
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::{request, stock_levels, TestDb};
 use shopcore::{ErrorCode, ErrorKind, Instrumented, OrderWorkflow, RetryCause};
 use shopcore_mysql::PoolSettings;
-use sqlx::{Connection, MySqlConnection};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 
 const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// Longer than one lock wait, shorter than the time budget.
@@ -32,7 +32,11 @@ fn settings(retry_budget: Duration) -> PoolSettings {
 async fn hold(db: &TestDb, lock_sql: &str) -> MySqlConnection {
     let mut conn = MySqlConnection::connect(&db.url).await.unwrap();
     sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
-    sqlx::query(lock_sql).fetch_all(&mut conn).await.unwrap();
+    // The test's own statement (a literal, or one with an order id in it).
+    sqlx::query(AssertSqlSafe(lock_sql))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
     conn
 }
 

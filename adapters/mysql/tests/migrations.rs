@@ -184,7 +184,7 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
     };
     let raw = db.raw_pool().await;
     for statement in ORIGINAL_SCHEMA_AND_DATA {
-        sqlx::query(statement).execute(&raw).await.unwrap();
+        sqlx::query(*statement).execute(&raw).await.unwrap();
     }
     db.store.migrate().await.unwrap();
 
@@ -338,7 +338,7 @@ async fn a_migration_that_fails_part_way_names_its_step_and_how_to_resume() {
     };
     let raw = db.raw_pool().await;
     for statement in ORIGINAL_SCHEMA_AND_DATA {
-        sqlx::query(statement).execute(&raw).await.unwrap();
+        sqlx::query(*statement).execute(&raw).await.unwrap();
     }
     // Migration 2 changes `customers` (a schema change MySQL commits at
     // once), then repairs negative stock, which this trigger refuses.
@@ -411,7 +411,7 @@ async fn emails_and_idempotency_keys_become_exact_and_emails_normal() {
     };
     let raw = db.raw_pool().await;
     for statement in ORIGINAL_SCHEMA_AND_DATA {
-        sqlx::query(statement).execute(&raw).await.unwrap();
+        sqlx::query(*statement).execute(&raw).await.unwrap();
     }
     sqlx::query(
         "INSERT INTO customers (customer_id, name, email) VALUES \

@@ -6,7 +6,7 @@ use shopcore::{
     ChangeRecord, ChangeSubject, ChangeValue, Coupon, CouponValue, NewProduct, Percent,
     ProductChanged, ProductId, Region, StorageError, TierLadder,
 };
-use sqlx::MySqlConnection;
+use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::admin::actor_columns;
 use crate::error::{diverged, DbError};
@@ -46,18 +46,15 @@ pub(super) async fn replace_ladder(
     if ladder.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) VALUES {}",
-        vec!["(?, ?, ?)"; ladder.rungs().len()].join(", ")
+    let mut sql = QueryBuilder::new(
+        "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) ",
     );
-    let mut query = sqlx::query(&sql);
-    for rung in ladder.rungs() {
-        query = query
-            .bind(product.get())
-            .bind(rung.min_quantity.get())
-            .bind(rung.discount.value());
-    }
-    query.execute(&mut *conn).await?;
+    sql.push_values(ladder.rungs(), |mut row, rung| {
+        row.push_bind(product.get())
+            .push_bind(rung.min_quantity.get())
+            .push_bind(rung.discount.value());
+    });
+    sql.build().execute(&mut *conn).await?;
     Ok(())
 }
 

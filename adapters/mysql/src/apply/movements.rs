@@ -4,11 +4,12 @@
 use crate::faults::Faults;
 use crate::WriteStep;
 use chrono::{DateTime, Utc};
+use const_format::concatcp;
 use shopcore::{PointsMoved, StockMoved, MAX_STOCK};
-use sqlx::MySqlConnection;
+use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
-use crate::rows::{placeholders, utc, LedgerEntry, LEDGER_COLUMNS};
+use crate::rows::{push_in_list, utc, LedgerEntry, LEDGER_COLUMNS};
 
 /// Where the stock balances a ledger `INSERT` records come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,47 +58,46 @@ pub(super) async fn update_stock(
     at: DateTime<Utc>,
     guard: StockGuard,
 ) -> Result<u64, DbError> {
-    let cases = "WHEN ? THEN ? ".repeat(run.len());
-    let test = match guard {
-        StockGuard::Planned => format!("= CASE product_id {cases}END"),
-        StockGuard::Fits => {
-            format!("BETWEEN CASE product_id {cases}END AND CASE product_id {cases}END")
-        }
-    };
-    let sql = format!(
-        "UPDATE inventory FORCE INDEX (PRIMARY) \
-         SET quantity_available = quantity_available + CASE product_id {cases}END, \
-         last_updated = ? \
-         WHERE product_id IN ({}) AND quantity_available {test}",
-        placeholders(run.len())
+    let mut sql = QueryBuilder::new(
+        "UPDATE inventory FORCE INDEX (PRIMARY) SET quantity_available = quantity_available + ",
     );
-    let mut query = sqlx::query(&sql);
-    for moved in run {
-        query = query.bind(moved.product.get()).bind(moved.change);
-    }
-    query = query.bind(utc(at));
-    for moved in run {
-        query = query.bind(moved.product.get());
-    }
+    push_case(&mut sql, run, |moved| moved.change);
+    sql.push(", last_updated = ").push_bind(utc(at));
+    sql.push(" WHERE product_id IN ");
+    push_in_list(&mut sql, run.iter().map(|moved| moved.product.get()));
     match guard {
         StockGuard::Planned => {
-            for moved in run {
-                let before = i64::from(moved.after) - moved.change;
-                query = query.bind(moved.product.get()).bind(before);
-            }
+            sql.push(" AND quantity_available = ");
+            push_case(&mut sql, run, |moved| i64::from(moved.after) - moved.change);
         }
         StockGuard::Fits => {
-            for moved in run {
-                let least = moved.change.min(0).saturating_neg();
-                query = query.bind(moved.product.get()).bind(least);
-            }
-            for moved in run {
-                let most = i64::from(MAX_STOCK).saturating_sub(moved.change);
-                query = query.bind(moved.product.get()).bind(most);
-            }
+            sql.push(" AND quantity_available BETWEEN ");
+            push_case(&mut sql, run, |moved| moved.change.min(0).saturating_neg());
+            sql.push(" AND ");
+            push_case(&mut sql, run, |moved| {
+                i64::from(MAX_STOCK).saturating_sub(moved.change)
+            });
         }
     }
-    Ok(query.execute(&mut *conn).await?.rows_affected())
+    Ok(sql.build().execute(&mut *conn).await?.rows_affected())
+}
+
+/// Pushes `CASE product_id WHEN ? THEN ? … END`: for each product of `run`,
+/// `value` of its movement.
+fn push_case(
+    sql: &mut QueryBuilder<MySql>,
+    run: &[&StockMoved],
+    value: impl Fn(&StockMoved) -> i64,
+) {
+    sql.push("CASE product_id ");
+    for moved in run {
+        sql.push("WHEN ")
+            .push_bind(moved.product.get())
+            .push(" THEN ")
+            .push_bind(value(moved))
+            .push(" ");
+    }
+    sql.push("END");
 }
 
 /// Moves a run of stock, each row guarded by its `after` ([`StockGuard::Planned`]):
@@ -193,37 +193,33 @@ pub(super) async fn insert_ledger(
     entries: &[LedgerEntry],
     stock_balance: StockBalance,
 ) -> Result<(), DbError> {
-    const KNOWN: &str = "(?, ?, ?, ?, ?, ?, ?)";
-    const STOCK_AS_LEFT: &str =
-        "(?, ?, ?, (SELECT quantity_available FROM inventory WHERE product_id = ?), ?, ?, ?)";
     let as_left = |entry: &LedgerEntry| {
         stock_balance == StockBalance::AsLeft && matches!(entry, LedgerEntry::Stock(_))
     };
-    let rows: Vec<&str> = entries
-        .iter()
-        .map(|entry| if as_left(entry) { STOCK_AS_LEFT } else { KNOWN })
-        .collect();
-    let sql = format!(
-        "INSERT INTO ledger_entries ({LEDGER_COLUMNS}) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(&sql);
-    for entry in entries {
+    let mut sql = QueryBuilder::new(concatcp!(
+        "INSERT INTO ledger_entries (",
+        LEDGER_COLUMNS,
+        ") "
+    ));
+    sql.push_values(entries, |mut values, entry| {
         let row = entry.columns();
-        query = query
-            .bind(row.product_id)
-            .bind(row.customer_id)
-            .bind(row.delta);
-        query = if as_left(entry) {
-            query.bind(row.product_id)
+        values
+            .push_bind(row.product_id)
+            .push_bind(row.customer_id)
+            .push_bind(row.delta);
+        if as_left(entry) {
+            values
+                .push("(SELECT quantity_available FROM inventory WHERE product_id = ")
+                .push_bind_unseparated(row.product_id)
+                .push_unseparated(")");
         } else {
-            query.bind(row.balance_after)
-        };
-        query = query
-            .bind(row.reason)
-            .bind(row.order_id)
-            .bind(utc(row.recorded_at));
-    }
-    query.execute(&mut *conn).await?;
+            values.push_bind(row.balance_after);
+        }
+        values
+            .push_bind(row.reason)
+            .push_bind(row.order_id)
+            .push_bind(utc(row.recorded_at));
+    });
+    sql.build().execute(&mut *conn).await?;
     Ok(())
 }

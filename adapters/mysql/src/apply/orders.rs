@@ -5,7 +5,7 @@ use shopcore::{
     CustomerId, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
     OrderStatus, RequestFingerprint, StorageError,
 };
-use sqlx::MySqlConnection;
+use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
 use crate::rows::utc;
@@ -38,24 +38,21 @@ pub(super) async fn insert_order(
         .and_then(|id| OrderId::new(id).ok())
         .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
 
-    let sql = format!(
+    let mut sql = QueryBuilder::new(
         "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
-         coupon_share, points_share) VALUES {}",
-        vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; order.items.len()].join(", ")
+         coupon_share, points_share) ",
     );
-    let mut query = sqlx::query(&sql);
-    for item in &order.items {
-        query = query
-            .bind(order_id.get())
-            .bind(item.product_id.get())
-            .bind(item.quantity.get())
-            .bind(item.unit_price.amount())
-            .bind(item.discount.amount())
-            .bind(item.line_total.amount())
-            .bind(item.coupon_share.amount())
-            .bind(item.points_share.amount());
-    }
-    query.execute(&mut *conn).await?;
+    sql.push_values(&order.items, |mut row, item| {
+        row.push_bind(order_id.get())
+            .push_bind(item.product_id.get())
+            .push_bind(item.quantity.get())
+            .push_bind(item.unit_price.amount())
+            .push_bind(item.discount.amount())
+            .push_bind(item.line_total.amount())
+            .push_bind(item.coupon_share.amount())
+            .push_bind(item.points_share.amount());
+    });
+    sql.build().execute(&mut *conn).await?;
     Ok(order_id)
 }
 

@@ -16,7 +16,7 @@ use shopcore::{
 };
 use shopcore_mysql::{MySqlStore, PoolSettings};
 use sqlx::mysql::MySqlPoolOptions;
-use sqlx::{Connection, MySqlConnection};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 
 pub fn server_url() -> String {
     std::env::var("SHOPCORE_TEST_MYSQL_URL")
@@ -80,7 +80,9 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::SeqCst),
             nanos
         );
-        sqlx::query(&format!("CREATE DATABASE `{name}`{options}"))
+        // A database name is an identifier, which cannot be bound: this
+        // one is made of digits here, the options are the caller's literal.
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE `{name}`{options}")))
             .execute(&mut admin)
             .await
             .expect("create test database");
@@ -113,10 +115,14 @@ impl TestDb {
         let mut admin = MySqlConnection::connect(&server_url())
             .await
             .expect("reconnect to drop the test database");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS `{}`", self.name))
-            .execute(&mut admin)
-            .await
-            .expect("drop test database");
+        // The name `empty_with` made (an identifier, which cannot be bound).
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS `{}`",
+            self.name
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop test database");
     }
 
     /// A second, independent pool on the same database (for checks).
