@@ -110,11 +110,13 @@ dist: venv-tools
 	$(PY) -m build --sdist --wheel --outdir $(DIST) examples/flask
 	ls -l $(DIST)
 
-## ruff and mypy --strict on every Python file (the bindings' package, the
-## services, their tests, the benchmarks, the scripts); mypy stubtest of the hand-written _core.pyi against the built module
+## ruff (lint, and the layout: ruff format --check, as cargo fmt --check for the Rust) and
+## mypy --strict on every Python file (the bindings' package, the services, their tests, the
+## benchmarks, the scripts); mypy stubtest of the hand-written _core.pyi against the built module
 ## (the allowlist names only what a stub cannot express: type aliases).
 lint-python: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy bindings/python examples/flask bench scripts
 	$(PY) -m mypy.stubtest shopcore._core --allowlist bindings/python/stubtest-allowlist.txt
 
