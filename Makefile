@@ -4,15 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DIST := dist
+LOCK := requirements.lock
 
-.PHONY: test fmt-check core-deps lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
+.PHONY: test fmt-check core-deps lock lock-check audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
-## Everything CI checks: formatting, clippy, the API docs, all Rust tests and doctests, then
+## Everything CI checks: formatting, the Python lock file (up to date with the pyproject
+## ranges), clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited), then the
 ## short Galera phase (a local three-node cluster: conformance, races, a node killed, soak).
-test: fmt-check core-deps lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
+test: fmt-check core-deps lock-check lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -43,7 +45,7 @@ test-rust:
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) test --workspace --locked
 
-## A virtualenv with the development requirements, the shopcore bindings built in
+## A virtualenv with the locked development packages (requirements.lock), the shopcore bindings built in
 ## place (maturin develop, release profile: cargo rebuilds only what changed), and the
 ## services installed editable from examples/flask. A second run with no change
 ## takes seconds; the release artifacts are `make dist`'s job.
@@ -57,11 +59,43 @@ $(VENV)/.services-installed: $(VENV)/.tools-installed examples/flask/pyproject.t
 
 venv-tools: $(VENV)/.tools-installed
 
-$(VENV)/.tools-installed: examples/flask/requirements.txt
+## Exactly the pinned packages of requirements.lock, each checked against its hashes, wheels
+## only (pip itself is pinned there too); a changed lock file installs again.
+$(VENV)/.tools-installed: $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r examples/flask/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r $(LOCK)
 	touch $@
+
+## requirements.lock: every Python package of the development environment, pinned with its
+## hashes, resolved by uv (pinned in the lint group) from examples/flask/pyproject.toml, the one
+## place the ranges are written: the services' dependencies, the granian extra and the groups
+## dev, lint and bench; for CPython 3.11 on x86_64 Linux (glibc 2.28+), wheels only (nothing is
+## built to resolve; shopcore itself is left out, maturin develop builds it). Run it after changing
+## a range; pins that still fit stay as they are. LOCK_ARGS=--upgrade moves every pin to the newest
+## release in range, LOCK_ARGS="--upgrade-package NAME" one.
+LOCK_COMPILE = $(VENV)/bin/uv pip compile --quiet --no-build --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --generate-hashes --all-extras \
+	--group examples/flask/pyproject.toml:dev --group examples/flask/pyproject.toml:lint \
+	--group examples/flask/pyproject.toml:bench --no-emit-package shopcore \
+	--custom-compile-command "make lock" examples/flask/pyproject.toml
+lock: venv-tools
+	$(LOCK_COMPILE) $(LOCK_ARGS) --output-file $(LOCK)
+
+## requirements.lock is what examples/flask/pyproject.toml resolves to: a range changed
+## without `make lock` fails here (the lock resolved again, its pins kept as preferences).
+lock-check: venv-tools
+	tmp="$$(mktemp -d)" && trap 'rm -rf "$$tmp"' EXIT && cp $(LOCK) "$$tmp/requirements.lock" && \
+	$(LOCK_COMPILE) --output-file "$$tmp/requirements.lock" && \
+	{ diff -u $(LOCK) "$$tmp/requirements.lock" || \
+	  { echo "$(LOCK) is out of date with examples/flask/pyproject.toml: run make lock"; exit 1; }; }
+
+## pip-audit over the pinned set of requirements.lock (not whatever the venv holds), each pin
+## looked up in PyPI's advisories: a known vulnerability fails, and so does a pin it could not
+## look up (--strict), so it never passes having checked nothing. Not yet in `make test`: the
+## registry reached from this project's machines and CI serves PyPI's per-project JSON but not
+## the per-release JSON pip-audit reads, so there every pin "could not be audited".
+audit-python: venv-tools
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $(LOCK)
 
 ## Release artifacts in dist/: the sdist and the wheel of shopcore (maturin,
 ## release build; auditwheel repairs it to a manylinux tag) and of the services
@@ -76,11 +110,13 @@ dist: venv-tools
 	$(PY) -m build --sdist --wheel --outdir $(DIST) examples/flask
 	ls -l $(DIST)
 
-## ruff and mypy --strict on every Python file (the bindings' package, the
-## services, their tests, the benchmarks, the scripts); mypy stubtest of the hand-written _core.pyi against the built module
+## ruff (lint, and the layout: ruff format --check, as cargo fmt --check for the Rust) and
+## mypy --strict on every Python file (the bindings' package, the services, their tests, the
+## benchmarks, the scripts); mypy stubtest of the hand-written _core.pyi against the built module
 ## (the allowlist names only what a stub cannot express: type aliases).
 lint-python: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy bindings/python examples/flask bench scripts
 	$(PY) -m mypy.stubtest shopcore._core --allowlist bindings/python/stubtest-allowlist.txt
 
@@ -151,9 +187,9 @@ bench-dispatch: venv
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/dispatch_overhead.py
 
-## gunicorn, the baseline's requests, matplotlib for the plot.
+## gunicorn, granian, the baseline's requests, matplotlib for the plot: all in requirements.lock
+## (the bench group), so make venv has installed them.
 bench-deps: venv
-	$(PY) -m pip install --quiet -r bench/requirements.txt
 
 ## The order flow over HTTP under wrk (installed if missing): the original architecture vs
 ## shopcore (MySQL, in-memory) vs the raw-SQL ceiling and the adapter without HTTP, a plot,

@@ -37,11 +37,14 @@ def one_row(cursor: pymysql.cursors.Cursor) -> tuple[Any, ...]:
 def connect(url: str) -> pymysql.connections.Connection:
     u = urlparse(url)
     return pymysql.connect(
-        host=u.hostname, port=u.port or 3306, user=u.username or "root", password=u.password or "",
-        database=u.path.lstrip("/"), autocommit=False, ssl_disabled=True,
+        host=u.hostname,
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+        database=u.path.lstrip("/"),
+        autocommit=False,
+        ssl_disabled=True,
     )
-
-
 
 
 def create_app(service: str, db_url: str, base_port: int) -> Flask:
@@ -52,6 +55,7 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
         return f"http://127.0.0.1:{base_port + NAMES.index(name)}{path}"
 
     if service == "inventory":
+
         @app.get("/api/inventory/check/<int:product_id>")
         def check(product_id: int):  # type: ignore[no-untyped-def]
             db = connect(db_url)
@@ -75,14 +79,16 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
                     (stock,) = one_row(c)
                     if stock + int(body["stock_change"]) < 0:
                         return jsonify({"status": "error", "message": "Insufficient stock"}), 400
-                    c.execute("UPDATE inventory SET quantity_available = quantity_available + %s WHERE product_id = %s",
-                              (body["stock_change"], body["product_id"]))
+                    c.execute(
+                        "UPDATE inventory SET quantity_available = quantity_available + %s WHERE product_id = %s", (body["stock_change"], body["product_id"])
+                    )
                 db.commit()
             finally:
                 db.close()
             return jsonify({"status": "success"})
 
     elif service == "pricing":
+
         @app.post("/api/pricing/calculate")
         def calculate():  # type: ignore[no-untyped-def]
             body = request.get_json()
@@ -94,13 +100,22 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
                         product = http.get(url("inventory", f"/api/inventory/check/{line['product_id']}")).json()
                         price = Decimal(product["unit_price"])
                         base = price * line["quantity"]
-                        c.execute("SELECT MAX(discount_percentage) FROM pricing_rules WHERE product_id = %s AND min_quantity <= %s",
-                                  (line["product_id"], line["quantity"]))
+                        c.execute(
+                            "SELECT MAX(discount_percentage) FROM pricing_rules WHERE product_id = %s AND min_quantity <= %s",
+                            (line["product_id"], line["quantity"]),
+                        )
                         pct = one_row(c)[0] or Decimal("0")
                         discount = (base * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
                         subtotal += base - discount
-                        items.append({"product_id": line["product_id"], "quantity": line["quantity"],
-                                      "unit_price": str(price), "discount": str(discount), "final_price": str(base - discount)})
+                        items.append(
+                            {
+                                "product_id": line["product_id"],
+                                "quantity": line["quantity"],
+                                "unit_price": str(price),
+                                "discount": str(discount),
+                                "final_price": str(base - discount),
+                            }
+                        )
                     c.execute("SELECT tax_rate FROM tax_rates WHERE region = %s", ("Cairo",))
                     rate = one_row(c)[0]
             finally:
@@ -109,6 +124,7 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
             return jsonify({"items": items, "subtotal": str(subtotal), "tax": str(tax), "total": str(subtotal + tax)})
 
     elif service == "order":
+
         @app.post("/api/orders/create")
         def create():  # type: ignore[no-untyped-def]
             body = request.get_json()
@@ -120,21 +136,25 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
             db = connect(db_url)
             try:
                 with db.cursor() as c:
-                    c.execute("INSERT INTO orders (customer_id, total_amount, subtotal, tax, region) VALUES (%s, %s, %s, %s, 'Cairo')",
-                              (body["customer_id"], quote["total"], quote["subtotal"], quote["tax"]))
+                    c.execute(
+                        "INSERT INTO orders (customer_id, total_amount, subtotal, tax, region) VALUES (%s, %s, %s, %s, 'Cairo')",
+                        (body["customer_id"], quote["total"], quote["subtotal"], quote["tax"]),
+                    )
                     order_id = c.lastrowid
                     for item in quote["items"]:
-                        c.execute("INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES (%s, %s, %s, %s, %s, %s)",
-                                  (order_id, item["product_id"], item["quantity"], item["unit_price"], item["discount"], item["final_price"]))
+                        c.execute(
+                            "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total) VALUES (%s, %s, %s, %s, %s, %s)",
+                            (order_id, item["product_id"], item["quantity"], item["unit_price"], item["discount"], item["final_price"]),
+                        )
                 db.commit()
             finally:
                 db.close()
             for line in body["products"]:
-                http.post(url("inventory", "/api/inventory/update"),
-                          json={"product_id": line["product_id"], "stock_change": -line["quantity"]})
+                http.post(url("inventory", "/api/inventory/update"), json={"product_id": line["product_id"], "stock_change": -line["quantity"]})
             return jsonify({"status": "success", "order_id": order_id}), 201
 
     elif service == "customer":
+
         @app.get("/api/customers/<int:customer_id>")
         def customer(customer_id: int):  # type: ignore[no-untyped-def]
             db = connect(db_url)
@@ -149,6 +169,7 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
             return jsonify(dict(zip(["customer_id", "name", "email", "loyalty_points"], row, strict=False)))
 
     elif service == "notification":
+
         @app.post("/api/notifications/send")
         def send():  # type: ignore[no-untyped-def]
             body = request.get_json()
@@ -156,8 +177,10 @@ def create_app(service: str, db_url: str, base_port: int) -> Flask:
             db = connect(db_url)
             try:
                 with db.cursor() as c:
-                    c.execute("INSERT INTO notification_log (order_id, customer_id, notification_type, message) VALUES (%s, %s, 'order_confirmation', %s)",
-                              (body["order_id"], body["customer_id"], message))
+                    c.execute(
+                        "INSERT INTO notification_log (order_id, customer_id, notification_type, message) VALUES (%s, %s, 'order_confirmation', %s)",
+                        (body["order_id"], body["customer_id"], message),
+                    )
                 db.commit()
             finally:
                 db.close()

@@ -50,8 +50,7 @@ async def serve(listen: int, target: int, delay: float) -> None:
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(pump(client_reader, upstream_writer, delay),
-                             pump(upstream_reader, client_writer, delay))
+        await asyncio.gather(pump(client_reader, upstream_writer, delay), pump(upstream_reader, client_writer, delay))
 
     server = await asyncio.start_server(handle, "127.0.0.1", listen)
     async with server:

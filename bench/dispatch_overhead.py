@@ -109,12 +109,18 @@ def silent_port() -> Iterator[int]:
 
 @contextmanager
 def dispatcher(url: str, smtp_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "DATABASE_URL": url, "SHOPCORE_SMTP_URL": smtp_url, "SHOPCORE_LOG_LEVEL": "WARNING",
-           "SHOPCORE_DISPATCH_TIMEOUT_MS": "1000", "SHOPCORE_DISPATCH_MAX_ATTEMPTS": "100",
-           "SHOPCORE_DISPATCH_FIRST_RETRY_MS": "100", "SHOPCORE_DISPATCH_MAX_RETRY_MS": "1000",
-           "PYTHONPATH": str(SERVICES_DIR)}
-    process = subprocess.Popen([sys.executable, "-m", "shopcore_services.dispatch"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SHOPCORE_SMTP_URL": smtp_url,
+        "SHOPCORE_LOG_LEVEL": "WARNING",
+        "SHOPCORE_DISPATCH_TIMEOUT_MS": "1000",
+        "SHOPCORE_DISPATCH_MAX_ATTEMPTS": "100",
+        "SHOPCORE_DISPATCH_FIRST_RETRY_MS": "100",
+        "SHOPCORE_DISPATCH_MAX_RETRY_MS": "1000",
+        "PYTHONPATH": str(SERVICES_DIR),
+    }
+    process = subprocess.Popen([sys.executable, "-m", "shopcore_services.dispatch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         assert process.stdout is not None
         line = process.stdout.readline().decode()
@@ -155,11 +161,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
     rates: dict[str, list[float]] = {s: [] for s in SETTINGS}
-    with fresh_database(stock=10_000_000) as url, live_endpoints() as (sink_url, receiver_port, mails), \
-            silent_port() as dead_port:
+    with fresh_database(stock=10_000_000) as url, live_endpoints() as (sink_url, receiver_port, mails), silent_port() as dead_port:
         engine = shopcore.Engine.mysql(url, max_connections=args.clients + 2)
-        customers = [engine.register(name=f"Bench {i}", email=f"bench{i}@example.com",
-                                     password="a bench password").customer_id for i in range(8)]
+        customers = [engine.register(name=f"Bench {i}", email=f"bench{i}@example.com", password="a bench password").customer_id for i in range(8)]
         live_hook = engine.create_webhook(f"http://127.0.0.1:{receiver_port}/hook", ["order.placed"])
         dead_hook = None
         checkouts_per_second(engine, customers, args.clients, 1.0)  # warm up the pool and the caches
@@ -176,28 +180,23 @@ def main() -> int:
                 else:
                     assert dead_hook is not None
                     engine.delete_webhook(dead_hook.webhook.webhook_id)
-                    live_hook = engine.create_webhook(f"http://127.0.0.1:{receiver_port}/hook",
-                                                      ["order.placed"])
+                    live_hook = engine.create_webhook(f"http://127.0.0.1:{receiver_port}/hook", ["order.placed"])
                     smtp = sink_url
                 with dispatcher(url, smtp):
                     rates[setting].append(checkouts_per_second(engine, customers, args.clients, args.seconds))
-            print(f"round {round_number + 1}: " + ", ".join(f"{s} {rates[s][-1]:.0f}/s" for s in SETTINGS),
-                  file=sys.stderr, flush=True)
+            print(f"round {round_number + 1}: " + ", ".join(f"{s} {rates[s][-1]:.0f}/s" for s in SETTINGS), file=sys.stderr, flush=True)
         engine.close()
     delivered = mails.recv()
     base = statistics.median(rates["none"])
     print()
-    print(f"Checkouts per second, MySQL, {args.clients} client threads, {args.rounds} rounds of {args.seconds:.0f} s "
-          "(one database, settings alternating)")
+    print(f"Checkouts per second, MySQL, {args.clients} client threads, {args.rounds} rounds of {args.seconds:.0f} s (one database, settings alternating)")
     print()
-    print(f"| {'dispatcher':<40} | " + " | ".join(f"round {i + 1:>2}" for i in range(args.rounds))
-          + " |   median |  vs none |")
+    print(f"| {'dispatcher':<40} | " + " | ".join(f"round {i + 1:>2}" for i in range(args.rounds)) + " |   median |  vs none |")
     print(f"|{'-' * 42}|" + "|".join("-" * 10 for _ in range(args.rounds)) + "|----------|----------|")
     labels = {"none": "none", "dead": "running, endpoints never answer (1 s)", "live": "running, endpoints answer"}
     for setting in SETTINGS:
         median = statistics.median(rates[setting])
-        print(f"| {labels[setting]:<40} | " + " | ".join(f"{r:>8.0f}" for r in rates[setting])
-              + f" | {median:>8.0f} | {median / base:>8.1%} |")
+        print(f"| {labels[setting]:<40} | " + " | ".join(f"{r:>8.0f}" for r in rates[setting]) + f" | {median:>8.0f} | {median / base:>8.1%} |")
     print()
     print(f"mails received by the sink during the live rounds: {delivered}")
     return 0

@@ -46,8 +46,9 @@ def server_url() -> str:
 def admin(database: str | None = None, server: str | None = None) -> pymysql.connections.Connection:
     """An autocommit connection to the server (default :func:`server_url`), or one database on it."""
     u = urlparse(server or server_url())
-    return pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
-                           password=u.password or "", database=database, autocommit=True, ssl_disabled=True)
+    return pymysql.connect(
+        host=u.hostname, port=u.port or 3306, user=u.username or "root", password=u.password or "", database=database, autocommit=True, ssl_disabled=True
+    )
 
 
 @contextmanager
@@ -108,8 +109,7 @@ def port_free(port: int) -> bool:
 class Service:
     """A server process that can be started, SIGKILLed and restarted."""
 
-    def __init__(self, command: list[str], ports: list[int], env: dict[str, str] | None = None,
-                 cwd: Path = SERVICES_DIR, http: bool = True):
+    def __init__(self, command: list[str], ports: list[int], env: dict[str, str] | None = None, cwd: Path = SERVICES_DIR, http: bool = True):
         self.command, self.ports, self.cwd, self.http = command, ports, cwd, http
         self.env = dict(os.environ) if env is None else env
         self.proc: subprocess.Popen[bytes] | None = None
@@ -118,8 +118,7 @@ class Service:
         busy = [p for p in self.ports if not port_free(p)]
         if busy:
             raise SystemExit(f"ports {busy} are in use (is `make run` up?)")
-        self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports:
             wait_for(port, proc=self.proc, http=self.http)
 
@@ -163,14 +162,28 @@ class Service:
 def baseline_services(url: str, base_port: int) -> list[Service]:
     """The original architecture's five apps (bench/baseline.py) on ``url``."""
     names = ["order", "inventory", "pricing", "customer", "notification"]
-    return [Service([sys.executable, "bench/baseline.py", name, "--db-url", url, "--base-port", str(base_port)],
-                    [base_port + i], dict(os.environ), ROOT) for i, name in enumerate(names)]
+    return [
+        Service([sys.executable, "bench/baseline.py", name, "--db-url", url, "--base-port", str(base_port)], [base_port + i], dict(os.environ), ROOT)
+        for i, name in enumerate(names)
+    ]
 
 
 def gunicorn_order_service(url: str, port: int, workers: int, threads: int) -> Service:
     """The shopcore order service as the README serves it in production."""
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-               "-b", f"127.0.0.1:{port}", "shopcore_services.order:create_app()"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "shopcore_services.order:create_app()",
+    ]
     return Service(command, [port], dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy"), SERVICES_DIR)
 
 

@@ -39,15 +39,15 @@ class LoadResult:
 
     def row(self) -> str:
         errors = sum(self.errors.values())
-        return (f"{self.clients:>7} | {self.rate:>9.1f} | {self.percentile(0.5) * 1e3:>8.1f} | "
-                f"{self.percentile(0.99) * 1e3:>8.1f} | {errors:>6}")
+        return f"{self.clients:>7} | {self.rate:>9.1f} | {self.percentile(0.5) * 1e3:>8.1f} | {self.percentile(0.99) * 1e3:>8.1f} | {errors:>6}"
 
 
 HEADER = f"{'clients':>7} | {'orders/s':>9} | {'p50 ms':>8} | {'p99 ms':>8} | {'errors':>6}"
 
 
-def run_load(port: int, clients: int, requests: int, seconds: float, products: int = 100,
-             customers: int = 3, host: str = "127.0.0.1", path: str = "/api/orders/create") -> LoadResult:
+def run_load(
+    port: int, clients: int, requests: int, seconds: float, products: int = 100, customers: int = 3, host: str = "127.0.0.1", path: str = "/api/orders/create"
+) -> LoadResult:
     result = LoadResult(clients=clients)
     lock = threading.Lock()
     deadline = time.monotonic() + seconds

@@ -37,8 +37,9 @@ def rss_mb(pid: int) -> float:
 
 
 def post(path: str, body: dict[str, str]) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{CUSTOMER}{path}", data=json.dumps(body).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{CUSTOMER}{path}", data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return int(response.status)
@@ -51,8 +52,7 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
-    service = Service([sys.executable, "-m", "shopcore_services.serve"], [5001, 5002, 5003, 5004, 5005],
-                      env={**os.environ, "SHOPCORE_AUTH": "enforced"})
+    service = Service([sys.executable, "-m", "shopcore_services.serve"], [5001, 5002, 5003, 5004, 5005], env={**os.environ, "SHOPCORE_AUTH": "enforced"})
     with running(service):
         assert service.proc is not None
         pid = service.proc.pid
@@ -92,8 +92,7 @@ def main() -> int:
         sampler.join()
         settled = rss_mb(pid)
     ok = statuses.count(200)
-    print(f"{args.logins} logins from {args.concurrency} clients at once: {ok} answered 200 in {elapsed:.1f} s "
-          f"({ok / elapsed:.0f}/s)")
+    print(f"{args.logins} logins from {args.concurrency} clients at once: {ok} answered 200 in {elapsed:.1f} s ({ok / elapsed:.0f}/s)")
     print(f"{'RSS MB':>10} | {'start':>7} | {'peak':>7} | {'settled':>7} | {'peak growth':>11} | {'settled growth':>14}")
     print(f"{'service':>10} | {start:7.0f} | {peak:7.0f} | {settled:7.0f} | {peak - start:11.0f} | {settled - start:14.0f}")
     return 0 if ok == args.logins else 1

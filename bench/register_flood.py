@@ -131,8 +131,7 @@ def probe_loop(port: int, path: str, body: str, probe: Probe, measuring: threadi
     conn.close()
 
 
-def flood_loop(kind: str, phase: Phase, addresses: SourceAddresses, measuring: threading.Event, stop: threading.Event,
-               lock: threading.Lock) -> None:
+def flood_loop(kind: str, phase: Phase, addresses: SourceAddresses, measuring: threading.Event, stop: threading.Event, lock: threading.Lock) -> None:
     """Back-to-back flood requests, each on a new connection from a new source address."""
     while not stop.is_set():
         conn = http.client.HTTPConnection("127.0.0.1", CUSTOMER, timeout=120, source_address=(addresses.take(), 0))

@@ -80,26 +80,45 @@ class WrkResult:
         return {0.5: self.p50, 0.99: self.p99}[p]
 
     def row(self) -> str:
-        return (f"{self.clients:>7} | {self.rate:>9.1f} | {self.p50 * 1e3:>8.1f} | "
-                f"{self.p99 * 1e3:>8.1f} | {sum(self.errors.values()):>6}")
+        return f"{self.clients:>7} | {self.rate:>9.1f} | {self.p50 * 1e3:>8.1f} | {self.p99 * 1e3:>8.1f} | {sum(self.errors.values()):>6}"
 
 
 def run_wrk(port: int, clients: int, seconds: float) -> WrkResult:
     """wrk with bench/orders.lua against the order service on ``port``."""
-    wrk = subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    wrk = subprocess.run([str(ROOT / "scripts" / "ensure-wrk.sh")], capture_output=True, text=True, check=True).stdout.strip()
     threads = min(clients, 2)
-    out = subprocess.run([wrk, "-t", str(threads), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
-                          "-s", str(ROOT / "bench" / "orders.lua"), f"http://127.0.0.1:{port}",
-                          "--", str(PRODUCTS), str(CUSTOMERS)], capture_output=True, text=True, check=True).stdout
-    match = re.search(r"wrk-result requests=(\d+) non2xx=(\d+) socket_errors=(\d+) seconds=([\d.]+) "
-                      r"p50_us=(\d+) p99_us=(\d+)", out)
+    out = subprocess.run(
+        [
+            wrk,
+            "-t",
+            str(threads),
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(ROOT / "bench" / "orders.lua"),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(PRODUCTS),
+            str(CUSTOMERS),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(
+        r"wrk-result requests=(\d+) non2xx=(\d+) socket_errors=(\d+) seconds=([\d.]+) "
+        r"p50_us=(\d+) p99_us=(\d+)",
+        out,
+    )
     if not match:
         raise RuntimeError(f"wrk printed no result:\n{out}")
     requests, non2xx, socket_errors = (int(match.group(i)) for i in (1, 2, 3))
     errors = {k: v for k, v in {"non-2xx": non2xx, "socket": socket_errors}.items() if v}
-    return WrkResult(clients, requests - non2xx, float(match.group(4)), int(match.group(5)) / 1e6,
-                     int(match.group(6)) / 1e6, errors)
+    return WrkResult(clients, requests - non2xx, float(match.group(4)), int(match.group(5)) / 1e6, int(match.group(6)) / 1e6, errors)
 
 
 def measure(port: int, args: argparse.Namespace) -> list[LoadResult | WrkResult]:
@@ -129,9 +148,24 @@ def order_service(server: str, url: str, port: int, args: argparse.Namespace) ->
     """The shopcore order service on ``url`` under ``server`` (gunicorn or granian)."""
     if server == "gunicorn":
         return gunicorn_order_service(url, port, args.workers, args.threads)
-    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(args.workers), "--blocking-threads", str(args.threads),
-               "--no-ws", "shopcore_services.order:create_app"]
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--blocking-threads",
+        str(args.threads),
+        "--no-ws",
+        "shopcore_services.order:create_app",
+    ]
     return Service(command, [port], dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy"), SERVICES_DIR)
 
 
@@ -151,9 +185,11 @@ def shopcore_memory(args: argparse.Namespace) -> Results:
     with running(Service(command, [5001, 5002], env)):
         for product_id in range(1, 6):
             request = urllib.request.Request(
-                "http://127.0.0.1:5002/api/inventory/update", method="POST",
+                "http://127.0.0.1:5002/api/inventory/update",
+                method="POST",
                 data=f'{{"product_id": {product_id}, "stock_change": {DEEP_STOCK}}}'.encode(),
-                headers={"Content-Type": "application/json"})
+                headers={"Content-Type": "application/json"},
+            )
             urllib.request.urlopen(request).read()
         return measure(5001, args)
 
@@ -163,17 +199,16 @@ def ceiling() -> dict[int, dict[str, tuple[float, float]]]:
     print("\n(d) raw-SQL ceiling and (e) the adapter without HTTP: cargo bench -p shopcore-mysql --bench throughput")
     # The same shape as the HTTP load: 5 products, 3 customers, so the ceiling
     # meets the same row-lock contention as (a)-(c).
-    env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url(), SHOPCORE_BENCH_PRODUCTS=str(PRODUCTS),
-               SHOPCORE_BENCH_CUSTOMERS=str(CUSTOMERS))
-    out = subprocess.run(["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url(), SHOPCORE_BENCH_PRODUCTS=str(PRODUCTS), SHOPCORE_BENCH_CUSTOMERS=str(CUSTOMERS))
+    out = subprocess.run(
+        ["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     print(out)
     rows: dict[int, dict[str, tuple[float, float]]] = {}
     for line in out.splitlines():
         m = re.match(r"\s*(\d+) \|\s+([\d.]+)\s+([\d.]+) \|\s+([\d.]+)\s+([\d.]+) \|", line)
         if m:
-            rows[int(m.group(1))] = {"adapter": (float(m.group(2)), float(m.group(3))),
-                                     "raw": (float(m.group(4)), float(m.group(5)))}
+            rows[int(m.group(1))] = {"adapter": (float(m.group(2)), float(m.group(3))), "raw": (float(m.group(4)), float(m.group(5)))}
     return rows
 
 
@@ -211,16 +246,13 @@ def quote_table() -> None:
     products = [(i, Decimal(500 + (i * 7919) % 100_000).scaleb(-2)) for i in range(1, 1001)]
     rules = [(i, 5, Decimal("5")) for i in range(1, 1001)] + [(i, 10, Decimal("12.5")) for i in range(1, 1001)]
     for lines in [1, 10, 100, 1000]:
-        scenario = PricingScenario(products=products, rules=rules,
-                                   lines=[(i + 1, i % 12 + 1) for i in range(lines)], tax_rate=Decimal("14"))
+        scenario = PricingScenario(products=products, rules=rules, lines=[(i + 1, i % 12 + 1) for i in range(lines)], tax_rate=Decimal("14"))
         price_list = shopcore.PriceList(products=products, rules=rules)  # converted once, like a store's catalog
         cart, rate = scenario.lines, scenario.tax_rate
         assert price_list.quote(cart, tax_rate=rate).total == reference.reference_quote(scenario)["total"]
         number = max(1, 2000 // lines)
-        fast = min(timeit.repeat(functools.partial(price_list.quote, cart, tax_rate=rate),
-                                 number=number, repeat=5)) / number
-        slow = min(timeit.repeat(functools.partial(reference.reference_quote, scenario), number=max(1, number // 10),
-                                 repeat=5)) / max(1, number // 10)
+        fast = min(timeit.repeat(functools.partial(price_list.quote, cart, tax_rate=rate), number=number, repeat=5)) / number
+        slow = min(timeit.repeat(functools.partial(reference.reference_quote, scenario), number=max(1, number // 10), repeat=5)) / max(1, number // 10)
         print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
 
 
@@ -244,20 +276,30 @@ def main() -> None:
     d = [ceilings.get(clients, {}).get("raw", nan) for clients in CLIENTS]
     e = [ceilings.get(clients, {}).get("adapter", nan) for clients in CLIENTS]
     print("\nTable 1: orders/s (p99 ms)")
-    print(f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
-          f"{'(d) raw SQL':>16} | {'(e) no HTTP':>16} | {'b/a':>6} | {'b/d':>5} | {'b/e':>5}")
+    print(
+        f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
+        f"{'(d) raw SQL':>16} | {'(e) no HTTP':>16} | {'b/a':>6} | {'b/d':>5} | {'b/e':>5}"
+    )
     for i, clients in enumerate(CLIENTS):
-        print(f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
-              f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | "
-              f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%}")
+        print(
+            f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
+            f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | "
+            f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%}"
+        )
     print(f"\nTable 3: serving (b), {args.workers} workers x {args.threads} threads: orders/s (p99 ms)")
     print(f"{'clients':>7} | {'gunicorn gthread':>16} | {'granian wsgi':>16} | {'granian/gunicorn':>16}")
     for i, clients in enumerate(CLIENTS):
         print(f"{clients:>7} | {cell(b[i]):>16} | {cell(g[i]):>16} | {g[i].rate / b[i].rate:>15.0%}")
-    plot({"(a) baseline": [r.rate for r in a], "(b) shopcore, MySQL": [r.rate for r in b],
-          "(c) shopcore, in-memory": [r.rate for r in c], "(d) raw SQL ceiling": [r for r, _ in d],
-          "(e) the adapter, no HTTP": [r for r, _ in e]},
-         ROOT / "bench" / "results" / "orders_per_second.png")
+    plot(
+        {
+            "(a) baseline": [r.rate for r in a],
+            "(b) shopcore, MySQL": [r.rate for r in b],
+            "(c) shopcore, in-memory": [r.rate for r in c],
+            "(d) raw SQL ceiling": [r for r, _ in d],
+            "(e) the adapter, no HTTP": [r for r, _ in e],
+        },
+        ROOT / "bench" / "results" / "orders_per_second.png",
+    )
     print("plot: bench/results/orders_per_second.png")
     quote_table()
 

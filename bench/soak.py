@@ -129,20 +129,17 @@ class Client:
         self.mine: list[int] = []  # acknowledged orders of this client, not cancelled
         self.registrations = 0
 
-    def call(self, method: str, port: int, path: str, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any] | None:
+    def call(self, method: str, port: int, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any] | None:
         """The status and JSON body, or ``None`` if the connection failed (outcome unknown)."""
         port += self.port_offset
         # Each client calls from a loopback address of its own, as separate
         # shoppers would: the per-address throttles (10 registrations in 15
         # minutes) then count each client apart.
         source = (f"127.0.{1 + self.index // 250}.{2 + self.index % 250}", 0)
-        conn = self.conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=60,
-                                                                   source_address=source)
+        conn = self.conns.get(port) or http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=source)
         self.conns[port] = conn
         try:
-            conn.request(method, path, body=None if body is None else json.dumps(body),
-                         headers={"Content-Type": "application/json", **(headers or {})})
+            conn.request(method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json", **(headers or {})})
             response = conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException):
@@ -218,8 +215,7 @@ class Client:
             with self.seen.lock:
                 self.seen.failures.append(f"acknowledged order {order_id} reads back as {result}")
 
-    def adjust(self, port: int, method: str, path: str, body: dict[str, int], target: int,
-               acked: Counter[int], unknown: Counter[int]) -> None:
+    def adjust(self, port: int, method: str, path: str, body: dict[str, int], target: int, acked: Counter[int], unknown: Counter[int]) -> None:
         """A manual adjustment of ``target``: counted as acknowledged, or as
         unanswered when the response was lost (it may or may not have happened)."""
         result = self.call(method, port, path, body)
@@ -238,14 +234,21 @@ class Client:
 
     def adjust_stock(self) -> None:
         product = self.rng.choice(PRODUCTS)
-        self.adjust(INVENTORY, "POST", "/api/inventory/update",
-                    {"product_id": product, "stock_change": self.nonzero(-4, 8)},
-                    product, self.seen.stock_acked, self.seen.stock_unknown)
+        self.adjust(
+            INVENTORY,
+            "POST",
+            "/api/inventory/update",
+            {"product_id": product, "stock_change": self.nonzero(-4, 8)},
+            product,
+            self.seen.stock_acked,
+            self.seen.stock_unknown,
+        )
 
     def adjust_points(self) -> None:
         customer = self.rng.choice(self.seen.customers())
-        self.adjust(CUSTOMER, "PUT", f"/api/customers/{customer}/loyalty", {"points": self.nonzero(-30, 40)},
-                    customer, self.seen.points_acked, self.seen.points_unknown)
+        self.adjust(
+            CUSTOMER, "PUT", f"/api/customers/{customer}/loyalty", {"points": self.nonzero(-30, 40)}, customer, self.seen.points_acked, self.seen.points_unknown
+        )
 
     def register(self) -> None:
         self.registrations += 1
@@ -263,8 +266,15 @@ class Client:
             self.wait_until_up(PRICING)
 
     def run_until_spent(self) -> None:
-        operations = [(self.quote, 20), (self.place_order, 35), (self.cancel, 8), (self.read_order, 10),
-                      (self.adjust_stock, 12), (self.adjust_points, 10), (self.register, 5)]
+        operations = [
+            (self.quote, 20),
+            (self.place_order, 35),
+            (self.cancel, 8),
+            (self.read_order, 10),
+            (self.adjust_stock, 12),
+            (self.adjust_points, 10),
+            (self.register, 5),
+        ]
         actions, weights = zip(*operations, strict=False)
         while self.budget.take():
             self.rng.choices(actions, weights)[0]()
@@ -304,8 +314,7 @@ def snapshot(db: str) -> tuple[dict[int, int], dict[int, int]]:
     return stock, points
 
 
-def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int],
-          server: str | None = None) -> list[str]:
+def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int], server: str | None = None) -> list[str]:
     """Everything that must hold in the database after any run. Returns the failures.
 
     The books balance is ``shopcore.audit`` in the core (the same function the
@@ -316,11 +325,9 @@ def audit(db: str, start_stock: dict[int, int], start_points: dict[int, int],
     failures = engine.audit(opening_stock=start_stock, opening_points=start_points)
     conn = admin(db, server)
     with conn.cursor() as c:
-        c.execute("SELECT o.order_id, (SELECT COUNT(*) FROM idempotency_keys k WHERE k.order_id = o.order_id) "
-                  "FROM orders o")
+        c.execute("SELECT o.order_id, (SELECT COUNT(*) FROM idempotency_keys k WHERE k.order_id = o.order_id) FROM orders o")
         failures += [f"order {order}: {keys} idempotency keys" for order, keys in c.fetchall() if keys != 1]
-        c.execute("SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS "
-                  "(SELECT 1 FROM orders o WHERE o.order_id = i.order_id)")
+        c.execute("SELECT COUNT(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = i.order_id)")
         (orphans,) = one_row(c)
         if orphans:
             failures.append(f"{orphans} order items without an order")
@@ -339,11 +346,9 @@ def acknowledged_are_kept(db: str, seen: Seen, server: str | None = None) -> lis
         keys = dict(c.fetchall())
         c.execute("SELECT customer_id, email FROM customers")
         emails = dict(c.fetchall())
-        c.execute("SELECT product_id, COUNT(*) FROM ledger_entries "
-                  "WHERE reason = 'manual' AND product_id IS NOT NULL GROUP BY product_id")
+        c.execute("SELECT product_id, COUNT(*) FROM ledger_entries WHERE reason = 'manual' AND product_id IS NOT NULL GROUP BY product_id")
         stock_rows = Counter(dict(c.fetchall()))
-        c.execute("SELECT customer_id, COUNT(*) FROM ledger_entries "
-                  "WHERE reason = 'manual' AND customer_id IS NOT NULL GROUP BY customer_id")
+        c.execute("SELECT customer_id, COUNT(*) FROM ledger_entries WHERE reason = 'manual' AND customer_id IS NOT NULL GROUP BY customer_id")
         points_rows = Counter(dict(c.fetchall()))
     conn.close()
     for order, total in seen.orders.items():
@@ -353,16 +358,19 @@ def acknowledged_are_kept(db: str, seen: Seen, server: str | None = None) -> lis
             failures.append(f"acknowledged order {order} (total {total}) stored as {stored}")
         elif status != expected and order not in seen.cancel_unknown:
             failures.append(f"acknowledged order {order} is {status}, expected {expected}")
-    failures += [f"key {key} acknowledged order {order}, stored for {keys.get(key)}"
-                 for key, order in seen.keys.items() if keys.get(key) != order]
-    failures += [f"registered customer {customer} ({email}) stored as {emails.get(customer)}"
-                 for customer, email in seen.registered.items() if emails.get(customer) != email]
-    for name, rows, acked, unknown in [("product", stock_rows, seen.stock_acked, seen.stock_unknown),
-                                       ("customer", points_rows, seen.points_acked, seen.points_unknown)]:
+    failures += [f"key {key} acknowledged order {order}, stored for {keys.get(key)}" for key, order in seen.keys.items() if keys.get(key) != order]
+    failures += [
+        f"registered customer {customer} ({email}) stored as {emails.get(customer)}"
+        for customer, email in seen.registered.items()
+        if emails.get(customer) != email
+    ]
+    for name, rows, acked, unknown in [
+        ("product", stock_rows, seen.stock_acked, seen.stock_unknown),
+        ("customer", points_rows, seen.points_acked, seen.points_unknown),
+    ]:
         for key in set(rows) | set(acked):
             if not acked[key] <= rows[key] <= acked[key] + unknown[key]:
-                failures.append(f"{name} {key}: {rows[key]} adjustments stored, {acked[key]} acknowledged, "
-                                f"{unknown[key]} unanswered")
+                failures.append(f"{name} {key}: {rows[key]} adjustments stored, {acked[key]} acknowledged, {unknown[key]} unanswered")
     return failures
 
 
@@ -382,13 +390,17 @@ class PhaseResult:
         s = self.seen
         by_class = Counter(status.split()[0][0] + "xx" for status in s.statuses.elements())
         verdict = "ok" if not self.failures else f"{len(self.failures)} FAILED"
-        return (f"{self.name:<8} | {self.requests:>8} | {self.requests / self.seconds:>6.0f} | {by_class['2xx']:>6} | "
-                f"{by_class['4xx']:>5} | {by_class['5xx']:>3} | {s.lost:>4} | {len(s.orders):>6} | "
-                f"{len(s.cancelled):>6} | {s.replays:>7} | {verdict}  {self.detail}")
+        return (
+            f"{self.name:<8} | {self.requests:>8} | {self.requests / self.seconds:>6.0f} | {by_class['2xx']:>6} | "
+            f"{by_class['4xx']:>5} | {by_class['5xx']:>3} | {s.lost:>4} | {len(s.orders):>6} | "
+            f"{len(s.cancelled):>6} | {s.replays:>7} | {verdict}  {self.detail}"
+        )
 
 
-HEADER = (f"{'phase':<8} | {'requests':>8} | {'req/s':>6} | {'2xx':>6} | {'4xx':>5} | {'5xx':>3} | {'lost':>4} | "
-          f"{'orders':>6} | {'cancel':>6} | {'replays':>7} | audit")
+HEADER = (
+    f"{'phase':<8} | {'requests':>8} | {'req/s':>6} | {'2xx':>6} | {'4xx':>5} | {'5xx':>3} | {'lost':>4} | "
+    f"{'orders':>6} | {'cancel':>6} | {'replays':>7} | audit"
+)
 
 
 def services_on(url: str, port_offset: int = 0) -> Service:
@@ -396,8 +408,7 @@ def services_on(url: str, port_offset: int = 0) -> Service:
     ``url``, each on its port + ``port_offset``."""
     # Legacy mode: the soak's clients are the original backend's, without tokens.
     env = dict(os.environ, DATABASE_URL=url, SHOPCORE_AUTH="legacy")
-    return Service([sys.executable, "-m", "shopcore_services.serve", "--port-offset", str(port_offset)],
-                   [port + port_offset for port in SERVICE_PORTS], env)
+    return Service([sys.executable, "-m", "shopcore_services.serve", "--port-offset", str(port_offset)], [port + port_offset for port in SERVICE_PORTS], env)
 
 
 def hot_database(url: str) -> tuple[str, dict[int, int], dict[int, int]]:
@@ -412,11 +423,9 @@ def hot_database(url: str) -> tuple[str, dict[int, int], dict[int, int]]:
     return db, start_stock, start_points
 
 
-def start_clients(args: argparse.Namespace, name: str, seen: Seen, budget: Budget,
-                  offsets: list[int]) -> list[threading.Thread]:
+def start_clients(args: argparse.Namespace, name: str, seen: Seen, budget: Budget, offsets: list[int]) -> list[threading.Thread]:
     """``args.clients`` clients, client i on the services at port offset ``offsets[i % len(offsets)]``."""
-    clients = [Client(i, seen, budget, f"{name}{uuid.uuid4().hex[:6]}", offsets[i % len(offsets)])
-               for i in range(args.clients)]
+    clients = [Client(i, seen, budget, f"{name}{uuid.uuid4().hex[:6]}", offsets[i % len(offsets)]) for i in range(args.clients)]
     threads = [threading.Thread(target=c.run_until_spent) for c in clients]
     for t in threads:
         t.start()
@@ -450,7 +459,7 @@ def adapter_reruns(offsets: list[int]) -> Counter[str]:
         conn.request("GET", "/metrics")
         for line in conn.getresponse().read().decode().splitlines():
             if line.startswith(prefix):
-                cause, _, value = line[len(prefix):].partition('"} ')
+                cause, _, value = line[len(prefix) :].partition('"} ')
                 total[cause] += int(float(value))
         conn.close()
     return total
@@ -488,16 +497,17 @@ def galera_phase(args: argparse.Namespace, nodes: list[str]) -> PhaseResult:
         for number, node in enumerate(nodes, start=1):
             failures += [f"node {number}: {f}" for f in audit(db, start_stock, start_points, node)]
             failures += [f"node {number}: {f}" for f in acknowledged_are_kept(db, seen, node)]
-    detail = (f"{len(nodes)} nodes, one service process each; audited on every node; "
-              f"{len(busy)} refused as too busy (at most 1 allowed); the servers counted "
-              f"{conflicts['wsrep_local_cert_failures']} certification failures and "
-              f"{conflicts['wsrep_local_bf_aborts']} brute-force aborts, the adapter reran "
-              f"{dict(sorted(reruns.items()))}")
+    detail = (
+        f"{len(nodes)} nodes, one service process each; audited on every node; "
+        f"{len(busy)} refused as too busy (at most 1 allowed); the servers counted "
+        f"{conflicts['wsrep_local_cert_failures']} certification failures and "
+        f"{conflicts['wsrep_local_bf_aborts']} brute-force aborts, the adapter reran "
+        f"{dict(sorted(reruns.items()))}"
+    )
     return PhaseResult("galera", args.requests, elapsed, seen, failures, detail)
 
 
-def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None,
-                   signal_name: str = "SIGKILL") -> PhaseResult:
+def workload_phase(name: str, args: argparse.Namespace, kill_at: float | None, signal_name: str = "SIGKILL") -> PhaseResult:
     with fresh_database(prefix="shopcore_soak") as url:
         db, start_stock, start_points = hot_database(url)
         service = services_on(url)
@@ -572,8 +582,11 @@ def race_phase(args: argparse.Namespace, system: str) -> PhaseResult:
     """The last-units race through the packet-delay proxy, for ``system`` =
     "shopcore" (must sell exactly the stock) or "baseline" (reported only)."""
     mysql_port = urlparse(server_url()).port or 3306
-    proxy = Service([sys.executable, str(ROOT / "bench" / "delay_proxy.py"), "--listen", str(PROXY_PORT),
-                     "--target", str(mysql_port), "--delay-ms", str(args.delay_ms)], [PROXY_PORT], http=False)
+    proxy = Service(
+        [sys.executable, str(ROOT / "bench" / "delay_proxy.py"), "--listen", str(PROXY_PORT), "--target", str(mysql_port), "--delay-ms", str(args.delay_ms)],
+        [PROXY_PORT],
+        http=False,
+    )
     seen, failures, sold_per_round = Seen(), [], []
     with fresh_database(stock=1_000_000, prefix="shopcore_race") as url:
         db = database_name(url)
@@ -588,8 +601,7 @@ def race_phase(args: argparse.Namespace, system: str) -> PhaseResult:
             for round_ in range(rounds):
                 conn = admin(db)
                 with conn.cursor() as c:
-                    c.execute("UPDATE inventory SET quantity_available = %s WHERE product_id = %s",
-                              (RACE_STOCK, RACE_PRODUCT))
+                    c.execute("UPDATE inventory SET quantity_available = %s WHERE product_id = %s", (RACE_STOCK, RACE_PRODUCT))
                 conn.close()
                 responses, sold = buy_last_units(port, args.race_buyers)
                 sold_per_round.append(len(sold))
@@ -606,12 +618,12 @@ def race_phase(args: argparse.Namespace, system: str) -> PhaseResult:
                 if system == "shopcore":
                     if len(sold) != RACE_STOCK or left != 0:
                         failures.append(f"round {round_}: {len(sold)} sold of {RACE_STOCK}, {left} left")
-                    failures += [f"round {round_}: refused with {s} {p}" for s, p in responses
-                                 if s != 201 and not (s == 400 and p.get("code") == "insufficient_stock")]
+                    failures += [
+                        f"round {round_}: refused with {s} {p}" for s, p in responses if s != 201 and not (s == 400 and p.get("code") == "insufficient_stock")
+                    ]
         elapsed = time.monotonic() - started
         failures += [f"5xx: {e}" for e in seen.server_errors]
-    detail = (f"{args.race_buyers} buyers x {rounds} rounds for the last {RACE_STOCK} units, "
-              f"{args.delay_ms} ms delay each way: sold {sold_per_round}")
+    detail = f"{args.race_buyers} buyers x {rounds} rounds for the last {RACE_STOCK} units, {args.delay_ms} ms delay each way: sold {sold_per_round}"
     name = "race" if system == "shopcore" else "race(a)"
     result = PhaseResult(name, args.race_buyers * rounds, elapsed, seen, failures, detail)
     if system == "baseline":
@@ -630,8 +642,7 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--galera", action="store_true",
-                        help="only the Galera phase, on the nodes SHOPCORE_GALERA_URLS names")
+    parser.add_argument("--galera", action="store_true", help="only the Galera phase, on the nodes SHOPCORE_GALERA_URLS names")
     args = parser.parse_args()
     args.requests = args.requests or (1200 if args.short else 6000)
     args.race_rounds = args.race_rounds or (2 if args.short else 5)
@@ -643,12 +654,17 @@ def main() -> int:
         parser.error("--galera needs SHOPCORE_GALERA_URLS to name the cluster's nodes (scripts/galera.sh urls)")
     if args.galera:
         os.environ["SHOPCORE_TEST_MYSQL_URL"] = nodes[0]  # the fresh database is made on the first node
-    phases: tuple[Callable[[], PhaseResult], ...] = (lambda: galera_phase(args, nodes),) if args.galera else (
-                  lambda: workload_phase("mixed", args, None),
-                  lambda: workload_phase("sigkill", args, 0.4),
-                  lambda: workload_phase("sigterm", args, 0.4, "SIGTERM"),
-                  lambda: race_phase(args, "baseline"),
-                  lambda: race_phase(args, "shopcore"))
+    phases: tuple[Callable[[], PhaseResult], ...] = (
+        (lambda: galera_phase(args, nodes),)
+        if args.galera
+        else (
+            lambda: workload_phase("mixed", args, None),
+            lambda: workload_phase("sigkill", args, 0.4),
+            lambda: workload_phase("sigterm", args, 0.4, "SIGTERM"),
+            lambda: race_phase(args, "baseline"),
+            lambda: race_phase(args, "shopcore"),
+        )
+    )
     for phase in phases:
         result = phase()
         results.append(result)

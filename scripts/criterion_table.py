@@ -5,6 +5,7 @@ Usage: criterion_table.py GROUP [GROUP ...]
 Rows are the first path level below the group, columns the second (or one
 "time" column). Times are the mean point estimate.
 """
+
 import json
 import os
 import sys

@@ -31,8 +31,7 @@ def history() -> Iterator[tuple[str, dict[int, int], dict[int, int], Seen]]:
         engine = shopcore.Engine.mysql(url)
         seen = Seen()
         for i, customer in enumerate([1, 2, 3, 1]):
-            placed = engine.checkout(customer, [{"product_id": 1 + i, "quantity": 2}, {"product_id": 5, "quantity": 1}],
-                                     idempotency_key=f"audit-{i}")
+            placed = engine.checkout(customer, [{"product_id": 1 + i, "quantity": 2}, {"product_id": 5, "quantity": 1}], idempotency_key=f"audit-{i}")
             seen.orders[placed.order.order_id] = placed.order.total_amount
             seen.keys[f"audit-{i}"] = placed.order.order_id
         first = min(seen.orders)
@@ -62,19 +61,21 @@ def test_a_clean_history_passes(history) -> None:  # type: ignore[no-untyped-def
     assert acknowledged_are_kept(db, seen) == []
 
 
-@pytest.mark.parametrize(("sql", "reported"), [
-    ("UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 3", "product 3: stock"),
-    ("UPDATE customers SET loyalty_points = loyalty_points + 5 WHERE customer_id = 2", "customer 2:"),
-    ("DELETE FROM notification_log WHERE notification_type = 'order_cancellation'", "0 cancellation notices"),
-    ("DELETE FROM notification_log WHERE order_id = (SELECT MAX(order_id) FROM orders)", "0 confirmations"),
-    ("DELETE FROM order_items WHERE order_id = (SELECT MAX(order_id) FROM orders)", "no items"),
-    ("UPDATE orders SET tax = tax + 0.01 WHERE order_id = (SELECT MAX(order_id) FROM orders)", "!= total"),
-    ("DELETE FROM ledger_entries WHERE product_id = 2 AND reason = 'manual'", "product 2: stock"),
-    ("UPDATE ledger_entries SET balance_after = balance_after + 1 WHERE customer_id = 1 AND reason = 'manual'",
-     "customer 1: points ledger entry"),
-    ("DELETE FROM orders WHERE order_id = (SELECT MIN(order_id) FROM order_items)", "order items without an order"),
-    ("DELETE FROM idempotency_keys WHERE idempotency_key = 'audit-3'", "0 idempotency keys"),
-])
+@pytest.mark.parametrize(
+    ("sql", "reported"),
+    [
+        ("UPDATE inventory SET quantity_available = quantity_available - 1 WHERE product_id = 3", "product 3: stock"),
+        ("UPDATE customers SET loyalty_points = loyalty_points + 5 WHERE customer_id = 2", "customer 2:"),
+        ("DELETE FROM notification_log WHERE notification_type = 'order_cancellation'", "0 cancellation notices"),
+        ("DELETE FROM notification_log WHERE order_id = (SELECT MAX(order_id) FROM orders)", "0 confirmations"),
+        ("DELETE FROM order_items WHERE order_id = (SELECT MAX(order_id) FROM orders)", "no items"),
+        ("UPDATE orders SET tax = tax + 0.01 WHERE order_id = (SELECT MAX(order_id) FROM orders)", "!= total"),
+        ("DELETE FROM ledger_entries WHERE product_id = 2 AND reason = 'manual'", "product 2: stock"),
+        ("UPDATE ledger_entries SET balance_after = balance_after + 1 WHERE customer_id = 1 AND reason = 'manual'", "customer 1: points ledger entry"),
+        ("DELETE FROM orders WHERE order_id = (SELECT MIN(order_id) FROM order_items)", "order items without an order"),
+        ("DELETE FROM idempotency_keys WHERE idempotency_key = 'audit-3'", "0 idempotency keys"),
+    ],
+)
 def test_damage_is_reported(history, sql: str, reported: str) -> None:  # type: ignore[no-untyped-def]
     db, stock, points, _seen = history
     damage(db, sql)

@@ -123,8 +123,7 @@ def test_cancelling_an_order_whose_points_were_spent_leaves_points_owed(engine: 
     # Cancelling the order the points paid for gives them back: Omar ends where he began.
     engine.cancel(spent.order.order_id)
     assert engine.customer(3).loyalty_points == 50
-    assert engine.audit(opening_stock={1: 50, 2: 200, 3: 150, 4: 75, 5: 100},
-                        opening_points={1: 100, 2: 250, 3: 50}) == []
+    assert engine.audit(opening_stock={1: 50, 2: 200, 3: 150, 4: 75, 5: 100}, opening_points={1: 100, 2: 250, 3: 50}) == []
 
 
 def test_register_hashes_and_login_checks_the_password(engine: shopcore.Engine) -> None:
@@ -292,8 +291,9 @@ def test_the_package_knows_its_version() -> None:
 
 
 def test_a_shop_outside_egypt_is_configured_from_python() -> None:
-    config = shopcore.ShopConfig(default_region="Berlin", rounding="half_even", tax_mode="per_line",
-                                 point_value=Decimal("0.05"), loyalty_unit="5", session_hours=2)
+    config = shopcore.ShopConfig(
+        default_region="Berlin", rounding="half_even", tax_mode="per_line", point_value=Decimal("0.05"), loyalty_unit="5", session_hours=2
+    )
     engine = shopcore.Engine.in_memory(seed=False, config=config)
     assert engine.config == config
     assert (engine.default_region, engine.config.rounding, engine.config.tax_mode) == ("Berlin", "half_even", "per_line")

@@ -38,8 +38,7 @@ Factory = Callable[..., "Flask"]
 def __getattr__(name: str) -> dict[str, tuple[Factory, int]]:
     if name != "SERVICES":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    services = {service: (importlib.import_module(f"{__name__}.{service}").create_app, port)
-                for service, port in PORTS.items()}
+    services = {service: (importlib.import_module(f"{__name__}.{service}").create_app, port) for service, port in PORTS.items()}
     globals()["SERVICES"] = services
     return services
 

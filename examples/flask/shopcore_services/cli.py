@@ -25,8 +25,7 @@ from shopcore_services.settings import settings_or_exit
 
 
 def migrate(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="shopcore-services migrate",
-                                     description="Create or upgrade the schema of DATABASE_URL.")
+    parser = argparse.ArgumentParser(prog="shopcore-services migrate", description="Create or upgrade the schema of DATABASE_URL.")
     parser.add_argument("--seed", action="store_true", help="also load the seed rows (idempotent)")
     args = parser.parse_args(argv)
     url = required_database_url(settings_or_exit(), "the in-memory engine has no schema to migrate")
@@ -44,8 +43,7 @@ def migrate(argv: list[str]) -> int:
 def openapi(argv: list[str]) -> int:
     from shopcore_services.http import openapi_document
 
-    parser = argparse.ArgumentParser(prog="shopcore-services openapi",
-                                     description="Print a service's part of the OpenAPI document as JSON.")
+    parser = argparse.ArgumentParser(prog="shopcore-services openapi", description="Print a service's part of the OpenAPI document as JSON.")
     parser.add_argument("--service", choices=sorted(shopcore_services.PORTS), default="order")
     args = parser.parse_args(argv)
     print(json.dumps(openapi_document(args.service), indent=2, default=str))
@@ -56,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs one subcommand; answers the exit status."""
     from shopcore_services import dispatch, serve, staff
 
-    commands = {"serve": serve.main, "staff": staff.main, "migrate": migrate, "openapi": openapi,
-                "dispatch": dispatch.main}
+    commands = {"serve": serve.main, "staff": staff.main, "migrate": migrate, "openapi": openapi, "dispatch": dispatch.main}
     args = sys.argv[1:] if argv is None else argv
     if args[:1] in (["--version"], ["-V"]):
         print(f"shopcore-services {shopcore_services.__version__} (shopcore {shopcore.__version__})")

@@ -46,9 +46,9 @@ def build_engine(settings: Settings, seed: bool = False) -> shopcore.Engine:
     """MySQL from ``DATABASE_URL`` if set (``seed`` loads the seed rows), else the seeded in-memory engine."""
     config = settings.shop_config()
     if settings.database_url:
-        return shopcore.Engine.mysql(settings.database_url, migrate=True, seed=seed, config=config,
-                                     slow_sql_ms=settings.slow_sql_ms,
-                                     retry_budget_ms=settings.retry_budget_ms)
+        return shopcore.Engine.mysql(
+            settings.database_url, migrate=True, seed=seed, config=config, slow_sql_ms=settings.slow_sql_ms, retry_budget_ms=settings.retry_budget_ms
+        )
     return shopcore.Engine.in_memory(seed=True, config=config)
 
 
@@ -61,8 +61,10 @@ def prepare_access(engine: shopcore.Engine, settings: Settings | Mapping[str, st
     """
     settings = of(settings)
     if settings.auth == "legacy":
-        LOG.warning("SHOPCORE_AUTH=legacy: every route is open to anyone who can reach it, as in the original "
-                    "backend; use it only for existing clients on a trusted network")
+        LOG.warning(
+            "SHOPCORE_AUTH=legacy: every route is open to anyone who can reach it, as in the original "
+            "backend; use it only for existing clients on a trusted network"
+        )
     if settings.admin_key:
         try:
             key = engine.install_staff_key(settings.admin_key)
@@ -76,8 +78,7 @@ def prepare_access(engine: shopcore.Engine, settings: Settings | Mapping[str, st
             issued = engine.create_staff_key(name="admin (generated at start)", role="admin")
             print(f"admin key (shown once): {issued.key}", flush=True)
         else:
-            LOG.warning("no admin key: set SHOPCORE_ADMIN_KEY or run `shopcore-services staff create "
-                        "--name admin --role admin`")
+            LOG.warning("no admin key: set SHOPCORE_ADMIN_KEY or run `shopcore-services staff create --name admin --role admin`")
     return settings.auth
 
 
@@ -96,13 +97,11 @@ def configured(settings: Settings) -> tuple[shopcore.Engine, AuthMode]:
         logs.configure(settings)
     engine = build_engine(settings)
     if engine.backend == "memory":
-        print("note: in-memory engine: this process's own data, not shared with other workers or services; "
-              "set DATABASE_URL for MySQL", file=sys.stderr)
+        print("note: in-memory engine: this process's own data, not shared with other workers or services; set DATABASE_URL for MySQL", file=sys.stderr)
     return engine, prepare_access(engine, settings, generate_key=engine.backend == "memory")
 
 
-def resolve(engine: shopcore.Engine | None, auth: AuthMode | None,
-            settings: Settings | None) -> tuple[shopcore.Engine, AuthMode, Settings]:
+def resolve(engine: shopcore.Engine | None, auth: AuthMode | None, settings: Settings | None) -> tuple[shopcore.Engine, AuthMode, Settings]:
     """What a service's ``create_app(engine, auth, settings=)`` runs on: ``settings``
     (default: this process's environment's, checked now); the given engine with
     ``auth`` (default ``enforced``), or without an engine, :func:`configured` from

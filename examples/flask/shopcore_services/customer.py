@@ -54,10 +54,8 @@ def register() -> tuple[Response, int]:
 @bp.post("/api/customers/login")
 def login() -> Response:
     body = json_body()
-    session = current_engine().login(email=field(body, "email"), password=field(body, "password"),
-                                     client=client_address())
-    return no_store(jsonify({**session.customer.to_dict(), "token": session.token,
-                             "expires_at": session.expires_at}))
+    session = current_engine().login(email=field(body, "email"), password=field(body, "password"), client=client_address())
+    return no_store(jsonify({**session.customer.to_dict(), "token": session.token, "expires_at": session.expires_at}))
 
 
 @bp.post("/api/customers/logout")
@@ -174,8 +172,7 @@ def revoke_staff_key(key_id: int) -> Response:
     return jsonify(current_engine().revoke_staff_key(key_id).to_dict())
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
-               settings: Settings | None = None) -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
     """The customer service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`).
     ``settings`` default to this process's environment's."""

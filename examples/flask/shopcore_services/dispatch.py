@@ -112,13 +112,13 @@ def start_in_background(engine: shopcore.Engine, settings: Settings) -> tuple[th
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="shopcore-services dispatch", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="shopcore-services dispatch", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--once", action="store_true", help="one round, print its report as JSON, exit")
     args = parser.parse_args(argv)
     settings = settings_or_exit()
-    url = required_database_url(settings, "the dispatcher reads the outbox of the services' MySQL database "
-                                          "(for the in-memory engine use `shopcore-services serve --dispatch`)")
+    url = required_database_url(
+        settings, "the dispatcher reads the outbox of the services' MySQL database (for the in-memory engine use `shopcore-services serve --dispatch`)"
+    )
     if url is None:
         return 2
     try:

@@ -92,8 +92,7 @@ def openapi_document(service: str) -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(OPENAPI_YAML.read_text(encoding="utf-8"))
     servers = [s for s in document["servers"] if s.get("description") == service]
     urls = {s["url"] for s in servers}
-    paths = {path: item for path, item in document["paths"].items()
-             if "servers" not in item or any(s["url"] in urls for s in item["servers"])}
+    paths = {path: item for path, item in document["paths"].items() if "servers" not in item or any(s["url"] in urls for s in item["servers"])}
     return {**document, "servers": servers, "paths": paths}
 
 
@@ -120,8 +119,7 @@ def _default(value: Any) -> Any:
 class ApiError(Exception):
     """An error response: HTTP status, machine code, message."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                 body: dict[str, Any] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None, body: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -182,14 +180,17 @@ def quote_json(quote: shopcore.Quote, coupon_code: str | None = None) -> dict[st
             "final_price": line.final_price,
         }
         if deductions:
-            item.update(coupon_share=line.coupon_share, points_share=line.points_share,
-                        net_price=line.net_price)
+            item.update(coupon_share=line.coupon_share, points_share=line.points_share, net_price=line.net_price)
         items.append(item)
     body: dict[str, Any] = {"items": items, "subtotal": quote.subtotal}
     if deductions:
-        body.update(coupon_code=coupon_code, coupon_discount=quote.coupon_discount,
-                    points_redeemed=quote.points_redeemed, points_value=quote.points_value,
-                    taxable=quote.taxable)
+        body.update(
+            coupon_code=coupon_code,
+            coupon_discount=quote.coupon_discount,
+            points_redeemed=quote.points_redeemed,
+            points_value=quote.points_value,
+            taxable=quote.taxable,
+        )
     body.update(tax_rate=quote.tax_rate, tax=quote.tax, total=quote.total)
     return body
 
@@ -424,8 +425,7 @@ class Owner:
     not_found: Callable[[], ApiError]
 
 
-def requires(action: str, *, customer: str | None = None, owner: Owner | None = None,
-             in_legacy: bool = False) -> Callable[[View], View]:
+def requires(action: str, *, customer: str | None = None, owner: Owner | None = None, in_legacy: bool = False) -> Callable[[View], View]:
     """Decorator: the caller may do ``action``, checked before the view runs
     (so a refused request changes nothing), else 401 (anonymous) or 403.
 
@@ -495,8 +495,7 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   extra: dict[str, Any] | None = None) -> tuple[Response, int]:
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> tuple[Response, int]:
     """An error as JSON: ``code`` and ``message``, plus the key of the original
     service (``status: "error"`` or ``error``); a 401 says how to authenticate."""
     body: dict[str, Any] = {"code": code, "message": message, **(extra or {})}
@@ -576,8 +575,7 @@ def metrics() -> Response:
     return metrics_response(service.engine, multiprocess=service.settings.prometheus_multiproc_dir is not None)
 
 
-def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced",
-                   settings: Settings | None = None) -> Flask:
+def create_service(name: str, engine: shopcore.Engine, legacy: Legacy, auth: AuthMode = "enforced", settings: Settings | None = None) -> Flask:
     """A Flask app with exact-decimal JSON, JSON errors everywhere, the
     :data:`common` routes, and access checked per ``auth`` (see the module
     docs); the client address from ``X-Forwarded-For`` only behind

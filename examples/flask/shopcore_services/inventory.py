@@ -102,8 +102,7 @@ def products() -> Response:
     if include_retired:
         require("read_catalog_changes", in_legacy=True)
     limit = query_int("limit")
-    listed, after = current_engine().product_page(after=query_int("after"), limit=limit,
-                                                  include_retired=include_retired)
+    listed, after = current_engine().product_page(after=query_int("after"), limit=limit, include_retired=include_retired)
     return page_response([product_json(p) for p in listed], after, limit)
 
 
@@ -129,9 +128,7 @@ def update_product(product_id: int) -> Response:
     if not body:
         raise ApiError(400, "invalid_request", "give product_name, unit_price or both")
     known(product_id)
-    product = current_engine().update_product(
-        product_id, product_name=body.get("product_name"), unit_price=body.get("unit_price"), actor=caller()
-    )
+    product = current_engine().update_product(product_id, product_name=body.get("product_name"), unit_price=body.get("unit_price"), actor=caller())
     return jsonify(product_json(product))
 
 
@@ -158,8 +155,7 @@ def changes() -> Response:
     return page_response({"changes": [change.to_dict() for change in page]}, after, limit)
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
-               settings: Settings | None = None) -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
     """The inventory service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`).
     ``settings`` default to this process's environment's."""

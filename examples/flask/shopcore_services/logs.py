@@ -50,8 +50,10 @@ _ACCESS_FIELDS = ("service", "method", "path", "status", "duration_ms", "request
 #: paragraph separators, invisible format characters (soft hyphen, Arabic letter
 #: mark, zero-width and bidi controls, word joiners, BOM), lone surrogates, and
 #: the backslash (so that an escape in the log is never ambiguous).
-_UNSAFE = re.compile(r"[\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-                     r"\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]")
+_UNSAFE = re.compile(
+    r"[\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 #: Characters that break a log line (what :func:`escape_text` escapes, but the backslash).
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
@@ -101,10 +103,8 @@ def install_access_log(app: Flask, service: str) -> None:
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         response.headers["X-Request-Id"] = request_id
         method, path = escape_text(request.method), escape_text(request.path)
-        fields = {"service": service, "method": method, "path": path,
-                  "status": response.status_code, "duration_ms": duration_ms, "request_id": request_id}
-        ACCESS.info("%s %s %s %.1fms id=%s", method, path, response.status_code, duration_ms,
-                    request_id, extra=fields)
+        fields = {"service": service, "method": method, "path": path, "status": response.status_code, "duration_ms": duration_ms, "request_id": request_id}
+        ACCESS.info("%s %s %s %.1fms id=%s", method, path, response.status_code, duration_ms, request_id, extra=fields)
         return response
 
 

@@ -53,38 +53,50 @@ UNMATCHED_ROUTE = "<unmatched>"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 HTTP_REQUESTS = Counter(
-    "shopcore_http_requests", "HTTP requests answered, by service, route, method and status.",
+    "shopcore_http_requests",
+    "HTTP requests answered, by service, route, method and status.",
     ["service", "route", "method", "status"],
 )
 HTTP_SECONDS = Histogram(
-    "shopcore_http_request_duration_seconds", "Time to answer an HTTP request, by service and route.",
-    ["service", "route"], buckets=LATENCY_BUCKETS,
+    "shopcore_http_request_duration_seconds",
+    "Time to answer an HTTP request, by service and route.",
+    ["service", "route"],
+    buckets=LATENCY_BUCKETS,
 )
 CHECKOUT_SECONDS = Histogram(
     "shopcore_checkout_duration_seconds",
     "Time of one checkout through the engine, by outcome (placed, replayed, refused).",
-    ["outcome"], buckets=LATENCY_BUCKETS,
+    ["outcome"],
+    buckets=LATENCY_BUCKETS,
 )
 CHECKOUTS = Counter(
-    "shopcore_checkouts", "Checkouts the store decided: placed, replayed (an idempotency key) "
-    "or refused, with the refusal's error code (empty otherwise).", ["outcome", "code"],
+    "shopcore_checkouts",
+    "Checkouts the store decided: placed, replayed (an idempotency key) or refused, with the refusal's error code (empty otherwise).",
+    ["outcome", "code"],
 )
 RETRIES = Counter(
-    "shopcore_transaction_retries", "Transactions rerun after losing a lock race, by cause "
-    "(deadlock, lock_wait, certification, stale_snapshot).", ["cause"],
+    "shopcore_transaction_retries",
+    "Transactions rerun after losing a lock race, by cause (deadlock, lock_wait, certification, stale_snapshot).",
+    ["cause"],
 )
 POOL_CONNECTIONS = Gauge(
-    "shopcore_pool_connections", "Database connections open now, by state (in_use, idle).",
-    ["state"], multiprocess_mode="livesum",
+    "shopcore_pool_connections",
+    "Database connections open now, by state (in_use, idle).",
+    ["state"],
+    multiprocess_mode="livesum",
 )
 POOL_MAX = Gauge(
-    "shopcore_pool_max_connections", "Most connections the pools may open.", multiprocess_mode="livesum",
+    "shopcore_pool_max_connections",
+    "Most connections the pools may open.",
+    multiprocess_mode="livesum",
 )
 POOL_WAITS = Counter(
-    "shopcore_pool_waits", "Transactions that found no idle connection and waited for one.",
+    "shopcore_pool_waits",
+    "Transactions that found no idle connection and waited for one.",
 )
 POOL_TIMEOUTS = Counter(
-    "shopcore_pool_timeouts", "Transactions that gave up waiting for a connection (storage_unavailable).",
+    "shopcore_pool_timeouts",
+    "Transactions that gave up waiting for a connection (storage_unavailable).",
 )
 POOL_ACQUIRE_SECONDS = Counter(
     "shopcore_pool_acquire_seconds",
@@ -120,8 +132,7 @@ def collect_engine(engine: shopcore.Engine) -> None:
             (CHECKOUTS, ("placed", ""), ("placed",), now["checkouts_placed"]),
             (CHECKOUTS, ("replayed", ""), ("replayed",), now["checkouts_replayed"]),
         ]
-        increments += [(CHECKOUTS, ("refused", code), ("refused", code), n)
-                       for code, n in now["checkouts_refused"].items()]
+        increments += [(CHECKOUTS, ("refused", code), ("refused", code), n) for code, n in now["checkouts_refused"].items()]
         increments += [(RETRIES, (cause,), ("retry", cause), n) for cause, n in now["transaction_retries"].items()]
         pool = now["pool"]
         if pool is not None:

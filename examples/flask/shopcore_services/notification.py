@@ -106,8 +106,7 @@ def log() -> Response:
             customer_id = actor.customer_id  # a customer sees only their own
         require("read_notifications", customer_id)
     limit = query_int("limit")
-    entries, after = engine.notification_page(order_id=optional_id("order_id"), customer_id=customer_id,
-                                              before=query_int("after"), limit=limit)
+    entries, after = engine.notification_page(order_id=optional_id("order_id"), customer_id=customer_id, before=query_int("after"), limit=limit)
     if may("manage_deliveries"):
         listed = with_deliveries(engine, entries)
     else:
@@ -130,8 +129,7 @@ def create_webhook() -> tuple[Response, int]:
     Its host must be one of ``WEBHOOK_ALLOWED_HOSTS`` (the app's config, from
     ``SHOPCORE_WEBHOOK_ALLOWED_HOSTS``) when that lists any."""
     body = webhook_body(json_body())
-    created = current_engine().create_webhook(body["url"], body["events"], secret=body.get("secret"),
-                                              allowed_hosts=current_app.config["WEBHOOK_ALLOWED_HOSTS"])
+    created = current_engine().create_webhook(body["url"], body["events"], secret=body.get("secret"), allowed_hosts=current_app.config["WEBHOOK_ALLOWED_HOSTS"])
     response = jsonify({**created.webhook.to_dict(), "secret": created.secret})
     response.headers["Location"] = f"/api/webhooks/{created.webhook.webhook_id}"
     return no_store(response), 201
@@ -152,8 +150,7 @@ def delete_webhook(webhook_id: int) -> Response:
     return jsonify({"webhook_id": webhook_id, "deleted": True})
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
-               settings: Settings | None = None) -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
     """The notification service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`).
     ``settings`` default to this process's environment's."""

@@ -145,9 +145,16 @@ def create_order() -> tuple[Response, int]:
             "subtotal": order.subtotal,
             "tax": order.tax,
             "points_earned": order.points_earned,
-            **({"coupon_code": order.coupon_code, "coupon_discount": order.coupon_discount,
-                "points_redeemed": order.points_redeemed, "points_value": order.points_value}
-               if order.coupon_code is not None or order.points_redeemed else {}),
+            **(
+                {
+                    "coupon_code": order.coupon_code,
+                    "coupon_discount": order.coupon_discount,
+                    "points_redeemed": order.points_redeemed,
+                    "points_value": order.points_value,
+                }
+                if order.coupon_code is not None or order.points_redeemed
+                else {}
+            ),
             "replayed": placed.replayed,
             # A replay of an order cancelled since says so.
             "order_status": order.status,
@@ -179,8 +186,7 @@ def search_orders() -> Response:
         case _:
             raise ApiError(400, "invalid_request", "status must be created or cancelled")
     limit = query_int("limit")
-    orders, after = current_engine().order_page(customer_id=customer_id, status=status, before=query_int("after"),
-                                                limit=limit)
+    orders, after = current_engine().order_page(customer_id=customer_id, status=status, before=query_int("after"), limit=limit)
     return page_response({"orders": [order_json(o) for o in orders]}, after, limit)
 
 
@@ -207,8 +213,7 @@ def cancel_order(order_id: int) -> Response:
     )
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
-               settings: Settings | None = None) -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
     """The order service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`).
     ``settings`` default to this process's environment's."""

@@ -58,8 +58,14 @@ def calculate() -> Response:
     if customer_id is not None:
         customer_id = body_id(customer_id, "customer_id")
         require("read_profile", customer_id)
-    quote = current_engine().quote(field(body, "products"), region=body.get("region"), coupon_code=coupon_code,
-                                   customer_id=customer_id, redeem_points=redeem_points, client=client_address())
+    quote = current_engine().quote(
+        field(body, "products"),
+        region=body.get("region"),
+        coupon_code=coupon_code,
+        customer_id=customer_id,
+        redeem_points=redeem_points,
+        client=client_address(),
+    )
     return jsonify(quote_json(quote, coupon_code and coupon_code.upper()))
 
 
@@ -111,9 +117,9 @@ def put_ladder(product_id: int) -> Response:
     known(product_id)
     warnings = engine.audit_ladder(product_id, body["tiers"])
     if strict and warnings:
-        raise ApiError(409, "ladder_anomaly",
-                       f"the ladder has {len(warnings)} finding(s): " + "; ".join(w["message"] for w in warnings),
-                       body={"warnings": warnings})
+        raise ApiError(
+            409, "ladder_anomaly", f"the ladder has {len(warnings)} finding(s): " + "; ".join(w["message"] for w in warnings), body={"warnings": warnings}
+        )
     ladder = ladder_json(product_id, engine.replace_tier_ladder(product_id, body["tiers"], actor=caller()))
     return jsonify({**ladder, "warnings": warnings})
 
@@ -130,8 +136,7 @@ def delete_ladder(product_id: int) -> Response:
 def tax_rates() -> Response:
     """Every region and its rate, by region (anyone)."""
     engine = current_engine()
-    return jsonify({"tax_rates": [rate.to_dict() for rate in engine.tax_rates()],
-                    "default_region": engine.default_region})
+    return jsonify({"tax_rates": [rate.to_dict() for rate in engine.tax_rates()], "default_region": engine.default_region})
 
 
 @bp.put("/api/pricing/tax-rates/<region>")
@@ -156,8 +161,7 @@ def delete_tax_rate(region: str) -> Response:
         raise
 
 
-def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *,
-               settings: Settings | None = None) -> Flask:
+def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
     """The pricing service over ``engine`` with access ``auth`` (default ``enforced``); without
     arguments, both come from the environment (:func:`shopcore_services.config.configured`).
     ``settings`` default to this process's environment's."""

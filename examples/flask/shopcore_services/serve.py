@@ -108,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopcore-services serve", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port-offset", type=int, default=0, metavar="N",
-                        help="listen on each service's port + N (e.g. 100: 5101-5105)")
+    parser.add_argument("--port-offset", type=int, default=0, metavar="N", help="listen on each service's port + N (e.g. 100: 5101-5105)")
     parser.add_argument("--seed", action="store_true", help="load the seed data into MySQL (idempotent)")
     parser.add_argument("--dispatch", action="store_true", help="also deliver the notification outbox (email, webhooks)")
     args = parser.parse_args(argv)
@@ -131,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         create_app, port = SERVICES[name]
         port += args.port_offset
-        server = make_server(args.host, port, create_app(engine, mode, settings=settings), threaded=True,
-                             request_handler=RequestHandler)
+        server = make_server(args.host, port, create_app(engine, mode, settings=settings), threaded=True, request_handler=RequestHandler)
         # Track request threads so that stopping can wait for them.
         server.daemon_threads, server.block_on_close = False, True  # type: ignore[attr-defined]
         servers.append(server)
@@ -170,8 +168,7 @@ def drain(servers: list[BaseWSGIServer], deadline: float) -> int:
     for closer in closers:
         closer.join(max(0.0, ends - time.monotonic()))
     unfinished = sum(closer.is_alive() for closer in closers)
-    print(f"stopped: {'requests cut at the deadline on ' + str(unfinished) + ' services' if unfinished else 'drained'}",
-          file=sys.stderr, flush=True)
+    print(f"stopped: {'requests cut at the deadline on ' + str(unfinished) + ' services' if unfinished else 'drained'}", file=sys.stderr, flush=True)
     return unfinished
 
 

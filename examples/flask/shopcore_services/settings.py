@@ -140,8 +140,7 @@ class Settings:
             raw = environ.get(name)
             return raw if raw else None
 
-        def whole(name: str, default: int | None, unit: str, lowest: int = 0,
-                  highest: int = MAX_WHOLE) -> Any:
+        def whole(name: str, default: int | None, unit: str, lowest: int = 0, highest: int = MAX_WHOLE) -> Any:
             raw = text(name)
             return default if raw is None else _whole(name, raw, lowest, highest, unit)
 
@@ -151,8 +150,7 @@ class Settings:
         log_format: LogFormat = "json" if raw_format == "json" else "text"
         log_level = (text("SHOPCORE_LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
-            raise SettingsError(f"SHOPCORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
-                                f"not {_shown(log_level)}")
+            raise SettingsError(f"SHOPCORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {_shown(log_level)}")
         drain = text("SHOPCORE_DRAIN_SECONDS")
         hosts = text("SHOPCORE_WEBHOOK_ALLOWED_HOSTS") or ""
         settings = cls(
@@ -193,8 +191,7 @@ class Settings:
         """The shop's policies; unset ones keep the seed shop's defaults. A value
         the engine refuses raises :class:`SettingsError` naming its variable."""
         options: dict[str, object] = {}
-        for name in ("session_hours", "delivery_days", "default_region", "rounding", "tax_mode",
-                     "point_value", "loyalty_unit"):
+        for name in ("session_hours", "delivery_days", "default_region", "rounding", "tax_mode", "point_value", "loyalty_unit"):
             value = getattr(self, name)
             if value is None:
                 continue

@@ -105,16 +105,28 @@ class TlsFiles:
         directory.mkdir(parents=True, exist_ok=True)
 
         def openssl(*args: str) -> None:
-            subprocess.run(["openssl", *args], check=True, cwd=directory,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["openssl", *args], check=True, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={common_name}",
-                "-keyout", "ca-key.pem", "-out", "ca.pem")
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-                "-keyout", "server-key.pem", "-out", "server.csr")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={common_name}", "-keyout", "ca-key.pem", "-out", "ca.pem")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server-key.pem", "-out", "server.csr")
         (directory / "san.ext").write_text("subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n")
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-                "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        )
         return cls(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
 
 
@@ -136,9 +148,19 @@ class PrivateMariaDB:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.proc: subprocess.Popen[bytes] | None = None
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.dir / 'data'}", "--user=root",
-                        "--auth-root-authentication-method=normal", "--skip-test-db"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={self.dir / 'data'}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     @property
     def url(self) -> str:
@@ -149,12 +171,24 @@ class PrivateMariaDB:
         mariadbd = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         with (self.dir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                [mariadbd, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
-                 "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
-                 "--user=root", "--innodb-buffer-pool-size=32M", "--skip-log-bin",
-                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
-                 *self._tls_args()],
-                stdout=log, stderr=log)
+                [
+                    mariadbd,
+                    "--no-defaults",
+                    f"--datadir={self.dir / 'data'}",
+                    f"--port={self.port}",
+                    "--bind-address=127.0.0.1",
+                    f"--socket={self.dir / 'sock'}",
+                    f"--pid-file={self.dir / 'pid'}",
+                    "--user=root",
+                    "--innodb-buffer-pool-size=32M",
+                    "--skip-log-bin",
+                    "--character-set-server=utf8mb4",
+                    "--collation-server=utf8mb4_general_ci",
+                    *self._tls_args(),
+                ],
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -180,8 +214,7 @@ class PrivateMariaDB:
     def _tls_args(self) -> list[str]:
         if self.tls is None:
             return []
-        return [f"--ssl-ca={self.tls.ca}", f"--ssl-cert={self.tls.cert}", f"--ssl-key={self.tls.key}",
-                "--require-secure-transport=ON"]
+        return [f"--ssl-ca={self.tls.ca}", f"--ssl-cert={self.tls.cert}", f"--ssl-key={self.tls.key}", "--require-secure-transport=ON"]
 
     def _connect(self, **kwargs: Any) -> pymysql.connections.Connection:
         tls: dict[str, Any] = {"ssl_disabled": True} if self.tls is None else {"ssl": {"ca": str(self.tls.ca)}}

@@ -97,8 +97,7 @@ class Route:
     name: str
 
 
-def route(name: str, service: str, method: str, path: Callable[[World], str],
-          body: Callable[[World], Any] | None, *expected: int) -> Route:
+def route(name: str, service: str, method: str, path: Callable[[World], str], body: Callable[[World], Any] | None, *expected: int) -> Route:
     assert len(expected) == len(ACTORS)
     return Route(service, method, path, body, expected, name)
 
@@ -115,83 +114,114 @@ ROUTES = [
     route("ready", "customer", "GET", fixed("/health/ready"), None, 200, 200, 200, 200, 200, 200),
     route("openapi", "pricing", "GET", fixed("/openapi.json"), None, 200, 200, 200, 200, 200, 200),
     route("metrics", "pricing", "GET", fixed("/metrics"), None, U, F, F, 200, 200, 200),
-    route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART},
-          200, 200, 200, 200, 200, 200),
-    route("quote with A's points", "pricing", "POST", fixed("/api/pricing/calculate"),
-          lambda w: {"products": CART, "customer_id": w.a, "redeem_points": 1}, U, 200, F, 200, F, 200),
+    route("quote", "pricing", "POST", fixed("/api/pricing/calculate"), lambda w: {"products": CART}, 200, 200, 200, 200, 200, 200),
+    route(
+        "quote with A's points",
+        "pricing",
+        "POST",
+        fixed("/api/pricing/calculate"),
+        lambda w: {"products": CART, "customer_id": w.a, "redeem_points": 1},
+        U,
+        200,
+        F,
+        200,
+        F,
+        200,
+    ),
     route("audit pricing", "pricing", "GET", fixed("/api/pricing/audit"), None, U, F, F, 200, 200, 200),
-    route("create coupon", "pricing", "POST", fixed("/api/pricing/coupons"),
-          lambda w: {"code": "NEW", "percent_off": 5}, U, F, F, F, 201, 201),
+    route("create coupon", "pricing", "POST", fixed("/api/pricing/coupons"), lambda w: {"code": "NEW", "percent_off": 5}, U, F, F, F, 201, 201),
     route("read coupon", "pricing", "GET", fixed("/api/pricing/coupons/WORLD"), None, U, F, F, F, 200, 200),
-    route("change coupon", "pricing", "PATCH", fixed("/api/pricing/coupons/world"), lambda w: {"active": False},
-          U, F, F, F, 200, 200),
+    route("change coupon", "pricing", "PATCH", fixed("/api/pricing/coupons/world"), lambda w: {"active": False}, U, F, F, F, 200, 200),
     route("products", "inventory", "GET", fixed("/api/inventory/products"), None, 200, 200, 200, 200, 200, 200),
-    route("retired products", "inventory", "GET", fixed("/api/inventory/products?include_retired=true"), None,
-          U, F, F, 200, 200, 200),
+    route("retired products", "inventory", "GET", fixed("/api/inventory/products?include_retired=true"), None, U, F, F, 200, 200, 200),
     route("check", "inventory", "GET", fixed("/api/inventory/check/1"), None, 200, 200, 200, 200, 200, 200),
-    route("register", "customer", "POST", fixed("/api/customer/register"),
-          lambda w: {"name": "New", "email": "new@example.com", "password": "another long one"},
-          201, 201, 201, 201, 201, 201),
-    route("login", "customer", "POST", fixed("/api/customers/login"),
-          lambda w: {"email": "aya@example.com", "password": A_PASSWORD}, 200, 200, 200, 200, 200, 200),
+    route(
+        "register",
+        "customer",
+        "POST",
+        fixed("/api/customer/register"),
+        lambda w: {"name": "New", "email": "new@example.com", "password": "another long one"},
+        201,
+        201,
+        201,
+        201,
+        201,
+        201,
+    ),
+    route(
+        "login", "customer", "POST", fixed("/api/customers/login"), lambda w: {"email": "aya@example.com", "password": A_PASSWORD}, 200, 200, 200, 200, 200, 200
+    ),
     route("profile", "customer", "GET", lambda w: f"/api/customers/{w.a}", None, U, 200, F, 200, F, 200),
     route("history", "customer", "GET", lambda w: f"/api/customers/{w.a}/orders", None, U, 200, F, 200, F, 200),
-    route("loyalty", "customer", "PUT", lambda w: f"/api/customers/{w.a}/loyalty", lambda w: {"points": 5},
-          U, F, F, 200, F, 200),
-    route("password", "customer", "PUT", lambda w: f"/api/customers/{w.a}/password",
-          lambda w: {"current_password": A_PASSWORD, "new_password": "a brand new password"},
-          U, 200, F, F, F, 200),
-    route("update profile", "customer", "PATCH", lambda w: f"/api/customers/{w.a}", lambda w: {"name": "Aya B."},
-          U, 200, F, F, F, 200),
+    route("loyalty", "customer", "PUT", lambda w: f"/api/customers/{w.a}/loyalty", lambda w: {"points": 5}, U, F, F, 200, F, 200),
+    route(
+        "password",
+        "customer",
+        "PUT",
+        lambda w: f"/api/customers/{w.a}/password",
+        lambda w: {"current_password": A_PASSWORD, "new_password": "a brand new password"},
+        U,
+        200,
+        F,
+        F,
+        F,
+        200,
+    ),
+    route("update profile", "customer", "PATCH", lambda w: f"/api/customers/{w.a}", lambda w: {"name": "Aya B."}, U, 200, F, F, F, 200),
     route("list customers", "customer", "GET", fixed("/api/customers"), None, U, F, F, 200, F, 200),
     route("logout", "customer", "POST", fixed("/api/customers/logout"), None, U, 200, 200, F, F, F),
-    route("create product", "inventory", "POST", fixed("/api/inventory/products"),
-          lambda w: {"product_name": "Dock", "unit_price": 10}, U, F, F, F, 201, 201),
-    route("update product", "inventory", "PATCH", fixed("/api/inventory/products/1"),
-          lambda w: {"unit_price": 10}, U, F, F, F, 200, 200),
-    route("retire product", "inventory", "POST", fixed("/api/inventory/products/2/retire"), None,
-          U, F, F, F, 200, 200),
-    route("restore product", "inventory", "POST", fixed("/api/inventory/products/2/restore"), None,
-          U, F, F, F, 200, 200),
+    route("create product", "inventory", "POST", fixed("/api/inventory/products"), lambda w: {"product_name": "Dock", "unit_price": 10}, U, F, F, F, 201, 201),
+    route("update product", "inventory", "PATCH", fixed("/api/inventory/products/1"), lambda w: {"unit_price": 10}, U, F, F, F, 200, 200),
+    route("retire product", "inventory", "POST", fixed("/api/inventory/products/2/retire"), None, U, F, F, F, 200, 200),
+    route("restore product", "inventory", "POST", fixed("/api/inventory/products/2/restore"), None, U, F, F, F, 200, 200),
     route("change log", "inventory", "GET", fixed("/api/inventory/changes"), None, U, F, F, 200, 200, 200),
     route("read ladder", "pricing", "GET", fixed("/api/pricing/rules/1"), None, 200, 200, 200, 200, 200, 200),
-    route("replace ladder", "pricing", "PUT", fixed("/api/pricing/rules/1"),
-          lambda w: {"tiers": [{"min_quantity": 3, "discount_percentage": 3}]}, U, F, F, F, 200, 200),
+    route(
+        "replace ladder",
+        "pricing",
+        "PUT",
+        fixed("/api/pricing/rules/1"),
+        lambda w: {"tiers": [{"min_quantity": 3, "discount_percentage": 3}]},
+        U,
+        F,
+        F,
+        F,
+        200,
+        200,
+    ),
     route("clear ladder", "pricing", "DELETE", fixed("/api/pricing/rules/1"), None, U, F, F, F, 200, 200),
     route("tax rates", "pricing", "GET", fixed("/api/pricing/tax-rates"), None, 200, 200, 200, 200, 200, 200),
-    route("set tax rate", "pricing", "PUT", fixed("/api/pricing/tax-rates/Aswan"), lambda w: {"tax_rate": 9},
-          U, F, F, F, 200, 200),
-    route("remove tax region", "pricing", "DELETE", fixed("/api/pricing/tax-rates/Giza"), None,
-          U, F, F, F, 200, 200),
-    route("stock", "inventory", "POST", fixed("/api/inventory/update"),
-          lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
-    route("order for A", "order", "POST", fixed("/api/orders/create"),
-          lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
+    route("set tax rate", "pricing", "PUT", fixed("/api/pricing/tax-rates/Aswan"), lambda w: {"tax_rate": 9}, U, F, F, F, 200, 200),
+    route("remove tax region", "pricing", "DELETE", fixed("/api/pricing/tax-rates/Giza"), None, U, F, F, F, 200, 200),
+    route("stock", "inventory", "POST", fixed("/api/inventory/update"), lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
+    route("order for A", "order", "POST", fixed("/api/orders/create"), lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
     route("all orders", "order", "GET", fixed("/api/orders"), None, U, 200, 200, 200, F, 200),
     route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, F, 200),
     route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, N, 200, F, 200),
-    route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None,
-          U, 200, N, 200, F, 200),
-    route("A's notifications", "notification", "GET", lambda w: f"/api/notifications?customer_id={w.a}", None,
-          U, 200, F, 200, F, 200),
-    route("all notifications", "notification", "GET", fixed("/api/notifications"), None,
-          U, 200, 200, 200, F, 200),
-    route("resend", "notification", "POST", fixed("/api/notifications/send"),
-          lambda w: {"order_id": w.order_id, "customer_id": w.a}, U, F, F, 200, F, 200),
-    route("pending deliveries", "notification", "GET", fixed("/api/notifications?status=pending"), None,
-          U, F, F, 200, F, 200),
-    route("retry dead letter", "notification", "POST", lambda w: f"/api/notifications/{w.dead_letter}/retry", None,
-          U, F, F, 200, F, 200),
-    route("create webhook", "notification", "POST", fixed("/api/webhooks"),
-          lambda w: {"url": "https://hooks.example.com/new", "events": ["order.cancelled"]}, U, F, F, F, F, 201),
+    route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None, U, 200, N, 200, F, 200),
+    route("A's notifications", "notification", "GET", lambda w: f"/api/notifications?customer_id={w.a}", None, U, 200, F, 200, F, 200),
+    route("all notifications", "notification", "GET", fixed("/api/notifications"), None, U, 200, 200, 200, F, 200),
+    route("resend", "notification", "POST", fixed("/api/notifications/send"), lambda w: {"order_id": w.order_id, "customer_id": w.a}, U, F, F, 200, F, 200),
+    route("pending deliveries", "notification", "GET", fixed("/api/notifications?status=pending"), None, U, F, F, 200, F, 200),
+    route("retry dead letter", "notification", "POST", lambda w: f"/api/notifications/{w.dead_letter}/retry", None, U, F, F, 200, F, 200),
+    route(
+        "create webhook",
+        "notification",
+        "POST",
+        fixed("/api/webhooks"),
+        lambda w: {"url": "https://hooks.example.com/new", "events": ["order.cancelled"]},
+        U,
+        F,
+        F,
+        F,
+        F,
+        201,
+    ),
     route("list webhooks", "notification", "GET", fixed("/api/webhooks"), None, U, F, F, F, F, 200),
-    route("delete webhook", "notification", "DELETE", lambda w: f"/api/webhooks/{w.webhook_id}", None,
-          U, F, F, F, F, 200),
-    route("create key", "customer", "POST", fixed("/api/staff/keys"), lambda w: {"name": "n", "role": "support"},
-          U, F, F, F, F, 201),
+    route("delete webhook", "notification", "DELETE", lambda w: f"/api/webhooks/{w.webhook_id}", None, U, F, F, F, F, 200),
+    route("create key", "customer", "POST", fixed("/api/staff/keys"), lambda w: {"name": "n", "role": "support"}, U, F, F, F, F, 201),
     route("list keys", "customer", "GET", fixed("/api/staff/keys"), None, U, F, F, F, F, 200),
-    route("revoke key", "customer", "DELETE", lambda w: f"/api/staff/keys/{w.revocable_key}", None,
-          U, F, F, F, F, 200),
+    route("revoke key", "customer", "DELETE", lambda w: f"/api/staff/keys/{w.revocable_key}", None, U, F, F, F, F, 200),
 ]
 
 
@@ -225,8 +255,13 @@ PER_ORDER_ROUTES = {"read order": ("GET", "/api/orders/{}"), "cancel order": ("P
 def test_every_per_order_route_is_checked(world: World) -> None:
     """A route that a later change adds about one order joins the test below."""
     app = world.clients["order"].application
-    rules = {(method, rule.rule) for rule in app.url_map.iter_rules() if "<int:order_id>" in rule.rule
-             for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "<int:order_id>" in rule.rule
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
     assert rules == {(method, path.format("<int:order_id>")) for method, path in PER_ORDER_ROUTES.values()}
     for name, (method, path) in PER_ORDER_ROUTES.items():
         r = next(r for r in ROUTES if r.name == name)
@@ -284,13 +319,11 @@ def test_every_answer_with_a_token_or_key_is_no_store(world: World) -> None:
 
 def test_a_customer_orders_for_themselves_by_leaving_out_the_customer(world: World) -> None:
     for actor, customer in [("customer", world.a), ("other", world.b)]:
-        status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"),
-                                         lambda w: {"products": CART}, *[0] * 6), actor)
+        status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"), lambda w: {"products": CART}, *[0] * 6), actor)
         assert status == 201, body
         assert world.engine.order(body["order_id"]).customer_id == customer
     # Staff must say for whom.
-    status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"),
-                                     lambda w: {"products": CART}, *[0] * 6), "admin")
+    status, body = call(world, route("", "order", "POST", fixed("/api/orders/create"), lambda w: {"products": CART}, *[0] * 6), "admin")
     assert (status, body["code"]) == (400, "invalid_request")
 
 
@@ -316,22 +349,19 @@ def test_logout_and_password_change_end_sessions(world: World) -> None:
     a_token = world.tokens["customer"]
     second = world.engine.login(email="aya@example.com", password=A_PASSWORD).token
     as_a = {"Authorization": f"Bearer {a_token}"}
-    changed = client.put(f"/api/customers/{world.a}/password", headers=as_a,
-                         json={"current_password": A_PASSWORD, "new_password": "a brand new password"})
+    changed = client.put(f"/api/customers/{world.a}/password", headers=as_a, json={"current_password": A_PASSWORD, "new_password": "a brand new password"})
     assert changed.status_code == 200
     # The session that asked still works; the other one ended.
     assert client.get(f"/api/customers/{world.a}", headers=as_a).status_code == 200
     assert client.get(f"/api/customers/{world.a}", headers={"Authorization": f"Bearer {second}"}).status_code == 401
-    wrong = client.put(f"/api/customers/{world.a}/password", headers=as_a,
-                       json={"current_password": "not the password", "new_password": "whatever else"})
+    wrong = client.put(f"/api/customers/{world.a}/password", headers=as_a, json={"current_password": "not the password", "new_password": "whatever else"})
     assert wrong.status_code == 401
     assert client.post("/api/customers/logout", headers=as_a).status_code == 200
     assert client.get(f"/api/customers/{world.a}", headers=as_a).status_code == 401
 
 
 def test_login_answers_a_token_that_works_on_every_service(world: World) -> None:
-    response = world.clients["customer"].post("/api/customers/login",
-                                              json={"email": "badr@example.com", "password": B_PASSWORD})
+    response = world.clients["customer"].post("/api/customers/login", json={"email": "badr@example.com", "password": B_PASSWORD})
     session = response.get_json()
     assert session["customer_id"] == world.b and session["token"].startswith("sct_")
     assert session["expires_at"].endswith("Z")
@@ -353,8 +383,7 @@ def test_retired_products_are_for_staff_in_both_modes(engine: shopcore.Engine) -
         assert plain.status_code == 200 and 2 not in [p["product_id"] for p in plain.get_json()]
         anonymous = client.get("/api/inventory/products?include_retired=true")
         assert (anonymous.status_code, anonymous.get_json()["code"]) == (401, "unauthenticated"), mode
-        customer = client.get("/api/inventory/products?include_retired=true",
-                              headers={"Authorization": f"Bearer {session}"})
+        customer = client.get("/api/inventory/products?include_retired=true", headers={"Authorization": f"Bearer {session}"})
         assert (customer.status_code, customer.get_json()["code"]) == (403, "forbidden"), mode
         staff = client.get("/api/inventory/products?include_retired=true", headers={"Authorization": f"Bearer {key}"})
         assert staff.status_code == 200 and 2 in [p["product_id"] for p in staff.get_json()], mode

@@ -21,8 +21,9 @@ class Shop:
         self.key = engine.create_staff_key(name="catalog desk", role="inventory").key
         self.support = engine.create_staff_key(name="help desk", role="support").key
 
-    def call(self, service: str, method: str, path: str, body: Any = None, key: str | None = "inventory",
-             headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, Any]:
+    def call(
+        self, service: str, method: str, path: str, body: Any = None, key: str | None = "inventory", headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> tuple[int, Any]:
         token = {"inventory": self.key, "support": self.support, None: None}[key]
         headers = dict(headers or {})
         if token is not None:
@@ -36,10 +37,12 @@ class Shop:
 
     def state(self) -> Any:
         e = self.engine
-        return ([p.to_dict() for p in e.products(include_retired=True)],
-                {p: [r.to_dict() for r in e.tier_ladder(p)] for p in range(1, 6)},
-                [t.to_dict() for t in e.tax_rates()],
-                [c.to_dict() for c in e.catalog_changes(limit=500)[0]])
+        return (
+            [p.to_dict() for p in e.products(include_retired=True)],
+            {p: [r.to_dict() for r in e.tier_ladder(p)] for p in range(1, 6)},
+            [t.to_dict() for t in e.tax_rates()],
+            [c.to_dict() for c in e.catalog_changes(limit=500)[0]],
+        )
 
 
 @pytest.fixture
@@ -48,19 +51,18 @@ def shop(engine: shopcore.Engine) -> Shop:
 
 
 def test_a_product_is_created_ordered_repriced_retired_and_restored(shop: Shop) -> None:
-    status, dock = shop.call("inventory", "POST", "/api/inventory/products",
-                             {"product_name": "USB-C Dock", "unit_price": Decimal("89.50"), "quantity_available": 20})
+    status, dock = shop.call(
+        "inventory", "POST", "/api/inventory/products", {"product_name": "USB-C Dock", "unit_price": Decimal("89.50"), "quantity_available": 20}
+    )
     assert status == 201, dock
     assert shop.last.headers["Location"] == f"/api/inventory/check/{dock['product_id']}"
     assert (dock["unit_price"], dock["retired"]) == (Decimal("89.50"), False)
     pid = dock["product_id"]
     order = {"customer_id": 1, "products": [{"product_id": pid, "quantity": 2}]}
     admin = shop.engine.create_staff_key(name="admin", role="admin").key
-    placed = shop.clients["order"].post("/api/orders/create", json=order,
-                                        headers={"Authorization": f"Bearer {admin}"}).get_json()
+    placed = shop.clients["order"].post("/api/orders/create", json=order, headers={"Authorization": f"Bearer {admin}"}).get_json()
     assert placed["subtotal"] == Decimal("179.00")
-    status, repriced = shop.call("inventory", "PATCH", f"/api/inventory/products/{pid}",
-                                 {"unit_price": Decimal("79.50"), "product_name": "USB-C Dock Pro"})
+    status, repriced = shop.call("inventory", "PATCH", f"/api/inventory/products/{pid}", {"unit_price": Decimal("79.50"), "product_name": "USB-C Dock Pro"})
     assert status == 200 and repriced["unit_price"] == Decimal("79.50")
     assert repriced["product_name"] == "USB-C Dock Pro"
     # The order keeps the price it was placed at.
@@ -88,8 +90,7 @@ def test_a_product_is_created_ordered_repriced_retired_and_restored(shop: Shop) 
 
 
 def test_a_ladder_is_replaced_read_and_cleared(shop: Shop) -> None:
-    tiers = [{"min_quantity": 20, "discount_percentage": Decimal("20")},
-             {"min_quantity": 5, "discount_percentage": Decimal("7.5")}]
+    tiers = [{"min_quantity": 20, "discount_percentage": Decimal("20")}, {"min_quantity": 5, "discount_percentage": Decimal("7.5")}]
     status, ladder = shop.call("pricing", "PUT", "/api/pricing/rules/2", {"tiers": tiers})
     assert status == 200, ladder
     assert [r["min_quantity"] for r in ladder["tiers"]] == [5, 20]
@@ -111,8 +112,7 @@ def test_tax_regions_are_set_listed_and_removed(shop: Shop) -> None:
     listed = shop.call("pricing", "GET", "/api/pricing/tax-rates", key=None)[1]
     assert listed["default_region"] == "Cairo"
     assert [r["region"] for r in listed["tax_rates"]] == ["Alexandria", "Aswan", "Cairo", "Giza"]
-    quote = shop.call("pricing", "POST", "/api/pricing/calculate",
-                      {"products": [{"product_id": 5, "quantity": 1}], "region": "aswan"})[1]
+    quote = shop.call("pricing", "POST", "/api/pricing/calculate", {"products": [{"product_id": 5, "quantity": 1}], "region": "aswan"})[1]
     assert quote["tax"] == Decimal("15.00")
     assert shop.call("pricing", "DELETE", "/api/pricing/tax-rates/ASWAN")[1]["region"] == "Aswan"
     status, body = shop.call("pricing", "DELETE", "/api/pricing/tax-rates/Aswan")
@@ -129,7 +129,7 @@ def test_the_change_log_pages_with_a_link_header(shop: Shop) -> None:
     seen = [c["change_id"] for c in page["changes"]]
     while "Link" in shop.last.headers:
         link = shop.last.headers["Link"]
-        url = link[link.index("<") + 1:link.index(">")]
+        url = link[link.index("<") + 1 : link.index(">")]
         assert link.endswith('; rel="next"')
         page = shop.call("inventory", "GET", url.replace("http://localhost", ""))[1]
         seen += [c["change_id"] for c in page["changes"]]
@@ -142,34 +142,30 @@ def test_the_change_log_pages_with_a_link_header(shop: Shop) -> None:
 BAD = [
     ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": 0}, "invalid_money"),
     ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": -1}, "invalid_money"),
-    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": Decimal("1.005")},
-     "invalid_money"),
-    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": Decimal("100000000")},
-     "invalid_money"),
+    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": Decimal("1.005")}, "invalid_money"),
+    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": Decimal("100000000")}, "invalid_money"),
     ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": True}, "invalid_request"),
     ("inventory", "POST", "/api/inventory/products", {"product_name": 7, "unit_price": 1}, "invalid_request"),
-    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": "1", "quantity_available": -1},
-     "invalid_quantity"),
+    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": "1", "quantity_available": -1}, "invalid_quantity"),
     ("inventory", "POST", "/api/inventory/products", {"product_name": "Bad\u0007", "unit_price": 1}, "invalid_name"),
     ("inventory", "POST", "/api/inventory/products", {"product_name": "x" * 101, "unit_price": 1}, "invalid_name"),
-    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": 1, "stock": 1},
-     "invalid_request"),
+    ("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": 1, "stock": 1}, "invalid_request"),
     ("inventory", "PATCH", "/api/inventory/products/1", {}, "invalid_request"),
     ("inventory", "PATCH", "/api/inventory/products/1", {"unit_price": 0}, "invalid_money"),
     ("inventory", "PATCH", "/api/inventory/products/1", {"product_name": "ok", "unit_price": "0"}, "invalid_money"),
     ("inventory", "PATCH", "/api/inventory/products/99", {"unit_price": 1}, "unknown_product"),
     ("inventory", "POST", "/api/inventory/products/99/retire", None, "unknown_product"),
-    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 0, "discount_percentage": 5}]},
-     "invalid_quantity"),
-    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 5, "discount_percentage": 101}]},
-     "invalid_percent"),
-    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 5, "discount_percentage": "1.001"}]},
-     "invalid_percent"),
-    ("pricing", "PUT", "/api/pricing/rules/1",
-     {"tiers": [{"min_quantity": 5, "discount_percentage": 1}, {"min_quantity": 5, "discount_percentage": 2}]},
-     "invalid_tier"),
-    ("pricing", "PUT", "/api/pricing/rules/1",
-     {"tiers": [{"min_quantity": q, "discount_percentage": 1} for q in range(1, 102)]}, "invalid_request"),
+    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 0, "discount_percentage": 5}]}, "invalid_quantity"),
+    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 5, "discount_percentage": 101}]}, "invalid_percent"),
+    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 5, "discount_percentage": "1.001"}]}, "invalid_percent"),
+    (
+        "pricing",
+        "PUT",
+        "/api/pricing/rules/1",
+        {"tiers": [{"min_quantity": 5, "discount_percentage": 1}, {"min_quantity": 5, "discount_percentage": 2}]},
+        "invalid_tier",
+    ),
+    ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": q, "discount_percentage": 1} for q in range(1, 102)]}, "invalid_request"),
     ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": [{"min_quantity": 5}]}, "invalid_request"),
     ("pricing", "PUT", "/api/pricing/rules/1", {"tiers": "none"}, "invalid_request"),
     ("pricing", "PUT", "/api/pricing/rules/99", {"tiers": []}, "unknown_product"),
@@ -182,8 +178,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("service,method,path,body,code", BAD, ids=[f"{b[1]} {b[2][:40]} {b[4]}" for b in BAD])
-def test_bad_input_is_refused_with_a_code_and_changes_nothing(shop: Shop, service: str, method: str, path: str,
-                                                              body: Any, code: str | None) -> None:
+def test_bad_input_is_refused_with_a_code_and_changes_nothing(shop: Shop, service: str, method: str, path: str, body: Any, code: str | None) -> None:
     before = shop.state()
     status, answer = shop.call(service, method, path, body)
     if code is None:  # SQL metacharacters are only text: the region is stored as named
@@ -205,8 +200,7 @@ def test_a_named_rung_says_which_one(shop: Shop) -> None:
 def test_only_inventory_and_admin_staff_administer(shop: Shop) -> None:
     before = shop.state()
     for key in (None, "support"):
-        status, body = shop.call("inventory", "POST", "/api/inventory/products",
-                                 {"product_name": "X", "unit_price": 1}, key=key)
+        status, body = shop.call("inventory", "POST", "/api/inventory/products", {"product_name": "X", "unit_price": 1}, key=key)
         assert status == (401 if key is None else 403), body
         status, _ = shop.call("pricing", "PUT", "/api/pricing/tax-rates/Aswan", {"tax_rate": 1}, key=key)
         assert status == (401 if key is None else 403)
@@ -222,18 +216,17 @@ def test_an_order_expecting_an_old_total_is_409_price_changed_with_the_quote(sho
     shop.call("inventory", "PATCH", "/api/inventory/products/5", {"unit_price": "139.99"})
     before = shop.state(), shop.engine.orders_of_customer(2)
     orders = shop.clients["order"]
-    refused = orders.post("/api/orders/create", json={"customer_id": 2, "products": cart, "expected_total": shown},
-                          headers={**auth, "Idempotency-Key": "k1"})
+    refused = orders.post("/api/orders/create", json={"customer_id": 2, "products": cart, "expected_total": shown}, headers={**auth, "Idempotency-Key": "k1"})
     body = refused.get_json()
     assert (refused.status_code, body["code"]) == (409, "price_changed"), body
     assert body["quote"]["total"] == Decimal("319.18") and body["status"] == "error"
     assert (shop.state(), shop.engine.orders_of_customer(2)) == before
-    placed = orders.post("/api/orders/create", headers={**auth, "Idempotency-Key": "k1"},
-                         json={"customer_id": 2, "products": cart, "expected_total": body["quote"]["total"]})
+    placed = orders.post(
+        "/api/orders/create", headers={**auth, "Idempotency-Key": "k1"}, json={"customer_id": 2, "products": cart, "expected_total": body["quote"]["total"]}
+    )
     assert placed.status_code == 201 and placed.get_json()["total_amount"] == Decimal("319.18")
     for bad in (None, True, "x", -1):
-        answer = orders.post("/api/orders/create", headers=auth,
-                             json={"customer_id": 2, "products": cart, "expected_total": bad})
+        answer = orders.post("/api/orders/create", headers=auth, json={"customer_id": 2, "products": cart, "expected_total": bad})
         assert answer.status_code == 400, (bad, answer.get_json())
 
 
@@ -248,17 +241,21 @@ def test_a_customer_updates_their_profile_and_staff_list_customers(shop: Shop) -
     assert (answer.get_json()["email"], answer.get_json()["phone"]) == ("aya.b@example.com", "+20 1")
     assert customers.patch(path, json={"phone": None}, headers=me).get_json()["phone"] is None
     before = shop.engine.customer(session.customer.customer_id)
-    for body, code in [({"email": "sara@example.com"}, "email_taken"), ({}, "invalid_request"),
-                       ({"name": None}, "invalid_request"), ({"points": 5}, "invalid_request"),
-                       ({"name": "x\u202e"}, "invalid_name"), ({"email": "not an email"}, "invalid_email")]:
+    for body, code in [
+        ({"email": "sara@example.com"}, "email_taken"),
+        ({}, "invalid_request"),
+        ({"name": None}, "invalid_request"),
+        ({"points": 5}, "invalid_request"),
+        ({"name": "x\u202e"}, "invalid_name"),
+        ({"email": "not an email"}, "invalid_email"),
+    ]:
         refused = customers.patch(path, json=body, headers=me)
         assert 400 <= refused.status_code < 500 and refused.get_json()["code"] == code, (body, refused.get_json())
     assert shop.engine.customer(session.customer.customer_id) == before
     assert customers.patch("/api/customers/1", json={"name": "Not me"}, headers=me).status_code == 403
     # The password by POST too; the other sessions end.
     other = shop.engine.login(email="aya.b@example.com", password="a long enough password").token
-    changed = customers.post(f"{path}/password", headers=me,
-                             json={"current_password": "a long enough password", "new_password": "another long one"})
+    changed = customers.post(f"{path}/password", headers=me, json={"current_password": "a long enough password", "new_password": "another long one"})
     assert changed.status_code == 200, changed.get_json()
     with pytest.raises(shopcore.AuthenticationError):
         shop.engine.authenticate(other)
@@ -266,8 +263,7 @@ def test_a_customer_updates_their_profile_and_staff_list_customers(shop: Shop) -
     status, page = shop.call("customer", "GET", "/api/customers?limit=2", key="support")
     assert status == 200 and [c["customer_id"] for c in page["customers"]] == [1, 2]
     link = shop.last.headers["Link"]
-    rest = shop.call("customer", "GET", link[link.index("<") + 1:link.index(">")].replace("http://localhost", ""),
-                     key="support")[1]
+    rest = shop.call("customer", "GET", link[link.index("<") + 1 : link.index(">")].replace("http://localhost", ""), key="support")[1]
     assert [c["customer_id"] for c in rest["customers"]] == [3, 4]
     assert "Link" not in shop.last.headers
 
@@ -283,14 +279,17 @@ def follow(shop: Shop, service: str, path: str, key: str | None, items: str | No
         if link is None:
             return found
         assert link.endswith('; rel="next"')
-        path = link[link.index("<") + 1:link.index(">")].replace("http://localhost", "")
+        path = link[link.index("<") + 1 : link.index(">")].replace("http://localhost", "")
 
 
 def test_every_list_pages_with_link_headers(shop: Shop) -> None:
     admin = shop.engine.create_staff_key(name="admin", role="admin").key
     for i in range(5):
-        shop.clients["order"].post("/api/orders/create", headers={"Authorization": f"Bearer {admin}"},
-                                   json={"customer_id": 1 + i % 2, "products": [{"product_id": 1 + i, "quantity": 1}]})
+        shop.clients["order"].post(
+            "/api/orders/create",
+            headers={"Authorization": f"Bearer {admin}"},
+            json={"customer_id": 1 + i % 2, "products": [{"product_id": 1 + i, "quantity": 1}]},
+        )
     shop.call("inventory", "POST", "/api/inventory/products/3/retire")
     products = follow(shop, "inventory", "/api/inventory/products?limit=2", None, None)
     assert [p["product_id"] for p in products] == [1, 2, 4, 5]
@@ -304,9 +303,12 @@ def test_every_list_pages_with_link_headers(shop: Shop) -> None:
     assert [o["order_id"] for o in sara] == [4, 2]
     notices = follow(shop, "notification", "/api/notifications?customer_id=1&limit=2", "support", "notifications")
     assert [n["order_id"] for n in notices] == [5, 3, 1]
-    for service, path in [("order", "/api/orders?status=gone"), ("order", "/api/orders?limit=0"),
-                          ("notification", "/api/notifications?limit=501"),
-                          ("inventory", "/api/inventory/products?after=x")]:
+    for service, path in [
+        ("order", "/api/orders?status=gone"),
+        ("order", "/api/orders?limit=0"),
+        ("notification", "/api/notifications?limit=501"),
+        ("inventory", "/api/inventory/products?after=x"),
+    ]:
         status, body = shop.call(service, "GET", path, key="support")
         assert (status, body["code"]) == (400, "invalid_request"), path
 
@@ -330,8 +332,7 @@ LEGACY_CHECKED = [
 
 
 @pytest.mark.parametrize("service,method,path,body", LEGACY_CHECKED, ids=[f"{m} {p}" for _s, m, p, _b in LEGACY_CHECKED])
-def test_new_routes_need_a_token_even_in_legacy_mode(engine: shopcore.Engine, service: str, method: str, path: str,
-                                                      body: Any) -> None:
+def test_new_routes_need_a_token_even_in_legacy_mode(engine: shopcore.Engine, service: str, method: str, path: str, body: Any) -> None:
     """Legacy mode keeps the original routes open; the routes it never had that
     read or change others' data are checked in both modes."""
     client = SERVICES[service][0](engine, "legacy").test_client()
@@ -346,8 +347,7 @@ RAW_BAD = [
     ("inventory", "PATCH", "/api/inventory/products/1", '{"unit_price": 999.98999999999999999999999999999}'),
     ("inventory", "POST", "/api/inventory/products", '{"product_name": "X", "unit_price": 12.340000000000000000000000000001}'),
     ("pricing", "PUT", "/api/pricing/tax-rates/Cairo", '{"tax_rate": 13.99999999999999999999999999999}'),
-    ("pricing", "PUT", "/api/pricing/rules/1",
-     '{"tiers": [{"min_quantity": 5, "discount_percentage": 9.99999999999999999999999999999}]}'),
+    ("pricing", "PUT", "/api/pricing/rules/1", '{"tiers": [{"min_quantity": 5, "discount_percentage": 9.99999999999999999999999999999}]}'),
     ("pricing", "PUT", "/api/pricing/rules/1", '{"tiers": [{"min_quantity": 5, "discount_percentage": 5, "x": 1}]}'),
     ("pricing", "PUT", "/api/pricing/tax-rates/%FF", '{"tax_rate": 5}'),
     ("pricing", "PUT", "/api/pricing/tax-rates/Aswan", '{"tax_rate": 1e400}'),
@@ -355,8 +355,7 @@ RAW_BAD = [
 
 
 @pytest.mark.parametrize("service,method,path,raw", RAW_BAD, ids=[f"{m} {p} {r[-30:]}" for _s, m, p, r in RAW_BAD])
-def test_digits_that_do_not_fit_and_malformed_names_are_refused(shop: Shop, service: str, method: str, path: str,
-                                                                raw: str) -> None:
+def test_digits_that_do_not_fit_and_malformed_names_are_refused(shop: Shop, service: str, method: str, path: str, raw: str) -> None:
     """Found by an attacker: over-long decimals were rounded, %FF became U+FFFD."""
     before = shop.state()
     status, body = shop.call(service, method, path, data=raw, content_type="application/json")
@@ -367,14 +366,20 @@ def test_digits_that_do_not_fit_and_malformed_names_are_refused(shop: Shop, serv
 def test_an_order_expecting_a_total_with_extra_digits_is_refused(shop: Shop) -> None:
     admin = shop.engine.create_staff_key(name="admin", role="admin").key
     raw = '{"customer_id": 1, "products": [{"product_id": 2, "quantity": 1}], "expected_total": 34.18999999999999999999999999999}'
-    answer = shop.clients["order"].post("/api/orders/create", data=raw, content_type="application/json",
-                                        headers={"Authorization": f"Bearer {admin}"})
+    answer = shop.clients["order"].post("/api/orders/create", data=raw, content_type="application/json", headers={"Authorization": f"Bearer {admin}"})
     assert answer.status_code == 400, answer.get_json()
     assert shop.engine.orders_of_customer(1) == []
 
 
-@pytest.mark.parametrize("path", ["/api/inventory/changes?limit=1&limit=2", "/api/orders?status=created&status=cancelled",
-                                  "/api/notifications?order_id=1&order_id=2", "/api/inventory/products?after=1&after=2"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/inventory/changes?limit=1&limit=2",
+        "/api/orders?status=created&status=cancelled",
+        "/api/notifications?order_id=1&order_id=2",
+        "/api/inventory/products?after=1&after=2",
+    ],
+)
 def test_a_repeated_query_parameter_is_refused(shop: Shop, path: str) -> None:
     service = {"inventory": "inventory", "orders": "order", "notifications": "notification"}[path.split("/")[2].split("?")[0]]
     status, body = shop.call(service, "GET", path, key="support")
@@ -390,7 +395,8 @@ def test_a_password_change_needs_a_token_in_legacy_mode(engine: shopcore.Engine)
     engine.register(name="Aya", email="aya@example.com", password="a long enough password")
     client = SERVICES["customer"][0](engine, "legacy").test_client()
     for method in ("PUT", "POST"):
-        answer = client.open("/api/customers/4/password", method=method,
-                             json={"current_password": "a long enough password", "new_password": "another long one"})
+        answer = client.open(
+            "/api/customers/4/password", method=method, json={"current_password": "a long enough password", "new_password": "another long one"}
+        )
         assert answer.status_code == 401, answer.get_json()
     engine.login(email="aya@example.com", password="a long enough password")  # unchanged

@@ -13,10 +13,15 @@ from shopcore_services import PORTS, SERVICES
 
 #: Routes anyone may call (the original contract's open routes).
 OPEN = {
-    "GET /health", "GET /health/live", "GET /health/ready", "GET /openapi.json",
-    "POST /api/customer/register", "POST /api/customers/login",
+    "GET /health",
+    "GET /health/live",
+    "GET /health/ready",
+    "GET /openapi.json",
+    "POST /api/customer/register",
+    "POST /api/customers/login",
     "GET /api/inventory/check/<int:product_id>",
-    "GET /api/pricing/rules/<int:product_id>", "GET /api/pricing/tax-rates",
+    "GET /api/pricing/rules/<int:product_id>",
+    "GET /api/pricing/tax-rates",
 }
 
 #: Routes that check access in the view, once the request has said whom or what it is about.

@@ -22,8 +22,7 @@ def session(shop: Shop) -> tuple[int, str]:
     email, password = "nadia@example.com", "correct horse battery"
     nadia = shop.engine.register(name="Nadia Kamel", email=email, password=password)
     shop.engine.adjust_points(nadia.customer_id, 100)
-    status, body = shop.call("customer", "POST", "/api/customers/login", {"email": email, "password": password},
-                             key=None)
+    status, body = shop.call("customer", "POST", "/api/customers/login", {"email": email, "password": password}, key=None)
     assert status == 200, body
     return nadia.customer_id, str(body["token"])
 
@@ -53,8 +52,7 @@ def test_the_worked_example_with_a_coupon_and_points_has_every_figure(shop: Shop
     order = {"products": WORKED, "coupon_code": "SAVE10", "redeem_points": 100}
     status, placed = shop.call("order", "POST", "/api/orders/create", order, key=None, headers=bearer(token))
     assert status == 201, placed
-    assert (placed["total_amount"], placed["coupon_discount"], placed["points_value"]) == (
-        Decimal("1286.39"), Decimal("125.49"), Decimal("1.00"))
+    assert (placed["total_amount"], placed["coupon_discount"], placed["points_value"]) == (Decimal("1286.39"), Decimal("125.49"), Decimal("1.00"))
     assert placed["points_earned"] == 112
     status, stored = shop.call("order", "GET", f"/api/orders/{placed['order_id']}", key="support")
     assert status == 200 and stored["coupon_code"] == "SAVE10", stored
@@ -68,29 +66,40 @@ def test_the_worked_example_with_a_coupon_and_points_has_every_figure(shop: Shop
 
 
 def test_a_coupon_that_does_not_apply_is_refused_with_its_reason_and_nothing_written(shop: Shop) -> None:
-    for body in ({"code": "OFF", "amount_off": "5.00", "active": False},
-                 {"code": "GONE", "amount_off": "5.00", "valid_until": "2020-01-01T00:00:00Z"},
-                 {"code": "LATER", "amount_off": "5.00", "valid_from": "2999-01-01T00:00:00+02:00"},
-                 {"code": "BIG", "amount_off": "5.00", "min_subtotal": "100.00"}):
+    for body in (
+        {"code": "OFF", "amount_off": "5.00", "active": False},
+        {"code": "GONE", "amount_off": "5.00", "valid_until": "2020-01-01T00:00:00Z"},
+        {"code": "LATER", "amount_off": "5.00", "valid_from": "2999-01-01T00:00:00+02:00"},
+        {"code": "BIG", "amount_off": "5.00", "min_subtotal": "100.00"},
+    ):
         assert shop.call("pricing", "POST", "/api/pricing/coupons", body)[0] == 201
     before = shop.state(), shop.engine.customer(1).to_dict()
     admin = shop.engine.create_staff_key(name="admin", role="admin").key
-    for code, expected in (("NOPE", "coupon_unknown"), ("OFF", "coupon_inactive"), ("GONE", "coupon_expired"),
-                           ("LATER", "coupon_not_yet_valid"), ("BIG", "coupon_min_subtotal"),
-                           ("no spaces", "invalid_coupon")):
+    for code, expected in (
+        ("NOPE", "coupon_unknown"),
+        ("OFF", "coupon_inactive"),
+        ("GONE", "coupon_expired"),
+        ("LATER", "coupon_not_yet_valid"),
+        ("BIG", "coupon_min_subtotal"),
+        ("no spaces", "invalid_coupon"),
+    ):
         order = {"customer_id": 1, "products": [{"product_id": 2, "quantity": 1}], "coupon_code": code}
         status, body = shop.call("order", "POST", "/api/orders/create", order, key=None, headers=bearer(admin))
         assert (status, body["code"]) == (400, expected), body
         status, body = shop.call("pricing", "POST", "/api/pricing/calculate", order, key=None, headers=bearer(admin))
         assert (status, body["code"]) == (400, expected), body
-    for points, expected in ((101, "insufficient_points"), (3000, "insufficient_points"), (-1, "invalid_request"),
-                             (True, "invalid_request"), ("5", "invalid_request")):
+    for points, expected in (
+        (101, "insufficient_points"),
+        (3000, "insufficient_points"),
+        (-1, "invalid_request"),
+        (True, "invalid_request"),
+        ("5", "invalid_request"),
+    ):
         order = {"customer_id": 1, "products": [{"product_id": 2, "quantity": 1}], "redeem_points": points}
         status, body = shop.call("order", "POST", "/api/orders/create", order, key=None, headers=bearer(admin))
         assert (status, body["code"]) == (400, expected), (points, body)
     # 100 points are worth 1.00; a 0.50 order cannot take them.
-    cheap = shop.call("inventory", "POST", "/api/inventory/products",
-                      {"product_name": "Sticker", "unit_price": "0.50", "quantity_available": 5})[1]
+    cheap = shop.call("inventory", "POST", "/api/inventory/products", {"product_name": "Sticker", "unit_price": "0.50", "quantity_available": 5})[1]
     order = {"customer_id": 1, "products": [{"product_id": cheap["product_id"], "quantity": 1}], "redeem_points": 100}
     status, body = shop.call("order", "POST", "/api/orders/create", order, key=None, headers=bearer(admin))
     assert (status, body["code"]) == (400, "points_exceed_amount"), body
@@ -107,8 +116,7 @@ def test_quoting_with_someone_elses_points_needs_their_session_or_support(shop: 
     assert shop.call("pricing", "POST", "/api/pricing/calculate", request, key=None)[0] == 401
     assert shop.call("pricing", "POST", "/api/pricing/calculate", request, key=None, headers=bearer(token))[0] == 403
     assert shop.call("pricing", "POST", "/api/pricing/calculate", request, key="support")[0] == 200
-    status, body = shop.call("pricing", "POST", "/api/pricing/calculate", {"products": WORKED, "redeem_points": 1},
-                             key=None)
+    status, body = shop.call("pricing", "POST", "/api/pricing/calculate", {"products": WORKED, "redeem_points": 1}, key=None)
     assert (status, body["code"]) == (400, "invalid_request")
 
 
@@ -122,16 +130,22 @@ def test_coupons_are_administered_by_inventory_staff_with_clear_refusals(shop: S
     assert status == 201 and created["amount_off"] == Decimal("15.00"), created
     status, again = shop.call("pricing", "POST", "/api/pricing/coupons", {**body, "code": "spring"})
     assert (status, again["code"]) == (409, "coupon_exists")
-    for bad in ({"code": "X", "percent_off": 10, "amount_off": 5}, {"code": "X"}, {"code": "X", "percent_off": 0},
-                {"code": "X", "percent_off": "100.01"}, {"code": "X", "amount_off": "1.555"},
-                {"code": "X", "amount_off": "5", "max_redemptions": 0},
-                {"code": "X", "amount_off": "5", "valid_from": "2030-01-01T00:00:00Z", "valid_until": "2029-01-01T00:00:00Z"},
-                {"code": "X", "amount_off": "5", "valid_from": "tomorrow"},
-                {"code": "X", "amount_off": "5", "surprise": 1}, {"code": "x" * 33, "amount_off": "5"},
-                {"code": "'; DROP TABLE coupons; --", "amount_off": "5"}, {"code": 7, "amount_off": "5"}):
+    for bad in (
+        {"code": "X", "percent_off": 10, "amount_off": 5},
+        {"code": "X"},
+        {"code": "X", "percent_off": 0},
+        {"code": "X", "percent_off": "100.01"},
+        {"code": "X", "amount_off": "1.555"},
+        {"code": "X", "amount_off": "5", "max_redemptions": 0},
+        {"code": "X", "amount_off": "5", "valid_from": "2030-01-01T00:00:00Z", "valid_until": "2029-01-01T00:00:00Z"},
+        {"code": "X", "amount_off": "5", "valid_from": "tomorrow"},
+        {"code": "X", "amount_off": "5", "surprise": 1},
+        {"code": "x" * 33, "amount_off": "5"},
+        {"code": "'; DROP TABLE coupons; --", "amount_off": "5"},
+        {"code": 7, "amount_off": "5"},
+    ):
         status, refused = shop.call("pricing", "POST", "/api/pricing/coupons", bad)
-        assert status == 400 and refused["code"] in {"invalid_coupon", "invalid_request", "invalid_percent",
-                                                      "invalid_money"}, (bad, refused)
+        assert status == 400 and refused["code"] in {"invalid_coupon", "invalid_request", "invalid_percent", "invalid_money"}, (bad, refused)
     status, off = shop.call("pricing", "PATCH", "/api/pricing/coupons/spring", {"active": False, "max_redemptions": None})
     assert status == 200 and (off["active"], off["max_redemptions"]) == (False, None), off
     assert shop.call("pricing", "GET", "/api/pricing/coupons/SPRING")[1] == off
@@ -147,8 +161,7 @@ def test_ladder_warnings_and_strict_mode(shop: Shop) -> None:
     status, mice = shop.call("pricing", "GET", "/api/pricing/rules/2")
     status, body = shop.call("pricing", "PUT", "/api/pricing/rules/2", {"tiers": mice["tiers"]})
     assert status == 200
-    assert [(w["kind"], w["from_quantity"], w["to_quantity"], w["cheaper_at"]) for w in body["warnings"]] == [
-        ("more_costs_less", 9, 9, 10)]
+    assert [(w["kind"], w["from_quantity"], w["to_quantity"], w["cheaper_at"]) for w in body["warnings"]] == [("more_costs_less", 9, 9, 10)]
     assert body["warnings"][0]["price_at_to"] == Decimal("269.91")
     before = shop.state()
     shadowed = {"tiers": [{"min_quantity": 5, "discount_percentage": 10}, {"min_quantity": 10, "discount_percentage": 5}]}
@@ -167,8 +180,12 @@ def test_the_audit_reports_the_seed_anomalies_to_staff_only(shop: Shop) -> None:
     assert shop.call("pricing", "POST", "/api/pricing/coupons", {"code": "FREE", "percent_off": 100})[0] == 201
     status, audit = shop.call("pricing", "GET", "/api/pricing/audit", key="support")
     assert status == 200, audit
-    windows = {(p["product_id"], f["from_quantity"], f["to_quantity"], f["cheaper_at"])
-               for p in audit["products"] for f in p["findings"] if f["kind"] == "more_costs_less"}
+    windows = {
+        (p["product_id"], f["from_quantity"], f["to_quantity"], f["cheaper_at"])
+        for p in audit["products"]
+        for f in p["findings"]
+        if f["kind"] == "more_costs_less"
+    }
     assert (2, 9, 9, 10) in windows, windows
     assert [c["code"] for c in audit["coupons"]] == ["FREE"]
     assert audit["clean"] is False

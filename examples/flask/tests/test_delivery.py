@@ -147,12 +147,11 @@ def place_order(engine: shopcore.Engine, email: str) -> tuple[int, shopcore.Noti
 
 def test_a_placed_orders_confirmation_arrives_in_an_smtp_server(engine: shopcore.Engine, sink: MailSink) -> None:
     _customer, notice = place_order(engine, "mona@example.com")
-    dispatcher = engine.dispatcher(smtp_url=sink.url, mail_from="Shop <orders@shop.example>",
-                                   message_domain="shop.example")
+    dispatcher = engine.dispatcher(smtp_url=sink.url, mail_from="Shop <orders@shop.example>", message_domain="shop.example")
     dispatch_until(dispatcher, lambda: delivery(engine, notice.notification_id, "email").status != "pending")
     mails = [m for rcpt, m in sink.wait_for(1) if m["Message-ID"] == f"<notification-{notice.notification_id}@shop.example>"]
     assert len(mails) == 1, [m["Message-ID"] for _, m in sink.messages]
-    (rcpt, mail), = [(r, m) for r, m in sink.messages if m is mails[0]]
+    ((rcpt, mail),) = [(r, m) for r, m in sink.messages if m is mails[0]]
     assert rcpt == ["mona@example.com"] and mail["To"] == "mona@example.com"
     assert mail["From"] == "Shop <orders@shop.example>"
     assert mail["Subject"] == notice.message.splitlines()[0]
@@ -163,8 +162,7 @@ def test_a_placed_orders_confirmation_arrives_in_an_smtp_server(engine: shopcore
     print(f"delivery: smtp ({engine.backend}): 1 mail, 1 attempt, Message-ID {mail['Message-ID']}")
 
 
-def test_a_webhook_answering_500_twice_gets_the_event_three_times_with_one_id(
-        engine: shopcore.Engine, receiver: Receiver) -> None:
+def test_a_webhook_answering_500_twice_gets_the_event_three_times_with_one_id(engine: shopcore.Engine, receiver: Receiver) -> None:
     receiver.script = [500, 500, 200]
     hook = engine.create_webhook(receiver.url, ["order.placed"])
     customer, notice = place_order(engine, "webhook@example.com")
@@ -189,8 +187,7 @@ def test_a_webhook_answering_500_twice_gets_the_event_three_times_with_one_id(
     print(f"delivery: webhook 500,500,200 ({engine.backend}): 3 posts, 1 id, ends delivered after 3 attempts")
 
 
-def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(
-        engine: shopcore.Engine, silent_port: int) -> None:
+def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(engine: shopcore.Engine, silent_port: int) -> None:
     engine.create_webhook(f"http://127.0.0.1:{silent_port}/hook", ["order.placed", "order.cancelled"])
     _customer, notice = place_order(engine, "silent@example.com")
     dispatcher = engine.dispatcher(timeout_ms=200, max_attempts=3, first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS)
@@ -209,15 +206,13 @@ def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(
     [entry] = [n for n in listed.get_json()["notifications"] if n["notification_id"] == notice.notification_id]
     [hook_delivery] = [d for d in entry["deliveries"] if d["channel"] == "webhook"]
     assert hook_delivery["status"] == "failed" and hook_delivery["attempts"] == 3
-    retried = client.post(f"/api/notifications/{notice.notification_id}/retry",
-                          headers={"Authorization": f"Bearer {admin}"})
+    retried = client.post(f"/api/notifications/{notice.notification_id}/retry", headers={"Authorization": f"Bearer {admin}"})
     assert retried.status_code == 200, retried.get_json()
     again = delivery(engine, notice.notification_id, "webhook")
     assert (again.status, again.last_error is not None) == ("pending", True)
     # Due at once: the next round claims it (the retry is stamped on the dispatcher's clock).
     assert dispatcher.dispatch_due(100).claimed == 1
-    twice = client.post(f"/api/notifications/{notice.notification_id}/retry",
-                        headers={"Authorization": f"Bearer {admin}"})
+    twice = client.post(f"/api/notifications/{notice.notification_id}/retry", headers={"Authorization": f"Bearer {admin}"})
     assert (twice.status_code, twice.get_json()["code"]) == (409, "nothing_to_retry")
     print(f"delivery: silent receiver ({engine.backend}): failed after 3 attempts of 200 ms in {took:.2f} s")
 
@@ -253,16 +248,17 @@ BAD_WEBHOOKS = [
     ({"url": "https://hooks.example.com/" + "a" * 2000, "events": ["order.placed"]}, "invalid_webhook"),
     ({"url": "https://hooks.example.com/x", "events": ["order.shipped"]}, "invalid_webhook"),
     ({"url": "https://hooks.example.com/x", "events": []}, "invalid_webhook"),
-    ({"url": "https://hooks.example.com/x", "events": ["order.placed"],
-      "secret": "whsec_" + base64.b64encode(b"k" * 65).decode()}, "invalid_webhook"),  # oversized
+    (
+        {"url": "https://hooks.example.com/x", "events": ["order.placed"], "secret": "whsec_" + base64.b64encode(b"k" * 65).decode()},
+        "invalid_webhook",
+    ),  # oversized
     ({"url": "https://hooks.example.com/x", "events": ["order.placed"], "secret": "whsec_short"}, "invalid_webhook"),
     ({"url": "https://hooks.example.com/x", "events": "order.placed"}, "invalid_request"),
     ({"url": 42, "events": ["order.placed"]}, "invalid_request"),
     ({"url": "https://hooks.example.com/x", "events": [1]}, "invalid_request"),
     ({"url": "https://hooks.example.com/x"}, "invalid_request"),
     ({"url": "https://hooks.example.com/x", "events": ["order.placed"], "owner": "me"}, "invalid_request"),
-    ({"url": "https://hooks.example.com/x'; DROP TABLE webhook_endpoints; --", "events": ["order.placed"]},
-     "invalid_webhook"),
+    ({"url": "https://hooks.example.com/x'; DROP TABLE webhook_endpoints; --", "events": ["order.placed"]}, "invalid_webhook"),
     # Hosts and ports no HTTP client can use (found by attacking the route).
     ({"url": "https://[hooks.example.com]evil.com/", "events": ["order.placed"]}, "invalid_webhook"),
     ({"url": "https://hooks.example.com:99999/x", "events": ["order.placed"]}, "invalid_webhook"),
@@ -272,8 +268,7 @@ BAD_WEBHOOKS = [
 
 
 @pytest.mark.parametrize("body,code", BAD_WEBHOOKS, ids=range(len(BAD_WEBHOOKS)))
-def test_bad_webhooks_are_refused_with_a_code_and_nothing_is_stored(
-        engine: shopcore.Engine, body: dict[str, Any], code: str) -> None:
+def test_bad_webhooks_are_refused_with_a_code_and_nothing_is_stored(engine: shopcore.Engine, body: dict[str, Any], code: str) -> None:
     client, admin = staff_client(engine, allowed_hosts="hooks.example.com")
     answer = client.post("/api/webhooks", json=body, headers=admin)
     assert (answer.status_code, answer.get_json()["code"]) == (400, code), answer.get_json()
@@ -282,8 +277,7 @@ def test_bad_webhooks_are_refused_with_a_code_and_nothing_is_stored(
 
 def test_a_webhooks_secret_is_shown_once_and_its_id_routes_work(engine: shopcore.Engine) -> None:
     client, admin = staff_client(engine, allowed_hosts="hooks.example.com, other.example.com")
-    created = client.post("/api/webhooks", headers=admin,
-                          json={"url": "https://hooks.example.com/shop", "events": ["order.placed"]})
+    created = client.post("/api/webhooks", headers=admin, json={"url": "https://hooks.example.com/shop", "events": ["order.placed"]})
     assert created.status_code == 201
     body = created.get_json()
     assert body["secret"].startswith("whsec_") and created.headers["Cache-Control"] == "no-store"
@@ -296,9 +290,11 @@ def test_a_webhooks_secret_is_shown_once_and_its_id_routes_work(engine: shopcore
     gone = client.delete(f"/api/webhooks/{body['webhook_id']}", headers=admin)
     assert (gone.status_code, gone.get_json()["code"]) == (404, "unknown_webhook")
     assert client.get("/api/webhooks", headers=admin).get_json()["webhooks"] == []
-    for path, status, code in [("/api/notifications/999999/retry", 404, "notification_not_found"),
-                               ("/api/notifications/" + "9" * 30 + "/retry", 404, "notification_not_found"),
-                               ("/api/webhooks/" + "9" * 30, 404, "unknown_webhook")]:
+    for path, status, code in [
+        ("/api/notifications/999999/retry", 404, "notification_not_found"),
+        ("/api/notifications/" + "9" * 30 + "/retry", 404, "notification_not_found"),
+        ("/api/webhooks/" + "9" * 30, 404, "unknown_webhook"),
+    ]:
         method = client.post if path.endswith("retry") else client.delete
         answer = method(path, headers=admin)
         assert (answer.status_code, answer.get_json()["code"]) == (status, code), path
@@ -318,11 +314,16 @@ class DispatcherProcess:
 
     @classmethod
     def start(cls, database_url: str, smtp_url: str, **settings: str) -> DispatcherProcess:
-        env = {**os.environ, "DATABASE_URL": database_url, "SHOPCORE_SMTP_URL": smtp_url,
-               "SHOPCORE_LOG_FORMAT": "text", "SHOPCORE_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
-               **{f"SHOPCORE_DISPATCH_{k.upper()}": v for k, v in settings.items()}}
-        process = subprocess.Popen([sys.executable, "-m", "shopcore_services.dispatch"], env=env, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SHOPCORE_SMTP_URL": smtp_url,
+            "SHOPCORE_LOG_FORMAT": "text",
+            "SHOPCORE_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **{f"SHOPCORE_DISPATCH_{k.upper()}": v for k, v in settings.items()},
+        }
+        process = subprocess.Popen([sys.executable, "-m", "shopcore_services.dispatch"], env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         started = cls(process)
         started.reader = threading.Thread(target=started._read, daemon=True)
         started.reader.start()
@@ -342,8 +343,7 @@ class DispatcherProcess:
 
     def delivered(self) -> int:
         """Deliveries this process recorded delivered, from its log."""
-        return sum(int(word.split("=")[1]) for line in self.output if "dispatched" in line
-                   for word in line.split() if word.startswith("delivered="))
+        return sum(int(word.split("=")[1]) for line in self.output if "dispatched" in line for word in line.split() if word.startswith("delivered="))
 
     def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
         """Sends ``how`` and waits for the exit and the end of its output."""
@@ -358,8 +358,7 @@ class DispatcherProcess:
 def many_notifications(engine: shopcore.Engine, count: int) -> list[int]:
     """``count`` notifications (resent confirmations of one order), each with an email and a webhook delivery."""
     customer, first = place_order(engine, "many@example.com")
-    return [first.notification_id] + [engine.resend_confirmation(first.order_id, customer).notification_id
-                                      for _ in range(count - 1)]
+    return [first.notification_id] + [engine.resend_confirmation(first.order_id, customer).notification_id for _ in range(count - 1)]
 
 
 def settled(engine: shopcore.Engine) -> bool:
@@ -375,8 +374,7 @@ def wait_settled(engine: shopcore.Engine, processes: list[DispatcherProcess], ti
         time.sleep(0.1)
 
 
-def test_two_dispatcher_processes_deliver_500_notifications_each_exactly_once(
-        mysql_database: str, sink: MailSink) -> None:
+def test_two_dispatcher_processes_deliver_500_notifications_each_exactly_once(mysql_database: str, sink: MailSink) -> None:
     engine = shopcore.Engine.mysql(mysql_database, seed=True, max_connections=4)
     receiver = Receiver(delay=0.002)
     hook = engine.create_webhook(receiver.url, ["order.placed"])
@@ -399,12 +397,13 @@ def test_two_dispatcher_processes_deliver_500_notifications_each_exactly_once(
     per_process = [p.delivered() for p in dispatchers]
     assert sum(per_process) == 1000 and min(per_process) > 0, per_process
     assert engine.notifications_by_delivery("failed", limit=1)[0] == []
-    print(f"delivery: 2 dispatchers, 500 notifications: {len(receiver.received)} webhook posts, "
-          f"{len(sink.messages)} mails, 0 duplicates; delivered per process {per_process}")
+    print(
+        f"delivery: 2 dispatchers, 500 notifications: {len(receiver.received)} webhook posts, "
+        f"{len(sink.messages)} mails, 0 duplicates; delivered per process {per_process}"
+    )
 
 
-def test_a_dispatcher_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(
-        mysql_database: str, sink: MailSink) -> None:
+def test_a_dispatcher_killed_mid_batch_loses_nothing_and_duplicates_only_its_batch(mysql_database: str, sink: MailSink) -> None:
     engine = shopcore.Engine.mysql(mysql_database, seed=True, max_connections=4)
     receiver = Receiver(delay=0.02)  # slow enough that a batch is in flight when the kill comes
     engine.create_webhook(receiver.url, ["order.placed"])
@@ -436,8 +435,10 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_duplicates_only_its_bat
     assert webhook_duplicates + mail_duplicates <= 25 and max(posts.values()) <= 2 and max(mails.values()) <= 2
     for notification_id in ids[:20]:
         assert {d.status for d in engine.deliveries([notification_id])} == {"delivered"}
-    print(f"delivery: SIGKILL after {at_kill} of 300 webhooks: after restart all 300 webhooks and 300 mails "
-          f"delivered; duplicates {webhook_duplicates} webhooks + {mail_duplicates} mails (batch 25)")
+    print(
+        f"delivery: SIGKILL after {at_kill} of 300 webhooks: after restart all 300 webhooks and 300 mails "
+        f"delivered; duplicates {webhook_duplicates} webhooks + {mail_duplicates} mails (batch 25)"
+    )
 
 
 def test_legacy_mode_keeps_the_log_open_to_any_authorization_header(engine: shopcore.Engine) -> None:
@@ -460,11 +461,17 @@ def test_secrets_never_show_in_a_records_repr(engine: shopcore.Engine) -> None:
         assert secret in json.dumps(record.to_dict(), default=str)  # the value itself is still there
 
 
-@pytest.mark.parametrize("name,value", [("SHOPCORE_DISPATCH_BATCH", "501"), ("SHOPCORE_DISPATCH_BATCH", "0"),
-                                        ("SHOPCORE_DISPATCH_BATCH", "9" * 12),
-                                        ("SHOPCORE_DISPATCH_MAX_ATTEMPTS", "99999999999"),
-                                        ("SHOPCORE_DISPATCH_TIMEOUT_MS", "9" * 23),
-                                        ("SHOPCORE_DISPATCH_LEASE_MS", "-5")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("SHOPCORE_DISPATCH_BATCH", "501"),
+        ("SHOPCORE_DISPATCH_BATCH", "0"),
+        ("SHOPCORE_DISPATCH_BATCH", "9" * 12),
+        ("SHOPCORE_DISPATCH_MAX_ATTEMPTS", "99999999999"),
+        ("SHOPCORE_DISPATCH_TIMEOUT_MS", "9" * 23),
+        ("SHOPCORE_DISPATCH_LEASE_MS", "-5"),
+    ],
+)
 def test_dispatcher_settings_out_of_range_stop_the_start(name: str, value: str) -> None:
     from shopcore_services import dispatch
 
@@ -475,13 +482,10 @@ def test_dispatcher_settings_out_of_range_stop_the_start(name: str, value: str) 
 
 
 def test_the_dispatch_command_refuses_bad_settings_with_status_2(mysql_database: str) -> None:
-    env = {**os.environ, "DATABASE_URL": mysql_database, "SHOPCORE_DISPATCH_BATCH": "501",
-           "SHOPCORE_SMTP_URL": "smtp://user:hunter2@mail:99999"}
-    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "DATABASE_URL": mysql_database, "SHOPCORE_DISPATCH_BATCH": "501", "SHOPCORE_SMTP_URL": "smtp://user:hunter2@mail:99999"}
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "SHOPCORE_DISPATCH_BATCH" in done.stderr, done.stderr
     env["SHOPCORE_DISPATCH_BATCH"] = "10"
-    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.dispatch", "--once"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "mail:99999" in done.stderr, done.stderr
     assert "hunter2" not in done.stderr + done.stdout

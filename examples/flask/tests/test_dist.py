@@ -64,17 +64,20 @@ def fresh_venv() -> Iterator[Path]:
 
 def install_and_check(environment: Path, packages: list[Path], **env: str) -> str:
     pip = [str(environment / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    installed = subprocess.run([*pip, *map(str, packages)], capture_output=True, text=True, timeout=1800,
-                               env={**os.environ, **env})
+    installed = subprocess.run([*pip, *map(str, packages)], capture_output=True, text=True, timeout=1800, env={**os.environ, **env})
     assert installed.returncode == 0, installed.stdout + installed.stderr
     with tempfile.TemporaryDirectory() as cwd:
-        checked = subprocess.run([str(environment / "bin" / "python"), "-c", CHECK.format(version=VERSION)],
-                                 cwd=cwd, capture_output=True, text=True, timeout=120,
-                                 env={k: v for k, v in os.environ.items() if not k.startswith("SHOPCORE_")})
+        checked = subprocess.run(
+            [str(environment / "bin" / "python"), "-c", CHECK.format(version=VERSION)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={k: v for k, v in os.environ.items() if not k.startswith("SHOPCORE_")},
+        )
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert str(environment) in checked.stdout  # the venv's own copy, not the repository's
-        script = subprocess.run([str(environment / "bin" / "shopcore-services"), "--version"], cwd=cwd,
-                                capture_output=True, text=True, timeout=60)
+        script = subprocess.run([str(environment / "bin" / "shopcore-services"), "--version"], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert script.returncode == 0, script.stderr
     return script.stdout.strip()
 
@@ -97,4 +100,3 @@ def test_the_sdists_build_and_install_into_a_fresh_venv(fresh_venv: Path) -> Non
     # target directory reuses the compiled dependencies.
     version = install_and_check(fresh_venv, sdists, CARGO_TARGET_DIR=str(ROOT / "target"))
     assert version == f"shopcore-services {VERSION} (shopcore {VERSION})"
-

@@ -66,8 +66,7 @@ def call(service: str, method: str, path: str, payload: object = None, token: st
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"http://127.0.0.1:{PORTS[service]}{path}", data=data, method=method,
-                                     headers=headers)
+    request = urllib.request.Request(f"http://127.0.0.1:{PORTS[service]}{path}", data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read(), parse_float=Decimal)
@@ -80,8 +79,9 @@ def test_a_customer_journey_over_http(servers: str) -> None:
     for service in PORTS:
         assert call(service, "GET", "/health")[1]["service"] == service
 
-    status, me = call("customer", "POST", "/api/customer/register",
-                      {"name": "Yara Fathy", "email": "yara@example.com", "phone": "0100 000 0000", "password": "nile-at-night"})
+    status, me = call(
+        "customer", "POST", "/api/customer/register", {"name": "Yara Fathy", "email": "yara@example.com", "phone": "0100 000 0000", "password": "nile-at-night"}
+    )
     assert status == 201
     status, logged_in = call("customer", "POST", "/api/customers/login", {"email": "yara@example.com", "password": "nile-at-night"})
     assert (status, logged_in["customer_id"]) == (200, me["customer_id"])
@@ -99,8 +99,7 @@ def test_a_customer_journey_over_http(servers: str) -> None:
     if enforced:  # without the token nothing of Yara's is reachable
         assert call("customer", "GET", me_path)[0] == 401
         assert call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart})[0] == 401
-    status, placed = call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart},
-                          token)
+    status, placed = call("order", "POST", "/api/orders/create", {"customer_id": me["customer_id"], "products": cart}, token)
     assert (status, placed["status"], placed["total_amount"]) == (201, "success", quote["total"])
     order_id = placed["order_id"]
 
@@ -148,11 +147,10 @@ def test_the_server_answers_json_and_does_not_name_itself(servers: str) -> None:
 def test_a_chunked_body_over_the_limit_is_413(servers: str) -> None:
     body = b'{"products": [' + b" " * (1024 * 1024) + b"]}"
     with socket.create_connection(("127.0.0.1", 5003), timeout=30) as conn:
-        conn.sendall(b"POST /api/pricing/calculate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        conn.sendall(b"POST /api/pricing/calculate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         try:
             for start in range(0, len(body), 65536):
-                part = body[start:start + 65536]
+                part = body[start : start + 65536]
                 conn.sendall(b"%x\r\n" % len(part) + part + b"\r\n")
             conn.sendall(b"0\r\n\r\n")
         except OSError:
@@ -161,18 +159,20 @@ def test_a_chunked_body_over_the_limit_is_413(servers: str) -> None:
     assert b" 413 " in status_line, status_line
 
 
-@pytest.mark.parametrize(("variable", "value", "says"), [
-    ("SHOPCORE_AUTH", "open-sesame", "SHOPCORE_AUTH must be"),
-    ("SHOPCORE_ADMIN_KEY", "short", "invalid token"),
-    ("SHOPCORE_SESSION_HOURS", "a day", "SHOPCORE_SESSION_HOURS must be"),
-    ("DATABASE_URL", "mysql://nobody@127.0.0.1:1/none", "cannot start"),
-    ("DATABASE_URL", "mysql://root@no-such-host.invalid:3306/shop", "cannot start"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("SHOPCORE_AUTH", "open-sesame", "SHOPCORE_AUTH must be"),
+        ("SHOPCORE_ADMIN_KEY", "short", "invalid token"),
+        ("SHOPCORE_SESSION_HOURS", "a day", "SHOPCORE_SESSION_HOURS must be"),
+        ("DATABASE_URL", "mysql://nobody@127.0.0.1:1/none", "cannot start"),
+        ("DATABASE_URL", "mysql://root@no-such-host.invalid:3306/shop", "cannot start"),
+    ],
+)
 def test_misconfiguration_stops_the_start_with_one_line(variable: str, value: str, says: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SHOPCORE_AUTH", "SHOPCORE_ADMIN_KEY")}
     env[variable] = value
-    done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0] and lines[0].startswith("cannot start:"), done.stderr

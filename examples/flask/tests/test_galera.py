@@ -76,8 +76,7 @@ def wait_until_applied() -> None:
         conn.close()
 
 
-def race(engines: list[shopcore.Engine], buyers: int,
-         call: Callable[[shopcore.Engine, int], object]) -> list[object]:
+def race(engines: list[shopcore.Engine], buyers: int, call: Callable[[shopcore.Engine, int], object]) -> list[object]:
     """Runs ``call(engine, i)`` from ``buyers`` threads released at once, buyer i on node i mod n."""
     gate = threading.Barrier(buyers)
     results: list[object] = [None] * buyers
@@ -161,8 +160,7 @@ def test_a_node_killed_mid_load_loses_nothing_acknowledged(engines: list[shopcor
                     answered.append((time.monotonic(), node))
             except shopcore.ShopError as err:
                 with lock:
-                    outcomes.append((started, node, err.code if err.code != "storage_unavailable"
-                                     else f"{err.code}: {err.message[:100]}"))
+                    outcomes.append((started, node, err.code if err.code != "storage_unavailable" else f"{err.code}: {err.message[:100]}"))
 
     threads = [threading.Thread(target=buyer, args=(i,)) for i in range(6)]
     for t in threads:
@@ -183,9 +181,11 @@ def test_a_node_killed_mid_load_loses_nothing_acknowledged(engines: list[shopcor
     ends = sorted(end for end, node in answered if node != 2 and killed <= end <= back)
     silence = max((b - a for a, b in zip([killed, *ends], [*ends, back], strict=True)), default=back - killed)
     after = Counter((node, o) for s, node, o in outcomes if s >= back + 1.0)
-    print(f"\ngalera kill: {len(acknowledged)} acknowledged; node 3 down {back - killed:.1f} s (restart to Synced "
-          f"included); the survivors' longest silence {silence:.1f} s; "
-          f"from 1 s after the rejoin {dict(after)}")
+    print(
+        f"\ngalera kill: {len(acknowledged)} acknowledged; node 3 down {back - killed:.1f} s (restart to Synced "
+        f"included); the survivors' longest silence {silence:.1f} s; "
+        f"from 1 s after the rejoin {dict(after)}"
+    )
     # Every node takes orders again. Cross-node races on these 5 hot products
     # may still exhaust the reruns now and then: such calls are refused whole
     # (storage_unavailable), never half-done, and at most 1 in 20.

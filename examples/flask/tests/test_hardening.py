@@ -16,11 +16,14 @@ CART = '{"products": [{"product_id": 1, "quantity": 1}]}'
 NESTED = "[" * 1000 + "]" * 1000
 
 
-@pytest.mark.parametrize(("service", "path", "body"), [
-    ("pricing", "/api/pricing/calculate", '{"products": ' + NESTED + "}"),
-    ("order", "/api/orders/create", '{"customer_id": 1, "products": ' + NESTED + "}"),
-    ("customer", "/api/customers/login", '{"email": ' + NESTED + ', "password": "x"}'),
-])
+@pytest.mark.parametrize(
+    ("service", "path", "body"),
+    [
+        ("pricing", "/api/pricing/calculate", '{"products": ' + NESTED + "}"),
+        ("order", "/api/orders/create", '{"customer_id": 1, "products": ' + NESTED + "}"),
+        ("customer", "/api/customers/login", '{"email": ' + NESTED + ', "password": "x"}'),
+    ],
+)
 def test_deeply_nested_json_is_400_not_500(clients: Clients, service: str, path: str, body: str) -> None:
     response = clients[service].post(path, data=body, content_type="application/json")
     assert response.status_code == 400
@@ -30,16 +33,14 @@ def test_deeply_nested_json_is_400_not_500(clients: Clients, service: str, path:
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
 def test_a_body_that_is_not_declared_json_is_415(clients: Clients, content_type: str) -> None:
     before = clients["inventory"].get("/api/inventory/check/1").get_json()["quantity_available"]
-    response = clients["order"].post("/api/orders/create", data='{"customer_id": 1, ' + CART[1:],
-                                     content_type=content_type)
+    response = clients["order"].post("/api/orders/create", data='{"customer_id": 1, ' + CART[1:], content_type=content_type)
     assert response.status_code == 415
     assert response.get_json()["code"] == "unsupported_media_type"
     assert clients["inventory"].get("/api/inventory/check/1").get_json()["quantity_available"] == before
 
 
 def test_json_with_a_charset_is_still_json(clients: Clients) -> None:
-    response = clients["pricing"].post("/api/pricing/calculate", data=CART,
-                                       content_type="application/json; charset=utf-8")
+    response = clients["pricing"].post("/api/pricing/calculate", data=CART, content_type="application/json; charset=utf-8")
     assert response.status_code == 200
 
 
@@ -52,8 +53,7 @@ def test_a_key_given_twice_is_400_not_last_wins(clients: Clients) -> None:
 
 
 def test_resending_the_confirmation_of_a_cancelled_order_is_409(clients: Clients) -> None:
-    order_id = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": [
-        {"product_id": 2, "quantity": 1}]}).get_json()["order_id"]
+    order_id = clients["order"].post("/api/orders/create", json={"customer_id": 1, "products": [{"product_id": 2, "quantity": 1}]}).get_json()["order_id"]
     assert clients["order"].post(f"/api/orders/{order_id}/cancel").status_code == 200
     response = clients["notification"].post("/api/notifications/send", json={"order_id": order_id, "customer_id": 1})
     assert response.status_code == 409
@@ -69,22 +69,19 @@ def test_path_ids_are_ascii_digits_only(clients: Clients, path: str) -> None:
 
 @pytest.mark.parametrize("name", ["Eve \u202enimda", "\u2066Mallory\u2069", "a\u202ab"])
 def test_bidirectional_controls_are_refused_in_names(clients: Clients, name: str) -> None:
-    response = clients["customer"].post("/api/customer/register",
-                                        json={"name": name, "email": "eve@example.com", "password": "long enough!"})
+    response = clients["customer"].post("/api/customer/register", json={"name": name, "email": "eve@example.com", "password": "long enough!"})
     assert response.status_code == 400
     assert response.get_json()["code"] == "invalid_name"
 
 
 def test_error_messages_carry_no_rust_debug_formatting(clients: Clients) -> None:
-    response = clients["pricing"].post("/api/pricing/calculate", json={"products": [
-        {"product_id": 1, "quantity": 1}], "region": "Mars"})
+    response = clients["pricing"].post("/api/pricing/calculate", json={"products": [{"product_id": 1, "quantity": 1}], "region": "Mars"})
     message = response.get_json()["message"]
     assert response.get_json()["code"] == "unknown_tax_region"
     assert "Region(" not in message and '"Mars"' in message
 
 
-def test_five_failed_logins_for_an_email_from_one_address_then_429_there_whether_or_not_it_exists(
-        clients: Clients) -> None:
+def test_five_failed_logins_for_an_email_from_one_address_then_429_there_whether_or_not_it_exists(clients: Clients) -> None:
     registered = {"name": "Lina", "email": "lina@example.com", "password": "the right password"}
     assert clients["customer"].post("/api/customer/register", json=registered).status_code == 201
     for email in ["lina@example.com", "nobody@example.com"]:
@@ -96,32 +93,29 @@ def test_five_failed_logins_for_an_email_from_one_address_then_429_there_whether
         assert throttled.get_json()["code"] == "too_many_attempts"
         assert 1 <= int(throttled.headers["Retry-After"]) <= 900
     # Even the right password waits now at this address; another account does not.
-    right = clients["customer"].post("/api/customers/login",
-                                     json={"email": "lina@example.com", "password": "the right password"})
+    right = clients["customer"].post("/api/customers/login", json={"email": "lina@example.com", "password": "the right password"})
     assert right.status_code == 429
-    assert body_of(clients["customer"].post("/api/customer/register", json={
-        "name": "Omar", "email": "o2@example.com", "password": "another password"})) is not None
-    assert clients["customer"].post("/api/customers/login",
-                                    json={"email": "o2@example.com", "password": "another password"}).status_code == 200
+    assert (
+        body_of(clients["customer"].post("/api/customer/register", json={"name": "Omar", "email": "o2@example.com", "password": "another password"}))
+        is not None
+    )
+    assert clients["customer"].post("/api/customers/login", json={"email": "o2@example.com", "password": "another password"}).status_code == 200
 
 
 def test_one_client_guessing_many_emails_is_throttled_by_address(clients: Clients) -> None:
     for i in range(20):
-        response = clients["customer"].post("/api/customers/login",
-                                            json={"email": f"guess{i}@example.com", "password": "wrong one!"})
+        response = clients["customer"].post("/api/customers/login", json={"email": f"guess{i}@example.com", "password": "wrong one!"})
         assert response.status_code == 401
-    response = clients["customer"].post("/api/customers/login",
-                                        json={"email": "guess99@example.com", "password": "wrong one!"})
+    response = clients["customer"].post("/api/customers/login", json={"email": "guess99@example.com", "password": "wrong one!"})
     assert response.status_code == 429
-    other_client = clients["customer"].post("/api/customers/login",
-                                            json={"email": "guess99@example.com", "password": "wrong one!"},
-                                            environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    other_client = clients["customer"].post(
+        "/api/customers/login", json={"email": "guess99@example.com", "password": "wrong one!"}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+    )
     assert other_client.status_code == 401
 
 
 def login_from(clients: Clients, address: str, email: str, password: str) -> TestResponse:
-    return clients["customer"].post("/api/customers/login", json={"email": email, "password": password},
-                                    environ_base={"REMOTE_ADDR": address})
+    return clients["customer"].post("/api/customers/login", json={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def test_failed_logins_from_one_address_do_not_lock_the_owner_out_elsewhere(clients: Clients) -> None:
@@ -146,8 +140,7 @@ def test_sixteen_concurrent_correct_logins_all_succeed(clients: Clients) -> None
 
     def log_in(_: int) -> int:
         with app.test_client() as client:
-            return client.post("/api/customers/login", json={
-                "email": "salma@example.com", "password": "salma's own password"}).status_code
+            return client.post("/api/customers/login", json={"email": "salma@example.com", "password": "salma's own password"}).status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(log_in, range(48)))
@@ -156,8 +149,11 @@ def test_sixteen_concurrent_correct_logins_all_succeed(clients: Clients) -> None
 
 def test_a_registration_flood_from_one_address_gets_429_after_ten(clients: Clients) -> None:
     def register(i: int, address: str) -> TestResponse:
-        return clients["customer"].post("/api/customer/register", environ_base={"REMOTE_ADDR": address}, json={
-            "name": "Flood", "email": f"flood{i}@example.com", "password": "a long enough password"})
+        return clients["customer"].post(
+            "/api/customer/register",
+            environ_base={"REMOTE_ADDR": address},
+            json={"name": "Flood", "email": f"flood{i}@example.com", "password": "a long enough password"},
+        )
 
     for i in range(10):
         assert register(i, "10.88.0.1").status_code == 201
@@ -211,37 +207,35 @@ def test_idempotency_keys_are_per_customer_and_a_replay_tells_of_a_cancel(client
 
 def test_guessing_the_current_password_is_throttled_like_login(enforced_clients: Clients) -> None:
     clients = enforced_clients
-    assert clients["customer"].post("/api/customer/register", json={
-        "name": "Rana", "email": "rana@example.com", "password": "rana's password"}).status_code == 201
-    session = clients["customer"].post("/api/customers/login", json={
-        "email": "rana@example.com", "password": "rana's password"}).get_json()
+    assert (
+        clients["customer"].post("/api/customer/register", json={"name": "Rana", "email": "rana@example.com", "password": "rana's password"}).status_code == 201
+    )
+    session = clients["customer"].post("/api/customers/login", json={"email": "rana@example.com", "password": "rana's password"}).get_json()
     auth = {"Authorization": f"Bearer {session['token']}"}
     path = f"/api/customers/{session['customer_id']}/password"
     for i in range(5):
-        guess = clients["customer"].put(path, headers=auth,
-                                        json={"current_password": f"guess number {i}", "new_password": "taken over!"})
+        guess = clients["customer"].put(path, headers=auth, json={"current_password": f"guess number {i}", "new_password": "taken over!"})
         assert guess.status_code == 401
-    throttled = clients["customer"].put(path, headers=auth,
-                                        json={"current_password": "rana's password", "new_password": "taken over!"})
+    throttled = clients["customer"].put(path, headers=auth, json={"current_password": "rana's password", "new_password": "taken over!"})
     assert throttled.status_code == 429 and "Retry-After" in throttled.headers
     # Nothing changed: the old password still logs in (after the window it would; here it is throttled too).
-    assert clients["customer"].post("/api/customers/login", json={
-        "email": "rana@example.com", "password": "rana's password"}).status_code == 429
+    assert clients["customer"].post("/api/customers/login", json={"email": "rana@example.com", "password": "rana's password"}).status_code == 429
 
 
-def test_behind_trusted_proxies_each_forwarded_client_counts_apart(
-        engine: shopcore.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_trusted_proxies_each_forwarded_client_counts_apart(engine: shopcore.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every request arrives from the proxy's address; X-Forwarded-For names the client.
     from shopcore_services import customer
 
     def login(app_client: FlaskClient, forwarded_for: str, email: str, password: str) -> int:
-        return app_client.post("/api/customers/login", json={"email": email, "password": password},
-                               headers={"X-Forwarded-For": forwarded_for},
-                               environ_base={"REMOTE_ADDR": "10.200.0.1"}).status_code
+        return app_client.post(
+            "/api/customers/login",
+            json={"email": email, "password": password},
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": "10.200.0.1"},
+        ).status_code
 
     direct = customer.create_app(engine, "legacy").test_client()
-    assert direct.post("/api/customer/register", json={
-        "name": "Nadia", "email": "nadia@example.com", "password": "nadia's own password"}).status_code == 201
+    assert direct.post("/api/customer/register", json={"name": "Nadia", "email": "nadia@example.com", "password": "nadia's own password"}).status_code == 201
     monkeypatch.setenv("SHOPCORE_TRUSTED_PROXIES", "1")
     proxied = customer.create_app(engine, "legacy").test_client()
     # One client behind the proxy guesses 20 emails: that client is refused …
@@ -268,13 +262,13 @@ def test_a_bad_trusted_proxies_setting_stops_the_start(engine: shopcore.Engine, 
 def test_a_client_without_an_address_is_counted_not_trusted(clients: Clients) -> None:
     # A unix socket gives no address: such clients are counted together as "unknown".
     for _ in range(10):
-        response = clients["customer"].post("/api/customer/register", json={
-            "name": "Nobody", "email": f"nobody{_}@example.com", "password": "long enough!"},
-            environ_base={"REMOTE_ADDR": ""})
+        response = clients["customer"].post(
+            "/api/customer/register", json={"name": "Nobody", "email": f"nobody{_}@example.com", "password": "long enough!"}, environ_base={"REMOTE_ADDR": ""}
+        )
         assert response.status_code == 201
-    response = clients["customer"].post("/api/customer/register", json={
-        "name": "Nobody", "email": "nobody10@example.com", "password": "long enough!"},
-        environ_base={"REMOTE_ADDR": ""})
+    response = clients["customer"].post(
+        "/api/customer/register", json={"name": "Nobody", "email": "nobody10@example.com", "password": "long enough!"}, environ_base={"REMOTE_ADDR": ""}
+    )
     assert response.status_code == 429
 
 

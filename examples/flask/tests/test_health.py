@@ -64,9 +64,11 @@ def test_an_outdated_schema_is_not_ready(mysql_database: str) -> None:
     from conftest import admin_connection
 
     with admin_connection() as admin, admin.cursor() as cursor:
-        cursor.execute(f"DELETE FROM `{urlparse(mysql_database).path.lstrip('/')}`._sqlx_migrations "
-                       "WHERE version = (SELECT v FROM (SELECT MAX(version) AS v FROM "
-                       f"`{urlparse(mysql_database).path.lstrip('/')}`._sqlx_migrations) AS newest)")
+        cursor.execute(
+            f"DELETE FROM `{urlparse(mysql_database).path.lstrip('/')}`._sqlx_migrations "
+            "WHERE version = (SELECT v FROM (SELECT MAX(version) AS v FROM "
+            f"`{urlparse(mysql_database).path.lstrip('/')}`._sqlx_migrations) AS newest)"
+        )
     response = SERVICES["order"][0](engine, "enforced").test_client().get("/health/ready")
     assert response.status_code == 503
     assert "run migrate" in response.get_json()["message"]

@@ -32,20 +32,22 @@ def body(response: TestResponse) -> Any:
 
 
 def register(customers: FlaskClient, email: str) -> TestResponse:
-    return customers.post("/api/customer/register",
-                          json={"name": "Alice", "email": email, "password": "a-long-password"})
+    return customers.post("/api/customer/register", json={"name": "Alice", "email": email, "password": "a-long-password"})
 
 
-@pytest.mark.parametrize("email", [
-    "a>b@x.com",
-    "a,b@x.com",
-    "x@[127.0.0.1]",
-    "x@example.com:25",
-    '"a@b"@x.com',
-    "a\x07b@x.com",
-    "a b@x.com",
-    "alice@example.com\u200b",
-])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a>b@x.com",
+        "a,b@x.com",
+        "x@[127.0.0.1]",
+        "x@example.com:25",
+        '"a@b"@x.com',
+        "a\x07b@x.com",
+        "a b@x.com",
+        "alice@example.com\u200b",
+    ],
+)
 def test_unusable_addresses_are_refused_with_invalid_email(clients: Clients, email: str) -> None:
     customers = clients["customer"]
     before = body(clients["customer"].get("/api/customers/3"))
@@ -70,16 +72,14 @@ def test_lookalike_emails_are_their_own_accounts(clients: Clients) -> None:
     assert len(ids) == 3
     decomposed = register(customers, "alice\u0301@example.com")
     assert (decomposed.status_code, body(decomposed)["code"]) == (409, "email_taken")
-    login = customers.post("/api/customers/login",
-                           json={"email": "ALICE\u0301@example.com", "password": "a-long-password"})
+    login = customers.post("/api/customers/login", json={"email": "ALICE\u0301@example.com", "password": "a-long-password"})
     assert body(login)["email"] == "alic\u00e9@example.com"
 
 
 def test_a_guessable_admin_key_stops_the_start_with_one_line() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SHOPCORE_AUTH")}
     env["SHOPCORE_ADMIN_KEY"] = "a" * 32
-    done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("cannot start: SHOPCORE_ADMIN_KEY: invalid token"), done.stderr
@@ -108,8 +108,7 @@ def test_a_revoked_admin_key_stops_every_later_start_with_a_clear_line(mysql_dat
     env.update(DATABASE_URL=mysql_database, SHOPCORE_ADMIN_KEY=ADMIN_KEY)
     digest = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
     for _start in range(2):
-        done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, done
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1, done.stderr

@@ -21,17 +21,18 @@ def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "shopcore.access"]
 
 
-def test_every_request_is_logged_once_with_its_fields_and_id(engine: shopcore.Engine,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_every_request_is_logged_once_with_its_fields_and_id(engine: shopcore.Engine, caplog: pytest.LogCaptureFixture) -> None:
     client = SERVICES["pricing"][0](engine, "enforced").test_client()
     caplog.set_level(logging.INFO, logger="shopcore.access")
-    ok = client.post("/api/pricing/calculate?x=1", json={"products": [{"product_id": 1, "quantity": 1}]},
-                     headers={"X-Request-Id": "req-42"})
+    ok = client.post("/api/pricing/calculate?x=1", json={"products": [{"product_id": 1, "quantity": 1}]}, headers={"X-Request-Id": "req-42"})
     refused = client.get("/api/pricing/audit")
     odd = client.get("/health", headers={"X-Request-Id": "spaces are not allowed"})
     records = access_records(caplog)
     assert [(r.method, r.path, r.status) for r in records] == [  # type: ignore[attr-defined]
-        ("POST", "/api/pricing/calculate", 200), ("GET", "/api/pricing/audit", 401), ("GET", "/health", 200)]
+        ("POST", "/api/pricing/calculate", 200),
+        ("GET", "/api/pricing/audit", 401),
+        ("GET", "/health", 200),
+    ]
     assert ok.headers["X-Request-Id"] == "req-42" == records[0].request_id  # type: ignore[attr-defined]
     assert refused.headers["X-Request-Id"] == records[1].request_id  # type: ignore[attr-defined]
     assert odd.headers["X-Request-Id"] != "spaces are not allowed" and len(odd.headers["X-Request-Id"]) == 32
@@ -42,8 +43,7 @@ def test_every_request_is_logged_once_with_its_fields_and_id(engine: shopcore.En
 
 def test_the_json_format_writes_one_object_per_record() -> None:
     record = logging.LogRecord("shopcore.access", logging.INFO, __file__, 1, "GET %s", ("/health",), None)
-    for key, value in {"service": "order", "method": "GET", "path": "/health", "status": 200,
-                       "duration_ms": 1.5, "request_id": "abc"}.items():
+    for key, value in {"service": "order", "method": "GET", "path": "/health", "status": 200, "duration_ms": 1.5, "request_id": "abc"}.items():
         setattr(record, key, value)
     entry: dict[str, Any] = json.loads(logs.JsonFormatter().format(record))
     assert entry["message"] == "GET /health" and entry["level"] == "INFO" and entry["logger"] == "shopcore.access"
@@ -59,8 +59,11 @@ def written() -> Iterator[dict[str, io.StringIO]]:
     """What the access logger writes through each formatter: ours (text, JSON)
     and a plain one of some other logging configuration."""
     streams = {"text": io.StringIO(), "json": io.StringIO(), "plain": io.StringIO()}
-    formatters: dict[str, logging.Formatter] = {"text": logs.TextFormatter(), "json": logs.JsonFormatter(),
-                                                "plain": logging.Formatter("%(levelname)s %(name)s %(message)s")}
+    formatters: dict[str, logging.Formatter] = {
+        "text": logs.TextFormatter(),
+        "json": logs.JsonFormatter(),
+        "plain": logging.Formatter("%(levelname)s %(name)s %(message)s"),
+    }
     handlers = []
     for name, stream in streams.items():
         handler = logging.StreamHandler(stream)
@@ -118,8 +121,7 @@ def test_a_client_cannot_forge_a_log_line_or_write_a_nul(written: dict[str, io.S
 
 
 def test_the_text_format_writes_any_record_on_one_line() -> None:
-    record = logging.LogRecord("shopcore.dispatch", logging.WARNING, __file__, 1,
-                               "smtp said: %s", ("550 no\r\n2026-12-07 INFO forged\x00",), None)
+    record = logging.LogRecord("shopcore.dispatch", logging.WARNING, __file__, 1, "smtp said: %s", ("550 no\r\n2026-12-07 INFO forged\x00",), None)
     line = logs.TextFormatter().format(record)
     assert "\n" not in line and "\r" not in line and "\x00" not in line
     assert line.endswith("smtp said: 550 no\\r\\n2026-12-07 INFO forged\\x00")
@@ -137,8 +139,7 @@ def test_unknown_log_settings_are_refused() -> None:
         logs.configure({"SHOPCORE_LOG_LEVEL": "loud"})
 
 
-def test_slow_statements_reach_python_logging_as_warnings(mysql_database: str,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_slow_statements_reach_python_logging_as_warnings(mysql_database: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     engine = shopcore.Engine.mysql(mysql_database, seed=True, max_connections=2, slow_sql_ms=0)
     try:

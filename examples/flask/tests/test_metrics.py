@@ -37,11 +37,7 @@ ADMIN_KEY = "sck_metrics-test-admin-key-0123456789abcdef"
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     """Every sample of a scrape, by name and labels."""
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+    return {(s.name, frozenset(s.labels.items())): s.value for family in text_string_to_metric_families(text) for s in family.samples}
 
 
 def value(scrape: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
@@ -88,8 +84,7 @@ def test_random_methods_and_paths_add_no_series() -> None:
         return answer.get_data(as_text=True)
 
     def unknown_path() -> str:
-        return "/" + "/".join(rng.choices(["api", "orders", "x", "%0a", "1", "health"], k=rng.randint(1, 6))) + \
-            f"/{rng.getrandbits(64):x}"
+        return "/" + "/".join(rng.choices(["api", "orders", "x", "%0a", "1", "health"], k=rng.randint(1, 6))) + f"/{rng.getrandbits(64):x}"
 
     # Once each: a made-up method on a route (405) and on no route (404), an unknown path.
     assert client.open("/health", method=random_method(rng)).status_code == 405
@@ -107,11 +102,12 @@ def test_random_methods_and_paths_add_no_series() -> None:
     assert set(samples(after)) == series_before
     # The values grew a few digits; nothing else did.
     assert len(after) < len(before) * 1.05, (len(before), len(after))
-    print(f"/metrics: {len(before)} bytes, {len(series_before)} samples; after 1,000 made-up methods "
-          f"(up to 60,000 characters) and unknown paths: {len(after)} bytes, {len(samples(after))} samples")
+    print(
+        f"/metrics: {len(before)} bytes, {len(series_before)} samples; after 1,000 made-up methods "
+        f"(up to 60,000 characters) and unknown paths: {len(after)} bytes, {len(samples(after))} samples"
+    )
     scraped = samples(after)
-    assert value(scraped, "shopcore_http_requests_total", service="order", route="<unmatched>", method="other",
-                 status="405") > 300
+    assert value(scraped, "shopcore_http_requests_total", service="order", route="<unmatched>", method="other", status="405") > 300
 
 
 def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
@@ -125,13 +121,10 @@ def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
         return samples(answer.get_data(as_text=True))
 
     before = scrape()
-    statuses = [orders.post("/api/orders/create", json=order_body(1 + i % 3, 2), headers=auth).status_code
-                for i in range(6)]
-    statuses += [orders.post("/api/orders/create", json=order_body(1, 1000), headers=auth).status_code
-                 for _ in range(2)]
+    statuses = [orders.post("/api/orders/create", json=order_body(1 + i % 3, 2), headers=auth).status_code for i in range(6)]
+    statuses += [orders.post("/api/orders/create", json=order_body(1, 1000), headers=auth).status_code for _ in range(2)]
     keyed = {**auth, "Idempotency-Key": "same"}
-    statuses += [orders.post("/api/orders/create", json=order_body(2, 1), headers=keyed).status_code
-                 for _ in range(2)]
+    statuses += [orders.post("/api/orders/create", json=order_body(2, 1), headers=keyed).status_code for _ in range(2)]
     assert statuses == [201] * 6 + [400] * 2 + [201] * 2
     after = scrape()
 
@@ -143,13 +136,10 @@ def test_the_numbers_add_up_in_one_process(engine: shopcore.Engine) -> None:
     assert grew("shopcore_checkouts_total", outcome="refused", code="insufficient_stock") == 2
     assert grew("shopcore_checkout_duration_seconds_count", outcome="placed") == 7
     assert grew("shopcore_checkout_duration_seconds_count", outcome="refused") == 2
-    assert grew("shopcore_http_requests_total", service="order", route="/api/orders/create",
-                method="POST", status="201") == 8
-    assert grew("shopcore_http_requests_total", service="order", route="/api/orders/create",
-                method="POST", status="400") == 2
+    assert grew("shopcore_http_requests_total", service="order", route="/api/orders/create", method="POST", status="201") == 8
+    assert grew("shopcore_http_requests_total", service="order", route="/api/orders/create", method="POST", status="400") == 2
     # The scrape before was itself counted once it was answered.
-    assert grew("shopcore_http_requests_total", service="order", route="/metrics", method="GET",
-                status="200") == 1
+    assert grew("shopcore_http_requests_total", service="order", route="/metrics", method="GET", status="200") == 1
     assert value(after, "shopcore_transaction_retries_total", cause="deadlock") >= 0
     if engine.backend == "mysql":
         assert value(after, "shopcore_pool_max_connections") >= 4
@@ -185,13 +175,21 @@ class Gunicorn:
         self.metrics_dir.mkdir()
         self.log_path = tmp / "gunicorn.log"
         self.log = self.log_path.open("wb")
-        env = {**os.environ, "DATABASE_URL": url, "SHOPCORE_ADMIN_KEY": ADMIN_KEY,
-               "SHOPCORE_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2",
-               "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SHOPCORE_ADMIN_KEY": ADMIN_KEY,
+            "SHOPCORE_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": "2",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:shopcore_services.gunicorn_conf",
-             "shopcore_services.order:create_app()"],
-            cwd=FLASK_DIR, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+            [sys.executable, "-m", "gunicorn", "-c", "python:shopcore_services.gunicorn_conf", "shopcore_services.order:create_app()"],
+            cwd=FLASK_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -221,8 +219,14 @@ def gunicorn(mysql_database: str, tmp_path: Path) -> Iterator[tuple[Gunicorn, st
 
 def count_rows(url: str, sql: str) -> int:
     parts = urlparse(url)
-    conn = pymysql.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                           password=parts.password or "", database=parts.path.lstrip("/"), ssl_disabled=True)
+    conn = pymysql.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        database=parts.path.lstrip("/"),
+        ssl_disabled=True,
+    )
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql)
@@ -237,8 +241,7 @@ def test_the_numbers_add_up_across_gunicorn_workers(gunicorn: tuple[Gunicorn, st
     server, url = gunicorn
     # 75 monitors in stock: 40 orders of 2 can place 37; 3 are refused.
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: call(server.port, "POST", "/api/orders/create",
-                                               order_body(1 + i % 3, 2)), range(40)))
+        answers = list(pool.map(lambda i: call(server.port, "POST", "/api/orders/create", order_body(1 + i % 3, 2)), range(40)))
     statuses = [status for status, _ in answers]
     assert statuses.count(201) == 37 and statuses.count(400) == 3, statuses
     assert count_rows(url, "SELECT COUNT(*) FROM orders") == 37
@@ -252,8 +255,7 @@ def test_the_numbers_add_up_across_gunicorn_workers(gunicorn: tuple[Gunicorn, st
         assert value(scrape, "shopcore_checkouts_total", outcome="placed", code="") == 37
         assert value(scrape, "shopcore_checkouts_total", outcome="refused", code="insufficient_stock") == 3
         assert value(scrape, "shopcore_checkout_duration_seconds_count", outcome="placed") == 37
-        assert value(scrape, "shopcore_http_requests_total", service="order", route="/api/orders/create",
-                     method="POST", status="201") == 37
+        assert value(scrape, "shopcore_http_requests_total", service="order", route="/api/orders/create", method="POST", status="201") == 37
         # Two live workers, 16 connections each at most.
         assert value(scrape, "shopcore_pool_max_connections") == 32
 
@@ -274,8 +276,7 @@ def test_sigterm_under_load_drains_gunicorn(gunicorn: tuple[Gunicorn, str]) -> N
         nonlocal refused
         while True:
             try:
-                status, text = call(server.port, "POST", "/api/orders/create",
-                                    {"customer_id": 1 + i % 3, "products": [{"product_id": 2, "quantity": 1}]})
+                status, text = call(server.port, "POST", "/api/orders/create", {"customer_id": 1 + i % 3, "products": [{"product_id": 2, "quantity": 1}]})
             except OSError:
                 refused += 1  # refused or reset once the server stopped: expected
                 return
@@ -303,6 +304,8 @@ def test_sigterm_under_load_drains_gunicorn(gunicorn: tuple[Gunicorn, str]) -> N
     opening_points = {1: 100, 2: 250, 3: 50}  # the seed customers
     assert engine.audit(opening_stock=opening_stock, opening_points=opening_points) == []
     stored = count_rows(url, "SELECT COUNT(*) FROM orders")
-    print(f"gunicorn SIGTERM after 1 s of 8-client load: {len(answered)} orders answered "
-          f"({len(after_signal)} after the signal), all committed; {stored} stored; "
-          f"{refused} clients then refused; books balanced")
+    print(
+        f"gunicorn SIGTERM after 1 s of 8-client load: {len(answered)} orders answered "
+        f"({len(after_signal)} after the signal), all committed; {stored} stored; "
+        f"{refused} clients then refused; books balanced"
+    )

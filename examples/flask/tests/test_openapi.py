@@ -130,8 +130,7 @@ def test_enforced_responses_match_the_openapi_document(case: schemathesis.Case[A
 
 def routes_of(app) -> set[str]:  # type: ignore[no-untyped-def]
     """The app's routes, path parameters written ``{id}`` (ints) or ``{name}``."""
-    return {re.sub(r"<(\w+)>", r"{\1}", re.sub(r"<int:\w+>", "{id}", rule.rule))
-            for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    return {re.sub(r"<(\w+)>", r"{\1}", re.sub(r"<int:\w+>", "{id}", rule.rule)) for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
 
 
 def normalised(paths: Iterator[str]) -> set[str]:
@@ -155,7 +154,6 @@ def test_each_service_serves_exactly_its_part_of_the_document() -> None:
         assert normalised(iter(part["paths"])) == routes_of(app), name
         for path, item in part["paths"].items():
             assert item == full["paths"][path]
-
 
 
 def test_every_service_answered_enough_generated_requests() -> None:

@@ -72,8 +72,7 @@ def test_no_call_fails_once_a_restarted_server_is_back(private_mariadb: PrivateM
     after = Counter(outcome for started, outcome in calls.outcomes if started >= settled)
     before = Counter(outcome for started, outcome in calls.outcomes if started < stopping - 1.0)
     during = Counter(outcome for started, outcome in calls.outcomes if stopping - 1.0 <= started < settled)
-    print(f"\nrestart under load: before {dict(before)}; while away {dict(during)}; from 1 s after the restart "
-          f"{dict(after)}")
+    print(f"\nrestart under load: before {dict(before)}; while away {dict(during)}; from 1 s after the restart {dict(after)}")
     assert set(before) == {"ok"}, before
     assert after["ok"] >= 200, after
     assert set(after) == {"ok"}, after

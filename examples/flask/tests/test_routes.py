@@ -177,15 +177,11 @@ def test_customer_register_login_profile_loyalty_and_history(clients: Clients) -
     assert body(login)["customer_id"] == profile["customer_id"]
     wrong = customers.post("/api/customers/login", json={"email": "mona@example.com", "password": "sphinx-riddles"})
     assert (wrong.status_code, body(wrong)["code"]) == (401, "invalid_credentials")
-    taken = customers.post(
-        "/api/customer/register", json={"name": "X", "email": "mona@example.com", "phone": "1", "password": "12345678"}
-    )
+    taken = customers.post("/api/customer/register", json={"name": "X", "email": "mona@example.com", "phone": "1", "password": "12345678"})
     assert (taken.status_code, body(taken)["code"]) == (409, "email_taken")
     invalid = customers.post("/api/customer/register", json={"name": "X", "email": "nope", "password": "12345678"})
     assert (invalid.status_code, body(invalid)["code"]) == (400, "invalid_email")
-    long_name = customers.post(
-        "/api/customer/register", json={"name": "x" * 101, "email": "long@example.com", "password": "12345678"}
-    )
+    long_name = customers.post("/api/customer/register", json={"name": "x" * 101, "email": "long@example.com", "password": "12345678"})
     assert (long_name.status_code, body(long_name)["code"]) == (400, "invalid_name")
 
     new_id = profile["customer_id"]

@@ -18,8 +18,7 @@ from shopcore_services.serve import RequestHandler
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    server = make_server("127.0.0.1", 0, pricing.create_app(shopcore.Engine.in_memory(), "legacy"), threaded=True,
-                         request_handler=RequestHandler)
+    server = make_server("127.0.0.1", 0, pricing.create_app(shopcore.Engine.in_memory(), "legacy"), threaded=True, request_handler=RequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -42,17 +41,19 @@ def exchange(port: int, request: bytes) -> tuple[bytes, dict[str, str], bytes]:
     return status, headers, body
 
 
-@pytest.mark.parametrize(("request_bytes", "status", "says"), [
-    # The version is quoted back in the message: repr() of it has double quotes.
-    (b"GET /health HTTP/1.1'\r\nHost: x\r\n\r\n", 400, "HTTP/1.1'"),
-    (b'GET /health HTTP/1."\\\r\nHost: x\r\n\r\n', 400, "Bad request version"),
-    (b"GET /health <script>\r\n\r\n", 400, "<script>"),
-    (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505, "2.0"),
-    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, ""),
-    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, ""),
-])
-def test_a_request_the_server_refuses_is_answered_in_valid_json(port: int, request_bytes: bytes, status: int,
-                                                                says: str) -> None:
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "says"),
+    [
+        # The version is quoted back in the message: repr() of it has double quotes.
+        (b"GET /health HTTP/1.1'\r\nHost: x\r\n\r\n", 400, "HTTP/1.1'"),
+        (b'GET /health HTTP/1."\\\r\nHost: x\r\n\r\n', 400, "Bad request version"),
+        (b"GET /health <script>\r\n\r\n", 400, "<script>"),
+        (b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505, "2.0"),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, ""),
+        (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, ""),
+    ],
+)
+def test_a_request_the_server_refuses_is_answered_in_valid_json(port: int, request_bytes: bytes, status: int, says: str) -> None:
     status_line, headers, body = exchange(port, request_bytes)
     assert status_line.startswith(b"HTTP/1.") and status_line.split(b" ")[1] == str(status).encode(), status_line
     assert headers["content-type"] == "application/json"

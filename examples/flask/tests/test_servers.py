@@ -41,8 +41,7 @@ def environment(**changes: str) -> dict[str, str]:
     return env
 
 
-def call(port: int, method: str, path: str, payload: object = None,
-         token: str | None = None) -> tuple[int, Any]:
+def call(port: int, method: str, path: str, payload: object = None, token: str | None = None) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -84,8 +83,7 @@ def server(command: list[str], port: int, env: dict[str, str]) -> Iterator[None]
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as cwd:
-        return subprocess.run([str(BIN / "shopcore-services"), *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run([str(BIN / "shopcore-services"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_the_console_script_answers_its_version_and_refuses_unknown_commands() -> None:
@@ -113,8 +111,7 @@ def test_gunicorn_serves_the_order_factory_on_a_database_the_console_script_prep
 
     port = free_port()
     env.update(SHOPCORE_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
-    command = [str(BIN / "gunicorn"), "-c", "python:shopcore_services.gunicorn_conf",
-               "shopcore_services.order:create_app()"]
+    command = [str(BIN / "gunicorn"), "-c", "python:shopcore_services.gunicorn_conf", "shopcore_services.order:create_app()"]
     with server(command, port, env):
         status, body = call(port, "POST", "/api/orders/create", {"customer_id": 1, "products": CART}, token=key)
         assert (status, body["total_amount"]) == (201, Decimal("1430.59"))
@@ -125,8 +122,19 @@ def test_gunicorn_serves_the_order_factory_on_a_database_the_console_script_prep
 
 def test_granian_serves_the_pricing_factory_on_the_in_memory_engine() -> None:
     port = free_port()
-    command = [str(BIN / "granian"), "--interface", "wsgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "shopcore_services.pricing:create_app"]
+    command = [
+        str(BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "shopcore_services.pricing:create_app",
+    ]
     with server(command, port, environment()):
         status, body = call(port, "POST", "/api/pricing/calculate", {"products": CART})
         assert (status, body["total"], body["tax"]) == (200, Decimal("1430.59"), Decimal("175.69"))
@@ -158,14 +166,27 @@ def test_the_shop_is_configured_from_the_environment() -> None:
     import shopcore
     from shopcore_services.config import shop_config
 
-    config = shop_config({"SHOPCORE_DEFAULT_REGION": "Berlin", "SHOPCORE_ROUNDING": "half_even",
-                          "SHOPCORE_TAX_MODE": "per_line", "SHOPCORE_POINT_VALUE": "0.05",
-                          "SHOPCORE_LOYALTY_UNIT": "5", "SHOPCORE_DELIVERY_DAYS": "3", "SHOPCORE_SESSION_HOURS": "2"})
+    config = shop_config(
+        {
+            "SHOPCORE_DEFAULT_REGION": "Berlin",
+            "SHOPCORE_ROUNDING": "half_even",
+            "SHOPCORE_TAX_MODE": "per_line",
+            "SHOPCORE_POINT_VALUE": "0.05",
+            "SHOPCORE_LOYALTY_UNIT": "5",
+            "SHOPCORE_DELIVERY_DAYS": "3",
+            "SHOPCORE_SESSION_HOURS": "2",
+        }
+    )
     assert (config.default_region, config.rounding, config.tax_mode) == ("Berlin", "half_even", "per_line")
     assert (str(config.point_value), str(config.loyalty_unit)) == ("0.05", "5.00")
     assert (config.delivery_days, config.session_hours) == (3, 2)
     assert shop_config({}) == shopcore.ShopConfig()
-    for variable, value in [("SHOPCORE_ROUNDING", "up"), ("SHOPCORE_TAX_MODE", "x"), ("SHOPCORE_POINT_VALUE", "0"),
-                            ("SHOPCORE_LOYALTY_UNIT", "ten"), ("SHOPCORE_DEFAULT_REGION", " ")]:
+    for variable, value in [
+        ("SHOPCORE_ROUNDING", "up"),
+        ("SHOPCORE_TAX_MODE", "x"),
+        ("SHOPCORE_POINT_VALUE", "0"),
+        ("SHOPCORE_LOYALTY_UNIT", "ten"),
+        ("SHOPCORE_DEFAULT_REGION", " "),
+    ]:
         with pytest.raises(ValueError, match=variable):
             shop_config({variable: value})

@@ -89,11 +89,18 @@ def test_unset_and_empty_variables_take_the_defaults() -> None:
 
 
 def test_values_are_parsed_once() -> None:
-    settings = Settings.from_environ({
-        "SHOPCORE_DRAIN_SECONDS": "2.5", "SHOPCORE_TRUSTED_PROXIES": "2", "SHOPCORE_LOG_LEVEL": "debug",
-        "SHOPCORE_WEBHOOK_ALLOWED_HOSTS": "hooks.example.com, other.example.org", "SHOPCORE_AUTH": "legacy",
-        "SHOPCORE_DISPATCH_BATCH": "500", "SHOPCORE_DISPATCH_TIMEOUT_MS": "50000", "WEB_CONCURRENCY": "4",
-    })
+    settings = Settings.from_environ(
+        {
+            "SHOPCORE_DRAIN_SECONDS": "2.5",
+            "SHOPCORE_TRUSTED_PROXIES": "2",
+            "SHOPCORE_LOG_LEVEL": "debug",
+            "SHOPCORE_WEBHOOK_ALLOWED_HOSTS": "hooks.example.com, other.example.org",
+            "SHOPCORE_AUTH": "legacy",
+            "SHOPCORE_DISPATCH_BATCH": "500",
+            "SHOPCORE_DISPATCH_TIMEOUT_MS": "50000",
+            "WEB_CONCURRENCY": "4",
+        }
+    )
     assert (settings.drain_seconds, settings.trusted_proxies, settings.log_level) == (2.5, 2, "DEBUG")
     assert settings.webhook_allowed_hosts == "hooks.example.com, other.example.org"
     assert (settings.auth, settings.dispatch_batch, settings.dispatch_timeout_ms) == ("legacy", 500, 50000)
@@ -161,24 +168,18 @@ STARTS = [
 
 
 @pytest.mark.parametrize(("command", "variable", "value"), STARTS)
-def test_a_bad_value_stops_the_console_script_with_status_2(command: str, variable: str, value: str,
-                                                            cwd: str) -> None:
-    args = {"serve": ["serve"], "dispatch": ["dispatch", "--once"], "migrate": ["migrate"],
-            "staff": ["staff", "list"]}[command]
-    done = subprocess.run([str(BIN / "shopcore-services"), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, env=environment(**{variable: value}))
+def test_a_bad_value_stops_the_console_script_with_status_2(command: str, variable: str, value: str, cwd: str) -> None:
+    args = {"serve": ["serve"], "dispatch": ["dispatch", "--once"], "migrate": ["migrate"], "staff": ["staff", "list"]}[command]
+    done = subprocess.run([str(BIN / "shopcore-services"), *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=environment(**{variable: value}))
     assert done.returncode == 2, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"cannot start: {variable} must be"), done.stderr
 
 
-@pytest.mark.parametrize(("variable", "value"), [("SHOPCORE_DRAIN_SECONDS", "abc"), ("WEB_CONCURRENCY", "0"),
-                                                 ("SHOPCORE_TRUSTED_PROXIES", "-1")])
+@pytest.mark.parametrize(("variable", "value"), [("SHOPCORE_DRAIN_SECONDS", "abc"), ("WEB_CONCURRENCY", "0"), ("SHOPCORE_TRUSTED_PROXIES", "-1")])
 def test_a_bad_value_stops_gunicorn_with_status_2(variable: str, value: str, cwd: str) -> None:
-    command = [str(BIN / "gunicorn"), "-c", "python:shopcore_services.gunicorn_conf",
-               "shopcore_services.order:create_app()"]
-    env = environment(DATABASE_URL="mysql://nobody@127.0.0.1:1/none", SHOPCORE_BIND="127.0.0.1:0",
-                      **{variable: value})
+    command = [str(BIN / "gunicorn"), "-c", "python:shopcore_services.gunicorn_conf", "shopcore_services.order:create_app()"]
+    env = environment(DATABASE_URL="mysql://nobody@127.0.0.1:1/none", SHOPCORE_BIND="127.0.0.1:0", **{variable: value})
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2, done
     assert f"cannot start: {variable} must be" in done.stderr, done.stderr
@@ -200,5 +201,4 @@ def test_explicit_settings_win_over_the_environment(monkeypatch: pytest.MonkeyPa
     chosen = Settings.from_environ({"SHOPCORE_WEBHOOK_ALLOWED_HOSTS": "hooks.example.com"})
     app = notification.create_app(shopcore.Engine.in_memory(), "legacy", settings=chosen)
     assert app.config["WEBHOOK_ALLOWED_HOSTS"] == "hooks.example.com"
-    assert notification.create_app(shopcore.Engine.in_memory(), "legacy").config["WEBHOOK_ALLOWED_HOSTS"] == \
-        "from-the-environment.example"
+    assert notification.create_app(shopcore.Engine.in_memory(), "legacy").config["WEBHOOK_ALLOWED_HOSTS"] == "from-the-environment.example"

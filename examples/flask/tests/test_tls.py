@@ -25,8 +25,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[PrivateMariaDB, TlsFiles]]:
         server.remove()
 
 
-def test_a_server_that_requires_tls_is_reached_with_ssl_mode(tls_server: tuple[PrivateMariaDB, TlsFiles],
-                                                            tmp_path: Path) -> None:
+def test_a_server_that_requires_tls_is_reached_with_ssl_mode(tls_server: tuple[PrivateMariaDB, TlsFiles], tmp_path: Path) -> None:
     server, tls = tls_server
     url = server.create_database("shop")
     # Without TLS the server refuses the connection.

@@ -66,9 +66,7 @@ def quantities_near(rungs: Sequence[int], max_quantity: int = 100) -> st.SearchS
     return st.one_of(st.sampled_from(edges), uniform)
 
 
-def carts(
-    products: Sequence[int] | PriceList, max_lines: int = 10, *, max_quantity: int | None = None
-) -> st.SearchStrategy[list[tuple[int, int]]]:
+def carts(products: Sequence[int] | PriceList, max_lines: int = 10, *, max_quantity: int | None = None) -> st.SearchStrategy[list[tuple[int, int]]]:
     """Cart lines ``(product_id, quantity)``, repeats allowed, over a list of product
     ids or over a :class:`shopcore.PriceList` (a store's ``Engine.price_list()``).
 
@@ -82,10 +80,7 @@ def carts(
             rungs.setdefault(product_id, []).append(min_quantity)
         largest = max((q for qs in rungs.values() for q in qs), default=0)
         limit = max_quantity if max_quantity is not None else max(100, 2 * largest)
-        line = st.one_of(*[
-            st.tuples(st.just(product_id), quantities_near(rungs.get(product_id, []), limit))
-            for product_id in products.product_ids
-        ])
+        line = st.one_of(*[st.tuples(st.just(product_id), quantities_near(rungs.get(product_id, []), limit)) for product_id in products.product_ids])
     else:
         limit = max_quantity if max_quantity is not None else 100
         line = st.tuples(st.sampled_from(list(products)), st.integers(min_value=1, max_value=limit))
@@ -127,9 +122,7 @@ def deductions(max_points: int = 100_000) -> st.SearchStrategy[Deductions]:
         money(200_000).filter(lambda m: m > 0).map(lambda m: Deductions(amount_off=m)),
     )
     points = st.one_of(st.just(0), st.integers(min_value=0, max_value=max_points))
-    return st.builds(
-        lambda c, p: Deductions(c.percent_off, c.amount_off, p), coupon, points
-    )
+    return st.builds(lambda c, p: Deductions(c.percent_off, c.amount_off, p), coupon, points)
 
 
 @dataclass(frozen=True)
