@@ -118,6 +118,7 @@ def dispatcher(url: str, smtp_url: str) -> Iterator[subprocess.Popen[bytes]]:
         "SHOPCORE_DISPATCH_MAX_ATTEMPTS": "100",
         "SHOPCORE_DISPATCH_FIRST_RETRY_MS": "100",
         "SHOPCORE_DISPATCH_MAX_RETRY_MS": "1000",
+        "SHOPCORE_WEBHOOK_PRIVATE_TARGETS": "allow",  # the receiver listens on 127.0.0.1
         "PYTHONPATH": str(SERVICES_DIR),
     }
     process = subprocess.Popen([sys.executable, "-m", "shopcore_services.dispatch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -138,10 +138,10 @@ pub use orders::order::{
     LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint,
 };
 pub use outbox::{
-    channels_for, email_message, jitter, plan_webhook, webhook_request, Channel, Delivery,
-    DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist, NewWebhook,
-    OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent, WebhookRequest, WebhookSecret,
-    WebhookUrl, MAX_ERROR_LEN,
+    channels_for, email_message, jitter, non_public_address, plan_webhook, webhook_request,
+    Channel, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, EmailMessage, HostAllowlist,
+    NewWebhook, OutboxError, RetryPolicy, WebhookEndpoint, WebhookEvent, WebhookRequest,
+    WebhookSecret, WebhookTargets, WebhookUrl, MAX_ERROR_LEN,
 };
 pub use plan::catalog_change::{
     CatalogChange, ChangeRecord, ChangeSubject, ChangeValue, NewProduct, ProductChanged,

@@ -1,6 +1,13 @@
 //! The network transport: SMTP by `lettre`, HTTP by `ureq`, each call on a
 //! blocking thread of the runtime and bounded by one timeout.
+//!
+//! A webhook's host is resolved by [`GuardedResolver`], which hands the
+//! connection only addresses that [`WebhookTargets::check`] accepts: the
+//! allowlist and the refusal of non-public addresses hold for the address
+//! actually connected to, whatever the name resolved to when the endpoint
+//! was registered.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +16,9 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Message, SmtpTransport, Transport as _};
-use shopcore::{EmailMessage, WebhookRequest};
+use shopcore::{EmailMessage, WebhookRequest, WebhookTargets};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::{SendError, Transport, DEFAULT_TIMEOUT};
 
@@ -25,6 +34,9 @@ pub struct NetSettings {
     pub message_domain: String,
     /// The most one SMTP session or webhook request may take (connect included).
     pub timeout: Duration,
+    /// Where webhooks may be sent, checked on the resolved address of every
+    /// request: by default any host, public addresses only.
+    pub webhook_targets: WebhookTargets,
 }
 
 impl Default for NetSettings {
@@ -34,6 +46,7 @@ impl Default for NetSettings {
             mail_from: "shopcore <shop@localhost>".to_owned(),
             message_domain: "shopcore.localhost".to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            webhook_targets: WebhookTargets::default(),
         }
     }
 }
@@ -81,12 +94,20 @@ impl NetTransport {
                 "message domain {domain:?} is not a host name"
             )));
         }
-        let http = ureq::AgentBuilder::new()
-            .timeout(timeout)
-            // A redirect could lead past the allowlist the endpoint was checked against.
-            .redirects(0)
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            // A redirect is not followed: the endpoint registered is the one posted to.
+            .max_redirects(0)
+            // Not a proxy from the environment: the resolver must see the
+            // webhook's own host, not a proxy's.
+            .proxy(None)
+            .http_status_as_error(false)
             .user_agent(concat!("shopcore-dispatch/", env!("CARGO_PKG_VERSION")))
             .build();
+        let resolver = GuardedResolver {
+            targets: settings.webhook_targets,
+        };
+        let http = ureq::Agent::with_parts(config, DefaultConnector::default(), resolver);
         Ok(NetTransport {
             smtp,
             from,
@@ -108,21 +129,61 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// A transport failure without the URL (it may carry a token, and staff who
-/// read deliveries need not see it): its kind, message and cause. A URL the
-/// client cannot use fails for good; anything else may pass on a retry.
-fn transport_error(error: &ureq::Transport) -> SendError {
-    let mut text = error.kind().to_string();
-    if let Some(message) = error.message() {
-        text.push_str(": ");
-        text.push_str(message);
+/// Resolves a webhook's host, then keeps the addresses only if
+/// [`WebhookTargets::check`] accepts them all; otherwise the request fails
+/// with [`TargetRefused`] before any connection is made.
+#[derive(Debug)]
+struct GuardedResolver {
+    targets: WebhookTargets,
+}
+
+/// Why [`GuardedResolver`] refused a host (inside an `io::Error`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct TargetRefused(String);
+
+impl Resolver for GuardedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let refused = |why: String| {
+            ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                TargetRefused(why),
+            ))
+        };
+        if !self.targets.hosts.allows(host) {
+            return Err(refused(format!(
+                "host {host:?} is not in the webhook allowlist"
+            )));
+        }
+        let resolved = DefaultResolver::default().resolve(uri, config, timeout)?;
+        let addresses: Vec<IpAddr> = resolved.iter().map(|a| a.ip()).collect();
+        self.targets.check(host, &addresses).map_err(refused)?;
+        Ok(resolved)
     }
-    if let Some(cause) = std::error::Error::source(error) {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+}
+
+/// A failed request without the URL (it may carry a token, and staff who
+/// read deliveries need not see it). A refused target or a URL the client
+/// cannot use fails for good; anything else may pass on a retry.
+fn request_error(error: ureq::Error) -> SendError {
+    if let ureq::Error::Io(io) = &error {
+        if let Some(refused) = io.get_ref().and_then(|e| e.downcast_ref::<TargetRefused>()) {
+            return SendError::permanent(format!("refused: {refused}"));
+        }
     }
-    match error.kind() {
-        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => SendError::permanent(text),
+    let text = error.to_string();
+    match error {
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => SendError::permanent(text),
         _ => SendError::transient(text),
     }
 }
@@ -210,23 +271,18 @@ impl Transport for NetTransport {
         blocking(move || {
             let sent = http
                 .post(request.url.as_str())
-                .set("content-type", "application/json")
-                .set("webhook-id", &request.id)
-                .set("webhook-timestamp", &request.timestamp.to_string())
-                .set("webhook-signature", &request.signature)
-                .send_string(&request.body);
+                .header("content-type", "application/json")
+                .header("webhook-id", &request.id)
+                .header("webhook-timestamp", request.timestamp.to_string())
+                .header("webhook-signature", &request.signature)
+                .send(request.body.as_str());
             match sent {
-                Ok(response) if (200..300).contains(&response.status()) => Ok(()),
+                Ok(response) if response.status().is_success() => Ok(()),
                 Ok(response) => Err(SendError::transient(format!(
-                    "answered {} {}",
-                    response.status(),
-                    response.status_text()
+                    "answered {}",
+                    response.status()
                 ))),
-                Err(ureq::Error::Status(code, response)) => Err(SendError::transient(format!(
-                    "answered {code} {}",
-                    response.status_text()
-                ))),
-                Err(ureq::Error::Transport(e)) => Err(transport_error(&e)),
+                Err(error) => Err(request_error(error)),
             }
         })
         .await

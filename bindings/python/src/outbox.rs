@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use shopcore::{Clock, PageLimit, RetryPolicy, Store, WebhookId};
+use shopcore::{Clock, HostAllowlist, PageLimit, RetryPolicy, Store, WebhookId, WebhookTargets};
 use shopcore_dispatch::{NetSettings, NetTransport};
 use tokio::runtime::Runtime;
 
@@ -114,6 +114,8 @@ pub(crate) struct DispatchArgs {
     pub first_retry_ms: Option<u64>,
     pub max_retry_ms: Option<u64>,
     pub lease_ms: Option<u64>,
+    pub webhook_allowed_hosts: Option<String>,
+    pub allow_private_webhook_targets: bool,
 }
 
 impl DispatchArgs {
@@ -141,6 +143,11 @@ impl DispatchArgs {
             mail_from: self.mail_from.unwrap_or(defaults.mail_from),
             message_domain: self.message_domain.unwrap_or(defaults.message_domain),
             timeout,
+            webhook_targets: WebhookTargets {
+                hosts: HostAllowlist::parse(self.webhook_allowed_hosts.as_deref().unwrap_or(""))
+                    .py_result()?,
+                allow_private: self.allow_private_webhook_targets,
+            },
         })
         .map_err(|e| invalid(e.to_string()))?;
         Ok((transport, policy))

@@ -83,7 +83,7 @@ macro_rules! record {
             }
 
             fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-                other.extract::<Self>().is_ok_and(|o| o == *self)
+                other.cast::<Self>().is_ok_and(|o| *o.get() == *self)
             }
         }
 

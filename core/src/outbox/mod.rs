@@ -24,6 +24,7 @@ mod delivery;
 mod email;
 mod retry;
 mod webhook;
+mod webhook_target;
 mod webhook_url;
 
 pub use delivery::{channels_for, Channel, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery};
@@ -33,6 +34,7 @@ pub use webhook::{
     plan_webhook, webhook_request, NewWebhook, WebhookEndpoint, WebhookEvent, WebhookRequest,
     WebhookSecret,
 };
+pub use webhook_target::{non_public_address, WebhookTargets};
 pub use webhook_url::{HostAllowlist, WebhookUrl};
 
 use crate::error::{ErrorCode, ErrorKind, StorageError};

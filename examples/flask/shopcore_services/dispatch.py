@@ -73,6 +73,8 @@ def dispatcher(engine: shopcore.Engine, settings: Settings | Mapping[str, str]) 
         first_retry_ms=settings.dispatch_first_retry_ms,
         max_retry_ms=settings.dispatch_max_retry_ms,
         lease_ms=lease_ms,
+        webhook_allowed_hosts=settings.webhook_allowed_hosts,
+        allow_private_webhook_targets=settings.webhook_private_targets == "allow",
     )
 
 

@@ -114,6 +114,9 @@ class Settings:
     drain_seconds: float = field(metadata=_reads("SHOPCORE_DRAIN_SECONDS"))
     #: Comma-separated host names webhooks may be registered for ("": any host).
     webhook_allowed_hosts: str = field(metadata=_reads("SHOPCORE_WEBHOOK_ALLOWED_HOSTS"))
+    #: ``refuse`` (default): webhooks go to public addresses only, checked on the
+    #: address connected to; ``allow``: also loopback, private and link-local ones.
+    webhook_private_targets: Literal["refuse", "allow"] = field(metadata=_reads("SHOPCORE_WEBHOOK_PRIVATE_TARGETS"))
     #: Checked by the engine when a dispatcher is built.
     smtp_url: str | None = field(metadata=_reads("SHOPCORE_SMTP_URL"))
     mail_from: str | None = field(metadata=_reads("SHOPCORE_MAIL_FROM"))
@@ -153,6 +156,9 @@ class Settings:
             raise SettingsError(f"SHOPCORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {_shown(log_level)}")
         drain = text("SHOPCORE_DRAIN_SECONDS")
         hosts = text("SHOPCORE_WEBHOOK_ALLOWED_HOSTS") or ""
+        private_targets = text("SHOPCORE_WEBHOOK_PRIVATE_TARGETS") or "refuse"
+        if private_targets not in ("refuse", "allow"):
+            raise SettingsError(f"SHOPCORE_WEBHOOK_PRIVATE_TARGETS must be 'refuse' or 'allow', not {_shown(private_targets)}")
         settings = cls(
             database_url=text("DATABASE_URL"),
             auth=auth_mode(text("SHOPCORE_AUTH")),
@@ -171,6 +177,7 @@ class Settings:
             log_level=log_level,
             drain_seconds=10.0 if drain is None else _seconds("SHOPCORE_DRAIN_SECONDS", drain),
             webhook_allowed_hosts=_bare_hosts("SHOPCORE_WEBHOOK_ALLOWED_HOSTS", hosts),
+            webhook_private_targets="allow" if private_targets == "allow" else "refuse",
             smtp_url=text("SHOPCORE_SMTP_URL"),
             mail_from=text("SHOPCORE_MAIL_FROM"),
             message_domain=text("SHOPCORE_MESSAGE_DOMAIN"),

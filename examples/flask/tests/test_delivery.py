@@ -166,7 +166,7 @@ def test_a_webhook_answering_500_twice_gets_the_event_three_times_with_one_id(en
     receiver.script = [500, 500, 200]
     hook = engine.create_webhook(receiver.url, ["order.placed"])
     customer, notice = place_order(engine, "webhook@example.com")
-    dispatcher = engine.dispatcher(first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS)
+    dispatcher = engine.dispatcher(first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS, allow_private_webhook_targets=True)
     dispatch_until(dispatcher, lambda: delivery(engine, notice.notification_id, "webhook").status != "pending")
     assert len(receiver.received) == 3
     assert set(receiver.ids()) == {f"msg_notification_{notice.notification_id}"}
@@ -190,7 +190,7 @@ def test_a_webhook_answering_500_twice_gets_the_event_three_times_with_one_id(en
 def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(engine: shopcore.Engine, silent_port: int) -> None:
     engine.create_webhook(f"http://127.0.0.1:{silent_port}/hook", ["order.placed", "order.cancelled"])
     _customer, notice = place_order(engine, "silent@example.com")
-    dispatcher = engine.dispatcher(timeout_ms=200, max_attempts=3, first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS)
+    dispatcher = engine.dispatcher(timeout_ms=200, max_attempts=3, first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS, allow_private_webhook_targets=True)
     started = time.monotonic()
     dispatch_until(dispatcher, lambda: delivery(engine, notice.notification_id, "webhook").status != "pending")
     failed = delivery(engine, notice.notification_id, "webhook")
@@ -217,6 +217,27 @@ def test_a_receiver_that_never_answers_ends_failed_and_staff_can_retry(engine: s
     print(f"delivery: silent receiver ({engine.backend}): failed after 3 attempts of 200 ms in {took:.2f} s")
 
 
+def test_by_default_a_loopback_webhook_is_refused_at_send_time_and_never_reached(engine: shopcore.Engine, receiver: Receiver) -> None:
+    from shopcore_services import dispatch
+
+    engine.create_webhook(receiver.url.replace("127.0.0.1", "localhost"), ["order.placed"])
+    _customer, notice = place_order(engine, "refused@example.com")
+    refusing = dispatch.dispatcher(engine, {"SHOPCORE_DISPATCH_FIRST_RETRY_MS": "5"})
+    dispatch_until(refusing, lambda: delivery(engine, notice.notification_id, "webhook").status != "pending")
+    failed = delivery(engine, notice.notification_id, "webhook")
+    assert (failed.status, failed.attempts) == ("failed", 1), failed
+    assert failed.last_error is not None and failed.last_error.startswith("refused: ") and "loopback" in failed.last_error, failed.last_error
+    assert receiver.received == []
+    # Allowed private targets, but a host outside the allowlist: refused as well.
+    engine.create_webhook(receiver.url, ["order.placed"])
+    _customer, second = place_order(engine, "listed@example.com")
+    listed = dispatch.dispatcher(engine, {"SHOPCORE_WEBHOOK_PRIVATE_TARGETS": "allow", "SHOPCORE_WEBHOOK_ALLOWED_HOSTS": "hooks.example.com"})
+    dispatch_until(listed, lambda: all(d.status != "pending" for d in engine.deliveries([second.notification_id]) if d.channel == "webhook"))
+    errors = [d.last_error or "" for d in engine.deliveries([second.notification_id]) if d.channel == "webhook"]
+    assert errors and all("allowlist" in e for e in errors), errors
+    assert receiver.received == []
+
+
 def test_cancelling_sends_order_cancelled_only_to_its_subscribers(engine: shopcore.Engine) -> None:
     placed_only, cancelled_only = Receiver(), Receiver()
     try:
@@ -224,7 +245,7 @@ def test_cancelling_sends_order_cancelled_only_to_its_subscribers(engine: shopco
         engine.create_webhook(cancelled_only.url, ["order.cancelled"])
         _customer, notice = place_order(engine, "cancel@example.com")
         engine.cancel(notice.order_id)
-        dispatcher = engine.dispatcher(first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS)
+        dispatcher = engine.dispatcher(first_retry_ms=FIRST_RETRY_MS, max_retry_ms=MAX_RETRY_MS, allow_private_webhook_targets=True)
         dispatch_until(dispatcher, lambda: len(placed_only.received) + len(cancelled_only.received) >= 2)
         assert [json.loads(b)["type"] for _, b in placed_only.received] == ["order.placed"]
         assert [json.loads(b)["type"] for _, b in cancelled_only.received] == ["order.cancelled"]
@@ -320,6 +341,7 @@ class DispatcherProcess:
             "SHOPCORE_SMTP_URL": smtp_url,
             "SHOPCORE_LOG_FORMAT": "text",
             "SHOPCORE_LOG_LEVEL": "INFO",
+            "SHOPCORE_WEBHOOK_PRIVATE_TARGETS": "allow",  # the receivers listen on 127.0.0.1
             "PYTHONUNBUFFERED": "1",
             **{f"SHOPCORE_DISPATCH_{k.upper()}": v for k, v in settings.items()},
         }

@@ -24,10 +24,14 @@ impl Engine {
     /// Each send may take `timeout_ms`; a delivery is tried at most
     /// `max_attempts` times, the n-th retry after about `first_retry_ms × 2ⁿ⁻¹`
     /// (half of it random) capped at `max_retry_ms`; a claim is held
-    /// `lease_ms` (more than twice the timeout).
+    /// `lease_ms` (more than twice the timeout). Webhooks go only to hosts of
+    /// `webhook_allowed_hosts` (comma-separated; none: any host) and only to
+    /// public addresses, checked on the address each request connects to;
+    /// `allow_private_webhook_targets=True` (tests, closed networks) also
+    /// allows loopback, private and link-local ones.
     #[pyo3(signature = (*, smtp_url = None, mail_from = None, message_domain = None,
         timeout_ms = None, max_attempts = None, first_retry_ms = None, max_retry_ms = None,
-        lease_ms = None))]
+        lease_ms = None, webhook_allowed_hosts = None, allow_private_webhook_targets = false))]
     #[allow(clippy::too_many_arguments)]
     fn dispatcher(
         &self,
@@ -39,6 +43,8 @@ impl Engine {
         first_retry_ms: Option<u64>,
         max_retry_ms: Option<u64>,
         lease_ms: Option<u64>,
+        webhook_allowed_hosts: Option<String>,
+        allow_private_webhook_targets: bool,
     ) -> PyResult<Dispatcher> {
         let args = DispatchArgs {
             smtp_url,
@@ -49,6 +55,8 @@ impl Engine {
             first_retry_ms,
             max_retry_ms,
             lease_ms,
+            webhook_allowed_hosts,
+            allow_private_webhook_targets,
         };
         Dispatcher::new(Arc::clone(&self.store), Arc::clone(&self.runtime), args)
     }
