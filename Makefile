@@ -6,15 +6,15 @@ PY := $(VENV)/bin/python
 DIST := dist
 LOCK := requirements.lock
 
-.PHONY: test fmt-check core-deps lock lock-check audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
+.PHONY: test fmt-check core-deps lock lock-check deny cargo-deny-installed audit audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, the Python lock file (up to date with the pyproject
-## ranges), clippy, the API docs, all Rust tests and doctests, then
+## ranges), the Rust supply chain (cargo deny: bans, licenses, sources), clippy, the API docs, all Rust tests and doctests, then
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited), then the
 ## short Galera phase (a local three-node cluster: conformance, races, a node killed, soak).
-test: fmt-check core-deps lock-check lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
+test: fmt-check core-deps lock-check deny lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -96,6 +96,21 @@ lock-check: venv-tools
 ## the per-release JSON pip-audit reads, so there every pin "could not be audited".
 audit-python: venv-tools
 	$(VENV)/bin/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $(LOCK)
+
+## cargo-deny (installed on first use, pinned) against deny.toml: no banned crate (OpenSSL:
+## TLS is rustls), only the licenses listed, crates.io as the only source. Advisories are
+## `make audit`'s: their database is a git repository on a host these machines cannot reach.
+CARGO_DENY_VERSION := 0.20.2
+cargo-deny-installed:
+	cargo deny --version 2>/dev/null | grep -qx 'cargo-deny $(CARGO_DENY_VERSION)' || \
+		$(CARGO) install --locked cargo-deny@$(CARGO_DENY_VERSION)
+deny: cargo-deny-installed
+	cargo deny --locked check bans licenses sources
+
+## Advisories, where their databases can be fetched: cargo deny's (RustSec, from GitHub)
+## and pip-audit's over the Python pins (PyPI's per-release JSON). Not part of `make test`.
+audit: cargo-deny-installed audit-python
+	cargo deny --locked check advisories
 
 ## Release artifacts in dist/: the sdist and the wheel of shopcore (maturin,
 ## release build; auditwheel repairs it to a manylinux tag) and of the services

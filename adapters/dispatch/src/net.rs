@@ -8,13 +8,14 @@
 //! was registered.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport as _};
 use shopcore::{EmailMessage, WebhookRequest, WebhookTargets};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -25,9 +26,15 @@ use crate::{SendError, Transport, DEFAULT_TIMEOUT};
 /// How [`NetTransport`] reaches the outside world.
 #[derive(Clone, Debug)]
 pub struct NetSettings {
-    /// `smtp://[user:password@]host[:port]` (plain SMTP, e.g. a local relay);
-    /// `None` sends no email.
+    /// The SMTP server, as lettre reads it: `smtps://[user:password@]host[:port]`
+    /// (TLS from the first byte, port 465 by default),
+    /// `smtp://[user:password@]host[:port]?tls=required` (STARTTLS, port 587),
+    /// or `smtp://[user:password@]host[:port]` (plain SMTP to a local relay,
+    /// port 25). `None` sends no email.
     pub smtp_url: Option<String>,
+    /// A PEM file of CA certificates trusted for the SMTP server besides the
+    /// public roots (a private CA, a test certificate); needs a TLS URL.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The sender of every email, e.g. `Shop <shop@example.com>`.
     pub mail_from: String,
     /// The domain of the `Message-ID`s.
@@ -43,6 +50,7 @@ impl Default for NetSettings {
     fn default() -> Self {
         NetSettings {
             smtp_url: None,
+            smtp_ca_file: None,
             mail_from: "shopcore <shop@localhost>".to_owned(),
             message_domain: "shopcore.localhost".to_owned(),
             timeout: DEFAULT_TIMEOUT,
@@ -74,10 +82,22 @@ impl NetTransport {
                 "the timeout must be from 10 ms to 10 minutes".to_owned(),
             ));
         }
+        let ca = match &settings.smtp_ca_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| SettingsError(format!("SMTP CA file {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        if ca.is_some() && settings.smtp_url.is_none() {
+            return Err(SettingsError(
+                "an SMTP CA file needs an SMTP url".to_owned(),
+            ));
+        }
         let smtp = settings
             .smtp_url
             .as_deref()
-            .map(|url| smtp_transport(url, timeout).map(Arc::new))
+            .map(|url| smtp_transport(url, timeout, ca.as_deref()).map(Arc::new))
             .transpose()?;
         let from = settings
             .mail_from
@@ -188,47 +208,50 @@ fn request_error(error: ureq::Error) -> SendError {
     }
 }
 
-/// A plain SMTP transport for `smtp://[user:password@]host[:port]` (port 25 by default).
-fn smtp_transport(url: &str, timeout: Duration) -> Result<SmtpTransport, SettingsError> {
+/// The SMTP transport of `url`, read by lettre's own URL parsing (scheme,
+/// `tls=`, host, port, credentials, HELO name); with `ca` (PEM), its TLS
+/// also trusts those certificates.
+fn smtp_transport(
+    url: &str,
+    timeout: Duration,
+    ca: Option<&[u8]>,
+) -> Result<SmtpTransport, SettingsError> {
     let shown = redacted(url);
-    let bad = |why: &str| SettingsError(format!("SMTP url {shown:?}: {why}"));
-    let rest = url
-        .strip_prefix("smtp://")
-        .ok_or_else(|| bad("must start with smtp:// (plain SMTP to a relay)"))?;
-    let authority = rest.trim_end_matches('/');
-    if authority.contains(['/', '?', '#']) {
-        return Err(bad("must not have a path or query"));
-    }
-    let (credentials, host_port) = match authority.rsplit_once('@') {
-        Some((user_info, host_port)) => {
-            let (user, password) = user_info
-                .split_once(':')
-                .ok_or_else(|| bad("credentials must be user:password"))?;
-            (
-                Some(Credentials::new(user.to_owned(), password.to_owned())),
-                host_port,
-            )
+    let bad = |why: &dyn std::fmt::Display| SettingsError(format!("SMTP url {shown:?}: {why}"));
+    let parsed = url::Url::parse(url).map_err(|e| bad(&e))?;
+    let tls = parsed
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    let mode = match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", None) => Some(Tls::Wrapper as fn(TlsParameters) -> Tls),
+        ("smtp", Some("required")) => Some(Tls::Required as fn(TlsParameters) -> Tls),
+        ("smtp", Some("opportunistic")) => Some(Tls::Opportunistic as fn(TlsParameters) -> Tls),
+        ("smtp", None) => None,
+        _ => {
+            return Err(bad(
+                &"must be smtps://host (TLS), smtp://host?tls=required (STARTTLS) or smtp://host (plain)",
+            ))
         }
-        None => (None, authority),
     };
-    let (host, port) = match host_port.rsplit_once(':') {
-        Some((host, port)) => (
-            host,
-            port.parse::<u16>()
-                .map_err(|_| bad("the port must be a number from 1 to 65535"))?,
-        ),
-        None => (host_port, 25),
-    };
-    if host.is_empty() || port == 0 {
-        return Err(bad("must name a host and a port from 1 to 65535"));
+    if parsed.host_str().is_none_or(str::is_empty) || parsed.port() == Some(0) {
+        return Err(bad(&"must name a host and a port from 1 to 65535"));
     }
-    let mut builder = SmtpTransport::builder_dangerous(host)
-        .port(port)
-        .timeout(Some(timeout));
-    if let Some(credentials) = credentials {
-        builder = builder.credentials(credentials);
+    let mut builder = SmtpTransport::from_url(url).map_err(|e| bad(&e))?;
+    if let Some(ca) = ca {
+        let Some(mode) = mode else {
+            return Err(bad(&"a CA file needs TLS: smtps:// or ?tls=required"));
+        };
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let certificate =
+            Certificate::from_pem(ca).map_err(|e| SettingsError(format!("SMTP CA file: {e}")))?;
+        let parameters = TlsParameters::builder(host)
+            .add_root_certificate(certificate)
+            .build_rustls()
+            .map_err(|e| bad(&e))?;
+        builder = builder.tls(mode(parameters));
     }
-    Ok(builder.build())
+    Ok(builder.timeout(Some(timeout)).build())
 }
 
 #[async_trait]
@@ -311,15 +334,33 @@ mod tests {
     fn an_smtp_url_refused_never_shows_its_password() {
         for url in [
             "smtp://user:hunter2@mail:99999",
-            "smtp://user:hunter2@mail/path",
-            "smtps://user:hunter2@mail",
+            "smtpx://user:hunter2@mail",
+            "smtp://user:hunter2@mail?tls=sometimes",
+            "smtps://user:hunter2@mail?tls=required",
         ] {
-            let Err(refused) = smtp_transport(url, Duration::from_secs(1)) else {
+            let Err(refused) = smtp_transport(url, Duration::from_secs(1), None) else {
                 panic!("{url} was accepted");
             };
             let text = refused.to_string();
             assert!(!text.contains("hunter2") && text.contains("mail"), "{text}");
         }
         assert_eq!(redacted("smtp://mail:25"), "smtp://mail:25");
+    }
+
+    #[test]
+    fn a_ca_file_needs_a_tls_url_and_pem_certificates() {
+        let pem = b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+        let refused = smtp_transport("smtp://mail:25", Duration::from_secs(1), Some(pem))
+            .err()
+            .unwrap();
+        assert!(refused.to_string().contains("needs TLS"), "{refused}");
+        for url in ["smtps://mail", "smtp://mail?tls=required"] {
+            assert!(
+                smtp_transport(url, Duration::from_secs(1), None).is_ok(),
+                "{url}"
+            );
+            let bad_pem = smtp_transport(url, Duration::from_secs(1), Some(pem)).err();
+            assert!(bad_pem.is_some(), "{url}: a malformed PEM was accepted");
+        }
     }
 }

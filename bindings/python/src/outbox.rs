@@ -107,6 +107,7 @@ impl From<shopcore_dispatch::DispatchReport> for DispatchReport {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DispatchArgs {
     pub smtp_url: Option<String>,
+    pub smtp_ca_file: Option<String>,
     pub mail_from: Option<String>,
     pub message_domain: Option<String>,
     pub timeout_ms: Option<u64>,
@@ -140,6 +141,10 @@ impl DispatchArgs {
         }
         let transport = NetTransport::new(NetSettings {
             smtp_url: self.smtp_url.filter(|u| !u.is_empty()),
+            smtp_ca_file: self
+                .smtp_ca_file
+                .filter(|f| !f.is_empty())
+                .map(std::path::PathBuf::from),
             mail_from: self.mail_from.unwrap_or(defaults.mail_from),
             message_domain: self.message_domain.unwrap_or(defaults.message_domain),
             timeout,

@@ -66,6 +66,7 @@ def dispatcher(engine: shopcore.Engine, settings: Settings | Mapping[str, str]) 
         lease_ms = max(120_000, 3 * settings.dispatch_timeout_ms)
     return engine.dispatcher(
         smtp_url=settings.smtp_url,
+        smtp_ca_file=settings.smtp_ca_file,
         mail_from=settings.mail_from,
         message_domain=settings.message_domain,
         max_attempts=settings.dispatch_max_attempts,

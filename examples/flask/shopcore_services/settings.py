@@ -119,6 +119,7 @@ class Settings:
     webhook_private_targets: Literal["refuse", "allow"] = field(metadata=_reads("SHOPCORE_WEBHOOK_PRIVATE_TARGETS"))
     #: Checked by the engine when a dispatcher is built.
     smtp_url: str | None = field(metadata=_reads("SHOPCORE_SMTP_URL"))
+    smtp_ca_file: str | None = field(metadata=_reads("SHOPCORE_SMTP_CA_FILE"))
     mail_from: str | None = field(metadata=_reads("SHOPCORE_MAIL_FROM"))
     message_domain: str | None = field(metadata=_reads("SHOPCORE_MESSAGE_DOMAIN"))
     #: The dispatcher's settings: ``None`` keeps the engine's default.
@@ -179,6 +180,7 @@ class Settings:
             webhook_allowed_hosts=_bare_hosts("SHOPCORE_WEBHOOK_ALLOWED_HOSTS", hosts),
             webhook_private_targets="allow" if private_targets == "allow" else "refuse",
             smtp_url=text("SHOPCORE_SMTP_URL"),
+            smtp_ca_file=text("SHOPCORE_SMTP_CA_FILE"),
             mail_from=text("SHOPCORE_MAIL_FROM"),
             message_domain=text("SHOPCORE_MESSAGE_DOMAIN"),
             dispatch_max_attempts=whole("SHOPCORE_DISPATCH_MAX_ATTEMPTS", None, "attempts", 1),

@@ -429,6 +429,7 @@ class Engine:
         self,
         *,
         smtp_url: str | None = None,
+        smtp_ca_file: str | None = None,
         mail_from: str | None = None,
         message_domain: str | None = None,
         timeout_ms: int | None = None,

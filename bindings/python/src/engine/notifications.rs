@@ -18,9 +18,12 @@ use crate::records::Notification;
 
 #[pymethods]
 impl Engine {
-    /// A dispatcher delivering this store's outbox: email through the plain
-    /// SMTP relay `smtp_url` (`smtp://[user:password@]host[:port]`; without
-    /// one, emails stay pending) and webhooks to the configured endpoints.
+    /// A dispatcher delivering this store's outbox: email through the SMTP
+    /// server `smtp_url` (`smtps://[user:password@]host[:port]` for TLS,
+    /// `smtp://…?tls=required` for STARTTLS, `smtp://host[:port]` for a plain
+    /// local relay; without one, emails stay pending; `smtp_ca_file`, a PEM
+    /// file of CA certificates also trusted for it) and webhooks to the
+    /// configured endpoints.
     /// Each send may take `timeout_ms`; a delivery is tried at most
     /// `max_attempts` times, the n-th retry after about `first_retry_ms × 2ⁿ⁻¹`
     /// (half of it random) capped at `max_retry_ms`; a claim is held
@@ -29,13 +32,14 @@ impl Engine {
     /// public addresses, checked on the address each request connects to;
     /// `allow_private_webhook_targets=True` (tests, closed networks) also
     /// allows loopback, private and link-local ones.
-    #[pyo3(signature = (*, smtp_url = None, mail_from = None, message_domain = None,
+    #[pyo3(signature = (*, smtp_url = None, smtp_ca_file = None, mail_from = None, message_domain = None,
         timeout_ms = None, max_attempts = None, first_retry_ms = None, max_retry_ms = None,
         lease_ms = None, webhook_allowed_hosts = None, allow_private_webhook_targets = false))]
     #[allow(clippy::too_many_arguments)]
     fn dispatcher(
         &self,
         smtp_url: Option<String>,
+        smtp_ca_file: Option<String>,
         mail_from: Option<String>,
         message_domain: Option<String>,
         timeout_ms: Option<u64>,
@@ -48,6 +52,7 @@ impl Engine {
     ) -> PyResult<Dispatcher> {
         let args = DispatchArgs {
             smtp_url,
+            smtp_ca_file,
             mail_from,
             message_domain,
             timeout_ms,

@@ -1,0 +1,210 @@
+"""Email over TLS: the dispatcher delivers to an SMTP server that speaks only
+TLS (``smtps://``, TLS from the first byte) or requires STARTTLS
+(``smtp://…?tls=required``), trusting the CA of ``smtp_ca_file``; a server
+whose certificate that CA did not sign is refused and nothing is delivered.
+
+The certificates are made for each run by ``openssl`` (a test CA, a server
+certificate it signs for 127.0.0.1, and a self-signed impostor), the server
+is aiosmtpd on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+import shopcore
+
+
+@dataclass
+class Certificates:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    impostor_cert: Path
+    impostor_key: Path
+
+
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    d = tmp_path_factory.mktemp("tls")
+    san = "subjectAltName=IP:127.0.0.1,DNS:localhost"
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=shopcore test CA",
+        "-keyout",
+        str(d / "ca.key"),
+        "-out",
+        str(d / "ca.pem"),
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(d / "server.key"), "-out", str(d / "server.csr"))
+    (d / "server.ext").write_text(f"{san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(d / "server.csr"),
+        "-CA",
+        str(d / "ca.pem"),
+        "-CAkey",
+        str(d / "ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        str(d / "server.ext"),
+        "-out",
+        str(d / "server.pem"),
+    )
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        str(d / "impostor.key"),
+        "-out",
+        str(d / "impostor.pem"),
+        "-addext",
+        san,
+    )
+    return Certificates(d / "ca.pem", d / "server.pem", d / "server.key", d / "impostor.pem", d / "impostor.key")
+
+
+@dataclass
+class TlsSink:
+    """Keeps each message with whether its session was encrypted, and the TLS version."""
+
+    received: list[tuple[str | None, email.message.EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, _session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        assert server.transport is not None
+        tls = server.transport.get_extra_info("ssl_object")
+        self.received.append((tls.version() if tls is not None else None, message))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def serve(certificates: Certificates) -> Iterator[object]:
+    controllers: list[Controller] = []
+
+    def start(mode: str, impostor: bool = False) -> tuple[TlsSink, str]:
+        cert, key = (certificates.impostor_cert, certificates.impostor_key) if impostor else (certificates.server_cert, certificates.server_key)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        sink = TlsSink()
+        port = free_port()
+        if mode == "implicit":
+            controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=context)
+            url = f"smtps://127.0.0.1:{port}"
+        else:
+            controller = Controller(sink, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True)
+            url = f"smtp://127.0.0.1:{port}?tls=required"
+        controller.start()
+        controllers.append(controller)
+        return sink, url
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def place_order(engine: shopcore.Engine) -> int:
+    customer = engine.register(name="Mona Adel", email="tls@example.com", password="a long enough password").customer_id
+    notice = engine.checkout(customer, [(1, 1)]).confirmation
+    return int(notice.notification_id)
+
+
+def email_delivery(engine: shopcore.Engine, notification_id: int) -> shopcore.Delivery:
+    return next(d for d in engine.deliveries([notification_id]) if d.channel == "email")
+
+
+def dispatch_until_settled(dispatcher: shopcore.Dispatcher, engine: shopcore.Engine, notification_id: int) -> shopcore.Delivery:
+    ends = time.monotonic() + 20
+    while (found := email_delivery(engine, notification_id)).status == "pending":
+        assert time.monotonic() < ends, "the email did not settle"
+        dispatcher.dispatch_due(10)
+        time.sleep(0.01)
+    return found
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+def test_mail_is_delivered_over_tls_to_a_server_signed_by_the_given_ca(serve, certificates: Certificates, mode: str) -> None:  # type: ignore[no-untyped-def]
+    sink, url = serve(mode)
+    engine = shopcore.Engine.in_memory()
+    dispatcher = engine.dispatcher(smtp_url=url, smtp_ca_file=str(certificates.ca), mail_from="Shop <orders@shop.example>")
+    notification_id = place_order(engine)
+    settled = dispatch_until_settled(dispatcher, engine, notification_id)
+    assert (settled.status, settled.attempts, settled.last_error) == ("delivered", 1, None)
+    [(version, message)] = sink.received
+    assert version is not None and version.startswith("TLSv1."), version
+    assert message["To"] == "tls@example.com" and message["From"] == "Shop <orders@shop.example>"
+    print(f"smtp tls ({mode}): delivered over {version}")
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+def test_a_server_certificate_not_signed_by_the_given_ca_is_refused(serve, certificates: Certificates, mode: str) -> None:  # type: ignore[no-untyped-def]
+    sink, url = serve(mode, impostor=True)
+    engine = shopcore.Engine.in_memory()
+    dispatcher = engine.dispatcher(smtp_url=url, smtp_ca_file=str(certificates.ca), max_attempts=1)
+    notification_id = place_order(engine)
+    settled = dispatch_until_settled(dispatcher, engine, notification_id)
+    assert settled.status == "failed" and settled.last_error is not None, settled
+    assert "certificate" in settled.last_error.lower() or "unknownissuer" in settled.last_error.lower(), settled.last_error
+    assert sink.received == []
+
+
+def test_without_the_ca_the_test_certificate_is_not_trusted_and_a_tls_url_without_a_host_is_refused(serve, certificates: Certificates) -> None:  # type: ignore[no-untyped-def]
+    sink, url = serve("starttls")
+    engine = shopcore.Engine.in_memory()
+    dispatcher = engine.dispatcher(smtp_url=url, max_attempts=1)
+    notification_id = place_order(engine)
+    assert dispatch_until_settled(dispatcher, engine, notification_id).status == "failed"
+    assert sink.received == []
+    for bad in ["smtps://", "smtp://mail?tls=sometimes", "imap://mail"]:
+        with pytest.raises(shopcore.ValidationError):
+            engine.dispatcher(smtp_url=bad)
+    with pytest.raises(shopcore.ValidationError, match="CA file"):
+        engine.dispatcher(smtp_url="smtps://mail", smtp_ca_file=str(certificates.ca.with_name("missing.pem")))
