@@ -16,8 +16,13 @@ The in-memory engine's outbox lives in the serving process: run
 
 Settings (read once at start, see :mod:`shopcore_services.settings`):
 
-- ``SHOPCORE_SMTP_URL``: ``smtp://[user:password@]host[:port]`` (plain SMTP, no
-  TLS yet); unset, no email is sent (emails stay pending), webhooks still are.
+- ``SHOPCORE_SMTP_URL``: ``smtps://[user:password@]host[:port]`` (TLS),
+  ``smtp://…?tls=required`` (STARTTLS) or ``smtp://host[:port]`` (plain, a local
+  relay); unset, no email is sent (emails stay pending), webhooks still are.
+- ``SHOPCORE_SMTP_CA_FILE``: a PEM file of CA certificates also trusted for the mail server.
+- ``SHOPCORE_WEBHOOK_ALLOWED_HOSTS``, ``SHOPCORE_WEBHOOK_PRIVATE_TARGETS``: the hosts
+  webhooks may go to, and whether non-public addresses may be connected to
+  (``refuse`` by default), both checked on every send.
 - ``SHOPCORE_MAIL_FROM``: the sender (default ``shopcore <shop@localhost>``).
 - ``SHOPCORE_MESSAGE_DOMAIN``: the right side of each Message-ID (``shopcore.localhost``).
 - ``SHOPCORE_DISPATCH_MAX_ATTEMPTS``: attempts before a delivery fails (default 8).

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +25,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 import shopcore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+
+from mail_sink import free_port
 
 
 @dataclass
@@ -40,65 +44,23 @@ def openssl(*args: str) -> None:
     subprocess.run(["openssl", *args], check=True, capture_output=True)
 
 
+def self_signed(directory: Path, name: str, subject: str, *extensions: str) -> None:
+    """``name.key`` and a self-signed ``name.pem`` for ``subject``, valid two days."""
+    added = [arg for extension in extensions for arg in ("-addext", extension)]
+    key, cert = str(directory / f"{name}.key"), str(directory / f"{name}.pem")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject, "-keyout", key, "-out", cert, *added)
+
+
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     d = tmp_path_factory.mktemp("tls")
     san = "subjectAltName=IP:127.0.0.1,DNS:localhost"
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=shopcore test CA",
-        "-keyout",
-        str(d / "ca.key"),
-        "-out",
-        str(d / "ca.pem"),
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    )
+    self_signed(d, "ca", "/CN=shopcore test CA", "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(d / "server.key"), "-out", str(d / "server.csr"))
     (d / "server.ext").write_text(f"{san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        str(d / "server.csr"),
-        "-CA",
-        str(d / "ca.pem"),
-        "-CAkey",
-        str(d / "ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        str(d / "server.ext"),
-        "-out",
-        str(d / "server.pem"),
-    )
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        str(d / "impostor.key"),
-        "-out",
-        str(d / "impostor.pem"),
-        "-addext",
-        san,
-    )
+    ca, ca_key, csr, ext, server = (str(d / n) for n in ("ca.pem", "ca.key", "server.csr", "server.ext", "server.pem"))
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", server)
+    self_signed(d, "impostor", "/CN=127.0.0.1", san)
     return Certificates(d / "ca.pem", d / "server.pem", d / "server.key", d / "impostor.pem", d / "impostor.key")
 
 
@@ -117,13 +79,6 @@ class TlsSink:
         tls = server.transport.get_extra_info("ssl_object")
         self.received.append((tls.version() if tls is not None else None, message))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
