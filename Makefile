@@ -60,10 +60,14 @@ $(VENV)/.services-installed: $(VENV)/.tools-installed examples/flask/pyproject.t
 venv-tools: $(VENV)/.tools-installed
 
 ## Exactly the pinned packages of requirements.lock, each checked against its hashes, wheels
-## only (pip itself is pinned there too); a changed lock file installs again.
+## only (pip itself is pinned there too); a changed lock file installs again. `--no-deps`: the
+## lock is the whole resolved set (a venv's own older pip refuses hash mode on an extra's
+## requirement such as pip-audit's `CacheControl[filecache]`); `pip check` then proves that every
+## package's requirements are met by the pins.
 $(VENV)/.tools-installed: $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --only-binary :all: -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: -r $(LOCK)
+	$(PY) -m pip check
 	touch $@
 
 ## requirements.lock: every Python package of the development environment, pinned with its
