@@ -18,6 +18,8 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport as _};
 use shopcore::{EmailMessage, WebhookRequest, WebhookTargets};
+// ureq's `unversioned` API (a resolver of our own) may change in a minor
+// release: Cargo.lock pins the version it was written against.
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -201,10 +203,11 @@ fn request_error(error: ureq::Error) -> SendError {
             return SendError::permanent(format!("refused: {refused}"));
         }
     }
-    let text = error.to_string();
     match error {
-        ureq::Error::BadUri(_) | ureq::Error::Http(_) => SendError::permanent(text),
-        _ => SendError::transient(text),
+        // The text of a bad URI repeats the URI: not shown.
+        ureq::Error::BadUri(_) => SendError::permanent("the url cannot be used"),
+        ureq::Error::Http(e) => SendError::permanent(e.to_string()),
+        other => SendError::transient(other.to_string()),
     }
 }
 
