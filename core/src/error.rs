@@ -54,7 +54,7 @@ impl ErrorCategory {
 }
 
 macro_rules! error_kinds {
-    ($( $(#[$doc:meta])* $variant:ident => $code:literal, $category:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $code:literal, $category:ident; )*) => {
         /// Every error shopcore can report, with its stable machine code.
         ///
         /// ```
@@ -66,7 +66,7 @@ macro_rules! error_kinds {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorKind {
-            $( $(#[$doc])* $variant, )*
+            $( $(#[doc = $doc])* $variant, )*
         }
 
         impl ErrorKind {
@@ -86,6 +86,12 @@ macro_rules! error_kinds {
             /// The kind with this machine code, if any.
             pub fn from_code(code: &str) -> Option<Self> {
                 match code { $($code => Some(Self::$variant),)* _ => None }
+            }
+
+            /// What the error means: its documentation, one line (each line
+            /// of it begins with a space), for the error-code table of the book.
+            pub const fn description(self) -> &'static str {
+                match self { $(Self::$variant => concat!($($doc),*),)* }
             }
         }
     };

@@ -233,6 +233,95 @@ impl Action {
         }
     }
 
+    /// The snake_case name of every action, as [`Action::from_name`] reads it
+    /// and [`Action::key`] writes it, in declaration order.
+    pub const NAMES: &'static [&'static str] = &[
+        "health",
+        "register",
+        "login",
+        "quote",
+        "read_catalog",
+        "read_profile",
+        "update_profile",
+        "change_password",
+        "read_order_history",
+        "place_order",
+        "read_order",
+        "cancel_order",
+        "read_notifications",
+        "logout",
+        "list_customers",
+        "resend_confirmation",
+        "adjust_points",
+        "adjust_stock",
+        "manage_catalog",
+        "manage_staff_keys",
+        "read_metrics",
+        "read_catalog_changes",
+        "manage_coupons",
+        "audit_pricing",
+        "manage_deliveries",
+        "manage_webhooks",
+    ];
+
+    /// The action's snake_case name (`"read_order"`), the inverse of [`Action::from_name`].
+    ///
+    /// ```
+    /// use shopcore::{Action, CustomerId};
+    /// let sara = CustomerId::new(2).unwrap();
+    /// assert_eq!(Action::ReadOrder(sara).key(), "read_order");
+    /// for name in Action::NAMES {
+    ///     assert_eq!(Action::from_name(name, Some(sara)).unwrap().key(), *name);
+    /// }
+    /// ```
+    pub const fn key(&self) -> &'static str {
+        match self {
+            Action::Health => "health",
+            Action::Register => "register",
+            Action::Login => "login",
+            Action::Quote => "quote",
+            Action::ReadCatalog => "read_catalog",
+            Action::ReadProfile(_) => "read_profile",
+            Action::UpdateProfile(_) => "update_profile",
+            Action::ChangePassword(_) => "change_password",
+            Action::ReadOrderHistory(_) => "read_order_history",
+            Action::PlaceOrder(_) => "place_order",
+            Action::ReadOrder(_) => "read_order",
+            Action::CancelOrder(_) => "cancel_order",
+            Action::ReadNotifications(_) => "read_notifications",
+            Action::Logout => "logout",
+            Action::ListCustomers => "list_customers",
+            Action::ResendConfirmation(_) => "resend_confirmation",
+            Action::AdjustPoints => "adjust_points",
+            Action::AdjustStock => "adjust_stock",
+            Action::ManageCatalog => "manage_catalog",
+            Action::ManageStaffKeys => "manage_staff_keys",
+            Action::ReadMetrics => "read_metrics",
+            Action::ReadCatalogChanges => "read_catalog_changes",
+            Action::ManageCoupons => "manage_coupons",
+            Action::AuditPricing => "audit_pricing",
+            Action::ManageDeliveries => "manage_deliveries",
+            Action::ManageWebhooks => "manage_webhooks",
+        }
+    }
+
+    /// Whether the action is about one customer's data (then
+    /// [`Action::from_name`] needs that customer).
+    pub const fn is_about_a_customer(&self) -> bool {
+        matches!(
+            self,
+            Action::ReadProfile(_)
+                | Action::UpdateProfile(_)
+                | Action::ChangePassword(_)
+                | Action::ReadOrderHistory(_)
+                | Action::PlaceOrder(_)
+                | Action::ReadOrder(_)
+                | Action::CancelOrder(_)
+                | Action::ResendConfirmation(_)
+                | Action::ReadNotifications(Some(_))
+        )
+    }
+
     /// The customer whose data this is, if it is one customer's.
     fn owner(&self) -> Option<CustomerId> {
         match *self {
