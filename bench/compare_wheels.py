@@ -1,7 +1,8 @@
 """Two builds of the shopcore wheel side by side, in one run: operations per
 second through the Python bindings for each workload, and the ratio.
 
-    python bench/compare_wheels.py --old OLD.whl --new NEW.whl [--rounds 5] [--seconds 2]
+    python bench/compare_wheels.py --old OLD.whl --new NEW.whl [--old-label TEXT] [--new-label TEXT]
+                                   [--rounds 5] [--seconds 2]
 
 Each wheel is installed (without dependencies) into a virtualenv of its own
 under ``/tmp``; every measurement is a fresh process of that virtualenv, and
@@ -90,6 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, help="the wheel to compare against")
     parser.add_argument("--new", type=Path, required=True, help="the wheel under test")
+    parser.add_argument("--old-label", help="what the old wheel is built from (default: its file name)")
+    parser.add_argument("--new-label", help="what the new wheel is built from (default: its file name)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
@@ -109,8 +112,8 @@ def main() -> None:
         f"`bench/compare_wheels.py`, {datetime.date.today()}, commit {commit}, {platform.machine()} with {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {args.rounds} rounds of {args.seconds:g} s per cell, each cell the median, the wheels alternating.",
         "",
-        f"- old: `{args.old.name}`",
-        f"- new: `{args.new.name}`",
+        f"- old: {args.old_label or args.old.name}",
+        f"- new: {args.new_label or args.new.name}",
         "",
         "| workload | old (ops/s) | new (ops/s) | new / old |",
         "|---|---:|---:|---:|",
