@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DIST := dist
 LOCK := requirements.lock
 
-.PHONY: test fmt-check core-deps lock lock-check deny cargo-deny-installed audit audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
+.PHONY: test fmt-check core-deps lock lock-check deny cargo-deny-installed docs mdbook-installed audit audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, the Python lock file (up to date with the pyproject
@@ -14,7 +14,7 @@ LOCK := requirements.lock
 ## the Python bindings and the five Flask services (pytest, schemathesis, end to end),
 ## then the short soak (mixed load, SIGKILL, packet-delay race, each audited), then the
 ## short Galera phase (a local three-node cluster: conformance, races, a node killed, soak).
-test: fmt-check core-deps lock-check deny lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
+test: fmt-check core-deps lock-check deny docs lint doc-check package-check test-rust lint-python test-python soak-short test-galera-short
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -33,10 +33,11 @@ lint:
 doc-check:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked --all-features
 
-## Every crate packages as it would be published (`cargo package`), and the
+## Every published crate packages as it would be published (`cargo package`; not the docs
+## crate, `publish = false`), and the
 ## packaged crates build on their own (path dependencies resolved by version).
 package-check:
-	$(CARGO) package --workspace --locked --allow-dirty
+	$(CARGO) package --workspace --exclude shopcore-docs --locked --allow-dirty
 
 ## Unit, integration, property, conformance and concurrency tests, plus doctests.
 ## The MySQL suite runs against 127.0.0.1:3306 (started if installed but stopped);
@@ -100,6 +101,20 @@ lock-check: venv-tools
 ## the per-release JSON pip-audit reads, so there every pin "could not be audited".
 audit-python: venv-tools
 	$(VENV)/bin/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $(LOCK)
+
+## The book (docs/, mdBook; installed on first use, pinned, without its server): every relative
+## link and anchor of the book and the READMEs resolves (scripts/check_doc_links.py, after its
+## self-test shows a broken link and a broken anchor are found), then the book is built into
+## docs/book. Its Rust examples are doctests of shopcore-docs (test-rust), its Python examples
+## run in test_readme.py, its generated tables are checked by book_tables.rs and test_docs_tables.py.
+MDBOOK_VERSION := 0.5.4
+mdbook-installed:
+	mdbook --version 2>/dev/null | grep -qx 'mdbook v$(MDBOOK_VERSION)' || \
+		$(CARGO) install --locked --no-default-features --features search mdbook@$(MDBOOK_VERSION)
+docs: mdbook-installed
+	python3 scripts/check_doc_links.py --self-test
+	python3 scripts/check_doc_links.py
+	mdbook build docs
 
 ## cargo-deny (installed on first use, pinned) against deny.toml: no banned crate (OpenSSL:
 ## TLS is rustls), only the licenses listed, crates.io as the only source. Advisories are

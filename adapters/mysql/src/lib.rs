@@ -76,12 +76,6 @@ use shopcore::{Clock, ShopConfig, StorageError, SystemClock};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::ConnectOptions as _;
 
-/// The Rust examples of the repository's README, compiled (and, where they need
-/// no database, run) by `cargo test --doc`, so the README cannot drift from the API.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
-
 pub use faults::WriteStep;
 
 use crate::error::DbError;

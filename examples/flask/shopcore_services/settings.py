@@ -48,9 +48,11 @@ class SettingsError(ValueError):
     """A setting with a value the services cannot start with; the message names the variable."""
 
 
-def _reads(name: str) -> dict[str, str]:
-    """The metadata of a :class:`Settings` field read from the environment variable ``name``."""
-    return {"variable": name}
+def _reads(name: str, default: str, doc: str) -> dict[str, str]:
+    """The metadata of a :class:`Settings` field read from the environment
+    variable ``name``: its default and what it does, as the configuration
+    table of the book shows them (Markdown; generated from these)."""
+    return {"variable": name, "default": default, "doc": doc}
 
 
 def auth_mode(value: str | None) -> AuthMode:
@@ -93,47 +95,110 @@ class Settings:
     (``field.metadata["variable"]``), checked when read."""
 
     #: ``mysql://…``: MySQL, migrated on start; ``None``: the seeded in-memory engine.
-    database_url: str | None = field(metadata=_reads("DATABASE_URL"))
-    auth: AuthMode = field(metadata=_reads("SHOPCORE_AUTH"))
+    database_url: str | None = field(
+        metadata=_reads(
+            "DATABASE_URL",
+            "unset: the seeded in-memory engine (this process's data only)",
+            "MySQL, `mysql://user:pass@host:port/db` (TLS options in the query string); migrated on start",
+        )
+    )
+    auth: AuthMode = field(
+        metadata=_reads("SHOPCORE_AUTH", "`enforced`", "`enforced`, or `legacy`: the original open contract, for existing clients on a trusted network")
+    )
     #: Checked (strength, revocation) by the engine when it is installed at start.
-    admin_key: str | None = field(metadata=_reads("SHOPCORE_ADMIN_KEY"))
-    session_hours: int = field(metadata=_reads("SHOPCORE_SESSION_HOURS"))
+    admin_key: str | None = field(
+        metadata=_reads(
+            "SHOPCORE_ADMIN_KEY",
+            "unset: an in-memory engine prints a fresh admin key",
+            "an admin key to install at start: at least 128 bits by shopcore's estimate (40+ random hex characters pass; runs and repeats do not "
+            "count); refused once revoked",
+        )
+    )
+    session_hours: int = field(metadata=_reads("SHOPCORE_SESSION_HOURS", "24", "how long a login lasts"))
     #: The shop's policies: ``None`` keeps the seed shop's default.
-    default_region: str | None = field(metadata=_reads("SHOPCORE_DEFAULT_REGION"))
-    rounding: str | None = field(metadata=_reads("SHOPCORE_ROUNDING"))
-    tax_mode: str | None = field(metadata=_reads("SHOPCORE_TAX_MODE"))
-    point_value: str | None = field(metadata=_reads("SHOPCORE_POINT_VALUE"))
-    loyalty_unit: str | None = field(metadata=_reads("SHOPCORE_LOYALTY_UNIT"))
-    delivery_days: int | None = field(metadata=_reads("SHOPCORE_DELIVERY_DAYS"))
-    trusted_proxies: int = field(metadata=_reads("SHOPCORE_TRUSTED_PROXIES"))
-    slow_sql_ms: int = field(metadata=_reads("SHOPCORE_SLOW_SQL_MS"))
+    default_region: str | None = field(metadata=_reads("SHOPCORE_DEFAULT_REGION", "Cairo", "the tax region of a request naming none"))
+    rounding: str | None = field(metadata=_reads("SHOPCORE_ROUNDING", "`half_up`", "`half_up` or `half_even`"))
+    tax_mode: str | None = field(metadata=_reads("SHOPCORE_TAX_MODE", "`per_order`", "`per_order` or `per_line`"))
+    point_value: str | None = field(metadata=_reads("SHOPCORE_POINT_VALUE", "0.01", "what a redeemed loyalty point is worth"))
+    loyalty_unit: str | None = field(metadata=_reads("SHOPCORE_LOYALTY_UNIT", "10.00", "the amount that earns one point"))
+    delivery_days: int | None = field(metadata=_reads("SHOPCORE_DELIVERY_DAYS", "5", "the delivery promise in confirmations"))
+    trusted_proxies: int = field(
+        metadata=_reads(
+            "SHOPCORE_TRUSTED_PROXIES",
+            "0",
+            "reverse proxies in front (0–10): with N, the client address the throttles count by is the N-th from the right of `X-Forwarded-For` "
+            "(Werkzeug's `ProxyFix`); with 0 that header is ignored, since any client could write it",
+        )
+    )
+    slow_sql_ms: int = field(metadata=_reads("SHOPCORE_SLOW_SQL_MS", "1000", "MySQL statements at least this slow are a WARNING of the logger `sqlx.query`"))
     #: How long one MySQL write may rerun after deadlocks and lock waits.
-    retry_budget_ms: int = field(metadata=_reads("SHOPCORE_RETRY_BUDGET_MS"))
-    log_format: LogFormat = field(metadata=_reads("SHOPCORE_LOG_FORMAT"))
-    log_level: str = field(metadata=_reads("SHOPCORE_LOG_LEVEL"))
-    drain_seconds: float = field(metadata=_reads("SHOPCORE_DRAIN_SECONDS"))
+    retry_budget_ms: int = field(
+        metadata=_reads(
+            "SHOPCORE_RETRY_BUDGET_MS",
+            "5000",
+            "How long one MySQL write may rerun after deadlocks, lock waits and Galera conflicts before it answers 503 `storage_unavailable` (at most 600000)",
+        )
+    )
+    log_format: LogFormat = field(metadata=_reads("SHOPCORE_LOG_FORMAT", "`text`", "`text`, or `json`: one object per line"))
+    log_level: str = field(metadata=_reads("SHOPCORE_LOG_LEVEL", "`INFO`", "`DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`"))
+    drain_seconds: float = field(
+        metadata=_reads("SHOPCORE_DRAIN_SECONDS", "10", "`serve`: how long a stop waits for the requests in flight (seconds, 0 or more)")
+    )
     #: Comma-separated host names webhooks may be registered for ("": any host).
-    webhook_allowed_hosts: str = field(metadata=_reads("SHOPCORE_WEBHOOK_ALLOWED_HOSTS"))
+    webhook_allowed_hosts: str = field(
+        metadata=_reads(
+            "SHOPCORE_WEBHOOK_ALLOWED_HOSTS",
+            "unset: any host",
+            "comma-separated bare host names staff may register webhooks for, checked again by the dispatcher on every send; set it in production",
+        )
+    )
     #: ``refuse`` (default): webhooks go to public addresses only, checked on the
     #: address connected to; ``allow``: also loopback, private and link-local ones.
-    webhook_private_targets: Literal["refuse", "allow"] = field(metadata=_reads("SHOPCORE_WEBHOOK_PRIVATE_TARGETS"))
+    webhook_private_targets: Literal["refuse", "allow"] = field(
+        metadata=_reads(
+            "SHOPCORE_WEBHOOK_PRIVATE_TARGETS",
+            "`refuse`",
+            "`refuse`: the dispatcher sends webhooks only to public addresses, judged on the address each request connects to (a name resolving to "
+            "127.0.0.1 or 169.254.169.254 is refused then, and the delivery fails with `refused: …`); `allow`: also loopback, private and "
+            "link-local addresses (tests, closed networks)",
+        )
+    )
     #: Checked by the engine when a dispatcher is built.
-    smtp_url: str | None = field(metadata=_reads("SHOPCORE_SMTP_URL"))
-    smtp_ca_file: str | None = field(metadata=_reads("SHOPCORE_SMTP_CA_FILE"))
-    mail_from: str | None = field(metadata=_reads("SHOPCORE_MAIL_FROM"))
-    message_domain: str | None = field(metadata=_reads("SHOPCORE_MESSAGE_DOMAIN"))
+    smtp_url: str | None = field(
+        metadata=_reads(
+            "SHOPCORE_SMTP_URL",
+            "unset: emails stay pending",
+            "the dispatcher's mail server: `smtps://[user:password@]host[:port]` (TLS, port 465), `smtp://[user:password@]host[:port]?tls=required` "
+            "(STARTTLS, port 587) or `smtp://host[:port]` (plain SMTP to a local relay, port 25)",
+        )
+    )
+    smtp_ca_file: str | None = field(
+        metadata=_reads(
+            "SHOPCORE_SMTP_CA_FILE", "unset: the public roots", "a PEM file of CA certificates also trusted for the mail server (a private CA); needs a TLS URL"
+        )
+    )
+    mail_from: str | None = field(metadata=_reads("SHOPCORE_MAIL_FROM", "`shopcore <shop@localhost>`", "the dispatcher's sender"))
+    message_domain: str | None = field(metadata=_reads("SHOPCORE_MESSAGE_DOMAIN", "`shopcore.localhost`", "the right side of each Message-ID"))
     #: The dispatcher's settings: ``None`` keeps the engine's default.
-    dispatch_max_attempts: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_ATTEMPTS"))
-    dispatch_timeout_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_TIMEOUT_MS"))
-    dispatch_first_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_FIRST_RETRY_MS"))
-    dispatch_max_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_RETRY_MS"))
-    dispatch_lease_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_LEASE_MS"))
-    dispatch_batch: int = field(metadata=_reads("SHOPCORE_DISPATCH_BATCH"))
+    dispatch_max_attempts: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_ATTEMPTS", "8", "attempts before a delivery fails"))
+    dispatch_timeout_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_TIMEOUT_MS", "10000", "how long one send may take"))
+    dispatch_first_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_FIRST_RETRY_MS", "10000", "the first retry's delay, doubling per attempt"))
+    dispatch_max_retry_ms: int | None = field(metadata=_reads("SHOPCORE_DISPATCH_MAX_RETRY_MS", "3600000", "the longest delay between retries"))
+    dispatch_lease_ms: int | None = field(
+        metadata=_reads("SHOPCORE_DISPATCH_LEASE_MS", "120000 (3 × the timeout if more)", "how long a claim is held before another dispatcher may take it over")
+    )
+    dispatch_batch: int = field(metadata=_reads("SHOPCORE_DISPATCH_BATCH", "100", "deliveries claimed per round (1–500)"))
     #: gunicorn (``gunicorn_conf``): the address to bind and the worker processes.
-    bind: str = field(metadata=_reads("SHOPCORE_BIND"))
-    web_concurrency: int = field(metadata=_reads("WEB_CONCURRENCY"))
+    bind: str = field(metadata=_reads("SHOPCORE_BIND", "`127.0.0.1:5001`", "gunicorn (`gunicorn_conf`): the address to listen on"))
+    web_concurrency: int = field(metadata=_reads("WEB_CONCURRENCY", "2", "gunicorn (`gunicorn_conf`): worker processes, about one per core"))
     #: prometheus_client's own variable: multi-process metrics (set by ``gunicorn_conf``).
-    prometheus_multiproc_dir: str | None = field(metadata=_reads("PROMETHEUS_MULTIPROC_DIR"))
+    prometheus_multiproc_dir: str | None = field(
+        metadata=_reads(
+            "PROMETHEUS_MULTIPROC_DIR",
+            "unset; `gunicorn_conf` makes a fresh directory",
+            "prometheus_client's own variable: where each worker writes its metrics, summed by any worker's `/metrics`",
+        )
+    )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -195,6 +260,16 @@ class Settings:
         )
         settings.shop_config()  # the engine's own checks of the shop's policies, now
         return settings
+
+    @classmethod
+    def markdown_table(cls) -> str:
+        """Every variable with its default and what it does: the configuration
+        table of the book (``docs/src/configuration.md``), generated from the
+        fields' metadata and checked by ``test_docs_tables.py``."""
+        rows = ["| variable | default | what |", "|---|---|---|"]
+        for f in dataclasses.fields(cls):
+            rows.append(f"| `{f.metadata['variable']}` | {f.metadata['default']} | {f.metadata['doc']} |")
+        return "\n".join(rows) + "\n"
 
     def shop_config(self) -> shopcore.ShopConfig:
         """The shop's policies; unset ones keep the seed shop's defaults. A value
