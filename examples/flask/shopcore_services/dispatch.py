@@ -30,7 +30,8 @@ Settings (read once at start, see :mod:`shopcore_services.settings`):
 - ``SHOPCORE_DISPATCH_FIRST_RETRY_MS``, ``SHOPCORE_DISPATCH_MAX_RETRY_MS``: the
   first retry's delay, doubling per attempt up to the maximum (10 s, 1 h).
 - ``SHOPCORE_DISPATCH_LEASE_MS``: how long a claim is held before another
-  dispatcher may take it over (default 120000; more than twice the timeout).
+  dispatcher may take it over (default 120000, or 3 × the timeout when only the timeout
+  is set and that is longer; it must be more than twice the timeout).
 - ``SHOPCORE_DISPATCH_BATCH``: deliveries claimed per round (1–500, default 100).
 
 SIGTERM or Ctrl-C: the batch in flight finishes and is recorded, then the
