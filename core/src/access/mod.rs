@@ -305,23 +305,6 @@ impl Action {
         }
     }
 
-    /// Whether the action is about one customer's data (then
-    /// [`Action::from_name`] needs that customer).
-    pub const fn is_about_a_customer(&self) -> bool {
-        matches!(
-            self,
-            Action::ReadProfile(_)
-                | Action::UpdateProfile(_)
-                | Action::ChangePassword(_)
-                | Action::ReadOrderHistory(_)
-                | Action::PlaceOrder(_)
-                | Action::ReadOrder(_)
-                | Action::CancelOrder(_)
-                | Action::ResendConfirmation(_)
-                | Action::ReadNotifications(Some(_))
-        )
-    }
-
     /// The customer whose data this is, if it is one customer's.
     fn owner(&self) -> Option<CustomerId> {
         match *self {

@@ -81,6 +81,9 @@ fn access_table() -> String {
                     Action::ReadNotifications(None),
                 ));
             }
+            _ if action.name() == name.replace('_', " ") => {
+                rows.push((format!("`{name}`"), action))
+            }
             _ => rows.push((format!("`{name}` ({})", action.name()), action)),
         }
     }

@@ -1,7 +1,7 @@
 """The engine and access the services start with, from their :class:`~shopcore_services.settings.Settings`.
 
-Every setting, its variable and its default are listed in the
-"Configuration" section of ``examples/flask/README.md``; they are read and
+Every setting, its variable and its default are listed in the book's
+configuration chapter (``docs/src/configuration.md``); they are read and
 checked once, by :meth:`Settings.from_environ <shopcore_services.settings.Settings.from_environ>`.
 
 Each service module's ``create_app()`` without arguments uses

@@ -15,8 +15,7 @@ process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
 seeded only with ``--seed``), and each service can also run alone.
 
 Settings are read once at start (:mod:`shopcore_services.settings`; the table
-of every variable is the "Configuration" section of
-``examples/flask/README.md``); a bad value stops the start with one line,
+of every variable is in the book, ``docs/src/configuration.md``); a bad value stops the start with one line,
 ``cannot start: …`` naming the variable, and exit status 2.
 
 ``--dispatch`` also delivers the notification outbox from this process (the

@@ -8,9 +8,10 @@ print ``cannot start: …`` and exit with status 2). No other module of the
 package reads the environment: they take a :class:`Settings`. An empty value
 is the same as an unset one.
 
-The table of every variable, its default and what it does is the
-"Configuration" section of ``examples/flask/README.md`` (``test_settings.py``
-checks that it lists exactly the variables of :class:`Settings`).
+The table of every variable, its default and what it does is in the book's
+configuration chapter (``docs/src/configuration.md``), generated from the
+fields' metadata by :meth:`Settings.markdown_table` and checked by
+``test_docs_tables.py``.
 
 This module imports neither Flask nor prometheus_client, so that the gunicorn
 settings can check the configuration in the master process before any

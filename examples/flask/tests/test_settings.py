@@ -1,5 +1,5 @@
 """The settings: every variable the services read is a field of ``Settings``,
-listed in the configuration table of examples/flask/README.md, read only by
+listed in the configuration table of the book (docs/src/configuration.md), read only by
 ``settings.py``, and checked at start — a bad value stops every way of
 starting with exit status 2 and a line naming the variable."""
 
@@ -18,13 +18,13 @@ from shopcore_services import settings as settings_module
 from shopcore_services.settings import Settings, SettingsError, variables
 
 PACKAGE = Path(settings_module.__file__).resolve().parent
-README = PACKAGE.parent / "README.md"
+CONFIGURATION = PACKAGE.parents[2] / "docs" / "src" / "configuration.md"
 BIN = Path(sys.executable).parent
 
 
 def documented_variables() -> list[str]:
-    """The first column of the table in the README's "Configuration" section."""
-    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    """The first column of the configuration table of the book."""
+    section = CONFIGURATION.read_text(encoding="utf-8").split("<!-- generated: settings -->\n", 1)[1].split("<!-- end generated -->", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     names = [re.match(r"\| `([A-Z_]+)` \|", row) for row in rows]
     assert all(names), rows
@@ -35,7 +35,7 @@ def test_the_configuration_table_lists_exactly_the_variables_of_the_settings() -
     documented = documented_variables()
     assert len(documented) == len(set(documented)), "a variable is listed twice"
     assert sorted(documented) == sorted(variables())
-    for row in README.read_text(encoding="utf-8").splitlines():
+    for row in CONFIGURATION.read_text(encoding="utf-8").splitlines():
         if row.startswith("| `"):
             assert len([cell for cell in row.strip("|").split("|") if cell.strip()]) == 3, row
 
