@@ -9,6 +9,14 @@
 //! list that bindings match exhaustively, so adding a kind fails to compile
 //! until every layer maps it.
 //!
+//! ```
+//! use shopcore::{ErrorCategory, ErrorCode, ErrorKind, Quantity};
+//! let refused = Quantity::new(0).unwrap_err();
+//! assert_eq!(refused.code(), "invalid_quantity");
+//! assert_eq!(refused.category(), ErrorCategory::Validation);
+//! assert_eq!(ErrorKind::from_code("invalid_quantity").unwrap().category(), ErrorCategory::Validation);
+//! ```
+//!
 //! [`CartError`]: crate::CartError
 //! [`PricingError`]: crate::PricingError
 //! [`CheckoutError`]: crate::CheckoutError

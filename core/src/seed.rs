@@ -1,4 +1,11 @@
 //! The seed data of the original backend (DESIGN.md), shared by every adapter.
+//!
+//! ```
+//! let seed = shopcore::seed::demo_data();
+//! assert_eq!(seed.products.len(), 5);
+//! assert_eq!(seed.customers[0].name.as_str(), "Ahmed Hassan");
+//! assert_eq!(seed.tax_rates.len(), 3);
+//! ```
 
 use chrono::{DateTime, Utc};
 

@@ -10,6 +10,26 @@
 //! through its single `apply`, whole or not at all. The unit of work,
 //! [`OrderWorkflow`], holds checkout and cancel; adjustments and logging are
 //! planned the same way.
+//!
+//! Code that needs a store asks only for the ports it uses, so it runs on
+//! every adapter:
+//!
+//! ```
+//! use shopcore::{CatalogRepository, ProductId, StorageError};
+//!
+//! /// The units of `id` in stock, or `None` for an unknown product.
+//! async fn in_stock<C: CatalogRepository + ?Sized>(
+//!     catalog: &C,
+//!     id: ProductId,
+//! ) -> Result<Option<u32>, StorageError> {
+//!     match catalog.product(id).await {
+//!         Ok(product) => Ok(Some(product.quantity_available)),
+//!         Err(shopcore::CatalogError::UnknownProduct(_)) => Ok(None),
+//!         Err(shopcore::CatalogError::Storage(failure)) => Err(failure),
+//!         Err(other) => Err(StorageError::Failure(other.to_string())),
+//!     }
+//! }
+//! ```
 
 pub(crate) mod metrics;
 

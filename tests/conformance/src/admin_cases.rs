@@ -1,5 +1,15 @@
 //! Conformance cases for catalog administration: products, ladders, tax
 //! rates and the change log (same seed as [`crate::cases`]).
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::admin_cases::a_created_product_is_quoted_ordered_and_audited;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(a_created_product_is_quoted_ordered_and_audited(&store));
+//! ```
 
 use shopcore::{
     Actor, Administered, CatalogChange, CatalogCommand, ChangeSubject, ChangeValue, ErrorCode,

@@ -3,6 +3,16 @@
 //! Monitor(4) 75 @ 299.99, Headphones(5) 100 @ 149.99; customers Ahmed(1, 100
 //! points), Sara(2, 250), Omar(3, 50); tiers 1≥5→10 %, 2≥10→15 %, 3≥10→12 %;
 //! Cairo, Giza, Alexandria at 14 %; default region Cairo.
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::cases::products_are_listed_by_id_with_seed_values;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(products_are_listed_by_id_with_seed_values(&store));
+//! ```
 
 use shopcore::{
     audit, seed, Books, Cart, CartLine, CheckoutRequest, CustomerId, CustomerName, Email,

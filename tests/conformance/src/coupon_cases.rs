@@ -1,5 +1,15 @@
 //! Conformance cases for coupons and paying with points (same seed as
 //! [`crate::cases`]: Ahmed has 100 points, Sara 250, Omar 50).
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::coupon_cases::a_coupon_and_points_price_and_place_the_worked_example;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(a_coupon_and_points_price_and_place_the_worked_example(&store));
+//! ```
 
 use chrono::{Duration, Utc};
 use shopcore::{

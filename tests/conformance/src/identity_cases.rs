@@ -2,6 +2,16 @@
 //! normal form and idempotency keys byte for byte (a store's collation must
 //! not fold what core keeps apart), and the operator's chosen admin key
 //! (`SHOPCORE_ADMIN_KEY`), which is refused once revoked or when guessable.
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::identity_cases::lookalike_emails_are_distinct_accounts_on_every_store;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(lookalike_emails_are_distinct_accounts_on_every_store(&store));
+//! ```
 
 use shopcore::auth::{install_staff_key, revoke_staff_key};
 use shopcore::{

@@ -1,6 +1,16 @@
 //! Conformance cases for the notification outbox: deliveries written with
 //! their notice, claims under a lease, outcomes fenced by the attempt, dead
 //! letters and retries, webhook endpoints.
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::outbox_cases::notices_are_queued_on_every_subscribed_channel;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(notices_are_queued_on_every_subscribed_channel(&store));
+//! ```
 
 use chrono::{DateTime, Duration, Utc};
 use shopcore::{

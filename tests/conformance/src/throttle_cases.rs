@@ -1,6 +1,16 @@
 //! Conformance cases for the throttles kept in the store: logins that cannot
 //! be turned against the owner, registrations and coupon lookups per client
 //! address (same seed as [`crate::cases`]).
+//!
+//! One case, run on the seeded in-memory store (an adapter's test file runs
+//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//!
+//! ```
+//! use shopcore_conformance::throttle_cases::failed_logins_never_lock_the_owner_out_from_another_address;
+//!
+//! let store = shopcore_memory::MemoryStore::seeded();
+//! pollster::block_on(failed_logins_never_lock_the_owner_out_from_another_address(&store));
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;
