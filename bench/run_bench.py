@@ -204,6 +204,7 @@ def ceiling() -> dict[int, dict[str, tuple[float, float]]]:
     print("\n(d) raw-SQL ceiling and (e) the adapter without HTTP: cargo bench -p shopcore-mysql --bench throughput")
     # The same shape as the HTTP load: 5 products, 3 customers, so the ceiling
     # meets the same row-lock contention as (a)-(c).
+    # The bench writes its table to bench/results/mysql_throughput_hot.md, as make bench-mysql's second run does.
     env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url(), SHOPCORE_BENCH_PRODUCTS=str(PRODUCTS), SHOPCORE_BENCH_CUSTOMERS=str(CUSTOMERS))
     out = subprocess.run(
         ["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
