@@ -16,24 +16,19 @@ client: the adapter and the driver) and ``login`` (Argon2id verification).
 MySQL is ``SHOPCORE_TEST_MYSQL_URL`` (default ``mysql://root@127.0.0.1:3306``).
 
 The table is printed and written to ``bench/results/wheels.md`` with the
-machine, the date and the commit.
+machine, the date and the commit (bench/results.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 from harness import fresh_database
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "wheels.md"
+from results import write_result
 
 #: Run in the wheel's virtualenv: ``python -c WORKER workload seconds [url]``; prints operations done.
 WORKER = r"""
@@ -105,13 +100,7 @@ def main() -> None:
                 rate = measure(pythons[label], workload, args.seconds)
                 results.setdefault((workload, label), []).append(rate)
                 print(f"round {round_ + 1} {workload:<16} {label}: {rate:10.1f}/s", flush=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
-        "# Two wheels side by side",
-        "",
-        f"`bench/compare_wheels.py`, {datetime.date.today()}, commit {commit}, {platform.machine()} with {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {args.rounds} rounds of {args.seconds:g} s per cell, each cell the median, the wheels alternating.",
-        "",
         f"- old: {args.old_label or args.old.name}",
         f"- new: {args.new_label or args.new.name}",
         "",
@@ -122,10 +111,9 @@ def main() -> None:
         old = statistics.median(results[(workload, "old")])
         new = statistics.median(results[(workload, "new")])
         lines.append(f"| {workload} | {old:,.1f} | {new:,.1f} | {new / old:.2f} |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table)
+    settings = f"{args.rounds} rounds of {args.seconds:g} s per cell, each cell the median, the wheels alternating."
+    path = write_result("wheels", "Two wheels side by side", "\n".join(lines), program="bench/compare_wheels.py", settings=settings)
+    print(path.read_text())
 
 
 if __name__ == "__main__":

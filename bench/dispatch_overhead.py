@@ -15,7 +15,8 @@ alternating rounds on one database:
 Prints a table: orders/s per round, the median, and each median's ratio to
 ``none``. The dispatcher shares the machine's cores with the checkouts, as it
 would on a small server; the promise under test is that an unreachable endpoint
-never blocks or slows checkouts (``dead`` within 10 % of ``none``).
+never blocks or slows checkouts (``dead`` within 10 % of ``none``). The table is
+also written to ``bench/results/dispatch_overhead.md``.
 
     python bench/dispatch_overhead.py [--seconds 6] [--rounds 5] [--clients 8]
 """
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from harness import SERVICES_DIR, fresh_database
 from mail_sink import MailSink
+from results import write_result
 
 SETTINGS = ("none", "dead", "live")
 
@@ -155,6 +157,34 @@ def checkouts_per_second(engine: shopcore.Engine, customers: list[int], clients:
     return sum(done) / (time.monotonic() - started)
 
 
+def report(args: argparse.Namespace, rates: dict[str, list[float]], delivered: int) -> None:
+    """Prints the table and writes it to ``bench/results/dispatch_overhead.md``."""
+    base = statistics.median(rates["none"])
+    settings = f"MySQL, {args.clients} client threads, {args.rounds} rounds of {args.seconds:.0f} s (one database, settings alternating)"
+    labels = {"none": "none", "dead": "running, endpoints never answer (1 s)", "live": "running, endpoints answer"}
+    rows = [
+        f"| {'dispatcher':<40} | " + " | ".join(f"round {i + 1:>2}" for i in range(args.rounds)) + " |   median |  vs none |",
+        f"|{'-' * 42}|" + "|".join("-" * 10 for _ in range(args.rounds)) + "|----------|----------|",
+    ]
+    for setting in SETTINGS:
+        median = statistics.median(rates[setting])
+        rows.append(f"| {labels[setting]:<40} | " + " | ".join(f"{r:>8.0f}" for r in rates[setting]) + f" | {median:>8.0f} | {median / base:>8.1%} |")
+    received = f"mails received by the sink during the live rounds: {delivered}"
+    print()
+    print(f"Checkouts per second, {settings}")
+    print()
+    print("\n".join(rows))
+    print()
+    print(received)
+    write_result(
+        "dispatch_overhead",
+        "Checkouts per second with and without the dispatcher",
+        "\n".join([rows[0], "|---|" + "---:|" * (args.rounds + 2), *rows[2:]]) + f"\n\n{received[0].upper()}{received[1:]}.",
+        program="bench/dispatch_overhead.py",
+        settings=f"{settings}; each order writes a confirmation with an email and a webhook delivery.",
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=6.0)
@@ -188,18 +218,7 @@ def main() -> int:
             print(f"round {round_number + 1}: " + ", ".join(f"{s} {rates[s][-1]:.0f}/s" for s in SETTINGS), file=sys.stderr, flush=True)
         engine.close()
     delivered = mails.recv()
-    base = statistics.median(rates["none"])
-    print()
-    print(f"Checkouts per second, MySQL, {args.clients} client threads, {args.rounds} rounds of {args.seconds:.0f} s (one database, settings alternating)")
-    print()
-    print(f"| {'dispatcher':<40} | " + " | ".join(f"round {i + 1:>2}" for i in range(args.rounds)) + " |   median |  vs none |")
-    print(f"|{'-' * 42}|" + "|".join("-" * 10 for _ in range(args.rounds)) + "|----------|----------|")
-    labels = {"none": "none", "dead": "running, endpoints never answer (1 s)", "live": "running, endpoints answer"}
-    for setting in SETTINGS:
-        median = statistics.median(rates[setting])
-        print(f"| {labels[setting]:<40} | " + " | ".join(f"{r:>8.0f}" for r in rates[setting]) + f" | {median:>8.0f} | {median / base:>8.1%} |")
-    print()
-    print(f"mails received by the sink during the live rounds: {delivered}")
+    report(args, rates, delivered)
     return 0
 
 

@@ -6,6 +6,7 @@ client threads at once, sampling the process's resident memory (VmRSS) every
 5 ms. Prints one table: RSS at start, the peak while logging in, and the RSS
 once settled (2 s after the last login), with the growth of each over the
 start. Goal (issue 12): peak growth ≤ 100 MB, settled ≤ 50 MB above start.
+The table is also written to ``bench/results/login_memory.md``.
 
     python bench/login_memory.py [--logins 200] [--concurrency 64]
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Service, running
+from results import table, write_result
 
 CUSTOMER = 5004
 EMAIL, PASSWORD = "bench@example.com", "a-long-enough-password"
@@ -45,6 +47,23 @@ def post(path: str, body: dict[str, str]) -> int:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return err.code
+
+
+def write_markdown(args: argparse.Namespace, ok: int, elapsed: float, start: float, peak: float, settled: float) -> None:
+    """The table as ``bench/results/login_memory.md``."""
+    body = table(
+        ["RSS MB", "start", "peak", "settled", "peak growth", "settled growth"],
+        [["service", f"{start:.0f}", f"{peak:.0f}", f"{settled:.0f}", f"{peak - start:.0f}", f"{settled - start:.0f}"]],
+    )
+    write_result(
+        "login_memory",
+        "Memory of the service process under concurrent logins",
+        f"{ok} of {args.logins} logins answered 200 in {elapsed:.1f} s ({ok / elapsed:.0f}/s).\n\n{body}\n\n"
+        "Goal (issue 12): peak growth ≤ 100 MB, settled ≤ 50 MB above start.",
+        program="bench/login_memory.py",
+        settings=f"{args.logins} logins from {args.concurrency} clients at once, the five services in one process (in-memory, access enforced), "
+        "VmRSS sampled every 5 ms, settled 2 s after the last login.",
+    )
 
 
 def main() -> int:
@@ -95,6 +114,7 @@ def main() -> int:
     print(f"{args.logins} logins from {args.concurrency} clients at once: {ok} answered 200 in {elapsed:.1f} s ({ok / elapsed:.0f}/s)")
     print(f"{'RSS MB':>10} | {'start':>7} | {'peak':>7} | {'settled':>7} | {'peak growth':>11} | {'settled growth':>14}")
     print(f"{'service':>10} | {start:7.0f} | {peak:7.0f} | {settled:7.0f} | {peak - start:11.0f} | {settled - start:14.0f}")
+    write_markdown(args, ok, elapsed, start, peak, settled)
     return 0 if ok == args.logins else 1
 
 

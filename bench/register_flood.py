@@ -28,8 +28,9 @@ are counted) without any bypass. Both floods connect the same way.
 
 Prints one table per store: p50 and p99 of quote and order per phase, the
 flood's requests per second and non-2xx answers, then the register flood's p99
-over the health flood's (goal ≤ 3×). Run it on a quiet machine (it prints
-the load average it started at).
+over the health flood's (goal ≤ 3×); each store's table is also written to
+``bench/results/register_flood_<store>.md``. Run it on a quiet machine (it
+prints the load average it started at).
 
     python bench/register_flood.py [--store memory|mysql|both] [--clients 64] [--seconds 20]
 """
@@ -53,6 +54,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import SERVICE_PORTS, Service, fresh_database, running
+from results import table as md_table
+from results import write_result
 
 import shopcore
 
@@ -197,29 +200,56 @@ def services(store: str) -> Iterator[None]:
         yield
 
 
-def table(store: str, phases: list[Phase], clients: int) -> str:
-    lines = [
-        f"\n{store}: quote and order latency through one engine, {clients} flood clients",
-        f"{'phase':<16} | {'flood req/s':>11} | {'flood non-2xx':>13} | {'quote p50':>9} | {'quote p99':>9} | "
-        f"{'order p50':>9} | {'order p99':>9} | {'probe fails':>11}",
+COLUMNS = ["phase", "flood req/s", "flood non-2xx", "quote p50", "quote p99", "order p50", "order p99", "probe fails"]
+WIDTHS = [-16, 11, 13, 9, 9, 9, 9, 11]  # negative: left-aligned
+
+
+def summary(phases: list[Phase]) -> tuple[list[list[str]], str, list[str]]:
+    """The table's cells (latencies in ms), the register/health p99 line, and the floods' non-2xx answers."""
+    rows = [
+        [
+            ph.name,
+            f"{ph.flood_requests / ph.seconds:.0f}" if ph.name != "idle" else "-",
+            str(sum(ph.flood_failures.values())),
+            *(f"{probe.p(q):.1f}" for probe in (ph.quote, ph.order) for q in (0.5, 0.99)),
+            str(ph.quote.failures + ph.order.failures),
+        ]
+        for ph in phases
     ]
-    for ph in phases:
-        rate = f"{ph.flood_requests / ph.seconds:11.0f}" if ph.name != "idle" else f"{'-':>11}"
-        failures = sum(ph.flood_failures.values())
-        lines.append(
-            f"{ph.name:<16} | {rate} | {failures:>13} | {ph.quote.p(0.5):9.1f} | {ph.quote.p(0.99):9.1f} | "
-            f"{ph.order.p(0.5):9.1f} | {ph.order.p(0.99):9.1f} | {ph.quote.failures + ph.order.failures:>11}"
-        )
     by_name = {ph.name: ph for ph in phases}
     health, register = by_name["health flood"], by_name["register flood"]
     quote_ratio = register.quote.p(0.99) / health.quote.p(0.99)
     order_ratio = register.order.p(0.99) / health.order.p(0.99)
     verdict = "within" if max(quote_ratio, order_ratio) <= 3 else "OVER"
-    lines.append(f"register/health p99: quote {quote_ratio:.1f}×, order {order_ratio:.1f}× ({verdict} the 3× goal)")
-    for ph in phases:
-        if ph.flood_failures:
-            lines.append(f"  {ph.name} non-2xx: {ph.flood_failures}")
+    ratio = f"register/health p99: quote {quote_ratio:.1f}×, order {order_ratio:.1f}× ({verdict} the 3× goal)"
+    return rows, ratio, [f"{ph.name} non-2xx: {ph.flood_failures}" for ph in phases if ph.flood_failures]
+
+
+def table(store: str, phases: list[Phase], clients: int) -> str:
+    rows, ratio, notes = summary(phases)
+    lines = [
+        f"\n{store}: quote and order latency through one engine, {clients} flood clients",
+        " | ".join(f"{c:<{-w}}" if w < 0 else f"{c:>{w}}" for c, w in zip(COLUMNS, WIDTHS, strict=True)),
+    ]
+    lines += [" | ".join(f"{c:<{-w}}" if w < 0 else f"{c:>{w}}" for c, w in zip(row, WIDTHS, strict=True)) for row in rows]
+    lines.append(ratio)
+    lines += [f"  {note}" for note in notes]
     return "\n".join(lines)
+
+
+def write_markdown(store: str, phases: list[Phase], args: argparse.Namespace, started: str) -> None:
+    """The table as ``bench/results/register_flood_<store>.md``."""
+    rows, ratio, notes = summary(phases)
+    columns = [c if c.startswith(("phase", "flood", "probe")) else f"{c} ms" for c in COLUMNS]
+    body = "\n\n".join([md_table(columns, rows), ratio + ".", *(f"- {note}" for note in notes)])
+    write_result(
+        f"register_flood_{store}",
+        f"Quote and order latency while {args.clients} clients register ({store})",
+        body,
+        program="bench/register_flood.py",
+        settings=f"{store} store, the five services in one process over one engine, {args.clients} flood clients, "
+        f"phases of {args.seconds:g} s after {args.warmup:g} s of warm-up; {started}.",
+    )
 
 
 def main() -> int:
@@ -231,7 +261,8 @@ def main() -> int:
     args = parser.parse_args()
     limit = getattr(shopcore.Engine.in_memory(seed=False), "password_work_limit", None)
     pool = f"password work at most {limit} at once" if limit is not None else "no password pool: Argon2 on the async workers"
-    print(f"cores {os.cpu_count()}, {pool}; load average at start {os.getloadavg()[0]:.2f} (run on a quiet machine: < 0.5)")
+    started = f"{pool}; load average at start {os.getloadavg()[0]:.2f}"
+    print(f"cores {os.cpu_count()}, {started} (run on a quiet machine: < 0.5)")
     addresses = SourceAddresses()
     over = False
     for store in ["memory", "mysql"] if args.store == "both" else [args.store]:
@@ -243,6 +274,7 @@ def main() -> int:
             ]
         text = table(store, phases, args.clients)
         print(text, flush=True)
+        write_markdown(store, phases, args, started)
         over |= "OVER" in text
     return 1 if over else 0
 

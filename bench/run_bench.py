@@ -23,6 +23,9 @@ generator), bounded by ``--requests`` as well.
 
 Table 3 — the serving options for (b) side by side: gunicorn (gthread) and
 granian (WSGI), the same workers and threads, on the same database.
+
+The tables are also written to ``bench/results/http.md`` (bench/results.py),
+which shows the plot.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ from harness import (
     server_url,
 )
 from load import HEADER, LoadResult, run_load
+from results import table as md_table
+from results import write_result
 
 import shopcore
 
@@ -199,6 +204,7 @@ def ceiling() -> dict[int, dict[str, tuple[float, float]]]:
     print("\n(d) raw-SQL ceiling and (e) the adapter without HTTP: cargo bench -p shopcore-mysql --bench throughput")
     # The same shape as the HTTP load: 5 products, 3 customers, so the ceiling
     # meets the same row-lock contention as (a)-(c).
+    # The bench writes its table to bench/results/mysql_throughput_hot.md, as make bench-mysql's second run does.
     env = dict(os.environ, SHOPCORE_TEST_MYSQL_URL=server_url(), SHOPCORE_BENCH_PRODUCTS=str(PRODUCTS), SHOPCORE_BENCH_CUSTOMERS=str(CUSTOMERS))
     out = subprocess.run(
         ["cargo", "bench", "--locked", "-q", "-p", "shopcore-mysql", "--bench", "throughput"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
@@ -234,7 +240,8 @@ def plot(table: dict[str, list[float]], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def quote_table() -> None:
+def quote_table() -> list[list[str]]:
+    """Prints table 2; answers its rows."""
     spec = importlib.util.spec_from_file_location("reference", ROOT / "bindings/python/tests/test_reference_pricing.py")
     assert spec and spec.loader
     reference = importlib.util.module_from_spec(spec)
@@ -245,6 +252,7 @@ def quote_table() -> None:
     print(f"{'lines':>6} | {'bindings µs':>12} | {'reference µs':>13} | {'speed-up':>8}")
     products = [(i, Decimal(500 + (i * 7919) % 100_000).scaleb(-2)) for i in range(1, 1001)]
     rules = [(i, 5, Decimal("5")) for i in range(1, 1001)] + [(i, 10, Decimal("12.5")) for i in range(1, 1001)]
+    rows: list[list[str]] = []
     for lines in [1, 10, 100, 1000]:
         scenario = PricingScenario(products=products, rules=rules, lines=[(i + 1, i % 12 + 1) for i in range(lines)], tax_rate=Decimal("14"))
         price_list = shopcore.PriceList(products=products, rules=rules)  # converted once, like a store's catalog
@@ -254,10 +262,16 @@ def quote_table() -> None:
         fast = min(timeit.repeat(functools.partial(price_list.quote, cart, tax_rate=rate), number=number, repeat=5)) / number
         slow = min(timeit.repeat(functools.partial(reference.reference_quote, scenario), number=max(1, number // 10), repeat=5)) / max(1, number // 10)
         print(f"{lines:>6} | {fast * 1e6:>12.1f} | {slow * 1e6:>13.1f} | {slow / fast:>7.1f}x")
+        rows.append([str(lines), f"{fast * 1e6:.1f}", f"{slow * 1e6:.1f}", f"{slow / fast:.1f}x"])
+    return rows
 
 
 def cell(result: LoadResult | WrkResult) -> str:
     return f"{result.rate:>7.0f} ({result.percentile(0.99) * 1e3:>5.1f})"
+
+
+def md_cell(rate: float, p99_ms: float) -> str:
+    return f"{rate:.0f} ({p99_ms:.1f})"
 
 
 def main() -> None:
@@ -275,6 +289,7 @@ def main() -> None:
     nan = (float("nan"), float("nan"))
     d = [ceilings.get(clients, {}).get("raw", nan) for clients in CLIENTS]
     e = [ceilings.get(clients, {}).get("adapter", nan) for clients in CLIENTS]
+    table1: list[list[str]] = []
     print("\nTable 1: orders/s (p99 ms)")
     print(
         f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
@@ -286,10 +301,23 @@ def main() -> None:
             f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | "
             f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%}"
         )
+        table1.append(
+            [
+                str(clients),
+                *(md_cell(r.rate, r.percentile(0.99) * 1e3) for r in (a[i], b[i], c[i])),
+                md_cell(*d[i]),
+                md_cell(*e[i]),
+                f"{b[i].rate / a[i].rate:.1f}x",
+                f"{b[i].rate / d[i][0]:.0%}",
+                f"{b[i].rate / e[i][0]:.0%}",
+            ]
+        )
+    table3: list[list[str]] = []
     print(f"\nTable 3: serving (b), {args.workers} workers x {args.threads} threads: orders/s (p99 ms)")
     print(f"{'clients':>7} | {'gunicorn gthread':>16} | {'granian wsgi':>16} | {'granian/gunicorn':>16}")
     for i, clients in enumerate(CLIENTS):
         print(f"{clients:>7} | {cell(b[i]):>16} | {cell(g[i]):>16} | {g[i].rate / b[i].rate:>15.0%}")
+        table3.append([str(clients), *(md_cell(r.rate, r.percentile(0.99) * 1e3) for r in (b[i], g[i])), f"{g[i].rate / b[i].rate:.0%}"])
     plot(
         {
             "(a) baseline": [r.rate for r in a],
@@ -301,7 +329,40 @@ def main() -> None:
         ROOT / "bench" / "results" / "orders_per_second.png",
     )
     print("plot: bench/results/orders_per_second.png")
-    quote_table()
+    table2 = quote_table()
+    write_markdown(args, table1, table2, table3)
+
+
+def write_markdown(args: argparse.Namespace, table1: list[list[str]], table2: list[list[str]], table3: list[list[str]]) -> None:
+    """The three tables and the plot as ``bench/results/http.md``."""
+    load = f"wrk, {args.seconds:g} s per cell" if args.load == "wrk" else f"bench/load.py, at most {args.requests} requests or {args.seconds:g} s per cell"
+    body = f"""## Orders per second (p99 ms)
+
+(a) the original architecture, five Flask apps over HTTP; (b) the shopcore services on MySQL under gunicorn,
+{args.workers} workers × {args.threads} threads; (c) the services on the in-memory engine, one process; (d) the raw-SQL
+ceiling and (e) the MySQL adapter without HTTP (`cargo bench -p shopcore-mysql --bench throughput`, same catalog).
+
+{md_table(["clients", "(a) baseline", "(b) shopcore MySQL", "(c) in-memory", "(d) raw SQL", "(e) no HTTP", "b/a", "b/d", "b/e"], table1)}
+
+![orders per second against clients](orders_per_second.png)
+
+## Serving (b): gunicorn and granian, orders per second (p99 ms)
+
+{args.workers} workers × {args.threads} threads each, the same database.
+
+{md_table(["clients", "gunicorn gthread", "granian wsgi", "granian/gunicorn"], table3)}
+
+## One quote: the Python bindings and the pure-Python reference (best of 5)
+
+{md_table(["lines", "bindings µs", "reference µs", "speed-up"], table2)}
+"""
+    write_result(
+        "http",
+        "The order flow over HTTP",
+        body,
+        program="bench/run_bench.py",
+        settings=f"{load}; random 3-line orders over {PRODUCTS} products and {CUSTOMERS} customers, deep stock, a fresh database per system.",
+    )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ adjustments lock their hot rows last; 0–4 per run before).
     python bench/soak.py              # make soak
     python bench/soak.py --short      # the short form make test runs
     python bench/soak.py --galera --short   # the Galera phase of make test
+
+The summary is also written to ``bench/results/soak.md`` (``soak_short.md``,
+``soak_galera.md``, ``soak_galera_short.md``).
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ from harness import (
     server_url,
     via_port,
 )
+from results import table as md_table
+from results import write_result
 
 import shopcore
 
@@ -396,6 +401,14 @@ class PhaseResult:
             f"{len(s.cancelled):>6} | {s.replays:>7} | {verdict}  {self.detail}"
         )
 
+    def cells(self) -> list[str]:
+        """The row as markdown cells (bench/results)."""
+        s = self.seen
+        by_class = Counter(status.split()[0][0] + "xx" for status in s.statuses.elements())
+        verdict = "ok" if not self.failures else f"{len(self.failures)} FAILED"
+        counts = [self.requests, f"{self.requests / self.seconds:.0f}", by_class["2xx"], by_class["4xx"], by_class["5xx"], s.lost]
+        return [self.name, *map(str, counts), str(len(s.orders)), str(len(s.cancelled)), str(s.replays), verdict, self.detail.replace("|", "/")]
+
 
 HEADER = (
     f"{'phase':<8} | {'requests':>8} | {'req/s':>6} | {'2xx':>6} | {'4xx':>5} | {'5xx':>3} | {'lost':>4} | "
@@ -632,6 +645,30 @@ def race_phase(args: argparse.Namespace, system: str) -> PhaseResult:
     return result
 
 
+def write_markdown(args: argparse.Namespace, results: list[PhaseResult], failed: list[PhaseResult]) -> None:
+    """The summary as ``bench/results/soak[_galera][_short].md``."""
+    columns = ["phase", "requests", "req/s", "2xx", "4xx", "5xx", "lost", "orders", "cancel", "replays", "audit", "detail"]
+    parts = [md_table(columns, [r.cells() for r in results], align="l" + "r" * 9 + "ll"), "Answers by status and code:"]
+    parts.append("\n".join(f"- {r.name}: " + ", ".join(f"{k}: {v}" for k, v in sorted(r.seen.statuses.items())) for r in results))
+    for result in failed:
+        more = f"\n- ... and {len(result.failures) - 10} more" if len(result.failures) > 10 else ""
+        parts.append(f"{result.name} FAILED:\n\n" + "\n".join(f"- `{failure}`" for failure in result.failures[:10]) + more)
+    parts.append("Soak: " + ("FAILED." if failed else "every audit passed."))
+    name = "soak" + ("_galera" if args.galera else "") + ("_short" if args.short else "")
+    how = (
+        "the Galera phase (one service process per node)"
+        if args.galera
+        else f"{args.race_buyers} buyers × {args.race_rounds} race rounds, {args.delay_ms:g} ms delay"
+    )
+    write_result(
+        name,
+        "Soak" + (" on Galera" if args.galera else "") + (", short form" if args.short else ""),
+        "\n\n".join(parts),
+        program="bench/soak.py" + (" --galera" if args.galera else "") + (" --short" if args.short else ""),
+        settings=f"{args.requests} requests per workload phase from {args.clients} clients; {how}; each phase on a fresh database, audited from it.",
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--short", action="store_true", help="the short form run by make test")
@@ -681,6 +718,7 @@ def main() -> int:
         if len(result.failures) > 40:
             print(f"  ... and {len(result.failures) - 40} more")
     print("\nsoak: " + ("FAILED" if failed else "every audit passed"))
+    write_markdown(args, results, failed)
     return 1 if failed else 0
 
 

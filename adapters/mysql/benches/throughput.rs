@@ -17,10 +17,19 @@
 //! `SHOPCORE_BENCH_CLIENTS` (a comma-separated list, e.g. `1,16`) runs only
 //! those client counts.
 //!
+//! The table is printed and written to `bench/results/mysql_throughput.md`
+//! (the default catalog), `mysql_throughput_hot.md` (5 products, 3 customers)
+//! or `mysql_throughput_<P>_products_<C>_customers.md`, under the same header
+//! as the Python benchmarks' (bench/results.py): the program, the date, the
+//! commit (`-dirty` when the tree has changes outside bench/results), the
+//! machine and its cores, the compiler, the settings.
+//!
 //! The baseline's statements are built with `format!` as that hand-written
 //! code built them (`IN` lists and `VALUES` rows of the cart's size), hence
 //! `AssertSqlSafe`: every value is still bound, only `?` marks are spliced.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -420,6 +429,70 @@ fn client_counts() -> Vec<u64> {
     }
 }
 
+/// The output of `command` run in `dir`, trimmed; `None` if it cannot run or fails.
+fn output(command: &mut Command, dir: &Path) -> Option<String> {
+    let out = command.current_dir(dir).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The short hash of HEAD, `-dirty` when the tree has changes outside
+/// bench/results, `unknown` outside git (bench/results.py's `commit`).
+fn commit(root: &Path) -> String {
+    let Some(sha) = output(
+        Command::new("git").args(["rev-parse", "--short", "HEAD"]),
+        root,
+    ) else {
+        return "unknown".to_owned();
+    };
+    let status = Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+            ":(exclude)bench/results",
+        ])
+        .current_dir(root)
+        .output();
+    match status {
+        Ok(out) if out.status.success() && out.stdout.iter().all(u8::is_ascii_whitespace) => sha,
+        Ok(out) if out.status.success() => format!("{sha}-dirty"),
+        _ => "unknown".to_owned(),
+    }
+}
+
+/// Writes `bench/results/<name>.md`: the title, the header line, the body.
+fn write_result(name: &str, title: &str, settings: &str, body: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().unwrap_or(root);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let compiler = output(Command::new("rustc").arg("--version"), &root)
+        .map(|v| v.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "rustc unknown".to_owned());
+    let header = format!(
+        "`adapters/mysql/benches/throughput.rs`, {}, commit {}, {} with {cores} cores, {compiler}; {settings}",
+        Utc::now().date_naive(),
+        commit(&root),
+        std::env::consts::ARCH,
+    );
+    let path = root.join("bench/results").join(format!("{name}.md"));
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("bench/results");
+    std::fs::write(&path, format!("# {title}\n\n{header}\n\n{}\n", body.trim()))
+        .expect("write the results");
+    path
+}
+
+/// The results file's name for this catalog: the default, the hot one, or any other.
+fn results_name() -> String {
+    match (products(), customers()) {
+        (100, 64) => "mysql_throughput".to_owned(),
+        (5, 3) => "mysql_throughput_hot".to_owned(),
+        (p, c) => format!("mysql_throughput_{p}_products_{c}_customers"),
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -455,6 +528,12 @@ fn main() {
             "clients", "adapter orders/s", "p99 ms", "baseline orders/s", "p99 ms", "adapter/baseline",
             "no-ledger base orders/s", "p99 ms", "adapter/no-ledger"
         );
+        let mut table = vec![
+            "| clients | adapter orders/s | adapter p99 ms | baseline orders/s | baseline p99 ms | adapter/baseline \
+             | no-ledger orders/s | no-ledger p99 ms | adapter/no-ledger |"
+                .to_owned(),
+            format!("|---|{}", "---:|".repeat(8)),
+        ];
         for clients in client_counts() {
             let mut best = [(0.0f64, Duration::ZERO); 3];
             for round in 0..3 {
@@ -486,7 +565,37 @@ fn main() {
                 best[2].1.as_secs_f64() * 1e3,
                 100.0 * best[0].0 / best[2].0
             );
+            table.push(format!(
+                "| {clients} | {:.0} | {:.2} | {:.0} | {:.2} | {:.0}% | {:.0} | {:.2} | {:.0}% |",
+                best[0].0,
+                best[0].1.as_secs_f64() * 1e3,
+                best[1].0,
+                best[1].1.as_secs_f64() * 1e3,
+                100.0 * best[0].0 / best[1].0,
+                best[2].0,
+                best[2].1.as_secs_f64() * 1e3,
+                100.0 * best[0].0 / best[2].0
+            ));
         }
+        let settings = format!(
+            "{LINES}-line carts over {} products and {} customers, a pool of 16 connections, \
+             {seconds} s per run, each cell the best of 3 rounds with the variants alternating.",
+            products(),
+            customers()
+        );
+        let notes = "baseline: the statements of the adapter's previous checkout by hand (products locked \
+                     first, kept to `COMMIT`); no-ledger: the older hand-written ceiling, without ledger rows \
+                     or a delivery, the buyer's row read unlocked.";
+        write_result(
+            &results_name(),
+            &format!(
+                "Checkouts per second through the MySQL adapter ({} products, {} customers)",
+                products(),
+                customers()
+            ),
+            &settings,
+            &format!("{}\n\n{notes}", table.join("\n")),
+        );
         store.close().await;
         sqlx::query(AssertSqlSafe(format!("DROP DATABASE `{name}`"))).execute(&mut admin).await.expect("drop db");
     });
