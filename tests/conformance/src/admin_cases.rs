@@ -1,14 +1,18 @@
 //! Conformance cases for catalog administration: products, ladders, tax
 //! rates and the change log (same seed as [`crate::cases`]).
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::admin_cases::a_created_product_is_quoted_ordered_and_audited;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(a_created_product_is_quoted_ordered_and_audited(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(a_created_product_is_quoted_ordered_and_audited(store))
+//! }
 //! ```
 
 use shopcore::{

@@ -4,14 +4,18 @@
 //! points), Sara(2, 250), Omar(3, 50); tiers 1≥5→10 %, 2≥10→15 %, 3≥10→12 %;
 //! Cairo, Giza, Alexandria at 14 %; default region Cairo.
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::cases::products_are_listed_by_id_with_seed_values;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(products_are_listed_by_id_with_seed_values(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(products_are_listed_by_id_with_seed_values(store))
+//! }
 //! ```
 
 use shopcore::{

@@ -1,14 +1,18 @@
 //! Conformance cases for coupons and paying with points (same seed as
 //! [`crate::cases`]: Ahmed has 100 points, Sara 250, Omar 50).
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::coupon_cases::a_coupon_and_points_price_and_place_the_worked_example;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(a_coupon_and_points_price_and_place_the_worked_example(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(a_coupon_and_points_price_and_place_the_worked_example(store))
+//! }
 //! ```
 
 use chrono::{Duration, Utc};

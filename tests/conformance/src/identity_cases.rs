@@ -3,14 +3,18 @@
 //! not fold what core keeps apart), and the operator's chosen admin key
 //! (`SHOPCORE_ADMIN_KEY`), which is refused once revoked or when guessable.
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::identity_cases::lookalike_emails_are_distinct_accounts_on_every_store;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(lookalike_emails_are_distinct_accounts_on_every_store(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(lookalike_emails_are_distinct_accounts_on_every_store(store))
+//! }
 //! ```
 
 use shopcore::auth::{install_staff_key, revoke_staff_key};

@@ -2,14 +2,18 @@
 //! their notice, claims under a lease, outcomes fenced by the attempt, dead
 //! letters and retries, webhook endpoints.
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::outbox_cases::notices_are_queued_on_every_subscribed_channel;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(notices_are_queued_on_every_subscribed_channel(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(notices_are_queued_on_every_subscribed_channel(store))
+//! }
 //! ```
 
 use chrono::{DateTime, Duration, Utc};

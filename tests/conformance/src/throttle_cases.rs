@@ -2,14 +2,18 @@
 //! be turned against the owner, registrations and coupon lookups per client
 //! address (same seed as [`crate::cases`]).
 //!
-//! One case, run on the seeded in-memory store (an adapter's test file runs
-//! every case through [`conformance_tests!`](crate::conformance_tests)):
+//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! adapter's test file runs every case on a fresh seeded store of its own
+//! through [`conformance_tests!`](crate::conformance_tests), which wraps each
+//! as a [`Case`](crate::Case) like this:
 //!
 //! ```
 //! use shopcore_conformance::throttle_cases::failed_logins_never_lock_the_owner_out_from_another_address;
+//! use shopcore_conformance::Case;
 //!
-//! let store = shopcore_memory::MemoryStore::seeded();
-//! pollster::block_on(failed_logins_never_lock_the_owner_out_from_another_address(&store));
+//! fn one_case<S: shopcore::Store>() -> Case<S> {
+//!     |store| Box::pin(failed_logins_never_lock_the_owner_out_from_another_address(store))
+//! }
 //! ```
 
 use std::future::Future;
