@@ -31,8 +31,8 @@ pub struct NetSettings {
     /// The SMTP server, as lettre reads it: `smtps://[user:password@]host[:port]`
     /// (TLS from the first byte, port 465 by default),
     /// `smtp://[user:password@]host[:port]?tls=required` (STARTTLS, port 587),
-    /// or `smtp://[user:password@]host[:port]` (plain SMTP to a local relay,
-    /// port 25). `None` sends no email.
+    /// or `smtp://host[:port]` (plain SMTP to a local relay, port 25, never
+    /// with credentials). `None` sends no email.
     pub smtp_url: Option<String>,
     /// A PEM file of CA certificates trusted for the SMTP server besides the
     /// public roots (a private CA, a test certificate); needs a TLS URL.
@@ -222,14 +222,18 @@ fn smtp_transport(
     let shown = redacted(url);
     let bad = |why: &dyn std::fmt::Display| SettingsError(format!("SMTP url {shown:?}: {why}"));
     let parsed = url::Url::parse(url).map_err(|e| bad(&e))?;
+    if parsed.query_pairs().any(|(key, _)| key != "tls") {
+        return Err(bad(&"takes no query parameter but tls"));
+    }
     let tls = parsed
         .query_pairs()
         .find(|(key, _)| key == "tls")
         .map(|(_, value)| value.into_owned());
+    // Opportunistic STARTTLS is not offered: whoever sits on the path can
+    // strip it, and lettre would then log in and send in the clear.
     let mode = match (parsed.scheme(), tls.as_deref()) {
         ("smtps", None) => Some(Tls::Wrapper as fn(TlsParameters) -> Tls),
         ("smtp", Some("required")) => Some(Tls::Required as fn(TlsParameters) -> Tls),
-        ("smtp", Some("opportunistic")) => Some(Tls::Opportunistic as fn(TlsParameters) -> Tls),
         ("smtp", None) => None,
         _ => {
             return Err(bad(
@@ -237,14 +241,40 @@ fn smtp_transport(
             ))
         }
     };
-    if parsed.host_str().is_none_or(str::is_empty) || parsed.port() == Some(0) {
-        return Err(bad(&"must name a host and a port from 1 to 65535"));
+    match parsed.host() {
+        Some(url::Host::Domain(name)) if !name.is_empty() => {}
+        Some(url::Host::Ipv4(_)) => {}
+        Some(url::Host::Ipv6(_)) => {
+            return Err(bad(&"an IPv6 address cannot be the host: name the server"))
+        }
+        _ => return Err(bad(&"must name a host")),
+    }
+    if parsed.port() == Some(0) {
+        return Err(bad(&"the port must be a number from 1 to 65535"));
+    }
+    let credentials = !parsed.username().is_empty() || parsed.password().is_some();
+    if credentials && mode.is_none() {
+        return Err(bad(
+            &"credentials need TLS (smtps:// or ?tls=required): plain SMTP would send them in the clear",
+        ));
+    }
+    if credentials && (parsed.username().is_empty() || parsed.password().is_none()) {
+        return Err(bad(&"credentials must be user:password"));
     }
     let mut builder = SmtpTransport::from_url(url).map_err(|e| bad(&e))?;
     if let Some(ca) = ca {
         let Some(mode) = mode else {
             return Err(bad(&"a CA file needs TLS: smtps:// or ?tls=required"));
         };
+        // lettre reads a PEM without certificates as none, without an error.
+        if !ca
+            .windows(b"-----BEGIN CERTIFICATE-----".len())
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return Err(SettingsError(
+                "SMTP CA file: no PEM certificate in it".to_owned(),
+            ));
+        }
         let host = parsed.host_str().unwrap_or_default().to_owned();
         let certificate =
             Certificate::from_pem(ca).map_err(|e| SettingsError(format!("SMTP CA file: {e}")))?;
@@ -351,6 +381,36 @@ mod tests {
     }
 
     #[test]
+    fn credentials_never_travel_without_tls_and_odd_urls_are_refused() {
+        let second = Duration::from_secs(1);
+        for (url, why) in [
+            ("smtp://alice:hunter2@mail:25", "credentials need TLS"),
+            (
+                "smtp://alice:hunter2@mail?TLS=required",
+                "no query parameter but tls",
+            ),
+            (
+                "smtp://alice:hunter2@mail?tls=opportunistic",
+                "must be smtps://",
+            ),
+            ("smtp://alice@mail?tls=required", "user:password"),
+            ("smtps://alice:hunter2@[::1]:465", "IPv6"),
+            ("smtps://mail?port=25", "no query parameter but tls"),
+        ] {
+            let refused = smtp_transport(url, second, None).err().unwrap().to_string();
+            assert!(refused.contains(why), "{url}: {refused}");
+            assert!(!refused.contains("hunter2"), "{refused}");
+        }
+        for url in [
+            "smtp://relay:25",
+            "smtps://alice:hunter2@mail",
+            "smtp://alice:hunter2@mail:587?tls=required",
+        ] {
+            assert!(smtp_transport(url, second, None).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
     fn a_ca_file_needs_a_tls_url_and_pem_certificates() {
         let pem = b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
         let refused = smtp_transport("smtp://mail:25", Duration::from_secs(1), Some(pem))
@@ -364,6 +424,16 @@ mod tests {
             );
             let bad_pem = smtp_transport(url, Duration::from_secs(1), Some(pem)).err();
             assert!(bad_pem.is_some(), "{url}: a malformed PEM was accepted");
+            let key_only = b"-----BEGIN PRIVATE KEY-----\nMC4CAQ==\n-----END PRIVATE KEY-----\n";
+            let no_certificate = smtp_transport(url, Duration::from_secs(1), Some(key_only))
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                no_certificate
+                    .as_deref()
+                    .is_some_and(|e| e.contains("no PEM certificate")),
+                "{url}: {no_certificate:?}"
+            );
         }
     }
 }

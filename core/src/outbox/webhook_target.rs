@@ -77,9 +77,12 @@ impl WebhookTargets {
 ///
 /// Refused: unspecified, loopback, private (RFC 1918, IPv6 unique local),
 /// shared (100.64.0.0/10, carrier NAT), link-local (which holds the cloud
-/// metadata service, 169.254.169.254), benchmarking, documentation,
-/// multicast, broadcast and reserved ranges; an IPv4 address embedded in
-/// IPv6 (`::ffff:127.0.0.1`, NAT64 `64:ff9b::/96`) is judged as IPv4.
+/// metadata service, 169.254.169.254), site-local, benchmarking,
+/// documentation, multicast, broadcast, local-use NAT64, the IETF protocol
+/// assignments (Teredo and others in 2001::/23) and reserved ranges, and
+/// every IPv6 address outside 2000::/3; an IPv4 address embedded in IPv6
+/// (`::ffff:127.0.0.1`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged as
+/// that IPv4 address.
 ///
 /// ```
 /// use shopcore::non_public_address;
@@ -111,6 +114,8 @@ fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
         "reserved (IETF protocol assignments)"
     } else if a == 198 && (b == 18 || b == 19) {
         "benchmarking"
+    } else if a == 192 && b == 88 && c == 99 {
+        "reserved (6to4 relay anycast)"
     } else if ip.is_documentation() {
         "documentation"
     } else if ip.is_multicast() {
@@ -128,10 +133,14 @@ fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
         return non_public_v4(v4);
     }
     let segments = ip.segments();
+    let embedded = |high: u16, low: u16| Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
     // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [.., high, low] = segments;
-        return non_public_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)));
+        return non_public_v4(embedded(segments[6], segments[7]));
+    }
+    // 6to4 (2002::/16) reaches the IPv4 address in its bits 16–47.
+    if segments[0] == 0x2002 {
+        return non_public_v4(embedded(segments[1], segments[2]));
     }
     let kind = if ip.is_unspecified() {
         "unspecified"
@@ -141,12 +150,25 @@ fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
         "private"
     } else if segments[0] & 0xffc0 == 0xfe80 {
         "link-local"
+    } else if segments[0] & 0xffc0 == 0xfec0 {
+        "site-local"
     } else if ip.is_multicast() {
         "multicast"
-    } else if segments[0] == 0x2001 && segments[1] == 0x0db8 {
+    } else if segments[0] == 0x2001 && segments[1] == 0x0db8
+        || segments[0] == 0x3fff && segments[1] < 0x1000
+    {
         "documentation"
-    } else if segments[..6] == [0; 6] {
-        // Deprecated IPv4-compatible addresses (::a.b.c.d) and the rest of ::/96.
+    } else if segments[0] == 0x2001 && segments[1] < 0x0200 {
+        // IETF protocol assignments (2001::/23): Teredo, ORCHID, benchmarking.
+        "reserved (IETF protocol assignments)"
+    } else if segments[..3] == [0x64, 0xff9b, 1] {
+        // Local-use NAT64 (RFC 8215): may translate to any private IPv4 address.
+        "local-use NAT64"
+    } else if segments[..4] == [0x100, 0, 0, 0] {
+        "discard-only"
+    } else if segments[..6] == [0; 6] || segments[..5] == [0; 5] || segments[0] & 0xe000 != 0x2000 {
+        // ::/96 (IPv4-compatible), ::ffff:0:0:0/96 (SIIT) and everything
+        // outside 2000::/3, the only global unicast space allocated.
         "reserved"
     } else {
         return None;
@@ -195,6 +217,19 @@ mod tests {
             ("febf::1", "link-local"),
             ("ff02::1", "multicast"),
             ("2001:db8::1", "documentation"),
+            ("3fff::1", "documentation"),
+            ("192.88.99.1", "reserved (6to4 relay anycast)"),
+            ("fec0::1", "site-local"),
+            ("64:ff9b:1::7f00:1", "local-use NAT64"),
+            ("2002:7f00:1::", "loopback"),
+            ("2002:a9fe:a9fe::1", "link-local"),
+            (
+                "2001:0:4136:e378:8000:63bf:80ff:fffe",
+                "reserved (IETF protocol assignments)",
+            ),
+            ("100::1", "discard-only"),
+            ("::ffff:0:7f00:1", "reserved"),
+            ("4000::1", "reserved"),
         ] {
             assert_eq!(kind(address), Some(expected), "{address}");
         }
@@ -213,7 +248,7 @@ mod tests {
             "2a00:1450:4001::200e",
             "64:ff9b::808:808",
             "::ffff:8.8.8.8",
-            "fec0::1",
+            "2002:808:808::1",
         ] {
             assert_eq!(kind(public), None, "{public}");
         }

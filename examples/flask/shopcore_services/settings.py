@@ -97,23 +97,25 @@ class Settings:
 
     #: ``mysql://…``: MySQL, migrated on start; ``None``: the seeded in-memory engine.
     database_url: str | None = field(
+        repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "DATABASE_URL",
             "unset: the seeded in-memory engine (this process's data only)",
             "MySQL, `mysql://user:pass@host:port/db` (TLS options in the query string); migrated on start",
-        )
+        ),
     )
     auth: AuthMode = field(
         metadata=_reads("SHOPCORE_AUTH", "`enforced`", "`enforced`, or `legacy`: the original open contract, for existing clients on a trusted network")
     )
     #: Checked (strength, revocation) by the engine when it is installed at start.
     admin_key: str | None = field(
+        repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "SHOPCORE_ADMIN_KEY",
             "unset: an in-memory engine prints a fresh admin key",
             "an admin key to install at start: at least 128 bits by shopcore's estimate (40+ random hex characters pass; runs and repeats do not "
             "count); refused once revoked",
-        )
+        ),
     )
     session_hours: int = field(metadata=_reads("SHOPCORE_SESSION_HOURS", "24", "how long a login lasts"))
     #: The shop's policies: ``None`` keeps the seed shop's default.
@@ -166,12 +168,13 @@ class Settings:
     )
     #: Checked by the engine when a dispatcher is built.
     smtp_url: str | None = field(
+        repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "SHOPCORE_SMTP_URL",
             "unset: emails stay pending",
             "the dispatcher's mail server: `smtps://[user:password@]host[:port]` (TLS, port 465), `smtp://[user:password@]host[:port]?tls=required` "
             "(STARTTLS, port 587) or `smtp://host[:port]` (plain SMTP to a local relay, port 25)",
-        )
+        ),
     )
     smtp_ca_file: str | None = field(
         metadata=_reads(

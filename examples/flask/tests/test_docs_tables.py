@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 import shopcore
-
 from shopcore_services.http import CATEGORY_STATUS, OPENAPI_YAML
 from shopcore_services.settings import Settings
 

@@ -202,3 +202,16 @@ def test_explicit_settings_win_over_the_environment(monkeypatch: pytest.MonkeyPa
     app = notification.create_app(shopcore.Engine.in_memory(), "legacy", settings=chosen)
     assert app.config["WEBHOOK_ALLOWED_HOSTS"] == "hooks.example.com"
     assert notification.create_app(shopcore.Engine.in_memory(), "legacy").config["WEBHOOK_ALLOWED_HOSTS"] == "from-the-environment.example"
+
+
+def test_the_settings_repr_never_shows_a_password_or_key() -> None:
+    settings = Settings.from_environ(
+        {
+            "DATABASE_URL": "mysql://shop:db-secret@127.0.0.1:3306/shop",
+            "SHOPCORE_ADMIN_KEY": "3a7f9c1e5b2d8046f1c9e7a3b5d20f8c6e4a1b9d7c3f",
+            "SHOPCORE_SMTP_URL": "smtps://alice:smtp-secret@mail.example.com",
+        }
+    )
+    shown = repr(settings)
+    assert "db-secret" not in shown and "smtp-secret" not in shown and "3a7f9c1e" not in shown, shown
+    assert settings.smtp_url == "smtps://alice:smtp-secret@mail.example.com"

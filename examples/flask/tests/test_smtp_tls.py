@@ -38,6 +38,16 @@ class Certificates:
     server_key: Path
     impostor_cert: Path
     impostor_key: Path
+    misnamed_cert: Path
+    misnamed_key: Path
+
+    def pair(self, which: str) -> tuple[Path, Path]:
+        """The certificate and key of ``server``, ``impostor`` or ``misnamed``."""
+        return {
+            "server": (self.server_cert, self.server_key),
+            "impostor": (self.impostor_cert, self.impostor_key),
+            "misnamed": (self.misnamed_cert, self.misnamed_key),
+        }[which]
 
 
 def openssl(*args: str) -> None:
@@ -61,7 +71,13 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     ca, ca_key, csr, ext, server = (str(d / n) for n in ("ca.pem", "ca.key", "server.csr", "server.ext", "server.pem"))
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", server)
     self_signed(d, "impostor", "/CN=127.0.0.1", san)
-    return Certificates(d / "ca.pem", d / "server.pem", d / "server.key", d / "impostor.pem", d / "impostor.key")
+    # Signed by the trusted CA, but for another name than the one connected to.
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=other.example", "-keyout", str(d / "misnamed.key"), "-out", str(d / "misnamed.csr"))
+    (d / "misnamed.ext").write_text("subjectAltName=DNS:other.example\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    misnamed = (str(d / n) for n in ("misnamed.csr", "misnamed.ext", "misnamed.pem"))
+    csr, ext, out = misnamed
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", out)
+    return Certificates(d / "ca.pem", d / "server.pem", d / "server.key", d / "impostor.pem", d / "impostor.key", d / "misnamed.pem", d / "misnamed.key")
 
 
 @dataclass
@@ -85,13 +101,16 @@ class TlsSink:
 def serve(certificates: Certificates) -> Iterator[object]:
     controllers: list[Controller] = []
 
-    def start(mode: str, impostor: bool = False) -> tuple[TlsSink, str]:
-        cert, key = (certificates.impostor_cert, certificates.impostor_key) if impostor else (certificates.server_cert, certificates.server_key)
+    def start(mode: str, cert_of: str = "server") -> tuple[TlsSink, str]:
+        cert, key = certificates.pair(cert_of)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         sink = TlsSink()
         port = free_port()
-        if mode == "implicit":
+        if mode == "plain":  # no TLS offered at all
+            controller = Controller(sink, hostname="127.0.0.1", port=port)
+            url = f"smtp://127.0.0.1:{port}?tls=required"
+        elif mode == "implicit":
             controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=context)
             url = f"smtps://127.0.0.1:{port}"
         else:
@@ -141,7 +160,7 @@ def test_mail_is_delivered_over_tls_to_a_server_signed_by_the_given_ca(serve, ce
 
 @pytest.mark.parametrize("mode", ["implicit", "starttls"])
 def test_a_server_certificate_not_signed_by_the_given_ca_is_refused(serve, certificates: Certificates, mode: str) -> None:  # type: ignore[no-untyped-def]
-    sink, url = serve(mode, impostor=True)
+    sink, url = serve(mode, "impostor")
     engine = shopcore.Engine.in_memory()
     dispatcher = engine.dispatcher(smtp_url=url, smtp_ca_file=str(certificates.ca), max_attempts=1)
     notification_id = place_order(engine)
@@ -156,10 +175,35 @@ def test_without_the_ca_the_test_certificate_is_not_trusted_and_a_tls_url_withou
     engine = shopcore.Engine.in_memory()
     dispatcher = engine.dispatcher(smtp_url=url, max_attempts=1)
     notification_id = place_order(engine)
-    assert dispatch_until_settled(dispatcher, engine, notification_id).status == "failed"
+    failed = dispatch_until_settled(dispatcher, engine, notification_id)
+    assert failed.status == "failed" and failed.last_error is not None, failed
+    assert "certificate" in failed.last_error.lower() or "unknownissuer" in failed.last_error.lower(), failed.last_error
     assert sink.received == []
     for bad in ["smtps://", "smtp://mail?tls=sometimes", "imap://mail"]:
         with pytest.raises(shopcore.ValidationError):
             engine.dispatcher(smtp_url=bad)
     with pytest.raises(shopcore.ValidationError, match="CA file"):
         engine.dispatcher(smtp_url="smtps://mail", smtp_ca_file=str(certificates.ca.with_name("missing.pem")))
+
+
+@pytest.mark.parametrize("mode", ["implicit", "starttls"])
+def test_a_certificate_of_the_given_ca_for_another_name_is_refused(serve, certificates: Certificates, mode: str) -> None:  # type: ignore[no-untyped-def]
+    sink, url = serve(mode, "misnamed")
+    engine = shopcore.Engine.in_memory()
+    dispatcher = engine.dispatcher(smtp_url=url, smtp_ca_file=str(certificates.ca), max_attempts=1)
+    failed = dispatch_until_settled(dispatcher, engine, place_order(engine))
+    assert failed.status == "failed" and failed.last_error is not None, failed
+    assert "not valid for name" in failed.last_error, failed.last_error
+    assert sink.received == []
+
+
+def test_required_starttls_is_never_downgraded_to_plain_smtp(serve, certificates: Certificates) -> None:  # type: ignore[no-untyped-def]
+    sink, url = serve("plain")
+    engine = shopcore.Engine.in_memory()
+    dispatcher = engine.dispatcher(smtp_url=url, smtp_ca_file=str(certificates.ca), max_attempts=1)
+    failed = dispatch_until_settled(dispatcher, engine, place_order(engine))
+    assert failed.status == "failed" and failed.last_error is not None, failed
+    assert "STARTTLS" in failed.last_error, failed.last_error
+    assert sink.received == []
+    with pytest.raises(shopcore.ValidationError, match="credentials need TLS"):
+        engine.dispatcher(smtp_url="smtp://alice:hunter2@127.0.0.1:25")

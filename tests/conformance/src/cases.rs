@@ -4,7 +4,7 @@
 //! points), Sara(2, 250), Omar(3, 50); tiers 1≥5→10 %, 2≥10→15 %, 3≥10→12 %;
 //! Cairo, Giza, Alexandria at 14 %; default region Cairo.
 //!
-//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! Each case is an `async fn` over any [`Store`]; an
 //! adapter's test file runs every case on a fresh seeded store of its own
 //! through [`conformance_tests!`](crate::conformance_tests), which wraps each
 //! as a [`Case`](crate::Case) like this:

@@ -1,7 +1,7 @@
 //! Conformance cases for coupons and paying with points (same seed as
 //! [`crate::cases`]: Ahmed has 100 points, Sara 250, Omar 50).
 //!
-//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! Each case is an `async fn` over any [`Store`]; an
 //! adapter's test file runs every case on a fresh seeded store of its own
 //! through [`conformance_tests!`](crate::conformance_tests), which wraps each
 //! as a [`Case`](crate::Case) like this:

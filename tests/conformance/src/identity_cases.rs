@@ -3,7 +3,7 @@
 //! not fold what core keeps apart), and the operator's chosen admin key
 //! (`SHOPCORE_ADMIN_KEY`), which is refused once revoked or when guessable.
 //!
-//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! Each case is an `async fn` over any [`Store`]; an
 //! adapter's test file runs every case on a fresh seeded store of its own
 //! through [`conformance_tests!`](crate::conformance_tests), which wraps each
 //! as a [`Case`](crate::Case) like this:

@@ -2,7 +2,7 @@
 //! their notice, claims under a lease, outcomes fenced by the attempt, dead
 //! letters and retries, webhook endpoints.
 //!
-//! Each case is an `async fn` over any [`Store`](shopcore::Store); an
+//! Each case is an `async fn` over any [`Store`]; an
 //! adapter's test file runs every case on a fresh seeded store of its own
 //! through [`conformance_tests!`](crate::conformance_tests), which wraps each
 //! as a [`Case`](crate::Case) like this:
