@@ -68,8 +68,6 @@ def routes_table(document: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n"
 
 
-
-
 def test_the_route_list_is_the_openapi_document() -> None:
     document = yaml.safe_load(OPENAPI_YAML.read_text(encoding="utf-8"))
     table = routes_table(document)
