@@ -344,7 +344,7 @@ ceiling and (e) the MySQL adapter without HTTP (`cargo bench -p shopcore-mysql -
 
 {md_table(["clients", "(a) baseline", "(b) shopcore MySQL", "(c) in-memory", "(d) raw SQL", "(e) no HTTP", "b/a", "b/d", "b/e"], table1)}
 
-![orders per second against clients](orders_per_second.png)
+![orders per second against clients](../../bench/results/orders_per_second.png)
 
 ## Serving (b): gunicorn and granian, orders per second (p99 ms)
 
