@@ -554,27 +554,17 @@ fn main() {
                     }
                 }
             }
+            let ms = |d: Duration| d.as_secs_f64() * 1e3;
+            let [(adapter, adapter_p99), (baseline, baseline_p99), (ceiling, ceiling_p99)] =
+                best.map(|(rate, p99)| (rate, ms(p99)));
+            let (vs_baseline, vs_ceiling) = (100.0 * adapter / baseline, 100.0 * adapter / ceiling);
             println!(
-                "{clients:>7} | {:>16.0} {:>9.2} | {:>17.0} {:>9.2} | {:>15.0}% | {:>22.0} {:>9.2} | {:>15.0}%",
-                best[0].0,
-                best[0].1.as_secs_f64() * 1e3,
-                best[1].0,
-                best[1].1.as_secs_f64() * 1e3,
-                100.0 * best[0].0 / best[1].0,
-                best[2].0,
-                best[2].1.as_secs_f64() * 1e3,
-                100.0 * best[0].0 / best[2].0
+                "{clients:>7} | {adapter:>16.0} {adapter_p99:>9.2} | {baseline:>17.0} {baseline_p99:>9.2} | \
+                 {vs_baseline:>15.0}% | {ceiling:>22.0} {ceiling_p99:>9.2} | {vs_ceiling:>15.0}%"
             );
             table.push(format!(
-                "| {clients} | {:.0} | {:.2} | {:.0} | {:.2} | {:.0}% | {:.0} | {:.2} | {:.0}% |",
-                best[0].0,
-                best[0].1.as_secs_f64() * 1e3,
-                best[1].0,
-                best[1].1.as_secs_f64() * 1e3,
-                100.0 * best[0].0 / best[1].0,
-                best[2].0,
-                best[2].1.as_secs_f64() * 1e3,
-                100.0 * best[0].0 / best[2].0
+                "| {clients} | {adapter:.0} | {adapter_p99:.2} | {baseline:.0} | {baseline_p99:.2} | \
+                 {vs_baseline:.0}% | {ceiling:.0} | {ceiling_p99:.2} | {vs_ceiling:.0}% |"
             ));
         }
         let settings = format!(
