@@ -1,6 +1,6 @@
 """The ``shopcore-services`` command::
 
-    shopcore-services serve [--service NAME] [--host H] [--seed] [--dispatch]  # the services (see serve)
+    shopcore-services serve [--service NAME] [--host H] [--port-offset N] [--seed] [--dispatch]  # the services (see serve)
     shopcore-services staff create --name NAME --role ROLE          # staff keys on DATABASE_URL
     shopcore-services staff list | staff revoke KEY_ID
     shopcore-services dispatch [--once]                             # deliver the notification outbox (see dispatch)

@@ -112,7 +112,7 @@ class Settings:
         repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "SHOPCORE_ADMIN_KEY",
-            "unset: an in-memory engine prints a fresh admin key",
+            "unset: an in-memory engine, or a MySQL database without a live admin key, prints a fresh admin key",
             "an admin key to install at start: at least 128 bits by shopcore's estimate (40+ random hex characters pass; runs and repeats do not "
             "count); refused once revoked",
         ),
