@@ -147,6 +147,10 @@ error_kinds! {
     PointsExceedAmount => "points_exceed_amount", Validation;
     /// A webhook endpoint's url, events or secret are not valid.
     InvalidWebhook => "invalid_webhook", Validation;
+    /// A payment or capture amount is zero or less.
+    InvalidAmount => "invalid_amount", Validation;
+    /// A line names a product the order does not hold.
+    ProductNotInOrder => "product_not_in_order", Validation;
     /// No product has this id.
     UnknownProduct => "unknown_product", NotFound;
     /// No customer has this id.
@@ -159,6 +163,8 @@ error_kinds! {
     UnknownWebhook => "unknown_webhook", NotFound;
     /// No notification has this id.
     NotificationNotFound => "notification_not_found", NotFound;
+    /// The order has no payment with this id.
+    UnknownPayment => "unknown_payment", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
     /// The checkout's total differs from the one the buyer expected (a price,
@@ -174,8 +180,23 @@ error_kinds! {
     InsufficientPoints => "insufficient_points", Conflict;
     /// Only orders in status `created` can be cancelled.
     OrderNotCancellable => "order_not_cancellable", Conflict;
-    /// The order is cancelled, so it has no confirmation to send again.
+    /// The order is cancelled: it has no confirmation to send again, and takes
+    /// no payment or shipment.
     OrderCancelled => "order_cancelled", Conflict;
+    /// A payment would make what is captured and authorized exceed what the
+    /// order is due.
+    PaymentExceedsBalance => "payment_exceeds_balance", Conflict;
+    /// The payment reference was used on this order before with another amount.
+    PaymentReferenceConflict => "payment_reference_conflict", Conflict;
+    /// Only an authorized payment can be captured or voided.
+    PaymentNotAuthorized => "payment_not_authorized", Conflict;
+    /// A capture asks for more than the payment authorized.
+    CaptureExceedsAuthorized => "capture_exceeds_authorized", Conflict;
+    /// A shipment asks for more units of a line than remain to ship (the
+    /// message names the product and what remains).
+    FulfillmentExceedsOrder => "fulfillment_exceeds_order", Conflict;
+    /// Units of the order have shipped, so the whole order cannot be cancelled.
+    OrderFulfilled => "order_fulfilled", Conflict;
     /// The idempotency key was used before with a different request.
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.
@@ -325,6 +346,20 @@ pub enum ValueError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// A text field of a request is not valid (see [`ErrorKind::InvalidRequest`]).
+    #[error("invalid {field}: {reason}")]
+    Field {
+        /// The field, as the request names it.
+        field: &'static str,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// See [`ErrorKind::InvalidAmount`].
+    #[error("amount must be greater than zero, got {value}")]
+    Amount {
+        /// The rejected amount, as text.
+        value: String,
+    },
 }
 
 impl ErrorCode for ValueError {
@@ -342,6 +377,8 @@ impl ErrorCode for ValueError {
             Self::Password { .. } => ErrorKind::InvalidPassword,
             Self::IdempotencyKey { .. } => ErrorKind::InvalidIdempotencyKey,
             Self::CouponCode { .. } => ErrorKind::InvalidCoupon,
+            Self::Field { .. } => ErrorKind::InvalidRequest,
+            Self::Amount { .. } => ErrorKind::InvalidAmount,
         }
     }
 }

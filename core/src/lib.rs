@@ -127,15 +127,28 @@ pub use lifecycle::cancel::{
 pub use lifecycle::checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
 };
+pub use lifecycle::fulfillment::{
+    plan_fulfillment, FulfillmentError, FulfillmentPlan, FulfillmentRequest, FulfillmentSnapshot,
+};
 pub use lifecycle::notice::plan_notice;
+pub use lifecycle::payment::{
+    plan_capture, plan_payment, plan_void, PaymentDecision, PaymentError, PaymentPlan,
+    PaymentRequest, SettlementSnapshot,
+};
 pub use orders::customer::{
     Customer, CustomerCredentials, CustomerError, NewCustomer, ProfileUpdate, MAX_POINTS,
 };
 pub use orders::notification::{
     ConfirmationDraft, NoticeTargets, Notification, NotificationFilter, NotificationKind,
 };
+pub use orders::fulfillment::{
+    Fulfillment, FulfillmentLine, FulfillmentStatus, NewFulfillment,
+};
 pub use orders::order::{
     LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint,
+};
+pub use orders::payment::{
+    MoneyEntry, MoneyKind, NewPayment, Payment, PaymentState, PaymentStatus,
 };
 pub use outbox::{
     channels_for, email_message, jitter, non_public_address, plan_webhook, webhook_request,
@@ -148,8 +161,8 @@ pub use plan::catalog_change::{
     ProductFields, ProductRef,
 };
 pub use plan::{
-    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsEntry, PointsMoved, Reason, StockEntry,
-    StockMoved,
+    Effect, MoneyMoved, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan, PointsEntry,
+    PointsMoved, Reason, StockEntry, StockMoved,
 };
 pub use pricing::audit::{
     audit_ladder, audit_pricing, CouponFinding, LadderFinding, PricingAudit, ProductFindings,
@@ -168,8 +181,9 @@ pub use pricing::{
 pub use repository::metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogRepository,
-    ChannelFilter, CouponRepository, CustomerRepository, NotificationRepository, OrderRepository,
-    OrderWorkflow, OutboxRepository, PlacedOrder, Readiness, Store, ThrottleRepository,
+    ChannelFilter, CouponRepository, CustomerRepository, FulfilledOrder, NotificationRepository,
+    OrderRepository, OrderSettlement, OrderWorkflow, OutboxRepository, PaymentOutcome,
+    PlacedOrder, Readiness, Store, ThrottleRepository,
 };
 pub use use_cases::notice::resend_confirmation;
 pub use use_cases::quote::{price_list, quote_order, QuoteError, QuoteRequest};
@@ -180,14 +194,16 @@ pub use use_cases::throttled::{checkout_throttled, quote_throttled};
 pub use use_cases::webhooks::register_webhook;
 pub use values::clock::{Clock, FixedClock, SystemClock};
 pub use values::ids::{
-    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
+    ChangeId, CustomerId, DeliveryId, FulfillmentId, NotificationId, OrderId, PaymentId,
+    ProductId, StaffKeyId, WebhookId,
 };
 pub use values::money::{Money, RoundingMode};
 pub use values::page::{Page, PageLimit};
 pub use values::percent::Percent;
 pub use values::quantity::{Quantity, MAX_STOCK};
 pub use values::text::{
-    CustomerName, Email, IdempotencyKey, PasswordHash, Phone, ProductName, Region, StaffKeyName,
+    Carrier, CustomerName, Email, IdempotencyKey, PasswordHash, PaymentMethod, PaymentReference,
+    Phone, ProductName, Region, StaffKeyName, TrackingNumber,
 };
 
 /// The date and time crate of the public API (`DateTime<Utc>` in orders,
@@ -218,6 +234,10 @@ display_as_str!(
     RoundingMode,
     TaxRounding,
     Reason,
+    PaymentState,
+    PaymentStatus,
+    FulfillmentStatus,
+    MoneyKind,
 );
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::{Catalog, PricingRule, Product, RuleBook, TaxTable};
 use crate::orders::customer::Customer;
-use crate::values::ids::{CustomerId, ProductId};
+use crate::orders::order::{Order, OrderItem, OrderStatus};
+use crate::values::ids::{CustomerId, OrderId, ProductId};
 use crate::values::money::Money;
 use crate::values::percent::Percent;
 use crate::values::quantity::Quantity;
@@ -111,6 +112,50 @@ pub fn demo_data() -> SeedData {
                 )
             })
             .collect(),
+    }
+}
+
+/// DESIGN.md's worked example as a placed order: order 1 of Ahmed (customer
+/// 1), 1 Laptop and 10 Mice in Cairo, 1430.59 in all, nothing paid or
+/// shipped. For examples and tests of the planners that read an order.
+///
+/// ```
+/// let order = shopcore::seed::worked_example_order();
+/// assert_eq!(order.total_amount.to_string(), "1430.59");
+/// assert_eq!(order.payment_status().as_str(), "unpaid");
+/// ```
+pub fn worked_example_order() -> Order {
+    let money = |text: &str| text.parse::<Money>().expect("example amount");
+    let item = |id, units, unit: &str, discount: &str, total: &str| OrderItem {
+        product_id: ProductId::new(id).expect("example id"),
+        quantity: Quantity::new(units).expect("example quantity"),
+        unit_price: money(unit),
+        discount: money(discount),
+        line_total: money(total),
+        coupon_share: Money::ZERO,
+        points_share: Money::ZERO,
+    };
+    Order {
+        id: OrderId::new(1).expect("example id"),
+        customer_id: CustomerId::new(1).expect("example id"),
+        status: OrderStatus::Created,
+        region: Region::parse("Cairo").expect("example region"),
+        items: vec![
+            item(1, 1, "999.99", "0.00", "999.99"),
+            item(2, 10, "29.99", "44.99", "254.91"),
+        ],
+        subtotal: money("1254.90"),
+        coupon: None,
+        coupon_discount: Money::ZERO,
+        points_redeemed: 0,
+        points_value: Money::ZERO,
+        tax: money("175.69"),
+        total_amount: money("1430.59"),
+        points_earned: 125,
+        created_at: DateTime::UNIX_EPOCH,
+        payments: Vec::new(),
+        fulfillments: Vec::new(),
+        refund_due: Money::ZERO,
     }
 }
 

@@ -9,7 +9,11 @@
 //! | action | anyone | the customer it is about | support | inventory | admin |
 //! |---|---|---|---|---|---|
 //! | health, register, login, quote, read the catalog | ✓ | ✓ | ✓ | ✓ | ✓ |
-//! | read profile, order history, an order, notifications | | ✓ | ✓ | | ✓ |
+//! | read profile, notifications | | ✓ | ✓ | | ✓ |
+//! | read order history, an order | | ✓ | ✓ | ✓ | ✓ |
+//! | list every customer's orders | | | ✓ | ✓ | ✓ |
+//! | record, capture and void payments | | | ✓ | | ✓ |
+//! | record shipments (fulfillments) | | | | ✓ | ✓ |
 //! | update profile, change password, place an order | | ✓ | | | ✓ |
 //! | cancel an order | | ✓ | ✓ | | ✓ |
 //! | log out (a session) | | ✓ | | | |
@@ -153,6 +157,12 @@ pub enum Action {
     ManageDeliveries,
     /// Creating, listing and deleting webhook endpoints.
     ManageWebhooks,
+    /// Listing every customer's orders.
+    ListOrders,
+    /// Recording, capturing and voiding an order's payments.
+    ManagePayments,
+    /// Recording an order's shipments.
+    FulfillOrders,
 }
 
 impl Action {
@@ -185,6 +195,9 @@ impl Action {
             Action::AuditPricing => "audit the pricing rules",
             Action::ManageDeliveries => "manage notification deliveries",
             Action::ManageWebhooks => "manage webhooks",
+            Action::ListOrders => "list every customer's orders",
+            Action::ManagePayments => "record, capture or void payments",
+            Action::FulfillOrders => "record shipments",
         }
     }
 
@@ -229,6 +242,9 @@ impl Action {
             "audit_pricing" => Some(Action::AuditPricing),
             "manage_deliveries" => Some(Action::ManageDeliveries),
             "manage_webhooks" => Some(Action::ManageWebhooks),
+            "list_orders" => Some(Action::ListOrders),
+            "manage_payments" => Some(Action::ManagePayments),
+            "fulfill_orders" => Some(Action::FulfillOrders),
             _ => None,
         }
     }
@@ -262,6 +278,9 @@ impl Action {
         "audit_pricing",
         "manage_deliveries",
         "manage_webhooks",
+        "list_orders",
+        "manage_payments",
+        "fulfill_orders",
     ];
 
     /// The action's snake_case name (`"read_order"`), the inverse of [`Action::from_name`].
@@ -302,6 +321,9 @@ impl Action {
             Action::AuditPricing => "audit_pricing",
             Action::ManageDeliveries => "manage_deliveries",
             Action::ManageWebhooks => "manage_webhooks",
+            Action::ListOrders => "list_orders",
+            Action::ManagePayments => "manage_payments",
+            Action::FulfillOrders => "fulfill_orders",
         }
     }
 
@@ -378,6 +400,8 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::ReadCatalogChanges
                     | A::AuditPricing
                     | A::ManageDeliveries
+                    | A::ListOrders
+                    | A::ManagePayments
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,
@@ -391,6 +415,10 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                         | A::ReadMetrics
                         | A::ReadCatalogChanges
                         | A::AuditPricing
+                        | A::ReadOrder(_)
+                        | A::ReadOrderHistory(_)
+                        | A::ListOrders
+                        | A::FulfillOrders
                 )
             }
         };

@@ -21,7 +21,19 @@
 //!   line is `unit price × quantity − discount` with `0 ≤ discount ≤ base` and
 //!   shares no larger than the line; it has a confirmation (resends add more), and one
 //!   cancellation notice if cancelled, none otherwise;
-//! - nothing in the log or the ledger names an order that does not exist.
+//! - per order, its money: the money ledger chains (each entry's balances are
+//!   the ones before it moved by its amount) and ends at what the payments
+//!   hold; each payment's movements are its amount authorized, its captured
+//!   amount captured and the rest released once it is not authorized;
+//!   captured + authorized ≤ total (captured ≤ total once cancelled, with
+//!   nothing left authorized and `refund_due` = captured);
+//! - per order, its shipments: never more units of a product than ordered,
+//!   none of a cancelled order;
+//! - per order, its events: one `payment_captured` per captured payment, one
+//!   `payment_voided` per voided one, one `order_paid` once captured covers a
+//!   total above zero, one `fulfillment_created` per shipment, one
+//!   `order_fulfilled` once every unit has shipped;
+//! - nothing in the log or the ledgers names an order that does not exist.
 //!
 //! ```
 //! use shopcore::{audit, seed, Books, Opening};
@@ -41,9 +53,10 @@ use std::fmt;
 use crate::lifecycle::checkout::units_by_product;
 use crate::orders::notification::NotificationKind;
 use crate::orders::order::{Order, OrderStatus};
+use crate::orders::payment::MoneyEntry;
 use crate::plan::{PointsEntry, Reason, StockEntry};
 use crate::seed::SeedData;
-use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId};
 use crate::values::money::Money;
 
 /// The balances when the books were opened; absent products and customers start at 0.
@@ -88,6 +101,8 @@ pub struct Books {
     pub stock_ledger: Vec<StockEntry>,
     /// The points ledger, in the order it was written.
     pub points_ledger: Vec<PointsEntry>,
+    /// The money ledger, in the order it was written.
+    pub money_ledger: Vec<MoneyEntry>,
 }
 
 /// A balance the audit checks: one product's stock or one customer's points.
@@ -152,6 +167,58 @@ pub enum OrderProblem {
         count: usize,
         /// Its status.
         status: OrderStatus,
+    },
+    /// It has the wrong number of notices of a kind its payments or
+    /// shipments call for.
+    Events {
+        /// The kind.
+        kind: NotificationKind,
+        /// How many it has.
+        count: usize,
+        /// How many its records call for.
+        expected: usize,
+    },
+    /// A money ledger entry's balances are not the ones before it moved by
+    /// its amount.
+    MoneyChain {
+        /// The entry's position among the order's entries (0-based).
+        entry: usize,
+    },
+    /// The money ledger ends at other balances than the payments hold.
+    MoneyLedgerEnd {
+        /// Authorized and captured, as the ledger ends.
+        ledger: (Money, Money),
+        /// Authorized and captured, as the payments hold.
+        payments: (Money, Money),
+    },
+    /// A payment's record or its ledger movements do not add up (captured
+    /// more than its amount, or movements other than its amount authorized,
+    /// its captured amount captured and the rest released).
+    Payment {
+        /// The payment.
+        payment: PaymentId,
+    },
+    /// Captured and authorized money exceed the total, something is still
+    /// authorized on a cancelled order, or `refund_due` is not what was
+    /// captured when it was cancelled (0.00 while it is not).
+    Overpaid {
+        /// Captured.
+        captured: Money,
+        /// Authorized and not captured.
+        authorized: Money,
+        /// The order's total.
+        total: Money,
+        /// The recorded refund due.
+        refund_due: Money,
+    },
+    /// More units of a product shipped than ordered, or a cancelled order shipped.
+    Shipped {
+        /// The product.
+        product: ProductId,
+        /// Units ordered.
+        ordered: u32,
+        /// Units shipped.
+        shipped: u32,
     },
     /// The ledger moved an account for it other than its items and points say.
     Movement {
@@ -266,6 +333,28 @@ impl fmt::Display for Discrepancy {
                         f,
                         "{account} moved {ledger} by its {reason} in the ledger, expected {expected}"
                     ),
+                    OrderProblem::Events { kind, count, expected } => {
+                        write!(f, "{count} {kind} notices, its records call for {expected}")
+                    }
+                    OrderProblem::MoneyChain { entry } => {
+                        write!(f, "money ledger entry {entry} does not follow from the ones before")
+                    }
+                    OrderProblem::MoneyLedgerEnd { ledger, payments } => write!(
+                        f,
+                        "money ledger ends at {} authorized and {} captured, payments hold {} and {}",
+                        ledger.0, ledger.1, payments.0, payments.1
+                    ),
+                    OrderProblem::Payment { payment } => {
+                        write!(f, "payment {payment} does not add up with its movements")
+                    }
+                    OrderProblem::Overpaid { captured, authorized, total, refund_due } => write!(
+                        f,
+                        "{captured} captured and {authorized} authorized of {total}, \
+                         refund due {refund_due}"
+                    ),
+                    OrderProblem::Shipped { product, ordered, shipped } => {
+                        write!(f, "product {product}: {shipped} shipped of {ordered} ordered")
+                    }
                 }
             }
             Discrepancy::UnknownOrder { order, named_by } => {
@@ -456,27 +545,32 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
         ledger_end(&mut found, account, stored, end);
     }
 
+    // Money and shipments.
+    for entry in &books.money_ledger {
+        if !orders.contains_key(&entry.order) {
+            unknown.insert((entry.order, "money ledger entry"));
+        }
+    }
+    settlement::check(books, &mut found);
+
     // Notices.
-    let mut confirmations: BTreeMap<OrderId, usize> = BTreeMap::new();
-    let mut cancellations: BTreeMap<OrderId, usize> = BTreeMap::new();
+    let mut notices: BTreeMap<(OrderId, NotificationKind), usize> = BTreeMap::new();
     for &(order, kind) in &books.notices {
         if !orders.contains_key(&order) {
             unknown.insert((order, "notification"));
         }
-        let counts = match kind {
-            NotificationKind::OrderConfirmation => &mut confirmations,
-            NotificationKind::OrderCancellation => &mut cancellations,
-        };
-        *counts.entry(order).or_default() += 1;
+        *notices.entry((order, kind)).or_default() += 1;
     }
     for order in &books.orders {
-        if !confirmations.contains_key(&order.id) {
+        let count_of = |kind| notices.get(&(order.id, kind)).copied().unwrap_or(0);
+        if count_of(NotificationKind::OrderConfirmation) == 0 {
             found.push(Discrepancy::Order {
                 order: order.id,
                 problem: OrderProblem::NoConfirmation,
             });
         }
-        let count = cancellations.get(&order.id).copied().unwrap_or(0);
+        settlement::check_events(order, count_of, &mut found);
+        let count = count_of(NotificationKind::OrderCancellation);
         let wanted = usize::from(order.status == OrderStatus::Cancelled);
         if count != wanted {
             found.push(Discrepancy::Order {
@@ -598,5 +692,6 @@ fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
     }
 }
 
+mod settlement;
 #[cfg(test)]
 mod tests;

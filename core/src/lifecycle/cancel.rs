@@ -1,8 +1,11 @@
 //! Cancel planning: the reverse of a checkout, decided before anything changes.
 //!
-//! Only an order in status `created` can be cancelled. The plan returns every
-//! unit to stock, gives back the points the order redeemed, revokes every
-//! point the order earned, and carries the cancellation notice.
+//! Only an order in status `created` with nothing shipped can be cancelled
+//! (`order_fulfilled` once any unit has shipped). The plan returns every unit
+//! to stock, gives back the points the order redeemed, revokes every point the
+//! order earned, voids the order's open authorizations (each with its
+//! `payment_voided` notice), records everything captured as the order's
+//! `refund_due`, and carries the cancellation notice, which states it.
 //!
 //! Earned points may have been spent already (redeemed on a later order). The
 //! cancel still revokes them in full: the balance then goes below zero, a debt
@@ -21,12 +24,15 @@ use chrono::{DateTime, Utc};
 use crate::catalog::Catalog;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::lifecycle::checkout::{points_change, units_by_product};
+use crate::lifecycle::payment::{void_into, Ledger};
+use crate::orders::payment::PaymentState;
 use crate::orders::customer::{points_room, Customer};
 use crate::orders::notification::{cancellation_text, NotificationKind};
 use crate::orders::order::{Order, OrderStatus};
 use crate::plan::{
-    Effect, NoticeLogged, NoticeText, OrderRef, Plan, PointsMoved, Reason, StockMoved,
+    Effect, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan, PointsMoved, Reason, StockMoved,
 };
+use crate::values::money::Money;
 use crate::values::ids::{CustomerId, OrderId, ProductId};
 use crate::values::quantity::MAX_STOCK;
 
@@ -45,6 +51,9 @@ pub enum CancelError {
         /// Its current status.
         status: OrderStatus,
     },
+    /// See [`ErrorKind::OrderFulfilled`].
+    #[error("order {0} has shipped units: it cannot be cancelled whole")]
+    OrderFulfilled(OrderId),
     /// The order's customer no longer exists (only possible with foreign data).
     #[error("customer {0} of the order does not exist")]
     UnknownCustomer(CustomerId),
@@ -64,6 +73,7 @@ impl ErrorCode for CancelError {
         match self {
             Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
             Self::OrderNotCancellable { .. } => ErrorKind::OrderNotCancellable,
+            Self::OrderFulfilled(_) => ErrorKind::OrderFulfilled,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
@@ -88,7 +98,9 @@ pub struct CancelSnapshot<'a> {
 /// Effects, in order: [`Effect::OrderCancelled`]; one [`Effect::StockMoved`] per
 /// product (reason `cancel`); [`Effect::PointsMoved`] for redeemed points
 /// returned, then for earned points revoked (each if any);
-/// the cancellation notice ([`Effect::NoticeLogged`]).
+/// the cancellation notice ([`Effect::NoticeLogged`]); then per open
+/// authorization its void ([`Effect::PaymentChanged`], [`Effect::MoneyMoved`]
+/// and its notice).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CancelPlan {
@@ -101,6 +113,8 @@ pub struct CancelPlan {
     pub points_revoked: u64,
     /// The customer's points once the cancel is applied; below zero, points owed.
     pub points_after: i64,
+    /// What is owed back to the customer: everything captured.
+    pub refund_due: Money,
     plan: Plan,
 }
 
@@ -141,6 +155,9 @@ impl CancelPlan {
 ///     total_amount: "683.98".parse().unwrap(),
 ///     points_earned: 59,
 ///     created_at: chrono::DateTime::UNIX_EPOCH,
+///     payments: vec![],
+///     fulfillments: vec![],
+///     refund_due: Money::ZERO,
 /// };
 /// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
 /// let plan = plan_cancel(&snapshot, chrono::Utc::now()).unwrap();
@@ -166,6 +183,9 @@ pub fn plan_cancel(
             status: order.status,
         });
     }
+    if !order.fulfillments.is_empty() {
+        return Err(CancelError::OrderFulfilled(order.id));
+    }
     let customer = snapshot
         .customer
         .filter(|c| c.id == order.customer_id)
@@ -180,9 +200,11 @@ pub fn plan_cancel(
     let balance = customer.loyalty_points + points_change(points_returned);
     // Balances stay within ±2 × MAX_POINTS, far inside an i64.
     let points_after = balance.saturating_sub(points_change(points_revoked));
+    let refund_due = order.amount_paid();
     plan.push(Effect::OrderCancelled {
         order: order.id,
         points_revoked,
+        refund_due,
     });
     let reason = Reason::Cancel(OrderRef::Existing(order.id));
     let mut units_restocked: u64 = 0;
@@ -227,18 +249,25 @@ pub fn plan_cancel(
         text: NoticeText::Ready(cancellation_text(
             order.id,
             &customer.name,
-            order.total_amount,
+            refund_due,
             units_restocked,
             points_returned,
             points_revoked,
             points_after,
         )),
     }));
+    let mut ledger = Ledger::new(order, PaymentRef::Recorded);
+    for payment in &order.payments {
+        if payment.status == PaymentState::Authorized {
+            void_into(&mut plan, &mut ledger, payment, customer)?;
+        }
+    }
     Ok(CancelPlan {
         order_id: order.id,
         points_returned,
         points_revoked,
         points_after,
+        refund_due,
         plan,
     })
 }
@@ -350,6 +379,9 @@ pub enum UnlockedCancelDecision {
 /// #     total_amount: "683.98".parse().unwrap(),
 /// #     points_earned: 59,
 /// #     created_at: chrono::DateTime::UNIX_EPOCH,
+/// #     payments: vec![],
+/// #     fulfillments: vec![],
+/// #     refund_due: Money::ZERO,
 /// # };
 /// // Omar's order of 2 units of product 4, which earned 59 points; he has 50.
 /// let catalog = data.catalog();
@@ -432,6 +464,9 @@ mod tests {
             total_amount: "683.98".parse().unwrap(),
             points_earned: earned,
             created_at: DateTime::UNIX_EPOCH,
+            payments: Vec::new(),
+            fulfillments: Vec::new(),
+            refund_due: Money::ZERO,
         }
     }
 

@@ -1,9 +1,12 @@
-//! Orders, customers and notifications as they are stored and read: the
-//! records the order's life writes and the texts its notices carry.
+//! Orders, their payments and shipments, customers and notifications as they
+//! are stored and read: the records the order's life writes and the texts its
+//! notices carry.
 //!
 //! The planners that change them live in [`crate::lifecycle`] (checkout,
-//! cancel, adjustments, notices) and [`crate::admin`] (profiles).
+//! cancel, payments, fulfillments, adjustments, notices) and [`crate::admin`] (profiles).
 
 pub(crate) mod customer;
+pub(crate) mod fulfillment;
 pub(crate) mod notification;
 pub(crate) mod order;
+pub(crate) mod payment;

@@ -11,34 +11,66 @@ use crate::pricing::coupon::CouponCode;
 use crate::pricing::Quote;
 use crate::values::ids::{CustomerId, NotificationId, OrderId};
 use crate::values::money::Money;
-use crate::values::text::{CustomerName, Region};
+use crate::values::text::{CustomerName, PaymentMethod, PaymentReference, Region};
 
 /// What a notification is about (`notification_log.notification_type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Sent when an order is placed.
     OrderConfirmation,
     /// Sent when an order is cancelled.
     OrderCancellation,
+    /// Sent when a payment is captured.
+    PaymentCaptured,
+    /// Sent when an authorization is voided (by hand, or by a cancel).
+    PaymentVoided,
+    /// Sent once captured money covers what the order is due.
+    OrderPaid,
+    /// Sent for each shipment.
+    FulfillmentCreated,
+    /// Sent once every unit has shipped.
+    OrderFulfilled,
 }
 
 impl NotificationKind {
+    /// Every kind.
+    pub const ALL: [NotificationKind; 7] = [
+        Self::OrderConfirmation,
+        Self::OrderCancellation,
+        Self::PaymentCaptured,
+        Self::PaymentVoided,
+        Self::OrderPaid,
+        Self::FulfillmentCreated,
+        Self::OrderFulfilled,
+    ];
+
     /// The kind as stored.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::OrderConfirmation => "order_confirmation",
             Self::OrderCancellation => "order_cancellation",
+            Self::PaymentCaptured => "payment_captured",
+            Self::PaymentVoided => "payment_voided",
+            Self::OrderPaid => "order_paid",
+            Self::FulfillmentCreated => "fulfillment_created",
+            Self::OrderFulfilled => "order_fulfilled",
         }
     }
 
     /// Parses a stored kind.
+    ///
+    /// ```
+    /// use shopcore::NotificationKind;
+    /// for kind in NotificationKind::ALL {
+    ///     assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
+    /// }
+    /// assert_eq!(NotificationKind::parse("order_shipped"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "order_confirmation" => Some(Self::OrderConfirmation),
-            "order_cancellation" => Some(Self::OrderCancellation),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -149,7 +181,7 @@ impl ConfirmationDraft {
 pub(crate) fn cancellation_text(
     order_id: OrderId,
     customer_name: &CustomerName,
-    total: Money,
+    refund_due: Money,
     units_restocked: u64,
     points_returned: u64,
     points_revoked: u64,
@@ -158,7 +190,7 @@ pub(crate) fn cancellation_text(
     let mut text = format!(
         "Order #{order_id} cancelled\n\
          Dear {customer_name}, your order #{order_id} has been cancelled.\n\
-         Refund due: {total}\n\
+         Refund due: {refund_due}\n\
          Units returned to stock: {units_restocked}\n"
     );
     if points_returned > 0 {
@@ -173,6 +205,87 @@ pub(crate) fn cancellation_text(
         );
     }
     text
+}
+
+/// The notice of a captured payment.
+pub(crate) fn payment_captured_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    captured: Money,
+    payment: (&PaymentMethod, &PaymentReference),
+    paid: Money,
+    total: Money,
+) -> String {
+    let (method, reference) = payment;
+    let balance_due = total.checked_sub(paid).unwrap_or(Money::ZERO);
+    format!(
+        "Payment received for order #{order_id}\n\
+         Dear {customer_name}, we received {captured} by {method} (reference {reference}).\n\
+         Paid so far: {paid} of {total}\n\
+         Balance due: {balance_due}"
+    )
+}
+
+/// The notice of a voided authorization.
+pub(crate) fn payment_voided_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    payment: &crate::orders::payment::Payment,
+) -> String {
+    format!(
+        "Payment authorization released for order #{order_id}\n\
+         Dear {customer_name}, the authorization of {} by {} (reference {}) \
+         was released: it will not be charged.",
+        payment.amount, payment.method, payment.reference
+    )
+}
+
+/// The notice of an order paid in full.
+pub(crate) fn order_paid_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    paid: Money,
+) -> String {
+    format!(
+        "Order #{order_id} is paid\n\
+         Dear {customer_name}, your order #{order_id} is paid in full.\n\
+         Total paid: {paid}"
+    )
+}
+
+/// The notice of one shipment: `lines` are (units, product name).
+pub(crate) fn fulfillment_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    lines: &[(u32, String)],
+    carrier: Option<&str>,
+    tracking_number: Option<&str>,
+    units_remaining: u64,
+) -> String {
+    let mut text = format!(
+        "Order #{order_id} shipped\n\
+         Dear {customer_name}, a shipment of your order #{order_id} is on its way.\n\
+         Items:\n"
+    );
+    for (units, name) in lines {
+        let _ = writeln!(text, "  - {units} x {name}");
+    }
+    if let Some(carrier) = carrier {
+        let _ = writeln!(text, "Carrier: {carrier}");
+    }
+    if let Some(tracking) = tracking_number {
+        let _ = writeln!(text, "Tracking number: {tracking}");
+    }
+    let _ = write!(text, "Units still to ship: {units_remaining}");
+    text
+}
+
+/// The notice of an order shipped in full.
+pub(crate) fn order_fulfilled_text(order_id: OrderId, customer_name: &CustomerName) -> String {
+    format!(
+        "Order #{order_id} fully shipped\n\
+         Dear {customer_name}, every item of your order #{order_id} has shipped."
+    )
 }
 
 /// Whether a notice's order and customer exist, as the adapter found them.

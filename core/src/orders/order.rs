@@ -3,13 +3,17 @@
 use crate::{ErrorCode, ErrorKind, StorageError};
 use chrono::{DateTime, Utc};
 
+use crate::orders::fulfillment::{Fulfillment, FulfillmentStatus};
+use crate::orders::payment::{Payment, PaymentStatus};
 use crate::pricing::coupon::CouponCode;
-use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId};
 use crate::values::money::Money;
 use crate::values::quantity::Quantity;
 use crate::values::text::Region;
 
-/// The lifecycle of an order: `created` → `cancelled`, nothing else.
+/// The lifecycle of an order: `created` → `cancelled`, nothing else. What is
+/// paid and what has shipped are the order's [`PaymentStatus`] and
+/// [`FulfillmentStatus`], beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -104,6 +108,99 @@ pub struct Order {
     pub points_earned: u64,
     /// When it was placed.
     pub created_at: DateTime<Utc>,
+    /// Its payments, by id.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// Its shipments, by id.
+    #[serde(default)]
+    pub fulfillments: Vec<Fulfillment>,
+    /// What its cancellation owes the customer back: what was captured when
+    /// it was cancelled (0.00 while it is not cancelled).
+    #[serde(default = "zero")]
+    pub refund_due: Money,
+}
+
+impl Order {
+    /// Money captured by its payments.
+    pub fn amount_paid(&self) -> Money {
+        sum(self.payments.iter().map(|p| p.amount_captured))
+    }
+
+    /// Money authorized and not yet captured.
+    pub fn amount_authorized(&self) -> Money {
+        sum(self.payments.iter().map(Payment::amount_authorized))
+    }
+
+    /// What is still to pay: `total_amount − amount_paid` while the order is
+    /// `created` (never below 0.00); 0.00 once it is cancelled.
+    pub fn balance_due(&self) -> Money {
+        match self.status {
+            OrderStatus::Created => self
+                .total_amount
+                .checked_sub(self.amount_paid())
+                .unwrap_or(Money::ZERO),
+            OrderStatus::Cancelled => Money::ZERO,
+        }
+    }
+
+    /// What its payments add up to, against `total_amount`.
+    pub fn payment_status(&self) -> PaymentStatus {
+        PaymentStatus::derive(
+            self.total_amount,
+            self.amount_paid(),
+            self.amount_authorized(),
+        )
+    }
+
+    /// One of its payments.
+    pub fn payment(&self, id: PaymentId) -> Option<&Payment> {
+        self.payments.iter().find(|p| p.id == id)
+    }
+
+    /// Units of `product` the order holds (summed over its lines).
+    pub fn ordered_quantity(&self, product: ProductId) -> u32 {
+        self.items
+            .iter()
+            .filter(|item| item.product_id == product)
+            .fold(0u32, |units, item| units.saturating_add(item.quantity.get()))
+    }
+
+    /// Units of `product` shipped by its fulfillments.
+    pub fn fulfilled_quantity(&self, product: ProductId) -> u32 {
+        self.fulfillments
+            .iter()
+            .flat_map(|f| &f.lines)
+            .filter(|line| line.product_id == product)
+            .fold(0u32, |units, line| units.saturating_add(line.quantity.get()))
+    }
+
+    /// What its shipments add up to.
+    pub fn fulfillment_status(&self) -> FulfillmentStatus {
+        let shipped: u64 = self
+            .fulfillments
+            .iter()
+            .flat_map(|f| &f.lines)
+            .map(|line| u64::from(line.quantity.get()))
+            .sum();
+        let ordered: u64 = self
+            .items
+            .iter()
+            .map(|item| u64::from(item.quantity.get()))
+            .sum();
+        if shipped == 0 {
+            FulfillmentStatus::Unfulfilled
+        } else if shipped < ordered {
+            FulfillmentStatus::PartiallyFulfilled
+        } else {
+            FulfillmentStatus::Fulfilled
+        }
+    }
+}
+
+fn sum(amounts: impl Iterator<Item = Money>) -> Money {
+    amounts.fold(Money::ZERO, |total, amount| {
+        total.checked_add(amount).unwrap_or(Money::MAX)
+    })
 }
 
 /// An order as a checkout plans it, before storage assigns its id.
@@ -153,6 +250,9 @@ impl NewOrder {
             total_amount: self.total_amount,
             points_earned: self.points_earned,
             created_at: self.created_at,
+            payments: Vec::new(),
+            fulfillments: Vec::new(),
+            refund_due: Money::ZERO,
         }
     }
 }

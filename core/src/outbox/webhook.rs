@@ -22,17 +22,42 @@ pub enum WebhookEvent {
     OrderPlaced,
     /// An order was cancelled.
     OrderCancelled,
+    /// A payment was captured.
+    PaymentCaptured,
+    /// An authorization was voided.
+    PaymentVoided,
+    /// Captured money covers what the order is due.
+    OrderPaid,
+    /// A shipment was recorded (its lines, carrier and tracking number are in the notice).
+    FulfillmentCreated,
+    /// Every unit of the order has shipped.
+    OrderFulfilled,
 }
 
 impl WebhookEvent {
     /// Every event.
-    pub const ALL: [WebhookEvent; 2] = [WebhookEvent::OrderPlaced, WebhookEvent::OrderCancelled];
+    pub const ALL: [WebhookEvent; 7] = [
+        WebhookEvent::OrderPlaced,
+        WebhookEvent::OrderCancelled,
+        WebhookEvent::PaymentCaptured,
+        WebhookEvent::PaymentVoided,
+        WebhookEvent::OrderPaid,
+        WebhookEvent::FulfillmentCreated,
+        WebhookEvent::OrderFulfilled,
+    ];
 
-    /// The event's name: `order.placed` or `order.cancelled`.
+    /// The event's name: `order.placed`, `order.cancelled`,
+    /// `payment.captured`, `payment.voided`, `order.paid`,
+    /// `fulfillment.created` or `order.fulfilled`.
     pub const fn as_str(self) -> &'static str {
         match self {
             WebhookEvent::OrderPlaced => "order.placed",
             WebhookEvent::OrderCancelled => "order.cancelled",
+            WebhookEvent::PaymentCaptured => "payment.captured",
+            WebhookEvent::PaymentVoided => "payment.voided",
+            WebhookEvent::OrderPaid => "order.paid",
+            WebhookEvent::FulfillmentCreated => "fulfillment.created",
+            WebhookEvent::OrderFulfilled => "order.fulfilled",
         }
     }
 
@@ -46,6 +71,11 @@ impl WebhookEvent {
         match kind {
             NotificationKind::OrderConfirmation => WebhookEvent::OrderPlaced,
             NotificationKind::OrderCancellation => WebhookEvent::OrderCancelled,
+            NotificationKind::PaymentCaptured => WebhookEvent::PaymentCaptured,
+            NotificationKind::PaymentVoided => WebhookEvent::PaymentVoided,
+            NotificationKind::OrderPaid => WebhookEvent::OrderPaid,
+            NotificationKind::FulfillmentCreated => WebhookEvent::FulfillmentCreated,
+            NotificationKind::OrderFulfilled => WebhookEvent::OrderFulfilled,
         }
     }
 }

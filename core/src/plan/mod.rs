@@ -9,8 +9,9 @@
 //! the points cap, what a notice says — live here and in the planners only.
 //!
 //! Every movement of stock or points is also a ledger entry ([`StockEntry`],
-//! [`PointsEntry`]) with its [`Reason`], in every store; the books-balance
-//! [`audit`](crate::audit()) reads them back.
+//! [`PointsEntry`]) with its [`Reason`], and every movement of an order's
+//! money one of the money ledger ([`MoneyMoved`]), in every store; the
+//! books-balance [`audit`](crate::audit()) reads them back.
 //!
 //! A plan's effects may refer to the order the plan itself places
 //! ([`OrderRef::Placed`]): its id is assigned by storage when
@@ -32,10 +33,13 @@ use chrono::{DateTime, Utc};
 
 use crate::access::{SessionScope, StaffRole, TokenHash};
 use crate::catalog::TierLadder;
+use crate::orders::fulfillment::NewFulfillment;
 use crate::orders::notification::{ConfirmationDraft, NotificationKind};
 use crate::orders::order::{NewOrder, RequestFingerprint};
+use crate::orders::payment::{MoneyEntry, MoneyKind, NewPayment, PaymentState};
 use crate::plan::catalog_change::{ChangeRecord, NewProduct, ProductChanged};
-use crate::values::ids::{CustomerId, OrderId, ProductId, StaffKeyId};
+use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId, StaffKeyId};
+use crate::values::money::Money;
 use crate::values::percent::Percent;
 use crate::values::text::{
     CustomerName, Email, IdempotencyKey, PasswordHash, Phone, Region, StaffKeyName,
@@ -63,6 +67,64 @@ impl OrderRef {
                 StorageError::Failure("plan refers to an order it has not placed".to_owned())
             }),
         }
+    }
+}
+
+/// A payment an effect is about: the one its own plan records, or one already stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaymentRef {
+    /// The payment recorded by this plan's [`Effect::PaymentRecorded`].
+    Recorded,
+    /// A payment that already exists.
+    Existing(PaymentId),
+}
+
+impl PaymentRef {
+    /// The concrete id, given the id storage assigned to this plan's payment (if any).
+    pub fn resolve(self, recorded: Option<PaymentId>) -> Result<PaymentId, StorageError> {
+        match self {
+            PaymentRef::Existing(id) => Ok(id),
+            PaymentRef::Recorded => recorded.ok_or_else(|| {
+                StorageError::Failure("plan refers to a payment it has not recorded".to_owned())
+            }),
+        }
+    }
+}
+
+/// Money of an order moves: one entry of the money ledger, with the
+/// balances it leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoneyMoved {
+    /// The order.
+    pub order: OrderId,
+    /// The payment that moves.
+    pub payment: PaymentRef,
+    /// How.
+    pub kind: MoneyKind,
+    /// How much (above zero).
+    pub amount: Money,
+    /// What the order holds authorized afterwards.
+    pub authorized_after: Money,
+    /// What the order has captured afterwards.
+    pub captured_after: Money,
+}
+
+impl MoneyMoved {
+    /// The ledger entry this movement writes, once this plan's payment has its id.
+    pub fn entry(
+        &self,
+        recorded: Option<PaymentId>,
+        at: DateTime<Utc>,
+    ) -> Result<MoneyEntry, StorageError> {
+        Ok(MoneyEntry {
+            order: self.order,
+            payment: self.payment.resolve(recorded)?,
+            kind: self.kind,
+            amount: self.amount,
+            authorized_after: self.authorized_after,
+            captured_after: self.captured_after,
+            at,
+        })
     }
 }
 
@@ -202,7 +264,27 @@ pub enum Effect {
         order: OrderId,
         /// Points taken back from the customer: all the order earned.
         points_revoked: u64,
+        /// What it owes the customer back: everything captured.
+        refund_due: Money,
     },
+    /// A payment of an existing order is stored; storage assigns the id that
+    /// [`PaymentRef::Recorded`] names in the rest of the plan.
+    PaymentRecorded(Box<NewPayment>),
+    /// A stored payment's status and captured amount change to these values.
+    PaymentChanged {
+        /// The order it pays.
+        order: OrderId,
+        /// The payment.
+        payment: PaymentId,
+        /// Its status now.
+        status: PaymentState,
+        /// What it has captured now.
+        amount_captured: Money,
+    },
+    /// An order's money moves; a ledger entry.
+    MoneyMoved(MoneyMoved),
+    /// A shipment of an existing order is stored; storage assigns its id.
+    FulfillmentCreated(Box<NewFulfillment>),
     /// Stock moves; also a ledger entry.
     StockMoved(StockMoved),
     /// Points move; also a ledger entry.
@@ -334,6 +416,22 @@ impl Plan {
     pub fn stock_moves(&self) -> impl Iterator<Item = &StockMoved> {
         self.effects.iter().filter_map(|e| match e {
             Effect::StockMoved(moved) => Some(moved),
+            _ => None,
+        })
+    }
+
+    /// The money movements of the plan.
+    pub fn money_moves(&self) -> impl Iterator<Item = &MoneyMoved> {
+        self.effects.iter().filter_map(|e| match e {
+            Effect::MoneyMoved(moved) => Some(moved),
+            _ => None,
+        })
+    }
+
+    /// The notices the plan logs, in order.
+    pub fn notices(&self) -> impl Iterator<Item = &NoticeLogged> {
+        self.effects.iter().filter_map(|e| match e {
+            Effect::NoticeLogged(notice) => Some(notice),
             _ => None,
         })
     }

@@ -47,6 +47,10 @@ use crate::config::ShopConfig;
 use crate::error::StorageError;
 use crate::lifecycle::cancel::CancelError;
 use crate::lifecycle::checkout::CheckoutRequest;
+use crate::lifecycle::fulfillment::{FulfillmentError, FulfillmentRequest};
+use crate::lifecycle::payment::{PaymentError, PaymentRequest};
+use crate::orders::fulfillment::Fulfillment;
+use crate::orders::payment::Payment;
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::orders::order::{Order, OrderFilter};
@@ -61,8 +65,10 @@ use crate::pricing::coupon::{
 };
 use crate::repository::metrics::Instrumented;
 use crate::values::ids::{
-    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, ProductId, StaffKeyId, WebhookId,
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, PaymentId, ProductId, StaffKeyId,
+    WebhookId,
 };
+use crate::values::money::Money;
 use crate::values::page::{Page, PageLimit};
 use crate::values::text::{Email, IdempotencyKey};
 
@@ -425,6 +431,76 @@ pub struct CancelledOrder {
     pub points_revoked: u64,
     /// The customer's points once cancelled; below zero, points owed.
     pub points_balance: i64,
+    /// What is owed back to the customer: everything captured.
+    pub refund_due: Money,
+}
+
+/// The result of recording, capturing or voiding a payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentOutcome {
+    /// The order as it is now, with its payments.
+    pub order: Order,
+    /// The payment as it is now.
+    pub payment: Payment,
+    /// `true` when a reference replayed an earlier payment: nothing changed.
+    pub replayed: bool,
+    /// The notices logged (`payment_captured`, `order_paid`, `payment_voided`).
+    pub notices: Vec<Notification>,
+}
+
+/// The result of a shipment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FulfilledOrder {
+    /// The order as it is now, with its fulfillments.
+    pub order: Order,
+    /// The shipment recorded.
+    pub fulfillment: Fulfillment,
+    /// The notices logged (`fulfillment_created`, `order_fulfilled`).
+    pub notices: Vec<Notification>,
+}
+
+/// After the order is placed: its payments and shipments, each locked on
+/// the order, planned by the core and applied whole or not at all.
+///
+/// Every method locks the order (so two payments, two shipments, or a
+/// payment, a shipment and a cancel of one order are decided one after the
+/// other), reads its payments and fulfillments, runs the planner
+/// ([`plan_payment`](crate::plan_payment), [`plan_capture`](crate::plan_capture),
+/// [`plan_void`](crate::plan_void), [`plan_fulfillment`](crate::plan_fulfillment))
+/// and applies the plan through the store's one `apply`.
+#[async_trait]
+pub trait OrderSettlement: Send + Sync {
+    /// Records a payment of an order, captured at once or only authorized.
+    /// The same reference and amount again answers the first payment
+    /// (`replayed`); nothing is written.
+    async fn record_payment(
+        &self,
+        order_id: OrderId,
+        request: &PaymentRequest,
+    ) -> Result<PaymentOutcome, PaymentError>;
+
+    /// Captures an authorized payment: all of it, or `amount` of it (the rest
+    /// is released).
+    async fn capture_payment(
+        &self,
+        order_id: OrderId,
+        payment_id: PaymentId,
+        amount: Option<Money>,
+    ) -> Result<PaymentOutcome, PaymentError>;
+
+    /// Voids an authorized payment.
+    async fn void_payment(
+        &self,
+        order_id: OrderId,
+        payment_id: PaymentId,
+    ) -> Result<PaymentOutcome, PaymentError>;
+
+    /// Records a shipment of an order's units.
+    async fn fulfill(
+        &self,
+        order_id: OrderId,
+        request: &FulfillmentRequest,
+    ) -> Result<FulfilledOrder, FulfillmentError>;
 }
 
 /// The unit of work: checkouts and cancels applied whole or not at all.
@@ -444,7 +520,8 @@ pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponReposito
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<PlacedOrder, crate::CheckoutError>;
 
-    /// Cancels a `created` order atomically: restock, revoke points, notice.
+    /// Cancels a `created` order with nothing shipped, atomically: restock,
+    /// revoke points, void open authorizations, record the refund due, notice.
     async fn cancel(&self, order_id: OrderId) -> Result<CancelledOrder, CancelError>;
 
     /// The store's clock: the "now" of its plans and of coupon validity.
@@ -454,6 +531,7 @@ pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponReposito
 /// Everything an adapter provides; implemented automatically.
 pub trait Store:
     OrderWorkflow
+    + OrderSettlement
     + CustomerRepository
     + OrderRepository
     + NotificationRepository
@@ -469,6 +547,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: OrderWorkflow
+        + OrderSettlement
         + CustomerRepository
         + OrderRepository
         + NotificationRepository

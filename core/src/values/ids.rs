@@ -112,3 +112,13 @@ id_type!(
     StaffKeyId,
     "staff key"
 );
+id_type!(
+    /// Identifies a payment of an order (`payments.payment_id`).
+    PaymentId,
+    "payment"
+);
+id_type!(
+    /// Identifies a shipment of an order (`fulfillments.fulfillment_id`).
+    FulfillmentId,
+    "fulfillment"
+);

@@ -106,6 +106,27 @@ impl Money {
         Ok(Money(exact))
     }
 
+    /// Makes an amount to pay or capture: above zero, else `invalid_amount`;
+    /// otherwise as [`Money::new`] (`invalid_money` for more than two decimals
+    /// or above [`Money::MAX`]).
+    ///
+    /// ```
+    /// use shopcore::{ErrorCode, Money};
+    /// use shopcore::rust_decimal::Decimal;
+    /// assert_eq!(Money::positive(Decimal::new(1000, 0)).unwrap().to_string(), "1000.00");
+    /// assert_eq!(Money::positive(Decimal::ZERO).unwrap_err().code(), "invalid_amount");
+    /// assert_eq!(Money::positive(Decimal::new(-5, 0)).unwrap_err().code(), "invalid_amount");
+    /// assert_eq!(Money::positive(Decimal::new(1005, 3)).unwrap_err().code(), "invalid_money");
+    /// ```
+    pub fn positive(amount: Decimal) -> Result<Self, ValueError> {
+        if amount <= Decimal::ZERO {
+            return Err(ValueError::Amount {
+                value: amount.to_string(),
+            });
+        }
+        Self::new(amount)
+    }
+
     /// Makes an amount from a whole number of cents.
     ///
     /// ```

@@ -384,6 +384,114 @@ impl IdempotencyKey {
     }
 }
 
+text_type!(
+    /// How a payment was made (`"card"`, `"cash_on_delivery"`, a PSP's name):
+    /// 1–40 characters without control characters.
+    ///
+    /// ```
+    /// assert!(shopcore::PaymentMethod::parse("card").is_ok());
+    /// assert!(shopcore::PaymentMethod::parse(" ").is_err());
+    /// ```
+    PaymentMethod
+);
+
+impl PaymentMethod {
+    /// The longest method (a `VARCHAR(40)` column).
+    pub const MAX_LEN: usize = 40;
+
+    /// Fails with `invalid_request` for empty, overlong or unprintable methods.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        bounded(text, Self::MAX_LEN)
+            .map(|t| PaymentMethod(t.to_owned()))
+            .map_err(|reason| ValueError::Field {
+                field: "method",
+                reason,
+            })
+    }
+}
+
+text_type!(
+    /// The payment provider's id of a payment (`"pi_3Nx…"`), the idempotency
+    /// key of a payment within its order: 1–255 printable ASCII characters.
+    ///
+    /// ```
+    /// assert!(shopcore::PaymentReference::parse("pi_3NxQ2L").is_ok());
+    /// assert!(shopcore::PaymentReference::parse("réf").is_err());
+    /// ```
+    PaymentReference
+);
+
+impl PaymentReference {
+    /// The longest reference (a `VARCHAR(255)` column).
+    pub const MAX_LEN: usize = 255;
+
+    /// Fails with `invalid_request` for empty, overlong or non-ASCII references.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let reject = |reason| ValueError::Field {
+            field: "reference",
+            reason,
+        };
+        let text = bounded(text, Self::MAX_LEN).map_err(reject)?;
+        if !text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            return Err(reject("must be printable ASCII"));
+        }
+        Ok(PaymentReference(text.to_owned()))
+    }
+}
+
+text_type!(
+    /// Who carries a shipment (`"DHL"`, `"Aramex"`): 1–100 characters without
+    /// control characters.
+    ///
+    /// ```
+    /// assert!(shopcore::Carrier::parse("Aramex").is_ok());
+    /// ```
+    Carrier
+);
+
+impl Carrier {
+    /// The longest carrier name (a `VARCHAR(100)` column).
+    pub const MAX_LEN: usize = 100;
+
+    /// Fails with `invalid_request` for empty, overlong or unprintable names.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        bounded(text, Self::MAX_LEN)
+            .map(|t| Carrier(t.to_owned()))
+            .map_err(|reason| ValueError::Field {
+                field: "carrier",
+                reason,
+            })
+    }
+}
+
+text_type!(
+    /// A carrier's tracking number: 1–100 printable ASCII characters.
+    ///
+    /// ```
+    /// assert!(shopcore::TrackingNumber::parse("JD014600006281230704").is_ok());
+    /// assert!(shopcore::TrackingNumber::parse("").is_err());
+    /// ```
+    TrackingNumber
+);
+
+impl TrackingNumber {
+    /// The longest tracking number (a `VARCHAR(100)` column).
+    pub const MAX_LEN: usize = 100;
+
+    /// Fails with `invalid_request` for empty, overlong or non-ASCII numbers.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let reject = |reason| ValueError::Field {
+            field: "tracking_number",
+            reason,
+        };
+        let text = bounded(text, Self::MAX_LEN).map_err(reject)?;
+        if !text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            return Err(reject("must be printable ASCII"));
+        }
+        Ok(TrackingNumber(text.to_owned()))
+    }
+}
+
 /// A password hash produced outside the core (for example Argon2id in the
 /// bindings). Opaque here: stored and returned for verification, never printed.
 ///

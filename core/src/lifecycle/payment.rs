@@ -1,0 +1,478 @@
+//! Payment planning: recording, capturing and voiding an order's payments.
+//!
+//! Each planner reads the order with its payments (locked by the adapter, so
+//! two payments of one order are decided one after the other) and returns a
+//! [`Plan`]: the payment row, the money ledger's movements with the balances
+//! they leave, and the notices (`payment_captured`, `payment_voided`, and
+//! `order_paid` once captured money first covers what is due).
+//!
+//! The rules, each refused before anything is written:
+//! - an amount must be above zero (`invalid_amount`);
+//! - a payment's `reference` is its idempotency key within the order: the same
+//!   reference and amount again is the first payment, replayed; another
+//!   amount is `payment_reference_conflict`;
+//! - a cancelled order takes no payment (`order_cancelled`);
+//! - captured plus authorized never exceeds the order's total
+//!   (`payment_exceeds_balance`);
+//! - only an authorized payment is captured or voided (`payment_not_authorized`),
+//!   and a capture takes at most what was authorized
+//!   (`capture_exceeds_authorized`); the rest is released.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::orders::customer::Customer;
+use crate::orders::notification::{
+    order_paid_text, payment_captured_text, payment_voided_text, NotificationKind,
+};
+use crate::orders::order::{Order, OrderStatus};
+use crate::orders::payment::{MoneyKind, NewPayment, Payment, PaymentState};
+use crate::plan::{Effect, MoneyMoved, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan};
+use crate::values::ids::{OrderId, PaymentId};
+use crate::values::money::Money;
+use crate::values::text::{PaymentMethod, PaymentReference};
+
+/// Why a payment, capture or void was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaymentError {
+    /// See [`ErrorKind::OrderNotFound`].
+    #[error("order {0} does not exist")]
+    OrderNotFound(OrderId),
+    /// See [`ErrorKind::InvalidAmount`].
+    #[error("amount must be greater than zero")]
+    InvalidAmount,
+    /// See [`ErrorKind::OrderCancelled`].
+    #[error("order {0} is cancelled: it takes no payment")]
+    OrderCancelled(OrderId),
+    /// See [`ErrorKind::PaymentReferenceConflict`].
+    #[error("reference {reference} was used on order {order_id} for {amount}, not {requested}")]
+    ReferenceConflict {
+        /// The order.
+        order_id: OrderId,
+        /// The reference.
+        reference: PaymentReference,
+        /// The amount it was first used with.
+        amount: Money,
+        /// The amount asked for now.
+        requested: Money,
+    },
+    /// See [`ErrorKind::PaymentExceedsBalance`].
+    #[error(
+        "a payment of {requested} exceeds what order {order_id} is due: {total} in all, \
+         {captured} captured and {authorized} authorized"
+    )]
+    ExceedsBalance {
+        /// The order.
+        order_id: OrderId,
+        /// The amount asked for.
+        requested: Money,
+        /// The order's total.
+        total: Money,
+        /// Captured so far.
+        captured: Money,
+        /// Authorized and not captured.
+        authorized: Money,
+    },
+    /// See [`ErrorKind::UnknownPayment`].
+    #[error("order {order_id} has no payment {payment_id}")]
+    UnknownPayment {
+        /// The order.
+        order_id: OrderId,
+        /// The payment asked for.
+        payment_id: PaymentId,
+    },
+    /// See [`ErrorKind::PaymentNotAuthorized`].
+    #[error("payment {payment_id} is {}, not authorized", status.as_str())]
+    NotAuthorized {
+        /// The payment.
+        payment_id: PaymentId,
+        /// Its status.
+        status: PaymentState,
+    },
+    /// See [`ErrorKind::CaptureExceedsAuthorized`].
+    #[error("cannot capture {requested}: payment {payment_id} authorized {authorized}")]
+    CaptureExceedsAuthorized {
+        /// The payment.
+        payment_id: PaymentId,
+        /// The amount asked for.
+        requested: Money,
+        /// What it authorized.
+        authorized: Money,
+    },
+    /// The order's customer no longer exists (only possible with foreign data).
+    #[error("customer of order {0} does not exist")]
+    UnknownCustomer(OrderId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for PaymentError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
+            Self::InvalidAmount => ErrorKind::InvalidAmount,
+            Self::OrderCancelled(_) => ErrorKind::OrderCancelled,
+            Self::ReferenceConflict { .. } => ErrorKind::PaymentReferenceConflict,
+            Self::ExceedsBalance { .. } => ErrorKind::PaymentExceedsBalance,
+            Self::UnknownPayment { .. } => ErrorKind::UnknownPayment,
+            Self::NotAuthorized { .. } => ErrorKind::PaymentNotAuthorized,
+            Self::CaptureExceedsAuthorized { .. } => ErrorKind::CaptureExceedsAuthorized,
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+/// What a shop's trusted side says was paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRequest {
+    /// The amount (above zero).
+    pub amount: Money,
+    /// How it was paid.
+    pub method: PaymentMethod,
+    /// The provider's reference: the payment's idempotency key within the order.
+    pub reference: PaymentReference,
+    /// `true`: captured at once; `false`: only authorized, to capture later.
+    pub capture: bool,
+}
+
+/// The rows a payment, capture or void reads: the order with its payments
+/// (under a lock), and its customer (for the notices).
+#[derive(Clone, Copy, Debug)]
+pub struct SettlementSnapshot<'a> {
+    /// The order, with its payments and fulfillments.
+    pub order: &'a Order,
+    /// Its customer.
+    pub customer: Option<&'a Customer>,
+}
+
+impl<'a> SettlementSnapshot<'a> {
+    fn customer(&self) -> Result<&'a Customer, PaymentError> {
+        self.customer
+            .filter(|c| c.id == self.order.customer_id)
+            .ok_or(PaymentError::UnknownCustomer(self.order.id))
+    }
+}
+
+/// A payment, capture or void, decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaymentPlan {
+    /// The order.
+    pub order_id: OrderId,
+    /// The payment changed (`None`: the one the plan records).
+    pub payment: PaymentRef,
+    plan: Plan,
+}
+
+impl PaymentPlan {
+    /// The effects to apply.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+/// What recording a payment comes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentDecision {
+    /// A new payment, to apply.
+    Record(PaymentPlan),
+    /// The reference and amount name a payment already recorded: it is the
+    /// answer, and nothing is written.
+    Replay(Payment),
+}
+
+/// Decides recording a payment of an order.
+///
+/// ```
+/// use shopcore::{plan_payment, seed, PaymentDecision, PaymentRequest, SettlementSnapshot};
+/// let data = seed::demo_data();
+/// let order = seed::worked_example_order(); // Ahmed's order, 1430.59
+/// let request = PaymentRequest {
+///     amount: "1000.00".parse().unwrap(),
+///     method: "card".parse().unwrap(),
+///     reference: "pi_1".parse().unwrap(),
+///     capture: true,
+/// };
+/// let snapshot = SettlementSnapshot { order: &order, customer: Some(&data.customers[0]) };
+/// let PaymentDecision::Record(plan) = plan_payment(&snapshot, &request, chrono::Utc::now()).unwrap() else {
+///     panic!("a new payment");
+/// };
+/// let moves: Vec<_> = plan.plan().money_moves().map(|m| (m.kind.as_str(), m.captured_after.to_string())).collect();
+/// assert_eq!(moves, [("authorized", "0.00".to_owned()), ("captured", "1000.00".to_owned())]);
+/// ```
+pub fn plan_payment(
+    snapshot: &SettlementSnapshot<'_>,
+    request: &PaymentRequest,
+    now: DateTime<Utc>,
+) -> Result<PaymentDecision, PaymentError> {
+    let order = snapshot.order;
+    if request.amount <= Money::ZERO {
+        return Err(PaymentError::InvalidAmount);
+    }
+    if let Some(first) = order
+        .payments
+        .iter()
+        .find(|p| p.reference == request.reference)
+    {
+        return if first.amount == request.amount {
+            Ok(PaymentDecision::Replay(first.clone()))
+        } else {
+            Err(PaymentError::ReferenceConflict {
+                order_id: order.id,
+                reference: request.reference.clone(),
+                amount: first.amount,
+                requested: request.amount,
+            })
+        };
+    }
+    if order.status == OrderStatus::Cancelled {
+        return Err(PaymentError::OrderCancelled(order.id));
+    }
+    let (authorized, captured) = (order.amount_authorized(), order.amount_paid());
+    let exceeds = || PaymentError::ExceedsBalance {
+        order_id: order.id,
+        requested: request.amount,
+        total: order.total_amount,
+        captured,
+        authorized,
+    };
+    let held = authorized
+        .checked_add(captured)
+        .and_then(|held| held.checked_add(request.amount))
+        .ok_or_else(exceeds)?;
+    if held > order.total_amount {
+        return Err(exceeds());
+    }
+    let customer = snapshot.customer()?;
+    let mut plan = Plan::new(now);
+    plan.push(Effect::PaymentRecorded(Box::new(NewPayment {
+        order_id: order.id,
+        method: request.method.clone(),
+        reference: request.reference.clone(),
+        amount: request.amount,
+        status: if request.capture {
+            PaymentState::Captured
+        } else {
+            PaymentState::Authorized
+        },
+        amount_captured: if request.capture {
+            request.amount
+        } else {
+            Money::ZERO
+        },
+    })));
+    let mut ledger = Ledger::new(order, PaymentRef::Recorded);
+    ledger.push(&mut plan, MoneyKind::Authorized, request.amount)?;
+    if request.capture {
+        ledger.push(&mut plan, MoneyKind::Captured, request.amount)?;
+        captured_notices(
+            &mut plan,
+            order,
+            customer,
+            request.amount,
+            (&request.method, &request.reference),
+            ledger.captured,
+        );
+    }
+    Ok(PaymentDecision::Record(PaymentPlan {
+        order_id: order.id,
+        payment: PaymentRef::Recorded,
+        plan,
+    }))
+}
+
+/// Decides capturing an authorized payment: all of it, or `amount` of it (the
+/// rest is released).
+pub fn plan_capture(
+    snapshot: &SettlementSnapshot<'_>,
+    payment_id: PaymentId,
+    amount: Option<Money>,
+    now: DateTime<Utc>,
+) -> Result<PaymentPlan, PaymentError> {
+    let order = snapshot.order;
+    if amount.is_some_and(|a| a <= Money::ZERO) {
+        return Err(PaymentError::InvalidAmount);
+    }
+    let payment = authorized_payment(order, payment_id)?;
+    let take = amount.unwrap_or(payment.amount);
+    if take > payment.amount {
+        return Err(PaymentError::CaptureExceedsAuthorized {
+            payment_id,
+            requested: take,
+            authorized: payment.amount,
+        });
+    }
+    let customer = snapshot.customer()?;
+    let mut plan = Plan::new(now);
+    plan.push(Effect::PaymentChanged {
+        order: order.id,
+        payment: payment_id,
+        status: PaymentState::Captured,
+        amount_captured: take,
+    });
+    let mut ledger = Ledger::new(order, PaymentRef::Existing(payment_id));
+    ledger.push(&mut plan, MoneyKind::Captured, take)?;
+    if let Some(rest) = payment.amount.checked_sub(take).filter(|r| *r > Money::ZERO) {
+        ledger.push(&mut plan, MoneyKind::Released, rest)?;
+    }
+    captured_notices(
+        &mut plan,
+        order,
+        customer,
+        take,
+        (&payment.method, &payment.reference),
+        ledger.captured,
+    );
+    Ok(PaymentPlan {
+        order_id: order.id,
+        payment: PaymentRef::Existing(payment_id),
+        plan,
+    })
+}
+
+/// Decides voiding an authorized payment: its whole amount is released.
+pub fn plan_void(
+    snapshot: &SettlementSnapshot<'_>,
+    payment_id: PaymentId,
+    now: DateTime<Utc>,
+) -> Result<PaymentPlan, PaymentError> {
+    let order = snapshot.order;
+    let payment = authorized_payment(order, payment_id)?;
+    let customer = snapshot.customer()?;
+    let mut plan = Plan::new(now);
+    let mut ledger = Ledger::new(order, PaymentRef::Existing(payment_id));
+    void_into(&mut plan, &mut ledger, payment, customer)?;
+    Ok(PaymentPlan {
+        order_id: order.id,
+        payment: PaymentRef::Existing(payment_id),
+        plan,
+    })
+}
+
+/// The payment `id` of `order`, if it is authorized and the order is not cancelled.
+fn authorized_payment(order: &Order, id: PaymentId) -> Result<&Payment, PaymentError> {
+    let payment = order.payment(id).ok_or(PaymentError::UnknownPayment {
+        order_id: order.id,
+        payment_id: id,
+    })?;
+    if order.status == OrderStatus::Cancelled {
+        return Err(PaymentError::OrderCancelled(order.id));
+    }
+    if payment.status != PaymentState::Authorized {
+        return Err(PaymentError::NotAuthorized {
+            payment_id: id,
+            status: payment.status,
+        });
+    }
+    Ok(payment)
+}
+
+/// Adds the void of an authorized `payment` to `plan`: its status, the
+/// release of its amount, and the `payment_voided` notice. Also used by a cancel.
+pub(crate) fn void_into(
+    plan: &mut Plan,
+    ledger: &mut Ledger,
+    payment: &Payment,
+    customer: &Customer,
+) -> Result<(), StorageError> {
+    plan.push(Effect::PaymentChanged {
+        order: payment.order_id,
+        payment: payment.id,
+        status: PaymentState::Voided,
+        amount_captured: Money::ZERO,
+    });
+    ledger.payment = PaymentRef::Existing(payment.id);
+    ledger.push(plan, MoneyKind::Released, payment.amount)?;
+    plan.push(Effect::NoticeLogged(NoticeLogged {
+        order: OrderRef::Existing(payment.order_id),
+        customer: customer.id,
+        kind: NotificationKind::PaymentVoided,
+        text: NoticeText::Ready(payment_voided_text(
+            payment.order_id,
+            &customer.name,
+            payment,
+        )),
+    }));
+    Ok(())
+}
+
+/// The `payment_captured` notice, and `order_paid` if this capture is the
+/// one that makes captured money cover the order's total.
+fn captured_notices(
+    plan: &mut Plan,
+    order: &Order,
+    customer: &Customer,
+    captured: Money,
+    payment: (&PaymentMethod, &PaymentReference),
+    paid: Money,
+) {
+    let notice = |kind, text| {
+        Effect::NoticeLogged(NoticeLogged {
+            order: OrderRef::Existing(order.id),
+            customer: customer.id,
+            kind,
+            text: NoticeText::Ready(text),
+        })
+    };
+    plan.push(notice(
+        NotificationKind::PaymentCaptured,
+        payment_captured_text(
+            order.id,
+            &customer.name,
+            captured,
+            payment,
+            paid,
+            order.total_amount,
+        ),
+    ));
+    if order.amount_paid() < order.total_amount && paid >= order.total_amount {
+        plan.push(notice(
+            NotificationKind::OrderPaid,
+            order_paid_text(order.id, &customer.name, paid),
+        ));
+    }
+}
+
+/// An order's money balances as a plan moves them, writing each movement.
+pub(crate) struct Ledger {
+    order: OrderId,
+    payment: PaymentRef,
+    authorized: Money,
+    captured: Money,
+}
+
+impl Ledger {
+    /// The balances of `order` as stored, moved by `payment`.
+    pub(crate) fn new(order: &Order, payment: PaymentRef) -> Self {
+        Ledger {
+            order: order.id,
+            payment,
+            authorized: order.amount_authorized(),
+            captured: order.amount_paid(),
+        }
+    }
+
+    fn push(&mut self, plan: &mut Plan, kind: MoneyKind, amount: Money) -> Result<(), StorageError> {
+        let (authorized, captured) = kind
+            .apply((self.authorized, self.captured), amount)
+            .ok_or_else(|| {
+                StorageError::Failure(format!(
+                    "order {}: its payments do not add up to its balances",
+                    self.order
+                ))
+            })?;
+        (self.authorized, self.captured) = (authorized, captured);
+        plan.push(Effect::MoneyMoved(MoneyMoved {
+            order: self.order,
+            payment: self.payment,
+            kind,
+            amount,
+            authorized_after: authorized,
+            captured_after: captured,
+        }));
+        Ok(())
+    }
+}
