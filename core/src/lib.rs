@@ -138,11 +138,9 @@ pub use lifecycle::payment::{
 pub use orders::customer::{
     Customer, CustomerCredentials, CustomerError, NewCustomer, ProfileUpdate, MAX_POINTS,
 };
+pub use orders::fulfillment::{Fulfillment, FulfillmentLine, FulfillmentStatus, NewFulfillment};
 pub use orders::notification::{
     ConfirmationDraft, NoticeTargets, Notification, NotificationFilter, NotificationKind,
-};
-pub use orders::fulfillment::{
-    Fulfillment, FulfillmentLine, FulfillmentStatus, NewFulfillment,
 };
 pub use orders::order::{
     LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint,
@@ -182,8 +180,8 @@ pub use repository::metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCau
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogRepository,
     ChannelFilter, CouponRepository, CustomerRepository, FulfilledOrder, NotificationRepository,
-    OrderRepository, OrderSettlement, OrderWorkflow, OutboxRepository, PaymentOutcome,
-    PlacedOrder, Readiness, Store, ThrottleRepository,
+    OrderRepository, OrderSettlement, OrderWorkflow, OutboxRepository, PaymentOutcome, PlacedOrder,
+    Readiness, Store, ThrottleRepository,
 };
 pub use use_cases::notice::resend_confirmation;
 pub use use_cases::quote::{price_list, quote_order, QuoteError, QuoteRequest};
@@ -194,8 +192,8 @@ pub use use_cases::throttled::{checkout_throttled, quote_throttled};
 pub use use_cases::webhooks::register_webhook;
 pub use values::clock::{Clock, FixedClock, SystemClock};
 pub use values::ids::{
-    ChangeId, CustomerId, DeliveryId, FulfillmentId, NotificationId, OrderId, PaymentId,
-    ProductId, StaffKeyId, WebhookId,
+    ChangeId, CustomerId, DeliveryId, FulfillmentId, NotificationId, OrderId, PaymentId, ProductId,
+    StaffKeyId, WebhookId,
 };
 pub use values::money::{Money, RoundingMode};
 pub use values::page::{Page, PageLimit};

@@ -42,6 +42,7 @@
 
 mod outbox;
 mod repositories;
+mod settlement;
 mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -36,7 +36,7 @@ impl State {
         self.catalog.get(id).ok_or(CatalogError::UnknownProduct(id))
     }
 
-    fn customer(&self, id: CustomerId) -> Option<&Customer> {
+    pub(crate) fn customer(&self, id: CustomerId) -> Option<&Customer> {
         self.customers.get(&id).map(|record| &record.customer)
     }
 
@@ -412,6 +412,7 @@ impl OrderWorkflow for MemoryStore {
             points_returned: plan.points_returned,
             points_revoked: plan.points_revoked,
             points_balance: plan.points_after,
+            refund_due: plan.refund_due,
         })
     }
 }

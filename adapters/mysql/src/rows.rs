@@ -316,6 +316,9 @@ pub(crate) fn assemble_orders(
                 points_earned: u64::try_from(row.points_earned)
                     .map_err(|_| bad(&format!("points {}", row.points_earned)))?,
                 created_at: row.created_at,
+                payments: Vec::new(),
+                fulfillments: Vec::new(),
+                refund_due: Money::ZERO,
             })
         })
         .collect()

@@ -320,6 +320,7 @@ impl MySqlStore {
             points_returned: plan.points_returned,
             points_revoked: plan.points_revoked,
             points_balance: plan.points_after,
+            refund_due: plan.refund_due,
         }))
     }
 
@@ -397,5 +398,39 @@ impl OrderWorkflow for MySqlStore {
             in_transaction!(self, reruns, |conn| self.cancel_in(conn, order_id, reads))
         })
         .await
+    }
+}
+
+// TODO(issue 34): the settlement of the MySQL store.
+#[async_trait::async_trait]
+impl shopcore::OrderSettlement for crate::MySqlStore {
+    async fn record_payment(
+        &self,
+        _order_id: OrderId,
+        _request: &shopcore::PaymentRequest,
+    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
+        Err(StorageError::Failure("TODO(issue 34)".into()).into())
+    }
+    async fn capture_payment(
+        &self,
+        _order_id: OrderId,
+        _payment_id: shopcore::PaymentId,
+        _amount: Option<shopcore::Money>,
+    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
+        Err(StorageError::Failure("TODO(issue 34)".into()).into())
+    }
+    async fn void_payment(
+        &self,
+        _order_id: OrderId,
+        _payment_id: shopcore::PaymentId,
+    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
+        Err(StorageError::Failure("TODO(issue 34)".into()).into())
+    }
+    async fn fulfill(
+        &self,
+        _order_id: OrderId,
+        _request: &shopcore::FulfillmentRequest,
+    ) -> Result<shopcore::FulfilledOrder, shopcore::FulfillmentError> {
+        Err(StorageError::Failure("TODO(issue 34)".into()).into())
     }
 }

@@ -42,7 +42,9 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
         }
         // Continue from what the entry records, so one bad entry is one finding.
         balances = (entry.authorized_after, entry.captured_after);
-        let sum = moved.entry((entry.payment, entry.kind)).or_insert(Money::ZERO);
+        let sum = moved
+            .entry((entry.payment, entry.kind))
+            .or_insert(Money::ZERO);
         *sum = sum.checked_add(entry.amount).unwrap_or(Money::MAX);
     }
     let held = (order.amount_authorized(), order.amount_paid());
@@ -53,7 +55,12 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
         });
     }
     for payment in &order.payments {
-        let of = |kind| moved.get(&(payment.id, kind)).copied().unwrap_or(Money::ZERO);
+        let of = |kind| {
+            moved
+                .get(&(payment.id, kind))
+                .copied()
+                .unwrap_or(Money::ZERO)
+        };
         let released = match payment.status {
             PaymentState::Authorized => Some(Money::ZERO),
             PaymentState::Captured | PaymentState::Voided => {

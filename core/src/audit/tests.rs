@@ -76,6 +76,9 @@ fn clean() -> (Opening, Books) {
             total_amount: money(total),
             points_earned: earned,
             created_at: DateTime::UNIX_EPOCH,
+            payments: Vec::new(),
+            fulfillments: Vec::new(),
+            refund_due: crate::Money::ZERO,
         };
     let books = Books {
         stock: vec![
@@ -132,6 +135,7 @@ fn clean() -> (Opening, Books) {
             // All 125 earned points are revoked, 100 of them already spent.
             points(1, -125, -100, Reason::Cancel(oid(1))),
         ],
+        money_ledger: vec![],
     };
     (Opening::from_seed(&data), books)
 }
@@ -380,6 +384,9 @@ fn with_a_redeeming_order() -> (Opening, Books) {
         total_amount: money("84.35"),
         points_earned: 7,
         created_at: DateTime::UNIX_EPOCH,
+        payments: Vec::new(),
+        fulfillments: Vec::new(),
+        refund_due: crate::Money::ZERO,
     });
     books.stock[2].1 = 149;
     books.points[1].1 = 157;
@@ -446,6 +453,159 @@ fn coupons_and_redeemed_points_balance_and_their_damage_is_found() {
                 ..
             }]
         ),
+        "{found:?}"
+    );
+}
+
+/// The clean books plus, on order 2 (683.98): 500.00 authorized then 300.00
+/// of it captured (200.00 released), 383.98 captured at once (paid in full),
+/// and 1 of its 2 monitors shipped.
+fn with_payments_and_a_shipment() -> (Opening, Books) {
+    use crate::{
+        Fulfillment, FulfillmentId, FulfillmentLine, MoneyEntry, MoneyKind, Payment, PaymentId,
+        PaymentState, Quantity,
+    };
+    let (opening, mut books) = clean();
+    let payment = |id, amount: &str, captured: &str, reference: &str| Payment {
+        id: PaymentId::new(id).unwrap(),
+        order_id: oid(2),
+        method: "card".parse().unwrap(),
+        reference: reference.parse().unwrap(),
+        amount: money(amount),
+        status: PaymentState::Captured,
+        amount_captured: money(captured),
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+    };
+    let order = &mut books.orders[1];
+    order.payments = vec![
+        payment(1, "500.00", "300.00", "pi_1"),
+        payment(2, "383.98", "383.98", "pi_2"),
+    ];
+    order.fulfillments = vec![Fulfillment {
+        id: FulfillmentId::new(1).unwrap(),
+        order_id: oid(2),
+        lines: vec![FulfillmentLine {
+            product_id: pid(4),
+            quantity: Quantity::new(1).unwrap(),
+        }],
+        carrier: None,
+        tracking_number: None,
+        created_at: DateTime::UNIX_EPOCH,
+    }];
+    let entry = |payment, kind, amount: &str, authorized: &str, captured: &str| MoneyEntry {
+        order: oid(2),
+        payment: PaymentId::new(payment).unwrap(),
+        kind,
+        amount: money(amount),
+        authorized_after: money(authorized),
+        captured_after: money(captured),
+        at: DateTime::UNIX_EPOCH,
+    };
+    books.money_ledger = vec![
+        entry(1, MoneyKind::Authorized, "500.00", "500.00", "0.00"),
+        entry(1, MoneyKind::Captured, "300.00", "200.00", "300.00"),
+        entry(1, MoneyKind::Released, "200.00", "0.00", "300.00"),
+        entry(2, MoneyKind::Authorized, "383.98", "383.98", "300.00"),
+        entry(2, MoneyKind::Captured, "383.98", "0.00", "683.98"),
+    ];
+    books.notices.extend([
+        (oid(2), NotificationKind::PaymentCaptured),
+        (oid(2), NotificationKind::PaymentCaptured),
+        (oid(2), NotificationKind::OrderPaid),
+        (oid(2), NotificationKind::FulfillmentCreated),
+    ]);
+    (opening, books)
+}
+
+fn settlement_problems(damage: impl FnOnce(&mut Books)) -> Vec<String> {
+    let (opening, mut books) = with_payments_and_a_shipment();
+    damage(&mut books);
+    audit(&opening, &books)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn payments_and_shipments_that_add_up_balance() {
+    assert_eq!(settlement_problems(|_| {}), Vec::<String>::new());
+}
+
+#[test]
+fn a_broken_money_ledger_or_payment_is_found() {
+    // An entry whose balances do not follow from the one before.
+    let found = settlement_problems(|b| b.money_ledger[1].captured_after = money("301.00"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("money ledger entry 1 does not follow")),
+        "{found:?}"
+    );
+    // A capture recorded on the payment but missing from the ledger.
+    let found = settlement_problems(|b| {
+        b.money_ledger.pop();
+    });
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("money ledger ends at 383.98 authorized")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("payment 2 does not add up")),
+        "{found:?}"
+    );
+    // A payment claiming more captured than its ledger moved.
+    let found = settlement_problems(|b| b.orders[1].payments[0].amount_captured = money("500.00"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("payment 1 does not add up")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn overpayment_overshipping_and_missing_events_are_found() {
+    let found = settlement_problems(|b| b.orders[1].payments[1].amount = money("483.98"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("payment 2 does not add up")),
+        "{found:?}"
+    );
+    let found = settlement_problems(|b| {
+        b.orders[1].fulfillments[0].lines[0].quantity = crate::Quantity::new(3).unwrap();
+    });
+    assert!(
+        found.iter().any(|f| f.contains("3 shipped of 2 ordered")),
+        "{found:?}"
+    );
+    // Shipping everything calls for an order_fulfilled notice too.
+    let found = settlement_problems(|b| {
+        b.orders[1].fulfillments[0].lines[0].quantity = crate::Quantity::new(2).unwrap();
+    });
+    assert_eq!(
+        found,
+        ["order 2: 0 order_fulfilled notices, its records call for 1"]
+    );
+    let found = settlement_problems(|b| b.notices.retain(|n| n.1 != NotificationKind::OrderPaid));
+    assert_eq!(
+        found,
+        ["order 2: 0 order_paid notices, its records call for 1"]
+    );
+    // A cancelled order must owe back what it captured.
+    let found = settlement_problems(|b| {
+        b.orders[1].status = OrderStatus::Cancelled;
+        b.orders[1].fulfillments.clear();
+        b.notices
+            .retain(|n| n.1 != NotificationKind::FulfillmentCreated);
+    });
+    assert!(
+        found.iter().any(|f| f.contains("refund due 0.00")),
         "{found:?}"
     );
 }

@@ -25,15 +25,15 @@ use crate::catalog::Catalog;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
 use crate::lifecycle::checkout::{points_change, units_by_product};
 use crate::lifecycle::payment::{void_into, Ledger};
-use crate::orders::payment::PaymentState;
 use crate::orders::customer::{points_room, Customer};
 use crate::orders::notification::{cancellation_text, NotificationKind};
 use crate::orders::order::{Order, OrderStatus};
+use crate::orders::payment::PaymentState;
 use crate::plan::{
     Effect, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan, PointsMoved, Reason, StockMoved,
 };
-use crate::values::money::Money;
 use crate::values::ids::{CustomerId, OrderId, ProductId};
+use crate::values::money::Money;
 use crate::values::quantity::MAX_STOCK;
 
 /// Why an order cannot be cancelled.

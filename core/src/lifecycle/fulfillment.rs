@@ -38,9 +38,7 @@ pub enum FulfillmentError {
         product_id: ProductId,
     },
     /// See [`ErrorKind::FulfillmentExceedsOrder`].
-    #[error(
-        "cannot ship {requested} of product {product_id}: {remaining} of it remain to ship"
-    )]
+    #[error("cannot ship {requested} of product {product_id}: {remaining} of it remain to ship")]
     ExceedsOrder {
         /// The product.
         product_id: ProductId,
@@ -162,10 +160,12 @@ pub fn plan_fulfillment(
             let all: Vec<_> = remaining
                 .iter()
                 .filter_map(|(id, left)| {
-                    Quantity::new(i64::from(*left)).ok().map(|quantity| FulfillmentLine {
-                        product_id: *id,
-                        quantity,
-                    })
+                    Quantity::new(i64::from(*left))
+                        .ok()
+                        .map(|quantity| FulfillmentLine {
+                            product_id: *id,
+                            quantity,
+                        })
                 })
                 .collect();
             if all.is_empty() {
@@ -202,7 +202,8 @@ pub fn plan_fulfillment(
                 }
                 // At most `left`, a u32 quantity of the order.
                 let units = u32::try_from(requested).unwrap_or(*left);
-                let quantity = Quantity::new(i64::from(units)).map_err(|e| StorageError::Failure(e.to_string()))?;
+                let quantity = Quantity::new(i64::from(units))
+                    .map_err(|e| StorageError::Failure(e.to_string()))?;
                 lines.push(FulfillmentLine {
                     product_id: *product_id,
                     quantity,

@@ -315,7 +315,11 @@ pub fn plan_capture(
     });
     let mut ledger = Ledger::new(order, PaymentRef::Existing(payment_id));
     ledger.push(&mut plan, MoneyKind::Captured, take)?;
-    if let Some(rest) = payment.amount.checked_sub(take).filter(|r| *r > Money::ZERO) {
+    if let Some(rest) = payment
+        .amount
+        .checked_sub(take)
+        .filter(|r| *r > Money::ZERO)
+    {
         ledger.push(&mut plan, MoneyKind::Released, rest)?;
     }
     captured_notices(
@@ -455,7 +459,12 @@ impl Ledger {
         }
     }
 
-    fn push(&mut self, plan: &mut Plan, kind: MoneyKind, amount: Money) -> Result<(), StorageError> {
+    fn push(
+        &mut self,
+        plan: &mut Plan,
+        kind: MoneyKind,
+        amount: Money,
+    ) -> Result<(), StorageError> {
         let (authorized, captured) = kind
             .apply((self.authorized, self.captured), amount)
             .ok_or_else(|| {

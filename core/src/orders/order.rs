@@ -162,7 +162,9 @@ impl Order {
         self.items
             .iter()
             .filter(|item| item.product_id == product)
-            .fold(0u32, |units, item| units.saturating_add(item.quantity.get()))
+            .fold(0u32, |units, item| {
+                units.saturating_add(item.quantity.get())
+            })
     }
 
     /// Units of `product` shipped by its fulfillments.
@@ -171,7 +173,9 @@ impl Order {
             .iter()
             .flat_map(|f| &f.lines)
             .filter(|line| line.product_id == product)
-            .fold(0u32, |units, line| units.saturating_add(line.quantity.get()))
+            .fold(0u32, |units, line| {
+                units.saturating_add(line.quantity.get())
+            })
     }
 
     /// What its shipments add up to.

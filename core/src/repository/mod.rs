@@ -49,11 +49,11 @@ use crate::lifecycle::cancel::CancelError;
 use crate::lifecycle::checkout::CheckoutRequest;
 use crate::lifecycle::fulfillment::{FulfillmentError, FulfillmentRequest};
 use crate::lifecycle::payment::{PaymentError, PaymentRequest};
-use crate::orders::fulfillment::Fulfillment;
-use crate::orders::payment::Payment;
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
+use crate::orders::fulfillment::Fulfillment;
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::orders::order::{Order, OrderFilter};
+use crate::orders::payment::Payment;
 use crate::outbox::{
     Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, NewWebhook, OutboxError,
     WebhookEndpoint,

@@ -10,11 +10,16 @@ mod access;
 mod catalog;
 
 use super::*;
+use shopcore::{Money, NewFulfillment, NewPayment, PaymentState};
 
 /// One effect, resolved against the state and ready to write.
 enum Write<'p> {
     Place(&'p NewOrder),
-    Cancel(OrderId),
+    Cancel(OrderId, Money),
+    RecordPayment(&'p NewPayment),
+    ChangePayment(OrderId, PaymentId, PaymentState, Money),
+    Money(MoneyEntry),
+    Fulfill(&'p NewFulfillment),
     Stock(StockEntry),
     Points(PointsEntry),
     Notice {
@@ -55,6 +60,13 @@ impl State {
         let next_product = ProductId::new(self.next_product_id)
             .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
         let mut created = None;
+        // And those of the payment and the shipment it records.
+        let next_payment = PaymentId::new(self.next_payment_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut recorded = None;
+        let next_fulfillment = FulfillmentId::new(self.next_fulfillment_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut shipped = None;
         let mut writes = Vec::with_capacity(plan.effects().len());
         for effect in plan.effects() {
             writes.push(match effect {
@@ -62,10 +74,43 @@ impl State {
                     placed = Some(next);
                     Write::Place(order)
                 }
-                Effect::OrderCancelled { order, .. } => match self.orders.get(order) {
-                    Some(stored) if stored.status == OrderStatus::Created => Write::Cancel(*order),
+                Effect::OrderCancelled {
+                    order, refund_due, ..
+                } => match self.orders.get(order) {
+                    Some(stored) if stored.status == OrderStatus::Created => {
+                        Write::Cancel(*order, *refund_due)
+                    }
                     _ => return Err(stale(format!("order {order} is not a created order"))),
                 },
+                Effect::PaymentRecorded(payment) => {
+                    self.existing_order(payment.order_id)?;
+                    recorded = Some(next_payment);
+                    Write::RecordPayment(payment)
+                }
+                Effect::PaymentChanged {
+                    order,
+                    payment,
+                    status,
+                    amount_captured,
+                } => {
+                    let known = self
+                        .orders
+                        .get(order)
+                        .is_some_and(|o| o.payment(*payment).is_some());
+                    if !known {
+                        return Err(stale(format!("order {order} has no payment {payment}")));
+                    }
+                    Write::ChangePayment(*order, *payment, *status, *amount_captured)
+                }
+                Effect::MoneyMoved(moved) => {
+                    self.existing_order(moved.order)?;
+                    Write::Money(moved.entry(recorded, at)?)
+                }
+                Effect::FulfillmentCreated(fulfillment) => {
+                    self.existing_order(fulfillment.order_id)?;
+                    shipped = Some(next_fulfillment);
+                    Write::Fulfill(fulfillment)
+                }
                 Effect::StockMoved(moved) => {
                     if self.catalog.get(moved.product).is_none() {
                         return Err(stale(format!("product {} does not exist", moved.product)));
@@ -178,6 +223,8 @@ impl State {
         let mut applied = Applied {
             order_id: placed,
             product_id: created,
+            payment_id: recorded,
+            fulfillment_id: shipped,
             ..Applied::default()
         };
         for write in writes {
@@ -186,9 +233,36 @@ impl State {
                     self.next_order_id += 1;
                     self.orders.insert(next, order.with_id(next));
                 }
-                Write::Cancel(order) => {
+                Write::Cancel(order, refund_due) => {
                     if let Some(order) = self.orders.get_mut(&order) {
                         order.status = OrderStatus::Cancelled;
+                        order.refund_due = refund_due;
+                    }
+                }
+                Write::RecordPayment(payment) => {
+                    self.next_payment_id += 1;
+                    if let Some(order) = self.orders.get_mut(&payment.order_id) {
+                        order.payments.push(payment.with_id(next_payment, at));
+                    }
+                }
+                Write::ChangePayment(order, payment, status, captured) => {
+                    let stored = self
+                        .orders
+                        .get_mut(&order)
+                        .and_then(|o| o.payments.iter_mut().find(|p| p.id == payment));
+                    if let Some(stored) = stored {
+                        stored.status = status;
+                        stored.amount_captured = captured;
+                        stored.updated_at = at;
+                    }
+                }
+                Write::Money(entry) => self.money_ledger.push(entry),
+                Write::Fulfill(fulfillment) => {
+                    self.next_fulfillment_id += 1;
+                    if let Some(order) = self.orders.get_mut(&fulfillment.order_id) {
+                        order
+                            .fulfillments
+                            .push(fulfillment.with_id(next_fulfillment, at));
                     }
                 }
                 Write::Stock(entry) => {
@@ -243,6 +317,13 @@ impl State {
             }
         }
         Ok(applied)
+    }
+
+    fn existing_order(&self, id: OrderId) -> Result<(), StorageError> {
+        match self.orders.get(&id) {
+            Some(_) => Ok(()),
+            None => Err(stale(format!("order {id} does not exist"))),
+        }
     }
 
     fn existing_product(&self, id: ProductId) -> Result<(), StorageError> {

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use shopcore::seed::SeedData;
 use shopcore::{
-    Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, CustomerName, NewProduct, Percent,
-    Phone, Product, ProductChanged, ProductId, Region, TierLadder,
+    Books, CatalogChange, ChangeId, ChangeRecord, ChangeSubject, CustomerName, FulfillmentId,
+    MoneyEntry, NewProduct, PaymentId, Percent, Phone, Product, ProductChanged, ProductId, Region,
+    TierLadder,
 };
 use shopcore::{
     Catalog, Customer, CustomerId, Effect, Email, IdempotencyKey, NewOrder, Notification,
@@ -49,6 +50,8 @@ pub(crate) struct State {
     pub stock_ledger: Vec<StockEntry>,
     /// Every points movement, append-only.
     pub points_ledger: Vec<PointsEntry>,
+    /// Every movement of an order's money, append-only.
+    pub money_ledger: Vec<MoneyEntry>,
     /// Sessions by the hash of their token.
     pub sessions: HashMap<TokenHash, SessionRecord>,
     /// Staff keys by id, with the hash of their secret.
@@ -64,6 +67,8 @@ pub(crate) struct State {
     next_customer_id: i64,
     next_order_id: i64,
     next_product_id: i64,
+    next_payment_id: i64,
+    next_fulfillment_id: i64,
 }
 
 /// A customer session; only the hash of its token is kept (as the map key).
@@ -85,6 +90,10 @@ pub(crate) struct Applied {
     pub product_id: Option<ProductId>,
     /// The notifications it logged, in plan order.
     pub notices: Vec<Notification>,
+    /// The id of the payment the plan recorded, if it recorded one.
+    pub payment_id: Option<PaymentId>,
+    /// The id of the shipment the plan recorded, if it recorded one.
+    pub fulfillment_id: Option<FulfillmentId>,
 }
 
 impl State {
@@ -120,6 +129,7 @@ impl State {
             idempotency: HashMap::new(),
             stock_ledger: Vec::new(),
             points_ledger: Vec::new(),
+            money_ledger: Vec::new(),
             sessions: HashMap::new(),
             staff_keys: BTreeMap::new(),
             change_log: Vec::new(),
@@ -128,6 +138,8 @@ impl State {
             next_customer_id,
             next_order_id: 1,
             next_product_id,
+            next_payment_id: 1,
+            next_fulfillment_id: 1,
         }
     }
 
@@ -204,6 +216,7 @@ impl State {
                 .collect(),
             stock_ledger: self.stock_ledger.clone(),
             points_ledger: self.points_ledger.clone(),
+            money_ledger: self.money_ledger.clone(),
         }
     }
 }

@@ -252,6 +252,7 @@ async fn apply_effects<'p>(
             Effect::OrderCancelled {
                 order,
                 points_revoked,
+                refund_due: _,
             } => {
                 orders::cancel_order(conn, *order, *points_revoked).await?;
                 faults.check(WriteStep::OrderCancelled)?;
@@ -277,6 +278,14 @@ async fn apply_effects<'p>(
                 }
                 ledger.push(LedgerEntry::Points(moved.entry(applied.order_id, at)?));
                 faults.check(WriteStep::PointsMoved)?;
+            }
+            Effect::PaymentRecorded(_)
+            | Effect::PaymentChanged { .. }
+            | Effect::MoneyMoved(_)
+            | Effect::FulfillmentCreated(_) => {
+                return Err(
+                    StorageError::Failure("TODO(issue 34): settlement effects".into()).into(),
+                );
             }
             Effect::NoticeLogged(notice) => {
                 let logged = orders::insert_notice(conn, notice, applied.order_id, at).await?;
