@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rust_decimal::Decimal;
 use shopcore::{
-    Cart, CartLine, ErrorCode, ErrorKind, IdempotencyKey, Money, Percent, ProductId, Quantity,
-    Region,
+    Cart, CartLine, ErrorCode, ErrorKind, FulfillmentLine, IdempotencyKey, Money, Percent,
+    ProductId, Quantity, Region,
 };
 
 use crate::errors::{to_py_err, IntoPyResult};
@@ -141,52 +141,95 @@ pub(crate) fn idempotency_key(
         .py_result()
 }
 
-/// One cart line: `{"product_id": …, "quantity": …}` or `(product_id, quantity)`.
-fn cart_line(item: &Bound<'_, PyAny>, index: usize) -> PyResult<CartLine> {
+/// One `(product, quantity)` line of `field`: `{"product_id": …, "quantity": …}`
+/// or `(product_id, quantity)`.
+fn product_line(
+    item: &Bound<'_, PyAny>,
+    field: &str,
+    index: usize,
+) -> PyResult<(ProductId, Quantity)> {
     let (product, quantity) = if let Ok(dict) = item.cast::<PyDict>() {
-        let field = |name: &str| {
+        let value = |name: &str| {
             dict.get_item(name)?
-                .ok_or_else(|| invalid(format!("products[{index}] is missing {name}")))
+                .ok_or_else(|| invalid(format!("{field}[{index}] is missing {name}")))
         };
-        (field("product_id")?, field("quantity")?)
+        (value("product_id")?, value("quantity")?)
     } else if let Ok(pair) = item.cast::<PyTuple>() {
         if pair.len() != 2 {
             return Err(invalid(format!(
-                "products[{index}] must be (product_id, quantity)"
+                "{field}[{index}] must be (product_id, quantity)"
             )));
         }
         (pair.get_item(0)?, pair.get_item(1)?)
     } else {
         return Err(invalid(format!(
-            "products[{index}] must be an object with product_id and quantity"
+            "{field}[{index}] must be an object with product_id and quantity"
         )));
     };
-    Ok(CartLine {
-        product_id: ProductId::new(integer(&product, "product_id")?).py_result()?,
-        quantity: Quantity::new(integer(&quantity, "quantity")?).py_result()?,
-    })
+    Ok((
+        ProductId::new(integer(&product, "product_id")?).py_result()?,
+        Quantity::new(integer(&quantity, "quantity")?).py_result()?,
+    ))
+}
+
+/// The items of a list (or tuple) argument `field`, at most `max` of them.
+fn items<'py>(
+    value: &Bound<'py, PyAny>,
+    field: &str,
+    max: usize,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let items: Vec<Bound<'py, PyAny>> = if let Ok(list) = value.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = value.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(invalid(format!("{field} must be a list")));
+    };
+    // Refuse absurd requests before building anything per line.
+    if items.len() > max {
+        return Err(invalid(format!("{field} may list at most {max} lines")));
+    }
+    Ok(items)
 }
 
 /// A cart from a list of lines; duplicates are merged by the core.
 pub(crate) fn cart(lines: &Bound<'_, PyAny>) -> PyResult<Cart> {
-    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = lines.cast::<PyList>() {
-        list.iter().collect()
-    } else if let Ok(tuple) = lines.cast::<PyTuple>() {
-        tuple.iter().collect()
-    } else {
-        return Err(invalid("products must be a list"));
-    };
-    // Refuse absurd requests before building anything per line.
-    if items.len() > Cart::MAX_LINES * 10 {
-        return Err(invalid(format!(
-            "products may list at most {} lines",
-            Cart::MAX_LINES * 10
-        )));
-    }
-    let lines = items
+    let lines = items(lines, "products", Cart::MAX_LINES * 10)?
         .iter()
         .enumerate()
-        .map(|(index, item)| cart_line(item, index))
+        .map(|(index, item)| {
+            product_line(item, "products", index).map(|(product_id, quantity)| CartLine {
+                product_id,
+                quantity,
+            })
+        })
         .collect::<PyResult<Vec<_>>>()?;
     Cart::new(lines).py_result()
+}
+
+/// The lines of a shipment (`None`: everything not yet shipped); a product
+/// named twice ships the sum (the core adds them up).
+pub(crate) fn fulfillment_lines(
+    lines: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Vec<FulfillmentLine>>> {
+    let Some(lines) = lines.filter(|l| !l.is_none()) else {
+        return Ok(None);
+    };
+    items(lines, "lines", Cart::MAX_LINES * 10)?
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            product_line(item, "lines", index).map(|(product_id, quantity)| FulfillmentLine {
+                product_id,
+                quantity,
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// An amount of money above zero: `invalid_amount` for zero or less,
+/// `invalid_money` for what is not an amount (more than two decimals, too large).
+pub(crate) fn positive_money(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Money> {
+    Money::positive(decimal(value, field)?).py_result()
 }

@@ -6,8 +6,8 @@
 //!
 //! ## Layout
 //! - `engine`: `Engine`, the use cases over an in-memory or MySQL store, one
-//!   `#[pymethods]` block per area (orders, catalog, pricing, customers, access,
-//!   notifications, operations);
+//!   `#[pymethods]` block per area (orders, settlement, catalog, pricing,
+//!   customers, access, notifications, operations);
 //! - `password_pool`: where the Engine runs Argon2 (a bounded blocking pool);
 //! - `records`: the typed result objects with `to_dict()`;
 //! - `admin`: catalog administration's arguments and records;
@@ -345,6 +345,11 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<outbox::Dispatcher>()?;
     module.add_class::<records::PlacedOrder>()?;
     module.add_class::<records::CancelledOrder>()?;
+    module.add_class::<records::Payment>()?;
+    module.add_class::<records::Fulfillment>()?;
+    module.add_class::<records::FulfillmentLine>()?;
+    module.add_class::<records::PaymentOutcome>()?;
+    module.add_class::<records::FulfilledOrder>()?;
     module.add_class::<records::Session>()?;
     module.add_class::<records::Actor>()?;
     module.add_class::<records::StaffKey>()?;

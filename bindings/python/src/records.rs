@@ -221,8 +221,81 @@ record!(
         line_total: Decimal,
         coupon_share: Decimal,
         points_share: Decimal,
+        /// Units of the line shipped so far.
+        fulfilled_quantity: u32,
     }
 );
+
+record!(
+    /// A payment of an order: `status` is `authorized`, `captured` or `voided`.
+    Payment {
+        payment_id: i64,
+        order_id: i64,
+        method: String,
+        reference: String,
+        amount: Decimal,
+        status: String,
+        amount_captured: Decimal,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Payment> for Payment {
+    fn from(p: shopcore::Payment) -> Self {
+        Payment {
+            payment_id: p.id.get(),
+            order_id: p.order_id.get(),
+            method: p.method.into(),
+            reference: p.reference.into(),
+            amount: p.amount.amount(),
+            status: p.status.as_str().to_owned(),
+            amount_captured: p.amount_captured.amount(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+record!(
+    /// Units of one product in a shipment.
+    FulfillmentLine {
+        product_id: i64,
+        quantity: u32,
+    }
+);
+
+record!(
+    /// One shipment of an order.
+    Fulfillment {
+        fulfillment_id: i64,
+        order_id: i64,
+        lines: Vec<FulfillmentLine>,
+        carrier: Option<String>,
+        tracking_number: Option<String>,
+        created_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Fulfillment> for Fulfillment {
+    fn from(f: shopcore::Fulfillment) -> Self {
+        Fulfillment {
+            fulfillment_id: f.id.get(),
+            order_id: f.order_id.get(),
+            lines: f
+                .lines
+                .into_iter()
+                .map(|l| FulfillmentLine {
+                    product_id: l.product_id.get(),
+                    quantity: l.quantity.get(),
+                })
+                .collect(),
+            carrier: f.carrier.map(String::from),
+            tracking_number: f.tracking_number.map(String::from),
+            created_at: f.created_at,
+        }
+    }
+}
 
 record!(
     /// A placed order.
@@ -241,11 +314,35 @@ record!(
         total_amount: Decimal,
         points_earned: u64,
         created_at: DateTime<Utc>,
+        /// `unpaid`, `authorized`, `partially_paid` or `paid`.
+        payment_status: String,
+        /// `unfulfilled`, `partially_fulfilled` or `fulfilled`.
+        fulfillment_status: String,
+        /// Captured money.
+        amount_paid: Decimal,
+        /// Money authorized and not yet captured.
+        amount_authorized: Decimal,
+        /// What remains to capture (0.00 once cancelled).
+        balance_due: Decimal,
+        /// What a cancellation owes back: what was captured when cancelled.
+        refund_due: Decimal,
+        payments: Vec<Payment>,
+        fulfillments: Vec<Fulfillment>,
     }
 );
 
 impl From<shopcore::Order> for Order {
     fn from(o: shopcore::Order) -> Self {
+        let payment_status = o.payment_status().as_str().to_owned();
+        let fulfillment_status = o.fulfillment_status().as_str().to_owned();
+        let amount_paid = o.amount_paid().amount();
+        let amount_authorized = o.amount_authorized().amount();
+        let balance_due = o.balance_due().amount();
+        let fulfilled: Vec<u32> = o
+            .items
+            .iter()
+            .map(|i| o.fulfilled_quantity(i.product_id))
+            .collect();
         Order {
             order_id: o.id.get(),
             customer_id: o.customer_id.get(),
@@ -254,7 +351,8 @@ impl From<shopcore::Order> for Order {
             products: o
                 .items
                 .into_iter()
-                .map(|i| OrderItem {
+                .zip(fulfilled)
+                .map(|(i, fulfilled_quantity)| OrderItem {
                     product_id: i.product_id.get(),
                     quantity: i.quantity.get(),
                     unit_price: i.unit_price.amount(),
@@ -262,6 +360,7 @@ impl From<shopcore::Order> for Order {
                     line_total: i.line_total.amount(),
                     coupon_share: i.coupon_share.amount(),
                     points_share: i.points_share.amount(),
+                    fulfilled_quantity,
                 })
                 .collect(),
             subtotal: o.subtotal.amount(),
@@ -273,6 +372,14 @@ impl From<shopcore::Order> for Order {
             total_amount: o.total_amount.amount(),
             points_earned: o.points_earned,
             created_at: o.created_at,
+            payment_status,
+            fulfillment_status,
+            amount_paid,
+            amount_authorized,
+            balance_due,
+            refund_due: o.refund_due.amount(),
+            payments: o.payments.into_iter().map(Payment::from).collect(),
+            fulfillments: o.fulfillments.into_iter().map(Fulfillment::from).collect(),
         }
     }
 }
@@ -329,6 +436,8 @@ record!(
         points_returned: u64,
         points_revoked: u64,
         points_balance: i64,
+        /// What is owed back to the customer: everything captured.
+        refund_due: Decimal,
     }
 );
 
@@ -340,6 +449,50 @@ impl From<shopcore::CancelledOrder> for CancelledOrder {
             points_returned: c.points_returned,
             points_revoked: c.points_revoked,
             points_balance: c.points_balance,
+            refund_due: c.refund_due.amount(),
+        }
+    }
+}
+
+record!(
+    /// The result of recording, capturing or voiding a payment: the payment
+    /// and the order as they are now, whether a reference replayed an earlier
+    /// payment (nothing written), and the notices logged.
+    PaymentOutcome {
+        payment: Payment,
+        order: Order,
+        replayed: bool,
+        notices: Vec<Notification>,
+    }
+);
+
+impl From<shopcore::PaymentOutcome> for PaymentOutcome {
+    fn from(p: shopcore::PaymentOutcome) -> Self {
+        PaymentOutcome {
+            payment: p.payment.into(),
+            order: p.order.into(),
+            replayed: p.replayed,
+            notices: p.notices.into_iter().map(Notification::from).collect(),
+        }
+    }
+}
+
+record!(
+    /// The result of a shipment: the order as it is now, the shipment, and
+    /// the notices logged.
+    FulfilledOrder {
+        order: Order,
+        fulfillment: Fulfillment,
+        notices: Vec<Notification>,
+    }
+);
+
+impl From<shopcore::FulfilledOrder> for FulfilledOrder {
+    fn from(f: shopcore::FulfilledOrder) -> Self {
+        FulfilledOrder {
+            order: f.order.into(),
+            fulfillment: f.fulfillment.into(),
+            notices: f.notices.into_iter().map(Notification::from).collect(),
         }
     }
 }

@@ -17,10 +17,15 @@ __all__ = [
     "DispatchReport",
     "Dispatcher",
     "Engine",
+    "FulfilledOrder",
+    "Fulfillment",
+    "FulfillmentLine",
     "IssuedStaffKey",
     "Notification",
     "Order",
     "OrderItem",
+    "Payment",
+    "PaymentOutcome",
     "PlacedOrder",
     "PriceList",
     "Product",
@@ -38,6 +43,15 @@ __all__ = [
 
 Line = Mapping[str, int] | tuple[int, int]
 MoneyLike = Decimal | int | str
+NotificationKind = Literal[
+    "order_confirmation",
+    "order_cancellation",
+    "payment_captured",
+    "payment_voided",
+    "order_paid",
+    "fulfillment_created",
+    "order_fulfilled",
+]
 
 ERROR_CODES: list[tuple[str, str]]
 
@@ -124,6 +138,36 @@ class OrderItem:
     line_total: Decimal
     coupon_share: Decimal
     points_share: Decimal
+    fulfilled_quantity: int
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Payment:
+    payment_id: int
+    order_id: int
+    method: str
+    reference: str
+    amount: Decimal
+    status: Literal["authorized", "captured", "voided"]
+    amount_captured: Decimal
+    created_at: datetime
+    updated_at: datetime
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class FulfillmentLine:
+    product_id: int
+    quantity: int
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Fulfillment:
+    fulfillment_id: int
+    order_id: int
+    lines: list[FulfillmentLine]
+    carrier: str | None
+    tracking_number: str | None
+    created_at: datetime
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -142,6 +186,14 @@ class Order:
     total_amount: Decimal
     points_earned: int
     created_at: datetime
+    payment_status: Literal["unpaid", "authorized", "partially_paid", "paid"]
+    fulfillment_status: Literal["unfulfilled", "partially_fulfilled", "fulfilled"]
+    amount_paid: Decimal
+    amount_authorized: Decimal
+    balance_due: Decimal
+    refund_due: Decimal
+    payments: list[Payment]
+    fulfillments: list[Fulfillment]
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -149,7 +201,7 @@ class Notification:
     notification_id: int
     order_id: int
     customer_id: int
-    notification_type: Literal["order_confirmation", "order_cancellation"]
+    notification_type: NotificationKind
     message: str
     sent_at: datetime
     def to_dict(self) -> dict[str, Any]: ...
@@ -210,6 +262,22 @@ class CancelledOrder:
     points_returned: int
     points_revoked: int
     points_balance: int
+    refund_due: Decimal
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class PaymentOutcome:
+    payment: Payment
+    order: Order
+    replayed: bool
+    notices: list[Notification]
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class FulfilledOrder:
+    order: Order
+    fulfillment: Fulfillment
+    notices: list[Notification]
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -344,6 +412,17 @@ class Engine:
     def audit_pricing(self) -> dict[str, Any]: ...
     def audit_ladder(self, product_id: int, tiers: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]: ...
     def cancel(self, order_id: int) -> CancelledOrder: ...
+    def record_payment(self, order_id: int, amount: MoneyLike, method: str, reference: str, *, capture: bool = True) -> PaymentOutcome: ...
+    def capture_payment(self, order_id: int, payment_id: int, amount: MoneyLike | None = None) -> PaymentOutcome: ...
+    def void_payment(self, order_id: int, payment_id: int) -> PaymentOutcome: ...
+    def fulfill(
+        self,
+        order_id: int,
+        lines: Sequence[Line] | None = None,
+        *,
+        carrier: str | None = None,
+        tracking_number: str | None = None,
+    ) -> FulfilledOrder: ...
     def order(self, order_id: int) -> Order: ...
     def orders_of_customer(self, customer_id: int) -> list[Order]: ...
     def order_page(

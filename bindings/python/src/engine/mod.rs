@@ -11,6 +11,7 @@
 //! - `orders`: quote, checkout, cancel and reading orders;
 //! - `catalog`: products, tier ladders, tax regions, stock, the change log;
 //! - `pricing`: coupons, the live price list, the pricing auditor;
+//! - `settlement`: after the order: payments (record, capture, void) and shipments;
 //! - `customers`: registration, login and sessions, passwords, profiles, points;
 //! - `access`: authentication, authorization, staff keys;
 //! - `notifications`: the notification log, deliveries, webhooks, the dispatcher;
@@ -23,6 +24,7 @@ mod notifications;
 mod operations;
 mod orders;
 mod pricing;
+mod settlement;
 #[cfg(test)]
 mod tests;
 
