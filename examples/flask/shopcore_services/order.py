@@ -1,4 +1,5 @@
-"""Order service (port 5001): place, read and cancel orders.
+"""Order service (port 5001): place, read and cancel orders; record their
+payments (authorize, capture, void) and shipments.
 
 Placing an order is one shopcore checkout — price, check and take stock, award
 loyalty points, log the confirmation — in one transaction, not HTTP calls
@@ -12,11 +13,19 @@ and searching orders check in the view, because the customer they are about is
 named by the body or the query string (or, for a customer, by their session):
 :func:`ordering_customer` after the body is read, :func:`search_orders` after
 its ``customer_id`` is read, as the routes always did.
+
+Payments and shipments are recorded by the shop's trusted side, never by a
+customer (not even the order's own): ``@requires("manage_payments",
+in_legacy=True)`` (support, admin) and ``@requires("fulfill_orders",
+in_legacy=True)`` (inventory, admin), checked in both access modes as the
+administration routes are, before the order is looked up (so a refused request
+learns and changes nothing).
 """
 
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any, Literal
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
@@ -53,6 +62,8 @@ def order_json(order: shopcore.Order) -> dict[str, Any]:
     """The original response shape, plus status and the priced breakdown (with
     the coupon and points, per order and per line, when the order used them)."""
     body = order.to_dict()
+    body["payments"] = [payment_json(p) for p in order.payments]
+    body["fulfillments"] = [fulfillment_json(f) for f in order.fulfillments]
     deductions = order.coupon_code is not None or order.points_redeemed > 0
     if not deductions:
         for key in ("coupon_code", "coupon_discount", "points_redeemed", "points_value"):
@@ -65,10 +76,57 @@ def order_json(order: shopcore.Order) -> dict[str, Any]:
             "discount": item.discount,
             "line_total": item.line_total,
             **({"coupon_share": item.coupon_share, "points_share": item.points_share} if deductions else {}),
+            "fulfilled_quantity": item.fulfilled_quantity,
         }
         for item in order.products
     ]
     return body
+
+
+def payment_json(payment: shopcore.Payment) -> dict[str, Any]:
+    """One payment: ``status`` is ``authorized``, ``captured`` or ``voided``."""
+    return {
+        "payment_id": payment.payment_id,
+        "order_id": payment.order_id,
+        "status": payment.status,
+        "amount": payment.amount,
+        "amount_captured": payment.amount_captured,
+        "method": payment.method,
+        "reference": payment.reference,
+        "created_at": payment.created_at,
+        "updated_at": payment.updated_at,
+    }
+
+
+def fulfillment_json(fulfillment: shopcore.Fulfillment) -> dict[str, Any]:
+    """One shipment with its lines."""
+    return {
+        "fulfillment_id": fulfillment.fulfillment_id,
+        "order_id": fulfillment.order_id,
+        "lines": [{"product_id": line.product_id, "quantity": line.quantity} for line in fulfillment.lines],
+        "carrier": fulfillment.carrier,
+        "tracking_number": fulfillment.tracking_number,
+        "created_at": fulfillment.created_at,
+    }
+
+
+def settlement_json(order: shopcore.Order) -> dict[str, Any]:
+    """Where an order stands after a payment or a shipment."""
+    return {
+        "order_id": order.order_id,
+        "order_status": order.status,
+        "payment_status": order.payment_status,
+        "fulfillment_status": order.fulfillment_status,
+        "total_amount": order.total_amount,
+        "amount_paid": order.amount_paid,
+        "amount_authorized": order.amount_authorized,
+        "balance_due": order.balance_due,
+    }
+
+
+def payment_answer(outcome: shopcore.PaymentOutcome) -> dict[str, Any]:
+    """The answer of a payment, capture or void: the payment and the order's figures."""
+    return {"payment": payment_json(outcome.payment), **settlement_json(outcome.order), "replayed": outcome.replayed}
 
 
 def ordering_customer(body: dict[str, Any]) -> Any:
@@ -166,15 +224,15 @@ def create_order() -> tuple[Response, int]:
 @bp.get("/api/orders")
 def search_orders() -> Response:
     """Orders newest first, by ``customer_id`` and/or ``status``, a page at a
-    time (``?after=<order_id>&limit=1..500``): staff see anyone's (support
-    or admin), a customer only their own."""
+    time (``?after=<order_id>&limit=1..500``): staff see anyone's (support,
+    inventory or admin), a customer only their own."""
     raw = query_text("customer_id")
     customer_id = None if raw in (None, "") else path_id(raw, "customer")
     actor = require_known("read_order_history", in_legacy=True)
     if actor is not None and actor.kind == "customer" and customer_id is None:
         customer_id = actor.customer_id
     if customer_id is None:
-        require("list_customers", in_legacy=True)  # every customer's orders: staff only
+        require("list_orders", in_legacy=True)  # every customer's orders: staff only
     else:
         require("read_order_history", customer_id, in_legacy=True)
     status: Literal["created", "cancelled"] | None
@@ -208,9 +266,88 @@ def cancel_order(order_id: int) -> Response:
             "points_returned": cancelled.points_returned,
             "points_revoked": cancelled.points_revoked,
             "points_balance": cancelled.points_balance,
+            "refund_due": cancelled.refund_due,
             "message": cancelled.notice.message,
         }
     )
+
+
+def optional_json_body() -> dict[str, Any]:
+    """The body as a JSON object, or ``{}`` when there is none."""
+    if not request.get_data(cache=True) and not request.content_length:
+        return {}
+    return json_body()
+
+
+def known_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    """The body, refusing unknown fields (400 ``invalid_request``)."""
+    for name in body:
+        if name not in allowed:
+            raise ApiError(400, "invalid_request", f"unknown field {name[:40]!r}")
+    return body
+
+
+def amount_field(value: Any, name: str = "amount") -> Decimal | int:
+    """An amount of money as an exact JSON number (``1000.00``): a string, a
+    bool or anything else is 400 ``invalid_request``; the core then refuses
+    what is not money (``invalid_money``) and zero or less (``invalid_amount``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ApiError(400, "invalid_request", f"{name} must be a JSON number such as 1000.00")
+    return value
+
+
+PAYMENT_FIELDS = frozenset({"amount", "method", "reference", "capture"})
+
+
+@bp.post("/api/orders/<int:order_id>/payments")
+@requires("manage_payments", in_legacy=True)
+def record_payment(order_id: int) -> tuple[Response, int]:
+    """Records a payment: captured at once (``capture``, default true) or only
+    authorized. The same ``reference`` and amount again answers the first
+    payment (200, nothing written); another amount is 409."""
+    body = known_fields(json_body(), PAYMENT_FIELDS)
+    amount = amount_field(field(body, "amount"))
+    capture = body.get("capture")
+    if capture is None:
+        capture = True
+    elif not isinstance(capture, bool):
+        raise ApiError(400, "invalid_request", "capture must be true or false")
+    outcome = current_engine().record_payment(order_id, amount, field(body, "method"), field(body, "reference"), capture=capture)
+    return jsonify(payment_answer(outcome)), 200 if outcome.replayed else 201
+
+
+@bp.post("/api/orders/<int:order_id>/payments/<int:payment_id>/capture")
+@requires("manage_payments", in_legacy=True)
+def capture_payment(order_id: int, payment_id: int) -> Response:
+    """Captures an authorized payment: all of it, or ``amount`` of it (the rest is released)."""
+    body = known_fields(optional_json_body(), frozenset({"amount"}))
+    amount = body.get("amount")
+    outcome = current_engine().capture_payment(order_id, payment_id, None if amount is None else amount_field(amount))
+    return jsonify(payment_answer(outcome))
+
+
+@bp.post("/api/orders/<int:order_id>/payments/<int:payment_id>/void")
+@requires("manage_payments", in_legacy=True)
+def void_payment(order_id: int, payment_id: int) -> Response:
+    """Voids an authorized payment."""
+    known_fields(optional_json_body(), frozenset())
+    return jsonify(payment_answer(current_engine().void_payment(order_id, payment_id)))
+
+
+FULFILLMENT_FIELDS = frozenset({"lines", "carrier", "tracking_number"})
+
+
+@bp.post("/api/orders/<int:order_id>/fulfillments")
+@requires("fulfill_orders", in_legacy=True)
+def fulfill(order_id: int) -> tuple[Response, int]:
+    """Records a shipment: ``lines`` of ``{product_id, quantity}``, or
+    without ``lines`` everything not yet shipped. Payment is not required first."""
+    body = known_fields(optional_json_body(), FULFILLMENT_FIELDS)
+    lines = body.get("lines")
+    if lines is not None and not isinstance(lines, list):
+        raise ApiError(400, "invalid_request", "lines must be a list of {product_id, quantity}")
+    shipped = current_engine().fulfill(order_id, lines, carrier=body.get("carrier"), tracking_number=body.get("tracking_number"))
+    return jsonify({"fulfillment": fulfillment_json(shipped.fulfillment), **settlement_json(shipped.order)}), 201
 
 
 def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
