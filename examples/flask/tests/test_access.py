@@ -41,6 +41,8 @@ class World:
     #: a notification of A's whose email delivery failed (a dead letter)
     dead_letter: int
     webhook_id: int
+    #: an authorization of 10.00 on A's order
+    payment_id: int
 
 
 @pytest.fixture
@@ -61,8 +63,11 @@ def world(engine: shopcore.Engine) -> World:
     engine.dispatcher(smtp_url="smtp://127.0.0.1:9", max_attempts=1).dispatch_due()
     dead_letter = engine.notifications(order_id=order_id)[0].notification_id
     webhook_id = engine.create_webhook("https://hooks.example.com/shop", ["order.placed"]).webhook.webhook_id
+    # The MySQL store's payments land separately (issue 34): there the capture
+    # and void routes are asked about a payment that does not exist yet.
+    payment_id = engine.record_payment(order_id, Decimal("10.00"), "card", "pi_world", capture=False).payment.payment_id if engine.backend == "memory" else 1
     clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
-    return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id)
+    return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id, payment_id)
 
 
 def state(engine: shopcore.Engine) -> Any:
@@ -70,7 +75,7 @@ def state(engine: shopcore.Engine) -> Any:
     customers = []
     for customer_id in range(1, 6):
         c = engine.customer(customer_id)
-        orders = [(o.order_id, o.status) for o in engine.orders_of_customer(customer_id)]
+        orders = [o.to_dict() for o in engine.orders_of_customer(customer_id)]  # with payments and shipments
         customers.append((c.to_dict(), orders))
     return (
         [p.to_dict() for p in engine.products(include_retired=True)],
@@ -152,7 +157,7 @@ ROUTES = [
         "login", "customer", "POST", fixed("/api/customers/login"), lambda w: {"email": "aya@example.com", "password": A_PASSWORD}, 200, 200, 200, 200, 200, 200
     ),
     route("profile", "customer", "GET", lambda w: f"/api/customers/{w.a}", None, U, 200, F, 200, F, 200),
-    route("history", "customer", "GET", lambda w: f"/api/customers/{w.a}/orders", None, U, 200, F, 200, F, 200),
+    route("history", "customer", "GET", lambda w: f"/api/customers/{w.a}/orders", None, U, 200, F, 200, 200, 200),
     route("loyalty", "customer", "PUT", lambda w: f"/api/customers/{w.a}/loyalty", lambda w: {"points": 5}, U, F, F, 200, F, 200),
     route(
         "password",
@@ -195,10 +200,39 @@ ROUTES = [
     route("remove tax region", "pricing", "DELETE", fixed("/api/pricing/tax-rates/Giza"), None, U, F, F, F, 200, 200),
     route("stock", "inventory", "POST", fixed("/api/inventory/update"), lambda w: {"product_id": 1, "stock_change": 1}, U, F, F, F, 200, 200),
     route("order for A", "order", "POST", fixed("/api/orders/create"), lambda w: {"customer_id": w.a, "products": CART}, U, 201, F, F, F, 201),
-    route("all orders", "order", "GET", fixed("/api/orders"), None, U, 200, 200, 200, F, 200),
-    route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, F, 200),
-    route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, N, 200, F, 200),
+    route("all orders", "order", "GET", fixed("/api/orders"), None, U, 200, 200, 200, 200, 200),
+    route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, 200, 200),
+    route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, N, 200, 200, 200),
     route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None, U, 200, N, 200, F, 200),
+    # Payments and shipments: staff only (a customer may not, even on their own order), in both modes.
+    route(
+        "record payment",
+        "order",
+        "POST",
+        lambda w: f"/api/orders/{w.order_id}/payments",
+        lambda w: {"amount": 1, "method": "card", "reference": "pi_matrix"},
+        U,
+        F,
+        F,
+        201,
+        F,
+        201,
+    ),
+    route("capture payment", "order", "POST", lambda w: f"/api/orders/{w.order_id}/payments/{w.payment_id}/capture", None, U, F, F, 200, F, 200),
+    route("void payment", "order", "POST", lambda w: f"/api/orders/{w.order_id}/payments/{w.payment_id}/void", None, U, F, F, 200, F, 200),
+    route(
+        "fulfill order",
+        "order",
+        "POST",
+        lambda w: f"/api/orders/{w.order_id}/fulfillments",
+        lambda w: {"lines": [{"product_id": 2, "quantity": 1}], "carrier": "Aramex"},
+        U,
+        F,
+        F,
+        F,
+        201,
+        201,
+    ),
     route("A's notifications", "notification", "GET", lambda w: f"/api/notifications?customer_id={w.a}", None, U, 200, F, 200, F, 200),
     route("all notifications", "notification", "GET", fixed("/api/notifications"), None, U, 200, 200, 200, F, 200),
     route("resend", "notification", "POST", fixed("/api/notifications/send"), lambda w: {"order_id": w.order_id, "customer_id": w.a}, U, F, F, 200, F, 200),
@@ -236,10 +270,17 @@ def call(world: World, r: Route, actor: str) -> tuple[int, Any]:
     return response.status_code, json.loads(response.get_data(as_text=True), parse_float=Decimal)
 
 
+#: The routes of payments and shipments (issue 34), which the MySQL store does not serve yet.
+SETTLEMENT = {"record payment", "capture payment", "void payment", "fulfill order"}
+
+
 @pytest.mark.parametrize("r", ROUTES, ids=[r.name for r in ROUTES])
 @pytest.mark.parametrize("actor", ACTORS)
-def test_every_route_for_every_caller(world: World, r: Route, actor: str) -> None:
+def test_every_route_for_every_caller(world: World, r: Route, actor: str, request: pytest.FixtureRequest) -> None:
     expected = r.expected[ACTORS.index(actor)]
+    if r.name in SETTLEMENT and expected < 400 and world.engine.backend == "mysql":
+        # Strict: once the MySQL store records payments and shipments, this passes and must go.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="the MySQL store's payments and shipments are not merged yet"))
     before = state(world.engine)
     status, body = call(world, r, actor)
     assert status == expected, (r.name, actor, body)
@@ -249,7 +290,16 @@ def test_every_route_for_every_caller(world: World, r: Route, actor: str) -> Non
 
 
 #: Every route about one order: method and path with ``{}`` for the order id.
-PER_ORDER_ROUTES = {"read order": ("GET", "/api/orders/{}"), "cancel order": ("POST", "/api/orders/{}/cancel")}
+PER_ORDER_ROUTES = {
+    "read order": ("GET", "/api/orders/{}"),
+    "cancel order": ("POST", "/api/orders/{}/cancel"),
+    "record payment": ("POST", "/api/orders/{}/payments"),
+    "capture payment": ("POST", "/api/orders/{}/payments/<int:payment_id>/capture"),
+    "void payment": ("POST", "/api/orders/{}/payments/<int:payment_id>/void"),
+    "fulfill order": ("POST", "/api/orders/{}/fulfillments"),
+}
+#: Of those, the routes a customer may use on their own orders (the rest are staff only).
+CUSTOMER_ORDER_ROUTES = ["read order", "cancel order"]
 
 
 def test_every_per_order_route_is_checked(world: World) -> None:
@@ -265,10 +315,10 @@ def test_every_per_order_route_is_checked(world: World) -> None:
     assert rules == {(method, path.format("<int:order_id>")) for method, path in PER_ORDER_ROUTES.values()}
     for name, (method, path) in PER_ORDER_ROUTES.items():
         r = next(r for r in ROUTES if r.name == name)
-        assert (r.method, r.path(world)) == (method, path.format(world.order_id))
+        assert (r.method, r.path(world)) == (method, path.format(world.order_id).replace("<int:payment_id>", str(world.payment_id)))
 
 
-@pytest.mark.parametrize("name", PER_ORDER_ROUTES)
+@pytest.mark.parametrize("name", CUSTOMER_ORDER_ROUTES)
 def test_another_customers_order_answers_like_a_missing_one(world: World, name: str) -> None:
     """A customer cannot tell another customer's order from one that does not
     exist (so cannot count everyone's orders); a role without the right gets
@@ -283,9 +333,40 @@ def test_another_customers_order_answers_like_a_missing_one(world: World, name: 
     theirs = ask(world.order_id, "other")
     assert theirs == ask(missing, "other")
     assert theirs == (404, {"code": "order_not_found", "message": "Order not found", "status": "error"})
-    assert ask(world.order_id, "inventory")[0] == ask(missing, "inventory")[0] == 403
+    if name == "cancel order":  # a role without the right: 403 either way
+        assert ask(world.order_id, "inventory")[0] == ask(missing, "inventory")[0] == 403
+    else:  # every staff role reads orders (inventory ships them)
+        assert (ask(world.order_id, "inventory")[0], ask(missing, "inventory")[0]) == (200, 404)
     assert state(world.engine) == before
     assert ask(world.order_id, "support")[0] == 200
+
+
+@pytest.mark.parametrize("name", sorted(set(PER_ORDER_ROUTES) - set(CUSTOMER_ORDER_ROUTES)))
+def test_staff_only_order_routes_refuse_every_customer_alike(world: World, name: str) -> None:
+    """Payments and shipments are the shop's: a customer gets 403 on their own
+    order, another's and a missing one alike (so learns nothing of what exists)."""
+    method, path = PER_ORDER_ROUTES[name]
+    missing = world.engine.checkout(world.a, [(2, 1)]).order.order_id + 1000
+    before = state(world.engine)
+    for actor in ("customer", "other"):
+        for order_id in (world.order_id, missing):
+            url = path.format(order_id).replace("<int:payment_id>", str(world.payment_id))
+            status, body = call(world, route(name, "order", method, fixed(url), None, *[0] * 6), actor)
+            assert (status, body["code"]) == (403, "forbidden"), (actor, order_id, body)
+    assert state(world.engine) == before
+
+
+@pytest.mark.parametrize("name", sorted(set(PER_ORDER_ROUTES) - set(CUSTOMER_ORDER_ROUTES)))
+def test_payments_and_shipments_need_a_token_in_legacy_mode_too(world: World, name: str) -> None:
+    r = next(r for r in ROUTES if r.name == name)
+    client = SERVICES["order"][0](world.engine, "legacy").test_client()
+    before = state(world.engine)
+    for actor, expected in [("anonymous", (401, "unauthenticated")), ("customer", (403, "forbidden")), ("other", (403, "forbidden"))]:
+        token = world.tokens[actor]
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        response = client.open(r.path(world), method=r.method, json=None if r.body is None else r.body(world), headers=headers)
+        assert (response.status_code, response.get_json()["code"]) == expected, (actor, response.get_json())
+    assert state(world.engine) == before
 
 
 #: A secret as the services hand them out: a session token, a staff key, a webhook signing secret.
