@@ -105,9 +105,7 @@ def test_a_replayed_reference_answers_the_first_payment_and_another_amount_confl
         (Decimal("1430.60"), ConflictError, "payment_exceeds_balance"),
     ],
 )
-def test_what_is_not_a_payable_amount_is_refused_and_nothing_is_written(
-    engine: shopcore.Engine, amount: object, error: type[Exception], code: str
-) -> None:
+def test_what_is_not_a_payable_amount_is_refused_and_nothing_is_written(engine: shopcore.Engine, amount: object, error: type[Exception], code: str) -> None:
     order_id = worked_example(engine)
     before = engine.order(order_id)
     with pytest.raises(error) as refused:
@@ -133,9 +131,9 @@ def test_payments_on_missing_orders_and_payments_are_not_found(engine: shopcore.
     with pytest.raises(NotFoundError) as order:
         engine.record_payment(99, 1, "card", "pi_1")
     assert order.value.code == "order_not_found"
-    for act in (lambda: engine.capture_payment(order_id, 42), lambda: engine.void_payment(order_id, 42)):
+    for act in (engine.capture_payment, engine.void_payment):
         with pytest.raises(NotFoundError) as payment:
-            act()
+            act(order_id, 42)
         assert payment.value.code == "unknown_payment"
 
 
@@ -151,9 +149,9 @@ def test_captures_and_voids_only_of_authorizations(engine: shopcore.Engine) -> N
     voided = engine.void_payment(order_id, held.payment_id)
     assert voided.payment.status == "voided" and voided.order.payment_status == "unpaid"
     assert [n.notification_type for n in voided.notices] == ["payment_voided"]
-    for act in (lambda: engine.capture_payment(order_id, held.payment_id), lambda: engine.void_payment(order_id, held.payment_id)):
+    for act in (engine.capture_payment, engine.void_payment):
         with pytest.raises(ConflictError) as refused:
-            act()
+            act(order_id, held.payment_id)
         assert refused.value.code == "payment_not_authorized"
     paid = engine.record_payment(order_id, 10, "cash_on_delivery", "cod_1").payment
     with pytest.raises(ConflictError) as captured:
@@ -170,7 +168,13 @@ def test_shipments_are_refused_beyond_the_order(engine: shopcore.Engine) -> None
     with pytest.raises(ValidationError) as stranger:
         engine.fulfill(order_id, [(3, 1)])
     assert stranger.value.code == "product_not_in_order"
-    for lines, code in [([], "invalid_request"), ([(2, 0)], "invalid_quantity"), ([(2,)], "invalid_request"), ("2x4", "invalid_request"), ([[2, 4]], "invalid_request")]:
+    for lines, code in [
+        ([], "invalid_request"),
+        ([(2, 0)], "invalid_quantity"),
+        ([(2,)], "invalid_request"),
+        ("2x4", "invalid_request"),
+        ([[2, 4]], "invalid_request"),
+    ]:
         with pytest.raises(ValidationError) as bad:
             engine.fulfill(order_id, lines)  # type: ignore[arg-type]
         assert bad.value.code == code, lines

@@ -152,7 +152,10 @@ def test_the_walk_through_from_placed_to_paid_and_shipped_in_two_parts(shop: Sho
         ("pi_3NxAuth", "captured", Decimal("1430.59"), Decimal("1000.00")),
         ("pi_3NxRest", "captured", Decimal("430.59"), Decimal("430.59")),
     ]
-    assert [f["lines"] for f in order["fulfillments"]] == [[{"product_id": 2, "quantity": 4}], [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 6}]]
+    assert [f["lines"] for f in order["fulfillments"]] == [
+        [{"product_id": 2, "quantity": 4}],
+        [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 6}],
+    ]
     assert [(i["product_id"], i["quantity"], i["fulfilled_quantity"]) for i in order["products"]] == [(1, 1, 1), (2, 10, 10)]
     # The original fields are all still there, unchanged.
     assert {"order_id", "customer_id", "total_amount", "created_at", "products", "status"} <= set(order)
@@ -219,7 +222,12 @@ def test_a_payment_that_is_not_one_is_400_and_writes_nothing(shop: Shop, body: A
 def test_bodies_that_are_not_json_objects_are_refused(shop: Shop) -> None:
     order_id = shop.place_worked_example()
     before = shop.state()
-    for raw in ["1000", "not json", '{"amount": 1, "amount": 2, "method": "card", "reference": "r"}', '{"amount": 1.5e400, "method": "card", "reference": "r"}']:
+    for raw in [
+        "1000",
+        "not json",
+        '{"amount": 1, "amount": 2, "method": "card", "reference": "r"}',
+        '{"amount": 1.5e400, "method": "card", "reference": "r"}',
+    ]:
         status, body = shop.pay(order_id, None, data=raw, content_type="application/json")
         assert 400 <= status < 500 and body["code"] in ("invalid_request", "invalid_money"), (raw, body)
     status, body = shop.pay(order_id, None, data="amount=1", content_type="application/x-www-form-urlencoded")
@@ -301,7 +309,7 @@ def test_cancel_after_a_shipment_is_409_order_fulfilled(shop: Shop) -> None:
 
 def test_cancel_voids_the_authorization_and_owes_back_what_was_captured(shop: Shop) -> None:
     order_id = shop.place_worked_example()
-    _, paid = shop.pay(order_id, {"amount": Decimal("300.00"), "method": "card", "reference": "pi_paid"})
+    assert shop.pay(order_id, {"amount": Decimal("300.00"), "method": "card", "reference": "pi_paid"})[0] == 201
     _, held = shop.pay(order_id, {"amount": Decimal("500.00"), "method": "card", "reference": "pi_held", "capture": False})
     status, cancelled = shop.call("order", "POST", f"/api/orders/{order_id}/cancel", as_="support")
     assert status == 200, cancelled
@@ -353,7 +361,7 @@ def test_webhooks_subscribe_to_the_new_events_and_get_them_queued(shop: Shop) ->
     status, unknown = shop.call("notification", "POST", "/api/webhooks", {"url": "https://hooks.example.com/x", "events": ["payment.refunded"]})
     assert status == 400 and unknown["code"], unknown
     order_id = shop.place_worked_example()
-    _, paid = shop.pay(order_id, {"amount": Decimal("1430.59"), "method": "card", "reference": "pi_w"})
+    assert shop.pay(order_id, {"amount": Decimal("1430.59"), "method": "card", "reference": "pi_w"})[0] == 201
     notices = [n for n in shop.engine.notifications(order_id=order_id) if n.notification_type in ("payment_captured", "order_paid")]
     assert len(notices) == 2
     deliveries = shop.engine.deliveries([n.notification_id for n in notices])
