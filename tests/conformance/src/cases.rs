@@ -425,7 +425,11 @@ pub async fn cancel_restocks_revokes_points_and_logs_a_notice<S: Store>(store: &
         .message
         .contains(&format!("Order #{} cancelled", placed.order.id)));
     // Nothing was paid, so nothing is owed back.
-    assert!(notice.message.contains("Refund due: 0.00"), "{}", notice.message);
+    assert!(
+        notice.message.contains("Refund due: 0.00"),
+        "{}",
+        notice.message
+    );
     let after = observe(store).await;
     assert_eq!(after.stock, before.stock);
     assert_eq!(after.points, before.points);

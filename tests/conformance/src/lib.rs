@@ -27,6 +27,8 @@
 //!   chosen admin key refused once revoked;
 //! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
 //! - [`settlement_cases`]: payments (authorize, capture, void) and shipments;
+//! - [`settlement_model`]: a reference model of one order's payments and
+//!   shipments, for property tests that run random operations on a store;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
@@ -35,6 +37,7 @@ pub mod coupon_cases;
 pub mod identity_cases;
 pub mod outbox_cases;
 pub mod settlement_cases;
+pub mod settlement_model;
 pub mod throttle_cases;
 
 use std::future::Future;
