@@ -288,9 +288,12 @@ def known_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any
 
 
 def amount_field(value: Any, name: str = "amount") -> Decimal | int:
-    """An amount of money as an exact JSON number (``1000.00``): a string, a
-    bool or anything else is 400 ``invalid_request``; the core then refuses
-    what is not money (``invalid_money``) and zero or less (``invalid_amount``)."""
+    """An amount of money as an exact JSON number (``1000.00``): a string is
+    not money (400 ``invalid_money``), a bool, a list or an object is 400
+    ``invalid_request``; the core then refuses what is not money (more than two
+    decimals, too large: ``invalid_money``) and zero or less (``invalid_amount``)."""
+    if isinstance(value, str):
+        raise ApiError(400, "invalid_money", f"{name} must be a JSON number such as 1000.00, not a string")
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ApiError(400, "invalid_request", f"{name} must be a JSON number such as 1000.00")
     return value

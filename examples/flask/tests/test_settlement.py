@@ -195,7 +195,8 @@ def refused(shop: Shop, answer: tuple[int, Any], status: int, code: str) -> None
         ({"amount": -5, "method": "card", "reference": "r"}, "invalid_amount"),
         ({"amount": Decimal("10.001"), "method": "card", "reference": "r"}, "invalid_money"),
         ({"amount": Decimal("1E+40"), "method": "card", "reference": "r"}, "invalid_request"),
-        ({"amount": "100.00", "method": "card", "reference": "r"}, "invalid_request"),
+        ({"amount": "100.00", "method": "card", "reference": "r"}, "invalid_money"),
+        ({"amount": "ten", "method": "card", "reference": "r"}, "invalid_money"),
         ({"amount": True, "method": "card", "reference": "r"}, "invalid_request"),
         ({"amount": None, "method": "card", "reference": "r"}, "invalid_request"),
         ({"amount": [1], "method": "card", "reference": "r"}, "invalid_request"),
@@ -247,7 +248,8 @@ def test_every_refusal_of_the_issue_with_its_code_and_nothing_written(shop: Shop
     refused(shop, shop.capture(order_id, held_id, {"amount": Decimal("1000.01")}), 409, "capture_exceeds_authorized")
     refused(shop, shop.capture(order_id, held_id, {"amount": 0}), 400, "invalid_amount")
     refused(shop, shop.capture(order_id, held_id, {"amount": Decimal("1.001")}), 400, "invalid_money")
-    refused(shop, shop.capture(order_id, held_id, {"amount": "5"}), 400, "invalid_request")
+    refused(shop, shop.capture(order_id, held_id, {"amount": "5"}), 400, "invalid_money")
+    refused(shop, shop.capture(order_id, held_id, {"amount": True}), 400, "invalid_request")
     refused(shop, shop.capture(order_id, held_id, {"amount": 5, "extra": 1}), 400, "invalid_request")
     refused(shop, shop.capture(order_id, 999), 404, "unknown_payment")
     refused(shop, shop.void(order_id, 999), 404, "unknown_payment")
