@@ -60,7 +60,10 @@ bp = Blueprint("order", __name__)
 
 def order_json(order: shopcore.Order) -> dict[str, Any]:
     """The original response shape, plus status and the priced breakdown (with
-    the coupon and points, per order and per line, when the order used them)."""
+    the coupon and points, per order and per line, when the order used them),
+    and what was paid and shipped: ``payment_status``, ``fulfillment_status``,
+    ``amount_paid``, ``amount_authorized``, ``balance_due``, ``refund_due``,
+    the ``payments``, the ``fulfillments`` and per line ``fulfilled_quantity``."""
     body = order.to_dict()
     body["payments"] = [payment_json(p) for p in order.payments]
     body["fulfillments"] = [fulfillment_json(f) for f in order.fulfillments]
