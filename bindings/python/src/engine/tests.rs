@@ -1,7 +1,8 @@
 //! The Engine reads every time from its store's clock: under a fixed clock
 //! long past, sessions, staff keys, webhooks, orders and the outbox agree on it
 //! (a wall-clock reading anywhere would find the session expired, or stamp a
-//! record with today). The Engine is called as Python calls it.
+//! record with today), payments and shipments included. The Engine is called
+//! as Python calls it.
 
 use std::ffi::CStr;
 use std::sync::Arc;
@@ -89,6 +90,14 @@ assert (report.claimed, report.retried) == (1, 1), report
 ]
 assert then < delivery.next_attempt_at <= then + timedelta(minutes=1), delivery
 assert dispatcher.dispatch_due().claimed == 0, "not due yet at the store's now"
+
+# Payments and shipments, and their notices, at the store's now.
+order_id = placed.order.order_id
+paid = engine.record_payment(order_id, placed.order.total_amount, "card", "pi_then")
+assert paid.payment.created_at == paid.payment.updated_at == then, paid.payment
+shipped = engine.fulfill(order_id)
+assert shipped.fulfillment.created_at == then, shipped.fulfillment
+assert [n.sent_at for n in paid.notices + shipped.notices] == [then] * 4, paid.notices + shipped.notices
 
 engine.logout(session.token)
 try:
