@@ -49,6 +49,8 @@
 //! - `schema`: what a database must hold before a migration, what a failed one says;
 //! - `repositories`: catalog, customer, order, notification and books traits;
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
+//! - `settlement`: payments (record, capture, void) and shipments, each
+//!   locked on its order;
 //! - `admin`: catalog administration and the change log;
 //! - `coupons`: coupons and how often each is in use;
 //! - `throttle`: the throttles' counts, shared by every process on the database.
@@ -64,6 +66,7 @@ mod outbox;
 mod repositories;
 mod rows;
 mod schema;
+mod settlement;
 mod throttle;
 mod workflow;
 

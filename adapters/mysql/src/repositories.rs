@@ -27,10 +27,11 @@ use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::faults::Faults;
 use crate::rows::{
-    assemble_orders, push_in_list, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
-    NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS,
-    C_CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
-    PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
+    assemble_orders, push_in_list, utc, CustomerRow, FulfillmentLineRow, ItemRow, LedgerEntry,
+    LedgerRow, MoneyEntryRow, NotificationRow, OrderParts, OrderRow, PaymentRow, ProductRow,
+    RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS,
+    ITEM_COLUMNS, LEDGER_COLUMNS, MONEY_LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
+    PAYMENT_COLUMNS, PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::transaction::Attempt;
 use crate::workflow::{HotRows, NotDone};
@@ -261,26 +262,61 @@ pub(crate) async fn select_orders(
     with_items(conn, orders).await
 }
 
-/// The orders of `rows` with their items.
-async fn with_items(
+/// The orders of `rows` with their items, payments and shipments, each read
+/// by one `IN`-list statement.
+///
+/// Plain reads: in a transaction that locked the order rows first (a cancel,
+/// a payment, a shipment), the first of them fixes the transaction's
+/// snapshot, so they see every payment and shipment committed by whoever
+/// held those locks before.
+pub(crate) async fn with_items(
     conn: &mut sqlx::MySqlConnection,
     orders: Vec<OrderRow>,
 ) -> Result<Vec<Order>, DbError> {
     if orders.is_empty() {
         return Ok(Vec::new());
     }
+    let ids = || orders.iter().map(|order| order.order_id);
     let mut sql = QueryBuilder::new(concatcp!(
         "SELECT ",
         ITEM_COLUMNS,
         " FROM order_items WHERE order_id IN "
     ));
-    push_in_list(&mut sql, orders.iter().map(|order| order.order_id));
+    push_in_list(&mut sql, ids());
     sql.push(" ORDER BY item_id");
     let items = sql
         .build_query_as::<ItemRow>()
         .fetch_all(&mut *conn)
         .await?;
-    Ok(assemble_orders(orders, items)?)
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        PAYMENT_COLUMNS,
+        " FROM payments WHERE order_id IN "
+    ));
+    push_in_list(&mut sql, ids());
+    sql.push(" ORDER BY payment_id");
+    let payments = sql
+        .build_query_as::<PaymentRow>()
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        FULFILLMENT_LINE_COLUMNS,
+        " FROM fulfillments f LEFT JOIN fulfillment_items i ON i.fulfillment_id = f.fulfillment_id \
+         WHERE f.order_id IN "
+    ));
+    push_in_list(&mut sql, ids());
+    sql.push(" ORDER BY f.fulfillment_id, i.item_id");
+    let fulfillments = sql
+        .build_query_as::<FulfillmentLineRow>()
+        .fetch_all(&mut *conn)
+        .await?;
+    let parts = OrderParts {
+        items,
+        payments,
+        fulfillments,
+    };
+    Ok(assemble_orders(orders, parts)?)
 }
 
 /// Reads one order with its items, optionally locking the order row.
@@ -730,7 +766,9 @@ impl BooksRepository for MySqlStore {
         let orders = select_orders(conn, ORDERS, 0).await?;
         let notices: Vec<(i64, String)> = sqlx::query_as(
             "SELECT order_id, notification_type FROM notification_log \
-             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', 'order_cancellation') \
+             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', \
+             'order_cancellation', 'payment_captured', 'payment_voided', 'order_paid', \
+             'fulfillment_created', 'order_fulfilled') \
              ORDER BY notification_id",
         )
         .fetch_all(&mut *conn)
@@ -742,6 +780,15 @@ impl BooksRepository for MySqlStore {
             " FROM ledger_entries ORDER BY entry_id"
         );
         let ledger: Vec<LedgerRow> = sqlx::query_as(LEDGER)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
+        const MONEY: &str = concatcp!(
+            "SELECT ",
+            MONEY_LEDGER_COLUMNS,
+            " FROM payment_ledger ORDER BY entry_id"
+        );
+        let money: Vec<MoneyEntryRow> = sqlx::query_as(MONEY)
             .fetch_all(&mut *conn)
             .await
             .map_err(DbError::from)?;
@@ -774,6 +821,10 @@ impl BooksRepository for MySqlStore {
                             .ok_or_else(|| bad("notification_log", &kind))?,
                     ))
                 })
+                .collect::<Result<_, StorageError>>()?,
+            money_ledger: money
+                .into_iter()
+                .map(shopcore::MoneyEntry::try_from)
                 .collect::<Result<_, StorageError>>()?,
             ..Books::default()
         };
