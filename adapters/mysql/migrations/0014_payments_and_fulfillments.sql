@@ -73,7 +73,7 @@ CREATE TABLE fulfillment_items (
     item_id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     fulfillment_id BIGINT NOT NULL,
     product_id INT NOT NULL,
-    quantity INT UNSIGNED NOT NULL,
+    quantity INT NOT NULL,
     INDEX fulfillment_items_by_fulfillment (fulfillment_id, item_id),
     CONSTRAINT fulfillment_items_fulfillment FOREIGN KEY (fulfillment_id)
         REFERENCES fulfillments (fulfillment_id) ON DELETE CASCADE,
