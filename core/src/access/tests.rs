@@ -32,12 +32,12 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::UpdateProfile(other), "ufff."),
         (Action::ChangePassword(me), "u.ff."),
         (Action::ChangePassword(other), "ufff."),
-        (Action::ReadOrderHistory(me), "u..f."),
-        (Action::ReadOrderHistory(other), "uf.f."),
+        (Action::ReadOrderHistory(me), "u...."),
+        (Action::ReadOrderHistory(other), "uf..."),
         (Action::PlaceOrder(me), "u.ff."),
         (Action::PlaceOrder(other), "ufff."),
-        (Action::ReadOrder(me), "u..f."),
-        (Action::ReadOrder(other), "uf.f."),
+        (Action::ReadOrder(me), "u...."),
+        (Action::ReadOrder(other), "uf..."),
         (Action::CancelOrder(me), "u..f."),
         (Action::CancelOrder(other), "uf.f."),
         (Action::ReadNotifications(Some(me)), "u..f."),
@@ -57,6 +57,9 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::AuditPricing, "uf..."),
         (Action::ManageDeliveries, "uf.f."),
         (Action::ManageWebhooks, "ufff."),
+        (Action::ListOrders, "uf..."),
+        (Action::ManagePayments, "uf.f."),
+        (Action::FulfillOrders, "uff.."),
     ]
 }
 

@@ -26,6 +26,9 @@
 //! - [`identity_cases`]: emails and idempotency keys compared exactly, the
 //!   chosen admin key refused once revoked;
 //! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
+//! - [`settlement_cases`]: payments (authorize, capture, void) and shipments;
+//! - [`settlement_model`]: a reference model of one order's payments and
+//!   shipments, for property tests that run random operations on a store;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
 
 pub mod admin_cases;
@@ -33,6 +36,8 @@ pub mod cases;
 pub mod coupon_cases;
 pub mod identity_cases;
 pub mod outbox_cases;
+pub mod settlement_cases;
+pub mod settlement_model;
 pub mod throttle_cases;
 
 use std::future::Future;
@@ -113,6 +118,14 @@ macro_rules! conformance_tests {
             idempotency_keys_differing_in_case_are_different_keys,
             a_revoked_or_guessable_admin_key_is_refused
         );
+        $crate::conformance_tests!(@settlement $runner;
+            an_order_is_authorized_captured_in_part_and_paid,
+            payment_refusals_say_why_and_write_nothing,
+            a_payment_reference_replays_the_first_payment_or_conflicts,
+            an_order_ships_in_parts_and_then_is_fulfilled,
+            a_cancel_voids_authorizations_and_owes_back_what_was_captured,
+            races_on_one_order_have_one_winner
+        );
         $crate::conformance_tests!(@throttle $runner;
             failed_logins_never_lock_the_owner_out_from_another_address,
             malformed_logins_count_against_the_address_only,
@@ -129,6 +142,14 @@ macro_rules! conformance_tests {
             #[test]
             fn $case() {
                 $runner(|store| ::std::boxed::Box::pin($crate::identity_cases::$case(store)));
+            }
+        )*
+    };
+    (@settlement $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::settlement_cases::$case(store)));
             }
         )*
     };

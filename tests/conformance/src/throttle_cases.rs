@@ -33,7 +33,7 @@ const OWNER: &str = "owner@example.com";
 const PASSWORD: &str = "the owner's password";
 
 /// Runs `futures` interleaved on the current task; their outputs in order.
-async fn concurrently<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn concurrently<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(move |cx| {
