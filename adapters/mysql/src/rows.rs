@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 use shopcore::{
     Carrier, Fulfillment, FulfillmentId, FulfillmentLine, MoneyEntry, MoneyKind, Payment,
     PaymentId, PaymentMethod, PaymentReference, PaymentState, TrackingNumber,
 };
+use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
     NotificationKind, Order, OrderId, OrderItem, OrderStatus, PasswordHash, Phone, PointsEntry,

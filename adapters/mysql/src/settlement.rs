@@ -38,9 +38,9 @@ use crate::MySqlStore;
 
 /// The order `id` as this transaction left it.
 async fn stored_order(conn: &mut MySqlConnection, id: OrderId) -> Result<Order, DbError> {
-    select_order(conn, id, false).await?.ok_or_else(|| {
-        StorageError::Failure(format!("order {id} vanished under its lock")).into()
-    })
+    select_order(conn, id, false)
+        .await?
+        .ok_or_else(|| StorageError::Failure(format!("order {id} vanished under its lock")).into())
 }
 
 impl MySqlStore {
@@ -91,11 +91,7 @@ impl MySqlStore {
     }
 
     /// Runs [`settle_in`](Self::settle_in) in a transaction, rerun after a lost lock race.
-    async fn settle<D>(
-        &self,
-        order_id: OrderId,
-        decide: D,
-    ) -> Result<PaymentOutcome, PaymentError>
+    async fn settle<D>(&self, order_id: OrderId, decide: D) -> Result<PaymentOutcome, PaymentError>
     where
         D: Fn(&SettlementSnapshot<'_>) -> Result<PaymentDecision, PaymentError> + Sync,
     {
@@ -162,7 +158,8 @@ impl OrderSettlement for MySqlStore {
         amount: Option<Money>,
     ) -> Result<PaymentOutcome, PaymentError> {
         self.settle(order_id, |snapshot| {
-            plan_capture(snapshot, payment_id, amount, self.clock.now()).map(PaymentDecision::Record)
+            plan_capture(snapshot, payment_id, amount, self.clock.now())
+                .map(PaymentDecision::Record)
         })
         .await
     }

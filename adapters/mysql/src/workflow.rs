@@ -45,10 +45,9 @@ use async_trait::async_trait;
 use const_format::concatcp;
 use shopcore::{
     plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelPlan, CancelSnapshot,
-    CancelledOrder, Effect, Order,
-    Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
-    OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause, ShopConfig, StorageError,
-    UnlockedCancelDecision, UnlockedCancelSnapshot,
+    CancelledOrder, Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, Effect,
+    IdempotencyKey, Order, OrderId, OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause,
+    ShopConfig, StorageError, UnlockedCancelDecision, UnlockedCancelSnapshot,
 };
 use sqlx::MySqlConnection;
 

@@ -328,7 +328,12 @@ fn payment(amount: &str, reference: &str, capture: bool) -> PaymentRequest {
 
 /// Fails `attempt` after each of `steps` in turn, checking every table is
 /// unchanged each time, then lets it through and checks something changed.
-async fn fails_without_trace<T, E, F, Fut>(db: &TestDb, raw: &MySqlPool, steps: &[WriteStep], attempt: F) -> T
+async fn fails_without_trace<T, E, F, Fut>(
+    db: &TestDb,
+    raw: &MySqlPool,
+    steps: &[WriteStep],
+    attempt: F,
+) -> T
 where
     E: ErrorCode + std::fmt::Display,
     F: Fn() -> Fut,
@@ -347,7 +352,9 @@ where
     }
     db.store.inject_fault_after(None);
     let before = fingerprint(raw).await;
-    let done = attempt().await.unwrap_or_else(|e| panic!("without a fault: {e}"));
+    let done = attempt()
+        .await
+        .unwrap_or_else(|e| panic!("without a fault: {e}"));
     assert_ne!(fingerprint(raw).await, before);
     done
 }
@@ -444,8 +451,7 @@ async fn a_cancel_voiding_authorizations_failing_after_any_step_leaves_no_trace(
             WriteStep::CANCEL.to_vec()
         };
         let steps = [steps, WriteStep::CANCEL_VOIDS.to_vec()].concat();
-        let cancelled =
-            fails_without_trace(&db, &raw, &steps, || store.cancel(order)).await;
+        let cancelled = fails_without_trace(&db, &raw, &steps, || store.cancel(order)).await;
         assert_eq!(cancelled.refund_due, "300.00".parse().unwrap());
         assert_eq!(cancelled.order.refund_due, "300.00".parse().unwrap());
         let stored = store.order(order).await.unwrap();

@@ -42,10 +42,10 @@ mod movements;
 mod orders;
 mod settlement;
 
-use shopcore::{FulfillmentId, PaymentId, ProductId};
 use shopcore::{
     Effect, Notification, OrderId, Plan, PointsMoved, StaffKeyId, StockMoved, StorageError,
 };
+use shopcore::{FulfillmentId, PaymentId, ProductId};
 use sqlx::MySqlConnection;
 
 use crate::error::{diverged, DbError};

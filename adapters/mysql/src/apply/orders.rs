@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use shopcore::{
-    CustomerId, IdempotencyKey, Money, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
-    OrderStatus, RequestFingerprint, StorageError,
+    CustomerId, IdempotencyKey, Money, NewOrder, NoticeLogged, Notification, NotificationId,
+    OrderId, OrderStatus, RequestFingerprint, StorageError,
 };
 use sqlx::{MySqlConnection, QueryBuilder};
 

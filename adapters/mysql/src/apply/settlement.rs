@@ -42,7 +42,10 @@ async fn bump_settlement(
         Standing::Created => CREATED,
         Standing::Any => ANY,
     };
-    let updated = sqlx::query(sql).bind(order.get()).execute(&mut *conn).await?;
+    let updated = sqlx::query(sql)
+        .bind(order.get())
+        .execute(&mut *conn)
+        .await?;
     if updated.rows_affected() != 1 {
         return Err(diverged(format_args!(
             "order {order} (expected {})",
