@@ -286,6 +286,26 @@ pub fn plan_payment(
 
 /// Decides capturing an authorized payment: all of it, or `amount` of it (the
 /// rest is released).
+///
+/// ```
+/// use shopcore::{plan_capture, seed, ErrorCode, MoneyKind, Payment, PaymentId, PaymentState, SettlementSnapshot};
+/// let data = seed::demo_data();
+/// let mut order = seed::worked_example_order();
+/// let at = chrono::Utc::now();
+/// order.payments.push(Payment {
+///     id: PaymentId::new(1).unwrap(), order_id: order.id, method: "card".parse().unwrap(),
+///     reference: "pi_1".parse().unwrap(), amount: "1430.59".parse().unwrap(),
+///     status: PaymentState::Authorized, amount_captured: "0.00".parse().unwrap(),
+///     created_at: at, updated_at: at,
+/// });
+/// let snapshot = SettlementSnapshot { order: &order, customer: Some(&data.customers[0]) };
+/// let id = PaymentId::new(1).unwrap();
+/// let plan = plan_capture(&snapshot, id, Some("1000.00".parse().unwrap()), at).unwrap();
+/// let moves: Vec<_> = plan.plan().money_moves().map(|m| (m.kind, m.amount.to_string())).collect();
+/// assert_eq!(moves, [(MoneyKind::Captured, "1000.00".to_owned()), (MoneyKind::Released, "430.59".to_owned())]);
+/// let too_much = plan_capture(&snapshot, id, Some("1430.60".parse().unwrap()), at).unwrap_err();
+/// assert_eq!(too_much.code(), "capture_exceeds_authorized");
+/// ```
 pub fn plan_capture(
     snapshot: &SettlementSnapshot<'_>,
     payment_id: PaymentId,
@@ -337,7 +357,17 @@ pub fn plan_capture(
     })
 }
 
-/// Decides voiding an authorized payment: its whole amount is released.
+/// Decides voiding an authorized payment: its whole amount is released, and
+/// the customer is told (`payment_voided`).
+///
+/// ```
+/// use shopcore::{plan_void, seed, ErrorCode, PaymentId, SettlementSnapshot};
+/// let data = seed::demo_data();
+/// let order = seed::worked_example_order(); // no payments yet
+/// let snapshot = SettlementSnapshot { order: &order, customer: Some(&data.customers[0]) };
+/// let refused = plan_void(&snapshot, PaymentId::new(1).unwrap(), chrono::Utc::now()).unwrap_err();
+/// assert_eq!(refused.code(), "unknown_payment");
+/// ```
 pub fn plan_void(
     snapshot: &SettlementSnapshot<'_>,
     payment_id: PaymentId,
@@ -483,5 +513,159 @@ impl Ledger {
             captured_after: captured,
         }));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::notification::NotificationKind;
+    use crate::seed;
+
+    fn request(amount: &str, reference: &str, capture: bool) -> PaymentRequest {
+        PaymentRequest {
+            amount: amount.parse().unwrap(),
+            method: "card".parse().unwrap(),
+            reference: reference.parse().unwrap(),
+            capture,
+        }
+    }
+
+    /// The worked example (1430.59) with `captured` already captured by one payment.
+    fn order_with(captured: &str) -> Order {
+        let mut order = seed::worked_example_order();
+        if captured != "0.00" {
+            order.payments.push(Payment {
+                id: PaymentId::new(1).unwrap(),
+                order_id: order.id,
+                method: "card".parse().unwrap(),
+                reference: "pi_0".parse().unwrap(),
+                amount: captured.parse().unwrap(),
+                status: PaymentState::Captured,
+                amount_captured: captured.parse().unwrap(),
+                created_at: DateTime::UNIX_EPOCH,
+                updated_at: DateTime::UNIX_EPOCH,
+            });
+        }
+        order
+    }
+
+    fn notices(order: &Order, request: &PaymentRequest) -> Vec<NotificationKind> {
+        let data = seed::demo_data();
+        let snapshot = SettlementSnapshot {
+            order,
+            customer: Some(&data.customers[0]),
+        };
+        match plan_payment(&snapshot, request, DateTime::UNIX_EPOCH).unwrap() {
+            PaymentDecision::Record(plan) => plan.plan().notices().map(|n| n.kind).collect(),
+            PaymentDecision::Replay(_) => panic!("recorded"),
+        }
+    }
+
+    #[test]
+    fn order_paid_is_told_once_when_captured_money_first_covers_the_total() {
+        use NotificationKind::{OrderPaid, PaymentCaptured};
+        let unpaid = order_with("0.00");
+        assert_eq!(
+            notices(&unpaid, &request("1430.58", "a", true)),
+            [PaymentCaptured]
+        );
+        assert_eq!(
+            notices(&unpaid, &request("1430.59", "a", true)),
+            [PaymentCaptured, OrderPaid]
+        );
+        assert_eq!(notices(&unpaid, &request("1430.59", "a", false)), []);
+        let almost = order_with("1430.58");
+        assert_eq!(
+            notices(&almost, &request("0.01", "a", true)),
+            [PaymentCaptured, OrderPaid]
+        );
+    }
+
+    #[test]
+    fn what_is_held_or_captured_never_exceeds_the_total() {
+        let data = seed::demo_data();
+        let order = order_with("1000.00");
+        let snapshot = SettlementSnapshot {
+            order: &order,
+            customer: Some(&data.customers[0]),
+        };
+        let decide = |amount| {
+            plan_payment(
+                &snapshot,
+                &request(amount, "b", false),
+                DateTime::UNIX_EPOCH,
+            )
+        };
+        assert!(matches!(decide("430.59"), Ok(PaymentDecision::Record(_))));
+        let refused = decide("430.60").unwrap_err();
+        assert_eq!(refused.code(), "payment_exceeds_balance");
+        assert_eq!(
+            refused.to_string(),
+            "a payment of 430.60 exceeds what order 1 is due: 1430.59 in all, 1000.00 captured and 0.00 authorized"
+        );
+        // The same reference: the first payment, or a conflict.
+        let replay = plan_payment(
+            &snapshot,
+            &request("1000.00", "pi_0", true),
+            DateTime::UNIX_EPOCH,
+        );
+        assert!(matches!(replay, Ok(PaymentDecision::Replay(p)) if p.id.get() == 1));
+        let conflict = plan_payment(
+            &snapshot,
+            &request("1.00", "pi_0", true),
+            DateTime::UNIX_EPOCH,
+        );
+        assert_eq!(conflict.unwrap_err().code(), "payment_reference_conflict");
+    }
+
+    #[test]
+    fn a_cancel_voids_each_open_authorization_and_owes_back_what_was_captured() {
+        let data = seed::demo_data();
+        let mut order = order_with("300.00");
+        order.payments.push(Payment {
+            id: PaymentId::new(2).unwrap(),
+            status: PaymentState::Authorized,
+            amount: "500.00".parse().unwrap(),
+            amount_captured: Money::ZERO,
+            reference: "pi_held".parse().unwrap(),
+            ..order.payments[0].clone()
+        });
+        let snapshot = crate::CancelSnapshot {
+            order: &order,
+            customer: Some(&data.customers[0]),
+            catalog: &data.catalog(),
+        };
+        let cancel = crate::plan_cancel(&snapshot, DateTime::UNIX_EPOCH).unwrap();
+        assert_eq!(cancel.refund_due.to_string(), "300.00");
+        let voided: Vec<_> = cancel
+            .plan()
+            .money_moves()
+            .map(|m| {
+                (
+                    m.payment,
+                    m.kind,
+                    m.amount.to_string(),
+                    m.authorized_after.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            voided,
+            [(
+                PaymentRef::Existing(PaymentId::new(2).unwrap()),
+                MoneyKind::Released,
+                "500.00".to_owned(),
+                "0.00".to_owned()
+            )]
+        );
+        let kinds: Vec<_> = cancel.plan().notices().map(|n| n.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                NotificationKind::OrderCancellation,
+                NotificationKind::PaymentVoided
+            ]
+        );
     }
 }
