@@ -252,14 +252,14 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) const SELECT_ORDERS: &str = concatcp!("SELECT ", ORDER_COLUMNS, " FROM orders WHERE ");
 
 /// Reads the orders `sql` selects (with one bound id; [`SELECT_ORDERS`]
-/// followed by a condition) and their items.
+/// followed by a condition) with their items, payments and shipments.
 pub(crate) async fn select_orders(
     conn: &mut sqlx::MySqlConnection,
     sql: &'static str,
     id: i64,
 ) -> Result<Vec<Order>, DbError> {
     let orders: Vec<OrderRow> = sqlx::query_as(sql).bind(id).fetch_all(&mut *conn).await?;
-    with_items(conn, orders).await
+    with_parts(conn, orders).await
 }
 
 /// The orders of `rows` with their items, payments and shipments, each read
@@ -269,7 +269,7 @@ pub(crate) async fn select_orders(
 /// a payment, a shipment), the first of them fixes the transaction's
 /// snapshot, so they see every payment and shipment committed by whoever
 /// held those locks before.
-pub(crate) async fn with_items(
+async fn with_parts(
     conn: &mut sqlx::MySqlConnection,
     orders: Vec<OrderRow>,
 ) -> Result<Vec<Order>, DbError> {
@@ -319,7 +319,8 @@ pub(crate) async fn with_items(
     Ok(assemble_orders(orders, parts)?)
 }
 
-/// Reads one order with its items, optionally locking the order row.
+/// Reads one order with its items, payments and shipments, optionally
+/// locking the order row (only that row: see [`with_parts`]).
 pub(crate) async fn select_order(
     conn: &mut sqlx::MySqlConnection,
     id: OrderId,
@@ -639,7 +640,7 @@ impl OrderRepository for MySqlStore {
             .fetch_all(&mut *conn)
             .await
             .map_err(DbError::from)?;
-        let orders = with_items(&mut conn, rows).await?;
+        let orders = with_parts(&mut conn, rows).await?;
         Ok(Page::from_overfetch(orders, limit, |o| o.id))
     }
 }
