@@ -185,6 +185,23 @@ fn code<T, E: ErrorCode>(answer: &Result<T, E>) -> &'static str {
     answer.as_ref().map_or_else(|e| e.code(), |_| "ok")
 }
 
+/// The two racers' answers as codes, sorted; counts the winner in `won_by`.
+async fn two_answers<T, E: ErrorCode>(
+    tasks: Vec<tokio::task::JoinHandle<Result<T, E>>>,
+    won_by: &mut [usize; 2],
+) -> Vec<&'static str> {
+    let mut codes = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let answer = task.await.unwrap();
+        if answer.is_ok() {
+            won_by[i] += 1;
+        }
+        codes.push(code(&answer));
+    }
+    codes.sort_unstable();
+    codes
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_payments_racing_for_one_balance_record_exactly_one() {
     let Some(racers) = Racers::new().await else {
@@ -201,15 +218,7 @@ async fn two_payments_racing_for_one_balance_record_exactly_one() {
                 tokio::spawn(async move { store.record_payment(order, &request).await })
             })
             .collect();
-        let mut codes = Vec::new();
-        for (i, task) in tasks.into_iter().enumerate() {
-            let answer = task.await.unwrap();
-            if answer.is_ok() {
-                won_by[i] += 1;
-            }
-            codes.push(code(&answer));
-        }
-        codes.sort_unstable();
+        let codes = two_answers(tasks, &mut won_by).await;
         assert_eq!(codes, ["ok", "payment_exceeds_balance"], "round {round}");
         racers.sync().await;
         let stored = racers.db.store.order(order).await.unwrap();
@@ -286,15 +295,7 @@ async fn two_shipments_racing_for_the_last_units_never_ship_more_than_ordered() 
                 tokio::spawn(async move { store.fulfill(order, &mice(6)).await })
             })
             .collect();
-        let mut codes = Vec::new();
-        for (i, task) in tasks.into_iter().enumerate() {
-            let answer = task.await.unwrap();
-            if answer.is_ok() {
-                won_by[i] += 1;
-            }
-            codes.push(code(&answer));
-        }
-        codes.sort_unstable();
+        let codes = two_answers(tasks, &mut won_by).await;
         assert_eq!(codes, ["fulfillment_exceeds_order", "ok"], "round {round}");
         racers.sync().await;
         let stored = racers.db.store.order(order).await.unwrap();
