@@ -183,14 +183,15 @@ run: venv
 ## The cluster is removed afterwards, pass or fail. `make test` runs the short form.
 test-galera-short: GALERA_KEY_ROUNDS = 50
 test-galera-short: GALERA_SOAK = --short
-test-galera-short: GALERA_RUST_TESTS = --workspace --test conformance
+test-galera-short: GALERA_RUST_TESTS = --workspace --test conformance --test settlement_races
 test-galera: GALERA_KEY_ROUNDS = 500
 test-galera: GALERA_SOAK =
 test-galera: GALERA_RUST_TESTS = -p shopcore-mysql
 test-galera test-galera-short: bench-deps
 	scripts/galera.sh start
 	status=0; urls="$$(scripts/galera.sh urls | tr '\n' ' ')"; \
-	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 $(CARGO) test --locked $(GALERA_RUST_TESTS) \
+	SHOPCORE_TEST_MYSQL_URL=mysql://root@127.0.0.1:3312 SHOPCORE_GALERA_URLS="$$urls" \
+		$(CARGO) test --locked $(GALERA_RUST_TESTS) \
 		|| status=$$?; \
 	SHOPCORE_GALERA_URLS="$$urls" SHOPCORE_GALERA_KEY_ROUNDS=$(GALERA_KEY_ROUNDS) \
 		$(PY) -m pytest -q -s -p no:cacheprovider examples/flask/tests/test_galera.py || status=$$?; \

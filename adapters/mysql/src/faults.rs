@@ -148,6 +148,14 @@ pub enum WriteStep {
     AccessChanged,
     /// A product, ladder, tax rate or change-log row was written.
     CatalogChanged,
+    /// A payment row was inserted (and its order's settlement version bumped).
+    PaymentRecorded,
+    /// A payment's status and captured amount were changed.
+    PaymentChanged,
+    /// Money ledger entries were inserted.
+    MoneyMoved,
+    /// A shipment and its lines were inserted.
+    FulfillmentCreated,
 }
 
 impl WriteStep {
@@ -180,4 +188,22 @@ impl WriteStep {
         WriteStep::NoticeLogged,
         WriteStep::LedgerWritten,
     ];
+    /// The steps of a payment captured at once, in order.
+    pub const PAYMENT: [WriteStep; 3] = [
+        WriteStep::PaymentRecorded,
+        WriteStep::MoneyMoved,
+        WriteStep::NoticeLogged,
+    ];
+    /// The steps of a capture (or a void) of an authorized payment, in order.
+    pub const CAPTURE: [WriteStep; 3] = [
+        WriteStep::PaymentChanged,
+        WriteStep::MoneyMoved,
+        WriteStep::NoticeLogged,
+    ];
+    /// The steps of a shipment, in order.
+    pub const FULFILLMENT: [WriteStep; 2] =
+        [WriteStep::FulfillmentCreated, WriteStep::NoticeLogged];
+    /// The steps a cancel adds for each open authorization it voids, after
+    /// its own (see [`WriteStep::CANCEL`]).
+    pub const CANCEL_VOIDS: [WriteStep; 2] = [WriteStep::PaymentChanged, WriteStep::MoneyMoved];
 }

@@ -3,8 +3,9 @@
 //! The MySQL/MariaDB storage adapter for `shopcore`, on sqlx. It keeps the
 //! original backend's tables and column names (embedded migrations create them
 //! on an empty database or upgrade the original schema in place), stores money
-//! as `DECIMAL` end to end, and runs every write — checkout, cancel, stock and
-//! points adjustments, logged notices — as one transaction:
+//! as `DECIMAL` end to end, and runs every write — checkout, cancel,
+//! payments and shipments, stock and points adjustments, logged notices — as
+//! one transaction:
 //!
 //! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
 //! 2. read what the plan needs: a checkout reads its products with their
@@ -13,7 +14,9 @@
 //!    order is priced from one price list that existed at one instant); a
 //!    cancel or an adjustment locks the rows it changes in one global order —
 //!    the `orders` row, the `inventory` rows in product-id order (`SELECT …
-//!    FOR UPDATE`), then the `customers` row;
+//!    FOR UPDATE`), then the `customers` row; a payment, capture, void or
+//!    shipment locks only its `orders` row, then reads the order's payments
+//!    and shipments;
 //! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
 //! 4. apply the plan's effects through the one `apply` (module `apply`):
 //!    guarded relative writes that must land on each effect's `after`, the
@@ -49,6 +52,8 @@
 //! - `schema`: what a database must hold before a migration, what a failed one says;
 //! - `repositories`: catalog, customer, order, notification and books traits;
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
+//! - `settlement`: payments (record, capture, void) and shipments, each
+//!   locked on its order;
 //! - `admin`: catalog administration and the change log;
 //! - `coupons`: coupons and how often each is in use;
 //! - `throttle`: the throttles' counts, shared by every process on the database.
@@ -64,6 +69,7 @@ mod outbox;
 mod repositories;
 mod rows;
 mod schema;
+mod settlement;
 mod throttle;
 mod workflow;
 

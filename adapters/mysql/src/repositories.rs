@@ -27,10 +27,11 @@ use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::faults::Faults;
 use crate::rows::{
-    assemble_orders, push_in_list, utc, CustomerRow, ItemRow, LedgerEntry, LedgerRow,
-    NotificationRow, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS,
-    C_CUSTOMER_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
-    PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
+    assemble_orders, push_in_list, utc, CustomerRow, FulfillmentLineRow, ItemRow, LedgerEntry,
+    LedgerRow, MoneyEntryRow, NotificationRow, OrderParts, OrderRow, PaymentRow, ProductRow,
+    RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS,
+    ITEM_COLUMNS, LEDGER_COLUMNS, MONEY_LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
+    PAYMENT_COLUMNS, PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::transaction::Attempt;
 use crate::workflow::{HotRows, NotDone};
@@ -251,39 +252,75 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) const SELECT_ORDERS: &str = concatcp!("SELECT ", ORDER_COLUMNS, " FROM orders WHERE ");
 
 /// Reads the orders `sql` selects (with one bound id; [`SELECT_ORDERS`]
-/// followed by a condition) and their items.
+/// followed by a condition) with their items, payments and shipments.
 pub(crate) async fn select_orders(
     conn: &mut sqlx::MySqlConnection,
     sql: &'static str,
     id: i64,
 ) -> Result<Vec<Order>, DbError> {
     let orders: Vec<OrderRow> = sqlx::query_as(sql).bind(id).fetch_all(&mut *conn).await?;
-    with_items(conn, orders).await
+    with_parts(conn, orders).await
 }
 
-/// The orders of `rows` with their items.
-async fn with_items(
+/// The orders of `rows` with their items, payments and shipments, each read
+/// by one `IN`-list statement.
+///
+/// Plain reads: in a transaction that locked the order rows first (a cancel,
+/// a payment, a shipment), the first of them fixes the transaction's
+/// snapshot, so they see every payment and shipment committed by whoever
+/// held those locks before.
+async fn with_parts(
     conn: &mut sqlx::MySqlConnection,
     orders: Vec<OrderRow>,
 ) -> Result<Vec<Order>, DbError> {
     if orders.is_empty() {
         return Ok(Vec::new());
     }
+    let ids = || orders.iter().map(|order| order.order_id);
     let mut sql = QueryBuilder::new(concatcp!(
         "SELECT ",
         ITEM_COLUMNS,
         " FROM order_items WHERE order_id IN "
     ));
-    push_in_list(&mut sql, orders.iter().map(|order| order.order_id));
+    push_in_list(&mut sql, ids());
     sql.push(" ORDER BY item_id");
     let items = sql
         .build_query_as::<ItemRow>()
         .fetch_all(&mut *conn)
         .await?;
-    Ok(assemble_orders(orders, items)?)
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        PAYMENT_COLUMNS,
+        " FROM payments WHERE order_id IN "
+    ));
+    push_in_list(&mut sql, ids());
+    sql.push(" ORDER BY payment_id");
+    let payments = sql
+        .build_query_as::<PaymentRow>()
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut sql = QueryBuilder::new(concatcp!(
+        "SELECT ",
+        FULFILLMENT_LINE_COLUMNS,
+        " FROM fulfillments f LEFT JOIN fulfillment_items i ON i.fulfillment_id = f.fulfillment_id \
+         WHERE f.order_id IN "
+    ));
+    push_in_list(&mut sql, ids());
+    sql.push(" ORDER BY f.fulfillment_id, i.item_id");
+    let fulfillments = sql
+        .build_query_as::<FulfillmentLineRow>()
+        .fetch_all(&mut *conn)
+        .await?;
+    let parts = OrderParts {
+        items,
+        payments,
+        fulfillments,
+    };
+    Ok(assemble_orders(orders, parts)?)
 }
 
-/// Reads one order with its items, optionally locking the order row.
+/// Reads one order with its items, payments and shipments, optionally
+/// locking the order row (only that row: see [`with_parts`]).
 pub(crate) async fn select_order(
     conn: &mut sqlx::MySqlConnection,
     id: OrderId,
@@ -603,7 +640,7 @@ impl OrderRepository for MySqlStore {
             .fetch_all(&mut *conn)
             .await
             .map_err(DbError::from)?;
-        let orders = with_items(&mut conn, rows).await?;
+        let orders = with_parts(&mut conn, rows).await?;
         Ok(Page::from_overfetch(orders, limit, |o| o.id))
     }
 }
@@ -730,7 +767,9 @@ impl BooksRepository for MySqlStore {
         let orders = select_orders(conn, ORDERS, 0).await?;
         let notices: Vec<(i64, String)> = sqlx::query_as(
             "SELECT order_id, notification_type FROM notification_log \
-             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', 'order_cancellation') \
+             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', \
+             'order_cancellation', 'payment_captured', 'payment_voided', 'order_paid', \
+             'fulfillment_created', 'order_fulfilled') \
              ORDER BY notification_id",
         )
         .fetch_all(&mut *conn)
@@ -742,6 +781,15 @@ impl BooksRepository for MySqlStore {
             " FROM ledger_entries ORDER BY entry_id"
         );
         let ledger: Vec<LedgerRow> = sqlx::query_as(LEDGER)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
+        const MONEY: &str = concatcp!(
+            "SELECT ",
+            MONEY_LEDGER_COLUMNS,
+            " FROM payment_ledger ORDER BY entry_id"
+        );
+        let money: Vec<MoneyEntryRow> = sqlx::query_as(MONEY)
             .fetch_all(&mut *conn)
             .await
             .map_err(DbError::from)?;
@@ -774,6 +822,10 @@ impl BooksRepository for MySqlStore {
                             .ok_or_else(|| bad("notification_log", &kind))?,
                     ))
                 })
+                .collect::<Result<_, StorageError>>()?,
+            money_ledger: money
+                .into_iter()
+                .map(shopcore::MoneyEntry::try_from)
                 .collect::<Result<_, StorageError>>()?,
             ..Books::default()
         };

@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use shopcore::{
+    Carrier, Fulfillment, FulfillmentId, FulfillmentLine, MoneyEntry, MoneyKind, Payment,
+    PaymentId, PaymentMethod, PaymentReference, PaymentState, TrackingNumber,
+};
 use shopcore::{Coupon, CouponCode, CouponValue, Percent};
 use shopcore::{
     Customer, CustomerId, CustomerName, Email, Money, Notification, NotificationId,
@@ -222,7 +226,7 @@ impl TryFrom<RuleRow> for PricingRule {
 pub(crate) const ORDER_COLUMNS: &str = "order_id, customer_id, status, \
      COALESCE(region, 'legacy') AS region, COALESCE(subtotal, total_amount) AS subtotal, \
      COALESCE(tax, 0) AS tax, total_amount, points_earned, created_at, \
-     coupon_code, coupon_discount, points_redeemed, points_value";
+     coupon_code, coupon_discount, points_redeemed, points_value, refund_due";
 
 /// The columns of `order_items` the adapter reads (line total computed for
 /// rows written by the original services).
@@ -244,6 +248,7 @@ pub(crate) struct OrderRow {
     coupon_discount: Decimal,
     points_redeemed: u64,
     points_value: Decimal,
+    refund_due: Decimal,
 }
 
 #[derive(sqlx::FromRow)]
@@ -275,17 +280,179 @@ impl ItemRow {
     }
 }
 
-/// Joins order rows with their item rows (items in insertion order).
+/// The columns of `payments` the adapter reads.
+pub(crate) const PAYMENT_COLUMNS: &str = "payment_id, order_id, method, reference, amount, \
+     status, amount_captured, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PaymentRow {
+    payment_id: i64,
+    pub order_id: i64,
+    method: String,
+    reference: ExactText,
+    amount: Decimal,
+    status: String,
+    amount_captured: Decimal,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PaymentRow> for Payment {
+    type Error = StorageError;
+    fn try_from(row: PaymentRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row("payments", format!("payment {}: {detail}", row.payment_id))
+        };
+        Ok(Payment {
+            id: PaymentId::new(row.payment_id).map_err(|e| bad(&e))?,
+            order_id: OrderId::new(row.order_id).map_err(|e| bad(&e))?,
+            method: PaymentMethod::parse(&row.method).map_err(|e| bad(&e))?,
+            reference: PaymentReference::parse(&row.reference.0).map_err(|e| bad(&e))?,
+            amount: Money::new(row.amount).map_err(|e| bad(&e))?,
+            status: PaymentState::parse(&row.status)
+                .ok_or_else(|| bad(&format!("status {:?}", row.status)))?,
+            amount_captured: Money::new(row.amount_captured).map_err(|e| bad(&e))?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The columns of a shipment and one of its lines, `fulfillments f` joined
+/// with `fulfillment_items i` (a shipment without lines: `NULL`s).
+pub(crate) const FULFILLMENT_LINE_COLUMNS: &str = "f.fulfillment_id, f.order_id, f.carrier, \
+     f.tracking_number, f.created_at, i.product_id, i.quantity";
+
+/// A shipment and one of its lines.
+#[derive(sqlx::FromRow)]
+pub(crate) struct FulfillmentLineRow {
+    fulfillment_id: i64,
+    pub order_id: i64,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    created_at: DateTime<Utc>,
+    product_id: Option<i64>,
+    quantity: Option<i64>,
+}
+
+/// Shipments from their line rows (by shipment, lines in insertion order).
+pub(crate) fn assemble_fulfillments(
+    rows: Vec<FulfillmentLineRow>,
+) -> Result<Vec<Fulfillment>, StorageError> {
+    let mut shipments: Vec<Fulfillment> = Vec::new();
+    for row in rows {
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row(
+                "fulfillments",
+                format!("fulfillment {}: {detail}", row.fulfillment_id),
+            )
+        };
+        let id = FulfillmentId::new(row.fulfillment_id).map_err(|e| bad(&e))?;
+        let line = match (row.product_id, row.quantity) {
+            (Some(product), Some(quantity)) => Some(FulfillmentLine {
+                product_id: ProductId::new(product).map_err(|e| bad(&e))?,
+                quantity: Quantity::new(quantity).map_err(|e| bad(&e))?,
+            }),
+            _ => None,
+        };
+        match shipments.last_mut() {
+            Some(last) if last.id == id => last.lines.extend(line),
+            _ => shipments.push(Fulfillment {
+                id,
+                order_id: OrderId::new(row.order_id).map_err(|e| bad(&e))?,
+                lines: line.into_iter().collect(),
+                carrier: row
+                    .carrier
+                    .as_deref()
+                    .map(Carrier::parse)
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+                tracking_number: row
+                    .tracking_number
+                    .as_deref()
+                    .map(TrackingNumber::parse)
+                    .transpose()
+                    .map_err(|e| bad(&e))?,
+                created_at: row.created_at,
+            }),
+        }
+    }
+    Ok(shipments)
+}
+
+/// The columns of `payment_ledger` the adapter reads and writes (after the id).
+pub(crate) const MONEY_LEDGER_COLUMNS: &str =
+    "order_id, payment_id, kind, amount, authorized_after, captured_after, created_at";
+
+/// One row of `payment_ledger`: a movement of an order's money.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MoneyEntryRow {
+    order_id: i64,
+    payment_id: i64,
+    kind: String,
+    amount: Decimal,
+    authorized_after: Decimal,
+    captured_after: Decimal,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MoneyEntryRow> for MoneyEntry {
+    type Error = StorageError;
+    fn try_from(row: MoneyEntryRow) -> Result<Self, Self::Error> {
+        let bad = |detail: &dyn std::fmt::Display| {
+            invalid_row(
+                "payment_ledger",
+                format!("payment {}: {detail}", row.payment_id),
+            )
+        };
+        Ok(MoneyEntry {
+            order: OrderId::new(row.order_id).map_err(|e| bad(&e))?,
+            payment: PaymentId::new(row.payment_id).map_err(|e| bad(&e))?,
+            kind: MoneyKind::parse(&row.kind)
+                .ok_or_else(|| bad(&format!("kind {:?}", row.kind)))?,
+            amount: Money::new(row.amount).map_err(|e| bad(&e))?,
+            authorized_after: Money::new(row.authorized_after).map_err(|e| bad(&e))?,
+            captured_after: Money::new(row.captured_after).map_err(|e| bad(&e))?,
+            at: row.created_at,
+        })
+    }
+}
+
+/// What belongs to a set of orders besides their rows: their items,
+/// payments and shipments, each list in insertion (id) order.
+#[derive(Default)]
+pub(crate) struct OrderParts {
+    pub items: Vec<ItemRow>,
+    pub payments: Vec<PaymentRow>,
+    pub fulfillments: Vec<FulfillmentLineRow>,
+}
+
+/// Joins order rows with their items, payments and shipments (each in
+/// insertion order).
 pub(crate) fn assemble_orders(
     orders: Vec<OrderRow>,
-    items: Vec<ItemRow>,
+    parts: OrderParts,
 ) -> Result<Vec<Order>, StorageError> {
     let mut items_of: HashMap<i64, Vec<OrderItem>> = HashMap::new();
-    for item in items {
+    for item in parts.items {
         items_of
             .entry(item.order_id)
             .or_default()
             .push(item.into_item()?);
+    }
+    let mut payments_of: HashMap<i64, Vec<Payment>> = HashMap::new();
+    for payment in parts.payments {
+        payments_of
+            .entry(payment.order_id)
+            .or_default()
+            .push(Payment::try_from(payment)?);
+    }
+    let mut fulfillments_of: HashMap<i64, Vec<Fulfillment>> = HashMap::new();
+    for fulfillment in assemble_fulfillments(parts.fulfillments)? {
+        fulfillments_of
+            .entry(fulfillment.order_id.get())
+            .or_default()
+            .push(fulfillment);
     }
     orders
         .into_iter()
@@ -316,9 +483,9 @@ pub(crate) fn assemble_orders(
                 points_earned: u64::try_from(row.points_earned)
                     .map_err(|_| bad(&format!("points {}", row.points_earned)))?,
                 created_at: row.created_at,
-                payments: Vec::new(),
-                fulfillments: Vec::new(),
-                refund_due: Money::ZERO,
+                payments: payments_of.remove(&id).unwrap_or_default(),
+                fulfillments: fulfillments_of.remove(&id).unwrap_or_default(),
+                refund_due: Money::new(row.refund_due).map_err(|e| bad(&e))?,
             })
         })
         .collect()

@@ -44,10 +44,10 @@ use crate::{MySqlStore, WriteStep};
 use async_trait::async_trait;
 use const_format::concatcp;
 use shopcore::{
-    plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelSnapshot, CancelledOrder,
-    Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, IdempotencyKey, OrderId,
-    OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause, ShopConfig, StorageError,
-    UnlockedCancelDecision, UnlockedCancelSnapshot,
+    plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelPlan, CancelSnapshot,
+    CancelledOrder, Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, Effect,
+    IdempotencyKey, Order, OrderId, OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause,
+    ShopConfig, StorageError, UnlockedCancelDecision, UnlockedCancelSnapshot,
 };
 use sqlx::MySqlConnection;
 
@@ -313,7 +313,7 @@ impl MySqlStore {
                 StorageError::Failure("a cancel plan logged no notice".to_owned())
             })?;
         let mut order = order;
-        order.status = shopcore::OrderStatus::Cancelled;
+        cancelled(&mut order, &plan);
         Ok(Ok(CancelledOrder {
             order,
             notice,
@@ -348,6 +348,28 @@ impl MySqlStore {
                     )
                     .into())
                 }
+            }
+        }
+    }
+}
+
+/// Makes `order`, as read before its cancel, what `plan` left stored: status
+/// `cancelled`, the refund due, and its open authorizations voided.
+fn cancelled(order: &mut Order, plan: &CancelPlan) {
+    order.status = shopcore::OrderStatus::Cancelled;
+    order.refund_due = plan.refund_due;
+    for effect in plan.plan().effects() {
+        if let Effect::PaymentChanged {
+            payment,
+            status,
+            amount_captured,
+            ..
+        } = effect
+        {
+            if let Some(stored) = order.payments.iter_mut().find(|p| p.id == *payment) {
+                stored.status = *status;
+                stored.amount_captured = *amount_captured;
+                stored.updated_at = plan.plan().at();
             }
         }
     }
@@ -398,39 +420,5 @@ impl OrderWorkflow for MySqlStore {
             in_transaction!(self, reruns, |conn| self.cancel_in(conn, order_id, reads))
         })
         .await
-    }
-}
-
-// TODO(issue 34): the settlement of the MySQL store.
-#[async_trait::async_trait]
-impl shopcore::OrderSettlement for crate::MySqlStore {
-    async fn record_payment(
-        &self,
-        _order_id: OrderId,
-        _request: &shopcore::PaymentRequest,
-    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
-        Err(StorageError::Failure("TODO(issue 34)".into()).into())
-    }
-    async fn capture_payment(
-        &self,
-        _order_id: OrderId,
-        _payment_id: shopcore::PaymentId,
-        _amount: Option<shopcore::Money>,
-    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
-        Err(StorageError::Failure("TODO(issue 34)".into()).into())
-    }
-    async fn void_payment(
-        &self,
-        _order_id: OrderId,
-        _payment_id: shopcore::PaymentId,
-    ) -> Result<shopcore::PaymentOutcome, shopcore::PaymentError> {
-        Err(StorageError::Failure("TODO(issue 34)".into()).into())
-    }
-    async fn fulfill(
-        &self,
-        _order_id: OrderId,
-        _request: &shopcore::FulfillmentRequest,
-    ) -> Result<shopcore::FulfilledOrder, shopcore::FulfillmentError> {
-        Err(StorageError::Failure("TODO(issue 34)".into()).into())
     }
 }

@@ -1,4 +1,5 @@
-//! A failure at any write step of checkout, cancel or a manual adjustment leaves no trace: the
+//! A failure at any write step of checkout, cancel, a manual adjustment, a
+//! payment, a capture, a void or a shipment leaves no trace: the
 //! adapter is made to fail right after each step of its one apply path in
 //! turn, and every table is compared (row count and `CHECKSUM TABLE`) before
 //! and after.
@@ -11,10 +12,14 @@ use shopcore::{
     OrderWorkflow, ProductId, Quantity,
 };
 use shopcore::{CatalogRepository, CustomerRepository};
+use shopcore::{
+    FulfillmentLine, FulfillmentRequest, OrderRepository, OrderSettlement, PaymentMethod,
+    PaymentReference, PaymentRequest, PaymentState,
+};
 use shopcore_mysql::WriteStep;
 use sqlx::{AssertSqlSafe, MySqlPool, Row};
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 13] = [
     "customers",
     "inventory",
     "pricing_rules",
@@ -24,6 +29,10 @@ const TABLES: [&str; 9] = [
     "notification_log",
     "idempotency_keys",
     "ledger_entries",
+    "payments",
+    "payment_ledger",
+    "fulfillments",
+    "fulfillment_items",
 ];
 
 /// `(table, rows, checksum)` for every table.
@@ -306,4 +315,157 @@ async fn a_transaction_the_server_ended_half_way_commits_nothing_when_guarded() 
 /// The row count of `orders` in a [`fingerprint`].
 fn before_orders(fingerprint: &[(String, i64, Option<i64>)]) -> i64 {
     fingerprint.iter().find(|t| t.0 == "orders").unwrap().1
+}
+
+fn payment(amount: &str, reference: &str, capture: bool) -> PaymentRequest {
+    PaymentRequest {
+        amount: amount.parse().unwrap(),
+        method: PaymentMethod::parse("card").unwrap(),
+        reference: PaymentReference::parse(reference).unwrap(),
+        capture,
+    }
+}
+
+/// Fails `attempt` after each of `steps` in turn, checking every table is
+/// unchanged each time, then lets it through and checks something changed.
+async fn fails_without_trace<T, E, F, Fut>(
+    db: &TestDb,
+    raw: &MySqlPool,
+    steps: &[WriteStep],
+    attempt: F,
+) -> T
+where
+    E: ErrorCode + std::fmt::Display,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    for &step in steps {
+        let before = fingerprint(raw).await;
+        db.store.inject_fault_after(Some(step));
+        let err = match attempt().await {
+            Ok(_) => panic!("{step:?}: no fault"),
+            Err(err) => err,
+        };
+        assert_eq!(err.code(), "storage_failure", "{step:?}: {err}");
+        assert!(err.to_string().contains(&format!("{step:?}")), "{err}");
+        assert_eq!(fingerprint(raw).await, before, "trace left after {step:?}");
+    }
+    db.store.inject_fault_after(None);
+    let before = fingerprint(raw).await;
+    let done = attempt()
+        .await
+        .unwrap_or_else(|e| panic!("without a fault: {e}"));
+    assert_ne!(fingerprint(raw).await, before);
+    done
+}
+
+#[tokio::test]
+async fn a_payment_capture_void_or_shipment_failing_after_any_step_leaves_no_trace() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let order = db.store.checkout(&request(), None).await.unwrap().order.id;
+    let store = &db.store;
+
+    // Captured at once: the payment, its two ledger rows, its notice.
+    let now = payment("100.00", "pi_now", true);
+    let paid = fails_without_trace(&db, &raw, &WriteStep::PAYMENT, || {
+        store.record_payment(order, &now)
+    })
+    .await;
+    assert_eq!(paid.payment.status, PaymentState::Captured);
+    // Only authorized: the payment and its ledger row.
+    let later = payment("200.00", "pi_later", false);
+    let held = fails_without_trace(
+        &db,
+        &raw,
+        &[WriteStep::PaymentRecorded, WriteStep::MoneyMoved],
+        || store.record_payment(order, &later),
+    )
+    .await
+    .payment
+    .id;
+    // A partial capture: the payment changed, captured and the rest released, its notice.
+    let captured = fails_without_trace(&db, &raw, &WriteStep::CAPTURE, || {
+        store.capture_payment(order, held, Some("150.00".parse().unwrap()))
+    })
+    .await;
+    assert_eq!(captured.payment.amount_captured, "150.00".parse().unwrap());
+    // A void.
+    let held = store
+        .record_payment(order, &payment("50.00", "pi_void", false))
+        .await
+        .unwrap()
+        .payment
+        .id;
+    let voided = fails_without_trace(&db, &raw, &WriteStep::CAPTURE, || {
+        store.void_payment(order, held)
+    })
+    .await;
+    assert_eq!(voided.payment.status, PaymentState::Voided);
+    // A shipment of part of a line.
+    let line = FulfillmentLine {
+        product_id: ProductId::new(2).unwrap(),
+        quantity: Quantity::new(4).unwrap(),
+    };
+    let shipment = FulfillmentRequest {
+        lines: Some(vec![line]),
+        ..Default::default()
+    };
+    let shipped = fails_without_trace(&db, &raw, &WriteStep::FULFILLMENT, || {
+        store.fulfill(order, &shipment)
+    })
+    .await;
+    assert_eq!(shipped.fulfillment.lines, [line]);
+    let clean = shopcore::audit(
+        &shopcore::Opening::from_seed(&shopcore::seed::demo_data()),
+        &shopcore::BooksRepository::books(&**store).await.unwrap(),
+    );
+    assert!(clean.is_empty(), "{clean:#?}");
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_cancel_voiding_authorizations_failing_after_any_step_leaves_no_trace() {
+    for locked in [false, true] {
+        let Some(db) = TestDb::seeded().await else {
+            return;
+        };
+        let raw = db.raw_pool().await;
+        let store = &db.store;
+        let order = store.checkout(&request(), None).await.unwrap().order.id;
+        store
+            .record_payment(order, &payment("300.00", "pi_paid", true))
+            .await
+            .unwrap();
+        store
+            .record_payment(order, &payment("400.00", "pi_held", false))
+            .await
+            .unwrap();
+        store.decide_from_locked_rows(locked);
+        let steps: Vec<WriteStep> = if locked {
+            WriteStep::LOCKED_CANCEL.to_vec()
+        } else {
+            WriteStep::CANCEL.to_vec()
+        };
+        let steps = [steps, WriteStep::CANCEL_VOIDS.to_vec()].concat();
+        let cancelled = fails_without_trace(&db, &raw, &steps, || store.cancel(order)).await;
+        assert_eq!(cancelled.refund_due, "300.00".parse().unwrap());
+        assert_eq!(cancelled.order.refund_due, "300.00".parse().unwrap());
+        let stored = store.order(order).await.unwrap();
+        assert_eq!(stored, cancelled.order, "locked: {locked}");
+        assert_eq!(
+            stored.payments.iter().map(|p| p.status).collect::<Vec<_>>(),
+            [PaymentState::Captured, PaymentState::Voided]
+        );
+        let clean = shopcore::audit(
+            &shopcore::Opening::from_seed(&shopcore::seed::demo_data()),
+            &shopcore::BooksRepository::books(&**store).await.unwrap(),
+        );
+        assert!(clean.is_empty(), "locked: {locked}: {clean:#?}");
+        raw.close().await;
+        db.drop_database().await;
+    }
 }

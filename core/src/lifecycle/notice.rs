@@ -8,6 +8,12 @@ use crate::values::ids::{CustomerId, OrderId};
 
 /// Decides logging a notification about an existing order to an existing customer.
 ///
+/// Only an `order_confirmation` may be logged this way (a confirmation sent
+/// again): every other kind is written by the change it announces — a
+/// cancel, a payment, a shipment — and the audit holds each order to exactly
+/// the notices its records call for, so logging one by hand is refused with
+/// `invalid_request`.
+///
 /// ```
 /// use shopcore::{plan_notice, CustomerId, ErrorCode, NoticeTargets, NotificationKind, OrderId};
 /// let (order, customer) = (OrderId::new(1).unwrap(), CustomerId::new(2).unwrap());
@@ -18,6 +24,8 @@ use crate::values::ids::{CustomerId, OrderId};
 /// let missing = NoticeTargets { order_exists: false, ..found };
 /// let refused = plan_notice(order, customer, kind, "hi".into(), missing, now).unwrap_err();
 /// assert_eq!(refused.code(), "order_not_found");
+/// let by_hand = plan_notice(order, customer, NotificationKind::OrderPaid, "hi".into(), found, now);
+/// assert_eq!(by_hand.unwrap_err().code(), "invalid_request");
 /// ```
 pub fn plan_notice(
     order_id: OrderId,
@@ -27,6 +35,9 @@ pub fn plan_notice(
     found: NoticeTargets,
     now: DateTime<Utc>,
 ) -> Result<crate::Plan, crate::LookupError> {
+    if kind != NotificationKind::OrderConfirmation {
+        return Err(crate::LookupError::NotLoggable(kind));
+    }
     if !found.order_exists {
         return Err(crate::LookupError::OrderNotFound(order_id));
     }

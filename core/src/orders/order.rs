@@ -292,6 +292,10 @@ pub enum LookupError {
     /// See [`ErrorKind::OrderCancelled`].
     #[error("order {0} is cancelled: there is no confirmation to send")]
     OrderCancelled(OrderId),
+    /// A notice of this kind is written only by the change it announces (see
+    /// [`plan_notice`](crate::plan_notice)); [`ErrorKind::InvalidRequest`].
+    #[error("{} notices are written by the change they announce, not logged by hand", .0.as_str())]
+    NotLoggable(crate::orders::notification::NotificationKind),
     /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -303,6 +307,7 @@ impl ErrorCode for LookupError {
             Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::OrderCancelled(_) => ErrorKind::OrderCancelled,
+            Self::NotLoggable(_) => ErrorKind::InvalidRequest,
             Self::Storage(error) => error.kind(),
         }
     }

@@ -741,6 +741,19 @@ pub async fn logging_a_notification_needs_an_existing_order_and_customer<S: Stor
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownCustomer);
+    // Other kinds are written only by the change they announce.
+    let before = store.books().await.unwrap();
+    let err = store
+        .log_notification(
+            placed.order.id,
+            cid(1),
+            NotificationKind::PaymentCaptured,
+            String::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(store.books().await.unwrap(), before);
 }
 
 /// Registration stores only a hash; login accepts the password and nothing else.

@@ -109,6 +109,19 @@ impl Model {
         self.payments.iter().map(|p| p.captured).sum()
     }
 
+    /// The `i`-th payment, if the order is not cancelled and it is authorized.
+    fn authorized_payment(&mut self, i: usize) -> Result<&mut ModelPayment, &'static str> {
+        let cancelled = self.cancelled;
+        let payment = self.payments.get_mut(i).ok_or("unknown_payment")?;
+        if cancelled {
+            return Err("order_cancelled");
+        }
+        if payment.state != PaymentState::Authorized {
+            return Err("payment_not_authorized");
+        }
+        Ok(payment)
+    }
+
     fn authorized(&self) -> i64 {
         self.payments
             .iter()
@@ -157,16 +170,7 @@ impl Model {
                 if cents.is_some_and(|c| c <= 0) {
                     return Err("invalid_amount");
                 }
-                let cancelled = self.cancelled;
-                let Some(p) = self.payments.get_mut(*payment) else {
-                    return Err("unknown_payment");
-                };
-                if cancelled {
-                    return Err("order_cancelled");
-                }
-                if p.state != PaymentState::Authorized {
-                    return Err("payment_not_authorized");
-                }
+                let p = self.authorized_payment(*payment)?;
                 let take = cents.unwrap_or(p.cents);
                 if take > p.cents {
                     return Err("capture_exceeds_authorized");
@@ -176,16 +180,7 @@ impl Model {
                 Ok(())
             }
             Operation::Void { payment } => {
-                let cancelled = self.cancelled;
-                let Some(p) = self.payments.get_mut(*payment) else {
-                    return Err("unknown_payment");
-                };
-                if cancelled {
-                    return Err("order_cancelled");
-                }
-                if p.state != PaymentState::Authorized {
-                    return Err("payment_not_authorized");
-                }
+                let p = self.authorized_payment(*payment)?;
                 p.state = PaymentState::Voided;
                 Ok(())
             }

@@ -31,7 +31,8 @@
 //!
 //! [`apply_effects`] only dispatches: each effect's statements live with
 //! their area — `orders` (orders, cancels, notices, idempotency keys),
-//! `movements` (stock, points and the ledger), `access` (sessions,
+//! `movements` (stock, points and the ledger), `settlement` (payments, the
+//! money ledger, shipments), `access` (sessions,
 //! passwords, staff keys, profiles) and `catalog` (products, ladders, tax
 //! regions, coupons, the change log).
 
@@ -39,11 +40,12 @@ mod access;
 mod catalog;
 mod movements;
 mod orders;
+mod settlement;
 
-use shopcore::ProductId;
 use shopcore::{
     Effect, Notification, OrderId, Plan, PointsMoved, StaffKeyId, StockMoved, StorageError,
 };
+use shopcore::{FulfillmentId, PaymentId, ProductId};
 use sqlx::MySqlConnection;
 
 use crate::error::{diverged, DbError};
@@ -63,6 +65,10 @@ pub(crate) struct Applied {
     pub staff_key_id: Option<StaffKeyId>,
     /// The id of the product the plan created, if it created one.
     pub product_id: Option<ProductId>,
+    /// The id of the payment the plan recorded, if it recorded one.
+    pub payment_id: Option<PaymentId>,
+    /// The id of the shipment the plan recorded, if it recorded one.
+    pub fulfillment_id: Option<FulfillmentId>,
 }
 
 /// Applies `plan`, made from locked rows, in the open transaction on `conn`.
@@ -252,9 +258,9 @@ async fn apply_effects<'p>(
             Effect::OrderCancelled {
                 order,
                 points_revoked,
-                refund_due: _,
+                refund_due,
             } => {
-                orders::cancel_order(conn, *order, *points_revoked).await?;
+                orders::cancel_order(conn, *order, *points_revoked, *refund_due).await?;
                 faults.check(WriteStep::OrderCancelled)?;
             }
             Effect::StockMoved(first) => {
@@ -279,13 +285,36 @@ async fn apply_effects<'p>(
                 ledger.push(LedgerEntry::Points(moved.entry(applied.order_id, at)?));
                 faults.check(WriteStep::PointsMoved)?;
             }
-            Effect::PaymentRecorded(_)
-            | Effect::PaymentChanged { .. }
-            | Effect::MoneyMoved(_)
-            | Effect::FulfillmentCreated(_) => {
-                return Err(
-                    StorageError::Failure("TODO(issue 34): settlement effects".into()).into(),
-                );
+            Effect::PaymentRecorded(payment) => {
+                let id = settlement::record_payment(conn, payment, at).await?;
+                applied.payment_id = Some(id);
+                faults.check(WriteStep::PaymentRecorded)?;
+            }
+            Effect::PaymentChanged {
+                order,
+                payment,
+                status,
+                amount_captured,
+            } => {
+                settlement::change_payment(conn, *order, *payment, *status, *amount_captured, at)
+                    .await?;
+                faults.check(WriteStep::PaymentChanged)?;
+            }
+            Effect::MoneyMoved(first) => {
+                // A run of movements (a payment's authorization and capture,
+                // a capture and the release of its rest) is one statement.
+                let mut run = vec![first.entry(applied.payment_id, at)?];
+                while let Some(Effect::MoneyMoved(moved)) = effects.get(next) {
+                    run.push(moved.entry(applied.payment_id, at)?);
+                    next += 1;
+                }
+                settlement::move_money(conn, &run).await?;
+                faults.check(WriteStep::MoneyMoved)?;
+            }
+            Effect::FulfillmentCreated(fulfillment) => {
+                let id = settlement::insert_fulfillment(conn, fulfillment, at).await?;
+                applied.fulfillment_id = Some(id);
+                faults.check(WriteStep::FulfillmentCreated)?;
             }
             Effect::NoticeLogged(notice) => {
                 let logged = orders::insert_notice(conn, notice, applied.order_id, at).await?;

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use shopcore::{
-    CustomerId, IdempotencyKey, NewOrder, NoticeLogged, Notification, NotificationId, OrderId,
-    OrderStatus, RequestFingerprint, StorageError,
+    CustomerId, IdempotencyKey, Money, NewOrder, NoticeLogged, Notification, NotificationId,
+    OrderId, OrderStatus, RequestFingerprint, StorageError,
 };
 use sqlx::{MySqlConnection, QueryBuilder};
 
@@ -60,12 +60,15 @@ pub(super) async fn cancel_order(
     conn: &mut MySqlConnection,
     order: OrderId,
     points_revoked: u64,
+    refund_due: Money,
 ) -> Result<(), DbError> {
     let updated = sqlx::query(
-        "UPDATE orders SET status = ?, points_revoked = ? WHERE order_id = ? AND status = ?",
+        "UPDATE orders SET status = ?, points_revoked = ?, refund_due = ? \
+         WHERE order_id = ? AND status = ?",
     )
     .bind(OrderStatus::Cancelled.as_str())
     .bind(points_revoked)
+    .bind(refund_due.amount())
     .bind(order.get())
     .bind(OrderStatus::Created.as_str())
     .execute(&mut *conn)
