@@ -63,9 +63,7 @@ def world(engine: shopcore.Engine) -> World:
     engine.dispatcher(smtp_url="smtp://127.0.0.1:9", max_attempts=1).dispatch_due()
     dead_letter = engine.notifications(order_id=order_id)[0].notification_id
     webhook_id = engine.create_webhook("https://hooks.example.com/shop", ["order.placed"]).webhook.webhook_id
-    # The MySQL store's payments land separately (issue 34): there the capture
-    # and void routes are asked about a payment that does not exist yet.
-    payment_id = engine.record_payment(order_id, Decimal("10.00"), "card", "pi_world", capture=False).payment.payment_id if engine.backend == "memory" else 1
+    payment_id = engine.record_payment(order_id, Decimal("10.00"), "card", "pi_world", capture=False).payment.payment_id
     clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
     return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id, payment_id)
 
@@ -270,17 +268,10 @@ def call(world: World, r: Route, actor: str) -> tuple[int, Any]:
     return response.status_code, json.loads(response.get_data(as_text=True), parse_float=Decimal)
 
 
-#: The routes of payments and shipments (issue 34), which the MySQL store does not serve yet.
-SETTLEMENT = {"record payment", "capture payment", "void payment", "fulfill order"}
-
-
 @pytest.mark.parametrize("r", ROUTES, ids=[r.name for r in ROUTES])
 @pytest.mark.parametrize("actor", ACTORS)
-def test_every_route_for_every_caller(world: World, r: Route, actor: str, request: pytest.FixtureRequest) -> None:
+def test_every_route_for_every_caller(world: World, r: Route, actor: str) -> None:
     expected = r.expected[ACTORS.index(actor)]
-    if r.name in SETTLEMENT and expected < 400 and world.engine.backend == "mysql":
-        # Strict: once the MySQL store records payments and shipments, this passes and must go.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="the MySQL store's payments and shipments are not merged yet"))
     before = state(world.engine)
     status, body = call(world, r, actor)
     assert status == expected, (r.name, actor, body)

@@ -3,9 +3,7 @@ parts, their statuses and figures on the order, every refusal with its code
 (and nothing written), cancel with payments or after a shipment, and the
 notices and webhook events they queue.
 
-These run on the in-memory engine: the MySQL store's payments and shipments
-land separately (issue 34), and the conformance suite holds both stores to the
-same answers.
+Each runs on both engines (in-memory and MySQL), in both access modes.
 """
 
 from __future__ import annotations
@@ -21,12 +19,6 @@ import shopcore
 from shopcore_services import SERVICES
 
 WORKED_EXAMPLE = [{"product_id": 1, "quantity": 1}, {"product_id": 2, "quantity": 10}]
-
-
-@pytest.fixture
-def engine() -> shopcore.Engine:
-    """The in-memory engine with the seed data (overrides conftest's, which adds MySQL)."""
-    return shopcore.Engine.in_memory()
 
 
 @dataclass

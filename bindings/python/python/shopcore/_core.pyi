@@ -501,7 +501,7 @@ class Engine:
         customer_id: int,
         message: str,
         *,
-        kind: Literal["order_confirmation", "order_cancellation"] = "order_confirmation",
+        kind: Literal["order_confirmation"] = "order_confirmation",
     ) -> Notification: ...
     def resend_confirmation(self, order_id: int, customer_id: int) -> Notification: ...
     def dispatcher(

@@ -201,6 +201,9 @@ impl Engine {
     }
 
     /// Logs a notification about an existing order to an existing customer.
+    /// Only a confirmation (`kind="order_confirmation"`, the default) is logged
+    /// by hand: every other kind is written by the change it announces, so
+    /// asking for one raises `ValidationError` `invalid_request`.
     #[pyo3(signature = (order_id, customer_id, message, *, kind = "order_confirmation"))]
     fn log_notification(
         &self,
