@@ -201,132 +201,6 @@ impl Action {
         }
     }
 
-    /// The action called `name` in snake_case (`"read_order"`, `"adjust_stock"`,
-    /// …), about `customer` for the actions that are about one customer (for
-    /// `read_notifications`, `None` means anyone's). `None` if there is no
-    /// such action or a customer is missing.
-    ///
-    /// ```
-    /// use shopcore::{Action, CustomerId};
-    /// let sara = CustomerId::new(2).unwrap();
-    /// assert_eq!(Action::from_name("read_order", Some(sara)), Some(Action::ReadOrder(sara)));
-    /// assert_eq!(Action::from_name("read_order", None), None);
-    /// assert_eq!(Action::from_name("adjust_stock", None), Some(Action::AdjustStock));
-    /// ```
-    pub fn from_name(name: &str, customer: Option<CustomerId>) -> Option<Action> {
-        let about = |action: fn(CustomerId) -> Action| customer.map(action);
-        match name {
-            "health" => Some(Action::Health),
-            "register" => Some(Action::Register),
-            "login" => Some(Action::Login),
-            "quote" => Some(Action::Quote),
-            "read_catalog" => Some(Action::ReadCatalog),
-            "read_profile" => about(Action::ReadProfile),
-            "update_profile" => about(Action::UpdateProfile),
-            "change_password" => about(Action::ChangePassword),
-            "read_order_history" => about(Action::ReadOrderHistory),
-            "place_order" => about(Action::PlaceOrder),
-            "read_order" => about(Action::ReadOrder),
-            "cancel_order" => about(Action::CancelOrder),
-            "read_notifications" => Some(Action::ReadNotifications(customer)),
-            "logout" => Some(Action::Logout),
-            "list_customers" => Some(Action::ListCustomers),
-            "resend_confirmation" => about(Action::ResendConfirmation),
-            "adjust_points" => Some(Action::AdjustPoints),
-            "adjust_stock" => Some(Action::AdjustStock),
-            "manage_catalog" => Some(Action::ManageCatalog),
-            "manage_staff_keys" => Some(Action::ManageStaffKeys),
-            "read_metrics" => Some(Action::ReadMetrics),
-            "read_catalog_changes" => Some(Action::ReadCatalogChanges),
-            "manage_coupons" => Some(Action::ManageCoupons),
-            "audit_pricing" => Some(Action::AuditPricing),
-            "manage_deliveries" => Some(Action::ManageDeliveries),
-            "manage_webhooks" => Some(Action::ManageWebhooks),
-            "list_orders" => Some(Action::ListOrders),
-            "manage_payments" => Some(Action::ManagePayments),
-            "fulfill_orders" => Some(Action::FulfillOrders),
-            _ => None,
-        }
-    }
-
-    /// The snake_case name of every action, as [`Action::from_name`] reads it
-    /// and [`Action::key`] writes it, in declaration order.
-    pub const NAMES: &'static [&'static str] = &[
-        "health",
-        "register",
-        "login",
-        "quote",
-        "read_catalog",
-        "read_profile",
-        "update_profile",
-        "change_password",
-        "read_order_history",
-        "place_order",
-        "read_order",
-        "cancel_order",
-        "read_notifications",
-        "logout",
-        "list_customers",
-        "resend_confirmation",
-        "adjust_points",
-        "adjust_stock",
-        "manage_catalog",
-        "manage_staff_keys",
-        "read_metrics",
-        "read_catalog_changes",
-        "manage_coupons",
-        "audit_pricing",
-        "manage_deliveries",
-        "manage_webhooks",
-        "list_orders",
-        "manage_payments",
-        "fulfill_orders",
-    ];
-
-    /// The action's snake_case name (`"read_order"`), the inverse of [`Action::from_name`].
-    ///
-    /// ```
-    /// use shopcore::{Action, CustomerId};
-    /// let sara = CustomerId::new(2).unwrap();
-    /// assert_eq!(Action::ReadOrder(sara).key(), "read_order");
-    /// for name in Action::NAMES {
-    ///     assert_eq!(Action::from_name(name, Some(sara)).unwrap().key(), *name);
-    /// }
-    /// ```
-    pub const fn key(&self) -> &'static str {
-        match self {
-            Action::Health => "health",
-            Action::Register => "register",
-            Action::Login => "login",
-            Action::Quote => "quote",
-            Action::ReadCatalog => "read_catalog",
-            Action::ReadProfile(_) => "read_profile",
-            Action::UpdateProfile(_) => "update_profile",
-            Action::ChangePassword(_) => "change_password",
-            Action::ReadOrderHistory(_) => "read_order_history",
-            Action::PlaceOrder(_) => "place_order",
-            Action::ReadOrder(_) => "read_order",
-            Action::CancelOrder(_) => "cancel_order",
-            Action::ReadNotifications(_) => "read_notifications",
-            Action::Logout => "logout",
-            Action::ListCustomers => "list_customers",
-            Action::ResendConfirmation(_) => "resend_confirmation",
-            Action::AdjustPoints => "adjust_points",
-            Action::AdjustStock => "adjust_stock",
-            Action::ManageCatalog => "manage_catalog",
-            Action::ManageStaffKeys => "manage_staff_keys",
-            Action::ReadMetrics => "read_metrics",
-            Action::ReadCatalogChanges => "read_catalog_changes",
-            Action::ManageCoupons => "manage_coupons",
-            Action::AuditPricing => "audit_pricing",
-            Action::ManageDeliveries => "manage_deliveries",
-            Action::ManageWebhooks => "manage_webhooks",
-            Action::ListOrders => "list_orders",
-            Action::ManagePayments => "manage_payments",
-            Action::FulfillOrders => "fulfill_orders",
-        }
-    }
-
     /// The customer whose data this is, if it is one customer's.
     fn owner(&self) -> Option<CustomerId> {
         match *self {
@@ -342,6 +216,93 @@ impl Action {
             _ => None,
         }
     }
+}
+
+/// The snake_case names of the actions, written once: [`Action::from_name`]
+/// reads them, [`Action::key`] writes them, [`Action::NAMES`] lists them. An
+/// action is `unit` (about no one), `about` one customer, or `anyones` (about
+/// one customer, or with `None` about everyone's).
+macro_rules! action_names {
+    ($($how:ident $variant:ident => $name:literal,)*) => {
+        impl Action {
+            /// The action called `name` in snake_case (`"read_order"`, `"adjust_stock"`,
+            /// …), about `customer` for the actions that are about one customer (for
+            /// `read_notifications`, `None` means anyone's). `None` if there is no
+            /// such action or a customer is missing.
+            ///
+            /// ```
+            /// use shopcore::{Action, CustomerId};
+            /// let sara = CustomerId::new(2).unwrap();
+            /// assert_eq!(Action::from_name("read_order", Some(sara)), Some(Action::ReadOrder(sara)));
+            /// assert_eq!(Action::from_name("read_order", None), None);
+            /// assert_eq!(Action::from_name("adjust_stock", None), Some(Action::AdjustStock));
+            /// ```
+            pub fn from_name(name: &str, customer: Option<CustomerId>) -> Option<Action> {
+                match name {
+                    $($name => action_names!(@make $how $variant customer),)*
+                    _ => None,
+                }
+            }
+
+            /// The snake_case name of every action, as [`Action::from_name`] reads it
+            /// and [`Action::key`] writes it, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The action's snake_case name (`"read_order"`), the inverse of [`Action::from_name`].
+            ///
+            /// ```
+            /// use shopcore::{Action, CustomerId};
+            /// let sara = CustomerId::new(2).unwrap();
+            /// assert_eq!(Action::ReadOrder(sara).key(), "read_order");
+            /// for name in Action::NAMES {
+            ///     assert_eq!(Action::from_name(name, Some(sara)).unwrap().key(), *name);
+            /// }
+            /// ```
+            pub const fn key(&self) -> &'static str {
+                match self {
+                    $(action_names!(@pattern $how $variant) => $name,)*
+                }
+            }
+        }
+    };
+    (@make unit $variant:ident $customer:ident) => { Some(Action::$variant) };
+    (@make about $variant:ident $customer:ident) => { $customer.map(Action::$variant) };
+    (@make anyones $variant:ident $customer:ident) => { Some(Action::$variant($customer)) };
+    (@pattern unit $variant:ident) => { Action::$variant };
+    (@pattern about $variant:ident) => { Action::$variant(_) };
+    (@pattern anyones $variant:ident) => { Action::$variant(_) };
+}
+
+action_names! {
+    unit Health => "health",
+    unit Register => "register",
+    unit Login => "login",
+    unit Quote => "quote",
+    unit ReadCatalog => "read_catalog",
+    about ReadProfile => "read_profile",
+    about UpdateProfile => "update_profile",
+    about ChangePassword => "change_password",
+    about ReadOrderHistory => "read_order_history",
+    about PlaceOrder => "place_order",
+    about ReadOrder => "read_order",
+    about CancelOrder => "cancel_order",
+    anyones ReadNotifications => "read_notifications",
+    unit Logout => "logout",
+    unit ListCustomers => "list_customers",
+    about ResendConfirmation => "resend_confirmation",
+    unit AdjustPoints => "adjust_points",
+    unit AdjustStock => "adjust_stock",
+    unit ManageCatalog => "manage_catalog",
+    unit ManageStaffKeys => "manage_staff_keys",
+    unit ReadMetrics => "read_metrics",
+    unit ReadCatalogChanges => "read_catalog_changes",
+    unit ManageCoupons => "manage_coupons",
+    unit AuditPricing => "audit_pricing",
+    unit ManageDeliveries => "manage_deliveries",
+    unit ManageWebhooks => "manage_webhooks",
+    unit ListOrders => "list_orders",
+    unit ManagePayments => "manage_payments",
+    unit FulfillOrders => "fulfill_orders",
 }
 
 /// Whether `actor` may do `action`: the whole access policy (see the module docs).
