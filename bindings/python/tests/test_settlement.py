@@ -123,7 +123,14 @@ def test_bad_text_fields_are_invalid_requests(engine: shopcore.Engine) -> None:
     with pytest.raises(ValidationError) as carrier:
         engine.fulfill(order_id, carrier="")
     assert carrier.value.code == "invalid_request"
+    for capture in (1, "no", 0.0):
+        with pytest.raises(ValidationError) as flag:
+            engine.record_payment(order_id, 1, "card", "pi_1", capture=capture)  # type: ignore[arg-type]
+        assert flag.value.code == "invalid_request", capture
     assert engine.order(order_id).fulfillments == []
+    assert engine.order(order_id).payments == []
+    # Left out or None: captured at once.
+    assert engine.record_payment(order_id, 1, "card", "pi_2", capture=None).payment.status == "captured"
 
 
 def test_payments_on_missing_orders_and_payments_are_not_found(engine: shopcore.Engine) -> None:

@@ -48,7 +48,7 @@ impl Engine {
     /// idempotency key within the order: the same reference and amount again
     /// answers the first payment (`replayed=True`) and writes nothing; another
     /// amount raises `ConflictError` `payment_reference_conflict`.
-    #[pyo3(signature = (order_id, amount, method, reference, *, capture = true))]
+    #[pyo3(signature = (order_id, amount, method, reference, *, capture = None))]
     fn record_payment(
         &self,
         py: Python<'_>,
@@ -56,9 +56,17 @@ impl Engine {
         amount: &Bound<'_, PyAny>,
         method: &Bound<'_, PyAny>,
         reference: &Bound<'_, PyAny>,
-        capture: bool,
+        capture: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PaymentOutcome> {
         let id = super::order_id(order_id)?;
+        // Leaving it out (or None) captures at once; anything but a bool is refused.
+        let capture = match present(capture) {
+            None => true,
+            Some(given) => given
+                .cast::<pyo3::types::PyBool>()
+                .map_err(|_| args::invalid("capture must be True or False"))?
+                .is_true(),
+        };
         let request = PaymentRequest {
             amount: args::positive_money(amount, "amount")?,
             method: parsed(method, "method", PaymentMethod::parse)?,
