@@ -116,13 +116,14 @@ def test_what_is_not_a_payable_amount_is_refused_and_nothing_is_written(engine: 
 
 def test_bad_text_fields_are_invalid_requests(engine: shopcore.Engine) -> None:
     order_id = worked_example(engine)
-    for method, reference in [("", "pi_1"), ("card", "réf"), ("card", ""), (7, "pi_1"), ("card", None)]:
+    for method, reference in [("", "pi_1"), ("card", "réf"), ("card", ""), (7, "pi_1"), ("card", None), ("card\u061c", "pi_1"), ("card\u200e", "pi_1")]:
         with pytest.raises(ValidationError) as refused:
             engine.record_payment(order_id, 1, method, reference)  # type: ignore[arg-type]
         assert refused.value.code == "invalid_request", (method, reference)
-    with pytest.raises(ValidationError) as carrier:
-        engine.fulfill(order_id, carrier="")
-    assert carrier.value.code == "invalid_request"
+    for carrier_name in ("", "Aramex\u200f", "Ara\u200bmex"):
+        with pytest.raises(ValidationError) as carrier:
+            engine.fulfill(order_id, carrier=carrier_name)
+        assert carrier.value.code == "invalid_request", carrier_name
     for capture in (1, "no", 0.0):
         with pytest.raises(ValidationError) as flag:
             engine.record_payment(order_id, 1, "card", "pi_1", capture=capture)  # type: ignore[arg-type]

@@ -14,13 +14,24 @@ use unicode_normalization::UnicodeNormalization;
 use crate::error::ValueError;
 
 /// Control characters, the bidirectional embedding, override and isolate
-/// controls (U+202A–U+202E, U+2066–U+2069) that can make a name display as
-/// something else in a notification, and U+FFFD, which stands in for bytes
-/// that were not valid UTF-8.
+/// controls (U+202A–U+202E, U+2066–U+2069) and marks (U+200E, U+200F, U+061C)
+/// that can make a name display as something else in a notification, the
+/// invisible zero-width characters and word joiners (U+200B–U+200D,
+/// U+2060–U+2064, U+FEFF), and U+FFFD, which stands in for bytes that were not
+/// valid UTF-8.
 fn has_control_chars(text: &str) -> bool {
     text.chars().any(|c| {
         c.is_control()
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFFD}')
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+                    | '\u{FFFD}'
+            )
     })
 }
 
@@ -294,6 +305,7 @@ text_type!(
     /// assert!(shopcore::CustomerName::parse("أحمد حسن").is_ok());
     /// assert!(shopcore::CustomerName::parse("   ").is_err());
     /// assert!(shopcore::CustomerName::parse("Eve \u{202E}nimda").is_err()); // right-to-left override
+    /// assert!(shopcore::CustomerName::parse("Eve\u{200F}").is_err()); // a right-to-left mark
     /// ```
     CustomerName
 );
