@@ -162,7 +162,7 @@ impl<'a> SettlementSnapshot<'a> {
 pub struct PaymentPlan {
     /// The order.
     pub order_id: OrderId,
-    /// The payment changed (`None`: the one the plan records).
+    /// The payment it records or changes ([`PaymentRef::Recorded`]: the one the plan records).
     pub payment: PaymentRef,
     plan: Plan,
 }
