@@ -401,6 +401,9 @@ mod tests {
         let count = short.count.load(Ordering::Relaxed);
         assert!((3..=7).contains(&count), "{count}");
         assert!(slept <= Duration::from_millis(100), "{slept:?}");
-        assert!(short.started.elapsed() + backoff(count + 1) > short.budget);
+        // The refused pause had its own jitter: even the longest pause the
+        // next rerun could draw must then end past the budget.
+        let longest_next = backoff_with(count + 1, 999);
+        assert!(short.started.elapsed() + longest_next > short.budget);
     }
 }
