@@ -165,6 +165,8 @@ error_kinds! {
     NotificationNotFound => "notification_not_found", NotFound;
     /// The order has no payment with this id.
     UnknownPayment => "unknown_payment", NotFound;
+    /// No return has this id.
+    UnknownReturn => "unknown_return", NotFound;
     /// There is not enough stock for the requested change.
     InsufficientStock => "insufficient_stock", Conflict;
     /// The checkout's total differs from the one the buyer expected (a price,
@@ -197,6 +199,18 @@ error_kinds! {
     FulfillmentExceedsOrder => "fulfillment_exceeds_order", Conflict;
     /// Units of the order have shipped, so the whole order cannot be cancelled.
     OrderFulfilled => "order_fulfilled", Conflict;
+    /// A cancel asks for more units of a line than are neither shipped nor
+    /// cancelled (the message names the product and what remains).
+    CancelExceedsUnfulfilled => "cancel_exceeds_unfulfilled", Conflict;
+    /// A return asks for more units of a line than shipped and are not yet
+    /// returned or asked back (the message names the product and what remains).
+    ReturnExceedsFulfilled => "return_exceeds_fulfilled", Conflict;
+    /// Only a `requested` return can be received or rejected.
+    ReturnNotRequested => "return_not_requested", Conflict;
+    /// The customer's return window for these units has closed.
+    ReturnWindowClosed => "return_window_closed", Conflict;
+    /// A refund asks for more than was captured and not yet refunded.
+    RefundExceedsPaid => "refund_exceeds_paid", Conflict;
     /// The idempotency key was used before with a different request.
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.

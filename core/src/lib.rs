@@ -121,8 +121,8 @@ pub use lifecycle::adjustment::{
     PointsAdjustment, StockAdjustment,
 };
 pub use lifecycle::cancel::{
-    plan_cancel, plan_unlocked_cancel, CancelConditions, CancelError, CancelPlan, CancelSnapshot,
-    UnlockedCancelDecision, UnlockedCancelPlan, UnlockedCancelSnapshot,
+    plan_cancel, plan_partial_cancel, plan_unlocked_cancel, CancelConditions, CancelError,
+    CancelPlan, CancelSnapshot, UnlockedCancelDecision, UnlockedCancelPlan, UnlockedCancelSnapshot,
 };
 pub use lifecycle::checkout::{
     plan_checkout, CheckoutError, CheckoutPlan, CheckoutRequest, CheckoutSnapshot,
@@ -135,6 +135,10 @@ pub use lifecycle::payment::{
     plan_capture, plan_payment, plan_void, PaymentDecision, PaymentError, PaymentPlan,
     PaymentRequest, SettlementSnapshot,
 };
+pub use lifecycle::returns::{
+    plan_receive_return, plan_refund, plan_reject_return, plan_return, ReturnError, ReturnPlan,
+    ReturnRequest, ReturnRequester, ReturnSnapshot,
+};
 pub use orders::customer::{
     Customer, CustomerCredentials, CustomerError, NewCustomer, ProfileUpdate, MAX_POINTS,
 };
@@ -143,10 +147,14 @@ pub use orders::notification::{
     ConfirmationDraft, NoticeTargets, Notification, NotificationFilter, NotificationKind,
 };
 pub use orders::order::{
-    LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, RequestFingerprint,
+    LookupError, NewOrder, Order, OrderFilter, OrderItem, OrderStatus, Released, RequestFingerprint,
 };
 pub use orders::payment::{
     MoneyEntry, MoneyKind, NewPayment, Payment, PaymentState, PaymentStatus,
+};
+pub use orders::returns::{
+    release_points, release_share, LineQuantity, NewRefund, NewReturn, Refund, RefundKind,
+    RefundLine, RefundPart, Release, ReleaseCause, ReleasedLine, Return, ReturnRef, ReturnStatus,
 };
 pub use outbox::{
     channels_for, email_message, jitter, non_public_address, plan_webhook, webhook_request,
@@ -173,15 +181,15 @@ pub use pricing::coupon::{
 pub use pricing::loyalty::{LoyaltyPolicy, PointValue};
 pub use pricing::price_list::PriceList;
 pub use pricing::{
-    allocate, quote, quote_with, Deductions, PricingError, PricingPolicy, Quote, QuoteLine,
-    TaxRounding,
+    allocate, allocate_points, line_costs, quote, quote_with, Deductions, PricingError,
+    PricingPolicy, Quote, QuoteLine, TaxRounding,
 };
 pub use repository::metrics::{Instrumented, MetricsSnapshot, PoolUsage, RetryCause, StoreMetrics};
 pub use repository::{
     AccessRepository, BooksRepository, CancelledOrder, CatalogAdministration, CatalogRepository,
     ChannelFilter, CouponRepository, CustomerRepository, FulfilledOrder, NotificationRepository,
-    OrderRepository, OrderSettlement, OrderWorkflow, OutboxRepository, PaymentOutcome, PlacedOrder,
-    Readiness, Store, ThrottleRepository,
+    OrderRepository, OrderReturns, OrderSettlement, OrderWorkflow, OutboxRepository,
+    PaymentOutcome, PlacedOrder, Readiness, ReturnOutcome, Store, ThrottleRepository,
 };
 pub use use_cases::notice::resend_confirmation;
 pub use use_cases::quote::{price_list, quote_order, QuoteError, QuoteRequest};
@@ -193,7 +201,7 @@ pub use use_cases::webhooks::register_webhook;
 pub use values::clock::{Clock, FixedClock, SystemClock};
 pub use values::ids::{
     ChangeId, CustomerId, DeliveryId, FulfillmentId, NotificationId, OrderId, PaymentId, ProductId,
-    StaffKeyId, WebhookId,
+    RefundId, ReturnId, StaffKeyId, WebhookId,
 };
 pub use values::money::{Money, RoundingMode};
 pub use values::page::{Page, PageLimit};
@@ -201,7 +209,7 @@ pub use values::percent::Percent;
 pub use values::quantity::{Quantity, MAX_STOCK};
 pub use values::text::{
     Carrier, CustomerName, Email, IdempotencyKey, PasswordHash, PaymentMethod, PaymentReference,
-    Phone, ProductName, Region, StaffKeyName, TrackingNumber,
+    Phone, ProductName, ReasonText, Region, StaffKeyName, TrackingNumber,
 };
 
 /// The date and time crate of the public API (`DateTime<Utc>` in orders,

@@ -126,7 +126,7 @@ pub fn demo_data() -> SeedData {
 /// ```
 pub fn worked_example_order() -> Order {
     let money = |text: &str| text.parse::<Money>().expect("example amount");
-    let item = |id, units, unit: &str, discount: &str, total: &str| OrderItem {
+    let item = |id, units, unit: &str, discount: &str, total: &str, tax: &str| OrderItem {
         product_id: ProductId::new(id).expect("example id"),
         quantity: Quantity::new(units).expect("example quantity"),
         unit_price: money(unit),
@@ -134,6 +134,8 @@ pub fn worked_example_order() -> Order {
         line_total: money(total),
         coupon_share: Money::ZERO,
         points_share: Money::ZERO,
+        tax: money(tax),
+        points_redeemed: 0,
     };
     Order {
         id: OrderId::new(1).expect("example id"),
@@ -141,8 +143,9 @@ pub fn worked_example_order() -> Order {
         status: OrderStatus::Created,
         region: Region::parse("Cairo").expect("example region"),
         items: vec![
-            item(1, 1, "999.99", "0.00", "999.99"),
-            item(2, 10, "29.99", "44.99", "254.91"),
+            // 175.69 of tax split by net price: 140.0021… and 35.6887…
+            item(1, 1, "999.99", "0.00", "999.99", "140.00"),
+            item(2, 10, "29.99", "44.99", "254.91", "35.69"),
         ],
         subtotal: money("1254.90"),
         coupon: None,
@@ -156,6 +159,10 @@ pub fn worked_example_order() -> Order {
         payments: Vec::new(),
         fulfillments: Vec::new(),
         refund_due: Money::ZERO,
+        rounding: crate::RoundingMode::HalfUp,
+        releases: Vec::new(),
+        returns: Vec::new(),
+        refunds: Vec::new(),
     }
 }
 

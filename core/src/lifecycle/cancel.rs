@@ -23,18 +23,18 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::error::{ErrorCode, ErrorKind, StorageError};
-use crate::lifecycle::checkout::{points_change, units_by_product};
-use crate::lifecycle::payment::{void_into, Ledger};
-use crate::orders::customer::{points_room, Customer};
-use crate::orders::notification::{cancellation_text, NotificationKind};
-use crate::orders::order::{Order, OrderStatus};
-use crate::orders::payment::PaymentState;
-use crate::plan::{
-    Effect, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan, PointsMoved, Reason, StockMoved,
+use crate::lifecycle::release::{
+    pick_lines, released_lines, settle, PickError, Step, StepError, StepKind,
 };
+use crate::orders::customer::Customer;
+use crate::orders::notification::{cancellation_text, units_cancelled_text, NotificationKind};
+use crate::orders::order::{Order, OrderStatus};
+use crate::orders::returns::{LineQuantity, ReleaseCause, ReleasedLine};
+use crate::plan::{Effect, NoticeLogged, NoticeText, OrderRef, Plan};
+use crate::pricing::loyalty::LoyaltyPolicy;
 use crate::values::ids::{CustomerId, OrderId, ProductId};
 use crate::values::money::Money;
-use crate::values::quantity::MAX_STOCK;
+use crate::values::quantity::{Quantity, MAX_STOCK};
 
 /// Why an order cannot be cancelled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +54,27 @@ pub enum CancelError {
     /// See [`ErrorKind::OrderFulfilled`].
     #[error("order {0} has shipped units: it cannot be cancelled whole")]
     OrderFulfilled(OrderId),
+    /// See [`ErrorKind::ProductNotInOrder`].
+    #[error("product {product_id} is not in order {order_id}")]
+    ProductNotInOrder {
+        /// The order.
+        order_id: OrderId,
+        /// The product asked for.
+        product_id: ProductId,
+    },
+    /// See [`ErrorKind::CancelExceedsUnfulfilled`].
+    #[error("cannot cancel {requested} of product {product_id}: {remaining} of it are neither shipped nor cancelled")]
+    ExceedsUnfulfilled {
+        /// The product.
+        product_id: ProductId,
+        /// Units asked for.
+        requested: u64,
+        /// Units neither shipped nor cancelled.
+        remaining: u32,
+    },
+    /// See [`ErrorKind::InvalidRequest`].
+    #[error("lines must name at least one product (send no body to cancel the whole order)")]
+    NoLines,
     /// The order's customer no longer exists (only possible with foreign data).
     #[error("customer {0} of the order does not exist")]
     UnknownCustomer(CustomerId),
@@ -74,6 +95,9 @@ impl ErrorCode for CancelError {
             Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
             Self::OrderNotCancellable { .. } => ErrorKind::OrderNotCancellable,
             Self::OrderFulfilled(_) => ErrorKind::OrderFulfilled,
+            Self::ProductNotInOrder { .. } => ErrorKind::ProductNotInOrder,
+            Self::ExceedsUnfulfilled { .. } => ErrorKind::CancelExceedsUnfulfilled,
+            Self::NoLines => ErrorKind::InvalidRequest,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
@@ -104,17 +128,27 @@ pub struct CancelSnapshot<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CancelPlan {
-    /// The order to mark `cancelled`.
+    /// The order.
     pub order_id: OrderId,
+    /// Whether the order becomes `cancelled` (every remaining unit was
+    /// cancelled and nothing had shipped); else units remain.
+    pub order_cancelled: bool,
+    /// What each line gave up.
+    pub cancelled_lines: Vec<ReleasedLine>,
     /// Redeemed points given back to the customer.
     pub points_returned: u64,
-    /// Points taken back: every point the order earned, even if that leaves
+    /// Points taken back: for a whole cancel every point the order still
+    /// holds, else what the kept units no longer earn — even if that leaves
     /// the customer owing points.
     pub points_revoked: u64,
     /// The customer's points once the cancel is applied; below zero, points owed.
     pub points_after: i64,
-    /// What is owed back to the customer: everything captured.
+    /// What is refunded to the customer: what was paid for the cancelled
+    /// units beyond what the kept units cost (for a whole cancel, everything
+    /// paid for the units).
     pub refund_due: Money,
+    /// What is still to pay for the kept units.
+    pub balance_due: Money,
     plan: Plan,
 }
 
@@ -190,58 +224,51 @@ pub fn plan_cancel(
         .customer
         .filter(|c| c.id == order.customer_id)
         .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
+    // Every unit not released yet (a partial cancel may have taken some).
+    let units: Vec<(ProductId, Quantity)> = order
+        .items
+        .iter()
+        .filter_map(|item| {
+            let left = item
+                .quantity
+                .get()
+                .saturating_sub(order.released(item.product_id).units);
+            Quantity::new(i64::from(left))
+                .ok()
+                .map(|quantity| (item.product_id, quantity))
+        })
+        .collect();
+    let step = Step {
+        order,
+        customer,
+        catalog: snapshot.catalog,
+        // A whole cancel revokes every earned point: the rule is not needed.
+        loyalty: LoyaltyPolicy::default(),
+    };
     let mut plan = Plan::new(now);
-    // Redeemed points come back first (never past the cap), then the earned
-    // ones are revoked in full, even below zero.
-    let points_returned = order
-        .points_redeemed
-        .min(points_room(customer.loyalty_points));
-    let points_revoked = order.points_earned;
-    let balance = customer.loyalty_points + points_change(points_returned);
-    // Balances stay within ±2 × MAX_POINTS, far inside an i64.
-    let points_after = balance.saturating_sub(points_change(points_revoked));
-    let refund_due = order.amount_paid();
+    let lines = released_lines(order, &units)?;
+    // Decide first (into a scratch plan) what the cancel owes, so that the
+    // order's own effect comes first and carries it.
+    let mut settled_plan = Plan::new(now);
+    let settled = settle(
+        &mut settled_plan,
+        &step,
+        lines.clone(),
+        StepKind {
+            cause: ReleaseCause::Cancellation,
+            restock: true,
+            whole: true,
+            reason: None,
+        },
+        now,
+    )
+    .map_err(CancelError::from)?;
     plan.push(Effect::OrderCancelled {
         order: order.id,
-        points_revoked,
-        refund_due,
+        points_revoked: settled.points_revoked,
+        refund_due: settled.refunded,
     });
-    let reason = Reason::Cancel(OrderRef::Existing(order.id));
-    let mut units_restocked: u64 = 0;
-    for (product_id, units) in units_by_product(&order.items) {
-        let product = snapshot
-            .catalog
-            .get(product_id)
-            .ok_or(CancelError::UnknownProduct(product_id))?;
-        let after = product
-            .quantity_available
-            .checked_add(units)
-            .filter(|stock| *stock <= MAX_STOCK)
-            .ok_or(CancelError::StockOutOfRange(product_id))?;
-        units_restocked += u64::from(units);
-        plan.push(Effect::StockMoved(StockMoved {
-            product: product_id,
-            change: i64::from(units),
-            after,
-            reason,
-        }));
-    }
-    if points_returned > 0 {
-        plan.push(Effect::PointsMoved(PointsMoved {
-            customer: customer.id,
-            change: points_change(points_returned),
-            after: balance,
-            reason,
-        }));
-    }
-    if points_revoked > 0 {
-        plan.push(Effect::PointsMoved(PointsMoved {
-            customer: customer.id,
-            change: -points_change(points_revoked),
-            after: points_after,
-            reason,
-        }));
-    }
+    plan.extend(settled_plan);
     plan.push(Effect::NoticeLogged(NoticeLogged {
         order: OrderRef::Existing(order.id),
         customer: customer.id,
@@ -249,27 +276,172 @@ pub fn plan_cancel(
         text: NoticeText::Ready(cancellation_text(
             order.id,
             &customer.name,
-            refund_due,
-            units_restocked,
-            points_returned,
-            points_revoked,
-            points_after,
+            settled.refunded,
+            settled.units_restocked,
+            settled.points_returned,
+            settled.points_revoked,
+            settled.points_after,
         )),
     }));
-    let mut ledger = Ledger::new(order, PaymentRef::Recorded);
-    for payment in &order.payments {
-        if payment.status == PaymentState::Authorized {
-            void_into(&mut plan, &mut ledger, payment, customer)?;
-        }
-    }
     Ok(CancelPlan {
         order_id: order.id,
-        points_returned,
-        points_revoked,
-        points_after,
-        refund_due,
+        order_cancelled: true,
+        cancelled_lines: lines,
+        points_returned: settled.points_returned,
+        points_revoked: settled.points_revoked,
+        points_after: settled.points_after,
+        refund_due: settled.refunded,
+        balance_due: Money::ZERO,
         plan,
     })
+}
+
+/// Decides cancelling some units of an order that have not shipped
+/// (`lines`), or says why it cannot happen.
+///
+/// The units go back to stock; each line gives up its exact share of its
+/// net money, tax and redeemed points ([`release_share`](crate::release_share));
+/// the redeemed points come back and the earned ones become what the kept
+/// units earn under `loyalty`; what was paid beyond what the kept units cost
+/// is refunded (a refund record); authorizations above what is now due are
+/// released; the customer is told (`units_cancelled`). The coupon's discount
+/// stays on the lines as allocated, and kept units keep their price.
+///
+/// Cancelling every remaining unit of an order with nothing shipped is the
+/// whole cancel ([`plan_cancel`]): the order becomes `cancelled`.
+///
+/// ```
+/// use shopcore::{plan_partial_cancel, seed, CancelSnapshot, LineQuantity, LoyaltyPolicy,
+///                ProductId, Quantity};
+/// let data = seed::demo_data();
+/// let order = seed::worked_example_order(); // a laptop and 10 mice, 1430.59, unpaid
+/// let catalog = data.catalog();
+/// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[0]), catalog: &catalog };
+/// let three_mice = [LineQuantity { product_id: ProductId::new(2).unwrap(), quantity: Quantity::new(3).unwrap() }];
+/// let plan = plan_partial_cancel(&snapshot, &three_mice, LoyaltyPolicy::default(), chrono::Utc::now()).unwrap();
+/// // 3 of 10 mice: 254.91 × 3/10 = 76.473 → 76.47, tax 35.69 × 3/10 = 10.707 → 10.71.
+/// let line = plan.cancelled_lines[0];
+/// assert_eq!((line.amount.to_string(), line.tax.to_string()), ("76.47".to_owned(), "10.71".to_owned()));
+/// assert_eq!(plan.balance_due.to_string(), "1343.41"); // 1430.59 − 87.18
+/// assert!(!plan.order_cancelled);
+/// ```
+pub fn plan_partial_cancel(
+    snapshot: &CancelSnapshot<'_>,
+    lines: &[LineQuantity],
+    loyalty: LoyaltyPolicy,
+    now: DateTime<Utc>,
+) -> Result<CancelPlan, CancelError> {
+    let order = snapshot.order;
+    if order.status != OrderStatus::Created {
+        return Err(CancelError::OrderNotCancellable {
+            order_id: order.id,
+            status: order.status,
+        });
+    }
+    let units =
+        pick_lines(order, lines, |p| order.unfulfilled_quantity(p)).map_err(|e| match e {
+            PickError::NoLines => CancelError::NoLines,
+            PickError::NotInOrder(product_id) => CancelError::ProductNotInOrder {
+                order_id: order.id,
+                product_id,
+            },
+            PickError::Exceeds {
+                product_id,
+                requested,
+                remaining,
+            } => CancelError::ExceedsUnfulfilled {
+                product_id,
+                requested,
+                remaining,
+            },
+        })?;
+    let every_unit_left = order.items.iter().all(|item| {
+        let left = item
+            .quantity
+            .get()
+            .saturating_sub(order.released(item.product_id).units);
+        let asked = units
+            .iter()
+            .find(|u| u.0 == item.product_id)
+            .map_or(0, |u| u.1.get());
+        asked == left
+    });
+    if order.fulfillments.is_empty() && every_unit_left {
+        return plan_cancel(snapshot, now);
+    }
+    let customer = snapshot
+        .customer
+        .filter(|c| c.id == order.customer_id)
+        .ok_or(CancelError::UnknownCustomer(order.customer_id))?;
+    let step = Step {
+        order,
+        customer,
+        catalog: snapshot.catalog,
+        loyalty,
+    };
+    let released = released_lines(order, &units)?;
+    let mut plan = Plan::new(now);
+    let settled = settle(
+        &mut plan,
+        &step,
+        released.clone(),
+        StepKind {
+            cause: ReleaseCause::Cancellation,
+            restock: true,
+            whole: false,
+            reason: None,
+        },
+        now,
+    )
+    .map_err(CancelError::from)?;
+    let names = line_names(snapshot.catalog, &released);
+    plan.push(Effect::NoticeLogged(NoticeLogged {
+        order: OrderRef::Existing(order.id),
+        customer: customer.id,
+        kind: NotificationKind::UnitsCancelled,
+        text: NoticeText::Ready(units_cancelled_text(
+            order.id,
+            &customer.name,
+            &names,
+            settled.due_after,
+            settled.balance_due_after,
+        )),
+    }));
+    Ok(CancelPlan {
+        order_id: order.id,
+        order_cancelled: false,
+        cancelled_lines: released,
+        points_returned: settled.points_returned,
+        points_revoked: settled.points_revoked,
+        points_after: settled.points_after,
+        refund_due: settled.refunded,
+        balance_due: settled.balance_due_after,
+        plan,
+    })
+}
+
+/// `(units, product name)` per released line, for a notice.
+pub(crate) fn line_names(catalog: &Catalog, lines: &[ReleasedLine]) -> Vec<(u32, String)> {
+    lines
+        .iter()
+        .map(|line| {
+            let name = catalog.get(line.product_id).map_or_else(
+                || format!("product {}", line.product_id),
+                |p| p.name.to_string(),
+            );
+            (line.quantity.get(), name)
+        })
+        .collect()
+}
+
+impl From<StepError> for CancelError {
+    fn from(error: StepError) -> Self {
+        match error {
+            StepError::UnknownProduct(product) => CancelError::UnknownProduct(product),
+            StepError::StockOutOfRange(product) => CancelError::StockOutOfRange(product),
+            StepError::Storage(error) => CancelError::Storage(error),
+        }
+    }
 }
 
 /// The rows a *late-locking* cancel reads: its order under lock (so its

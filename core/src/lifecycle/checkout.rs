@@ -419,7 +419,16 @@ pub fn plan_checkout(
     let mut items = Vec::with_capacity(quote.lines.len());
     let mut names = Vec::with_capacity(quote.lines.len());
     let mut moves = Vec::with_capacity(quote.lines.len());
-    for line in &quote.lines {
+    let costs = crate::pricing::line_costs(
+        &quote
+            .lines
+            .iter()
+            .map(|l| (l.net_price, l.tax, l.points_share))
+            .collect::<Vec<_>>(),
+        quote.tax,
+        quote.points_redeemed,
+    );
+    for (line, (tax, points_redeemed)) in quote.lines.iter().zip(costs) {
         // The quote found every product, so this lookup succeeds.
         let product = snapshot
             .catalog
@@ -441,6 +450,8 @@ pub fn plan_checkout(
             line_total: line.final_price,
             coupon_share: line.coupon_share,
             points_share: line.points_share,
+            tax,
+            points_redeemed,
         });
         names.push(product.name.to_string());
         moves.push(StockMoved {
@@ -473,6 +484,7 @@ pub fn plan_checkout(
         total_amount: quote.total,
         points_earned,
         created_at: now,
+        rounding: config.pricing.rounding,
     })));
     for moved in moves {
         plan.push(Effect::StockMoved(moved));

@@ -149,9 +149,7 @@ pub fn plan_fulfillment(
     let mut remaining: Vec<(ProductId, u32)> = Vec::new();
     for item in &order.items {
         if !remaining.iter().any(|(id, _)| *id == item.product_id) {
-            let left = order
-                .ordered_quantity(item.product_id)
-                .saturating_sub(order.fulfilled_quantity(item.product_id));
+            let left = order.unfulfilled_quantity(item.product_id);
             remaining.push((item.product_id, left));
         }
     }

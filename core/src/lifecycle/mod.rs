@@ -8,3 +8,5 @@ pub(crate) mod checkout;
 pub(crate) mod fulfillment;
 pub(crate) mod notice;
 pub(crate) mod payment;
+pub(crate) mod release;
+pub(crate) mod returns;

@@ -231,11 +231,14 @@ pub fn plan_payment(
     if order.status == OrderStatus::Cancelled {
         return Err(PaymentError::OrderCancelled(order.id));
     }
-    let (authorized, captured) = (order.amount_authorized(), order.amount_paid());
+    // What pays for the units (a goodwill refund does not count) against
+    // what the kept units cost.
+    let (authorized, captured) = (order.amount_authorized(), order.amount_paid_for_units());
+    let due = order.amount_due();
     let exceeds = || PaymentError::ExceedsBalance {
         order_id: order.id,
         requested: request.amount,
-        total: order.total_amount,
+        total: due,
         captured,
         authorized,
     };
@@ -243,7 +246,7 @@ pub fn plan_payment(
         .checked_add(captured)
         .and_then(|held| held.checked_add(request.amount))
         .ok_or_else(exceeds)?;
-    if held > order.total_amount {
+    if held > due {
         return Err(exceeds());
     }
     let customer = snapshot.customer()?;
@@ -274,7 +277,6 @@ pub fn plan_payment(
             customer,
             request.amount,
             (&request.method, &request.reference),
-            ledger.captured,
         );
     }
     Ok(PaymentDecision::Record(PaymentPlan {
@@ -317,12 +319,13 @@ pub fn plan_capture(
         return Err(PaymentError::InvalidAmount);
     }
     let payment = authorized_payment(order, payment_id)?;
-    let take = amount.unwrap_or(payment.amount);
-    if take > payment.amount {
+    let held = payment.amount_authorized();
+    let take = amount.unwrap_or(held);
+    if take > held {
         return Err(PaymentError::CaptureExceedsAuthorized {
             payment_id,
             requested: take,
-            authorized: payment.amount,
+            authorized: held,
         });
     }
     let customer = snapshot.customer()?;
@@ -332,14 +335,12 @@ pub fn plan_capture(
         payment: payment_id,
         status: PaymentState::Captured,
         amount_captured: take,
+        amount_released: payment.amount_released,
+        amount_refunded: payment.amount_refunded,
     });
     let mut ledger = Ledger::new(order, PaymentRef::Existing(payment_id));
     ledger.push(&mut plan, MoneyKind::Captured, take)?;
-    if let Some(rest) = payment
-        .amount
-        .checked_sub(take)
-        .filter(|r| *r > Money::ZERO)
-    {
+    if let Some(rest) = held.checked_sub(take).filter(|r| *r > Money::ZERO) {
         ledger.push(&mut plan, MoneyKind::Released, rest)?;
     }
     captured_notices(
@@ -348,7 +349,6 @@ pub fn plan_capture(
         customer,
         take,
         (&payment.method, &payment.reference),
-        ledger.captured,
     );
     Ok(PaymentPlan {
         order_id: order.id,
@@ -417,9 +417,11 @@ pub(crate) fn void_into(
         payment: payment.id,
         status: PaymentState::Voided,
         amount_captured: Money::ZERO,
+        amount_released: payment.amount_released,
+        amount_refunded: payment.amount_refunded,
     });
     ledger.payment = PaymentRef::Existing(payment.id);
-    ledger.push(plan, MoneyKind::Released, payment.amount)?;
+    ledger.push(plan, MoneyKind::Released, payment.amount_authorized())?;
     plan.push(Effect::NoticeLogged(NoticeLogged {
         order: OrderRef::Existing(payment.order_id),
         customer: customer.id,
@@ -434,15 +436,19 @@ pub(crate) fn void_into(
 }
 
 /// The `payment_captured` notice, and `order_paid` if this capture is the
-/// one that makes captured money cover the order's total.
+/// one that makes captured money cover what the kept units cost.
 fn captured_notices(
     plan: &mut Plan,
     order: &Order,
     customer: &Customer,
     captured: Money,
     payment: (&PaymentMethod, &PaymentReference),
-    paid: Money,
 ) {
+    // What pays for the units once this capture is in.
+    let paid = order
+        .amount_paid_for_units()
+        .checked_add(captured)
+        .unwrap_or(Money::MAX);
     let notice = |kind, text| {
         Effect::NoticeLogged(NoticeLogged {
             order: OrderRef::Existing(order.id),
@@ -459,10 +465,11 @@ fn captured_notices(
             captured,
             payment,
             paid,
-            order.total_amount,
+            order.amount_due(),
         ),
     ));
-    if order.amount_paid() < order.total_amount && paid >= order.total_amount {
+    let due = order.amount_due();
+    if order.amount_paid_for_units() < due && paid >= due {
         plan.push(notice(
             NotificationKind::OrderPaid,
             order_paid_text(order.id, &customer.name, paid),
@@ -473,7 +480,7 @@ fn captured_notices(
 /// An order's money balances as a plan moves them, writing each movement.
 pub(crate) struct Ledger {
     order: OrderId,
-    payment: PaymentRef,
+    pub(crate) payment: PaymentRef,
     authorized: Money,
     captured: Money,
 }
@@ -485,11 +492,11 @@ impl Ledger {
             order: order.id,
             payment,
             authorized: order.amount_authorized(),
-            captured: order.amount_paid(),
+            captured: order.amount_held(),
         }
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         plan: &mut Plan,
         kind: MoneyKind,

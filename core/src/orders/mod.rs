@@ -1,4 +1,4 @@
-//! Orders, their payments and shipments, customers and notifications as they
+//! Orders, their payments, shipments, returns and refunds, customers and notifications as they
 //! are stored and read: the records the order's life writes and the texts its
 //! notices carry.
 //!
@@ -10,3 +10,4 @@ pub(crate) mod fulfillment;
 pub(crate) mod notification;
 pub(crate) mod order;
 pub(crate) mod payment;
+pub(crate) mod returns;

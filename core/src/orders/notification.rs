@@ -33,11 +33,17 @@ pub enum NotificationKind {
     FulfillmentCreated,
     /// Sent once every unit has shipped.
     OrderFulfilled,
+    /// Sent when some units of an order are cancelled and others remain.
+    UnitsCancelled,
+    /// Sent when a return is received.
+    ReturnReceived,
+    /// Sent for each refund.
+    RefundCreated,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 10] = [
         Self::OrderConfirmation,
         Self::OrderCancellation,
         Self::PaymentCaptured,
@@ -45,6 +51,9 @@ impl NotificationKind {
         Self::OrderPaid,
         Self::FulfillmentCreated,
         Self::OrderFulfilled,
+        Self::UnitsCancelled,
+        Self::ReturnReceived,
+        Self::RefundCreated,
     ];
 
     /// The kind as stored.
@@ -57,6 +66,9 @@ impl NotificationKind {
             Self::OrderPaid => "order_paid",
             Self::FulfillmentCreated => "fulfillment_created",
             Self::OrderFulfilled => "order_fulfilled",
+            Self::UnitsCancelled => "units_cancelled",
+            Self::ReturnReceived => "return_received",
+            Self::RefundCreated => "refund_created",
         }
     }
 
@@ -286,6 +298,76 @@ pub(crate) fn order_fulfilled_text(order_id: OrderId, customer_name: &CustomerNa
         "Order #{order_id} fully shipped\n\
          Dear {customer_name}, every item of your order #{order_id} has shipped."
     )
+}
+
+/// The notice of units cancelled while others remain: `lines` are (units,
+/// product name).
+pub(crate) fn units_cancelled_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    lines: &[(u32, String)],
+    due: Money,
+    balance_due: Money,
+) -> String {
+    let mut text = format!(
+        "Items cancelled from order #{order_id}\n\
+         Dear {customer_name}, these items of your order #{order_id} were cancelled:\n"
+    );
+    for (units, name) in lines {
+        let _ = writeln!(text, "  - {units} x {name}");
+    }
+    let _ = write!(
+        text,
+        "Order total for the items you keep: {due}\nBalance due: {balance_due}"
+    );
+    text
+}
+
+/// The notice of a received return: `lines` are (units, product name).
+pub(crate) fn return_received_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    return_id: Option<crate::values::ids::ReturnId>,
+    lines: &[(u32, String)],
+) -> String {
+    let mut text = match return_id {
+        Some(id) => format!("Return #{id} of order #{order_id} received\n"),
+        None => format!("Return of order #{order_id} received\n"),
+    };
+    let _ = writeln!(
+        text,
+        "Dear {customer_name}, we received these items of your order #{order_id}:"
+    );
+    for (units, name) in lines {
+        let _ = writeln!(text, "  - {units} x {name}");
+    }
+    text.pop();
+    text
+}
+
+/// The notice of a refund.
+pub(crate) fn refund_text(
+    order_id: OrderId,
+    customer_name: &CustomerName,
+    amount: Money,
+    tax: Money,
+    points_returned: u64,
+    reason: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "Refund for order #{order_id}\n\
+         Dear {customer_name}, we are refunding {amount} (of which tax {tax}) for your order #{order_id}."
+    );
+    if points_returned > 0 {
+        let _ = write!(
+            text,
+            "\nRedeemed loyalty points returned: {points_returned}"
+        );
+    }
+    if let Some(reason) = reason {
+        let _ = write!(text, "\nReason: {reason}");
+    }
+    text
 }
 
 /// Whether a notice's order and customer exist, as the adapter found them.

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::orders::fulfillment::{Fulfillment, FulfillmentStatus};
 use crate::orders::payment::{Payment, PaymentStatus};
+use crate::orders::returns::{Refund, RefundKind, Release, ReleaseCause, Return, ReturnStatus};
 use crate::pricing::coupon::CouponCode;
 use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId};
-use crate::values::money::Money;
+use crate::values::money::{Money, RoundingMode};
 use crate::values::quantity::Quantity;
 use crate::values::text::Region;
 
@@ -61,6 +62,15 @@ pub struct OrderItem {
     /// The line's part of the order's redeemed points' value.
     #[serde(default = "zero")]
     pub points_share: Money,
+    /// The line's part of the order's tax: its own rounded tax in per-line
+    /// tax mode, else the order's tax split over the lines by largest
+    /// remainder weighted by net price (so `Σ tax = order.tax` either way).
+    #[serde(default = "zero")]
+    pub tax: Money,
+    /// The line's part of the order's redeemed points, in whole points
+    /// (largest remainder, weighted by `points_share`).
+    #[serde(default)]
+    pub points_redeemed: u64,
 }
 
 fn zero() -> Money {
@@ -118,10 +128,23 @@ pub struct Order {
     /// it was cancelled (0.00 while it is not cancelled).
     #[serde(default = "zero")]
     pub refund_due: Money,
+    /// How its amounts were rounded at checkout; the share of units released
+    /// later is rounded the same way.
+    #[serde(default)]
+    pub rounding: RoundingMode,
+    /// Units taken off it (cancelled, or returned and received), step by step.
+    #[serde(default)]
+    pub releases: Vec<Release>,
+    /// Its returns, by id.
+    #[serde(default)]
+    pub returns: Vec<Return>,
+    /// Its refunds, by id.
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
 }
 
 impl Order {
-    /// Money captured by its payments.
+    /// Money captured by its payments (before refunds).
     pub fn amount_paid(&self) -> Money {
         sum(self.payments.iter().map(|p| p.amount_captured))
     }
@@ -131,22 +154,67 @@ impl Order {
         sum(self.payments.iter().map(Payment::amount_authorized))
     }
 
-    /// What is still to pay: `total_amount − amount_paid` while the order is
-    /// `created` (never below 0.00); 0.00 once it is cancelled.
+    /// Money paid back by its refunds.
+    pub fn amount_refunded(&self) -> Money {
+        sum(self.refunds.iter().map(|r| r.amount))
+    }
+
+    /// Captured money that is not refunded: what the shop holds.
+    pub fn amount_held(&self) -> Money {
+        self.amount_paid()
+            .checked_sub(self.amount_refunded())
+            .unwrap_or(Money::ZERO)
+    }
+
+    /// Captured money that pays for the units: what was captured less what
+    /// was refunded for released units (a goodwill refund does not count, so
+    /// it owes nothing back).
+    pub fn amount_paid_for_units(&self) -> Money {
+        let unit_refunds = sum(self
+            .refunds
+            .iter()
+            .filter(|r| r.kind != RefundKind::Goodwill)
+            .map(|r| r.amount));
+        self.amount_paid()
+            .checked_sub(unit_refunds)
+            .unwrap_or(Money::ZERO)
+    }
+
+    /// What the units the customer keeps cost: `total_amount` less the money
+    /// and tax of every released unit.
+    pub fn amount_due(&self) -> Money {
+        let released = sum(self.releases.iter().map(Release::value));
+        self.total_amount
+            .checked_sub(released)
+            .unwrap_or(Money::ZERO)
+    }
+
+    /// What is still to pay for the kept units: `amount_due −
+    /// amount_paid_for_units` while the order is `created` (never below
+    /// 0.00); 0.00 once it is cancelled.
     pub fn balance_due(&self) -> Money {
         match self.status {
             OrderStatus::Created => self
-                .total_amount
-                .checked_sub(self.amount_paid())
+                .amount_due()
+                .checked_sub(self.amount_paid_for_units())
                 .unwrap_or(Money::ZERO),
             OrderStatus::Cancelled => Money::ZERO,
         }
     }
 
-    /// What its payments add up to, against `total_amount`.
+    /// What its payments add up to, against `amount_due`; once money is
+    /// refunded, `partially_refunded` or `refunded`.
     pub fn payment_status(&self) -> PaymentStatus {
+        let refunded = self.amount_refunded();
+        if refunded > Money::ZERO {
+            return if refunded >= self.amount_paid() {
+                PaymentStatus::Refunded
+            } else {
+                PaymentStatus::PartiallyRefunded
+            };
+        }
         PaymentStatus::derive(
-            self.total_amount,
+            self.amount_due(),
             self.amount_paid(),
             self.amount_authorized(),
         )
@@ -155,6 +223,11 @@ impl Order {
     /// One of its payments.
     pub fn payment(&self, id: PaymentId) -> Option<&Payment> {
         self.payments.iter().find(|p| p.id == id)
+    }
+
+    /// The line of `product`.
+    pub fn item(&self, product: ProductId) -> Option<&OrderItem> {
+        self.items.iter().find(|item| item.product_id == product)
     }
 
     /// Units of `product` the order holds (summed over its lines).
@@ -178,7 +251,88 @@ impl Order {
             })
     }
 
-    /// What its shipments add up to.
+    /// What the releases of `product` took so far: units, net money, tax, points.
+    pub fn released(&self, product: ProductId) -> Released {
+        self.released_by(product, |_| true)
+    }
+
+    fn released_by(&self, product: ProductId, cause: impl Fn(&ReleaseCause) -> bool) -> Released {
+        let mut total = Released::default();
+        for line in self
+            .releases
+            .iter()
+            .filter(|r| cause(&r.cause))
+            .flat_map(|r| &r.lines)
+            .filter(|line| line.product_id == product)
+        {
+            total.units = total.units.saturating_add(line.quantity.get());
+            total.amount = total.amount.checked_add(line.amount).unwrap_or(Money::MAX);
+            total.tax = total.tax.checked_add(line.tax).unwrap_or(Money::MAX);
+            total.points = total.points.saturating_add(line.points);
+        }
+        total
+    }
+
+    /// Units of `product` cancelled before they shipped.
+    pub fn cancelled_quantity(&self, product: ProductId) -> u32 {
+        self.released_by(product, |c| *c == ReleaseCause::Cancellation)
+            .units
+    }
+
+    /// Units of `product` returned (received returns).
+    pub fn returned_quantity(&self, product: ProductId) -> u32 {
+        self.released_by(product, |c| matches!(c, ReleaseCause::Return(_)))
+            .units
+    }
+
+    /// Units of `product` in returns still `requested`.
+    pub fn requested_return_quantity(&self, product: ProductId) -> u32 {
+        self.returns
+            .iter()
+            .filter(|r| r.status == ReturnStatus::Requested)
+            .flat_map(|r| &r.lines)
+            .filter(|line| line.product_id == product)
+            .fold(0u32, |units, line| {
+                units.saturating_add(line.quantity.get())
+            })
+    }
+
+    /// Units of `product` neither shipped nor cancelled.
+    pub fn unfulfilled_quantity(&self, product: ProductId) -> u32 {
+        self.ordered_quantity(product)
+            .saturating_sub(self.cancelled_quantity(product))
+            .saturating_sub(self.fulfilled_quantity(product))
+    }
+
+    /// Shipped units of `product` that may still be returned: shipped, less
+    /// returned and less what open requests hold.
+    pub fn returnable_quantity(&self, product: ProductId) -> u32 {
+        self.fulfilled_quantity(product)
+            .saturating_sub(self.returned_quantity(product))
+            .saturating_sub(self.requested_return_quantity(product))
+    }
+
+    /// Money and tax paid back for `product`'s units.
+    pub fn refunded_amount(&self, product: ProductId) -> Money {
+        sum(self
+            .refunds
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|line| line.product_id == product)
+            .map(|line| line.amount))
+    }
+
+    /// Earned points the order still holds: what it earned less what its
+    /// releases revoked.
+    pub fn points_kept(&self) -> u64 {
+        let revoked = self
+            .releases
+            .iter()
+            .fold(0u64, |total, r| total.saturating_add(r.points_revoked));
+        self.points_earned.saturating_sub(revoked)
+    }
+
+    /// What its shipments add up to, against the units not cancelled.
     pub fn fulfillment_status(&self) -> FulfillmentStatus {
         let shipped: u64 = self
             .fulfillments
@@ -186,19 +340,38 @@ impl Order {
             .flat_map(|f| &f.lines)
             .map(|line| u64::from(line.quantity.get()))
             .sum();
-        let ordered: u64 = self
+        let kept: u64 = self
             .items
             .iter()
-            .map(|item| u64::from(item.quantity.get()))
+            .map(|item| {
+                u64::from(
+                    item.quantity
+                        .get()
+                        .saturating_sub(self.cancelled_quantity(item.product_id)),
+                )
+            })
             .sum();
         if shipped == 0 {
             FulfillmentStatus::Unfulfilled
-        } else if shipped < ordered {
+        } else if shipped < kept {
             FulfillmentStatus::PartiallyFulfilled
         } else {
             FulfillmentStatus::Fulfilled
         }
     }
+}
+
+/// What the releases of one line took: see [`Order::released`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Units released.
+    pub units: u32,
+    /// Their net money.
+    pub amount: Money,
+    /// Their tax.
+    pub tax: Money,
+    /// Their redeemed points.
+    pub points: u64,
 }
 
 fn sum(amounts: impl Iterator<Item = Money>) -> Money {
@@ -234,6 +407,8 @@ pub struct NewOrder {
     pub points_earned: u64,
     /// When it is placed.
     pub created_at: DateTime<Utc>,
+    /// How its amounts were rounded.
+    pub rounding: RoundingMode,
 }
 
 impl NewOrder {
@@ -257,6 +432,10 @@ impl NewOrder {
             payments: Vec::new(),
             fulfillments: Vec::new(),
             refund_due: Money::ZERO,
+            rounding: self.rounding,
+            releases: Vec::new(),
+            returns: Vec::new(),
+            refunds: Vec::new(),
         }
     }
 }

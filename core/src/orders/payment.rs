@@ -60,19 +60,41 @@ pub struct Payment {
     pub status: PaymentState,
     /// What was captured: `amount` or less once captured, else 0.00.
     pub amount_captured: Money,
+    /// What of an authorization was let go while it stays authorized (a
+    /// partial cancel lowered what is due); 0.00 otherwise.
+    #[serde(default = "zero")]
+    pub amount_released: Money,
+    /// What of the captured money was refunded.
+    #[serde(default = "zero")]
+    pub amount_refunded: Money,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
     /// When its status last changed.
     pub updated_at: DateTime<Utc>,
 }
 
+fn zero() -> Money {
+    Money::ZERO
+}
+
 impl Payment {
-    /// What it holds authorized and not captured: `amount` while authorized, else 0.00.
+    /// What it holds authorized and not captured: `amount − amount_released`
+    /// while authorized, else 0.00.
     pub fn amount_authorized(&self) -> Money {
         match self.status {
-            PaymentState::Authorized => self.amount,
+            PaymentState::Authorized => self
+                .amount
+                .checked_sub(self.amount_released)
+                .unwrap_or(Money::ZERO),
             PaymentState::Captured | PaymentState::Voided => Money::ZERO,
         }
+    }
+
+    /// What of its captured money is not refunded.
+    pub fn amount_refundable(&self) -> Money {
+        self.amount_captured
+            .checked_sub(self.amount_refunded)
+            .unwrap_or(Money::ZERO)
     }
 }
 
@@ -104,6 +126,8 @@ impl NewPayment {
             amount: self.amount,
             status: self.status,
             amount_captured: self.amount_captured,
+            amount_released: Money::ZERO,
+            amount_refunded: Money::ZERO,
             created_at: at,
             updated_at: at,
         }
@@ -122,16 +146,23 @@ pub enum PaymentStatus {
     PartiallyPaid,
     /// Captured at least what is due (an order due 0.00 is paid).
     Paid,
+    /// Some captured money was refunded, not all of it.
+    PartiallyRefunded,
+    /// Everything captured was refunded.
+    Refunded,
 }
 
 impl PaymentStatus {
-    /// The status as sent: `unpaid`, `authorized`, `partially_paid` or `paid`.
+    /// The status as sent: `unpaid`, `authorized`, `partially_paid`, `paid`,
+    /// `partially_refunded` or `refunded`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Unpaid => "unpaid",
             Self::Authorized => "authorized",
             Self::PartiallyPaid => "partially_paid",
             Self::Paid => "paid",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
         }
     }
 
@@ -174,6 +205,8 @@ pub enum MoneyKind {
     /// Released: `amount` held is let go (the rest of a partial capture, a
     /// void, a cancel).
     Released,
+    /// Refunded: `amount` captured is paid back.
+    Refunded,
 }
 
 impl MoneyKind {
@@ -183,14 +216,20 @@ impl MoneyKind {
             Self::Authorized => "authorized",
             Self::Captured => "captured",
             Self::Released => "released",
+            Self::Refunded => "refunded",
         }
     }
 
     /// Parses a stored kind.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Authorized, Self::Captured, Self::Released]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        [
+            Self::Authorized,
+            Self::Captured,
+            Self::Released,
+            Self::Refunded,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
     }
 
     /// The balances `(authorized, captured)` after moving `amount` from
@@ -212,6 +251,7 @@ impl MoneyKind {
                 captured.checked_add(amount)?,
             )),
             Self::Released => Some((authorized.checked_sub(amount)?, captured)),
+            Self::Refunded => Some((authorized, captured.checked_sub(amount)?)),
         }
     }
 }
@@ -229,7 +269,7 @@ pub struct MoneyEntry {
     pub amount: Money,
     /// What the order holds authorized and not captured afterwards.
     pub authorized_after: Money,
-    /// What the order has captured afterwards.
+    /// What the order has captured and not refunded afterwards.
     pub captured_after: Money,
     /// When.
     pub at: DateTime<Utc>,

@@ -32,11 +32,17 @@ pub enum WebhookEvent {
     FulfillmentCreated,
     /// Every unit of the order has shipped.
     OrderFulfilled,
+    /// Some units of the order were cancelled; others remain.
+    UnitsCancelled,
+    /// A return was received.
+    ReturnReceived,
+    /// A refund was recorded: the shop's payment handler pays it back.
+    RefundCreated,
 }
 
 impl WebhookEvent {
     /// Every event.
-    pub const ALL: [WebhookEvent; 7] = [
+    pub const ALL: [WebhookEvent; 10] = [
         WebhookEvent::OrderPlaced,
         WebhookEvent::OrderCancelled,
         WebhookEvent::PaymentCaptured,
@@ -44,11 +50,15 @@ impl WebhookEvent {
         WebhookEvent::OrderPaid,
         WebhookEvent::FulfillmentCreated,
         WebhookEvent::OrderFulfilled,
+        WebhookEvent::UnitsCancelled,
+        WebhookEvent::ReturnReceived,
+        WebhookEvent::RefundCreated,
     ];
 
     /// The event's name: `order.placed`, `order.cancelled`,
     /// `payment.captured`, `payment.voided`, `order.paid`,
-    /// `fulfillment.created` or `order.fulfilled`.
+    /// `fulfillment.created`, `order.fulfilled`, `order.units_cancelled`,
+    /// `return.received` or `refund.created`.
     pub const fn as_str(self) -> &'static str {
         match self {
             WebhookEvent::OrderPlaced => "order.placed",
@@ -58,6 +68,9 @@ impl WebhookEvent {
             WebhookEvent::OrderPaid => "order.paid",
             WebhookEvent::FulfillmentCreated => "fulfillment.created",
             WebhookEvent::OrderFulfilled => "order.fulfilled",
+            WebhookEvent::UnitsCancelled => "order.units_cancelled",
+            WebhookEvent::ReturnReceived => "return.received",
+            WebhookEvent::RefundCreated => "refund.created",
         }
     }
 
@@ -76,6 +89,9 @@ impl WebhookEvent {
             NotificationKind::OrderPaid => WebhookEvent::OrderPaid,
             NotificationKind::FulfillmentCreated => WebhookEvent::FulfillmentCreated,
             NotificationKind::OrderFulfilled => WebhookEvent::OrderFulfilled,
+            NotificationKind::UnitsCancelled => WebhookEvent::UnitsCancelled,
+            NotificationKind::ReturnReceived => WebhookEvent::ReturnReceived,
+            NotificationKind::RefundCreated => WebhookEvent::RefundCreated,
         }
     }
 }

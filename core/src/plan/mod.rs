@@ -37,8 +37,9 @@ use crate::orders::fulfillment::NewFulfillment;
 use crate::orders::notification::{ConfirmationDraft, NotificationKind};
 use crate::orders::order::{NewOrder, RequestFingerprint};
 use crate::orders::payment::{MoneyEntry, MoneyKind, NewPayment, PaymentState};
+use crate::orders::returns::{NewRefund, NewReturn, Release, ReturnRef, ReturnStatus};
 use crate::plan::catalog_change::{ChangeRecord, NewProduct, ProductChanged};
-use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId, StaffKeyId};
+use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId, ReturnId, StaffKeyId};
 use crate::values::money::Money;
 use crate::values::percent::Percent;
 use crate::values::text::{
@@ -135,18 +136,21 @@ impl MoneyMoved {
 pub enum Reason<O = OrderId> {
     /// Sold, or earned, by placing an order.
     Order(O),
-    /// Returned, or revoked, by cancelling an order.
+    /// Returned, or revoked, by cancelling an order (or some of its units).
     Cancel(O),
+    /// Restocked, given back or revoked by a received return of an order's units.
+    Return(O),
     /// A manual adjustment by the shop.
     Manual,
 }
 
 impl<O: Copy> Reason<O> {
-    /// The reason as stored: `order`, `cancel` or `manual`.
+    /// The reason as stored: `order`, `cancel`, `return` or `manual`.
     pub const fn as_str(&self) -> &'static str {
         match self {
             Reason::Order(_) => "order",
             Reason::Cancel(_) => "cancel",
+            Reason::Return(_) => "return",
             Reason::Manual => "manual",
         }
     }
@@ -154,7 +158,7 @@ impl<O: Copy> Reason<O> {
     /// The order the movement belongs to, if any.
     pub fn order(&self) -> Option<O> {
         match self {
-            Reason::Order(order) | Reason::Cancel(order) => Some(*order),
+            Reason::Order(order) | Reason::Cancel(order) | Reason::Return(order) => Some(*order),
             Reason::Manual => None,
         }
     }
@@ -166,6 +170,7 @@ impl Reason<OrderRef> {
         Ok(match self {
             Reason::Order(order) => Reason::Order(order.resolve(placed)?),
             Reason::Cancel(order) => Reason::Cancel(order.resolve(placed)?),
+            Reason::Return(order) => Reason::Return(order.resolve(placed)?),
             Reason::Manual => Reason::Manual,
         })
     }
@@ -185,6 +190,7 @@ impl Reason {
         match (text, order) {
             ("order", Some(order)) => Some(Reason::Order(order)),
             ("cancel", Some(order)) => Some(Reason::Cancel(order)),
+            ("return", Some(order)) => Some(Reason::Return(order)),
             ("manual", None) => Some(Reason::Manual),
             _ => None,
         }
@@ -270,7 +276,7 @@ pub enum Effect {
     /// A payment of an existing order is stored; storage assigns the id that
     /// [`PaymentRef::Recorded`] names in the rest of the plan.
     PaymentRecorded(Box<NewPayment>),
-    /// A stored payment's status and captured amount change to these values.
+    /// A stored payment's status and amounts change to these values.
     PaymentChanged {
         /// The order it pays.
         order: OrderId,
@@ -280,11 +286,37 @@ pub enum Effect {
         status: PaymentState,
         /// What it has captured now.
         amount_captured: Money,
+        /// What of its authorization is released while it stays authorized, now.
+        amount_released: Money,
+        /// What of its captured money is refunded, now.
+        amount_refunded: Money,
     },
     /// An order's money moves; a ledger entry.
     MoneyMoved(MoneyMoved),
     /// A shipment of an existing order is stored; storage assigns its id.
     FulfillmentCreated(Box<NewFulfillment>),
+    /// A return of an existing order is stored; storage assigns the id that
+    /// [`ReturnRef::Created`] names in the rest of the plan.
+    ReturnCreated(Box<NewReturn>),
+    /// A stored return's status changes (`received` or `rejected`).
+    ReturnChanged {
+        /// The order.
+        order: OrderId,
+        /// The return.
+        return_id: ReturnId,
+        /// Its status now.
+        status: ReturnStatus,
+    },
+    /// Units of an existing order are released (cancelled or returned): a
+    /// step stored with what each line gave up.
+    UnitsReleased {
+        /// The order.
+        order: OrderId,
+        /// The step.
+        release: Box<Release<ReturnRef>>,
+    },
+    /// A refund of an existing order is stored; storage assigns its id.
+    RefundRecorded(Box<NewRefund>),
     /// Stock moves; also a ledger entry.
     StockMoved(StockMoved),
     /// Points move; also a ledger entry.
@@ -396,6 +428,11 @@ impl Plan {
             at,
             effects: Vec::new(),
         }
+    }
+
+    /// Appends every effect of `other` (decided at the same instant).
+    pub(crate) fn extend(&mut self, other: Plan) {
+        self.effects.extend(other.effects);
     }
 
     pub(crate) fn push(&mut self, effect: Effect) {

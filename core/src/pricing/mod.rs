@@ -211,20 +211,46 @@ fn rounded(value: Decimal, mode: RoundingMode, what: &'static str) -> Result<Mon
 /// assert_eq!(shares, vec![m("0.04"), m("0.03"), m("0.03")]);
 /// ```
 pub fn allocate(amount: Money, weights: &[Money]) -> Vec<Money> {
-    let total: i128 = weights.iter().map(|w| i128::from(w.cents())).sum();
-    let amount_cents = i128::from(amount.cents());
+    let weights: Vec<i128> = weights.iter().map(|w| i128::from(w.cents())).collect();
+    largest_remainder(i128::from(amount.cents()), &weights)
+        .into_iter()
+        .map(|cents| {
+            Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(Money::MAX)
+        })
+        .collect()
+}
+
+/// [`allocate`] for whole points: `points` split over lines in proportion to
+/// `weights` (each line's points share), by largest remainder.
+///
+/// ```
+/// use shopcore::{allocate_points, Money};
+/// let m = |s: &str| s.parse::<Money>().unwrap();
+/// assert_eq!(allocate_points(100, &[m("0.80"), m("0.20")]), vec![80, 20]);
+/// assert_eq!(allocate_points(5, &[m("1.00"), m("1.00")]), vec![3, 2]);
+/// ```
+pub fn allocate_points(points: u64, weights: &[Money]) -> Vec<u64> {
+    let weights: Vec<i128> = weights.iter().map(|w| i128::from(w.cents())).collect();
+    largest_remainder(i128::from(points), &weights)
+        .into_iter()
+        .map(|p| u64::try_from(p).unwrap_or(0))
+        .collect()
+}
+
+fn largest_remainder(amount: i128, weights: &[i128]) -> Vec<i128> {
+    let total: i128 = weights.iter().sum();
     if total == 0 {
         // Nothing to weigh by: only a zero amount can be allocated (to nobody).
-        return weights.iter().map(|_| Money::ZERO).collect();
+        return weights.iter().map(|_| 0).collect();
     }
     let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
     let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
     for (index, weight) in weights.iter().enumerate() {
-        let exact = amount_cents * i128::from(weight.cents());
+        let exact = amount * weight;
         shares.push(exact / total);
         remainders.push((exact % total, index));
     }
-    let mut left = amount_cents - shares.iter().sum::<i128>();
+    let mut left = amount - shares.iter().sum::<i128>();
     // Largest remainder first; the stable sort keeps earlier lines first on ties.
     remainders.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (_, index) in remainders {
@@ -235,10 +261,35 @@ pub fn allocate(amount: Money, weights: &[Money]) -> Vec<Money> {
         left -= 1;
     }
     shares
-        .into_iter()
-        .map(|cents| {
-            Money::from_cents(i64::try_from(cents).unwrap_or(i64::MAX)).unwrap_or(Money::MAX)
-        })
+}
+
+/// Each line's part of an order's tax and redeemed points, as an order item
+/// keeps them: per line `(tax, points)`. A line's own rounded tax (per-line
+/// mode) is kept; otherwise `tax` is split by [`allocate`] weighted by net
+/// price. Points are split by [`allocate_points`] weighted by points share.
+/// Orders stored before lines kept their tax get theirs by the same split.
+///
+/// ```
+/// use shopcore::{line_costs, Money};
+/// let m = |s: &str| s.parse::<Money>().unwrap();
+/// // Net 900.00 and 228.41, tax 157.98, 100 points worth 0.80 and 0.20.
+/// let costs = line_costs(&[(m("900.00"), None, m("0.80")), (m("228.41"), None, m("0.20"))], m("157.98"), 100);
+/// assert_eq!(costs, vec![(m("126.00"), 80), (m("31.98"), 20)]);
+/// ```
+pub fn line_costs(
+    lines: &[(Money, Option<Money>, Money)],
+    tax: Money,
+    points: u64,
+) -> Vec<(Money, u64)> {
+    let nets: Vec<Money> = lines.iter().map(|l| l.0).collect();
+    let shares: Vec<Money> = lines.iter().map(|l| l.2).collect();
+    let split_tax = allocate(tax, &nets);
+    let split_points = allocate_points(points, &shares);
+    lines
+        .iter()
+        .zip(split_tax)
+        .zip(split_points)
+        .map(|((line, split), points)| (line.1.unwrap_or(split), points))
         .collect()
 }
 

@@ -49,11 +49,13 @@ use crate::lifecycle::cancel::CancelError;
 use crate::lifecycle::checkout::CheckoutRequest;
 use crate::lifecycle::fulfillment::{FulfillmentError, FulfillmentRequest};
 use crate::lifecycle::payment::{PaymentError, PaymentRequest};
+use crate::lifecycle::returns::{ReturnError, ReturnRequest, ReturnRequester};
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::orders::fulfillment::Fulfillment;
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
 use crate::orders::order::{Order, OrderFilter};
 use crate::orders::payment::Payment;
+use crate::orders::returns::{LineQuantity, Refund, ReleasedLine, Return, ReturnStatus};
 use crate::outbox::{
     Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, NewWebhook, OutboxError,
     WebhookEndpoint,
@@ -65,12 +67,12 @@ use crate::pricing::coupon::{
 };
 use crate::repository::metrics::Instrumented;
 use crate::values::ids::{
-    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, PaymentId, ProductId, StaffKeyId,
-    WebhookId,
+    ChangeId, CustomerId, DeliveryId, NotificationId, OrderId, PaymentId, ProductId, ReturnId,
+    StaffKeyId, WebhookId,
 };
 use crate::values::money::Money;
 use crate::values::page::{Page, PageLimit};
-use crate::values::text::{Email, IdempotencyKey};
+use crate::values::text::{Email, IdempotencyKey, ReasonText};
 
 /// Coupons, administered by staff.
 ///
@@ -418,21 +420,40 @@ pub struct PlacedOrder {
     pub replayed: bool,
 }
 
-/// The result of a cancel.
+/// The result of a cancel, of the whole order or of some of its units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CancelledOrder {
-    /// The order, now `cancelled`.
+    /// The order as it is now: `cancelled`, or still `created` when units remain.
     pub order: Order,
-    /// The logged cancellation notice.
+    /// The logged notice: the cancellation, or `units_cancelled`.
     pub notice: Notification,
     /// Redeemed points given back to the customer.
     pub points_returned: u64,
-    /// Points taken back from the customer: all the order earned.
+    /// Earned points taken back: all the order still held for a whole
+    /// cancel, else what the kept units no longer earn.
     pub points_revoked: u64,
     /// The customer's points once cancelled; below zero, points owed.
     pub points_balance: i64,
-    /// What is owed back to the customer: everything captured.
+    /// What is refunded: what was paid for the cancelled units beyond what
+    /// the kept units cost.
     pub refund_due: Money,
+    /// What each line gave up.
+    pub cancelled_lines: Vec<ReleasedLine>,
+    /// The refund record, if money was refunded.
+    pub refund: Option<Refund>,
+}
+
+/// The result of a return, its receipt or rejection, or a goodwill refund.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnOutcome {
+    /// The order as it is now, with its returns and refunds.
+    pub order: Order,
+    /// The return created or changed (`None` for a goodwill refund).
+    pub returned: Option<Return>,
+    /// The refund recorded, if any.
+    pub refund: Option<Refund>,
+    /// The notices logged (`return_received`, `refund_created`, …).
+    pub notices: Vec<Notification>,
 }
 
 /// The result of recording, capturing or voiding a payment.
@@ -503,6 +524,57 @@ pub trait OrderSettlement: Send + Sync {
     ) -> Result<FulfilledOrder, FulfillmentError>;
 }
 
+/// What comes back from an order: partial cancels, returns and refunds, each
+/// locked on the order, planned by the core and applied whole or not at all.
+///
+/// Every method locks the order, reads it with its records, runs the
+/// planner ([`plan_partial_cancel`](crate::plan_partial_cancel),
+/// [`plan_return`](crate::plan_return),
+/// [`plan_receive_return`](crate::plan_receive_return),
+/// [`plan_reject_return`](crate::plan_reject_return),
+/// [`plan_refund`](crate::plan_refund)) with the store's loyalty policy, and
+/// applies the plan through the store's one `apply`.
+#[async_trait]
+pub trait OrderReturns: Send + Sync {
+    /// Cancels some units that have not shipped; every remaining unit of an
+    /// order with nothing shipped is the whole cancel.
+    async fn cancel_units(
+        &self,
+        order_id: OrderId,
+        lines: &[LineQuantity],
+    ) -> Result<CancelledOrder, CancelError>;
+
+    /// Creates a return of shipped units: received at once for staff,
+    /// requested for the customer.
+    async fn create_return(
+        &self,
+        order_id: OrderId,
+        request: &ReturnRequest,
+        by: ReturnRequester,
+    ) -> Result<ReturnOutcome, ReturnError>;
+
+    /// Receives a requested return (restocked as asked, or as `restock` says).
+    async fn receive_return(
+        &self,
+        return_id: ReturnId,
+        restock: Option<bool>,
+    ) -> Result<ReturnOutcome, ReturnError>;
+
+    /// Rejects a requested return.
+    async fn reject_return(&self, return_id: ReturnId) -> Result<ReturnOutcome, ReturnError>;
+
+    /// Records a goodwill refund.
+    async fn refund(
+        &self,
+        order_id: OrderId,
+        amount: Money,
+        reason: Option<ReasonText>,
+    ) -> Result<ReturnOutcome, ReturnError>;
+
+    /// Returns of every order, by id; only those in `status` if given.
+    async fn returns(&self, status: Option<ReturnStatus>) -> Result<Vec<Return>, StorageError>;
+}
+
 /// The unit of work: checkouts and cancels applied whole or not at all.
 #[async_trait]
 pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponRepository {
@@ -532,6 +604,7 @@ pub trait OrderWorkflow: CatalogRepository + CustomerRepository + CouponReposito
 pub trait Store:
     OrderWorkflow
     + OrderSettlement
+    + OrderReturns
     + CustomerRepository
     + OrderRepository
     + NotificationRepository
@@ -548,6 +621,7 @@ pub trait Store:
 impl<T> Store for T where
     T: OrderWorkflow
         + OrderSettlement
+        + OrderReturns
         + CustomerRepository
         + OrderRepository
         + NotificationRepository

@@ -122,3 +122,13 @@ id_type!(
     FulfillmentId,
     "fulfillment"
 );
+id_type!(
+    /// Identifies a return of an order (`returns.return_id`).
+    ReturnId,
+    "return"
+);
+id_type!(
+    /// Identifies a refund of an order (`refunds.refund_id`).
+    RefundId,
+    "refund"
+);

@@ -167,6 +167,13 @@ impl Money {
     }
 }
 
+impl Default for Money {
+    /// 0.00.
+    fn default() -> Self {
+        Money::ZERO
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)

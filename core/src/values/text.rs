@@ -504,6 +504,33 @@ impl TrackingNumber {
     }
 }
 
+text_type!(
+    /// Why a return or a refund is made (`"damaged in transit"`): 1–500
+    /// characters without control characters. It goes into the customer's
+    /// notice as written.
+    ///
+    /// ```
+    /// assert!(shopcore::ReasonText::parse("wrong size").is_ok());
+    /// assert!(shopcore::ReasonText::parse("  ").is_err());
+    /// ```
+    ReasonText
+);
+
+impl ReasonText {
+    /// The longest reason (a `VARCHAR(500)` column).
+    pub const MAX_LEN: usize = 500;
+
+    /// Fails with `invalid_request` for empty, overlong or unprintable reasons.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        bounded(text, Self::MAX_LEN)
+            .map(|t| ReasonText(t.to_owned()))
+            .map_err(|reason| ValueError::Field {
+                field: "reason",
+                reason,
+            })
+    }
+}
+
 /// A password hash produced outside the core (for example Argon2id in the
 /// bindings). Opaque here: stored and returned for verification, never printed.
 ///

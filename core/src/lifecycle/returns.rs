@@ -1,0 +1,520 @@
+//! Returns of shipped units and goodwill refunds.
+//!
+//! Staff create a return of units that shipped: it is `received` at once,
+//! its units are released (each line giving up its exact share, see
+//! [`release_share`](crate::release_share)), put back in stock if
+//! `restock`, and what was paid for them is refunded. A customer may ask for
+//! a return of its own shipped units within the return window: the return is
+//! `requested` and nothing else changes until staff receive it (then as
+//! above) or reject it. A goodwill refund pays back an amount of the shop's
+//! choosing, at most what is captured and not yet refunded; it owes nothing
+//! back and releases no units.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::{ErrorCode, ErrorKind, StorageError};
+use crate::lifecycle::cancel::{line_names, CancelSnapshot};
+use crate::lifecycle::payment::Ledger;
+use crate::lifecycle::release::{
+    pick_lines, record_refund, released_lines, settle, PickError, Settled, Step, StepError,
+    StepKind,
+};
+use crate::orders::customer::Customer;
+use crate::orders::notification::{return_received_text, NotificationKind};
+use crate::orders::order::{Order, OrderStatus};
+use crate::orders::returns::{
+    LineQuantity, NewRefund, NewReturn, RefundKind, ReleaseCause, ReleasedLine, Return, ReturnRef,
+    ReturnStatus,
+};
+use crate::plan::{Effect, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan};
+use crate::pricing::loyalty::LoyaltyPolicy;
+use crate::values::ids::{OrderId, ProductId, ReturnId};
+use crate::values::money::Money;
+use crate::values::quantity::Quantity;
+use crate::values::text::ReasonText;
+
+/// The rows a return, a receipt or a refund reads: the order with its
+/// records (under a lock), its customer and at least its products.
+pub type ReturnSnapshot<'a> = CancelSnapshot<'a>;
+
+/// Why a return or a refund was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReturnError {
+    /// See [`ErrorKind::OrderNotFound`].
+    #[error("order {0} does not exist")]
+    OrderNotFound(OrderId),
+    /// See [`ErrorKind::UnknownReturn`].
+    #[error("return {0} does not exist")]
+    UnknownReturn(ReturnId),
+    /// See [`ErrorKind::ReturnNotRequested`].
+    #[error("return {return_id} is {}: only a requested return can be received or rejected", status.as_str())]
+    NotRequested {
+        /// The return.
+        return_id: ReturnId,
+        /// Its status.
+        status: ReturnStatus,
+    },
+    /// See [`ErrorKind::ProductNotInOrder`].
+    #[error("product {product_id} is not in order {order_id}")]
+    ProductNotInOrder {
+        /// The order.
+        order_id: OrderId,
+        /// The product asked for.
+        product_id: ProductId,
+    },
+    /// See [`ErrorKind::ReturnExceedsFulfilled`].
+    #[error("cannot return {requested} of product {product_id}: {remaining} of it shipped and are not returned or asked back")]
+    ExceedsFulfilled {
+        /// The product.
+        product_id: ProductId,
+        /// Units asked for.
+        requested: u64,
+        /// Units that may still be returned.
+        remaining: u32,
+    },
+    /// See [`ErrorKind::ReturnWindowClosed`].
+    #[error("the return window of product {product_id} closed on {closed_at}")]
+    WindowClosed {
+        /// The product.
+        product_id: ProductId,
+        /// When the window closed.
+        closed_at: DateTime<Utc>,
+    },
+    /// See [`ErrorKind::InvalidAmount`].
+    #[error("a refund must be above 0.00")]
+    InvalidAmount,
+    /// See [`ErrorKind::RefundExceedsPaid`].
+    #[error("cannot refund {requested}: {refundable} is captured and not yet refunded")]
+    ExceedsPaid {
+        /// The amount asked for.
+        requested: Money,
+        /// What may still be refunded.
+        refundable: Money,
+    },
+    /// See [`ErrorKind::InvalidRequest`].
+    #[error("lines must name at least one product")]
+    NoLines,
+    /// The order's customer no longer exists (only possible with foreign data).
+    #[error("customer of order {0} does not exist")]
+    UnknownCustomer(OrderId),
+    /// A product of the order no longer exists (only possible with foreign data).
+    #[error("product {0} of the order does not exist")]
+    UnknownProduct(ProductId),
+    /// See [`ErrorKind::StockOutOfRange`].
+    #[error("restocking product {0} would exceed the largest stock level")]
+    StockOutOfRange(ProductId),
+    /// See [`ErrorKind::StorageFailure`] and [`ErrorKind::StorageUnavailable`].
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ErrorCode for ReturnError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrderNotFound(_) => ErrorKind::OrderNotFound,
+            Self::UnknownReturn(_) => ErrorKind::UnknownReturn,
+            Self::NotRequested { .. } => ErrorKind::ReturnNotRequested,
+            Self::ProductNotInOrder { .. } => ErrorKind::ProductNotInOrder,
+            Self::ExceedsFulfilled { .. } => ErrorKind::ReturnExceedsFulfilled,
+            Self::WindowClosed { .. } => ErrorKind::ReturnWindowClosed,
+            Self::InvalidAmount => ErrorKind::InvalidAmount,
+            Self::ExceedsPaid { .. } => ErrorKind::RefundExceedsPaid,
+            Self::NoLines => ErrorKind::InvalidRequest,
+            Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
+            Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
+            Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
+            Self::Storage(error) => error.kind(),
+        }
+    }
+}
+
+impl From<StepError> for ReturnError {
+    fn from(error: StepError) -> Self {
+        match error {
+            StepError::UnknownProduct(product) => ReturnError::UnknownProduct(product),
+            StepError::StockOutOfRange(product) => ReturnError::StockOutOfRange(product),
+            StepError::Storage(error) => ReturnError::Storage(error),
+        }
+    }
+}
+
+/// Who asks for a return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnRequester {
+    /// Support or admin staff: the return is received at once, whenever the
+    /// units shipped.
+    Staff,
+    /// The order's customer: the return is `requested`, within `window` of
+    /// the latest shipment holding each line.
+    Customer {
+        /// How long after a shipment its units may be asked back.
+        window: Duration,
+    },
+}
+
+/// A return as asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnRequest {
+    /// What comes back (a product may appear more than once: its units add up).
+    pub lines: Vec<LineQuantity>,
+    /// Whether the units go back to stock when received.
+    pub restock: bool,
+    /// Why.
+    pub reason: Option<ReasonText>,
+}
+
+/// A return, a receipt, a rejection or a refund, decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReturnPlan {
+    /// The order.
+    pub order_id: OrderId,
+    /// The return's status once applied (`None` for a goodwill refund).
+    pub return_status: Option<ReturnStatus>,
+    /// What each line gave up (empty unless units were received).
+    pub released_lines: Vec<ReleasedLine>,
+    /// What is refunded (0.00 if nothing).
+    pub refunded: Money,
+    /// Redeemed points given back.
+    pub points_returned: u64,
+    /// Earned points revoked.
+    pub points_revoked: u64,
+    /// What is still to pay for the kept units afterwards.
+    pub balance_due: Money,
+    plan: Plan,
+}
+
+impl ReturnPlan {
+    /// The effects to apply.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+}
+
+fn customer_of<'a>(snapshot: &ReturnSnapshot<'a>) -> Result<&'a Customer, ReturnError> {
+    snapshot
+        .customer
+        .filter(|c| c.id == snapshot.order.customer_id)
+        .ok_or(ReturnError::UnknownCustomer(snapshot.order.id))
+}
+
+/// Decides a return of shipped units: `received` at once for staff (units
+/// released, restocked if asked, paid units refunded), `requested` for the
+/// customer (nothing else changes).
+///
+/// ```
+/// use shopcore::{plan_return, seed, ErrorCode, LineQuantity, LoyaltyPolicy, ProductId, Quantity,
+///                ReturnRequest, ReturnRequester, ReturnSnapshot};
+/// let data = seed::demo_data();
+/// let order = seed::worked_example_order(); // nothing shipped yet
+/// let catalog = data.catalog();
+/// let snapshot = ReturnSnapshot { order: &order, customer: Some(&data.customers[0]), catalog: &catalog };
+/// let request = ReturnRequest {
+///     lines: vec![LineQuantity { product_id: ProductId::new(2).unwrap(), quantity: Quantity::new(3).unwrap() }],
+///     restock: true,
+///     reason: None,
+/// };
+/// let refused = plan_return(&snapshot, &request, ReturnRequester::Staff, LoyaltyPolicy::default(), chrono::Utc::now());
+/// assert_eq!(refused.unwrap_err().code(), "return_exceeds_fulfilled");
+/// ```
+pub fn plan_return(
+    snapshot: &ReturnSnapshot<'_>,
+    request: &ReturnRequest,
+    by: ReturnRequester,
+    loyalty: LoyaltyPolicy,
+    now: DateTime<Utc>,
+) -> Result<ReturnPlan, ReturnError> {
+    let order = snapshot.order;
+    let units = pick_lines(order, &request.lines, |p| order.returnable_quantity(p)).map_err(
+        |e| match e {
+            PickError::NoLines => ReturnError::NoLines,
+            PickError::NotInOrder(product_id) => ReturnError::ProductNotInOrder {
+                order_id: order.id,
+                product_id,
+            },
+            PickError::Exceeds {
+                product_id,
+                requested,
+                remaining,
+            } => ReturnError::ExceedsFulfilled {
+                product_id,
+                requested,
+                remaining,
+            },
+        },
+    )?;
+    if let ReturnRequester::Customer { window } = by {
+        for &(product_id, _) in &units {
+            let shipped = order
+                .fulfillments
+                .iter()
+                .filter(|f| f.lines.iter().any(|l| l.product_id == product_id))
+                .map(|f| f.created_at)
+                .max();
+            if let Some(closed_at) = shipped.and_then(|at| at.checked_add_signed(window)) {
+                if now > closed_at {
+                    return Err(ReturnError::WindowClosed {
+                        product_id,
+                        closed_at,
+                    });
+                }
+            }
+        }
+    }
+    let customer = customer_of(snapshot)?;
+    let lines: Vec<LineQuantity> = units
+        .iter()
+        .map(|&(product_id, quantity)| LineQuantity {
+            product_id,
+            quantity,
+        })
+        .collect();
+    let staff = by == ReturnRequester::Staff;
+    let mut plan = Plan::new(now);
+    plan.push(Effect::ReturnCreated(Box::new(NewReturn {
+        order_id: order.id,
+        status: if staff {
+            ReturnStatus::Received
+        } else {
+            ReturnStatus::Requested
+        },
+        lines,
+        restock: request.restock,
+        reason: request.reason.clone(),
+        requested_by_customer: !staff,
+    })));
+    if !staff {
+        return Ok(ReturnPlan {
+            order_id: order.id,
+            return_status: Some(ReturnStatus::Requested),
+            released_lines: Vec::new(),
+            refunded: Money::ZERO,
+            points_returned: 0,
+            points_revoked: 0,
+            balance_due: order.balance_due(),
+            plan,
+        });
+    }
+    let step = Step {
+        order,
+        customer,
+        catalog: snapshot.catalog,
+        loyalty,
+    };
+    receive_into(
+        plan,
+        &step,
+        &units,
+        ReturnRef::Created,
+        None,
+        request.restock,
+        request.reason.clone(),
+        now,
+    )
+}
+
+/// Decides receiving a `requested` return: its units are released,
+/// restocked if `restock` (default: as requested), and what was paid for
+/// them is refunded.
+pub fn plan_receive_return(
+    snapshot: &ReturnSnapshot<'_>,
+    return_id: ReturnId,
+    restock: Option<bool>,
+    loyalty: LoyaltyPolicy,
+    now: DateTime<Utc>,
+) -> Result<ReturnPlan, ReturnError> {
+    let order = snapshot.order;
+    let requested = requested_return(order, return_id)?;
+    let customer = customer_of(snapshot)?;
+    let units: Vec<(ProductId, Quantity)> = requested
+        .lines
+        .iter()
+        .map(|l| (l.product_id, l.quantity))
+        .collect();
+    let mut plan = Plan::new(now);
+    plan.push(Effect::ReturnChanged {
+        order: order.id,
+        return_id,
+        status: ReturnStatus::Received,
+    });
+    let step = Step {
+        order,
+        customer,
+        catalog: snapshot.catalog,
+        loyalty,
+    };
+    receive_into(
+        plan,
+        &step,
+        &units,
+        ReturnRef::Existing(return_id),
+        Some(return_id),
+        restock.unwrap_or(requested.restock),
+        requested.reason.clone(),
+        now,
+    )
+}
+
+/// Decides rejecting a `requested` return: it becomes `rejected`, nothing else changes.
+pub fn plan_reject_return(
+    snapshot: &ReturnSnapshot<'_>,
+    return_id: ReturnId,
+    now: DateTime<Utc>,
+) -> Result<ReturnPlan, ReturnError> {
+    let order = snapshot.order;
+    requested_return(order, return_id)?;
+    let mut plan = Plan::new(now);
+    plan.push(Effect::ReturnChanged {
+        order: order.id,
+        return_id,
+        status: ReturnStatus::Rejected,
+    });
+    Ok(ReturnPlan {
+        order_id: order.id,
+        return_status: Some(ReturnStatus::Rejected),
+        released_lines: Vec::new(),
+        refunded: Money::ZERO,
+        points_returned: 0,
+        points_revoked: 0,
+        balance_due: order.balance_due(),
+        plan,
+    })
+}
+
+/// Decides a goodwill refund of `amount`: at most what is captured and not
+/// yet refunded; its tax part is 0.00 and it owes nothing back.
+///
+/// ```
+/// use shopcore::{plan_refund, seed, ErrorCode, ReturnSnapshot};
+/// let data = seed::demo_data();
+/// let order = seed::worked_example_order(); // nothing paid
+/// let catalog = data.catalog();
+/// let snapshot = ReturnSnapshot { order: &order, customer: Some(&data.customers[0]), catalog: &catalog };
+/// let refused = plan_refund(&snapshot, "5.00".parse().unwrap(), None, chrono::Utc::now()).unwrap_err();
+/// assert_eq!(refused.code(), "refund_exceeds_paid");
+/// ```
+pub fn plan_refund(
+    snapshot: &ReturnSnapshot<'_>,
+    amount: Money,
+    reason: Option<ReasonText>,
+    now: DateTime<Utc>,
+) -> Result<ReturnPlan, ReturnError> {
+    let order = snapshot.order;
+    if amount <= Money::ZERO {
+        return Err(ReturnError::InvalidAmount);
+    }
+    let refundable = order.amount_held();
+    if amount > refundable {
+        return Err(ReturnError::ExceedsPaid {
+            requested: amount,
+            refundable,
+        });
+    }
+    let customer = customer_of(snapshot)?;
+    let step = Step {
+        order,
+        customer,
+        catalog: snapshot.catalog,
+        loyalty: LoyaltyPolicy::default(),
+    };
+    let mut plan = Plan::new(now);
+    let mut ledger = Ledger::new(order, PaymentRef::Recorded);
+    record_refund(
+        &mut plan,
+        &mut ledger,
+        &step,
+        NewRefund {
+            order_id: order.id,
+            kind: RefundKind::Goodwill,
+            return_ref: None,
+            amount,
+            tax: Money::ZERO,
+            points_returned: 0,
+            lines: Vec::new(),
+            parts: Vec::new(),
+            reason,
+        },
+    )?;
+    Ok(ReturnPlan {
+        order_id: order.id,
+        return_status: None,
+        released_lines: Vec::new(),
+        refunded: amount,
+        points_returned: 0,
+        points_revoked: 0,
+        balance_due: order.balance_due(),
+        plan,
+    })
+}
+
+fn requested_return(order: &Order, return_id: ReturnId) -> Result<&Return, ReturnError> {
+    let found = order
+        .returns
+        .iter()
+        .find(|r| r.id == return_id)
+        .ok_or(ReturnError::UnknownReturn(return_id))?;
+    if found.status != ReturnStatus::Requested || order.status == OrderStatus::Cancelled {
+        return Err(ReturnError::NotRequested {
+            return_id,
+            status: found.status,
+        });
+    }
+    Ok(found)
+}
+
+/// Adds a received return's release, refund and notice to `plan`.
+#[allow(clippy::too_many_arguments)]
+fn receive_into(
+    mut plan: Plan,
+    step: &Step<'_>,
+    units: &[(ProductId, Quantity)],
+    return_ref: ReturnRef,
+    return_id: Option<ReturnId>,
+    restock: bool,
+    reason: Option<ReasonText>,
+    now: DateTime<Utc>,
+) -> Result<ReturnPlan, ReturnError> {
+    let order = step.order;
+    let lines = released_lines(order, units)?;
+    let names = line_names(step.catalog, &lines);
+    plan.push(Effect::NoticeLogged(NoticeLogged {
+        order: OrderRef::Existing(order.id),
+        customer: step.customer.id,
+        kind: NotificationKind::ReturnReceived,
+        text: NoticeText::Ready(return_received_text(
+            order.id,
+            &step.customer.name,
+            return_id,
+            &names,
+        )),
+    }));
+    let Settled {
+        refunded,
+        points_returned,
+        points_revoked,
+        balance_due_after,
+        ..
+    } = settle(
+        &mut plan,
+        step,
+        lines.clone(),
+        StepKind {
+            cause: ReleaseCause::Return(return_ref),
+            restock,
+            whole: false,
+            reason,
+        },
+        now,
+    )?;
+    Ok(ReturnPlan {
+        order_id: order.id,
+        return_status: Some(ReturnStatus::Received),
+        released_lines: lines,
+        refunded,
+        points_returned,
+        points_revoked,
+        balance_due: balance_due_after,
+        plan,
+    })
+}
