@@ -42,6 +42,7 @@
 
 mod outbox;
 mod repositories;
+mod returns;
 mod settlement;
 mod state;
 

@@ -397,23 +397,7 @@ impl OrderWorkflow for MemoryStore {
         };
         let plan = plan_cancel(&snapshot, now)?;
         let applied = state.apply(plan.plan())?;
-        let order = state
-            .orders
-            .get(&order_id)
-            .cloned()
-            .ok_or(CancelError::OrderNotFound(order_id))?;
-        let notice =
-            applied.notices.into_iter().next().ok_or_else(|| {
-                StorageError::Failure("a cancel plan logged no notice".to_owned())
-            })?;
-        Ok(CancelledOrder {
-            order,
-            notice,
-            points_returned: plan.points_returned,
-            points_revoked: plan.points_revoked,
-            points_balance: plan.points_after,
-            refund_due: plan.refund_due,
-        })
+        crate::returns::cancelled(&state, &plan, applied)
     }
 }
 

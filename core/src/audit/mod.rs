@@ -54,6 +54,7 @@ use crate::lifecycle::checkout::units_by_product;
 use crate::orders::notification::NotificationKind;
 use crate::orders::order::{Order, OrderStatus};
 use crate::orders::payment::MoneyEntry;
+use crate::orders::returns::ReleaseCause;
 use crate::plan::{PointsEntry, Reason, StockEntry};
 use crate::seed::SeedData;
 use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId};
@@ -192,15 +193,16 @@ pub enum OrderProblem {
         payments: (Money, Money),
     },
     /// A payment's record or its ledger movements do not add up (captured
-    /// more than its amount, or movements other than its amount authorized,
-    /// its captured amount captured and the rest released).
+    /// more than its amount, refunded more than captured, or movements other
+    /// than its amount authorized, its captured amount captured, the rest
+    /// released and its refunded amount refunded).
     Payment {
         /// The payment.
         payment: PaymentId,
     },
-    /// Captured and authorized money exceed the total, something is still
-    /// authorized on a cancelled order, or `refund_due` is not what was
-    /// captured when it was cancelled (0.00 while it is not).
+    /// Captured (less refunds) and authorized money exceed what the kept
+    /// units cost, something is still authorized or held on a cancelled
+    /// order, or `refund_due` is set on an order that is not cancelled.
     Overpaid {
         /// Captured.
         captured: Money,
@@ -211,7 +213,49 @@ pub enum OrderProblem {
         /// The recorded refund due.
         refund_due: Money,
     },
-    /// More units of a product shipped than ordered, or a cancelled order shipped.
+    /// Its lines' tax or redeemed points do not sum to the order's.
+    LineCosts {
+        /// Σ line tax.
+        tax: Money,
+        /// Σ line points.
+        points: u64,
+    },
+    /// A release step's share of a line is not what the rule gives
+    /// (`left × k / n`, rounded with the order's rounding, the last units
+    /// taking what is left), or it released more units than remained.
+    ReleaseStep {
+        /// The step's position among the order's releases (0-based).
+        step: usize,
+        /// The line's product.
+        product: ProductId,
+    },
+    /// A refund does not add up: its parts are not its amount, its lines not
+    /// its amount and tax, a goodwill refund has tax or lines, or a line
+    /// refunds more than its released units cost.
+    Refund {
+        /// The refund.
+        refund: crate::values::ids::RefundId,
+    },
+    /// More was refunded than captured.
+    Refunded {
+        /// Σ refunds.
+        refunded: Money,
+        /// Σ captured.
+        captured: Money,
+    },
+    /// More units of a product came back than shipped, or are asked back.
+    Returned {
+        /// The product.
+        product: ProductId,
+        /// Units shipped.
+        shipped: u32,
+        /// Units returned (received).
+        returned: u32,
+        /// Units in open requests.
+        requested: u32,
+    },
+    /// More units of a product shipped than ordered and not cancelled, or a
+    /// cancelled order shipped.
     Shipped {
         /// The product.
         product: ProductId,
@@ -353,8 +397,26 @@ impl fmt::Display for Discrepancy {
                          refund due {refund_due}"
                     ),
                     OrderProblem::Shipped { product, ordered, shipped } => {
-                        write!(f, "product {product}: {shipped} shipped of {ordered} ordered")
+                        write!(f, "product {product}: {shipped} shipped of {ordered} ordered and not cancelled")
                     }
+                    OrderProblem::LineCosts { tax, points } => write!(
+                        f,
+                        "its lines hold {tax} of tax and {points} redeemed points, not the order's"
+                    ),
+                    OrderProblem::ReleaseStep { step, product } => write!(
+                        f,
+                        "release {step} of product {product} does not follow the rule for what units cost"
+                    ),
+                    OrderProblem::Refund { refund } => {
+                        write!(f, "refund {refund} does not add up")
+                    }
+                    OrderProblem::Refunded { refunded, captured } => {
+                        write!(f, "{refunded} refunded of {captured} captured")
+                    }
+                    OrderProblem::Returned { product, shipped, returned, requested } => write!(
+                        f,
+                        "product {product}: {returned} returned and {requested} asked back of {shipped} shipped"
+                    ),
                 }
             }
             Discrepancy::UnknownOrder { order, named_by } => {
@@ -365,12 +427,14 @@ impl fmt::Display for Discrepancy {
 }
 
 /// How the audit names a ledger movement of an order: its reason, except that
-/// points spent by an order are its `redemption` and points a cancel gives
-/// back are its `return` (a cancel's negative points entries are revocations).
+/// points spent by an order are its `redemption`, points a cancel or a
+/// return gives back are its `return`, and points they take are `cancel`
+/// (revocations).
 fn movement(account: Account, reason: Reason, change: i64) -> &'static str {
     match (account, reason) {
         (Account::Points(_), Reason::Order(_)) if change < 0 => "redemption",
-        (Account::Points(_), Reason::Cancel(_)) if change > 0 => "return",
+        (Account::Points(_), Reason::Cancel(_) | Reason::Return(_)) if change > 0 => "return",
+        (Account::Points(_), Reason::Cancel(_) | Reason::Return(_)) => "cancel",
         _ => reason.as_str(),
     }
 }
@@ -440,37 +504,66 @@ pub fn audit(opening: &Opening, books: &Books) -> Vec<Discrepancy> {
     let mut earned: BTreeMap<CustomerId, i64> = BTreeMap::new();
     let mut given_back: BTreeMap<CustomerId, i64> = BTreeMap::new();
     for order in &books.orders {
-        let cancelled = order.status == OrderStatus::Cancelled;
+        // Orders cancelled before cancels were release steps gave back
+        // everything at once; others give back what their releases record.
+        let legacy = returns::cancelled_without_releases(order);
         for (product, units) in units_by_product(&order.items) {
             let units = i64::from(units);
             let account = Account::Stock(product);
             expected.insert((order.id, account, "order"), -units);
             *sold.entry(product).or_default() += units;
-            if cancelled {
+            if legacy {
                 expected.insert((order.id, account, "cancel"), units);
                 *returned.entry(product).or_default() += units;
             }
         }
+        for release in &order.releases {
+            let reason = match release.cause {
+                ReleaseCause::Cancellation => "cancel",
+                ReleaseCause::Return(_) => "return",
+            };
+            if !release.restocked {
+                continue;
+            }
+            for line in &release.lines {
+                let units = i64::from(line.quantity.get());
+                let account = Account::Stock(line.product_id);
+                *expected.entry((order.id, account, reason)).or_default() += units;
+                *returned.entry(line.product_id).or_default() += units;
+            }
+        }
         let points = i64::try_from(order.points_earned).unwrap_or(i64::MAX);
         let redeemed = i64::try_from(order.points_redeemed).unwrap_or(i64::MAX);
+        let (points_back, revoked) = if legacy {
+            (redeemed, points)
+        } else {
+            order
+                .releases
+                .iter()
+                .fold((0i64, 0i64), |(back, revoked), r| {
+                    (
+                        back.saturating_add(i64::try_from(r.points_returned()).unwrap_or(i64::MAX)),
+                        revoked.saturating_add(i64::try_from(r.points_revoked).unwrap_or(i64::MAX)),
+                    )
+                })
+        };
         let account = Account::Points(order.customer_id);
         if points > 0 {
             expected.insert((order.id, account, "order"), points);
         }
         if redeemed > 0 {
             expected.insert((order.id, account, "redemption"), -redeemed);
-            if cancelled {
-                expected.insert((order.id, account, "return"), redeemed);
-            }
         }
-        if cancelled && points > 0 {
-            // Every earned point is revoked, spent or not.
-            expected.insert((order.id, account, "cancel"), -points);
+        if points_back > 0 {
+            expected.insert((order.id, account, "return"), points_back);
+        }
+        if revoked > 0 {
+            // Earned points are revoked whether spent or not.
+            expected.insert((order.id, account, "cancel"), -revoked);
         }
         *earned.entry(order.customer_id).or_default() += points - redeemed;
-        if cancelled {
-            *given_back.entry(order.customer_id).or_default() += redeemed - points;
-        }
+        *given_back.entry(order.customer_id).or_default() += points_back - revoked;
+        returns::check_order(order, &mut found);
         check_order(order, &mut found);
     }
     let keys: BTreeSet<_> = expected.keys().chain(by_order.keys()).copied().collect();
@@ -692,6 +785,7 @@ fn check_order(order: &Order, found: &mut Vec<Discrepancy>) {
     }
 }
 
+mod returns;
 mod settlement;
 #[cfg(test)]
 mod tests;

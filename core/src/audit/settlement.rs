@@ -8,6 +8,7 @@ use crate::orders::fulfillment::FulfillmentStatus;
 use crate::orders::notification::NotificationKind;
 use crate::orders::order::{Order, OrderStatus};
 use crate::orders::payment::{MoneyEntry, MoneyKind, PaymentState};
+use crate::orders::returns::{ReleaseCause, ReturnStatus};
 use crate::values::ids::{OrderId, PaymentId};
 use crate::values::money::Money;
 
@@ -47,7 +48,7 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
             .or_insert(Money::ZERO);
         *sum = sum.checked_add(entry.amount).unwrap_or(Money::MAX);
     }
-    let held = (order.amount_authorized(), order.amount_paid());
+    let held = (order.amount_authorized(), order.amount_held());
     if balances != held {
         problem(OrderProblem::MoneyLedgerEnd {
             ledger: balances,
@@ -62,15 +63,23 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
                 .unwrap_or(Money::ZERO)
         };
         let released = match payment.status {
-            PaymentState::Authorized => Some(Money::ZERO),
+            PaymentState::Authorized => Some(payment.amount_released),
             PaymentState::Captured | PaymentState::Voided => {
                 payment.amount.checked_sub(payment.amount_captured)
             }
         };
         let record_ok = match payment.status {
-            PaymentState::Captured => payment.amount_captured > Money::ZERO,
-            PaymentState::Authorized | PaymentState::Voided => {
+            PaymentState::Captured => {
+                payment.amount_captured > Money::ZERO
+                    && payment.amount_refunded <= payment.amount_captured
+            }
+            PaymentState::Authorized => {
                 payment.amount_captured == Money::ZERO
+                    && payment.amount_refunded == Money::ZERO
+                    && payment.amount_released < payment.amount
+            }
+            PaymentState::Voided => {
+                payment.amount_captured == Money::ZERO && payment.amount_refunded == Money::ZERO
             }
         };
         if !record_ok
@@ -78,27 +87,34 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
             || of(MoneyKind::Authorized) != payment.amount
             || of(MoneyKind::Captured) != payment.amount_captured
             || Some(of(MoneyKind::Released)) != released
+            || of(MoneyKind::Refunded) != payment.amount_refunded
         {
             problem(OrderProblem::Payment {
                 payment: payment.id,
             });
         }
     }
-    let (authorized, captured) = held;
+    let (authorized, held_money) = held;
     let cancelled = order.status == OrderStatus::Cancelled;
+    // What the shop holds and what is authorized never exceed what the kept
+    // units cost.
     let within = authorized
-        .checked_add(captured)
-        .is_some_and(|sum| sum <= order.total_amount);
+        .checked_add(held_money)
+        .is_some_and(|sum| sum <= order.amount_due());
     let refund_ok = if cancelled {
-        order.refund_due == captured && authorized == Money::ZERO
+        // Everything was paid back, or (cancelled before refunds were
+        // records) its refund due is what it holds.
+        authorized == Money::ZERO
+            && (held_money == Money::ZERO
+                || (order.refunds.is_empty() && order.refund_due == held_money))
     } else {
         order.refund_due == Money::ZERO
     };
     if !within || !refund_ok {
         problem(OrderProblem::Overpaid {
-            captured,
+            captured: held_money,
             authorized,
-            total: order.total_amount,
+            total: order.amount_due(),
             refund_due: order.refund_due,
         });
     }
@@ -114,7 +130,9 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
     products.dedup();
     for product in products {
         let (ordered, shipped) = (
-            order.ordered_quantity(product),
+            order
+                .ordered_quantity(product)
+                .saturating_sub(order.cancelled_quantity(product)),
             order.fulfilled_quantity(product),
         );
         if shipped > ordered || (cancelled && shipped > 0) {
@@ -122,6 +140,18 @@ fn check_order(order: &Order, entries: &[&MoneyEntry], found: &mut Vec<Discrepan
                 product,
                 ordered,
                 shipped,
+            });
+        }
+        let (returned, requested) = (
+            order.returned_quantity(product),
+            order.requested_return_quantity(product),
+        );
+        if u64::from(returned) + u64::from(requested) > u64::from(shipped) {
+            problem(OrderProblem::Returned {
+                product,
+                shipped,
+                returned,
+                requested,
             });
         }
     }
@@ -135,8 +165,34 @@ pub(super) fn check_events(
     found: &mut Vec<Discrepancy>,
 ) {
     let with_status = |state| order.payments.iter().filter(|p| p.status == state).count();
-    let paid = order.total_amount > Money::ZERO && order.amount_paid() >= order.total_amount;
     let fulfilled = order.fulfillment_status() == FulfillmentStatus::Fulfilled;
+    let cancellations = order
+        .releases
+        .iter()
+        .filter(|r| r.cause == ReleaseCause::Cancellation)
+        .count();
+    // A whole cancel's release is announced by the cancellation notice.
+    let whole = usize::from(order.status == OrderStatus::Cancelled && cancellations > 0);
+    let received = order
+        .returns
+        .iter()
+        .filter(|r| r.status == ReturnStatus::Received)
+        .count();
+    // Once units are released or money refunded, whether the order was ever
+    // paid in full depends on the order of the steps: at most one notice.
+    let settled = order.releases.is_empty() && order.refunds.is_empty();
+    let paid = order.total_amount > Money::ZERO && order.amount_paid() >= order.total_amount;
+    let paid_notices = count_of(NotificationKind::OrderPaid);
+    if paid_notices > 1 || (settled && paid_notices != usize::from(paid)) {
+        found.push(Discrepancy::Order {
+            order: order.id,
+            problem: OrderProblem::Events {
+                kind: NotificationKind::OrderPaid,
+                count: paid_notices,
+                expected: usize::from(paid),
+            },
+        });
+    }
     let expected = [
         (
             NotificationKind::PaymentCaptured,
@@ -146,12 +202,14 @@ pub(super) fn check_events(
             NotificationKind::PaymentVoided,
             with_status(PaymentState::Voided),
         ),
-        (NotificationKind::OrderPaid, usize::from(paid)),
         (
             NotificationKind::FulfillmentCreated,
             order.fulfillments.len(),
         ),
         (NotificationKind::OrderFulfilled, usize::from(fulfilled)),
+        (NotificationKind::UnitsCancelled, cancellations - whole),
+        (NotificationKind::ReturnReceived, received),
+        (NotificationKind::RefundCreated, order.refunds.len()),
     ];
     for (kind, expected) in expected {
         let count = count_of(kind);

@@ -33,7 +33,17 @@ fn item(product: i64, quantity: i64, unit: &str, discount: &str, total: &str) ->
         line_total: money(total),
         coupon_share: crate::Money::ZERO,
         points_share: crate::Money::ZERO,
+        tax: crate::Money::ZERO,
+        points_redeemed: 0,
     }
+}
+
+/// `items` with the order's `tax` (and `points`) on the first line: the
+/// audit checks only that the lines hold the order's.
+fn with_costs(mut items: Vec<OrderItem>, tax: &str, points: u64) -> Vec<OrderItem> {
+    items[0].tax = money(tax);
+    items[0].points_redeemed = points;
+    items
 }
 
 fn stock(product: i64, change: i64, after: u32, reason: Reason) -> StockEntry {
@@ -70,7 +80,7 @@ fn clean() -> (Opening, Books) {
             customer_id: cid(customer),
             status,
             region: Region::parse("Cairo").unwrap(),
-            items,
+            items: with_costs(items, tax, 0),
             subtotal: money(subtotal),
             tax: money(tax),
             total_amount: money(total),
@@ -79,6 +89,10 @@ fn clean() -> (Opening, Books) {
             payments: Vec::new(),
             fulfillments: Vec::new(),
             refund_due: crate::Money::ZERO,
+            rounding: crate::RoundingMode::HalfUp,
+            releases: Vec::new(),
+            returns: Vec::new(),
+            refunds: Vec::new(),
         };
     let books = Books {
         stock: vec![
@@ -319,12 +333,18 @@ fn order_figures_that_do_not_add_up_are_found() {
     };
     assert_eq!(
         problems(|b| b.orders[1].tax = money("84.01")),
-        vec![OrderProblem::Total {
-            subtotal: money("599.98"),
-            deducted: Money::ZERO,
-            tax: money("84.01"),
-            total: money("683.98")
-        }]
+        vec![
+            OrderProblem::LineCosts {
+                tax: money("84.00"),
+                points: 0
+            },
+            OrderProblem::Total {
+                subtotal: money("599.98"),
+                deducted: Money::ZERO,
+                tax: money("84.01"),
+                total: money("683.98")
+            }
+        ]
     );
     assert_eq!(
         problems(|b| b.orders[1].items[0].line_total = money("599.97")),
@@ -374,7 +394,7 @@ fn with_a_redeeming_order() -> (Opening, Books) {
         customer_id: cid(2),
         status: OrderStatus::Created,
         region: Region::parse("Cairo").unwrap(),
-        items: vec![keyboard],
+        items: with_costs(vec![keyboard], "10.36", 100),
         subtotal: money("79.99"),
         coupon: Some(crate::CouponCode::parse("FIVE").unwrap()),
         coupon_discount: money("5.00"),
@@ -387,6 +407,10 @@ fn with_a_redeeming_order() -> (Opening, Books) {
         payments: Vec::new(),
         fulfillments: Vec::new(),
         refund_due: crate::Money::ZERO,
+        rounding: crate::RoundingMode::HalfUp,
+        releases: Vec::new(),
+        returns: Vec::new(),
+        refunds: Vec::new(),
     });
     books.stock[2].1 = 149;
     books.points[1].1 = 157;
@@ -474,6 +498,8 @@ fn with_payments_and_a_shipment() -> (Opening, Books) {
         amount: money(amount),
         status: PaymentState::Captured,
         amount_captured: money(captured),
+        amount_released: Money::ZERO,
+        amount_refunded: Money::ZERO,
         created_at: DateTime::UNIX_EPOCH,
         updated_at: DateTime::UNIX_EPOCH,
     };

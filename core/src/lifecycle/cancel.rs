@@ -27,7 +27,9 @@ use crate::lifecycle::release::{
     pick_lines, released_lines, settle, PickError, Step, StepError, StepKind,
 };
 use crate::orders::customer::Customer;
-use crate::orders::notification::{cancellation_text, units_cancelled_text, NotificationKind};
+use crate::orders::notification::{
+    cancellation_text, order_fulfilled_text, units_cancelled_text, NotificationKind,
+};
 use crate::orders::order::{Order, OrderStatus};
 use crate::orders::returns::{LineQuantity, ReleaseCause, ReleasedLine};
 use crate::plan::{Effect, NoticeLogged, NoticeText, OrderRef, Plan};
@@ -119,12 +121,15 @@ pub struct CancelSnapshot<'a> {
 
 /// A cancel, decided.
 ///
-/// Effects, in order: [`Effect::OrderCancelled`]; one [`Effect::StockMoved`] per
-/// product (reason `cancel`); [`Effect::PointsMoved`] for redeemed points
-/// returned, then for earned points revoked (each if any);
-/// the cancellation notice ([`Effect::NoticeLogged`]); then per open
-/// authorization its void ([`Effect::PaymentChanged`], [`Effect::MoneyMoved`]
-/// and its notice).
+/// Effects, in order: for a whole cancel [`Effect::OrderCancelled`]; the
+/// cancellation or `units_cancelled` notice ([`Effect::NoticeLogged`]); the
+/// release of the units ([`Effect::UnitsReleased`]); one
+/// [`Effect::StockMoved`] per product (reason `cancel`); [`Effect::PointsMoved`]
+/// for redeemed points returned, then for earned points revoked (each if
+/// any); the refund, if one is due ([`Effect::RefundRecorded`], per payment
+/// refunded [`Effect::PaymentChanged`] and [`Effect::MoneyMoved`], and its
+/// notice); then per authorization voided or partly released its change,
+/// movement (and, voided, its notice).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CancelPlan {
@@ -179,6 +184,8 @@ impl CancelPlan {
 ///         line_total: "599.98".parse().unwrap(),
 ///         coupon_share: Money::ZERO,
 ///         points_share: Money::ZERO,
+///         tax: "84.00".parse().unwrap(),
+///         points_redeemed: 0,
 ///     }],
 ///     subtotal: "599.98".parse().unwrap(),
 ///     coupon: None,
@@ -192,6 +199,10 @@ impl CancelPlan {
 ///     payments: vec![],
 ///     fulfillments: vec![],
 ///     refund_due: Money::ZERO,
+///     rounding: shopcore::RoundingMode::HalfUp,
+///     releases: vec![],
+///     returns: vec![],
+///     refunds: vec![],
 /// };
 /// let snapshot = CancelSnapshot { order: &order, customer: Some(&data.customers[2]), catalog: &catalog };
 /// let plan = plan_cancel(&snapshot, chrono::Utc::now()).unwrap();
@@ -248,7 +259,7 @@ pub fn plan_cancel(
     let mut plan = Plan::new(now);
     let lines = released_lines(order, &units)?;
     // Decide first (into a scratch plan) what the cancel owes, so that the
-    // order's own effect comes first and carries it.
+    // order's own effect and its notice come first and carry it.
     let mut settled_plan = Plan::new(now);
     let settled = settle(
         &mut settled_plan,
@@ -268,7 +279,6 @@ pub fn plan_cancel(
         points_revoked: settled.points_revoked,
         refund_due: settled.refunded,
     });
-    plan.extend(settled_plan);
     plan.push(Effect::NoticeLogged(NoticeLogged {
         order: OrderRef::Existing(order.id),
         customer: customer.id,
@@ -283,6 +293,7 @@ pub fn plan_cancel(
             settled.points_after,
         )),
     }));
+    plan.extend(settled_plan);
     Ok(CancelPlan {
         order_id: order.id,
         order_cancelled: true,
@@ -380,9 +391,9 @@ pub fn plan_partial_cancel(
         loyalty,
     };
     let released = released_lines(order, &units)?;
-    let mut plan = Plan::new(now);
+    let mut settled_plan = Plan::new(now);
     let settled = settle(
-        &mut plan,
+        &mut settled_plan,
         &step,
         released.clone(),
         StepKind {
@@ -395,6 +406,8 @@ pub fn plan_partial_cancel(
     )
     .map_err(CancelError::from)?;
     let names = line_names(snapshot.catalog, &released);
+    // The notice first, as a whole cancel's: it is what the cancel answers.
+    let mut plan = Plan::new(now);
     plan.push(Effect::NoticeLogged(NoticeLogged {
         order: OrderRef::Existing(order.id),
         customer: customer.id,
@@ -407,6 +420,23 @@ pub fn plan_partial_cancel(
             settled.balance_due_after,
         )),
     }));
+    // Cancelling the last unshipped units completes the shipping.
+    let all_shipped = order.items.iter().all(|item| {
+        let cancelling = units
+            .iter()
+            .find(|u| u.0 == item.product_id)
+            .map_or(0, |u| u.1.get());
+        order.unfulfilled_quantity(item.product_id) == cancelling
+    });
+    if !order.fulfillments.is_empty() && all_shipped {
+        plan.push(Effect::NoticeLogged(NoticeLogged {
+            order: OrderRef::Existing(order.id),
+            customer: customer.id,
+            kind: NotificationKind::OrderFulfilled,
+            text: NoticeText::Ready(order_fulfilled_text(order.id, &customer.name)),
+        }));
+    }
+    plan.extend(settled_plan);
     Ok(CancelPlan {
         order_id: order.id,
         order_cancelled: false,
@@ -541,6 +571,8 @@ pub enum UnlockedCancelDecision {
 /// #         line_total: "599.98".parse().unwrap(),
 /// #         coupon_share: Money::ZERO,
 /// #         points_share: Money::ZERO,
+/// #         tax: "84.00".parse().unwrap(),
+/// #         points_redeemed: 0,
 /// #     }],
 /// #     subtotal: "599.98".parse().unwrap(),
 /// #     coupon: None,
@@ -554,6 +586,10 @@ pub enum UnlockedCancelDecision {
 /// #     payments: vec![],
 /// #     fulfillments: vec![],
 /// #     refund_due: Money::ZERO,
+/// #     rounding: shopcore::RoundingMode::HalfUp,
+/// #     releases: vec![],
+/// #     returns: vec![],
+/// #     refunds: vec![],
 /// # };
 /// // Omar's order of 2 units of product 4, which earned 59 points; he has 50.
 /// let catalog = data.catalog();
@@ -626,6 +662,8 @@ mod tests {
                 line_total: "599.98".parse().unwrap(),
                 coupon_share: Money::ZERO,
                 points_share: Money::ZERO,
+                tax: "84.00".parse().unwrap(),
+                points_redeemed: redeemed,
             }],
             subtotal: "599.98".parse().unwrap(),
             coupon: None,
@@ -639,6 +677,10 @@ mod tests {
             payments: Vec::new(),
             fulfillments: Vec::new(),
             refund_due: Money::ZERO,
+            rounding: crate::RoundingMode::HalfUp,
+            releases: Vec::new(),
+            returns: Vec::new(),
+            refunds: Vec::new(),
         }
     }
 

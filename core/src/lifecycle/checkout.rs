@@ -862,6 +862,8 @@ mod tests {
             line_total: crate::Money::ZERO,
             coupon_share: crate::Money::ZERO,
             points_share: crate::Money::ZERO,
+            tax: crate::Money::ZERO,
+            points_redeemed: 0,
         };
         let summed = units_by_product(&[item(2, 1), item(1, 4), item(2, 3)]);
         assert_eq!(

@@ -298,6 +298,7 @@ pub fn plan_payment(
 ///     id: PaymentId::new(1).unwrap(), order_id: order.id, method: "card".parse().unwrap(),
 ///     reference: "pi_1".parse().unwrap(), amount: "1430.59".parse().unwrap(),
 ///     status: PaymentState::Authorized, amount_captured: "0.00".parse().unwrap(),
+///     amount_released: "0.00".parse().unwrap(), amount_refunded: "0.00".parse().unwrap(),
 ///     created_at: at, updated_at: at,
 /// });
 /// let snapshot = SettlementSnapshot { order: &order, customer: Some(&data.customers[0]) };
@@ -550,6 +551,8 @@ mod tests {
                 amount: captured.parse().unwrap(),
                 status: PaymentState::Captured,
                 amount_captured: captured.parse().unwrap(),
+                amount_released: Money::ZERO,
+                amount_refunded: Money::ZERO,
                 created_at: DateTime::UNIX_EPOCH,
                 updated_at: DateTime::UNIX_EPOCH,
             });
@@ -627,7 +630,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cancel_voids_each_open_authorization_and_owes_back_what_was_captured() {
+    fn a_cancel_refunds_what_was_captured_and_voids_each_open_authorization() {
         let data = seed::demo_data();
         let mut order = order_with("300.00");
         order.payments.push(Payment {
@@ -659,18 +662,27 @@ mod tests {
             .collect();
         assert_eq!(
             voided,
-            [(
-                PaymentRef::Existing(PaymentId::new(2).unwrap()),
-                MoneyKind::Released,
-                "500.00".to_owned(),
-                "0.00".to_owned()
-            )]
+            [
+                (
+                    PaymentRef::Existing(PaymentId::new(1).unwrap()),
+                    MoneyKind::Refunded,
+                    "300.00".to_owned(),
+                    "500.00".to_owned()
+                ),
+                (
+                    PaymentRef::Existing(PaymentId::new(2).unwrap()),
+                    MoneyKind::Released,
+                    "500.00".to_owned(),
+                    "0.00".to_owned()
+                )
+            ]
         );
         let kinds: Vec<_> = cancel.plan().notices().map(|n| n.kind).collect();
         assert_eq!(
             kinds,
             [
                 NotificationKind::OrderCancellation,
+                NotificationKind::RefundCreated,
                 NotificationKind::PaymentVoided
             ]
         );

@@ -171,6 +171,7 @@ pub(crate) fn settle(
         release: Box::new(Release {
             cause: kind.cause,
             lines: lines.clone(),
+            restocked: kind.restock,
             points_revoked,
             created_at: now,
         }),

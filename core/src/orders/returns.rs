@@ -152,6 +152,8 @@ pub struct Release<R = ReturnId> {
     pub cause: ReleaseCause<R>,
     /// What each line gave up, in the order's line order.
     pub lines: Vec<ReleasedLine>,
+    /// Whether the units went back to stock (always for a cancellation).
+    pub restocked: bool,
     /// Earned points taken back so that the order keeps only what its kept
     /// units earn.
     pub points_revoked: u64,

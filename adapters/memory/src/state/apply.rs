@@ -10,14 +10,21 @@ mod access;
 mod catalog;
 
 use super::*;
-use shopcore::{Money, NewFulfillment, NewPayment, PaymentState};
+use shopcore::{
+    Money, NewFulfillment, NewPayment, NewReturn, PaymentState, Refund, RefundId, Release,
+    ReturnId, ReturnStatus,
+};
 
 /// One effect, resolved against the state and ready to write.
 enum Write<'p> {
     Place(&'p NewOrder),
     Cancel(OrderId, Money),
     RecordPayment(&'p NewPayment),
-    ChangePayment(OrderId, PaymentId, PaymentState, Money),
+    ChangePayment(OrderId, PaymentId, PaymentState, [Money; 3]),
+    CreateReturn(&'p NewReturn),
+    ChangeReturn(OrderId, ReturnId, ReturnStatus),
+    Release(OrderId, Release),
+    Refund(Refund),
     Money(MoneyEntry),
     Fulfill(&'p NewFulfillment),
     Stock(StockEntry),
@@ -67,6 +74,12 @@ impl State {
         let next_fulfillment = FulfillmentId::new(self.next_fulfillment_id)
             .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
         let mut shipped = None;
+        let next_return = ReturnId::new(self.next_return_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut created_return = None;
+        let next_refund = RefundId::new(self.next_refund_id)
+            .unwrap_or_else(|_| unreachable!("ids start at 1 and only grow"));
+        let mut refunded = None;
         let mut writes = Vec::with_capacity(plan.effects().len());
         for effect in plan.effects() {
             writes.push(match effect {
@@ -92,6 +105,8 @@ impl State {
                     payment,
                     status,
                     amount_captured,
+                    amount_released,
+                    amount_refunded,
                 } => {
                     let known = self
                         .orders
@@ -100,7 +115,49 @@ impl State {
                     if !known {
                         return Err(stale(format!("order {order} has no payment {payment}")));
                     }
-                    Write::ChangePayment(*order, *payment, *status, *amount_captured)
+                    Write::ChangePayment(
+                        *order,
+                        *payment,
+                        *status,
+                        [*amount_captured, *amount_released, *amount_refunded],
+                    )
+                }
+                Effect::ReturnCreated(created) => {
+                    self.existing_order(created.order_id)?;
+                    created_return = Some(next_return);
+                    Write::CreateReturn(created)
+                }
+                Effect::ReturnChanged {
+                    order,
+                    return_id,
+                    status,
+                } => {
+                    let known = self
+                        .orders
+                        .get(order)
+                        .is_some_and(|o| o.returns.iter().any(|r| r.id == *return_id));
+                    if !known {
+                        return Err(stale(format!("order {order} has no return {return_id}")));
+                    }
+                    Write::ChangeReturn(*order, *return_id, *status)
+                }
+                Effect::UnitsReleased { order, release } => {
+                    self.existing_order(*order)?;
+                    Write::Release(
+                        *order,
+                        Release {
+                            cause: release.cause.resolve(created_return)?,
+                            lines: release.lines.clone(),
+                            restocked: release.restocked,
+                            points_revoked: release.points_revoked,
+                            created_at: release.created_at,
+                        },
+                    )
+                }
+                Effect::RefundRecorded(refund) => {
+                    self.existing_order(refund.order_id)?;
+                    refunded = Some(next_refund);
+                    Write::Refund(refund.with_id(next_refund, created_return, at)?)
                 }
                 Effect::MoneyMoved(moved) => {
                     self.existing_order(moved.order)?;
@@ -225,6 +282,8 @@ impl State {
             product_id: created,
             payment_id: recorded,
             fulfillment_id: shipped,
+            return_id: created_return,
+            refund_id: refunded,
             ..Applied::default()
         };
         for write in writes {
@@ -245,7 +304,7 @@ impl State {
                         order.payments.push(payment.with_id(next_payment, at));
                     }
                 }
-                Write::ChangePayment(order, payment, status, captured) => {
+                Write::ChangePayment(order, payment, status, [captured, released, refunded]) => {
                     let stored = self
                         .orders
                         .get_mut(&order)
@@ -253,7 +312,36 @@ impl State {
                     if let Some(stored) = stored {
                         stored.status = status;
                         stored.amount_captured = captured;
+                        stored.amount_released = released;
+                        stored.amount_refunded = refunded;
                         stored.updated_at = at;
+                    }
+                }
+                Write::CreateReturn(created) => {
+                    self.next_return_id += 1;
+                    if let Some(order) = self.orders.get_mut(&created.order_id) {
+                        order.returns.push(created.with_id(next_return, at));
+                    }
+                }
+                Write::ChangeReturn(order, id, status) => {
+                    let stored = self
+                        .orders
+                        .get_mut(&order)
+                        .and_then(|o| o.returns.iter_mut().find(|r| r.id == id));
+                    if let Some(stored) = stored {
+                        stored.status = status;
+                        stored.updated_at = at;
+                    }
+                }
+                Write::Release(order, release) => {
+                    if let Some(order) = self.orders.get_mut(&order) {
+                        order.releases.push(release);
+                    }
+                }
+                Write::Refund(refund) => {
+                    self.next_refund_id += 1;
+                    if let Some(order) = self.orders.get_mut(&refund.order_id) {
+                        order.refunds.push(refund);
                     }
                 }
                 Write::Money(entry) => self.money_ledger.push(entry),

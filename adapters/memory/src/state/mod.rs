@@ -69,6 +69,8 @@ pub(crate) struct State {
     next_product_id: i64,
     next_payment_id: i64,
     next_fulfillment_id: i64,
+    next_return_id: i64,
+    next_refund_id: i64,
 }
 
 /// A customer session; only the hash of its token is kept (as the map key).
@@ -94,6 +96,10 @@ pub(crate) struct Applied {
     pub payment_id: Option<PaymentId>,
     /// The id of the shipment the plan recorded, if it recorded one.
     pub fulfillment_id: Option<FulfillmentId>,
+    /// The id of the return the plan created, if it created one.
+    pub return_id: Option<shopcore::ReturnId>,
+    /// The id of the refund the plan recorded, if it recorded one.
+    pub refund_id: Option<shopcore::RefundId>,
 }
 
 impl State {
@@ -140,6 +146,8 @@ impl State {
             next_product_id,
             next_payment_id: 1,
             next_fulfillment_id: 1,
+            next_return_id: 1,
+            next_refund_id: 1,
         }
     }
 
