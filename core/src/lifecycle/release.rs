@@ -408,10 +408,8 @@ impl From<StorageError> for StepError {
     }
 }
 
-fn sum(amounts: impl Iterator<Item = Option<Money>>) -> Option<Money> {
-    amounts.fold(Some(Money::ZERO), |total, amount| {
-        total?.checked_add(amount?)
-    })
+fn sum(mut amounts: impl Iterator<Item = Option<Money>>) -> Option<Money> {
+    amounts.try_fold(Money::ZERO, |total, amount| total.checked_add(amount?))
 }
 
 /// Why the lines of a cancel or return request cannot be taken.

@@ -253,7 +253,7 @@ pub fn plan_return(
                 .map(|f| f.created_at)
                 .max();
             if let Some(closed_at) = shipped.and_then(|at| at.checked_add_signed(window)) {
-                if now > closed_at {
+                if now >= closed_at {
                     return Err(ReturnError::WindowClosed {
                         product_id,
                         closed_at,
@@ -333,10 +333,12 @@ pub fn plan_receive_return(
         .map(|l| (l.product_id, l.quantity))
         .collect();
     let mut plan = Plan::new(now);
+    let restock = restock.unwrap_or(requested.restock);
     plan.push(Effect::ReturnChanged {
         order: order.id,
         return_id,
         status: ReturnStatus::Received,
+        restock,
     });
     let step = Step {
         order,
@@ -350,7 +352,7 @@ pub fn plan_receive_return(
         &units,
         ReturnRef::Existing(return_id),
         Some(return_id),
-        restock.unwrap_or(requested.restock),
+        restock,
         requested.reason.clone(),
         now,
     )
@@ -363,12 +365,13 @@ pub fn plan_reject_return(
     now: DateTime<Utc>,
 ) -> Result<ReturnPlan, ReturnError> {
     let order = snapshot.order;
-    requested_return(order, return_id)?;
+    let requested = requested_return(order, return_id)?;
     let mut plan = Plan::new(now);
     plan.push(Effect::ReturnChanged {
         order: order.id,
         return_id,
         status: ReturnStatus::Rejected,
+        restock: requested.restock,
     });
     Ok(ReturnPlan {
         order_id: order.id,

@@ -225,7 +225,7 @@ pub struct Return {
     pub status: ReturnStatus,
     /// What comes back, one line per product, in the order's line order.
     pub lines: Vec<LineQuantity>,
-    /// Whether the units go back to stock when received.
+    /// Whether the units go back to stock: as asked, then as received.
     pub restock: bool,
     /// Why, if said.
     pub reason: Option<ReasonText>,

@@ -298,7 +298,8 @@ pub enum Effect {
     /// A return of an existing order is stored; storage assigns the id that
     /// [`ReturnRef::Created`] names in the rest of the plan.
     ReturnCreated(Box<NewReturn>),
-    /// A stored return's status changes (`received` or `rejected`).
+    /// A stored return's status changes (`received` or `rejected`), and
+    /// whether its units go back to stock (staff may decide on receipt).
     ReturnChanged {
         /// The order.
         order: OrderId,
@@ -306,6 +307,8 @@ pub enum Effect {
         return_id: ReturnId,
         /// Its status now.
         status: ReturnStatus,
+        /// Whether its units are restocked, now.
+        restock: bool,
     },
     /// Units of an existing order are released (cancelled or returned): a
     /// step stored with what each line gave up.

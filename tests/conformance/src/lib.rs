@@ -27,6 +27,7 @@
 //!   chosen admin key refused once revoked;
 //! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
 //! - [`settlement_cases`]: payments (authorize, capture, void) and shipments;
+//! - [`returns_cases`]: partial cancels, returns and refunds, to the cent;
 //! - [`settlement_model`]: a reference model of one order's payments and
 //!   shipments, for property tests that run random operations on a store;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
@@ -36,6 +37,7 @@ pub mod cases;
 pub mod coupon_cases;
 pub mod identity_cases;
 pub mod outbox_cases;
+pub mod returns_cases;
 pub mod settlement_cases;
 pub mod settlement_model;
 pub mod throttle_cases;
@@ -123,8 +125,17 @@ macro_rules! conformance_tests {
             payment_refusals_say_why_and_write_nothing,
             a_payment_reference_replays_the_first_payment_or_conflicts,
             an_order_ships_in_parts_and_then_is_fulfilled,
-            a_cancel_voids_authorizations_and_owes_back_what_was_captured,
+            a_cancel_voids_authorizations_and_refunds_what_was_captured,
             races_on_one_order_have_one_winner
+        );
+        $crate::conformance_tests!(@returns $runner;
+            the_readme_order_returns_three_mice_then_seven_to_the_cent,
+            a_partial_cancel_lowers_what_is_due_and_releases_the_authorization,
+            a_partial_cancel_of_a_paid_order_refunds_the_units_share,
+            a_customer_requests_returns_that_staff_receive_or_reject,
+            goodwill_refunds_pay_back_at_most_what_was_captured,
+            return_and_cancel_refusals_say_why_and_write_nothing,
+            races_for_the_same_units_or_money_have_one_winner
         );
         $crate::conformance_tests!(@throttle $runner;
             failed_logins_never_lock_the_owner_out_from_another_address,
@@ -150,6 +161,14 @@ macro_rules! conformance_tests {
             #[test]
             fn $case() {
                 $runner(|store| ::std::boxed::Box::pin($crate::settlement_cases::$case(store)));
+            }
+        )*
+    };
+    (@returns $runner:path; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $runner(|store| ::std::boxed::Box::pin($crate::returns_cases::$case(store)));
             }
         )*
     };

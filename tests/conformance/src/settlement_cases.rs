@@ -500,7 +500,7 @@ pub async fn an_order_ships_in_parts_and_then_is_fulfilled<S: Store>(store: &S) 
 
 /// A cancel voids open authorizations and owes back exactly what was
 /// captured; a cancelled order neither ships nor takes payments.
-pub async fn a_cancel_voids_authorizations_and_owes_back_what_was_captured<S: Store>(store: &S) {
+pub async fn a_cancel_voids_authorizations_and_refunds_what_was_captured<S: Store>(store: &S) {
     let order = worked_example(store).await;
     store
         .record_payment(order.id, &payment("300.00", "pi_paid", true))
@@ -533,9 +533,14 @@ pub async fn a_cancel_voids_authorizations_and_owes_back_what_was_captured<S: St
             NotificationKind::OrderConfirmation,
             NotificationKind::PaymentCaptured,
             NotificationKind::OrderCancellation,
+            NotificationKind::RefundCreated,
             NotificationKind::PaymentVoided,
         ]
     );
+    // What was captured is refunded: a refund record, through the payment.
+    assert_eq!(stored.refunds.len(), 1);
+    assert_eq!(stored.refunds[0].amount, money("300.00"));
+    assert_eq!(stored.amount_refunded(), money("300.00"));
     let voided = store
         .void_payment(order.id, held.payment.id)
         .await

@@ -22,7 +22,7 @@ enum Write<'p> {
     RecordPayment(&'p NewPayment),
     ChangePayment(OrderId, PaymentId, PaymentState, [Money; 3]),
     CreateReturn(&'p NewReturn),
-    ChangeReturn(OrderId, ReturnId, ReturnStatus),
+    ChangeReturn(OrderId, ReturnId, ReturnStatus, bool),
     Release(OrderId, Release),
     Refund(Refund),
     Money(MoneyEntry),
@@ -131,6 +131,7 @@ impl State {
                     order,
                     return_id,
                     status,
+                    restock,
                 } => {
                     let known = self
                         .orders
@@ -139,7 +140,7 @@ impl State {
                     if !known {
                         return Err(stale(format!("order {order} has no return {return_id}")));
                     }
-                    Write::ChangeReturn(*order, *return_id, *status)
+                    Write::ChangeReturn(*order, *return_id, *status, *restock)
                 }
                 Effect::UnitsReleased { order, release } => {
                     self.existing_order(*order)?;
@@ -323,13 +324,14 @@ impl State {
                         order.returns.push(created.with_id(next_return, at));
                     }
                 }
-                Write::ChangeReturn(order, id, status) => {
+                Write::ChangeReturn(order, id, status, restock) => {
                     let stored = self
                         .orders
                         .get_mut(&order)
                         .and_then(|o| o.returns.iter_mut().find(|r| r.id == id));
                     if let Some(stored) = stored {
                         stored.status = status;
+                        stored.restock = restock;
                         stored.updated_at = at;
                     }
                 }
