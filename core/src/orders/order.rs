@@ -213,11 +213,16 @@ impl Order {
                 PaymentStatus::PartiallyRefunded
             };
         }
-        PaymentStatus::derive(
-            self.amount_due(),
-            self.amount_paid(),
-            self.amount_authorized(),
-        )
+        let due = self.amount_due();
+        if due == Money::ZERO && self.total_amount > Money::ZERO {
+            // Every unit was released: only a free order is paid by owing nothing.
+            return PaymentStatus::derive(
+                self.total_amount,
+                self.amount_paid(),
+                self.amount_authorized(),
+            );
+        }
+        PaymentStatus::derive(due, self.amount_paid(), self.amount_authorized())
     }
 
     /// One of its payments.

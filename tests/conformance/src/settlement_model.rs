@@ -234,7 +234,10 @@ impl Model {
 
     fn payment_status(&self) -> PaymentStatus {
         let captured = self.captured();
-        if captured >= TOTAL {
+        if self.refund_due > 0 {
+            // A cancel refunds everything captured.
+            PaymentStatus::Refunded
+        } else if captured >= TOTAL {
             PaymentStatus::Paid
         } else if captured > 0 {
             PaymentStatus::PartiallyPaid
