@@ -159,10 +159,14 @@ pub enum Action {
     ManageWebhooks,
     /// Listing every customer's orders.
     ListOrders,
-    /// Recording, capturing and voiding an order's payments.
+    /// Recording, capturing, voiding and refunding an order's payments.
     ManagePayments,
     /// Recording an order's shipments.
     FulfillOrders,
+    /// Asking for a return of this customer's shipped units (a `requested` return).
+    RequestReturn(CustomerId),
+    /// Creating received returns, receiving or rejecting requested ones, listing returns.
+    ManageReturns,
 }
 
 impl Action {
@@ -196,8 +200,10 @@ impl Action {
             Action::ManageDeliveries => "manage notification deliveries",
             Action::ManageWebhooks => "manage webhooks",
             Action::ListOrders => "list every customer's orders",
-            Action::ManagePayments => "record, capture or void payments",
+            Action::ManagePayments => "record, capture, void or refund payments",
             Action::FulfillOrders => "record shipments",
+            Action::RequestReturn(_) => "ask for a return of this order",
+            Action::ManageReturns => "manage returns",
         }
     }
 
@@ -212,6 +218,7 @@ impl Action {
             | Action::ReadOrder(c)
             | Action::CancelOrder(c)
             | Action::ResendConfirmation(c)
+            | Action::RequestReturn(c)
             | Action::ReadNotifications(Some(c)) => Some(c),
             _ => None,
         }
@@ -303,6 +310,8 @@ action_names! {
     unit ListOrders => "list_orders",
     unit ManagePayments => "manage_payments",
     unit FulfillOrders => "fulfill_orders",
+    about RequestReturn => "request_return",
+    unit ManageReturns => "manage_returns",
 }
 
 /// Whether `actor` may do `action`: the whole access policy (see the module docs).
@@ -337,6 +346,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                                 | A::ReadOrder(_)
                                 | A::CancelOrder(_)
                                 | A::ReadNotifications(_)
+                                | A::RequestReturn(_)
                         ))
             }
             // A staff key is not a session: there is nothing to log out.
@@ -363,6 +373,7 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), AccessError> {
                     | A::ManageDeliveries
                     | A::ListOrders
                     | A::ManagePayments
+                    | A::ManageReturns
             ),
             Actor::Staff {
                 role: StaffRole::Inventory,

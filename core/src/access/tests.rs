@@ -60,6 +60,9 @@ fn expected() -> Vec<(Action, &'static str)> {
         (Action::ListOrders, "uf..."),
         (Action::ManagePayments, "uf.f."),
         (Action::FulfillOrders, "uff.."),
+        (Action::RequestReturn(me), "u.ff."),
+        (Action::RequestReturn(other), "ufff."),
+        (Action::ManageReturns, "uf.f."),
     ]
 }
 
