@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rust_decimal::Decimal;
 use shopcore::{
-    Cart, CartLine, ErrorCode, ErrorKind, FulfillmentLine, IdempotencyKey, Money, Percent,
-    ProductId, Quantity, Region,
+    Cart, CartLine, ErrorCode, ErrorKind, FulfillmentLine, IdempotencyKey, LineQuantity, Money,
+    Percent, ProductId, Quantity, Region,
 };
 
 use crate::errors::{to_py_err, IntoPyResult};
@@ -226,6 +226,38 @@ pub(crate) fn fulfillment_lines(
         })
         .collect::<PyResult<Vec<_>>>()
         .map(Some)
+}
+
+/// The units of a partial cancel or a return: `(product_id, quantity)` or
+/// `{"product_id", "quantity"}` lines, as a shipment's; a product named twice
+/// counts the sum (the core adds them up). An empty list is the core's to
+/// refuse (`invalid_request`).
+pub(crate) fn line_quantities(lines: &Bound<'_, PyAny>) -> PyResult<Vec<LineQuantity>> {
+    items(lines, "lines", Cart::MAX_LINES * 10)?
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            product_line(item, "lines", index).map(|(product_id, quantity)| LineQuantity {
+                product_id,
+                quantity,
+            })
+        })
+        .collect()
+}
+
+/// An optional `True`/`False` argument: `None` (or left out) stays `None`;
+/// anything but a bool is a `ValidationError` (never Python's truthiness).
+pub(crate) fn optional_bool(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<Option<bool>> {
+    match value.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(given) => given
+            .cast::<PyBool>()
+            .map(|b| Some(b.is_true()))
+            .map_err(|_| invalid(format!("{field} must be True or False"))),
+    }
 }
 
 /// An amount of money above zero: `invalid_amount` for zero or less,

@@ -6,7 +6,7 @@
 //!
 //! ## Layout
 //! - `engine`: `Engine`, the use cases over an in-memory or MySQL store, one
-//!   `#[pymethods]` block per area (orders, settlement, catalog, pricing,
+//!   `#[pymethods]` block per area (orders, settlement, returns, catalog, pricing,
 //!   customers, access, notifications, operations);
 //! - `password_pool`: where the Engine runs Argon2 (a bounded blocking pool);
 //! - `records`: the typed result objects with `to_dict()`;
@@ -350,6 +350,13 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::FulfillmentLine>()?;
     module.add_class::<records::PaymentOutcome>()?;
     module.add_class::<records::FulfilledOrder>()?;
+    module.add_class::<records::ReturnLine>()?;
+    module.add_class::<records::Return>()?;
+    module.add_class::<records::RefundLine>()?;
+    module.add_class::<records::RefundPart>()?;
+    module.add_class::<records::Refund>()?;
+    module.add_class::<records::ReleasedLine>()?;
+    module.add_class::<records::ReturnOutcome>()?;
     module.add_class::<records::Session>()?;
     module.add_class::<records::Actor>()?;
     module.add_class::<records::StaffKey>()?;

@@ -221,8 +221,18 @@ record!(
         line_total: Decimal,
         coupon_share: Decimal,
         points_share: Decimal,
+        /// The line's part of the order's tax (what its units' refunds pay back with them).
+        tax: Decimal,
+        /// The line's part of the order's redeemed points, in whole points.
+        points_redeemed: u64,
         /// Units of the line shipped so far.
         fulfilled_quantity: u32,
+        /// Units cancelled before they shipped.
+        cancelled_quantity: u32,
+        /// Units returned (received returns).
+        returned_quantity: u32,
+        /// Money and tax paid back for the line's units.
+        refunded_amount: Decimal,
     }
 );
 
@@ -236,6 +246,10 @@ record!(
         amount: Decimal,
         status: String,
         amount_captured: Decimal,
+        /// What of an authorization a partial cancel let go (it stays authorized).
+        amount_released: Decimal,
+        /// What of the captured money was refunded.
+        amount_refunded: Decimal,
         created_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     }
@@ -251,6 +265,8 @@ impl From<shopcore::Payment> for Payment {
             amount: p.amount.amount(),
             status: p.status.as_str().to_owned(),
             amount_captured: p.amount_captured.amount(),
+            amount_released: p.amount_released.amount(),
+            amount_refunded: p.amount_refunded.amount(),
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -314,20 +330,30 @@ record!(
         total_amount: Decimal,
         points_earned: u64,
         created_at: DateTime<Utc>,
-        /// `unpaid`, `authorized`, `partially_paid` or `paid`.
+        /// `unpaid`, `authorized`, `partially_paid`, `paid`,
+        /// `partially_refunded` or `refunded`.
         payment_status: String,
         /// `unfulfilled`, `partially_fulfilled` or `fulfilled`.
         fulfillment_status: String,
-        /// Captured money.
+        /// Captured money (before refunds).
         amount_paid: Decimal,
         /// Money authorized and not yet captured.
         amount_authorized: Decimal,
-        /// What remains to capture (0.00 once cancelled).
+        /// Money paid back by its refunds.
+        amount_refunded: Decimal,
+        /// What the units the customer keeps cost: the total less every
+        /// cancelled or returned unit's money and tax.
+        amount_due: Decimal,
+        /// What the kept units still owe (0.00 once cancelled).
         balance_due: Decimal,
         /// What a cancellation owes back: what was captured when cancelled.
         refund_due: Decimal,
         payments: Vec<Payment>,
         fulfillments: Vec<Fulfillment>,
+        /// Its returns, by id.
+        returns: Vec<Return>,
+        /// Its refunds, by id.
+        refunds: Vec<Refund>,
     }
 );
 
@@ -337,11 +363,18 @@ impl From<shopcore::Order> for Order {
         let fulfillment_status = o.fulfillment_status().as_str().to_owned();
         let amount_paid = o.amount_paid().amount();
         let amount_authorized = o.amount_authorized().amount();
+        let amount_refunded = o.amount_refunded().amount();
+        let amount_due = o.amount_due().amount();
         let balance_due = o.balance_due().amount();
-        let fulfilled: Vec<u32> = o
+        let progress: Vec<LineProgress> = o
             .items
             .iter()
-            .map(|i| o.fulfilled_quantity(i.product_id))
+            .map(|i| LineProgress {
+                fulfilled: o.fulfilled_quantity(i.product_id),
+                cancelled: o.cancelled_quantity(i.product_id),
+                returned: o.returned_quantity(i.product_id),
+                refunded: o.refunded_amount(i.product_id).amount(),
+            })
             .collect();
         Order {
             order_id: o.id.get(),
@@ -351,8 +384,8 @@ impl From<shopcore::Order> for Order {
             products: o
                 .items
                 .into_iter()
-                .zip(fulfilled)
-                .map(|(i, fulfilled_quantity)| OrderItem {
+                .zip(progress)
+                .map(|(i, line)| OrderItem {
                     product_id: i.product_id.get(),
                     quantity: i.quantity.get(),
                     unit_price: i.unit_price.amount(),
@@ -360,7 +393,12 @@ impl From<shopcore::Order> for Order {
                     line_total: i.line_total.amount(),
                     coupon_share: i.coupon_share.amount(),
                     points_share: i.points_share.amount(),
-                    fulfilled_quantity,
+                    tax: i.tax.amount(),
+                    points_redeemed: i.points_redeemed,
+                    fulfilled_quantity: line.fulfilled,
+                    cancelled_quantity: line.cancelled,
+                    returned_quantity: line.returned,
+                    refunded_amount: line.refunded,
                 })
                 .collect(),
             subtotal: o.subtotal.amount(),
@@ -376,10 +414,199 @@ impl From<shopcore::Order> for Order {
             fulfillment_status,
             amount_paid,
             amount_authorized,
+            amount_refunded,
+            amount_due,
             balance_due,
             refund_due: o.refund_due.amount(),
             payments: o.payments.into_iter().map(Payment::from).collect(),
             fulfillments: o.fulfillments.into_iter().map(Fulfillment::from).collect(),
+            returns: o.returns.into_iter().map(Return::from).collect(),
+            refunds: o.refunds.into_iter().map(Refund::from).collect(),
+        }
+    }
+}
+
+/// What became of one line's units, read from the order before its items move.
+struct LineProgress {
+    fulfilled: u32,
+    cancelled: u32,
+    returned: u32,
+    refunded: Decimal,
+}
+
+record!(
+    /// Units of one product in a return.
+    ReturnLine {
+        product_id: i64,
+        quantity: u32,
+    }
+);
+
+record!(
+    /// A return of shipped units: `status` is `requested` (a customer asked),
+    /// `received` (the units came back: released, refunded for what was paid)
+    /// or `rejected`.
+    Return {
+        return_id: i64,
+        order_id: i64,
+        status: String,
+        lines: Vec<ReturnLine>,
+        /// Whether the units go back to stock: as asked, then as received.
+        restock: bool,
+        reason: Option<String>,
+        /// Whether the customer asked for it (else staff created it, received).
+        requested_by_customer: bool,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Return> for Return {
+    fn from(r: shopcore::Return) -> Self {
+        Return {
+            return_id: r.id.get(),
+            order_id: r.order_id.get(),
+            status: r.status.as_str().to_owned(),
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| ReturnLine {
+                    product_id: l.product_id.get(),
+                    quantity: l.quantity.get(),
+                })
+                .collect(),
+            restock: r.restock,
+            reason: r.reason.map(String::from),
+            requested_by_customer: r.requested_by_customer,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+record!(
+    /// The part of a refund paid back for one line's units: `amount` is money
+    /// and tax together, `tax` its tax part.
+    RefundLine {
+        product_id: i64,
+        quantity: u32,
+        amount: Decimal,
+        tax: Decimal,
+    }
+);
+
+record!(
+    /// The part of a refund paid back through one payment.
+    RefundPart {
+        payment_id: i64,
+        amount: Decimal,
+    }
+);
+
+record!(
+    /// Money paid back to the customer: `kind` is `cancellation` (paid units
+    /// cancelled), `return` (a received return) or `goodwill` (the shop's
+    /// gesture: no units, no tax).
+    Refund {
+        refund_id: i64,
+        order_id: i64,
+        kind: String,
+        /// The return it pays back, for a return's refund.
+        return_id: Option<i64>,
+        /// Money and tax together.
+        amount: Decimal,
+        /// Its tax part (0.00 for a goodwill refund).
+        tax: Decimal,
+        /// Redeemed points given back with it.
+        points_returned: u64,
+        /// Per line (none for a goodwill refund).
+        lines: Vec<RefundLine>,
+        /// Through which payments, latest captured first.
+        parts: Vec<RefundPart>,
+        reason: Option<String>,
+        created_at: DateTime<Utc>,
+    }
+);
+
+impl From<shopcore::Refund> for Refund {
+    fn from(r: shopcore::Refund) -> Self {
+        Refund {
+            refund_id: r.id.get(),
+            order_id: r.order_id.get(),
+            kind: r.kind.as_str().to_owned(),
+            return_id: r.return_id.map(|id| id.get()),
+            amount: r.amount.amount(),
+            tax: r.tax.amount(),
+            points_returned: r.points_returned,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| RefundLine {
+                    product_id: l.product_id.get(),
+                    quantity: l.quantity.get(),
+                    amount: l.amount.amount(),
+                    tax: l.tax.amount(),
+                })
+                .collect(),
+            parts: r
+                .parts
+                .into_iter()
+                .map(|p| RefundPart {
+                    payment_id: p.payment_id.get(),
+                    amount: p.amount.amount(),
+                })
+                .collect(),
+            reason: r.reason.map(String::from),
+            created_at: r.created_at,
+        }
+    }
+}
+
+record!(
+    /// Units of one line released by a cancel, with what they took off the
+    /// line: `amount` their net money (before tax), `tax` their tax, `points`
+    /// their redeemed points (given back).
+    ReleasedLine {
+        product_id: i64,
+        quantity: u32,
+        amount: Decimal,
+        tax: Decimal,
+        points: u64,
+    }
+);
+
+impl From<shopcore::ReleasedLine> for ReleasedLine {
+    fn from(l: shopcore::ReleasedLine) -> Self {
+        ReleasedLine {
+            product_id: l.product_id.get(),
+            quantity: l.quantity.get(),
+            amount: l.amount.amount(),
+            tax: l.tax.amount(),
+            points: l.points,
+        }
+    }
+}
+
+record!(
+    /// The result of a return, its receipt or rejection, or a goodwill refund:
+    /// the order as it is now, the return created or changed (`None` for a
+    /// goodwill refund; `return` is a keyword, hence `returned`), the refund
+    /// recorded (if any), and the notices logged.
+    ReturnOutcome {
+        order: Order,
+        returned: Option<Return>,
+        refund: Option<Refund>,
+        notices: Vec<Notification>,
+    }
+);
+
+impl From<shopcore::ReturnOutcome> for ReturnOutcome {
+    fn from(r: shopcore::ReturnOutcome) -> Self {
+        ReturnOutcome {
+            order: r.order.into(),
+            returned: r.returned.map(Return::from),
+            refund: r.refund.map(Refund::from),
+            notices: r.notices.into_iter().map(Notification::from).collect(),
         }
     }
 }
@@ -429,15 +656,25 @@ impl From<shopcore::PlacedOrder> for PlacedOrder {
 }
 
 record!(
-    /// The result of a cancel.
+    /// The result of a cancel, of the whole order or of some of its units.
     CancelledOrder {
+        /// The order as it is now: `cancelled`, or still `created` when units remain.
         order: Order,
+        /// The cancellation notice, or `units_cancelled`.
         notice: Notification,
+        /// Redeemed points given back to the customer.
         points_returned: u64,
+        /// Earned points taken back.
         points_revoked: u64,
+        /// The customer's points once cancelled; below zero, points owed.
         points_balance: i64,
-        /// What is owed back to the customer: everything captured.
+        /// What is refunded: what was paid for the cancelled units beyond
+        /// what the kept units cost.
         refund_due: Decimal,
+        /// What each line gave up.
+        cancelled_lines: Vec<ReleasedLine>,
+        /// The refund record, if money was refunded.
+        refund: Option<Refund>,
     }
 );
 
@@ -450,6 +687,12 @@ impl From<shopcore::CancelledOrder> for CancelledOrder {
             points_revoked: c.points_revoked,
             points_balance: c.points_balance,
             refund_due: c.refund_due.amount(),
+            cancelled_lines: c
+                .cancelled_lines
+                .into_iter()
+                .map(ReleasedLine::from)
+                .collect(),
+            refund: c.refund.map(Refund::from),
         }
     }
 }

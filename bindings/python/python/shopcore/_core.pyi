@@ -31,6 +31,13 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteLine",
+    "Refund",
+    "RefundLine",
+    "RefundPart",
+    "ReleasedLine",
+    "Return",
+    "ReturnLine",
+    "ReturnOutcome",
     "Session",
     "ShopConfig",
     "StaffKey",
@@ -51,6 +58,9 @@ NotificationKind = Literal[
     "order_paid",
     "fulfillment_created",
     "order_fulfilled",
+    "units_cancelled",
+    "return_received",
+    "refund_created",
 ]
 
 ERROR_CODES: list[tuple[str, str]]
@@ -138,7 +148,12 @@ class OrderItem:
     line_total: Decimal
     coupon_share: Decimal
     points_share: Decimal
+    tax: Decimal
+    points_redeemed: int
     fulfilled_quantity: int
+    cancelled_quantity: int
+    returned_quantity: int
+    refunded_amount: Decimal
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -150,6 +165,8 @@ class Payment:
     amount: Decimal
     status: Literal["authorized", "captured", "voided"]
     amount_captured: Decimal
+    amount_released: Decimal
+    amount_refunded: Decimal
     created_at: datetime
     updated_at: datetime
     def to_dict(self) -> dict[str, Any]: ...
@@ -186,14 +203,75 @@ class Order:
     total_amount: Decimal
     points_earned: int
     created_at: datetime
-    payment_status: Literal["unpaid", "authorized", "partially_paid", "paid"]
+    payment_status: Literal["unpaid", "authorized", "partially_paid", "paid", "partially_refunded", "refunded"]
     fulfillment_status: Literal["unfulfilled", "partially_fulfilled", "fulfilled"]
     amount_paid: Decimal
     amount_authorized: Decimal
+    amount_refunded: Decimal
+    amount_due: Decimal
     balance_due: Decimal
     refund_due: Decimal
     payments: list[Payment]
     fulfillments: list[Fulfillment]
+    returns: list[Return]
+    refunds: list[Refund]
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ReturnLine:
+    product_id: int
+    quantity: int
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Return:
+    return_id: int
+    order_id: int
+    status: Literal["requested", "received", "rejected"]
+    lines: list[ReturnLine]
+    restock: bool
+    reason: str | None
+    requested_by_customer: bool
+    created_at: datetime
+    updated_at: datetime
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class RefundLine:
+    product_id: int
+    quantity: int
+    amount: Decimal
+    tax: Decimal
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class RefundPart:
+    payment_id: int
+    amount: Decimal
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Refund:
+    refund_id: int
+    order_id: int
+    kind: Literal["cancellation", "return", "goodwill"]
+    return_id: int | None
+    amount: Decimal
+    tax: Decimal
+    points_returned: int
+    lines: list[RefundLine]
+    parts: list[RefundPart]
+    reason: str | None
+    created_at: datetime
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ReleasedLine:
+    product_id: int
+    quantity: int
+    amount: Decimal
+    tax: Decimal
+    points: int
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -263,6 +341,8 @@ class CancelledOrder:
     points_revoked: int
     points_balance: int
     refund_due: Decimal
+    cancelled_lines: list[ReleasedLine]
+    refund: Refund | None
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -270,6 +350,14 @@ class PaymentOutcome:
     payment: Payment
     order: Order
     replayed: bool
+    notices: list[Notification]
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ReturnOutcome:
+    order: Order
+    returned: Return | None
+    refund: Refund | None
     notices: list[Notification]
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -411,7 +499,7 @@ class Engine:
     def price_list(self) -> PriceList: ...
     def audit_pricing(self) -> dict[str, Any]: ...
     def audit_ladder(self, product_id: int, tiers: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]: ...
-    def cancel(self, order_id: int) -> CancelledOrder: ...
+    def cancel(self, order_id: int, lines: Sequence[Line] | None = None) -> CancelledOrder: ...
     def record_payment(self, order_id: int, amount: MoneyLike, method: str, reference: str, *, capture: bool | None = None) -> PaymentOutcome: ...
     def capture_payment(self, order_id: int, payment_id: int, amount: MoneyLike | None = None) -> PaymentOutcome: ...
     def void_payment(self, order_id: int, payment_id: int) -> PaymentOutcome: ...
@@ -423,6 +511,20 @@ class Engine:
         carrier: str | None = None,
         tracking_number: str | None = None,
     ) -> FulfilledOrder: ...
+    def create_return(
+        self,
+        order_id: int,
+        lines: Sequence[Line],
+        *,
+        restock: bool | None = None,
+        reason: str | None = None,
+        by: Literal["staff", "customer"] | None = None,
+        window_days: int | None = None,
+    ) -> ReturnOutcome: ...
+    def receive_return(self, return_id: int, *, restock: bool | None = None) -> ReturnOutcome: ...
+    def reject_return(self, return_id: int) -> ReturnOutcome: ...
+    def refund(self, order_id: int, amount: MoneyLike, *, reason: str | None = None) -> ReturnOutcome: ...
+    def returns(self, status: Literal["requested", "received", "rejected"] | None = None) -> list[Return]: ...
     def order(self, order_id: int) -> Order: ...
     def orders_of_customer(self, customer_id: int) -> list[Order]: ...
     def order_page(

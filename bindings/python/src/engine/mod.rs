@@ -12,6 +12,8 @@
 //! - `catalog`: products, tier ladders, tax regions, stock, the change log;
 //! - `pricing`: coupons, the live price list, the pricing auditor;
 //! - `settlement`: after the order: payments (record, capture, void) and shipments;
+//! - `returns`: returns (created, received, rejected, listed) and goodwill refunds
+//!   (partial cancels are `cancel` in `orders`);
 //! - `customers`: registration, login and sessions, passwords, profiles, points;
 //! - `access`: authentication, authorization, staff keys;
 //! - `notifications`: the notification log, deliveries, webhooks, the dispatcher;
@@ -24,6 +26,7 @@ mod notifications;
 mod operations;
 mod orders;
 mod pricing;
+mod returns;
 mod settlement;
 #[cfg(test)]
 mod tests;

@@ -120,13 +120,34 @@ impl Engine {
         }
     }
 
-    /// Cancels a `created` order: restock, revoke points, log a notice.
-    fn cancel(&self, py: Python<'_>, order_id: &Bound<'_, PyAny>) -> PyResult<CancelledOrder> {
+    /// Cancels a `created` order with nothing shipped: restock, revoke
+    /// points, void open authorizations, refund what was captured, log a notice.
+    ///
+    /// With `lines` (as a shipment takes them: `(product_id, quantity)` or
+    /// `{"product_id", "quantity"}`), cancels only those units, which must
+    /// not have shipped (`cancel_exceeds_unfulfilled`): each takes its exact
+    /// share of its line (`cancelled_lines`), what is due falls by as much,
+    /// and what was paid beyond what the kept units cost is refunded
+    /// (`refund`). Cancelling every remaining unit of an order with nothing
+    /// shipped is the whole cancel.
+    #[pyo3(signature = (order_id, lines = None))]
+    fn cancel(
+        &self,
+        py: Python<'_>,
+        order_id: &Bound<'_, PyAny>,
+        lines: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CancelledOrder> {
         let id = super::order_id(order_id)?;
+        let lines = present(lines).map(args::line_quantities).transpose()?;
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.cancel(id).await })
-            .map(CancelledOrder::from)
-            .py_result()
+        self.run(py, async move {
+            match lines {
+                None => store.cancel(id).await,
+                Some(lines) => store.cancel_units(id, &lines).await,
+            }
+        })
+        .map(CancelledOrder::from)
+        .py_result()
     }
 
     /// One order with its items.
