@@ -384,14 +384,14 @@ def require_known(action: str, *, in_legacy: bool = False) -> shopcore.Actor | N
     return caller()
 
 
-def require_before_lookup(action: str) -> shopcore.Actor | None:
+def require_before_lookup(action: str, *, in_legacy: bool = False) -> shopcore.Actor | None:
     """For ``action`` on one record that belongs to a customer (an order), what
     does not depend on whose record it is, checked before it is looked up: 401
     for an anonymous caller, 403 for a staff key whose role may not do it for
     anyone and for a customer who may not do it even on their own records. The
-    caller (``None`` in legacy mode, where nothing is checked); after the
-    lookup, :func:`require_owner`."""
-    if _unchecked(in_legacy=False):
+    caller (``None`` in legacy mode, where nothing is checked unless
+    ``in_legacy``); after the lookup, :func:`require_owner`."""
+    if _unchecked(in_legacy):
         return None
     actor = caller()
     about = actor.customer_id if actor.kind == "customer" else _ANY_CUSTOMER
@@ -399,15 +399,15 @@ def require_before_lookup(action: str) -> shopcore.Actor | None:
     return actor
 
 
-def require_owner(action: str, customer_id: int, not_found: Callable[[], ApiError]) -> None:
+def require_owner(action: str, customer_id: int, not_found: Callable[[], ApiError], *, in_legacy: bool = False) -> None:
     """After the lookup of a record of ``customer_id``: the policy's answer for
     the caller, except that a customer refused (another customer's record) gets
     ``not_found()`` — the very answer to a record that does not exist — so that
-    ids cannot be probed. Nothing is checked in legacy mode."""
-    if _unchecked(in_legacy=False):
+    ids cannot be probed. Nothing is checked in legacy mode unless ``in_legacy``."""
+    if _unchecked(in_legacy):
         return
     try:
-        require(action, customer_id)
+        require(action, customer_id, in_legacy=in_legacy)
     except shopcore.ForbiddenError:
         if caller().kind == "customer":
             raise not_found() from None

@@ -1,5 +1,6 @@
-"""Order service (port 5001): place, read and cancel orders; record their
-payments (authorize, capture, void) and shipments.
+"""Order service (port 5001): place, read and cancel orders (whole, or some
+of their units); record their payments (authorize, capture, void), shipments,
+returns and refunds.
 
 Placing an order is one shopcore checkout — price, check and take stock, award
 loyalty points, log the confirmation — in one transaction, not HTTP calls
@@ -19,7 +20,20 @@ customer (not even the order's own): ``@requires("manage_payments",
 in_legacy=True)`` (support, admin) and ``@requires("fulfill_orders",
 in_legacy=True)`` (inventory, admin), checked in both access modes as the
 administration routes are, before the order is looked up (so a refused request
-learns and changes nothing).
+learns and changes nothing). Goodwill refunds are ``manage_payments`` too;
+receiving, rejecting and listing returns are ``@requires("manage_returns",
+in_legacy=True)`` (support, admin).
+
+Two routes the original backend did not have go further in legacy mode:
+cancelling *some* units (``POST /api/orders/<id>/cancel`` with ``lines``)
+needs the order's customer or staff in both modes (checked in the view once
+the body says it is a partial cancel; without ``lines`` the route is the
+original whole cancel, open in legacy mode as before); and creating a return
+(``POST /api/orders/<id>/returns``) checks in the view who asks, in both
+modes, before the body is read (:func:`returner`): staff who manage returns
+create it received at once, the order's own customer asks for it
+(``requested``, within ``SHOPCORE_RETURN_WINDOW_DAYS`` of the shipment), and
+another customer gets the order's 404.
 """
 
 from __future__ import annotations
@@ -36,10 +50,12 @@ from shopcore_services.http import (
     ApiError,
     Owner,
     body_id,
+    caller,
     client_address,
     coupon_and_points,
     create_service,
     current_engine,
+    current_service,
     field,
     json_body,
     keep_original_status,
@@ -49,7 +65,9 @@ from shopcore_services.http import (
     query_text,
     quote_json,
     require,
+    require_before_lookup,
     require_known,
+    require_owner,
     requires,
 )
 from shopcore_services.metrics import time_checkout
@@ -61,12 +79,18 @@ bp = Blueprint("order", __name__)
 def order_json(order: shopcore.Order) -> dict[str, Any]:
     """The original response shape, plus status and the priced breakdown (with
     the coupon and points, per order and per line, when the order used them),
-    and what was paid and shipped: ``payment_status``, ``fulfillment_status``,
-    ``amount_paid``, ``amount_authorized``, ``balance_due``, ``refund_due``,
-    the ``payments``, the ``fulfillments`` and per line ``fulfilled_quantity``."""
+    and what was paid, shipped, cancelled, returned and refunded:
+    ``payment_status``, ``fulfillment_status``, ``amount_paid``,
+    ``amount_authorized``, ``amount_refunded``, ``amount_due`` (what the kept
+    units cost), ``balance_due`` (what they still owe), ``refund_due``, the
+    ``payments``, ``fulfillments``, ``returns`` and ``refunds``, and per line
+    its ``tax`` and ``fulfilled_quantity``, ``cancelled_quantity``,
+    ``returned_quantity`` and ``refunded_amount``."""
     body = order.to_dict()
     body["payments"] = [payment_json(p) for p in order.payments]
     body["fulfillments"] = [fulfillment_json(f) for f in order.fulfillments]
+    body["returns"] = [return_json(r) for r in order.returns]
+    body["refunds"] = [refund_json(r) for r in order.refunds]
     deductions = order.coupon_code is not None or order.points_redeemed > 0
     if not deductions:
         for key in ("coupon_code", "coupon_discount", "points_redeemed", "points_value"):
@@ -78,8 +102,12 @@ def order_json(order: shopcore.Order) -> dict[str, Any]:
             "unit_price": item.unit_price,
             "discount": item.discount,
             "line_total": item.line_total,
-            **({"coupon_share": item.coupon_share, "points_share": item.points_share} if deductions else {}),
+            **({"coupon_share": item.coupon_share, "points_share": item.points_share, "points_redeemed": item.points_redeemed} if deductions else {}),
+            "tax": item.tax,
             "fulfilled_quantity": item.fulfilled_quantity,
+            "cancelled_quantity": item.cancelled_quantity,
+            "returned_quantity": item.returned_quantity,
+            "refunded_amount": item.refunded_amount,
         }
         for item in order.products
     ]
@@ -94,6 +122,8 @@ def payment_json(payment: shopcore.Payment) -> dict[str, Any]:
         "status": payment.status,
         "amount": payment.amount,
         "amount_captured": payment.amount_captured,
+        "amount_released": payment.amount_released,
+        "amount_refunded": payment.amount_refunded,
         "method": payment.method,
         "reference": payment.reference,
         "created_at": payment.created_at,
@@ -113,8 +143,41 @@ def fulfillment_json(fulfillment: shopcore.Fulfillment) -> dict[str, Any]:
     }
 
 
+def return_json(returned: shopcore.Return) -> dict[str, Any]:
+    """One return: ``status`` is ``requested``, ``received`` or ``rejected``."""
+    return {
+        "return_id": returned.return_id,
+        "order_id": returned.order_id,
+        "status": returned.status,
+        "lines": [{"product_id": line.product_id, "quantity": line.quantity} for line in returned.lines],
+        "restock": returned.restock,
+        "reason": returned.reason,
+        "requested_by_customer": returned.requested_by_customer,
+        "created_at": returned.created_at,
+        "updated_at": returned.updated_at,
+    }
+
+
+def refund_json(refund: shopcore.Refund) -> dict[str, Any]:
+    """One refund: ``kind`` is ``cancellation``, ``return`` or ``goodwill``;
+    ``amount`` is money and tax together, ``tax`` its tax part."""
+    return {
+        "refund_id": refund.refund_id,
+        "order_id": refund.order_id,
+        "kind": refund.kind,
+        "return_id": refund.return_id,
+        "amount": refund.amount,
+        "tax": refund.tax,
+        "points_returned": refund.points_returned,
+        "lines": [{"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount, "tax": line.tax} for line in refund.lines],
+        "parts": [{"payment_id": part.payment_id, "amount": part.amount} for part in refund.parts],
+        "reason": refund.reason,
+        "created_at": refund.created_at,
+    }
+
+
 def settlement_json(order: shopcore.Order) -> dict[str, Any]:
-    """Where an order stands after a payment or a shipment."""
+    """Where an order stands after a payment, a shipment, a return or a refund."""
     return {
         "order_id": order.order_id,
         "order_status": order.status,
@@ -123,6 +186,8 @@ def settlement_json(order: shopcore.Order) -> dict[str, Any]:
         "total_amount": order.total_amount,
         "amount_paid": order.amount_paid,
         "amount_authorized": order.amount_authorized,
+        "amount_refunded": order.amount_refunded,
+        "amount_due": order.amount_due,
         "balance_due": order.balance_due,
     }
 
@@ -260,7 +325,18 @@ def get_order(order_id: int) -> Response:
 @bp.post("/api/orders/<int:order_id>/cancel")
 @requires("cancel_order", owner=ORDER)
 def cancel_order(order_id: int) -> Response:
-    cancelled = current_engine().cancel(order_id)
+    """Cancels the whole order (no body: the original contract), or with
+    ``lines`` only those units (not shipped): each takes its exact share of its
+    line, and what was paid beyond what the kept units cost is refunded. A
+    partial cancel needs the order's customer or staff in both access modes."""
+    body = known_fields(optional_json_body(), frozenset({"lines"}))
+    lines = body.get("lines")
+    if lines is not None:
+        # Legacy mode checked nothing so far: the original contract is the whole cancel.
+        require_before_lookup("cancel_order", in_legacy=True)
+        require_owner("cancel_order", found_order(order_id).customer_id, order_not_found, in_legacy=True)
+        lines = unit_lines(lines)
+    cancelled = current_engine().cancel(order_id, lines)
     return jsonify(
         {
             "status": "success",
@@ -271,6 +347,11 @@ def cancel_order(order_id: int) -> Response:
             "points_balance": cancelled.points_balance,
             "refund_due": cancelled.refund_due,
             "message": cancelled.notice.message,
+            "cancelled_lines": [
+                {"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount, "tax": line.tax, "points": line.points}
+                for line in cancelled.cancelled_lines
+            ],
+            "refund": None if cancelled.refund is None else refund_json(cancelled.refund),
         }
     )
 
@@ -288,6 +369,38 @@ def known_fields(body: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any
         if name not in allowed:
             raise ApiError(400, "invalid_request", f"unknown field {name[:40]!r}")
     return body
+
+
+def unit_lines(value: Any) -> list[dict[str, Any]]:
+    """The ``lines`` of a partial cancel or a return: a list of objects with
+    ``product_id`` and ``quantity`` and nothing else (400 ``invalid_request``);
+    the engine then checks the values (``invalid_quantity``, ``invalid_id``,
+    an empty list)."""
+    if not isinstance(value, list):
+        raise ApiError(400, "invalid_request", "lines must be a list of {product_id, quantity}")
+    for index, line in enumerate(value):
+        if not isinstance(line, dict):
+            raise ApiError(400, "invalid_request", f"lines[{index}] must be an object with product_id and quantity")
+        for name in line:
+            if name not in ("product_id", "quantity"):
+                raise ApiError(400, "invalid_request", f"lines[{index}] has an unknown field {name[:40]!r}")
+    return value
+
+
+def optional_flag(body: dict[str, Any], name: str) -> bool | None:
+    """An optional ``true``/``false`` field (``None`` when absent or null)."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ApiError(400, "invalid_request", f"{name} must be true or false")
+    return value
+
+
+def optional_text(body: dict[str, Any], name: str) -> str | None:
+    """An optional string field (``None`` when absent or null); the engine checks its length and characters."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, "invalid_request", f"{name} must be a string")
+    return value
 
 
 def amount_field(value: Any, name: str = "amount") -> Decimal | int:
@@ -354,6 +467,96 @@ def fulfill(order_id: int) -> tuple[Response, int]:
         raise ApiError(400, "invalid_request", "lines must be a list of {product_id, quantity}")
     shipped = current_engine().fulfill(order_id, lines, carrier=body.get("carrier"), tracking_number=body.get("tracking_number"))
     return jsonify({"fulfillment": fulfillment_json(shipped.fulfillment), **settlement_json(shipped.order)}), 201
+
+
+def returner(order_id: int) -> Literal["staff", "customer"]:
+    """Who asks for a return of ``order_id``, checked in both access modes
+    before the body is read: staff who may ``manage_returns`` (support, admin)
+    create it received at once; the order's own customer (``request_return``)
+    asks for it; anonymous 401, another staff role 403, another customer the
+    order's 404 (as if it did not exist)."""
+    if caller().kind == "customer":
+        require_before_lookup("request_return", in_legacy=True)
+        require_owner("request_return", found_order(order_id).customer_id, order_not_found, in_legacy=True)
+        return "customer"
+    require("manage_returns", in_legacy=True)
+    return "staff"
+
+
+def return_answer(outcome: shopcore.ReturnOutcome) -> dict[str, Any]:
+    """The answer of a return, its receipt or rejection, or a refund: the
+    return (if any), the refund (or null) and the order's figures."""
+    body: dict[str, Any] = {}
+    if outcome.returned is not None:
+        body["return"] = return_json(outcome.returned)
+    body["refund"] = None if outcome.refund is None else refund_json(outcome.refund)
+    return {**body, **settlement_json(outcome.order)}
+
+
+@bp.post("/api/orders/<int:order_id>/returns")
+def create_return(order_id: int) -> tuple[Response, int]:
+    """Creates a return of shipped units: ``lines`` of ``{product_id,
+    quantity}``, ``restock`` (default true) and an optional ``reason``. Staff
+    (support, admin): received at once, restocked as asked, what was paid for
+    the units refunded. The order's customer: ``requested``, within
+    ``SHOPCORE_RETURN_WINDOW_DAYS`` of the shipment, until staff receive or
+    reject it."""
+    by = returner(order_id)
+    body = known_fields(json_body(), frozenset({"lines", "restock", "reason"}))
+    lines = unit_lines(field(body, "lines"))
+    restock = optional_flag(body, "restock")
+    outcome = current_engine().create_return(
+        order_id,
+        lines,
+        restock=True if restock is None else restock,
+        reason=optional_text(body, "reason"),
+        by=by,
+        window_days=current_service().settings.return_window_days,
+    )
+    return jsonify(return_answer(outcome)), 201
+
+
+@bp.post("/api/returns/<int:return_id>/receive")
+@requires("manage_returns", in_legacy=True)
+def receive_return(return_id: int) -> Response:
+    """Receives a requested return: its units are released (restocked as
+    requested, or as ``restock`` says now) and what was paid for them refunded."""
+    body = known_fields(optional_json_body(), frozenset({"restock"}))
+    return jsonify(return_answer(current_engine().receive_return(return_id, restock=optional_flag(body, "restock"))))
+
+
+@bp.post("/api/returns/<int:return_id>/reject")
+@requires("manage_returns", in_legacy=True)
+def reject_return(return_id: int) -> Response:
+    """Rejects a requested return: nothing changes but its status."""
+    known_fields(optional_json_body(), frozenset())
+    return jsonify(return_answer(current_engine().reject_return(return_id)))
+
+
+@bp.get("/api/returns")
+@requires("manage_returns", in_legacy=True)
+def list_returns() -> Response:
+    """Every order's returns by id, or only those with ``?status=`` (``requested``, ``received``, ``rejected``)."""
+    status: Literal["requested", "received", "rejected"] | None
+    match query_text("status"):
+        case None:
+            status = None
+        case "requested" | "received" | "rejected" as wanted:
+            status = wanted
+        case _:
+            raise ApiError(400, "invalid_request", "status must be requested, received or rejected")
+    return jsonify({"returns": [return_json(r) for r in current_engine().returns(status)]})
+
+
+@bp.post("/api/orders/<int:order_id>/refunds")
+@requires("manage_payments", in_legacy=True)
+def goodwill_refund(order_id: int) -> tuple[Response, int]:
+    """Records a goodwill refund: ``amount`` (an exact JSON number), at most
+    what is captured and not yet refunded, and an optional ``reason``."""
+    body = known_fields(json_body(), frozenset({"amount", "reason"}))
+    amount = amount_field(field(body, "amount"))
+    outcome = current_engine().refund(order_id, amount, reason=optional_text(body, "reason"))
+    return jsonify(return_answer(outcome)), 201
 
 
 def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:

@@ -44,6 +44,9 @@ MAX_BATCH = 500
 #: The most reverse proxies ``SHOPCORE_TRUSTED_PROXIES`` may count.
 MAX_PROXIES = 10
 
+#: The longest return window ``SHOPCORE_RETURN_WINDOW_DAYS`` may set (the engine's own limit).
+MAX_RETURN_WINDOW_DAYS = 3650
+
 
 class SettingsError(ValueError):
     """A setting with a value the services cannot start with; the message names the variable."""
@@ -125,6 +128,14 @@ class Settings:
     point_value: str | None = field(metadata=_reads("SHOPCORE_POINT_VALUE", "0.01", "what a redeemed loyalty point is worth"))
     loyalty_unit: str | None = field(metadata=_reads("SHOPCORE_LOYALTY_UNIT", "10.00", "the amount that earns one point"))
     delivery_days: int | None = field(metadata=_reads("SHOPCORE_DELIVERY_DAYS", "5", "the delivery promise in confirmations"))
+    #: How long after a shipment a customer may ask for a return of its units (``POST /api/orders/<id>/returns``).
+    return_window_days: int = field(
+        metadata=_reads(
+            "SHOPCORE_RETURN_WINDOW_DAYS",
+            "30",
+            f"how many days after a shipment a customer may ask for a return of its units (0–{MAX_RETURN_WINDOW_DAYS}); staff returns have no window",
+        )
+    )
     trusted_proxies: int = field(
         metadata=_reads(
             "SHOPCORE_TRUSTED_PROXIES",
@@ -240,6 +251,7 @@ class Settings:
             point_value=text("SHOPCORE_POINT_VALUE"),
             loyalty_unit=text("SHOPCORE_LOYALTY_UNIT"),
             delivery_days=whole("SHOPCORE_DELIVERY_DAYS", None, "days"),
+            return_window_days=whole("SHOPCORE_RETURN_WINDOW_DAYS", 30, "days", 0, MAX_RETURN_WINDOW_DAYS),
             trusted_proxies=whole("SHOPCORE_TRUSTED_PROXIES", 0, "proxies", highest=MAX_PROXIES),
             slow_sql_ms=whole("SHOPCORE_SLOW_SQL_MS", 1000, "milliseconds"),
             retry_budget_ms=whole("SHOPCORE_RETRY_BUDGET_MS", 5000, "milliseconds", highest=600_000),
