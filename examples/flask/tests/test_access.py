@@ -43,6 +43,10 @@ class World:
     webhook_id: int
     #: an authorization of 10.00 on A's order
     payment_id: int
+    #: A's second order (2 mice), paid and shipped, with a return of 1 mouse A asked for
+    shipped_order_id: int
+    #: that requested return
+    return_id: int
 
 
 @pytest.fixture
@@ -64,8 +68,13 @@ def world(engine: shopcore.Engine) -> World:
     dead_letter = engine.notifications(order_id=order_id)[0].notification_id
     webhook_id = engine.create_webhook("https://hooks.example.com/shop", ["order.placed"]).webhook.webhook_id
     payment_id = engine.record_payment(order_id, Decimal("10.00"), "card", "pi_world", capture=False).payment.payment_id
+    shipped = engine.checkout(a, [(2, 2)]).order.order_id
+    engine.record_payment(shipped, Decimal("59.98"), "card", "pi_shipped")
+    engine.fulfill(shipped)
+    requested = engine.create_return(shipped, [(2, 1)], by="customer").returned
+    assert requested is not None
     clients = {name: create(engine, "enforced").test_client() for name, (create, _port) in SERVICES.items()}
-    return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id, payment_id)
+    return World(engine, clients, a, b, order_id, tokens, revocable, dead_letter, webhook_id, payment_id, shipped, requested.return_id)
 
 
 def state(engine: shopcore.Engine) -> Any:
@@ -86,6 +95,7 @@ def state(engine: shopcore.Engine) -> Any:
         [w.to_dict() for w in engine.webhooks()],
         [k.to_dict() for k in engine.staff_keys()],
         engine.coupon("WORLD").to_dict(),
+        [r.to_dict() for r in engine.returns()],
     )
 
 
@@ -202,6 +212,40 @@ ROUTES = [
     route("A's orders", "order", "GET", lambda w: f"/api/orders?customer_id={w.a}", None, U, 200, F, 200, 200, 200),
     route("read order", "order", "GET", lambda w: f"/api/orders/{w.order_id}", None, U, 200, N, 200, 200, 200),
     route("cancel order", "order", "POST", lambda w: f"/api/orders/{w.order_id}/cancel", None, U, 200, N, 200, F, 200),
+    # Cancelling some units: the order's customer or staff who cancel orders (a token in both modes).
+    route(
+        "cancel units",
+        "order",
+        "POST",
+        lambda w: f"/api/orders/{w.order_id}/cancel",
+        lambda w: {"lines": [{"product_id": 2, "quantity": 1}]},
+        U,
+        200,
+        N,
+        200,
+        F,
+        200,
+    ),
+    # Returns: the order's customer asks (requested), staff who manage returns create them received.
+    route(
+        "create return",
+        "order",
+        "POST",
+        lambda w: f"/api/orders/{w.shipped_order_id}/returns",
+        lambda w: {"lines": [{"product_id": 2, "quantity": 1}]},
+        U,
+        201,
+        N,
+        201,
+        F,
+        201,
+    ),
+    route("receive return", "order", "POST", lambda w: f"/api/returns/{w.return_id}/receive", None, U, F, F, 200, F, 200),
+    route("reject return", "order", "POST", lambda w: f"/api/returns/{w.return_id}/reject", None, U, F, F, 200, F, 200),
+    route("list returns", "order", "GET", fixed("/api/returns?status=requested"), None, U, F, F, 200, F, 200),
+    route(
+        "refund order", "order", "POST", lambda w: f"/api/orders/{w.shipped_order_id}/refunds", lambda w: {"amount": 1, "reason": "sorry"}, U, F, F, 201, F, 201
+    ),
     # Payments and shipments: staff only (a customer may not, even on their own order), in both modes.
     route(
         "record payment",
@@ -288,9 +332,13 @@ PER_ORDER_ROUTES = {
     "capture payment": ("POST", "/api/orders/{}/payments/<int:payment_id>/capture"),
     "void payment": ("POST", "/api/orders/{}/payments/<int:payment_id>/void"),
     "fulfill order": ("POST", "/api/orders/{}/fulfillments"),
+    "create return": ("POST", "/api/orders/{}/returns"),
+    "refund order": ("POST", "/api/orders/{}/refunds"),
 }
 #: Of those, the routes a customer may use on their own orders (the rest are staff only).
-CUSTOMER_ORDER_ROUTES = ["read order", "cancel order"]
+CUSTOMER_ORDER_ROUTES = ["read order", "cancel order", "cancel units", "create return"]
+#: The routes of returns and refunds not about one order: staff only, in both modes.
+RETURN_ROUTES = ["receive return", "reject return", "list returns"]
 
 
 def test_every_per_order_route_is_checked(world: World) -> None:
@@ -306,7 +354,9 @@ def test_every_per_order_route_is_checked(world: World) -> None:
     assert rules == {(method, path.format("<int:order_id>")) for method, path in PER_ORDER_ROUTES.values()}
     for name, (method, path) in PER_ORDER_ROUTES.items():
         r = next(r for r in ROUTES if r.name == name)
-        assert (r.method, r.path(world)) == (method, path.format(world.order_id).replace("<int:payment_id>", str(world.payment_id)))
+        assert (r.method, r.path(world)) in {
+            (method, path.format(order_id).replace("<int:payment_id>", str(world.payment_id))) for order_id in (world.order_id, world.shipped_order_id)
+        }
 
 
 @pytest.mark.parametrize("name", CUSTOMER_ORDER_ROUTES)
@@ -314,22 +364,25 @@ def test_another_customers_order_answers_like_a_missing_one(world: World, name: 
     """A customer cannot tell another customer's order from one that does not
     exist (so cannot count everyone's orders); a role without the right gets
     403 either way; staff with it see the order."""
-    method, path = PER_ORDER_ROUTES[name]
+    r = next(r for r in ROUTES if r.name == name)
+    method = r.method
+    own = world.shipped_order_id if name == "create return" else world.order_id
     missing = world.engine.checkout(world.a, [(2, 1)]).order.order_id + 1000
 
     def ask(order_id: int, actor: str) -> tuple[int, Any]:
-        return call(world, route(name, "order", method, fixed(path.format(order_id)), None, *[0] * 6), actor)
+        path = r.path(world).replace(f"/{own}/", f"/{order_id}/").replace(f"/{own}", f"/{order_id}")
+        return call(world, route(name, "order", method, fixed(path), r.body, *[0] * 6), actor)
 
     before = state(world.engine)
-    theirs = ask(world.order_id, "other")
+    theirs = ask(own, "other")
     assert theirs == ask(missing, "other")
     assert theirs == (404, {"code": "order_not_found", "message": "Order not found", "status": "error"})
-    if name == "cancel order":  # a role without the right: 403 either way
-        assert ask(world.order_id, "inventory")[0] == ask(missing, "inventory")[0] == 403
+    if name != "read order":  # a role without the right: 403 either way
+        assert ask(own, "inventory")[0] == ask(missing, "inventory")[0] == 403
     else:  # every staff role reads orders (inventory ships them)
-        assert (ask(world.order_id, "inventory")[0], ask(missing, "inventory")[0]) == (200, 404)
+        assert (ask(own, "inventory")[0], ask(missing, "inventory")[0]) == (200, 404)
     assert state(world.engine) == before
-    assert ask(world.order_id, "support")[0] == 200
+    assert ask(own, "support")[0] in (200, 201)
 
 
 @pytest.mark.parametrize("name", sorted(set(PER_ORDER_ROUTES) - set(CUSTOMER_ORDER_ROUTES)))
@@ -347,8 +400,8 @@ def test_staff_only_order_routes_refuse_every_customer_alike(world: World, name:
     assert state(world.engine) == before
 
 
-@pytest.mark.parametrize("name", sorted(set(PER_ORDER_ROUTES) - set(CUSTOMER_ORDER_ROUTES)))
-def test_payments_and_shipments_need_a_token_in_legacy_mode_too(world: World, name: str) -> None:
+@pytest.mark.parametrize("name", sorted(set(PER_ORDER_ROUTES) - set(CUSTOMER_ORDER_ROUTES)) + RETURN_ROUTES)
+def test_payments_shipments_returns_and_refunds_need_a_token_in_legacy_mode_too(world: World, name: str) -> None:
     r = next(r for r in ROUTES if r.name == name)
     client = SERVICES["order"][0](world.engine, "legacy").test_client()
     before = state(world.engine)
@@ -358,6 +411,28 @@ def test_payments_and_shipments_need_a_token_in_legacy_mode_too(world: World, na
         response = client.open(r.path(world), method=r.method, json=None if r.body is None else r.body(world), headers=headers)
         assert (response.status_code, response.get_json()["code"]) == expected, (actor, response.get_json())
     assert state(world.engine) == before
+
+
+@pytest.mark.parametrize("name", ["cancel units", "create return"])
+def test_cancelling_units_and_returns_need_the_orders_customer_or_staff_in_legacy_mode_too(world: World, name: str) -> None:
+    """Neither is part of the original contract: legacy mode checks them as
+    enforced mode does (the whole cancel without a body stays open there)."""
+    r = next(r for r in ROUTES if r.name == name)
+    client = SERVICES["order"][0](world.engine, "legacy").test_client()
+    before = state(world.engine)
+    for actor, expected in [("anonymous", (401, "unauthenticated")), ("other", (404, "order_not_found")), ("inventory", (403, "forbidden"))]:
+        token = world.tokens[actor]
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        response = client.open(r.path(world), method=r.method, json=None if r.body is None else r.body(world), headers=headers)
+        assert (response.status_code, response.get_json()["code"]) == expected, (actor, response.get_json())
+    assert state(world.engine) == before
+    own = client.open(
+        r.path(world), method=r.method, json=None if r.body is None else r.body(world), headers={"Authorization": f"Bearer {world.tokens['customer']}"}
+    )
+    assert own.status_code in (200, 201), own.get_json()
+    # The whole cancel keeps the original open contract.
+    whole = client.post(f"/api/orders/{world.engine.checkout(world.a, [(2, 1)]).order.order_id}/cancel")
+    assert (whole.status_code, whole.get_json()["order_status"]) == (200, "cancelled")
 
 
 #: A secret as the services hand them out: a session token, a staff key, a webhook signing secret.

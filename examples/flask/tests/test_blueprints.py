@@ -33,6 +33,7 @@ CHECKED_IN_VIEW = {
     "POST /api/pricing/calculate",  # only a quote naming a customer_id
     "GET /api/inventory/products",  # only ?include_retired=true
     "POST /api/customers/logout",  # the session's token first
+    "POST /api/orders/<int:order_id>/returns",  # staff create received returns, the order's customer asks for one
 }
 
 
