@@ -16,8 +16,8 @@ pub(super) async fn insert_order(
 ) -> Result<OrderId, DbError> {
     let inserted = sqlx::query(
         "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned, \
-         coupon_code, coupon_discount, points_redeemed, points_value) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         coupon_code, coupon_discount, points_redeemed, points_value, rounding) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(order.customer_id.get())
     .bind(order.total_amount.amount())
@@ -31,6 +31,7 @@ pub(super) async fn insert_order(
     .bind(order.coupon_discount.amount())
     .bind(order.points_redeemed)
     .bind(order.points_value.amount())
+    .bind(order.rounding.as_str())
     .execute(&mut *conn)
     .await?;
     let order_id = i64::try_from(inserted.last_insert_id())
@@ -40,7 +41,7 @@ pub(super) async fn insert_order(
 
     let mut sql = QueryBuilder::new(
         "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
-         coupon_share, points_share) ",
+         coupon_share, points_share, tax, points_redeemed) ",
     );
     sql.push_values(&order.items, |mut row, item| {
         row.push_bind(order_id.get())
@@ -50,7 +51,9 @@ pub(super) async fn insert_order(
             .push_bind(item.discount.amount())
             .push_bind(item.line_total.amount())
             .push_bind(item.coupon_share.amount())
-            .push_bind(item.points_share.amount());
+            .push_bind(item.points_share.amount())
+            .push_bind(item.tax.amount())
+            .push_bind(item.points_redeemed);
     });
     sql.build().execute(&mut *conn).await?;
     Ok(order_id)
