@@ -277,12 +277,17 @@ impl MySqlStore {
     /// refused with `storage_failure` naming them, before anything is written.
     /// A migration that fails names its step and how to resume, since MySQL
     /// cannot roll back the schema changes it made before failing.
+    ///
+    /// Then orders placed before their lines kept their tax and redeemed
+    /// points (migration 15) get them: each order's tax and points split over
+    /// its lines as a checkout splits them (`shopcore::line_costs`), once.
     pub async fn migrate(&self) -> Result<(), StorageError> {
         schema::check_before_migrating(&self.pool).await?;
-        match MIGRATOR.run(&self.pool).await {
-            Ok(()) => Ok(()),
-            Err(error) => Err(schema::migration_failed(&self.pool, error).await),
+        if let Err(error) = MIGRATOR.run(&self.pool).await {
+            return Err(schema::migration_failed(&self.pool, error).await);
         }
+        schema::split_line_costs(&self.pool, self.config.pricing.rounding).await?;
+        Ok(())
     }
 
     /// Loads `data` in one transaction. Rows whose id (or, for rules, product
