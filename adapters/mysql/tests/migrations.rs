@@ -761,6 +761,20 @@ async fn orders_placed_before_lines_kept_their_costs_get_them_split_once() {
         [("140.00".to_owned(), 0), ("35.69".to_owned(), 0)]
     );
 
+    // A split order releases its units to the cent: 3 of the 10 mice take
+    // 3/10 of the line's 241.96, 33.87 and 20 points.
+    let three = [shopcore::LineQuantity {
+        product_id: ProductId::new(2).unwrap(),
+        quantity: shopcore::Quantity::new(3).unwrap(),
+    }];
+    let cancelled = shopcore::OrderReturns::cancel_units(&*db.store, old[0], &three)
+        .await
+        .unwrap();
+    let line = cancelled.cancelled_lines[0];
+    assert_eq!(
+        (line.amount.to_string(), line.tax.to_string(), line.points),
+        ("72.59".to_owned(), "10.16".to_owned(), 6)
+    );
     raw.close().await;
     db.drop_database().await;
 }
