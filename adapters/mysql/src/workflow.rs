@@ -20,11 +20,15 @@
 //! A cancel locks its hot rows last too. It reads the `orders` row
 //! `FOR UPDATE` (so its status is exact and two cancels of one order queue),
 //! its products and customer from a plain snapshot, and plans with
-//! [`plan_unlocked_cancel`]; then [`apply_late`] writes, in this order, the
-//! order's status, the notice and its deliveries, the stock returned by one
-//! statement (each row only while the level stays within `MAX_STOCK`), the
-//! points (each statement guarded by the balance the plan started from), the
-//! ledger, and commits. If a guard fails — stock raised past room for the
+//! [`plan_unlocked_cancel`]; then [`apply_late`] writes every effect but the
+//! movements, in plan order (the order's status, the release of its units,
+//! the refund of what was captured, the voids of its authorizations, the
+//! notices and their deliveries), then the stock returned by one statement
+//! (each row only while the level stays within `MAX_STOCK`), the points
+//! (each statement guarded by the balance the plan started from), the
+//! ledger, and commits. It answers the order as it read it under the lock,
+//! changed as the plan says, rather than reading it again while it holds the
+//! hot rows. If a guard fails — stock raised past room for the
 //! units, or the balance changed since the snapshot — or the snapshot cannot
 //! decide (see `shopcore::CancelConditions`), the transaction rolls back and
 //! the cancel runs once more, locking in the order every locking write uses
