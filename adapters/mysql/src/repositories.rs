@@ -27,9 +27,9 @@ use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::faults::Faults;
 use crate::rows::{
-    assemble_orders, push_in_list, utc, CustomerRow, LedgerEntry, LedgerRow, MoneyEntryRow,
-    NotificationRow, OrderParts, OrderRow, ProductRow, RuleRow, StaffKeyRow, CUSTOMER_COLUMNS,
-    C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
+    assemble_orders, inserted_id, push_in_list, utc, CustomerRow, LedgerEntry, LedgerRow,
+    MoneyEntryRow, NotificationRow, OrderParts, OrderRow, ProductRow, RuleRow, StaffKeyRow,
+    CUSTOMER_COLUMNS, C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
     MONEY_LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PAYMENT_COLUMNS, PRODUCT_COLUMNS,
     P_PRODUCT_COLUMNS, REFUND_LINE_COLUMNS, REFUND_PART_COLUMNS, RELEASE_LINE_COLUMNS,
     RETURN_LINE_COLUMNS, STAFF_KEY_COLUMNS,
@@ -543,10 +543,7 @@ impl CustomerRepository for MySqlStore {
             Err(e) if is_duplicate_key(&e) => return Err(CustomerError::EmailTaken(new.email)),
             other => other.map_err(DbError::from)?,
         };
-        let id = i64::try_from(result.last_insert_id())
-            .ok()
-            .and_then(|id| CustomerId::new(id).ok())
-            .ok_or_else(|| StorageError::Failure("customers returned no id".to_owned()))?;
+        let id = inserted_id(&result, "customers", CustomerId::new)?;
         Ok(Customer {
             id,
             name: new.name,

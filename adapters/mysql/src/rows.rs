@@ -1048,6 +1048,18 @@ impl TryFrom<LedgerRow> for LedgerEntry {
     }
 }
 
+/// The id `AUTO_INCREMENT` gave the row `inserted` put in `table`, as `T`.
+pub(crate) fn inserted_id<T>(
+    inserted: &sqlx::mysql::MySqlQueryResult,
+    table: &str,
+    id: impl FnOnce(i64) -> Result<T, shopcore::ValueError>,
+) -> Result<T, StorageError> {
+    i64::try_from(inserted.last_insert_id())
+        .ok()
+        .and_then(|raw| id(raw).ok())
+        .ok_or_else(|| StorageError::Failure(format!("{table} returned no id")))
+}
+
 /// A UTC instant as bound to a statement: a `DATETIME` value (UTC, the
 /// connection's time zone). Bound as a `DateTime<Utc>` it would travel as a
 /// `TIMESTAMP`, which the server refuses past 2038-01-19.

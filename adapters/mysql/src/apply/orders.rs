@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use shopcore::{
     CustomerId, IdempotencyKey, Money, NewOrder, NoticeLogged, Notification, NotificationId,
-    OrderId, OrderStatus, RequestFingerprint, StorageError,
+    OrderId, OrderStatus, RequestFingerprint,
 };
 use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
-use crate::rows::utc;
+use crate::rows::{inserted_id, utc};
 
 pub(super) async fn insert_order(
     conn: &mut MySqlConnection,
@@ -34,10 +34,7 @@ pub(super) async fn insert_order(
     .bind(order.rounding.as_str())
     .execute(&mut *conn)
     .await?;
-    let order_id = i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| OrderId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
+    let order_id = inserted_id(&inserted, "orders", OrderId::new)?;
 
     let mut sql = QueryBuilder::new(
         "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
@@ -101,10 +98,7 @@ pub(super) async fn insert_notice(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    let id = i64::try_from(result.last_insert_id())
-        .ok()
-        .and_then(|id| NotificationId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("notification_log returned no id".to_owned()))?;
+    let id = inserted_id(&result, "notification_log", NotificationId::new)?;
     let notification = Notification {
         id,
         order_id,

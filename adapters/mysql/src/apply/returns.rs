@@ -13,19 +13,7 @@ use sqlx::{MySqlConnection, QueryBuilder};
 
 use super::settlement::{bump_settlement, Standing};
 use crate::error::{diverged, DbError};
-use crate::rows::utc;
-
-/// An id `AUTO_INCREMENT` gave the row `inserted`, as `T`.
-fn inserted_id<T>(
-    inserted: &sqlx::mysql::MySqlQueryResult,
-    table: &str,
-    id: impl Fn(i64) -> Result<T, shopcore::ValueError>,
-) -> Result<T, DbError> {
-    i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|raw| id(raw).ok())
-        .ok_or_else(|| StorageError::Failure(format!("{table} returned no id")).into())
-}
+use crate::rows::{inserted_id, utc};
 
 /// Stores a return of an existing, `created` order and its lines (in the
 /// plan's order); answers its id.

@@ -17,7 +17,7 @@ use shopcore::{
 use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
-use crate::rows::{utc, MONEY_LEDGER_COLUMNS};
+use crate::rows::{inserted_id, utc, MONEY_LEDGER_COLUMNS};
 
 /// Whose order a bump requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,10 +80,7 @@ pub(super) async fn record_payment(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| PaymentId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("payments returned no id".to_owned()).into())
+    Ok(inserted_id(&inserted, "payments", PaymentId::new)?)
 }
 
 /// A stored payment's status and amounts, as a plan changes them.
@@ -182,10 +179,7 @@ pub(super) async fn insert_fulfillment(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    let id = i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| FulfillmentId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("fulfillments returned no id".to_owned()))?;
+    let id = inserted_id(&inserted, "fulfillments", FulfillmentId::new)?;
     let mut sql =
         QueryBuilder::new("INSERT INTO fulfillment_items (fulfillment_id, product_id, quantity) ");
     sql.push_values(&fulfillment.lines, |mut row, line| {
