@@ -95,6 +95,9 @@ pub enum ReturnError {
     /// See [`ErrorKind::InvalidRequest`].
     #[error("lines must name at least one product")]
     NoLines,
+    /// See [`ErrorKind::LegacyOrder`].
+    #[error("order {0} comes from the original schema: refund it by a goodwill refund")]
+    LegacyOrder(OrderId),
     /// The order's customer no longer exists (only possible with foreign data).
     #[error("customer of order {0} does not exist")]
     UnknownCustomer(OrderId),
@@ -121,6 +124,7 @@ impl ErrorCode for ReturnError {
             Self::InvalidAmount => ErrorKind::InvalidAmount,
             Self::ExceedsPaid { .. } => ErrorKind::RefundExceedsPaid,
             Self::NoLines => ErrorKind::InvalidRequest,
+            Self::LegacyOrder(_) => ErrorKind::LegacyOrder,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
@@ -226,6 +230,9 @@ pub fn plan_return(
     now: DateTime<Utc>,
 ) -> Result<ReturnPlan, ReturnError> {
     let order = snapshot.order;
+    if order.is_legacy() {
+        return Err(ReturnError::LegacyOrder(order.id));
+    }
     let units = pick_lines(order, &request.lines, |p| order.returnable_quantity(p)).map_err(
         |e| match e {
             PickError::NoLines => ReturnError::NoLines,
@@ -520,4 +527,52 @@ fn receive_into(
         balance_due: balance_due_after,
         plan,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed;
+    use crate::values::text::Region;
+
+    fn mice(units: i64) -> Vec<LineQuantity> {
+        vec![LineQuantity {
+            product_id: ProductId::new(2).unwrap(),
+            quantity: Quantity::new(units).unwrap(),
+        }]
+    }
+
+    #[test]
+    fn orders_of_the_original_schema_are_refunded_only_by_goodwill() {
+        let data = seed::demo_data();
+        let catalog = data.catalog();
+        let mut order = seed::worked_example_order();
+        order.region = Region::parse("legacy").unwrap();
+        let snapshot = ReturnSnapshot {
+            order: &order,
+            customer: Some(&data.customers[0]),
+            catalog: &catalog,
+        };
+        let now = DateTime::UNIX_EPOCH;
+        let cancel = crate::plan_partial_cancel(&snapshot, &mice(3), LoyaltyPolicy::default(), now);
+        assert_eq!(cancel.unwrap_err().code(), "legacy_order");
+        let request = ReturnRequest {
+            lines: mice(3),
+            restock: true,
+            reason: None,
+        };
+        let returned = plan_return(
+            &snapshot,
+            &request,
+            ReturnRequester::Staff,
+            LoyaltyPolicy::default(),
+            now,
+        );
+        assert_eq!(returned.unwrap_err().code(), "legacy_order");
+        // Nothing captured: a goodwill refund is refused for the money, not the order.
+        let refund = plan_refund(&snapshot, "1.00".parse().unwrap(), None, now);
+        assert_eq!(refund.unwrap_err().code(), "refund_exceeds_paid");
+        // The whole order can still be cancelled.
+        assert!(crate::plan_cancel(&snapshot, now).is_ok());
+    }
 }

@@ -144,6 +144,18 @@ pub struct Order {
 }
 
 impl Order {
+    /// The region of orders imported from the original schema, which kept no
+    /// coupon, points or tax per line.
+    pub const LEGACY_REGION: &'static str = "legacy";
+
+    /// Whether it comes from the original schema (region `legacy`): its
+    /// units cannot be released one by one, only goodwill refunds apply.
+    pub fn is_legacy(&self) -> bool {
+        self.region
+            .as_str()
+            .eq_ignore_ascii_case(Self::LEGACY_REGION)
+    }
+
     /// Money captured by its payments (before refunds).
     pub fn amount_paid(&self) -> Money {
         sum(self.payments.iter().map(|p| p.amount_captured))
