@@ -518,4 +518,15 @@ impl RequestFingerprint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The fingerprint of a finished SHA-256 hasher.
+    pub(crate) fn of(hasher: sha2::Sha256) -> Self {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let digest = hasher.finalize();
+        RequestFingerprint(digest.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        }))
+    }
 }

@@ -138,7 +138,8 @@ macro_rules! conformance_tests {
             a_customer_requests_returns_that_staff_receive_or_reject,
             goodwill_refunds_pay_back_at_most_what_was_captured,
             return_and_cancel_refusals_say_why_and_write_nothing,
-            races_for_the_same_units_or_money_have_one_winner
+            races_for_the_same_units_or_money_have_one_winner,
+            return_and_refund_keys_replay_the_first_answer
         );
         $crate::conformance_tests!(@throttle $runner;
             failed_logins_never_lock_the_owner_out_from_another_address,

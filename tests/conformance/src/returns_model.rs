@@ -718,6 +718,7 @@ async fn apply<S: Store>(
                     lines: units_of(PRODUCTS[line], units),
                     restock,
                     reason: None,
+                    key: None,
                 },
                 ReturnRequester::Staff,
             )
@@ -731,6 +732,7 @@ async fn apply<S: Store>(
                     lines: units_of(PRODUCTS[line], units),
                     restock: true,
                     reason: None,
+                    key: None,
                 },
                 ReturnRequester::Customer {
                     window: chrono::Duration::days(30),
@@ -750,7 +752,14 @@ async fn apply<S: Store>(
             .map(drop)
             .map_err(|e| code(&e)),
         Step::Goodwill { cents } => store
-            .refund(order, money(cents), None)
+            .refund(
+                order,
+                &shopcore::RefundRequest {
+                    amount: money(cents),
+                    reason: None,
+                    key: None,
+                },
+            )
             .await
             .map(drop)
             .map_err(|e| code(&e)),
