@@ -211,6 +211,10 @@ error_kinds! {
     ReturnWindowClosed => "return_window_closed", Conflict;
     /// A refund asks for more than was captured and not yet refunded.
     RefundExceedsPaid => "refund_exceeds_paid", Conflict;
+    /// The order comes from the original schema (region `legacy`): what each
+    /// unit cost was never kept, so its units are neither cancelled one by
+    /// one nor returned; it is refunded by goodwill refunds.
+    LegacyOrder => "legacy_order", Conflict;
     /// The idempotency key was used before with a different request.
     IdempotencyConflict => "idempotency_conflict", Conflict;
     /// Another customer already uses this email address.

@@ -136,8 +136,8 @@ pub use lifecycle::payment::{
     PaymentRequest, SettlementSnapshot,
 };
 pub use lifecycle::returns::{
-    plan_receive_return, plan_refund, plan_reject_return, plan_return, ReturnError, ReturnPlan,
-    ReturnRequest, ReturnRequester, ReturnSnapshot,
+    plan_receive_return, plan_refund, plan_reject_return, plan_return, RefundRequest, Replayed,
+    ReturnError, ReturnPlan, ReturnRequest, ReturnRequester, ReturnSnapshot,
 };
 pub use orders::customer::{
     Customer, CustomerCredentials, CustomerError, NewCustomer, ProfileUpdate, MAX_POINTS,

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use shopcore::{
     plan_partial_cancel, plan_receive_return, plan_refund, plan_reject_return, plan_return,
-    CancelError, CancelPlan, CancelSnapshot, CancelledOrder, LineQuantity, Money, OrderId,
-    OrderReturns, OrderWorkflow, ReasonText, Return, ReturnError, ReturnId, ReturnOutcome,
-    ReturnPlan, ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
+    CancelError, CancelPlan, CancelSnapshot, CancelledOrder, LineQuantity, OrderId, OrderReturns,
+    OrderWorkflow, RefundRequest, Return, ReturnError, ReturnId, ReturnOutcome, ReturnPlan,
+    ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
 };
 
 use crate::state::{Applied, State};
@@ -31,6 +31,10 @@ impl MemoryStore {
             catalog: &state.catalog,
         };
         let plan = decide(&snapshot)?;
+        if let Some(replay) = plan.replayed {
+            let order = order.clone();
+            return Ok(replayed(order, replay));
+        }
         let changed = plan.plan().effects().iter().find_map(|e| match e {
             shopcore::Effect::ReturnChanged { return_id, .. } => Some(*return_id),
             _ => None,
@@ -48,6 +52,23 @@ impl MemoryStore {
             .find(|o| o.returns.iter().any(|r| r.id == id))
             .map(|o| o.id)
             .ok_or(ReturnError::UnknownReturn(id))
+    }
+}
+
+/// The answer to a replayed request: its first records, nothing written.
+pub(crate) fn replayed(order: shopcore::Order, replay: shopcore::Replayed) -> ReturnOutcome {
+    let returned = replay
+        .return_id
+        .and_then(|id| order.returns.iter().find(|r| r.id == id).cloned());
+    let refund = replay
+        .refund_id
+        .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned());
+    ReturnOutcome {
+        order,
+        returned,
+        refund,
+        notices: Vec::new(),
+        replayed: true,
     }
 }
 
@@ -73,6 +94,7 @@ fn outcome(
         returned,
         refund,
         notices: applied.notices,
+        replayed: false,
     })
 }
 
@@ -167,13 +189,10 @@ impl OrderReturns for MemoryStore {
     async fn refund(
         &self,
         order_id: OrderId,
-        amount: Money,
-        reason: Option<ReasonText>,
+        request: &RefundRequest,
     ) -> Result<ReturnOutcome, ReturnError> {
         let now = self.clock.now();
-        self.returns_step(order_id, |snapshot| {
-            plan_refund(snapshot, amount, reason, now)
-        })
+        self.returns_step(order_id, |snapshot| plan_refund(snapshot, request, now))
     }
 
     async fn returns(&self, status: Option<ReturnStatus>) -> Result<Vec<Return>, StorageError> {

@@ -77,6 +77,9 @@ pub enum CancelError {
     /// See [`ErrorKind::InvalidRequest`].
     #[error("lines must name at least one product (send no body to cancel the whole order)")]
     NoLines,
+    /// See [`ErrorKind::LegacyOrder`].
+    #[error("order {0} comes from the original schema: cancel it whole, or refund it by a goodwill refund")]
+    LegacyOrder(OrderId),
     /// The order's customer no longer exists (only possible with foreign data).
     #[error("customer {0} of the order does not exist")]
     UnknownCustomer(CustomerId),
@@ -100,6 +103,7 @@ impl ErrorCode for CancelError {
             Self::ProductNotInOrder { .. } => ErrorKind::ProductNotInOrder,
             Self::ExceedsUnfulfilled { .. } => ErrorKind::CancelExceedsUnfulfilled,
             Self::NoLines => ErrorKind::InvalidRequest,
+            Self::LegacyOrder(_) => ErrorKind::LegacyOrder,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
@@ -348,6 +352,9 @@ pub fn plan_partial_cancel(
             order_id: order.id,
             status: order.status,
         });
+    }
+    if order.is_legacy() {
+        return Err(CancelError::LegacyOrder(order.id));
     }
     let units =
         pick_lines(order, lines, |p| order.unfulfilled_quantity(p)).map_err(|e| match e {

@@ -10,7 +10,6 @@
 
 use crate::RequestFingerprint;
 use std::collections::HashMap;
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -164,13 +163,7 @@ impl CheckoutRequest {
             hasher.update(b"\npoints:");
             hasher.update(self.redeem_points.to_be_bytes());
         }
-        let digest = hasher.finalize();
-        let hex = digest.iter().fold(String::with_capacity(64), |mut s, b| {
-            use fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
-        RequestFingerprint(hex)
+        RequestFingerprint::of(hasher)
     }
 }
 

@@ -252,6 +252,7 @@ pub(crate) fn settle(
                 lines: refund_lines,
                 parts: Vec::new(),
                 reason: kind.reason.clone(),
+                idempotency: None,
             },
         )?;
     }

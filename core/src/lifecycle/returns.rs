@@ -21,17 +21,19 @@ use crate::lifecycle::release::{
 };
 use crate::orders::customer::Customer;
 use crate::orders::notification::{return_received_text, NotificationKind};
+use crate::orders::order::RequestFingerprint;
 use crate::orders::order::{Order, OrderStatus};
 use crate::orders::returns::{
-    LineQuantity, NewRefund, NewReturn, RefundKind, ReleaseCause, ReleasedLine, Return, ReturnRef,
-    ReturnStatus,
+    KeyedRequest, LineQuantity, NewRefund, NewReturn, RefundKind, ReleaseCause, ReleasedLine,
+    Return, ReturnRef, ReturnStatus,
 };
 use crate::plan::{Effect, NoticeLogged, NoticeText, OrderRef, PaymentRef, Plan};
 use crate::pricing::loyalty::LoyaltyPolicy;
-use crate::values::ids::{OrderId, ProductId, ReturnId};
+use crate::values::ids::{OrderId, ProductId, RefundId, ReturnId};
 use crate::values::money::Money;
 use crate::values::quantity::Quantity;
-use crate::values::text::ReasonText;
+use crate::values::text::{IdempotencyKey, ReasonText};
+use sha2::{Digest, Sha256};
 
 /// The rows a return, a receipt or a refund reads: the order with its
 /// records (under a lock), its customer and at least its products.
@@ -95,6 +97,12 @@ pub enum ReturnError {
     /// See [`ErrorKind::InvalidRequest`].
     #[error("lines must name at least one product")]
     NoLines,
+    /// See [`ErrorKind::LegacyOrder`].
+    #[error("order {0} comes from the original schema: refund it by a goodwill refund")]
+    LegacyOrder(OrderId),
+    /// See [`ErrorKind::IdempotencyConflict`].
+    #[error("idempotency key {0} was used on this order with another request")]
+    IdempotencyConflict(IdempotencyKey),
     /// The order's customer no longer exists (only possible with foreign data).
     #[error("customer of order {0} does not exist")]
     UnknownCustomer(OrderId),
@@ -121,6 +129,8 @@ impl ErrorCode for ReturnError {
             Self::InvalidAmount => ErrorKind::InvalidAmount,
             Self::ExceedsPaid { .. } => ErrorKind::RefundExceedsPaid,
             Self::NoLines => ErrorKind::InvalidRequest,
+            Self::LegacyOrder(_) => ErrorKind::LegacyOrder,
+            Self::IdempotencyConflict(_) => ErrorKind::IdempotencyConflict,
             Self::UnknownCustomer(_) => ErrorKind::UnknownCustomer,
             Self::UnknownProduct(_) => ErrorKind::UnknownProduct,
             Self::StockOutOfRange(_) => ErrorKind::StockOutOfRange,
@@ -162,6 +172,98 @@ pub struct ReturnRequest {
     pub restock: bool,
     /// Why.
     pub reason: Option<ReasonText>,
+    /// An idempotency key: the same key with the same request answers the
+    /// first return; with another request it is `idempotency_conflict`.
+    pub key: Option<IdempotencyKey>,
+}
+
+impl ReturnRequest {
+    /// The digest of the request as `by` makes it (the key aside): its lines
+    /// (merged per product, in product order), restock, reason and requester.
+    pub fn fingerprint(&self, by: ReturnRequester) -> RequestFingerprint {
+        let mut units: Vec<(i64, u64)> = Vec::new();
+        for line in &self.lines {
+            let id = line.product_id.get();
+            match units.iter_mut().find(|u| u.0 == id) {
+                Some(unit) => unit.1 += u64::from(line.quantity.get()),
+                None => units.push((id, u64::from(line.quantity.get()))),
+            }
+        }
+        units.sort_unstable();
+        let mut hasher = Sha256::new();
+        hasher.update(b"return/v1\n");
+        hasher.update([
+            u8::from(by == ReturnRequester::Staff),
+            u8::from(self.restock),
+        ]);
+        for (product, quantity) in units {
+            hasher.update(product.to_be_bytes());
+            hasher.update(quantity.to_be_bytes());
+        }
+        if let Some(reason) = &self.reason {
+            hasher.update(b"\nreason:");
+            hasher.update(reason.as_str().as_bytes());
+        }
+        RequestFingerprint::of(hasher)
+    }
+}
+
+/// A goodwill refund as asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// How much (above 0.00).
+    pub amount: Money,
+    /// Why.
+    pub reason: Option<ReasonText>,
+    /// An idempotency key, as for returns.
+    pub key: Option<IdempotencyKey>,
+}
+
+impl RefundRequest {
+    /// The digest of the request (the key aside): amount and reason.
+    pub fn fingerprint(&self) -> RequestFingerprint {
+        let mut hasher = Sha256::new();
+        hasher.update(b"refund/v1\n");
+        hasher.update(self.amount.cents().to_be_bytes());
+        if let Some(reason) = &self.reason {
+            hasher.update(b"\nreason:");
+            hasher.update(reason.as_str().as_bytes());
+        }
+        RequestFingerprint::of(hasher)
+    }
+}
+
+/// The records a replayed request answers: its first return and that
+/// return's refund, or its first refund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    /// The return first created, for a return request.
+    pub return_id: Option<ReturnId>,
+    /// The refund first made, if any.
+    pub refund_id: Option<RefundId>,
+}
+
+/// Checks a request's key against the keyed records of its order: the
+/// record it replays, if any; `idempotency_conflict` if the key was used
+/// with another request.
+fn replay_of<'a, T>(
+    records: &'a [T],
+    keyed: impl Fn(&T) -> Option<&KeyedRequest>,
+    request: Option<&KeyedRequest>,
+) -> Result<Option<&'a T>, ReturnError> {
+    let Some(request) = request else {
+        return Ok(None);
+    };
+    match records
+        .iter()
+        .find(|r| keyed(r).is_some_and(|k| k.key == request.key))
+    {
+        None => Ok(None),
+        Some(first) if keyed(first).is_some_and(|k| k.fingerprint == request.fingerprint) => {
+            Ok(Some(first))
+        }
+        Some(_) => Err(ReturnError::IdempotencyConflict(request.key.clone())),
+    }
 }
 
 /// A return, a receipt, a rejection or a refund, decided.
@@ -182,6 +284,9 @@ pub struct ReturnPlan {
     pub points_revoked: u64,
     /// What is still to pay for the kept units afterwards.
     pub balance_due: Money,
+    /// For a request whose key was used before with the same request: the
+    /// records it answers; the plan is then empty and nothing is written.
+    pub replayed: Option<Replayed>,
     plan: Plan,
 }
 
@@ -214,6 +319,7 @@ fn customer_of<'a>(snapshot: &ReturnSnapshot<'a>) -> Result<&'a Customer, Return
 ///     lines: vec![LineQuantity { product_id: ProductId::new(2).unwrap(), quantity: Quantity::new(3).unwrap() }],
 ///     restock: true,
 ///     reason: None,
+///     key: None,
 /// };
 /// let refused = plan_return(&snapshot, &request, ReturnRequester::Staff, LoyaltyPolicy::default(), chrono::Utc::now());
 /// assert_eq!(refused.unwrap_err().code(), "return_exceeds_fulfilled");
@@ -226,6 +332,25 @@ pub fn plan_return(
     now: DateTime<Utc>,
 ) -> Result<ReturnPlan, ReturnError> {
     let order = snapshot.order;
+    let keyed = request.key.clone().map(|key| KeyedRequest {
+        key,
+        fingerprint: request.fingerprint(by),
+    });
+    if let Some(first) = replay_of(&order.returns, |r| r.idempotency.as_ref(), keyed.as_ref())? {
+        let refund_id = order
+            .refunds
+            .iter()
+            .find(|r| r.return_id == Some(first.id))
+            .map(|r| r.id);
+        let replay = Replayed {
+            return_id: Some(first.id),
+            refund_id,
+        };
+        return Ok(replayed(order, replay, now));
+    }
+    if order.is_legacy() {
+        return Err(ReturnError::LegacyOrder(order.id));
+    }
     let units = pick_lines(order, &request.lines, |p| order.returnable_quantity(p)).map_err(
         |e| match e {
             PickError::NoLines => ReturnError::NoLines,
@@ -283,6 +408,7 @@ pub fn plan_return(
         restock: request.restock,
         reason: request.reason.clone(),
         requested_by_customer: !staff,
+        idempotency: keyed,
     })));
     if !staff {
         return Ok(ReturnPlan {
@@ -293,6 +419,7 @@ pub fn plan_return(
             points_returned: 0,
             points_revoked: 0,
             balance_due: order.balance_due(),
+            replayed: None,
             plan,
         });
     }
@@ -381,6 +508,7 @@ pub fn plan_reject_return(
         points_returned: 0,
         points_revoked: 0,
         balance_due: order.balance_due(),
+        replayed: None,
         plan,
     })
 }
@@ -389,21 +517,33 @@ pub fn plan_reject_return(
 /// yet refunded; its tax part is 0.00 and it owes nothing back.
 ///
 /// ```
-/// use shopcore::{plan_refund, seed, ErrorCode, ReturnSnapshot};
+/// use shopcore::{plan_refund, seed, ErrorCode, RefundRequest, ReturnSnapshot};
 /// let data = seed::demo_data();
 /// let order = seed::worked_example_order(); // nothing paid
 /// let catalog = data.catalog();
 /// let snapshot = ReturnSnapshot { order: &order, customer: Some(&data.customers[0]), catalog: &catalog };
-/// let refused = plan_refund(&snapshot, "5.00".parse().unwrap(), None, chrono::Utc::now()).unwrap_err();
+/// let request = RefundRequest { amount: "5.00".parse().unwrap(), reason: None, key: None };
+/// let refused = plan_refund(&snapshot, &request, chrono::Utc::now()).unwrap_err();
 /// assert_eq!(refused.code(), "refund_exceeds_paid");
 /// ```
 pub fn plan_refund(
     snapshot: &ReturnSnapshot<'_>,
-    amount: Money,
-    reason: Option<ReasonText>,
+    request: &RefundRequest,
     now: DateTime<Utc>,
 ) -> Result<ReturnPlan, ReturnError> {
     let order = snapshot.order;
+    let amount = request.amount;
+    let keyed = request.key.clone().map(|key| KeyedRequest {
+        key,
+        fingerprint: request.fingerprint(),
+    });
+    if let Some(first) = replay_of(&order.refunds, |r| r.idempotency.as_ref(), keyed.as_ref())? {
+        let replay = Replayed {
+            return_id: None,
+            refund_id: Some(first.id),
+        };
+        return Ok(replayed(order, replay, now));
+    }
     if amount <= Money::ZERO {
         return Err(ReturnError::InvalidAmount);
     }
@@ -436,7 +576,8 @@ pub fn plan_refund(
             points_returned: 0,
             lines: Vec::new(),
             parts: Vec::new(),
-            reason,
+            reason: request.reason.clone(),
+            idempotency: keyed,
         },
     )?;
     Ok(ReturnPlan {
@@ -447,8 +588,27 @@ pub fn plan_refund(
         points_returned: 0,
         points_revoked: 0,
         balance_due: order.balance_due(),
+        replayed: None,
         plan,
     })
+}
+
+/// The answer to a replayed request: its first records, nothing written.
+fn replayed(order: &Order, replay: Replayed, now: DateTime<Utc>) -> ReturnPlan {
+    ReturnPlan {
+        order_id: order.id,
+        return_status: replay
+            .return_id
+            .and_then(|id| order.returns.iter().find(|r| r.id == id))
+            .map(|r| r.status),
+        released_lines: Vec::new(),
+        refunded: Money::ZERO,
+        points_returned: 0,
+        points_revoked: 0,
+        balance_due: order.balance_due(),
+        replayed: Some(replay),
+        plan: Plan::new(now),
+    }
 }
 
 fn requested_return(order: &Order, return_id: ReturnId) -> Result<&Return, ReturnError> {
@@ -518,6 +678,61 @@ fn receive_into(
         points_returned,
         points_revoked,
         balance_due: balance_due_after,
+        replayed: None,
         plan,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed;
+    use crate::values::text::Region;
+
+    fn mice(units: i64) -> Vec<LineQuantity> {
+        vec![LineQuantity {
+            product_id: ProductId::new(2).unwrap(),
+            quantity: Quantity::new(units).unwrap(),
+        }]
+    }
+
+    #[test]
+    fn orders_of_the_original_schema_are_refunded_only_by_goodwill() {
+        let data = seed::demo_data();
+        let catalog = data.catalog();
+        let mut order = seed::worked_example_order();
+        order.region = Region::parse("legacy").unwrap();
+        let snapshot = ReturnSnapshot {
+            order: &order,
+            customer: Some(&data.customers[0]),
+            catalog: &catalog,
+        };
+        let now = DateTime::UNIX_EPOCH;
+        let cancel = crate::plan_partial_cancel(&snapshot, &mice(3), LoyaltyPolicy::default(), now);
+        assert_eq!(cancel.unwrap_err().code(), "legacy_order");
+        let request = ReturnRequest {
+            lines: mice(3),
+            restock: true,
+            reason: None,
+            key: None,
+        };
+        let returned = plan_return(
+            &snapshot,
+            &request,
+            ReturnRequester::Staff,
+            LoyaltyPolicy::default(),
+            now,
+        );
+        assert_eq!(returned.unwrap_err().code(), "legacy_order");
+        // Nothing captured: a goodwill refund is refused for the money, not the order.
+        let goodwill = RefundRequest {
+            amount: "1.00".parse().unwrap(),
+            reason: None,
+            key: None,
+        };
+        let refund = plan_refund(&snapshot, &goodwill, now);
+        assert_eq!(refund.unwrap_err().code(), "refund_exceeds_paid");
+        // The whole order can still be cancelled.
+        assert!(crate::plan_cancel(&snapshot, now).is_ok());
+    }
 }

@@ -144,6 +144,18 @@ pub struct Order {
 }
 
 impl Order {
+    /// The region of orders imported from the original schema, which kept no
+    /// coupon, points or tax per line.
+    pub const LEGACY_REGION: &'static str = "legacy";
+
+    /// Whether it comes from the original schema (region `legacy`): its
+    /// units cannot be released one by one, only goodwill refunds apply.
+    pub fn is_legacy(&self) -> bool {
+        self.region
+            .as_str()
+            .eq_ignore_ascii_case(Self::LEGACY_REGION)
+    }
+
     /// Money captured by its payments (before refunds).
     pub fn amount_paid(&self) -> Money {
         sum(self.payments.iter().map(|p| p.amount_captured))
@@ -505,5 +517,16 @@ impl RequestFingerprint {
     /// The hex digest.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The fingerprint of a finished SHA-256 hasher.
+    pub(crate) fn of(hasher: sha2::Sha256) -> Self {
+        use sha2::Digest as _;
+        use std::fmt::Write as _;
+        let digest = hasher.finalize();
+        RequestFingerprint(digest.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        }))
     }
 }

@@ -13,10 +13,11 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::orders::order::RequestFingerprint;
 use crate::values::ids::{OrderId, PaymentId, ProductId, RefundId, ReturnId};
 use crate::values::money::{Money, RoundingMode};
 use crate::values::quantity::Quantity;
-use crate::values::text::ReasonText;
+use crate::values::text::{IdempotencyKey, ReasonText};
 
 /// What a line has left, and how much of it `units` of its `remaining_units`
 /// take: `left × units / remaining_units` rounded with `rounding`, and exactly
@@ -214,6 +215,18 @@ pub struct LineQuantity {
     pub quantity: Quantity,
 }
 
+/// The idempotency key a return or refund request came with, and the digest
+/// of that request: the same key again with the same request answers the
+/// first record; with another request it is `idempotency_conflict`. Keys are
+/// scoped per order (and returns and refunds have keys of their own).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyedRequest {
+    /// The key.
+    pub key: IdempotencyKey,
+    /// The digest of the request it was first used with.
+    pub fingerprint: RequestFingerprint,
+}
+
 /// A return of shipped units.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Return {
@@ -231,6 +244,9 @@ pub struct Return {
     pub reason: Option<ReasonText>,
     /// Whether the customer asked for it (else staff created it, received).
     pub requested_by_customer: bool,
+    /// The idempotency key it was created with, if any.
+    #[serde(default)]
+    pub idempotency: Option<KeyedRequest>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When its status last changed.
@@ -252,6 +268,8 @@ pub struct NewReturn {
     pub reason: Option<ReasonText>,
     /// Whether the customer asked for it.
     pub requested_by_customer: bool,
+    /// The idempotency key it is created with, if any.
+    pub idempotency: Option<KeyedRequest>,
 }
 
 impl NewReturn {
@@ -265,6 +283,7 @@ impl NewReturn {
             restock: self.restock,
             reason: self.reason.clone(),
             requested_by_customer: self.requested_by_customer,
+            idempotency: self.idempotency.clone(),
             created_at: at,
             updated_at: at,
         }
@@ -346,6 +365,9 @@ pub struct Refund {
     pub parts: Vec<RefundPart>,
     /// Why, if said.
     pub reason: Option<ReasonText>,
+    /// The idempotency key a goodwill refund was made with, if any.
+    #[serde(default)]
+    pub idempotency: Option<KeyedRequest>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -371,6 +393,8 @@ pub struct NewRefund {
     pub parts: Vec<RefundPart>,
     /// Why.
     pub reason: Option<ReasonText>,
+    /// The idempotency key of a goodwill refund, if any.
+    pub idempotency: Option<KeyedRequest>,
 }
 
 impl NewRefund {
@@ -396,6 +420,7 @@ impl NewRefund {
             lines: self.lines.clone(),
             parts: self.parts.clone(),
             reason: self.reason.clone(),
+            idempotency: self.idempotency.clone(),
             created_at: at,
         })
     }

@@ -49,7 +49,7 @@ use crate::lifecycle::cancel::CancelError;
 use crate::lifecycle::checkout::CheckoutRequest;
 use crate::lifecycle::fulfillment::{FulfillmentError, FulfillmentRequest};
 use crate::lifecycle::payment::{PaymentError, PaymentRequest};
-use crate::lifecycle::returns::{ReturnError, ReturnRequest, ReturnRequester};
+use crate::lifecycle::returns::{RefundRequest, ReturnError, ReturnRequest, ReturnRequester};
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::orders::fulfillment::Fulfillment;
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
@@ -72,7 +72,7 @@ use crate::values::ids::{
 };
 use crate::values::money::Money;
 use crate::values::page::{Page, PageLimit};
-use crate::values::text::{Email, IdempotencyKey, ReasonText};
+use crate::values::text::{Email, IdempotencyKey};
 
 /// Coupons, administered by staff.
 ///
@@ -454,6 +454,8 @@ pub struct ReturnOutcome {
     pub refund: Option<Refund>,
     /// The notices logged (`return_received`, `refund_created`, …).
     pub notices: Vec<Notification>,
+    /// `true` when an idempotency key replayed an earlier request: nothing changed.
+    pub replayed: bool,
 }
 
 /// The result of recording, capturing or voiding a payment.
@@ -567,8 +569,7 @@ pub trait OrderReturns: Send + Sync {
     async fn refund(
         &self,
         order_id: OrderId,
-        amount: Money,
-        reason: Option<ReasonText>,
+        request: &RefundRequest,
     ) -> Result<ReturnOutcome, ReturnError>;
 
     /// Returns of every order, by id; only those in `status` if given.

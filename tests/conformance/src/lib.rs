@@ -28,6 +28,8 @@
 //! - [`throttle_cases`]: the throttles of logins, registrations and coupon lookups;
 //! - [`settlement_cases`]: payments (authorize, capture, void) and shipments;
 //! - [`returns_cases`]: partial cancels, returns and refunds, to the cent;
+//! - [`returns_model`]: a reference model of partial cancels, returns and
+//!   refunds on random orders (coupons, points, both roundings and tax modes);
 //! - [`settlement_model`]: a reference model of one order's payments and
 //!   shipments, for property tests that run random operations on a store;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`.
@@ -38,6 +40,7 @@ pub mod coupon_cases;
 pub mod identity_cases;
 pub mod outbox_cases;
 pub mod returns_cases;
+pub mod returns_model;
 pub mod settlement_cases;
 pub mod settlement_model;
 pub mod throttle_cases;
@@ -135,7 +138,8 @@ macro_rules! conformance_tests {
             a_customer_requests_returns_that_staff_receive_or_reject,
             goodwill_refunds_pay_back_at_most_what_was_captured,
             return_and_cancel_refusals_say_why_and_write_nothing,
-            races_for_the_same_units_or_money_have_one_winner
+            races_for_the_same_units_or_money_have_one_winner,
+            return_and_refund_keys_replay_the_first_answer
         );
         $crate::conformance_tests!(@throttle $runner;
             failed_logins_never_lock_the_owner_out_from_another_address,

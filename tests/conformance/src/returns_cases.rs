@@ -11,8 +11,8 @@ use chrono::Duration;
 use shopcore::{
     Coupon, CouponCode, CouponValue, CustomerId, ErrorCode, FulfillmentRequest, LineQuantity,
     Money, NotificationKind, Order, OrderId, OrderStatus, PaymentRequest, PaymentState,
-    PaymentStatus, ProductId, Quantity, ReasonText, RefundKind, ReturnRequest, ReturnRequester,
-    ReturnStatus, Store,
+    PaymentStatus, ProductId, Quantity, ReasonText, RefundKind, RefundRequest, ReturnRequest,
+    ReturnRequester, ReturnStatus, Store,
 };
 
 use crate::cases::{audit_findings, request};
@@ -41,6 +41,15 @@ fn staff_return(units: &[(i64, i64)], restock: bool) -> ReturnRequest {
         lines: lines(units),
         restock,
         reason: Some(ReasonText::parse("changed mind").expect("test reason")),
+        key: None,
+    }
+}
+
+fn goodwill(amount: &str, reason: Option<&str>) -> RefundRequest {
+    RefundRequest {
+        amount: money(amount),
+        reason: reason.map(|r| ReasonText::parse(r).expect("test reason")),
+        key: None,
     }
 }
 
@@ -464,35 +473,40 @@ pub async fn goodwill_refunds_pay_back_at_most_what_was_captured<S: Store>(store
         .record_payment(order.id, &captured("500.00", "pi_part"))
         .await
         .unwrap();
-    let reason = Some(ReasonText::parse("late delivery").unwrap());
-    let goodwill = store
-        .refund(order.id, money("100.00"), reason.clone())
+    let first = store
+        .refund(order.id, &goodwill("100.00", Some("late delivery")))
         .await
         .unwrap();
-    let refund = goodwill.refund.unwrap();
+    let refund = first.refund.unwrap();
     assert_eq!(
         (refund.kind, refund.amount, refund.tax),
         (RefundKind::Goodwill, money("100.00"), Money::ZERO)
     );
     assert!(refund.lines.is_empty());
     assert_eq!(
-        goodwill.order.payment_status(),
+        first.order.payment_status(),
         PaymentStatus::PartiallyRefunded
     );
     // A goodwill refund owes nothing back: still 930.59 to pay.
-    assert_eq!(goodwill.order.balance_due(), money("930.59"));
-    assert!(goodwill
+    assert_eq!(first.order.balance_due(), money("930.59"));
+    assert!(first
         .notices
         .iter()
         .any(|n| n.message.contains("late delivery")));
     let too_much = store
-        .refund(order.id, money("400.01"), None)
+        .refund(order.id, &goodwill("400.01", None))
         .await
         .unwrap_err();
     assert_eq!(too_much.code(), "refund_exceeds_paid");
-    let zero = store.refund(order.id, Money::ZERO, None).await.unwrap_err();
+    let zero = store
+        .refund(order.id, &goodwill("0.00", None))
+        .await
+        .unwrap_err();
     assert_eq!(zero.code(), "invalid_amount");
-    let rest = store.refund(order.id, money("400.00"), None).await.unwrap();
+    let rest = store
+        .refund(order.id, &goodwill("400.00", None))
+        .await
+        .unwrap();
     assert_eq!(rest.order.payment_status(), PaymentStatus::Refunded);
     // Nothing is held any more: the cancel refunds nothing.
     let cancelled = store.cancel(order.id).await.unwrap();
@@ -546,7 +560,7 @@ pub async fn return_and_cancel_refusals_say_why_and_write_nothing<S: Store>(stor
     assert_eq!(ret(&[(4, 1)]).await, "product_not_in_order");
     assert_eq!(
         store
-            .refund(order.id, money("0.01"), None)
+            .refund(order.id, &goodwill("0.01", None))
             .await
             .unwrap_err()
             .code(),
@@ -554,7 +568,7 @@ pub async fn return_and_cancel_refusals_say_why_and_write_nothing<S: Store>(stor
     );
     assert_eq!(
         store
-            .refund(missing, money("1.00"), None)
+            .refund(missing, &goodwill("1.00", None))
             .await
             .unwrap_err()
             .code(),
@@ -605,12 +619,8 @@ pub async fn races_for_the_same_units_or_money_have_one_winner<S: Store>(store: 
     );
 
     // Two goodwill refunds of 1000.00 of the 1140.00 still held: one.
-    let answers = concurrently(
-        (0..2)
-            .map(|_| store.refund(order.id, money("1000.00"), None))
-            .collect(),
-    )
-    .await;
+    let thousand = goodwill("1000.00", None);
+    let answers = concurrently((0..2).map(|_| store.refund(order.id, &thousand)).collect()).await;
     let mut codes: Vec<_> = answers
         .iter()
         .map(|a| a.as_ref().map_or_else(|e| e.code(), |_| "ok"))
@@ -653,5 +663,78 @@ pub async fn races_for_the_same_units_or_money_have_one_winner<S: Store>(store: 
         stored.cancelled_quantity(pid(2)) + stored.fulfilled_quantity(pid(2)),
         10
     );
+    assert_eq!(audit_findings(store).await, Vec::<String>::new());
+}
+
+/// A return or refund request sent again with its idempotency key answers
+/// the first one and writes nothing; the key with another request is
+/// `idempotency_conflict`; keys are per order.
+pub async fn return_and_refund_keys_replay_the_first_answer<S: Store>(store: &S) {
+    let order = worked_example(store).await;
+    store
+        .record_payment(order.id, &captured("1430.59", "pi_all"))
+        .await
+        .unwrap();
+    store.fulfill(order.id, &everything()).await.unwrap();
+    let key = || Some(shopcore::IdempotencyKey::parse("ret-1").unwrap());
+    let request = ReturnRequest {
+        key: key(),
+        ..staff_return(&[(2, 3)], true)
+    };
+    let first = store
+        .create_return(order.id, &request, ReturnRequester::Staff)
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+    let books = store.books().await.unwrap();
+    let again = store
+        .create_return(order.id, &request, ReturnRequester::Staff)
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.returned, first.returned);
+    assert_eq!(again.refund, first.refund);
+    assert!(again.notices.is_empty());
+    assert_eq!(store.books().await.unwrap(), books);
+    let other = ReturnRequest {
+        key: key(),
+        ..staff_return(&[(2, 2)], true)
+    };
+    let conflict = store
+        .create_return(order.id, &other, ReturnRequester::Staff)
+        .await
+        .unwrap_err();
+    assert_eq!(conflict.code(), "idempotency_conflict");
+
+    // Refunds have keys of their own: the same text is a new key for them.
+    let refund = RefundRequest {
+        key: key(),
+        ..goodwill("5.00", Some("late"))
+    };
+    let made = store.refund(order.id, &refund).await.unwrap();
+    assert!(!made.replayed);
+    let replay = store.refund(order.id, &refund).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.refund, made.refund);
+    let changed = RefundRequest {
+        key: key(),
+        ..goodwill("6.00", Some("late"))
+    };
+    assert_eq!(
+        store.refund(order.id, &changed).await.unwrap_err().code(),
+        "idempotency_conflict"
+    );
+    let refunded = store.order(order.id).await.unwrap().amount_refunded();
+    // 3 mice (254.91 × 3/10 = 76.47, 35.69 × 3/10 = 10.71) and 5.00, once each.
+    assert_eq!(refunded, money("92.18"));
+
+    // Another order may use the same key.
+    let second = worked_example(store).await;
+    store
+        .record_payment(second.id, &captured("1430.59", "pi_2"))
+        .await
+        .unwrap();
+    let elsewhere = store.refund(second.id, &refund).await.unwrap();
+    assert!(!elsewhere.replayed);
     assert_eq!(audit_findings(store).await, Vec::<String>::new());
 }
