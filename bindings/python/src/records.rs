@@ -591,12 +591,14 @@ record!(
     /// The result of a return, its receipt or rejection, or a goodwill refund:
     /// the order as it is now, the return created or changed (`None` for a
     /// goodwill refund; `return` is a keyword, hence `returned`), the refund
-    /// recorded (if any), and the notices logged.
+    /// recorded (if any), the notices logged, and whether an idempotency key
+    /// replayed an earlier request (nothing written).
     ReturnOutcome {
         order: Order,
         returned: Option<Return>,
         refund: Option<Refund>,
         notices: Vec<Notification>,
+        replayed: bool,
     }
 );
 
@@ -607,6 +609,7 @@ impl From<shopcore::ReturnOutcome> for ReturnOutcome {
             returned: r.returned.map(Return::from),
             refund: r.refund.map(Refund::from),
             notices: r.notices.into_iter().map(Notification::from).collect(),
+            replayed: r.replayed,
         }
     }
 }

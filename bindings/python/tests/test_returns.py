@@ -368,7 +368,7 @@ def test_records_convert_to_plain_dicts_with_exact_decimals(engine: shopcore.Eng
     order_id = paid_and_shipped(engine)
     outcome = engine.create_return(order_id, [(2, 3)], reason="too many")
     body = outcome.to_dict()
-    assert set(body) == {"order", "returned", "refund", "notices"}
+    assert set(body) == {"order", "returned", "refund", "notices", "replayed"}
     assert body["returned"]["lines"] == [{"product_id": 2, "quantity": 3}]
     assert body["refund"]["amount"] == Decimal("87.18")  # 76.47 + 10.71
     assert body["refund"]["parts"][0]["amount"] == Decimal("87.18")
@@ -384,6 +384,33 @@ def test_records_convert_to_plain_dicts_with_exact_decimals(engine: shopcore.Eng
     assert cancelled["refund"] is None
 
 
+def test_an_idempotency_key_replays_the_first_return_or_refund_and_writes_nothing(engine: shopcore.Engine) -> None:
+    order_id = paid_and_shipped(engine)
+    first = engine.create_return(order_id, [(2, 3)], reason="too many", idempotency_key="ret-1")
+    assert first.replayed is False and first.returned is not None and first.refund is not None
+    before = everything(engine, order_id)
+    again = engine.create_return(order_id, [(2, 3)], reason="too many", idempotency_key="ret-1")
+    assert again.replayed is True and again.notices == []
+    assert again.returned == first.returned and again.refund == first.refund
+    assert everything(engine, order_id) == before
+    with pytest.raises(ConflictError) as other:
+        engine.create_return(order_id, [(2, 4)], reason="too many", idempotency_key="ret-1")
+    assert other.value.code == "idempotency_conflict"
+    # Refunds have keys of their own: the same key is a new refund.
+    goodwill = engine.refund(order_id, Decimal("5.00"), idempotency_key="ret-1")
+    assert goodwill.replayed is False and goodwill.refund is not None
+    replay = engine.refund(order_id, "5.00", idempotency_key="ret-1")
+    assert replay.replayed is True and replay.refund == goodwill.refund
+    with pytest.raises(ConflictError) as changed:
+        engine.refund(order_id, Decimal("6.00"), idempotency_key="ret-1")
+    assert changed.value.code == "idempotency_conflict"
+    assert engine.order(order_id).amount_refunded == Decimal("92.18")  # 87.18 + 5.00
+    for key, code in [("", "invalid_idempotency_key"), ("k" * 300, "invalid_idempotency_key"), (5, "invalid_request")]:
+        with pytest.raises(ValidationError) as bad_key:
+            engine.refund(order_id, 1, idempotency_key=key)  # type: ignore[arg-type]
+        assert bad_key.value.code == code, key
+
+
 def test_the_new_error_codes_notices_and_events_are_exported() -> None:
     codes = dict(shopcore.ERROR_CODES)
     assert {
@@ -395,6 +422,7 @@ def test_the_new_error_codes_notices_and_events_are_exported() -> None:
             "return_window_closed",
             "refund_exceeds_paid",
             "unknown_return",
+            "legacy_order",
         )
     } == {
         "cancel_exceeds_unfulfilled": "conflict",
@@ -403,6 +431,7 @@ def test_the_new_error_codes_notices_and_events_are_exported() -> None:
         "return_window_closed": "conflict",
         "refund_exceeds_paid": "conflict",
         "unknown_return": "not_found",
+        "legacy_order": "conflict",
     }
     engine = shopcore.Engine.in_memory()
     events = ["order.units_cancelled", "return.received", "refund.created"]

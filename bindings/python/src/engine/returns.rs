@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use shopcore::{Money, ReasonText, ReturnId, ReturnRequest, ReturnRequester, ReturnStatus};
+use shopcore::{ReasonText, RefundRequest, ReturnId, ReturnRequest, ReturnRequester, ReturnStatus};
 
 use super::{present, Engine};
 use crate::args::{self, integer, invalid};
@@ -56,7 +56,11 @@ impl Engine {
     /// `requested` (nothing else changes until `receive_return` or
     /// `reject_return`), refused with `return_window_closed` once
     /// `window_days` (0–3650, default 30) have passed since the units shipped.
-    #[pyo3(signature = (order_id, lines, *, restock = None, reason = None, by = None, window_days = None))]
+    ///
+    /// With an `idempotency_key` (per order), the same request again answers
+    /// the first return (`replayed=True`) and writes nothing; the same key
+    /// with another request raises `ConflictError` `idempotency_conflict`.
+    #[pyo3(signature = (order_id, lines, *, restock = None, reason = None, by = None, window_days = None, idempotency_key = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_return(
         &self,
@@ -67,12 +71,14 @@ impl Engine {
         reason: Option<&Bound<'_, PyAny>>,
         by: Option<&Bound<'_, PyAny>>,
         window_days: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ReturnOutcome> {
         let id = super::order_id(order_id)?;
         let request = ReturnRequest {
             lines: args::line_quantities(lines)?,
             restock: args::optional_bool(restock, "restock")?.unwrap_or(true),
             reason: self::reason(reason)?,
+            key: args::idempotency_key(idempotency_key)?,
         };
         let staff = pyo3::types::PyString::new(py, "staff");
         let thirty = 30i64.into_pyobject(py)?;
@@ -123,20 +129,25 @@ impl Engine {
     /// Records a goodwill refund of `amount` (a `decimal.Decimal`, an int or
     /// a decimal string, never a float; above zero): at most what is captured
     /// and not yet refunded (`refund_exceeds_paid`). It releases no units and
-    /// owes nothing back.
-    #[pyo3(signature = (order_id, amount, *, reason = None))]
+    /// owes nothing back. An `idempotency_key` works as for `create_return`
+    /// (refunds have keys of their own).
+    #[pyo3(signature = (order_id, amount, *, reason = None, idempotency_key = None))]
     fn refund(
         &self,
         py: Python<'_>,
         order_id: &Bound<'_, PyAny>,
         amount: &Bound<'_, PyAny>,
         reason: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ReturnOutcome> {
         let id = super::order_id(order_id)?;
-        let amount: Money = args::positive_money(amount, "amount")?;
-        let reason = self::reason(reason)?;
+        let request = RefundRequest {
+            amount: args::positive_money(amount, "amount")?,
+            reason: self::reason(reason)?,
+            key: args::idempotency_key(idempotency_key)?,
+        };
         let store = Arc::clone(&self.store);
-        self.run(py, async move { store.refund(id, amount, reason).await })
+        self.run(py, async move { store.refund(id, &request).await })
             .map(ReturnOutcome::from)
             .py_result()
     }
