@@ -485,12 +485,13 @@ def returner(order_id: int) -> Literal["staff", "customer"]:
 
 def return_answer(outcome: shopcore.ReturnOutcome) -> dict[str, Any]:
     """The answer of a return, its receipt or rejection, or a refund: the
-    return (if any), the refund (or null) and the order's figures."""
+    return (if any), the refund (or null), the order's figures, and whether
+    an ``Idempotency-Key`` replayed an earlier request (nothing written)."""
     body: dict[str, Any] = {}
     if outcome.returned is not None:
         body["return"] = return_json(outcome.returned)
     body["refund"] = None if outcome.refund is None else refund_json(outcome.refund)
-    return {**body, **settlement_json(outcome.order)}
+    return {**body, **settlement_json(outcome.order), "replayed": outcome.replayed}
 
 
 @bp.post("/api/orders/<int:order_id>/returns")
@@ -500,7 +501,9 @@ def create_return(order_id: int) -> tuple[Response, int]:
     (support, admin): received at once, restocked as asked, what was paid for
     the units refunded. The order's customer: ``requested``, within
     ``SHOPCORE_RETURN_WINDOW_DAYS`` of the shipment, until staff receive or
-    reject it."""
+    reject it. An ``Idempotency-Key`` (per order) replays the first return
+    (200, nothing written); with another request it is 409
+    ``idempotency_conflict``."""
     by = returner(order_id)
     body = known_fields(json_body(), frozenset({"lines", "restock", "reason"}))
     lines = unit_lines(field(body, "lines"))
@@ -512,8 +515,9 @@ def create_return(order_id: int) -> tuple[Response, int]:
         reason=optional_text(body, "reason"),
         by=by,
         window_days=current_service().settings.return_window_days,
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    return jsonify(return_answer(outcome)), 201
+    return jsonify(return_answer(outcome)), 200 if outcome.replayed else 201
 
 
 @bp.post("/api/returns/<int:return_id>/receive")
@@ -552,11 +556,12 @@ def list_returns() -> Response:
 @requires("manage_payments", in_legacy=True)
 def goodwill_refund(order_id: int) -> tuple[Response, int]:
     """Records a goodwill refund: ``amount`` (an exact JSON number), at most
-    what is captured and not yet refunded, and an optional ``reason``."""
+    what is captured and not yet refunded, and an optional ``reason``. An
+    ``Idempotency-Key`` works as for returns (refunds have keys of their own)."""
     body = known_fields(json_body(), frozenset({"amount", "reason"}))
     amount = amount_field(field(body, "amount"))
-    outcome = current_engine().refund(order_id, amount, reason=optional_text(body, "reason"))
-    return jsonify(return_answer(outcome)), 201
+    outcome = current_engine().refund(order_id, amount, reason=optional_text(body, "reason"), idempotency_key=request.headers.get("Idempotency-Key"))
+    return jsonify(return_answer(outcome)), 200 if outcome.replayed else 201
 
 
 def create_app(engine: shopcore.Engine | None = None, auth: AuthMode | None = None, *, settings: Settings | None = None) -> Flask:
