@@ -84,7 +84,7 @@ def test_unset_and_empty_variables_take_the_defaults() -> None:
         assert (settings.auth, settings.session_hours, settings.trusted_proxies) == ("enforced", 24, 0)
         assert (settings.slow_sql_ms, settings.log_format, settings.log_level) == (1000, "text", "INFO")
         assert (settings.drain_seconds, settings.dispatch_batch, settings.webhook_allowed_hosts) == (10.0, 100, "")
-        assert (settings.bind, settings.web_concurrency) == ("127.0.0.1:5001", 2)
+        assert (settings.bind, settings.web_concurrency, settings.return_window_days) == ("127.0.0.1:5001", 2, 30)
         assert settings.dispatch_timeout_ms is None and settings.smtp_url is None
 
 
@@ -116,6 +116,9 @@ BAD_VALUES = [
     ("SHOPCORE_SESSION_HOURS", "x"),
     ("SHOPCORE_SESSION_HOURS", "0"),
     ("SHOPCORE_DELIVERY_DAYS", "five"),
+    ("SHOPCORE_RETURN_WINDOW_DAYS", "-1"),
+    ("SHOPCORE_RETURN_WINDOW_DAYS", "3651"),
+    ("SHOPCORE_RETURN_WINDOW_DAYS", "a month"),
     ("SHOPCORE_AUTH", "open"),
     ("SHOPCORE_ROUNDING", "up"),
     ("SHOPCORE_TAX_MODE", "per_item"),
