@@ -30,6 +30,8 @@ ALTER TABLE orders
     ADD COLUMN rounding VARCHAR(9) CHARACTER SET ascii NOT NULL DEFAULT 'half_up',
     -- Whether its lines hold their tax and redeemed points (see above).
     ADD COLUMN line_costs_kept BOOLEAN NOT NULL DEFAULT TRUE,
+    -- What is left to split, found at every start without scanning `orders`.
+    ADD INDEX orders_line_costs_pending (line_costs_kept, order_id),
     ADD CONSTRAINT orders_known_rounding CHECK (rounding IN ('half_up', 'half_even'));
 UPDATE orders SET line_costs_kept = FALSE;
 
