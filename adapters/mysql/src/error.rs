@@ -17,7 +17,7 @@
 
 use shopcore::{
     CancelError, CatalogError, CheckoutError, CustomerError, LookupError, QuoteError, RetryCause,
-    StorageError,
+    ReturnError, StorageError,
 };
 use sqlx::mysql::MySqlDatabaseError;
 
@@ -173,7 +173,8 @@ into_port_errors!(
     LookupError,
     QuoteError,
     CheckoutError,
-    CancelError
+    CancelError,
+    ReturnError
 );
 
 /// The server's error number, if `error` came from the server.

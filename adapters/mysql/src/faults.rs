@@ -150,12 +150,20 @@ pub enum WriteStep {
     CatalogChanged,
     /// A payment row was inserted (and its order's settlement version bumped).
     PaymentRecorded,
-    /// A payment's status and captured amount were changed.
+    /// A payment's status and amounts were changed.
     PaymentChanged,
     /// Money ledger entries were inserted.
     MoneyMoved,
     /// A shipment and its lines were inserted.
     FulfillmentCreated,
+    /// A return and its lines were inserted.
+    ReturnCreated,
+    /// A return's status was changed (received or rejected).
+    ReturnChanged,
+    /// A release of units and its lines were inserted.
+    UnitsReleased,
+    /// A refund, its lines and its parts were inserted.
+    RefundRecorded,
 }
 
 impl WriteStep {
@@ -172,22 +180,17 @@ impl WriteStep {
     ];
     /// The steps of a cancel that revokes points, in order: the hot rows
     /// (stock, points) last.
-    pub const CANCEL: [WriteStep; 5] = [
+    pub const CANCEL: [WriteStep; 6] = [
         WriteStep::OrderCancelled,
         WriteStep::NoticeLogged,
+        WriteStep::UnitsReleased,
         WriteStep::StockMoved,
         WriteStep::PointsMoved,
         WriteStep::LedgerWritten,
     ];
     /// The steps of a cancel decided from locked rows (after its unlocked
-    /// snapshot went stale), in plan order.
-    pub const LOCKED_CANCEL: [WriteStep; 5] = [
-        WriteStep::OrderCancelled,
-        WriteStep::StockMoved,
-        WriteStep::PointsMoved,
-        WriteStep::NoticeLogged,
-        WriteStep::LedgerWritten,
-    ];
+    /// snapshot went stale): those of [`WriteStep::CANCEL`], in its plan's order.
+    pub const LOCKED_CANCEL: [WriteStep; 6] = WriteStep::CANCEL;
     /// The steps of a payment captured at once, in order.
     pub const PAYMENT: [WriteStep; 3] = [
         WriteStep::PaymentRecorded,
@@ -206,4 +209,23 @@ impl WriteStep {
     /// The steps a cancel adds for each open authorization it voids, after
     /// its own (see [`WriteStep::CANCEL`]).
     pub const CANCEL_VOIDS: [WriteStep; 2] = [WriteStep::PaymentChanged, WriteStep::MoneyMoved];
+    /// The steps of a release of units that revokes points (some units
+    /// cancelled, or a return received), as they first occur in its plan;
+    /// a return's own step comes first ([`WriteStep::ReturnCreated`] or
+    /// [`WriteStep::ReturnChanged`]).
+    pub const RELEASE: [WriteStep; 5] = [
+        WriteStep::NoticeLogged,
+        WriteStep::UnitsReleased,
+        WriteStep::StockMoved,
+        WriteStep::PointsMoved,
+        WriteStep::LedgerWritten,
+    ];
+    /// The steps of a refund, in order (a release that refunds captured
+    /// money adds them to its own).
+    pub const REFUND: [WriteStep; 4] = [
+        WriteStep::RefundRecorded,
+        WriteStep::PaymentChanged,
+        WriteStep::MoneyMoved,
+        WriteStep::NoticeLogged,
+    ];
 }

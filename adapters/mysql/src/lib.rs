@@ -4,19 +4,20 @@
 //! original backend's tables and column names (embedded migrations create them
 //! on an empty database or upgrade the original schema in place), stores money
 //! as `DECIMAL` end to end, and runs every write — checkout, cancel,
-//! payments and shipments, stock and points adjustments, logged notices — as
-//! one transaction:
+//! payments and shipments, partial cancels, returns and refunds, stock and
+//! points adjustments, logged notices — as one transaction:
 //!
 //! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
 //! 2. read what the plan needs: a checkout reads its products with their
 //!    pricing rules, the region's tax rate and the buyer from one consistent
 //!    snapshot (plain reads in two statements: nothing is locked yet, and the
 //!    order is priced from one price list that existed at one instant); a
-//!    cancel or an adjustment locks the rows it changes in one global order —
-//!    the `orders` row, the `inventory` rows in product-id order (`SELECT …
-//!    FOR UPDATE`), then the `customers` row; a payment, capture, void or
-//!    shipment locks only its `orders` row, then reads the order's payments
-//!    and shipments;
+//!    cancel, a partial cancel, a return received or an adjustment locks
+//!    the rows it changes in one global order — the `orders` row, the
+//!    `inventory` rows in product-id order (`SELECT … FOR UPDATE`), then the
+//!    `customers` row; a payment, capture, void, shipment, return request,
+//!    rejection or goodwill refund locks only its `orders` row, then reads
+//!    the order's records (payments, shipments, releases, returns, refunds);
 //! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
 //! 4. apply the plan's effects through the one `apply` (module `apply`):
 //!    guarded relative writes that must land on each effect's `after`, the
@@ -54,6 +55,8 @@
 //! - `workflow`: checkout and cancel, the lock order, fault injection;
 //! - `settlement`: payments (record, capture, void) and shipments, each
 //!   locked on its order;
+//! - `returns`: partial cancels, returns (requested, received, rejected)
+//!   and goodwill refunds, each locked on its order;
 //! - `admin`: catalog administration and the change log;
 //! - `coupons`: coupons and how often each is in use;
 //! - `throttle`: the throttles' counts, shared by every process on the database.
@@ -67,6 +70,7 @@ mod error;
 mod faults;
 mod outbox;
 mod repositories;
+mod returns;
 mod rows;
 mod schema;
 mod settlement;
@@ -277,12 +281,17 @@ impl MySqlStore {
     /// refused with `storage_failure` naming them, before anything is written.
     /// A migration that fails names its step and how to resume, since MySQL
     /// cannot roll back the schema changes it made before failing.
+    ///
+    /// Then orders placed before their lines kept their tax and redeemed
+    /// points (migration 15) get them: each order's tax and points split over
+    /// its lines as a checkout splits them (`shopcore::line_costs`), once.
     pub async fn migrate(&self) -> Result<(), StorageError> {
         schema::check_before_migrating(&self.pool).await?;
-        match MIGRATOR.run(&self.pool).await {
-            Ok(()) => Ok(()),
-            Err(error) => Err(schema::migration_failed(&self.pool, error).await),
+        if let Err(error) = MIGRATOR.run(&self.pool).await {
+            return Err(schema::migration_failed(&self.pool, error).await);
         }
+        schema::split_line_costs(&self.pool, self.config.pricing.rounding).await?;
+        Ok(())
     }
 
     /// Loads `data` in one transaction. Rows whose id (or, for rules, product

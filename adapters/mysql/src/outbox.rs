@@ -22,7 +22,7 @@ use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{invalid_row, DbError};
 use crate::repositories::{notification_page, SELECT_NOTIFICATIONS};
-use crate::rows::{push_in_list, utc, ExactText, NotificationRow};
+use crate::rows::{inserted_id, push_in_list, utc, ExactText, NotificationRow};
 use crate::MySqlStore;
 
 const ENDPOINT_COLUMNS: &str = "webhook_id, url, events, created_at";
@@ -375,10 +375,7 @@ impl OutboxRepository for MySqlStore {
         .execute(&self.pool)
         .await
         .map_err(DbError::from)?;
-        let id = i64::try_from(result.last_insert_id())
-            .ok()
-            .and_then(|id| WebhookId::new(id).ok())
-            .ok_or_else(|| StorageError::Failure("webhook_endpoints returned no id".to_owned()))?;
+        let id = inserted_id(&result, "webhook_endpoints", WebhookId::new)?;
         Ok(WebhookEndpoint {
             id,
             url: new.url.clone(),

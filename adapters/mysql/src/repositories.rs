@@ -27,11 +27,12 @@ use crate::apply::{apply_adjustment_late, apply_plan, Shortfall};
 use crate::error::{invalid_row, is_duplicate_key, DbError};
 use crate::faults::Faults;
 use crate::rows::{
-    assemble_orders, push_in_list, utc, CustomerRow, FulfillmentLineRow, ItemRow, LedgerEntry,
-    LedgerRow, MoneyEntryRow, NotificationRow, OrderParts, OrderRow, PaymentRow, ProductRow,
-    RuleRow, StaffKeyRow, CUSTOMER_COLUMNS, C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS,
-    ITEM_COLUMNS, LEDGER_COLUMNS, MONEY_LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS,
-    PAYMENT_COLUMNS, PRODUCT_COLUMNS, P_PRODUCT_COLUMNS, STAFF_KEY_COLUMNS,
+    assemble_orders, inserted_id, push_in_list, utc, CustomerRow, LedgerEntry, LedgerRow,
+    MoneyEntryRow, NotificationRow, OrderParts, OrderRow, ProductRow, RuleRow, StaffKeyRow,
+    CUSTOMER_COLUMNS, C_CUSTOMER_COLUMNS, FULFILLMENT_LINE_COLUMNS, ITEM_COLUMNS, LEDGER_COLUMNS,
+    MONEY_LEDGER_COLUMNS, NOTIFICATION_COLUMNS, ORDER_COLUMNS, PAYMENT_COLUMNS, PRODUCT_COLUMNS,
+    P_PRODUCT_COLUMNS, REFUND_LINE_COLUMNS, REFUND_PART_COLUMNS, RELEASE_LINE_COLUMNS,
+    RETURN_LINE_COLUMNS, STAFF_KEY_COLUMNS,
 };
 use crate::transaction::Attempt;
 use crate::workflow::{HotRows, NotDone};
@@ -252,7 +253,7 @@ pub(crate) async fn select_customer<'e, E: Executor<'e, Database = MySql>>(
 pub(crate) const SELECT_ORDERS: &str = concatcp!("SELECT ", ORDER_COLUMNS, " FROM orders WHERE ");
 
 /// Reads the orders `sql` selects (with one bound id; [`SELECT_ORDERS`]
-/// followed by a condition) with their items, payments and shipments.
+/// followed by a condition) with everything that belongs to them.
 pub(crate) async fn select_orders(
     conn: &mut sqlx::MySqlConnection,
     sql: &'static str,
@@ -262,12 +263,13 @@ pub(crate) async fn select_orders(
     with_parts(conn, orders).await
 }
 
-/// The orders of `rows` with their items, payments and shipments, each read
-/// by one `IN`-list statement.
+/// The orders of `rows` with everything that belongs to them — items,
+/// payments, shipments, releases, returns, refunds and the refunds' parts —
+/// each read by one `IN`-list statement.
 ///
 /// Plain reads: in a transaction that locked the order rows first (a cancel,
-/// a payment, a shipment), the first of them fixes the transaction's
-/// snapshot, so they see every payment and shipment committed by whoever
+/// a payment, a shipment, a return), the first of them fixes the
+/// transaction's snapshot, so they see every record committed by whoever
 /// held those locks before.
 async fn with_parts(
     conn: &mut sqlx::MySqlConnection,
@@ -276,50 +278,113 @@ async fn with_parts(
     if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = || orders.iter().map(|order| order.order_id);
-    let mut sql = QueryBuilder::new(concatcp!(
-        "SELECT ",
-        ITEM_COLUMNS,
-        " FROM order_items WHERE order_id IN "
-    ));
-    push_in_list(&mut sql, ids());
-    sql.push(" ORDER BY item_id");
-    let items = sql
-        .build_query_as::<ItemRow>()
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut sql = QueryBuilder::new(concatcp!(
-        "SELECT ",
-        PAYMENT_COLUMNS,
-        " FROM payments WHERE order_id IN "
-    ));
-    push_in_list(&mut sql, ids());
-    sql.push(" ORDER BY payment_id");
-    let payments = sql
-        .build_query_as::<PaymentRow>()
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut sql = QueryBuilder::new(concatcp!(
-        "SELECT ",
-        FULFILLMENT_LINE_COLUMNS,
-        " FROM fulfillments f LEFT JOIN fulfillment_items i ON i.fulfillment_id = f.fulfillment_id \
-         WHERE f.order_id IN "
-    ));
-    push_in_list(&mut sql, ids());
-    sql.push(" ORDER BY f.fulfillment_id, i.item_id");
-    let fulfillments = sql
-        .build_query_as::<FulfillmentLineRow>()
-        .fetch_all(&mut *conn)
-        .await?;
+    let ids: Vec<i64> = orders.iter().map(|order| order.order_id).collect();
     let parts = OrderParts {
-        items,
-        payments,
-        fulfillments,
+        items: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                ITEM_COLUMNS,
+                " FROM order_items WHERE order_id IN "
+            ),
+            &ids,
+            " ORDER BY item_id",
+        )
+        .await?,
+        payments: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                PAYMENT_COLUMNS,
+                " FROM payments WHERE order_id IN "
+            ),
+            &ids,
+            " ORDER BY payment_id",
+        )
+        .await?,
+        fulfillments: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                FULFILLMENT_LINE_COLUMNS,
+                " FROM fulfillments f \
+                 LEFT JOIN fulfillment_items i ON i.fulfillment_id = f.fulfillment_id \
+                 WHERE f.order_id IN "
+            ),
+            &ids,
+            " ORDER BY f.fulfillment_id, i.item_id",
+        )
+        .await?,
+        releases: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                RELEASE_LINE_COLUMNS,
+                " FROM releases r LEFT JOIN release_items i ON i.release_id = r.release_id \
+                 WHERE r.order_id IN "
+            ),
+            &ids,
+            " ORDER BY r.release_id, i.item_id",
+        )
+        .await?,
+        returns: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                RETURN_LINE_COLUMNS,
+                " FROM returns r LEFT JOIN return_items i ON i.return_id = r.return_id \
+                 WHERE r.order_id IN "
+            ),
+            &ids,
+            " ORDER BY r.return_id, i.item_id",
+        )
+        .await?,
+        refunds: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                REFUND_LINE_COLUMNS,
+                " FROM refunds f LEFT JOIN refund_items i ON i.refund_id = f.refund_id \
+                 WHERE f.order_id IN "
+            ),
+            &ids,
+            " ORDER BY f.refund_id, i.item_id",
+        )
+        .await?,
+        refund_parts: of_orders(
+            conn,
+            concatcp!(
+                "SELECT ",
+                REFUND_PART_COLUMNS,
+                " FROM refund_parts p JOIN refunds f ON f.refund_id = p.refund_id \
+                 WHERE f.order_id IN "
+            ),
+            &ids,
+            " ORDER BY p.part_id",
+        )
+        .await?,
     };
     Ok(assemble_orders(orders, parts)?)
 }
 
-/// Reads one order with its items, payments and shipments, optionally
+/// The rows `head` selects for the orders `ids`: `head` ends with `IN `,
+/// followed by the list of ids and `tail` (the order).
+async fn of_orders<R>(
+    conn: &mut sqlx::MySqlConnection,
+    head: &'static str,
+    ids: &[i64],
+    tail: &'static str,
+) -> Result<Vec<R>, DbError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> + Send + Unpin,
+{
+    let mut sql = QueryBuilder::new(head);
+    push_in_list(&mut sql, ids.iter().copied());
+    sql.push(tail);
+    Ok(sql.build_query_as::<R>().fetch_all(&mut *conn).await?)
+}
+
+/// Reads one order with everything that belongs to it, optionally
 /// locking the order row (only that row: see [`with_parts`]).
 pub(crate) async fn select_order(
     conn: &mut sqlx::MySqlConnection,
@@ -478,10 +543,7 @@ impl CustomerRepository for MySqlStore {
             Err(e) if is_duplicate_key(&e) => return Err(CustomerError::EmailTaken(new.email)),
             other => other.map_err(DbError::from)?,
         };
-        let id = i64::try_from(result.last_insert_id())
-            .ok()
-            .and_then(|id| CustomerId::new(id).ok())
-            .ok_or_else(|| StorageError::Failure("customers returned no id".to_owned()))?;
+        let id = inserted_id(&result, "customers", CustomerId::new)?;
         Ok(Customer {
             id,
             name: new.name,
@@ -765,16 +827,20 @@ impl BooksRepository for MySqlStore {
         .map_err(DbError::from)?;
         const ORDERS: &str = concatcp!(SELECT_ORDERS, "order_id >= ? ORDER BY order_id");
         let orders = select_orders(conn, ORDERS, 0).await?;
-        let notices: Vec<(i64, String)> = sqlx::query_as(
+        let mut sql = QueryBuilder::new(
             "SELECT order_id, notification_type FROM notification_log \
-             WHERE order_id IS NOT NULL AND notification_type IN ('order_confirmation', \
-             'order_cancellation', 'payment_captured', 'payment_voided', 'order_paid', \
-             'fulfillment_created', 'order_fulfilled') \
-             ORDER BY notification_id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(DbError::from)?;
+             WHERE order_id IS NOT NULL AND notification_type IN ",
+        );
+        push_in_list(
+            &mut sql,
+            NotificationKind::ALL.map(NotificationKind::as_str),
+        );
+        sql.push(" ORDER BY notification_id");
+        let notices: Vec<(i64, String)> = sql
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(DbError::from)?;
         const LEDGER: &str = concatcp!(
             "SELECT ",
             LEDGER_COLUMNS,

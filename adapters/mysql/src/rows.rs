@@ -19,6 +19,10 @@ use shopcore::{
     PricingRule, Product, ProductId, ProductName, Quantity, Reason, Region, StaffKey, StaffKeyId,
     StaffKeyName, StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
+use shopcore::{
+    LineQuantity, ReasonText, Refund, RefundId, RefundKind, RefundLine, RefundPart, Release,
+    ReleaseCause, ReleasedLine, Return, ReturnId, ReturnStatus, RoundingMode,
+};
 
 use crate::error::invalid_row;
 
@@ -226,12 +230,13 @@ impl TryFrom<RuleRow> for PricingRule {
 pub(crate) const ORDER_COLUMNS: &str = "order_id, customer_id, status, \
      COALESCE(region, 'legacy') AS region, COALESCE(subtotal, total_amount) AS subtotal, \
      COALESCE(tax, 0) AS tax, total_amount, points_earned, created_at, \
-     coupon_code, coupon_discount, points_redeemed, points_value, refund_due";
+     coupon_code, coupon_discount, points_redeemed, points_value, refund_due, rounding";
 
 /// The columns of `order_items` the adapter reads (line total computed for
 /// rows written by the original services).
 pub(crate) const ITEM_COLUMNS: &str = "order_id, product_id, quantity, unit_price, discount, \
-     COALESCE(line_total, quantity * unit_price - discount) AS line_total, coupon_share, points_share";
+     COALESCE(line_total, quantity * unit_price - discount) AS line_total, coupon_share, points_share, \
+     tax, points_redeemed";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
@@ -249,6 +254,7 @@ pub(crate) struct OrderRow {
     points_redeemed: u64,
     points_value: Decimal,
     refund_due: Decimal,
+    rounding: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -261,6 +267,8 @@ pub(crate) struct ItemRow {
     line_total: Decimal,
     coupon_share: Decimal,
     points_share: Decimal,
+    tax: Decimal,
+    points_redeemed: u64,
 }
 
 impl ItemRow {
@@ -276,13 +284,15 @@ impl ItemRow {
             line_total: Money::new(self.line_total).map_err(|e| bad(&e))?,
             coupon_share: Money::new(self.coupon_share).map_err(|e| bad(&e))?,
             points_share: Money::new(self.points_share).map_err(|e| bad(&e))?,
+            tax: Money::new(self.tax).map_err(|e| bad(&e))?,
+            points_redeemed: self.points_redeemed,
         })
     }
 }
 
 /// The columns of `payments` the adapter reads.
 pub(crate) const PAYMENT_COLUMNS: &str = "payment_id, order_id, method, reference, amount, \
-     status, amount_captured, created_at, updated_at";
+     status, amount_captured, amount_released, amount_refunded, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PaymentRow {
@@ -293,6 +303,8 @@ pub(crate) struct PaymentRow {
     amount: Decimal,
     status: String,
     amount_captured: Decimal,
+    amount_released: Decimal,
+    amount_refunded: Decimal,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -312,10 +324,63 @@ impl TryFrom<PaymentRow> for Payment {
             status: PaymentState::parse(&row.status)
                 .ok_or_else(|| bad(&format!("status {:?}", row.status)))?,
             amount_captured: Money::new(row.amount_captured).map_err(|e| bad(&e))?,
+            amount_released: Money::new(row.amount_released).map_err(|e| bad(&e))?,
+            amount_refunded: Money::new(row.amount_refunded).map_err(|e| bad(&e))?,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
     }
+}
+
+/// A row of a record (a shipment, a release, a return, a refund) joined with
+/// one of its lines — a record without lines is one row whose line columns
+/// are `NULL` — as read in record order, then line order.
+pub(crate) trait RecordRow: Sized {
+    /// The record.
+    type Record;
+    /// One of its lines.
+    type Line;
+    /// The order the record belongs to, and the record's id.
+    fn ids(&self) -> (i64, i64);
+    /// The line on this row, if there is one.
+    fn line(&self) -> Result<Option<Self::Line>, StorageError>;
+    /// The record this row names, without its lines.
+    fn record(self) -> Result<Self::Record, StorageError>;
+    /// The record's lines.
+    fn lines(record: &mut Self::Record) -> &mut Vec<Self::Line>;
+}
+
+/// Records with their lines from their rows, in row order, each with the
+/// id of its order.
+pub(crate) fn assemble_records<R: RecordRow>(
+    rows: Vec<R>,
+) -> Result<Vec<(i64, R::Record)>, StorageError> {
+    let mut records: Vec<(i64, i64, R::Record)> = Vec::new();
+    for row in rows {
+        let (order, id) = row.ids();
+        let line = row.line()?;
+        if !matches!(records.last(), Some((_, last, _)) if *last == id) {
+            records.push((order, id, row.record()?));
+        }
+        if let (Some(line), Some((_, _, record))) = (line, records.last_mut()) {
+            R::lines(record).push(line);
+        }
+    }
+    Ok(records
+        .into_iter()
+        .map(|(order, _, record)| (order, record))
+        .collect())
+}
+
+/// [`assemble_records`] grouped by order.
+fn records_by_order<R: RecordRow>(
+    rows: Vec<R>,
+) -> Result<HashMap<i64, Vec<R::Record>>, StorageError> {
+    let mut by_order: HashMap<i64, Vec<R::Record>> = HashMap::new();
+    for (order, record) in assemble_records(rows)? {
+        by_order.entry(order).or_default().push(record);
+    }
+    Ok(by_order)
 }
 
 /// The columns of a shipment and one of its lines, `fulfillments f` joined
@@ -327,7 +392,7 @@ pub(crate) const FULFILLMENT_LINE_COLUMNS: &str = "f.fulfillment_id, f.order_id,
 #[derive(sqlx::FromRow)]
 pub(crate) struct FulfillmentLineRow {
     fulfillment_id: i64,
-    pub order_id: i64,
+    order_id: i64,
     carrier: Option<String>,
     tracking_number: Option<String>,
     created_at: DateTime<Utc>,
@@ -335,49 +400,320 @@ pub(crate) struct FulfillmentLineRow {
     quantity: Option<i64>,
 }
 
-/// Shipments from their line rows (by shipment, lines in insertion order).
-pub(crate) fn assemble_fulfillments(
-    rows: Vec<FulfillmentLineRow>,
-) -> Result<Vec<Fulfillment>, StorageError> {
-    let mut shipments: Vec<Fulfillment> = Vec::new();
-    for row in rows {
+impl FulfillmentLineRow {
+    fn bad(&self, detail: &dyn std::fmt::Display) -> StorageError {
+        invalid_row(
+            "fulfillments",
+            format!("fulfillment {}: {detail}", self.fulfillment_id),
+        )
+    }
+}
+
+impl RecordRow for FulfillmentLineRow {
+    type Record = Fulfillment;
+    type Line = FulfillmentLine;
+
+    fn ids(&self) -> (i64, i64) {
+        (self.order_id, self.fulfillment_id)
+    }
+
+    fn line(&self) -> Result<Option<FulfillmentLine>, StorageError> {
+        let (Some(product), Some(quantity)) = (self.product_id, self.quantity) else {
+            return Ok(None);
+        };
+        Ok(Some(FulfillmentLine {
+            product_id: ProductId::new(product).map_err(|e| self.bad(&e))?,
+            quantity: Quantity::new(quantity).map_err(|e| self.bad(&e))?,
+        }))
+    }
+
+    fn record(self) -> Result<Fulfillment, StorageError> {
+        let bad = |detail: &dyn std::fmt::Display| self.bad(detail);
+        Ok(Fulfillment {
+            id: FulfillmentId::new(self.fulfillment_id).map_err(|e| bad(&e))?,
+            order_id: OrderId::new(self.order_id).map_err(|e| bad(&e))?,
+            lines: Vec::new(),
+            carrier: self
+                .carrier
+                .as_deref()
+                .map(Carrier::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            tracking_number: self
+                .tracking_number
+                .as_deref()
+                .map(TrackingNumber::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            created_at: self.created_at,
+        })
+    }
+
+    fn lines(record: &mut Fulfillment) -> &mut Vec<FulfillmentLine> {
+        &mut record.lines
+    }
+}
+
+/// The columns of a release and one of its lines, `releases r` joined with
+/// `release_items i`.
+pub(crate) const RELEASE_LINE_COLUMNS: &str = "r.release_id, r.order_id, r.cause, r.return_id, \
+     r.points_revoked, r.created_at, i.product_id, i.quantity, i.amount, i.tax, i.points";
+
+/// A release and one of its lines.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReleaseLineRow {
+    release_id: i64,
+    order_id: i64,
+    cause: String,
+    return_id: Option<i64>,
+    points_revoked: u64,
+    created_at: DateTime<Utc>,
+    product_id: Option<i64>,
+    quantity: Option<i64>,
+    amount: Option<Decimal>,
+    tax: Option<Decimal>,
+    points: Option<u64>,
+}
+
+impl ReleaseLineRow {
+    fn bad(&self, detail: &dyn std::fmt::Display) -> StorageError {
+        invalid_row("releases", format!("release {}: {detail}", self.release_id))
+    }
+}
+
+impl RecordRow for ReleaseLineRow {
+    type Record = Release;
+    type Line = ReleasedLine;
+
+    fn ids(&self) -> (i64, i64) {
+        (self.order_id, self.release_id)
+    }
+
+    fn line(&self) -> Result<Option<ReleasedLine>, StorageError> {
+        let (Some(product), Some(quantity), Some(amount), Some(tax), Some(points)) = (
+            self.product_id,
+            self.quantity,
+            self.amount,
+            self.tax,
+            self.points,
+        ) else {
+            return Ok(None);
+        };
+        let bad = |detail: &dyn std::fmt::Display| self.bad(detail);
+        Ok(Some(ReleasedLine {
+            product_id: ProductId::new(product).map_err(|e| bad(&e))?,
+            quantity: Quantity::new(quantity).map_err(|e| bad(&e))?,
+            amount: Money::new(amount).map_err(|e| bad(&e))?,
+            tax: Money::new(tax).map_err(|e| bad(&e))?,
+            points,
+        }))
+    }
+
+    fn record(self) -> Result<Release, StorageError> {
+        let cause = match (self.cause.as_str(), self.return_id) {
+            ("cancellation", None) => ReleaseCause::Cancellation,
+            ("return", Some(id)) => {
+                ReleaseCause::Return(ReturnId::new(id).map_err(|e| self.bad(&e))?)
+            }
+            (cause, id) => {
+                return Err(self.bad(&format!("cause {cause:?} with return {id:?}")));
+            }
+        };
+        Ok(Release {
+            cause,
+            lines: Vec::new(),
+            points_revoked: self.points_revoked,
+            created_at: self.created_at,
+        })
+    }
+
+    fn lines(record: &mut Release) -> &mut Vec<ReleasedLine> {
+        &mut record.lines
+    }
+}
+
+/// The columns of a return and one of its lines, `returns r` joined with
+/// `return_items i`.
+pub(crate) const RETURN_LINE_COLUMNS: &str = "r.return_id, r.order_id, r.status, r.restock, \
+     r.reason, r.requested_by_customer, r.created_at, r.updated_at, i.product_id, i.quantity";
+
+/// A return and one of its lines.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReturnLineRow {
+    return_id: i64,
+    order_id: i64,
+    status: String,
+    restock: bool,
+    reason: Option<String>,
+    requested_by_customer: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    product_id: Option<i64>,
+    quantity: Option<i64>,
+}
+
+impl ReturnLineRow {
+    fn bad(&self, detail: &dyn std::fmt::Display) -> StorageError {
+        invalid_row("returns", format!("return {}: {detail}", self.return_id))
+    }
+}
+
+impl RecordRow for ReturnLineRow {
+    type Record = Return;
+    type Line = LineQuantity;
+
+    fn ids(&self) -> (i64, i64) {
+        (self.order_id, self.return_id)
+    }
+
+    fn line(&self) -> Result<Option<LineQuantity>, StorageError> {
+        let (Some(product), Some(quantity)) = (self.product_id, self.quantity) else {
+            return Ok(None);
+        };
+        Ok(Some(LineQuantity {
+            product_id: ProductId::new(product).map_err(|e| self.bad(&e))?,
+            quantity: Quantity::new(quantity).map_err(|e| self.bad(&e))?,
+        }))
+    }
+
+    fn record(self) -> Result<Return, StorageError> {
+        let bad = |detail: &dyn std::fmt::Display| self.bad(detail);
+        Ok(Return {
+            id: ReturnId::new(self.return_id).map_err(|e| bad(&e))?,
+            order_id: OrderId::new(self.order_id).map_err(|e| bad(&e))?,
+            status: ReturnStatus::parse(&self.status)
+                .ok_or_else(|| bad(&format!("status {:?}", self.status)))?,
+            lines: Vec::new(),
+            restock: self.restock,
+            reason: self
+                .reason
+                .as_deref()
+                .map(ReasonText::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            requested_by_customer: self.requested_by_customer,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
+    fn lines(record: &mut Return) -> &mut Vec<LineQuantity> {
+        &mut record.lines
+    }
+}
+
+/// The columns of a refund and one of its lines, `refunds f` joined with
+/// `refund_items i`.
+pub(crate) const REFUND_LINE_COLUMNS: &str = "f.refund_id, f.order_id, f.kind, f.return_id, \
+     f.amount, f.tax, f.points_returned, f.reason, f.created_at, i.product_id, i.quantity, \
+     i.amount AS line_amount, i.tax AS line_tax";
+
+/// A refund and one of its lines (its parts are read apart: [`RefundPartRow`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefundLineRow {
+    refund_id: i64,
+    order_id: i64,
+    kind: String,
+    return_id: Option<i64>,
+    amount: Decimal,
+    tax: Decimal,
+    points_returned: u64,
+    reason: Option<String>,
+    created_at: DateTime<Utc>,
+    product_id: Option<i64>,
+    quantity: Option<i64>,
+    line_amount: Option<Decimal>,
+    line_tax: Option<Decimal>,
+}
+
+impl RefundLineRow {
+    fn bad(&self, detail: &dyn std::fmt::Display) -> StorageError {
+        invalid_row("refunds", format!("refund {}: {detail}", self.refund_id))
+    }
+}
+
+impl RecordRow for RefundLineRow {
+    type Record = Refund;
+    type Line = RefundLine;
+
+    fn ids(&self) -> (i64, i64) {
+        (self.order_id, self.refund_id)
+    }
+
+    fn line(&self) -> Result<Option<RefundLine>, StorageError> {
+        let (Some(product), Some(quantity), Some(amount), Some(tax)) = (
+            self.product_id,
+            self.quantity,
+            self.line_amount,
+            self.line_tax,
+        ) else {
+            return Ok(None);
+        };
+        let bad = |detail: &dyn std::fmt::Display| self.bad(detail);
+        Ok(Some(RefundLine {
+            product_id: ProductId::new(product).map_err(|e| bad(&e))?,
+            quantity: Quantity::new(quantity).map_err(|e| bad(&e))?,
+            amount: Money::new(amount).map_err(|e| bad(&e))?,
+            tax: Money::new(tax).map_err(|e| bad(&e))?,
+        }))
+    }
+
+    fn record(self) -> Result<Refund, StorageError> {
+        let bad = |detail: &dyn std::fmt::Display| self.bad(detail);
+        Ok(Refund {
+            id: RefundId::new(self.refund_id).map_err(|e| bad(&e))?,
+            order_id: OrderId::new(self.order_id).map_err(|e| bad(&e))?,
+            kind: RefundKind::parse(&self.kind)
+                .ok_or_else(|| bad(&format!("kind {:?}", self.kind)))?,
+            return_id: self
+                .return_id
+                .map(ReturnId::new)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            amount: Money::new(self.amount).map_err(|e| bad(&e))?,
+            tax: Money::new(self.tax).map_err(|e| bad(&e))?,
+            points_returned: self.points_returned,
+            lines: Vec::new(),
+            parts: Vec::new(),
+            reason: self
+                .reason
+                .as_deref()
+                .map(ReasonText::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            created_at: self.created_at,
+        })
+    }
+
+    fn lines(record: &mut Refund) -> &mut Vec<RefundLine> {
+        &mut record.lines
+    }
+}
+
+/// The columns of `refund_parts p` the adapter reads.
+pub(crate) const REFUND_PART_COLUMNS: &str = "p.refund_id, p.payment_id, p.amount";
+
+/// The part of a refund paid back through one payment.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefundPartRow {
+    refund_id: i64,
+    payment_id: i64,
+    amount: Decimal,
+}
+
+impl RefundPartRow {
+    fn into_part(self) -> Result<RefundPart, StorageError> {
         let bad = |detail: &dyn std::fmt::Display| {
             invalid_row(
-                "fulfillments",
-                format!("fulfillment {}: {detail}", row.fulfillment_id),
+                "refund_parts",
+                format!("refund {}: {detail}", self.refund_id),
             )
         };
-        let id = FulfillmentId::new(row.fulfillment_id).map_err(|e| bad(&e))?;
-        let line = match (row.product_id, row.quantity) {
-            (Some(product), Some(quantity)) => Some(FulfillmentLine {
-                product_id: ProductId::new(product).map_err(|e| bad(&e))?,
-                quantity: Quantity::new(quantity).map_err(|e| bad(&e))?,
-            }),
-            _ => None,
-        };
-        match shipments.last_mut() {
-            Some(last) if last.id == id => last.lines.extend(line),
-            _ => shipments.push(Fulfillment {
-                id,
-                order_id: OrderId::new(row.order_id).map_err(|e| bad(&e))?,
-                lines: line.into_iter().collect(),
-                carrier: row
-                    .carrier
-                    .as_deref()
-                    .map(Carrier::parse)
-                    .transpose()
-                    .map_err(|e| bad(&e))?,
-                tracking_number: row
-                    .tracking_number
-                    .as_deref()
-                    .map(TrackingNumber::parse)
-                    .transpose()
-                    .map_err(|e| bad(&e))?,
-                created_at: row.created_at,
-            }),
-        }
+        Ok(RefundPart {
+            payment_id: PaymentId::new(self.payment_id).map_err(|e| bad(&e))?,
+            amount: Money::new(self.amount).map_err(|e| bad(&e))?,
+        })
     }
-    Ok(shipments)
 }
 
 /// The columns of `payment_ledger` the adapter reads and writes (after the id).
@@ -419,15 +755,27 @@ impl TryFrom<MoneyEntryRow> for MoneyEntry {
 }
 
 /// What belongs to a set of orders besides their rows: their items,
-/// payments and shipments, each list in insertion (id) order.
+/// payments, shipments, releases, returns and refunds (with the refunds'
+/// parts), each list in insertion (id) order.
 #[derive(Default)]
 pub(crate) struct OrderParts {
     pub items: Vec<ItemRow>,
     pub payments: Vec<PaymentRow>,
     pub fulfillments: Vec<FulfillmentLineRow>,
+    pub releases: Vec<ReleaseLineRow>,
+    pub returns: Vec<ReturnLineRow>,
+    pub refunds: Vec<RefundLineRow>,
+    pub refund_parts: Vec<RefundPartRow>,
 }
 
-/// Joins order rows with their items, payments and shipments (each in
+/// How an order's amounts were rounded, as stored in `orders.rounding`.
+fn parse_rounding(text: &str) -> Option<RoundingMode> {
+    [RoundingMode::HalfUp, RoundingMode::HalfEven]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+}
+
+/// Joins order rows with everything that belongs to them (each list in
 /// insertion order).
 pub(crate) fn assemble_orders(
     orders: Vec<OrderRow>,
@@ -447,12 +795,19 @@ pub(crate) fn assemble_orders(
             .or_default()
             .push(Payment::try_from(payment)?);
     }
-    let mut fulfillments_of: HashMap<i64, Vec<Fulfillment>> = HashMap::new();
-    for fulfillment in assemble_fulfillments(parts.fulfillments)? {
-        fulfillments_of
-            .entry(fulfillment.order_id.get())
+    let mut fulfillments_of = records_by_order(parts.fulfillments)?;
+    let mut releases_of = records_by_order(parts.releases)?;
+    let mut returns_of = records_by_order(parts.returns)?;
+    let mut refunds_of = records_by_order(parts.refunds)?;
+    let mut parts_of: HashMap<i64, Vec<RefundPart>> = HashMap::new();
+    for part in parts.refund_parts {
+        parts_of
+            .entry(part.refund_id)
             .or_default()
-            .push(fulfillment);
+            .push(part.into_part()?);
+    }
+    for refund in refunds_of.values_mut().flatten() {
+        refund.parts = parts_of.remove(&refund.id.get()).unwrap_or_default();
     }
     orders
         .into_iter()
@@ -486,6 +841,11 @@ pub(crate) fn assemble_orders(
                 payments: payments_of.remove(&id).unwrap_or_default(),
                 fulfillments: fulfillments_of.remove(&id).unwrap_or_default(),
                 refund_due: Money::new(row.refund_due).map_err(|e| bad(&e))?,
+                rounding: parse_rounding(&row.rounding)
+                    .ok_or_else(|| bad(&format!("rounding {:?}", row.rounding)))?,
+                releases: releases_of.remove(&id).unwrap_or_default(),
+                returns: returns_of.remove(&id).unwrap_or_default(),
+                refunds: refunds_of.remove(&id).unwrap_or_default(),
             })
         })
         .collect()
@@ -686,6 +1046,18 @@ impl TryFrom<LedgerRow> for LedgerEntry {
             _ => Err(bad(&"not exactly one of product and customer")),
         }
     }
+}
+
+/// The id `AUTO_INCREMENT` gave the row `inserted` put in `table`, as `T`.
+pub(crate) fn inserted_id<T>(
+    inserted: &sqlx::mysql::MySqlQueryResult,
+    table: &str,
+    id: impl FnOnce(i64) -> Result<T, shopcore::ValueError>,
+) -> Result<T, StorageError> {
+    i64::try_from(inserted.last_insert_id())
+        .ok()
+        .and_then(|raw| id(raw).ok())
+        .ok_or_else(|| StorageError::Failure(format!("{table} returned no id")))
 }
 
 /// A UTC instant as bound to a statement: a `DATETIME` value (UTC, the

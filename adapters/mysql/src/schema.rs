@@ -7,12 +7,16 @@
 //! shopcore's migration table that holds tables other than the original
 //! backend's (or original tables without their original columns — an
 //! unrelated `orders` table, say). And when a migration does fail, the error
-//! names the step and how to resume ([`migration_failed`]).
+//! names the step and how to resume ([`migration_failed`]). Once migrated,
+//! orders placed before their lines kept what they cost get their lines'
+//! shares ([`split_line_costs`]).
 
-use shopcore::StorageError;
-use sqlx::MySqlPool;
+use rust_decimal::Decimal;
+use shopcore::{Money, RoundingMode, StorageError};
+use sqlx::{MySqlPool, QueryBuilder};
 
 use crate::error::DbError;
+use crate::rows::push_in_list;
 use crate::MIGRATOR;
 
 /// The original backend's tables and the columns its services created them with.
@@ -211,6 +215,130 @@ pub(crate) async fn migration_failed(
         ))
     }
 }
+/// How many orders [`split_line_costs`] splits per transaction.
+const SPLIT_BATCH: usize = 200;
+
+/// Splits the tax and the redeemed points of the orders placed before
+/// migration 15 (`line_costs_kept = FALSE`) over their lines, as a checkout
+/// now does ([`shopcore::line_costs`]: the tax by net price, the points by
+/// points share, each by largest remainder), and records that they were
+/// rounded with `rounding` (the store's policy, which placed them). Runs
+/// after every migration and does nothing once every order is split;
+/// answers how many orders it split.
+///
+/// A batch of orders at a time, each batch one transaction: it reads the
+/// next unsplit ids plainly, then locks those order rows by primary key
+/// (`FOR UPDATE`, so that two processes starting together split each order
+/// once, and no write of the order runs meanwhile), reads their items,
+/// writes every item's share by one `UPDATE` and marks the orders split.
+/// A line whose stored amounts do not make a valid net price (rows another
+/// program wrote) weighs nothing in the split.
+pub(crate) async fn split_line_costs(
+    pool: &MySqlPool,
+    rounding: RoundingMode,
+) -> Result<u64, StorageError> {
+    let mut split = 0u64;
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<i64> = sqlx::query_scalar(
+            "SELECT order_id FROM orders WHERE order_id > ? AND line_costs_kept = FALSE \
+             ORDER BY order_id LIMIT ?",
+        )
+        .bind(after)
+        .bind(SPLIT_BATCH as u64)
+        .fetch_all(pool)
+        .await
+        .map_err(DbError::from)?;
+        let Some(&last) = batch.last() else {
+            return Ok(split);
+        };
+        after = last;
+        split += split_batch(pool, &batch, rounding).await?;
+    }
+}
+
+/// One transaction of [`split_line_costs`]: the orders `ids` that are still
+/// unsplit once locked. Answers how many it split.
+async fn split_batch(
+    pool: &MySqlPool,
+    ids: &[i64],
+    rounding: RoundingMode,
+) -> Result<u64, StorageError> {
+    let mut tx = pool.begin().await.map_err(DbError::from)?;
+    let mut sql = QueryBuilder::new(
+        "SELECT order_id, COALESCE(tax, 0), points_redeemed FROM orders WHERE order_id IN ",
+    );
+    push_in_list(&mut sql, ids.iter().copied());
+    sql.push(" AND line_costs_kept = FALSE ORDER BY order_id FOR UPDATE");
+    let orders: Vec<(i64, Decimal, u64)> = sql
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+    if orders.is_empty() {
+        tx.commit().await.map_err(DbError::from)?;
+        return Ok(0);
+    }
+    let mut sql = QueryBuilder::new(
+        "SELECT item_id, order_id, \
+         COALESCE(line_total, quantity * unit_price - discount) - coupon_share - points_share, \
+         points_share FROM order_items WHERE order_id IN ",
+    );
+    push_in_list(&mut sql, orders.iter().map(|o| o.0));
+    sql.push(" ORDER BY item_id");
+    let items: Vec<(i64, i64, Decimal, Decimal)> = sql
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(DbError::from)?;
+    let money = |value: Decimal| Money::new(value).unwrap_or(Money::ZERO);
+    // (item, tax, points) for every item of the batch.
+    let mut shares: Vec<(i64, Money, u64)> = Vec::with_capacity(items.len());
+    for &(order, tax, points) in &orders {
+        let lines: Vec<&(i64, i64, Decimal, Decimal)> =
+            items.iter().filter(|item| item.1 == order).collect();
+        let weights: Vec<(Money, Option<Money>, Money)> = lines
+            .iter()
+            .map(|item| (money(item.2), None, money(item.3)))
+            .collect();
+        let costs = shopcore::line_costs(&weights, money(tax), points);
+        shares.extend(
+            lines
+                .iter()
+                .zip(costs)
+                .map(|(item, (tax, points))| (item.0, tax, points)),
+        );
+    }
+    if !shares.is_empty() {
+        let mut sql = QueryBuilder::new("UPDATE order_items SET tax = CASE item_id ");
+        for (item, tax, _) in &shares {
+            sql.push("WHEN ")
+                .push_bind(*item)
+                .push(" THEN ")
+                .push_bind(tax.amount())
+                .push(" ");
+        }
+        sql.push("END, points_redeemed = CASE item_id ");
+        for (item, _, points) in &shares {
+            sql.push("WHEN ")
+                .push_bind(*item)
+                .push(" THEN ")
+                .push_bind(*points)
+                .push(" ");
+        }
+        sql.push("END WHERE item_id IN ");
+        push_in_list(&mut sql, shares.iter().map(|s| s.0));
+        sql.build().execute(&mut *tx).await.map_err(DbError::from)?;
+    }
+    let mut sql = QueryBuilder::new("UPDATE orders SET line_costs_kept = TRUE, rounding = ");
+    sql.push_bind(rounding.as_str());
+    sql.push(" WHERE order_id IN ");
+    push_in_list(&mut sql, orders.iter().map(|o| o.0));
+    sql.build().execute(&mut *tx).await.map_err(DbError::from)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(orders.len() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,10 @@ use crate::transaction::Attempt;
 use crate::MySqlStore;
 
 /// The order `id` as this transaction left it.
-async fn stored_order(conn: &mut MySqlConnection, id: OrderId) -> Result<Order, DbError> {
+pub(crate) async fn stored_order(
+    conn: &mut MySqlConnection,
+    id: OrderId,
+) -> Result<Order, DbError> {
     select_order(conn, id, false)
         .await?
         .ok_or_else(|| StorageError::Failure(format!("order {id} vanished under its lock")).into())

@@ -20,11 +20,15 @@
 //! A cancel locks its hot rows last too. It reads the `orders` row
 //! `FOR UPDATE` (so its status is exact and two cancels of one order queue),
 //! its products and customer from a plain snapshot, and plans with
-//! [`plan_unlocked_cancel`]; then [`apply_late`] writes, in this order, the
-//! order's status, the notice and its deliveries, the stock returned by one
-//! statement (each row only while the level stays within `MAX_STOCK`), the
-//! points (each statement guarded by the balance the plan started from), the
-//! ledger, and commits. If a guard fails — stock raised past room for the
+//! [`plan_unlocked_cancel`]; then [`apply_late`] writes every effect but the
+//! movements, in plan order (the order's status, the release of its units,
+//! the refund of what was captured, the voids of its authorizations, the
+//! notices and their deliveries), then the stock returned by one statement
+//! (each row only while the level stays within `MAX_STOCK`), the points
+//! (each statement guarded by the balance the plan started from), the
+//! ledger, and commits. It answers the order as it read it under the lock,
+//! changed as the plan says, rather than reading it again while it holds the
+//! hot rows. If a guard fails — stock raised past room for the
 //! units, or the balance changed since the snapshot — or the snapshot cannot
 //! decide (see `shopcore::CancelConditions`), the transaction rolls back and
 //! the cancel runs once more, locking in the order every locking write uses
@@ -46,8 +50,9 @@ use const_format::concatcp;
 use shopcore::{
     plan_cancel, plan_checkout, plan_unlocked_cancel, CancelError, CancelPlan, CancelSnapshot,
     CancelledOrder, Catalog, CheckoutError, CheckoutRequest, CheckoutSnapshot, CustomerId, Effect,
-    IdempotencyKey, Order, OrderId, OrderWorkflow, PlacedOrder, RequestFingerprint, RetryCause,
-    ShopConfig, StorageError, UnlockedCancelDecision, UnlockedCancelSnapshot,
+    IdempotencyKey, NotificationKind, Order, OrderId, OrderWorkflow, PlacedOrder, Release,
+    RequestFingerprint, RetryCause, ShopConfig, StorageError, UnlockedCancelDecision,
+    UnlockedCancelSnapshot,
 };
 use sqlx::MySqlConnection;
 
@@ -308,20 +313,8 @@ impl MySqlStore {
                 (plan, applied)
             }
         };
-        let notice =
-            applied.notices.into_iter().next().ok_or_else(|| {
-                StorageError::Failure("a cancel plan logged no notice".to_owned())
-            })?;
-        let mut order = order;
-        cancelled(&mut order, &plan);
-        Ok(Ok(CancelledOrder {
-            order,
-            notice,
-            points_returned: plan.points_returned,
-            points_revoked: plan.points_revoked,
-            points_balance: plan.points_after,
-            refund_due: plan.refund_due,
-        }))
+        let order = cancelled(order, &plan, &applied)?;
+        Ok(Ok(cancel_outcome(order, &plan, applied)?))
     }
 
     /// Runs `attempt` from an unlocked snapshot first and, if that went
@@ -353,26 +346,99 @@ impl MySqlStore {
     }
 }
 
-/// Makes `order`, as read before its cancel, what `plan` left stored: status
-/// `cancelled`, the refund due, and its open authorizations voided.
-fn cancelled(order: &mut Order, plan: &CancelPlan) {
-    order.status = shopcore::OrderStatus::Cancelled;
-    order.refund_due = plan.refund_due;
+/// `order`, as read before its cancel, made what `plan` (applied as
+/// `applied` says) left stored: `cancelled` with its refund due, its
+/// payments changed, its units released and its refund recorded — without
+/// reading it again while the cancel holds its hot rows.
+fn cancelled(
+    mut order: Order,
+    plan: &CancelPlan,
+    applied: &Applied,
+) -> Result<Order, StorageError> {
+    let at = plan.plan().at();
     for effect in plan.plan().effects() {
-        if let Effect::PaymentChanged {
-            payment,
-            status,
-            amount_captured,
-            ..
-        } = effect
-        {
-            if let Some(stored) = order.payments.iter_mut().find(|p| p.id == *payment) {
-                stored.status = *status;
-                stored.amount_captured = *amount_captured;
-                stored.updated_at = plan.plan().at();
+        match effect {
+            Effect::OrderCancelled { refund_due, .. } => {
+                order.status = shopcore::OrderStatus::Cancelled;
+                order.refund_due = *refund_due;
             }
+            Effect::PaymentChanged {
+                payment,
+                status,
+                amount_captured,
+                amount_released,
+                amount_refunded,
+                ..
+            } => {
+                if let Some(stored) = order.payments.iter_mut().find(|p| p.id == *payment) {
+                    stored.status = *status;
+                    stored.amount_captured = *amount_captured;
+                    stored.amount_released = *amount_released;
+                    stored.amount_refunded = *amount_refunded;
+                    stored.updated_at = at;
+                }
+            }
+            Effect::UnitsReleased { release, .. } => order.releases.push(Release {
+                cause: release.cause.resolve(applied.return_id)?,
+                lines: release.lines.clone(),
+                points_revoked: release.points_revoked,
+                created_at: release.created_at,
+            }),
+            Effect::RefundRecorded(refund) => {
+                let id = applied.refund_id.ok_or_else(|| {
+                    StorageError::Failure("a refund was recorded without an id".to_owned())
+                })?;
+                order
+                    .refunds
+                    .push(refund.with_id(id, applied.return_id, at)?);
+            }
+            _ => {}
         }
     }
+    Ok(order)
+}
+
+/// The answer to a cancel, whole or of some units: `order` as the cancel
+/// left it, the notice it is about (the cancellation, or `units_cancelled`)
+/// and the refund it recorded, if any.
+pub(crate) fn cancel_outcome(
+    order: Order,
+    plan: &CancelPlan,
+    applied: Applied,
+) -> Result<CancelledOrder, StorageError> {
+    let notice = applied
+        .notices
+        .into_iter()
+        .find(|n| {
+            matches!(
+                n.kind,
+                NotificationKind::OrderCancellation | NotificationKind::UnitsCancelled
+            )
+        })
+        .ok_or_else(|| StorageError::Failure("a cancel plan logged no notice".to_owned()))?;
+    let refund = applied
+        .refund_id
+        .map(|id| {
+            order
+                .refunds
+                .iter()
+                .find(|r| r.id == id)
+                .cloned()
+                .ok_or_else(|| {
+                    StorageError::Failure(format!("refund {id} of the cancel was not stored"))
+                })
+        })
+        .transpose()?;
+    Ok(CancelledOrder {
+        order,
+        notice,
+        points_returned: plan.points_returned,
+        points_revoked: plan.points_revoked,
+        points_balance: plan.points_after,
+        refund_due: plan.refund_due,
+        cancelled_lines: plan.cancelled_lines.clone(),
+        refund,
+    })
 }
 
 /// Sets each product's stock in `catalog` to the level `locked` read.

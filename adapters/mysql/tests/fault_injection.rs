@@ -1,5 +1,6 @@
 //! A failure at any write step of checkout, cancel, a manual adjustment, a
-//! payment, a capture, a void or a shipment leaves no trace: the
+//! payment, a capture, a void, a shipment, a partial cancel, a return, its
+//! receipt or rejection, or a refund leaves no trace: the
 //! adapter is made to fail right after each step of its one apply path in
 //! turn, and every table is compared (row count and `CHECKSUM TABLE`) before
 //! and after.
@@ -19,7 +20,7 @@ use shopcore::{
 use shopcore_mysql::WriteStep;
 use sqlx::{AssertSqlSafe, MySqlPool, Row};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 20] = [
     "customers",
     "inventory",
     "pricing_rules",
@@ -33,6 +34,13 @@ const TABLES: [&str; 13] = [
     "payment_ledger",
     "fulfillments",
     "fulfillment_items",
+    "returns",
+    "return_items",
+    "releases",
+    "release_items",
+    "refunds",
+    "refund_items",
+    "refund_parts",
 ];
 
 /// `(table, rows, checksum)` for every table.
@@ -117,12 +125,12 @@ async fn a_checkout_failing_after_any_write_step_leaves_every_table_unchanged() 
 
 #[tokio::test]
 async fn a_cancel_failing_after_any_write_step_leaves_every_table_unchanged() {
-    a_cancel_failing_after_any_step_leaves_no_trace(false, WriteStep::CANCEL).await;
+    a_cancel_failing_after_any_step_leaves_no_trace(false, &WriteStep::CANCEL).await;
 }
 
 #[tokio::test]
 async fn a_cancel_decided_from_locked_rows_failing_after_any_step_leaves_no_trace() {
-    a_cancel_failing_after_any_step_leaves_no_trace(true, WriteStep::LOCKED_CANCEL).await;
+    a_cancel_failing_after_any_step_leaves_no_trace(true, &WriteStep::LOCKED_CANCEL).await;
 }
 
 #[tokio::test]
@@ -148,14 +156,14 @@ async fn a_checkout_decided_from_locked_rows_failing_after_any_step_leaves_no_tr
 
 /// Fails a cancel after each of `steps` in turn (decided from locked rows at
 /// once, or from an unlocked snapshot), then lets it through.
-async fn a_cancel_failing_after_any_step_leaves_no_trace(locked: bool, steps: [WriteStep; 5]) {
+async fn a_cancel_failing_after_any_step_leaves_no_trace(locked: bool, steps: &[WriteStep]) {
     let Some(db) = TestDb::seeded().await else {
         return;
     };
     let raw = db.raw_pool().await;
     let placed = db.store.checkout(&request(), None).await.unwrap();
     db.store.decide_from_locked_rows(locked);
-    for step in steps {
+    for &step in steps {
         let before = fingerprint(&raw).await;
         db.store.inject_fault_after(Some(step));
         let err = db.store.cancel(placed.order.id).await.unwrap_err();
@@ -450,9 +458,23 @@ async fn a_cancel_voiding_authorizations_failing_after_any_step_leaves_no_trace(
         } else {
             WriteStep::CANCEL.to_vec()
         };
-        let steps = [steps, WriteStep::CANCEL_VOIDS.to_vec()].concat();
+        // What was captured is refunded; what is held, voided.
+        let steps = [
+            steps,
+            WriteStep::REFUND.to_vec(),
+            WriteStep::CANCEL_VOIDS.to_vec(),
+        ]
+        .concat();
         let cancelled = fails_without_trace(&db, &raw, &steps, || store.cancel(order)).await;
         assert_eq!(cancelled.refund_due, "300.00".parse().unwrap());
+        let refund = cancelled.refund.as_ref().expect("the refund");
+        assert_eq!(
+            (refund.kind, refund.amount),
+            (
+                shopcore::RefundKind::Cancellation,
+                "300.00".parse().unwrap()
+            )
+        );
         assert_eq!(cancelled.order.refund_due, "300.00".parse().unwrap());
         let stored = store.order(order).await.unwrap();
         assert_eq!(stored, cancelled.order, "locked: {locked}");
@@ -468,4 +490,188 @@ async fn a_cancel_voiding_authorizations_failing_after_any_step_leaves_no_trace(
         raw.close().await;
         db.drop_database().await;
     }
+}
+
+fn units(product: i64, quantity: i64) -> shopcore::LineQuantity {
+    shopcore::LineQuantity {
+        product_id: ProductId::new(product).unwrap(),
+        quantity: Quantity::new(quantity).unwrap(),
+    }
+}
+
+fn return_request(lines: Vec<shopcore::LineQuantity>) -> shopcore::ReturnRequest {
+    shopcore::ReturnRequest {
+        lines,
+        restock: true,
+        reason: Some(shopcore::ReasonText::parse("damaged in transit").unwrap()),
+    }
+}
+
+/// The books balance from the seed data.
+async fn audit_clean(store: &shopcore_mysql::MySqlStore, what: &str) {
+    let found = shopcore::audit(
+        &shopcore::Opening::from_seed(&shopcore::seed::demo_data()),
+        &shopcore::BooksRepository::books(store).await.unwrap(),
+    );
+    let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(found.is_empty(), "{what}: {shown:#?}");
+}
+
+#[tokio::test]
+async fn a_partial_cancel_failing_after_any_step_leaves_no_trace() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let store = &db.store;
+    // Paid in full: cancelling 3 mice refunds them. Then, with an open
+    // authorization, cancelling 2 more releases part of it.
+    let placed = store.checkout(&request(), None).await.unwrap().order;
+    let total = placed.total_amount.to_string();
+    store
+        .record_payment(placed.id, &payment(&total, "pi_all", true))
+        .await
+        .unwrap();
+    let steps = [WriteStep::RELEASE.to_vec(), WriteStep::REFUND.to_vec()].concat();
+    let three = [units(2, 3)];
+    let cancelled = fails_without_trace(&db, &raw, &steps, || {
+        shopcore::OrderReturns::cancel_units(&**store, placed.id, &three)
+    })
+    .await;
+    let refund = cancelled.refund.clone().expect("a refund");
+    assert_eq!(refund.amount, cancelled.refund_due);
+    assert_eq!(cancelled.cancelled_lines.len(), 1);
+    assert_eq!(
+        cancelled.notice.kind,
+        shopcore::NotificationKind::UnitsCancelled
+    );
+    assert_eq!(store.order(placed.id).await.unwrap(), cancelled.order);
+
+    let held = store.checkout(&request(), None).await.unwrap().order;
+    let total = held.total_amount.to_string();
+    store
+        .record_payment(held.id, &payment(&total, "pi_held", false))
+        .await
+        .unwrap();
+    let steps = [
+        WriteStep::RELEASE.to_vec(),
+        vec![WriteStep::PaymentChanged, WriteStep::MoneyMoved],
+    ]
+    .concat();
+    let two = [units(2, 2)];
+    let released = fails_without_trace(&db, &raw, &steps, || {
+        shopcore::OrderReturns::cancel_units(&**store, held.id, &two)
+    })
+    .await;
+    assert_eq!(released.refund, None);
+    let payment = &released.order.payments[0];
+    assert_eq!(payment.status, PaymentState::Authorized);
+    assert!(payment.amount_released > shopcore::Money::ZERO);
+    assert_eq!(store.order(held.id).await.unwrap(), released.order);
+    audit_clean(store, "partial cancels").await;
+    raw.close().await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn returns_receipts_rejections_and_refunds_failing_after_any_step_leave_no_trace() {
+    let Some(db) = TestDb::seeded().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    let store = &db.store;
+    let order = store.checkout(&request(), None).await.unwrap().order;
+    let total = order.total_amount.to_string();
+    store
+        .record_payment(order.id, &payment(&total, "pi_all", true))
+        .await
+        .unwrap();
+    store
+        .fulfill(order.id, &FulfillmentRequest::default())
+        .await
+        .unwrap();
+
+    // Staff: received at once, restocked, refunded.
+    let request_two = return_request(vec![units(2, 2)]);
+    let steps = [
+        vec![WriteStep::ReturnCreated],
+        WriteStep::RELEASE.to_vec(),
+        WriteStep::REFUND.to_vec(),
+    ]
+    .concat();
+    let staff = fails_without_trace(&db, &raw, &steps, || {
+        shopcore::OrderReturns::create_return(
+            &**store,
+            order.id,
+            &request_two,
+            shopcore::ReturnRequester::Staff,
+        )
+    })
+    .await;
+    let received = staff.returned.clone().expect("the return");
+    assert_eq!(received.status, shopcore::ReturnStatus::Received);
+    let refund = staff.refund.clone().expect("its refund");
+    assert_eq!(refund.return_id, Some(received.id));
+    assert_eq!(store.order(order.id).await.unwrap(), staff.order);
+
+    // The customer asks, staff receive; the customer asks again, staff reject.
+    let customer = shopcore::ReturnRequester::Customer {
+        window: chrono::Duration::days(30),
+    };
+    let request_one = return_request(vec![units(1, 1)]);
+    let asked = fails_without_trace(&db, &raw, &[WriteStep::ReturnCreated], || {
+        shopcore::OrderReturns::create_return(&**store, order.id, &request_one, customer)
+    })
+    .await
+    .returned
+    .expect("the request");
+    assert_eq!(asked.status, shopcore::ReturnStatus::Requested);
+    let steps = [
+        vec![WriteStep::ReturnChanged],
+        WriteStep::RELEASE.to_vec(),
+        WriteStep::REFUND.to_vec(),
+    ]
+    .concat();
+    let receipt = fails_without_trace(&db, &raw, &steps, || {
+        shopcore::OrderReturns::receive_return(&**store, asked.id, None)
+    })
+    .await;
+    assert_eq!(
+        receipt.returned.as_ref().map(|r| (r.id, r.status)),
+        Some((asked.id, shopcore::ReturnStatus::Received))
+    );
+    assert!(receipt.refund.is_some());
+    let asked = shopcore::OrderReturns::create_return(&**store, order.id, &request_one, customer)
+        .await
+        .unwrap()
+        .returned
+        .unwrap();
+    let rejected = fails_without_trace(&db, &raw, &[WriteStep::ReturnChanged], || {
+        shopcore::OrderReturns::reject_return(&**store, asked.id)
+    })
+    .await;
+    assert_eq!(
+        rejected.returned.map(|r| r.status),
+        Some(shopcore::ReturnStatus::Rejected)
+    );
+    let all = shopcore::OrderReturns::returns(&**store, None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+
+    // A goodwill refund.
+    let amount: shopcore::Money = "10.00".parse().unwrap();
+    let goodwill = fails_without_trace(&db, &raw, &WriteStep::REFUND, || {
+        shopcore::OrderReturns::refund(&**store, order.id, amount, None)
+    })
+    .await;
+    let refund = goodwill.refund.clone().expect("the refund");
+    assert_eq!(
+        (refund.kind, refund.amount),
+        (shopcore::RefundKind::Goodwill, amount)
+    );
+    assert_eq!(store.order(order.id).await.unwrap(), goodwill.order);
+    audit_clean(store, "returns and refunds").await;
+    raw.close().await;
+    db.drop_database().await;
 }

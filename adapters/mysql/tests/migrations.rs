@@ -94,6 +94,22 @@ const EXPECTED_COLUMNS: &[&str] = &[
     "fulfillment_items.fulfillment_id",
     "fulfillment_items.product_id",
     "fulfillment_items.quantity",
+    "order_items.tax",
+    "order_items.points_redeemed",
+    "orders.rounding",
+    "payments.amount_released",
+    "payments.amount_refunded",
+    "returns.return_id",
+    "returns.order_id",
+    "returns.status",
+    "return_items.quantity",
+    "releases.release_id",
+    "releases.cause",
+    "release_items.amount",
+    "refunds.refund_id",
+    "refunds.kind",
+    "refund_items.amount",
+    "refund_parts.payment_id",
 ];
 
 async fn columns(pool: &MySqlPool, database: &str) -> Vec<String> {
@@ -145,6 +161,15 @@ async fn an_empty_database_gets_the_full_schema_with_money_as_decimal_and_no_dat
         ("payment_ledger", "amount", "decimal(12,2)"),
         ("payment_ledger", "authorized_after", "decimal(12,2)"),
         ("payment_ledger", "captured_after", "decimal(12,2)"),
+        ("order_items", "tax", "decimal(12,2)"),
+        ("payments", "amount_released", "decimal(12,2)"),
+        ("payments", "amount_refunded", "decimal(12,2)"),
+        ("release_items", "amount", "decimal(12,2)"),
+        ("release_items", "tax", "decimal(12,2)"),
+        ("refunds", "amount", "decimal(12,2)"),
+        ("refunds", "tax", "decimal(12,2)"),
+        ("refund_items", "amount", "decimal(12,2)"),
+        ("refund_parts", "amount", "decimal(12,2)"),
     ] {
         assert_eq!(
             column_type(&raw, &db.name, table, column).await,
@@ -257,6 +282,9 @@ async fn the_original_schema_and_data_are_upgraded_in_place() {
     assert_eq!(legacy.tax.to_string(), "158.99");
     assert_eq!(legacy.total_amount.to_string(), "1218.96");
     assert_eq!(legacy.items[1].line_total.to_string(), "59.98");
+    // And its tax split over its lines by net price (999.99 and 59.98).
+    let lines: Vec<String> = legacy.items.iter().map(|i| i.tax.to_string()).collect();
+    assert_eq!(lines, ["149.99", "9.00"]); // 149.9916… and 8.9968…
     let log = db
         .store
         .notifications(NotificationFilter::default())
@@ -535,5 +563,218 @@ async fn an_unmigrated_database_is_not_ready_and_says_run_migrate() {
     assert!(message.contains("not migrated"), "{message}");
     assert!(message.contains("run migrate"), "{message}");
     assert!(!message.contains("1146"), "{message}");
+    db.drop_database().await;
+}
+
+/// Orders as a checkout placed them before migration 15: the tax and the
+/// redeemed points on the order only. `(customer, items, tax, points
+/// redeemed, points value)`, each item `(product, quantity, unit price,
+/// line total, coupon share, points share)`.
+type OldOrder = (
+    i64,
+    &'static [(
+        i64,
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )],
+    &'static str,
+    u64,
+    &'static str,
+);
+
+const OLD_ORDERS: &[OldOrder] = &[
+    // 1 laptop + 10 mice, 62.75 off by a coupon, 100 points (1.00) redeemed.
+    (
+        1,
+        &[
+            (1, 1, "999.99", "999.99", "50.00", "0.80"),
+            (2, 10, "29.99", "254.91", "12.75", "0.20"),
+        ],
+        "166.76",
+        100,
+        "1.00",
+    ),
+    // Three lines whose shares of 0.10 tax and 7 points need the largest remainder.
+    (
+        2,
+        &[
+            (2, 1, "29.99", "29.99", "0.00", "0.03"),
+            (3, 1, "79.99", "79.99", "0.00", "0.03"),
+            (5, 1, "149.99", "149.99", "0.00", "0.01"),
+        ],
+        "0.10",
+        7,
+        "0.07",
+    ),
+];
+
+/// Writes `order` with the columns migration 14 had; answers its id.
+async fn place_old_order(pool: &MySqlPool, order: &OldOrder) -> OrderId {
+    use shopcore::Money;
+    let (customer, items, tax, points, points_value) = *order;
+    let m = |s: &str| s.parse::<Money>().unwrap();
+    let subtotal = items
+        .iter()
+        .fold(Money::ZERO, |sum, i| sum.checked_add(m(i.3)).unwrap());
+    let coupon = items
+        .iter()
+        .fold(Money::ZERO, |sum, i| sum.checked_add(m(i.4)).unwrap());
+    let total = subtotal
+        .checked_sub(coupon)
+        .and_then(|t| t.checked_sub(m(points_value)))
+        .and_then(|t| t.checked_add(m(tax)))
+        .unwrap();
+    let id = sqlx::query(
+        "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, \
+         points_earned, coupon_discount, points_redeemed, points_value) \
+         VALUES (?, ?, 'created', NOW(), ?, ?, 'Cairo', 0, ?, ?, ?)",
+    )
+    .bind(customer)
+    .bind(total.amount())
+    .bind(subtotal.amount())
+    .bind(m(tax).amount())
+    .bind(coupon.amount())
+    .bind(points)
+    .bind(m(points_value).amount())
+    .execute(pool)
+    .await
+    .unwrap()
+    .last_insert_id();
+    for &(product, quantity, unit, line, coupon, points) in items {
+        let base = m(unit).amount() * rust_decimal::Decimal::from(quantity);
+        sqlx::query(
+            "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, \
+             line_total, coupon_share, points_share) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(product)
+        .bind(quantity)
+        .bind(m(unit).amount())
+        .bind(base - m(line).amount())
+        .bind(m(line).amount())
+        .bind(m(coupon).amount())
+        .bind(m(points).amount())
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    OrderId::new(i64::try_from(id).unwrap()).unwrap()
+}
+
+/// `(tax, points redeemed)` of every item of the order, as stored.
+async fn stored_line_costs(pool: &MySqlPool, order: OrderId) -> Vec<(String, u64)> {
+    sqlx::query_as::<_, (rust_decimal::Decimal, u64)>(
+        "SELECT tax, points_redeemed FROM order_items WHERE order_id = ? ORDER BY item_id",
+    )
+    .bind(order.get())
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(tax, points)| (tax.to_string(), points))
+    .collect()
+}
+
+/// 0015: orders placed before lines kept their tax and redeemed points get
+/// them right after migrating — split as a checkout splits them
+/// (`shopcore::line_costs`), so that they add up to the order's — once.
+#[tokio::test]
+async fn orders_placed_before_lines_kept_their_costs_get_them_split_once() {
+    let Some(db) = TestDb::empty().await else {
+        return;
+    };
+    let raw = db.raw_pool().await;
+    sqlx::migrate!("./migrations")
+        .run_to(14, &raw)
+        .await
+        .unwrap();
+    db.store.seed(&seed::demo_data()).await.unwrap();
+    let mut old = Vec::new();
+    for order in OLD_ORDERS {
+        old.push(place_old_order(&raw, order).await);
+    }
+    db.store.migrate().await.unwrap();
+
+    for (id, placed) in old.iter().zip(OLD_ORDERS) {
+        let order = db.store.order(*id).await.unwrap();
+        let tax = order.items.iter().fold(shopcore::Money::ZERO, |sum, i| {
+            sum.checked_add(i.tax).unwrap()
+        });
+        let points: u64 = order.items.iter().map(|i| i.points_redeemed).sum();
+        assert_eq!(
+            (tax.to_string(), points),
+            (placed.2.to_owned(), placed.3),
+            "order {id}"
+        );
+        let lines: Vec<_> = order
+            .items
+            .iter()
+            .map(|i| (i.net_price().unwrap(), None, i.points_share))
+            .collect();
+        let split = shopcore::line_costs(&lines, order.tax, order.points_redeemed);
+        let kept: Vec<_> = order
+            .items
+            .iter()
+            .map(|i| (i.tax, i.points_redeemed))
+            .collect();
+        assert_eq!(kept, split, "order {id}");
+        assert_eq!(order.rounding, shopcore::RoundingMode::HalfUp);
+    }
+    // 949.19 and 241.96 of net weigh 166.76: 132.89 (132.887…) and 33.87 (33.872…).
+    assert_eq!(
+        stored_line_costs(&raw, old[0]).await,
+        [("132.89".to_owned(), 80), ("33.87".to_owned(), 20)]
+    );
+    // 0.10 over 29.99, 79.99, 149.99; 7 points over 0.03, 0.03, 0.01.
+    assert_eq!(
+        stored_line_costs(&raw, old[1]).await,
+        [
+            ("0.01".to_owned(), 3),
+            ("0.03".to_owned(), 3),
+            ("0.06".to_owned(), 1)
+        ]
+    );
+
+    // Once: a line changed by hand after the split stays as it is through
+    // the next start, and an order placed now keeps the checkout's split.
+    sqlx::query("UPDATE order_items SET tax = tax + 1 WHERE order_id = ? ORDER BY item_id LIMIT 1")
+        .bind(old[0].get())
+        .execute(&raw)
+        .await
+        .unwrap();
+    let placed = db
+        .store
+        .checkout(&common::request(1, &[(1, 1), (2, 10)]), None)
+        .await
+        .unwrap()
+        .order;
+    db.store.migrate().await.unwrap();
+    assert_eq!(
+        stored_line_costs(&raw, old[0]).await,
+        [("133.89".to_owned(), 80), ("33.87".to_owned(), 20)]
+    );
+    assert_eq!(
+        stored_line_costs(&raw, placed.id).await,
+        [("140.00".to_owned(), 0), ("35.69".to_owned(), 0)]
+    );
+
+    // A split order releases its units to the cent: 3 of the 10 mice take
+    // 3/10 of the line's 241.96, 33.87 and 20 points.
+    let three = [shopcore::LineQuantity {
+        product_id: ProductId::new(2).unwrap(),
+        quantity: shopcore::Quantity::new(3).unwrap(),
+    }];
+    let cancelled = shopcore::OrderReturns::cancel_units(&*db.store, old[0], &three)
+        .await
+        .unwrap();
+    let line = cancelled.cancelled_lines[0];
+    assert_eq!(
+        (line.amount.to_string(), line.tax.to_string(), line.points),
+        ("72.59".to_owned(), "10.16".to_owned(), 6)
+    );
+    raw.close().await;
     db.drop_database().await;
 }

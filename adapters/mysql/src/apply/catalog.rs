@@ -10,7 +10,7 @@ use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::admin::actor_columns;
 use crate::error::{diverged, DbError};
-use crate::rows::utc;
+use crate::rows::{inserted_id, utc};
 
 pub(super) async fn insert_product(
     conn: &mut MySqlConnection,
@@ -27,10 +27,7 @@ pub(super) async fn insert_product(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    Ok(i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| ProductId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("inventory returned no id".to_owned()))?)
+    Ok(inserted_id(&inserted, "inventory", ProductId::new)?)
 }
 
 /// The product's rules become exactly the ladder's rungs.

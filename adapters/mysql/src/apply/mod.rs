@@ -32,7 +32,8 @@
 //! [`apply_effects`] only dispatches: each effect's statements live with
 //! their area — `orders` (orders, cancels, notices, idempotency keys),
 //! `movements` (stock, points and the ledger), `settlement` (payments, the
-//! money ledger, shipments), `access` (sessions,
+//! money ledger, shipments), `returns` (releases of units, returns,
+//! refunds), `access` (sessions,
 //! passwords, staff keys, profiles) and `catalog` (products, ladders, tax
 //! regions, coupons, the change log).
 
@@ -40,12 +41,13 @@ mod access;
 mod catalog;
 mod movements;
 mod orders;
+mod returns;
 mod settlement;
 
 use shopcore::{
     Effect, Notification, OrderId, Plan, PointsMoved, StaffKeyId, StockMoved, StorageError,
 };
-use shopcore::{FulfillmentId, PaymentId, ProductId};
+use shopcore::{FulfillmentId, PaymentId, ProductId, RefundId, ReturnId};
 use sqlx::MySqlConnection;
 
 use crate::error::{diverged, DbError};
@@ -69,6 +71,10 @@ pub(crate) struct Applied {
     pub payment_id: Option<PaymentId>,
     /// The id of the shipment the plan recorded, if it recorded one.
     pub fulfillment_id: Option<FulfillmentId>,
+    /// The id of the return the plan created, if it created one.
+    pub return_id: Option<ReturnId>,
+    /// The id of the refund the plan recorded, if it recorded one.
+    pub refund_id: Option<RefundId>,
 }
 
 /// Applies `plan`, made from locked rows, in the open transaction on `conn`.
@@ -295,9 +301,18 @@ async fn apply_effects<'p>(
                 payment,
                 status,
                 amount_captured,
+                amount_released,
+                amount_refunded,
             } => {
-                settlement::change_payment(conn, *order, *payment, *status, *amount_captured, at)
-                    .await?;
+                let change = settlement::PaymentChange {
+                    order: *order,
+                    payment: *payment,
+                    status: *status,
+                    amount_captured: *amount_captured,
+                    amount_released: *amount_released,
+                    amount_refunded: *amount_refunded,
+                };
+                settlement::change_payment(conn, &change, at).await?;
                 faults.check(WriteStep::PaymentChanged)?;
             }
             Effect::MoneyMoved(first) => {
@@ -315,6 +330,27 @@ async fn apply_effects<'p>(
                 let id = settlement::insert_fulfillment(conn, fulfillment, at).await?;
                 applied.fulfillment_id = Some(id);
                 faults.check(WriteStep::FulfillmentCreated)?;
+            }
+            Effect::ReturnCreated(new) => {
+                applied.return_id = Some(returns::insert_return(conn, new, at).await?);
+                faults.check(WriteStep::ReturnCreated)?;
+            }
+            Effect::ReturnChanged {
+                order,
+                return_id,
+                status,
+            } => {
+                returns::change_return(conn, *order, *return_id, *status, at).await?;
+                faults.check(WriteStep::ReturnChanged)?;
+            }
+            Effect::UnitsReleased { order, release } => {
+                returns::insert_release(conn, *order, release, applied.return_id).await?;
+                faults.check(WriteStep::UnitsReleased)?;
+            }
+            Effect::RefundRecorded(refund) => {
+                let id = returns::insert_refund(conn, refund, applied.return_id, at).await?;
+                applied.refund_id = Some(id);
+                faults.check(WriteStep::RefundRecorded)?;
             }
             Effect::NoticeLogged(notice) => {
                 let logged = orders::insert_notice(conn, notice, applied.order_id, at).await?;

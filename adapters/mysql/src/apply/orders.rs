@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use shopcore::{
     CustomerId, IdempotencyKey, Money, NewOrder, NoticeLogged, Notification, NotificationId,
-    OrderId, OrderStatus, RequestFingerprint, StorageError,
+    OrderId, OrderStatus, RequestFingerprint,
 };
 use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
-use crate::rows::utc;
+use crate::rows::{inserted_id, utc};
 
 pub(super) async fn insert_order(
     conn: &mut MySqlConnection,
@@ -16,8 +16,8 @@ pub(super) async fn insert_order(
 ) -> Result<OrderId, DbError> {
     let inserted = sqlx::query(
         "INSERT INTO orders (customer_id, total_amount, status, created_at, subtotal, tax, region, points_earned, \
-         coupon_code, coupon_discount, points_redeemed, points_value) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         coupon_code, coupon_discount, points_redeemed, points_value, rounding) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(order.customer_id.get())
     .bind(order.total_amount.amount())
@@ -31,16 +31,14 @@ pub(super) async fn insert_order(
     .bind(order.coupon_discount.amount())
     .bind(order.points_redeemed)
     .bind(order.points_value.amount())
+    .bind(order.rounding.as_str())
     .execute(&mut *conn)
     .await?;
-    let order_id = i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| OrderId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("orders returned no id".to_owned()))?;
+    let order_id = inserted_id(&inserted, "orders", OrderId::new)?;
 
     let mut sql = QueryBuilder::new(
         "INSERT INTO order_items (order_id, product_id, quantity, unit_price, discount, line_total, \
-         coupon_share, points_share) ",
+         coupon_share, points_share, tax, points_redeemed) ",
     );
     sql.push_values(&order.items, |mut row, item| {
         row.push_bind(order_id.get())
@@ -50,7 +48,9 @@ pub(super) async fn insert_order(
             .push_bind(item.discount.amount())
             .push_bind(item.line_total.amount())
             .push_bind(item.coupon_share.amount())
-            .push_bind(item.points_share.amount());
+            .push_bind(item.points_share.amount())
+            .push_bind(item.tax.amount())
+            .push_bind(item.points_redeemed);
     });
     sql.build().execute(&mut *conn).await?;
     Ok(order_id)
@@ -98,10 +98,7 @@ pub(super) async fn insert_notice(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    let id = i64::try_from(result.last_insert_id())
-        .ok()
-        .and_then(|id| NotificationId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("notification_log returned no id".to_owned()))?;
+    let id = inserted_id(&result, "notification_log", NotificationId::new)?;
     let notification = Notification {
         id,
         order_id,

@@ -17,20 +17,21 @@ use shopcore::{
 use sqlx::{MySqlConnection, QueryBuilder};
 
 use crate::error::{diverged, DbError};
-use crate::rows::{utc, MONEY_LEDGER_COLUMNS};
+use crate::rows::{inserted_id, utc, MONEY_LEDGER_COLUMNS};
 
 /// Whose order a bump requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Standing {
-    /// The order is `created` (a payment or a shipment is recorded).
+pub(super) enum Standing {
+    /// The order is `created` (a payment, a shipment or a return is recorded).
     Created,
-    /// Any order (a payment changes, also in a cancel that already set `cancelled`).
+    /// Any order (a payment changes, units are released or money refunded,
+    /// also in a cancel that already set `cancelled`).
     Any,
 }
 
 /// Bumps the order's `settlement_version` (see the module docs); the order
 /// must exist (and be `created`, as `standing` says), or the plan diverged.
-async fn bump_settlement(
+pub(super) async fn bump_settlement(
     conn: &mut MySqlConnection,
     order: OrderId,
     standing: Standing,
@@ -79,39 +80,53 @@ pub(super) async fn record_payment(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| PaymentId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("payments returned no id".to_owned()).into())
+    Ok(inserted_id(&inserted, "payments", PaymentId::new)?)
 }
 
-/// Sets an authorized payment's status and captured amount: only an
-/// authorized payment of that order changes (a capture or a void), or the
-/// plan diverged.
+/// A stored payment's status and amounts, as a plan changes them.
+pub(super) struct PaymentChange {
+    pub(super) order: OrderId,
+    pub(super) payment: PaymentId,
+    pub(super) status: PaymentState,
+    pub(super) amount_captured: Money,
+    pub(super) amount_released: Money,
+    pub(super) amount_refunded: Money,
+}
+
+/// Sets a payment's status and amounts. Only an authorized payment of that
+/// order changes its status (a capture or a void), a payment keeping its
+/// status only gains what is released or refunded (a partial release of an
+/// authorization, a refund), or the plan diverged.
 pub(super) async fn change_payment(
     conn: &mut MySqlConnection,
-    order: OrderId,
-    payment: PaymentId,
-    status: PaymentState,
-    amount_captured: Money,
+    change: &PaymentChange,
     at: DateTime<Utc>,
 ) -> Result<(), DbError> {
+    let PaymentChange { order, payment, .. } = *change;
     bump_settlement(conn, order, Standing::Any).await?;
     let updated = sqlx::query(
-        "UPDATE payments SET status = ?, amount_captured = ?, updated_at = ? \
-         WHERE payment_id = ? AND order_id = ? AND status = ?",
+        "UPDATE payments SET status = ?, amount_captured = ?, amount_released = ?, \
+         amount_refunded = ?, updated_at = ? \
+         WHERE payment_id = ? AND order_id = ? AND (status = ? OR status = ?) \
+         AND amount_released <= ? AND amount_refunded <= ?",
     )
-    .bind(status.as_str())
-    .bind(amount_captured.amount())
+    .bind(change.status.as_str())
+    .bind(change.amount_captured.amount())
+    .bind(change.amount_released.amount())
+    .bind(change.amount_refunded.amount())
     .bind(utc(at))
     .bind(payment.get())
     .bind(order.get())
     .bind(PaymentState::Authorized.as_str())
+    .bind(change.status.as_str())
+    .bind(change.amount_released.amount())
+    .bind(change.amount_refunded.amount())
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() != 1 {
         return Err(diverged(format_args!(
-            "payment {payment} of order {order} (expected authorized)"
+            "payment {payment} of order {order} (expected authorized or {})",
+            change.status.as_str()
         )));
     }
     Ok(())
@@ -164,10 +179,7 @@ pub(super) async fn insert_fulfillment(
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
-    let id = i64::try_from(inserted.last_insert_id())
-        .ok()
-        .and_then(|id| FulfillmentId::new(id).ok())
-        .ok_or_else(|| StorageError::Failure("fulfillments returned no id".to_owned()))?;
+    let id = inserted_id(&inserted, "fulfillments", FulfillmentId::new)?;
     let mut sql =
         QueryBuilder::new("INSERT INTO fulfillment_items (fulfillment_id, product_id, quantity) ");
     sql.push_values(&fulfillment.lines, |mut row, line| {

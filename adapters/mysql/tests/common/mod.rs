@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test file uses part of this module
 
+pub mod races;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
