@@ -183,7 +183,7 @@ run: venv
 ## The cluster is removed afterwards, pass or fail. `make test` runs the short form.
 test-galera-short: GALERA_KEY_ROUNDS = 50
 test-galera-short: GALERA_SOAK = --short
-test-galera-short: GALERA_RUST_TESTS = --workspace --test conformance --test settlement_races
+test-galera-short: GALERA_RUST_TESTS = --workspace --test conformance --test settlement_races --test returns_races
 test-galera: GALERA_KEY_ROUNDS = 500
 test-galera: GALERA_SOAK =
 test-galera: GALERA_RUST_TESTS = -p shopcore-mysql

@@ -153,8 +153,9 @@ pub use orders::payment::{
     MoneyEntry, MoneyKind, NewPayment, Payment, PaymentState, PaymentStatus,
 };
 pub use orders::returns::{
-    release_points, release_share, LineQuantity, NewRefund, NewReturn, Refund, RefundKind,
-    RefundLine, RefundPart, Release, ReleaseCause, ReleasedLine, Return, ReturnRef, ReturnStatus,
+    release_points, release_share, KeyedRequest, LineQuantity, NewRefund, NewReturn, Refund,
+    RefundKind, RefundLine, RefundPart, Release, ReleaseCause, ReleasedLine, Return, ReturnRef,
+    ReturnStatus,
 };
 pub use outbox::{
     channels_for, email_message, jitter, non_public_address, plan_webhook, webhook_request,

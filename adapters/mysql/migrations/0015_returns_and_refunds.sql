@@ -30,6 +30,8 @@ ALTER TABLE orders
     ADD COLUMN rounding VARCHAR(9) CHARACTER SET ascii NOT NULL DEFAULT 'half_up',
     -- Whether its lines hold their tax and redeemed points (see above).
     ADD COLUMN line_costs_kept BOOLEAN NOT NULL DEFAULT TRUE,
+    -- What is left to split, found at every start without scanning `orders`.
+    ADD INDEX orders_line_costs_pending (line_costs_kept, order_id),
     ADD CONSTRAINT orders_known_rounding CHECK (rounding IN ('half_up', 'half_even'));
 UPDATE orders SET line_costs_kept = FALSE;
 
@@ -64,9 +66,15 @@ CREATE TABLE returns (
     restock BOOLEAN NOT NULL,
     reason VARCHAR(500) NULL,
     requested_by_customer BOOLEAN NOT NULL,
+    -- The Idempotency-Key it was created with (compared exactly, per order),
+    -- and the digest of that request.
+    idempotency_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    request_fingerprint CHAR(64) CHARACTER SET ascii NULL,
     created_at DATETIME(6) NOT NULL,
     updated_at DATETIME(6) NOT NULL,
     INDEX returns_by_order (order_id, return_id),
+    UNIQUE INDEX returns_key (order_id, idempotency_key),
+    CONSTRAINT returns_keyed CHECK ((idempotency_key IS NULL) = (request_fingerprint IS NULL)),
     INDEX returns_by_status (status, return_id),
     CONSTRAINT returns_known_status CHECK (status IN ('requested', 'received', 'rejected'))
 ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
@@ -90,6 +98,8 @@ CREATE TABLE releases (
     order_id INT NOT NULL,
     cause VARCHAR(16) CHARACTER SET ascii NOT NULL,
     return_id BIGINT NULL,
+    -- Whether its units went back to stock (always for a cancellation).
+    restocked BOOLEAN NOT NULL,
     points_revoked BIGINT UNSIGNED NOT NULL DEFAULT 0,
     created_at DATETIME(6) NOT NULL,
     INDEX releases_by_order (order_id, release_id),
@@ -125,8 +135,13 @@ CREATE TABLE refunds (
     tax DECIMAL(12,2) NOT NULL,
     points_returned BIGINT UNSIGNED NOT NULL DEFAULT 0,
     reason VARCHAR(500) NULL,
+    -- A goodwill refund's Idempotency-Key (per order) and request digest.
+    idempotency_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    request_fingerprint CHAR(64) CHARACTER SET ascii NULL,
     created_at DATETIME(6) NOT NULL,
     INDEX refunds_by_order (order_id, refund_id),
+    UNIQUE INDEX refunds_key (order_id, idempotency_key),
+    CONSTRAINT refunds_keyed CHECK ((idempotency_key IS NULL) = (request_fingerprint IS NULL)),
     CONSTRAINT refunds_return FOREIGN KEY (return_id) REFERENCES returns (return_id),
     CONSTRAINT refunds_known_kind CHECK (kind IN ('cancellation', 'return', 'goodwill')),
     CONSTRAINT refunds_return_named CHECK ((kind = 'return') = (return_id IS NOT NULL)),

@@ -31,9 +31,9 @@ use async_trait::async_trait;
 use const_format::concatcp;
 use shopcore::{
     plan_partial_cancel, plan_receive_return, plan_refund, plan_reject_return, plan_return,
-    CancelError, CancelSnapshot, CancelledOrder, Catalog, Customer, Effect, LineQuantity, Money,
-    Order, OrderId, OrderReturns, ReasonText, Return, ReturnError, ReturnId, ReturnOutcome,
-    ReturnPlan, ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
+    CancelError, CancelSnapshot, CancelledOrder, Catalog, Customer, Effect, LineQuantity, Order,
+    OrderId, OrderReturns, RefundRequest, Return, ReturnError, ReturnId, ReturnOutcome, ReturnPlan,
+    ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
 };
 use sqlx::MySqlConnection;
 
@@ -127,6 +127,23 @@ impl MySqlStore {
             Ok(plan) => plan,
             Err(refused) => return Ok(Err(refused)),
         };
+        if let Some(replay) = plan.replayed {
+            // The key named an earlier request: answer it, write nothing.
+            let order = locked.order;
+            let returned = replay
+                .return_id
+                .and_then(|id| order.returns.iter().find(|r| r.id == id).cloned());
+            let refund = replay
+                .refund_id
+                .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned());
+            return Ok(Ok(ReturnOutcome {
+                order,
+                returned,
+                refund,
+                notices: Vec::new(),
+                replayed: true,
+            }));
+        }
         let changed = plan
             .plan()
             .effects()
@@ -165,6 +182,7 @@ impl MySqlStore {
             returned,
             refund,
             notices: applied.notices,
+            replayed: false,
         }))
     }
 
@@ -253,11 +271,10 @@ impl OrderReturns for MySqlStore {
     async fn refund(
         &self,
         order_id: OrderId,
-        amount: Money,
-        reason: Option<ReasonText>,
+        request: &RefundRequest,
     ) -> Result<ReturnOutcome, ReturnError> {
         self.return_step(order_id, false, |snapshot| {
-            plan_refund(snapshot, amount, reason.clone(), self.clock.now())
+            plan_refund(snapshot, request, self.clock.now())
         })
         .await
     }

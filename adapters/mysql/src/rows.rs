@@ -20,8 +20,9 @@ use shopcore::{
     StaffKeyName, StaffRole, StockEntry, StorageError, MAX_STOCK,
 };
 use shopcore::{
-    LineQuantity, ReasonText, Refund, RefundId, RefundKind, RefundLine, RefundPart, Release,
-    ReleaseCause, ReleasedLine, Return, ReturnId, ReturnStatus, RoundingMode,
+    IdempotencyKey, KeyedRequest, LineQuantity, ReasonText, Refund, RefundId, RefundKind,
+    RefundLine, RefundPart, Release, ReleaseCause, ReleasedLine, RequestFingerprint, Return,
+    ReturnId, ReturnStatus, RoundingMode,
 };
 
 use crate::error::invalid_row;
@@ -457,7 +458,8 @@ impl RecordRow for FulfillmentLineRow {
 /// The columns of a release and one of its lines, `releases r` joined with
 /// `release_items i`.
 pub(crate) const RELEASE_LINE_COLUMNS: &str = "r.release_id, r.order_id, r.cause, r.return_id, \
-     r.points_revoked, r.created_at, i.product_id, i.quantity, i.amount, i.tax, i.points";
+     r.restocked, r.points_revoked, r.created_at, i.product_id, i.quantity, i.amount, i.tax, \
+     i.points";
 
 /// A release and one of its lines.
 #[derive(sqlx::FromRow)]
@@ -466,6 +468,7 @@ pub(crate) struct ReleaseLineRow {
     order_id: i64,
     cause: String,
     return_id: Option<i64>,
+    restocked: bool,
     points_revoked: u64,
     created_at: DateTime<Utc>,
     product_id: Option<i64>,
@@ -522,6 +525,7 @@ impl RecordRow for ReleaseLineRow {
         Ok(Release {
             cause,
             lines: Vec::new(),
+            restocked: self.restocked,
             points_revoked: self.points_revoked,
             created_at: self.created_at,
         })
@@ -535,7 +539,8 @@ impl RecordRow for ReleaseLineRow {
 /// The columns of a return and one of its lines, `returns r` joined with
 /// `return_items i`.
 pub(crate) const RETURN_LINE_COLUMNS: &str = "r.return_id, r.order_id, r.status, r.restock, \
-     r.reason, r.requested_by_customer, r.created_at, r.updated_at, i.product_id, i.quantity";
+     r.reason, r.requested_by_customer, r.idempotency_key, r.request_fingerprint, r.created_at, \
+     r.updated_at, i.product_id, i.quantity";
 
 /// A return and one of its lines.
 #[derive(sqlx::FromRow)]
@@ -546,6 +551,8 @@ pub(crate) struct ReturnLineRow {
     restock: bool,
     reason: Option<String>,
     requested_by_customer: bool,
+    idempotency_key: Option<String>,
+    request_fingerprint: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     product_id: Option<i64>,
@@ -592,6 +599,11 @@ impl RecordRow for ReturnLineRow {
                 .transpose()
                 .map_err(|e| bad(&e))?,
             requested_by_customer: self.requested_by_customer,
+            idempotency: keyed(
+                self.idempotency_key.as_deref(),
+                self.request_fingerprint.as_deref(),
+            )
+            .map_err(|e| bad(&e))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -605,8 +617,8 @@ impl RecordRow for ReturnLineRow {
 /// The columns of a refund and one of its lines, `refunds f` joined with
 /// `refund_items i`.
 pub(crate) const REFUND_LINE_COLUMNS: &str = "f.refund_id, f.order_id, f.kind, f.return_id, \
-     f.amount, f.tax, f.points_returned, f.reason, f.created_at, i.product_id, i.quantity, \
-     i.amount AS line_amount, i.tax AS line_tax";
+     f.amount, f.tax, f.points_returned, f.reason, f.idempotency_key, f.request_fingerprint, \
+     f.created_at, i.product_id, i.quantity, i.amount AS line_amount, i.tax AS line_tax";
 
 /// A refund and one of its lines (its parts are read apart: [`RefundPartRow`]).
 #[derive(sqlx::FromRow)]
@@ -619,6 +631,8 @@ pub(crate) struct RefundLineRow {
     tax: Decimal,
     points_returned: u64,
     reason: Option<String>,
+    idempotency_key: Option<String>,
+    request_fingerprint: Option<String>,
     created_at: DateTime<Utc>,
     product_id: Option<i64>,
     quantity: Option<i64>,
@@ -681,12 +695,30 @@ impl RecordRow for RefundLineRow {
                 .map(ReasonText::parse)
                 .transpose()
                 .map_err(|e| bad(&e))?,
+            idempotency: keyed(
+                self.idempotency_key.as_deref(),
+                self.request_fingerprint.as_deref(),
+            )
+            .map_err(|e| bad(&e))?,
             created_at: self.created_at,
         })
     }
 
     fn lines(record: &mut Refund) -> &mut Vec<RefundLine> {
         &mut record.lines
+    }
+}
+
+/// A stored idempotency key and request digest (both or neither).
+fn keyed(key: Option<&str>, fingerprint: Option<&str>) -> Result<Option<KeyedRequest>, String> {
+    match (key, fingerprint) {
+        (None, None) => Ok(None),
+        (Some(key), Some(fingerprint)) => Ok(Some(KeyedRequest {
+            key: IdempotencyKey::parse(key).map_err(|e| format!("idempotency key: {e}"))?,
+            fingerprint: RequestFingerprint::parse(fingerprint)
+                .ok_or_else(|| format!("request fingerprint {fingerprint:?}"))?,
+        })),
+        _ => Err("an idempotency key without its request digest".to_owned()),
     }
 }
 

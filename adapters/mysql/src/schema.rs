@@ -241,7 +241,7 @@ pub(crate) async fn split_line_costs(
     let mut after = 0i64;
     loop {
         let batch: Vec<i64> = sqlx::query_scalar(
-            "SELECT order_id FROM orders WHERE order_id > ? AND NOT line_costs_kept \
+            "SELECT order_id FROM orders WHERE order_id > ? AND line_costs_kept = FALSE \
              ORDER BY order_id LIMIT ?",
         )
         .bind(after)
@@ -269,7 +269,7 @@ async fn split_batch(
         "SELECT order_id, COALESCE(tax, 0), points_redeemed FROM orders WHERE order_id IN ",
     );
     push_in_list(&mut sql, ids.iter().copied());
-    sql.push(" AND NOT line_costs_kept ORDER BY order_id FOR UPDATE");
+    sql.push(" AND line_costs_kept = FALSE ORDER BY order_id FOR UPDATE");
     let orders: Vec<(i64, Decimal, u64)> = sql
         .build_query_as()
         .fetch_all(&mut *tx)

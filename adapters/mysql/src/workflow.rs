@@ -381,6 +381,7 @@ fn cancelled(
             Effect::UnitsReleased { release, .. } => order.releases.push(Release {
                 cause: release.cause.resolve(applied.return_id)?,
                 lines: release.lines.clone(),
+                restocked: release.restocked,
                 points_revoked: release.points_revoked,
                 created_at: release.created_at,
             }),

@@ -504,6 +504,7 @@ fn return_request(lines: Vec<shopcore::LineQuantity>) -> shopcore::ReturnRequest
         lines,
         restock: true,
         reason: Some(shopcore::ReasonText::parse("damaged in transit").unwrap()),
+        key: None,
     }
 }
 
@@ -661,8 +662,13 @@ async fn returns_receipts_rejections_and_refunds_failing_after_any_step_leave_no
 
     // A goodwill refund.
     let amount: shopcore::Money = "10.00".parse().unwrap();
+    let request = shopcore::RefundRequest {
+        amount,
+        reason: None,
+        key: Some("refund-1".parse().unwrap()),
+    };
     let goodwill = fails_without_trace(&db, &raw, &WriteStep::REFUND, || {
-        shopcore::OrderReturns::refund(&**store, order.id, amount, None)
+        shopcore::OrderReturns::refund(&**store, order.id, &request)
     })
     .await;
     let refund = goodwill.refund.clone().expect("the refund");

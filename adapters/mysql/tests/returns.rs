@@ -20,11 +20,20 @@ fn mice(units: i64) -> Vec<LineQuantity> {
     }]
 }
 
+fn goodwill(amount: Money) -> shopcore::RefundRequest {
+    shopcore::RefundRequest {
+        amount,
+        reason: None,
+        key: None,
+    }
+}
+
 fn asked(units: i64) -> ReturnRequest {
     ReturnRequest {
         lines: mice(units),
         restock: false,
         reason: Some("too many".parse().unwrap()),
+        key: None,
     }
 }
 
@@ -62,7 +71,7 @@ async fn unknown_returns_and_orders_are_refused_by_their_codes() {
     );
     assert_eq!(
         store
-            .refund(nowhere, "1.00".parse().unwrap(), None)
+            .refund(nowhere, &goodwill("1.00".parse().unwrap()))
             .await
             .unwrap_err()
             .code(),
@@ -121,7 +130,7 @@ async fn returns_are_listed_by_status_and_every_read_of_an_order_carries_its_rec
         "return_not_requested"
     );
     let goodwill = store
-        .refund(order, Money::from_cents(500).unwrap(), None)
+        .refund(order, &goodwill(Money::from_cents(500).unwrap()))
         .await
         .unwrap();
 

@@ -84,6 +84,7 @@ async fn two_staff_returns_racing_for_the_same_units_never_return_more_than_ship
                     lines: six_mice(),
                     restock: true,
                     reason: None,
+                    key: None,
                 };
                 tokio::spawn(async move {
                     store
@@ -119,13 +120,18 @@ async fn two_goodwill_refunds_racing_for_the_same_money_never_refund_more_than_c
     };
     let rounds = rounds();
     let mut won_by = [0; 2];
-    let thousand: Money = "1000.00".parse().unwrap();
+    let thousand = shopcore::RefundRequest {
+        amount: "1000.00".parse().unwrap(),
+        reason: None,
+        key: None,
+    };
     for round in 0..rounds {
         let order = paid_example(&racers, round).await;
         let tasks: Vec<_> = (0..2)
             .map(|i| {
                 let store = racers.store(i);
-                tokio::spawn(async move { store.refund(order, thousand, None).await })
+                let request = thousand.clone();
+                tokio::spawn(async move { store.refund(order, &request).await })
             })
             .collect();
         let codes = two_answers(tasks, &mut won_by).await;
@@ -133,10 +139,10 @@ async fn two_goodwill_refunds_racing_for_the_same_money_never_refund_more_than_c
         racers.sync().await;
         let stored = racers.db.store.order(order).await.unwrap();
         assert_eq!(stored.refunds.len(), 1, "round {round}");
-        assert_eq!(stored.amount_refunded(), thousand, "round {round}");
+        assert_eq!(stored.amount_refunded(), thousand.amount, "round {round}");
         assert!(stored.amount_refunded() <= stored.amount_paid());
         let refunded: Vec<Money> = stored.payments.iter().map(|p| p.amount_refunded).collect();
-        assert_eq!(refunded, [thousand], "round {round}");
+        assert_eq!(refunded, [thousand.amount], "round {round}");
         racers
             .assert_audit_clean(&format!("(b) round {round}"))
             .await;

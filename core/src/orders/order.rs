@@ -519,6 +519,19 @@ impl RequestFingerprint {
         &self.0
     }
 
+    /// A stored digest: exactly 64 lower-case hex digits, else `None`.
+    ///
+    /// ```
+    /// use shopcore::RequestFingerprint;
+    /// assert!(RequestFingerprint::parse(&"0a".repeat(32)).is_some());
+    /// assert!(RequestFingerprint::parse("0a").is_none());
+    /// assert!(RequestFingerprint::parse(&"0A".repeat(32)).is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+        (text.len() == 64 && text.chars().all(hex)).then(|| RequestFingerprint(text.to_owned()))
+    }
+
     /// The fingerprint of a finished SHA-256 hasher.
     pub(crate) fn of(hasher: sha2::Sha256) -> Self {
         use sha2::Digest as _;

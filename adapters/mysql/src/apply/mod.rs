@@ -339,8 +339,9 @@ async fn apply_effects<'p>(
                 order,
                 return_id,
                 status,
+                restock,
             } => {
-                returns::change_return(conn, *order, *return_id, *status, at).await?;
+                returns::change_return(conn, *order, *return_id, (*status, *restock), at).await?;
                 faults.check(WriteStep::ReturnChanged)?;
             }
             Effect::UnitsReleased { order, release } => {

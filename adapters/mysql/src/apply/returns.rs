@@ -28,13 +28,16 @@ pub(super) async fn insert_return(
     bump_settlement(conn, new.order_id, Standing::Created).await?;
     let inserted = sqlx::query(
         "INSERT INTO returns (order_id, status, restock, reason, requested_by_customer, \
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+         idempotency_key, request_fingerprint, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(new.order_id.get())
     .bind(new.status.as_str())
     .bind(new.restock)
     .bind(new.reason.as_ref().map(|r| r.as_str()))
     .bind(new.requested_by_customer)
+    .bind(new.idempotency.as_ref().map(|k| k.key.as_str()))
+    .bind(new.idempotency.as_ref().map(|k| k.fingerprint.as_str()))
     .bind(utc(at))
     .bind(utc(at))
     .execute(&mut *conn)
@@ -51,20 +54,22 @@ pub(super) async fn insert_return(
 }
 
 /// Sets a `requested` return of the order to `status` (received or
-/// rejected); any other return, or one of another order, means the plan diverged.
+/// rejected) and `restock`; any other return, or one of another order, means
+/// the plan diverged.
 pub(super) async fn change_return(
     conn: &mut MySqlConnection,
     order: OrderId,
     return_id: ReturnId,
-    status: ReturnStatus,
+    (status, restock): (ReturnStatus, bool),
     at: DateTime<Utc>,
 ) -> Result<(), DbError> {
     bump_settlement(conn, order, Standing::Created).await?;
     let updated = sqlx::query(
-        "UPDATE returns SET status = ?, updated_at = ? \
+        "UPDATE returns SET status = ?, restock = ?, updated_at = ? \
          WHERE return_id = ? AND order_id = ? AND status = ?",
     )
     .bind(status.as_str())
+    .bind(restock)
     .bind(utc(at))
     .bind(return_id.get())
     .bind(order.get())
@@ -97,12 +102,13 @@ pub(super) async fn insert_release(
         ReleaseCause::Return(id) => ("return", Some(id.get())),
     };
     let inserted = sqlx::query(
-        "INSERT INTO releases (order_id, cause, return_id, points_revoked, created_at) \
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO releases (order_id, cause, return_id, restocked, points_revoked, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(order.get())
     .bind(cause)
     .bind(return_id)
+    .bind(release.restocked)
     .bind(release.points_revoked)
     .bind(utc(release.created_at))
     .execute(&mut *conn)
@@ -142,7 +148,7 @@ pub(super) async fn insert_refund(
         .transpose()?;
     let inserted = sqlx::query(
         "INSERT INTO refunds (order_id, kind, return_id, amount, tax, points_returned, reason, \
-         created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         idempotency_key, request_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(refund.order_id.get())
     .bind(refund.kind.as_str())
@@ -151,6 +157,8 @@ pub(super) async fn insert_refund(
     .bind(refund.tax.amount())
     .bind(refund.points_returned)
     .bind(refund.reason.as_ref().map(|r| r.as_str()))
+    .bind(refund.idempotency.as_ref().map(|k| k.key.as_str()))
+    .bind(refund.idempotency.as_ref().map(|k| k.fingerprint.as_str()))
     .bind(utc(at))
     .execute(&mut *conn)
     .await?;
