@@ -35,6 +35,7 @@ use crate::access::Actor;
 use crate::catalog::{Product, TierLadder};
 use crate::config::ShopConfig;
 use crate::error::{ErrorCode, ErrorKind, StorageError, ValueError};
+use crate::orders::order::Order;
 use crate::plan::{Effect, Plan};
 use crate::values::ids::ProductId;
 use crate::values::money::Money;
@@ -352,6 +353,14 @@ pub fn plan_catalog_change(
             (outcome, false)
         }
         CatalogCommand::SetTaxRate { region, rate } => {
+            if region.as_str().eq_ignore_ascii_case(Order::LEGACY_REGION) {
+                // Orders in it would be taken for orders of the original schema.
+                return Err(AdminError::Value(ValueError::Field {
+                    field: "region",
+                    reason:
+                        "\"legacy\" names the orders of the original schema: choose another name",
+                }));
+            }
             let stored = snapshot.tax_rate.as_ref();
             let region = stored.map_or(region, |(r, _)| r).clone();
             let before = stored.map(|(_, rate)| *rate);

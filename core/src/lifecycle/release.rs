@@ -325,7 +325,7 @@ fn refund_lines(lines: &[ReleasedLine], refunded: Money) -> Vec<RefundLine> {
 }
 
 /// Records `refund` (its parts filled in: through the payments with money
-/// left to refund, latest first) with its payments' changes, its money
+/// left to refund, newest payment first) with its payments' changes, its money
 /// movements and its notice.
 pub(crate) fn record_refund(
     plan: &mut Plan,

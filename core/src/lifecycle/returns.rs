@@ -168,7 +168,9 @@ pub enum ReturnRequester {
 pub struct ReturnRequest {
     /// What comes back (a product may appear more than once: its units add up).
     pub lines: Vec<LineQuantity>,
-    /// Whether the units go back to stock when received.
+    /// Whether the units go back to stock when received: staff say so; a
+    /// customer's request is stored with `true`, which staff may override
+    /// on receipt.
     pub restock: bool,
     /// Why.
     pub reason: Option<ReasonText>,
@@ -405,7 +407,9 @@ pub fn plan_return(
             ReturnStatus::Requested
         },
         lines,
-        restock: request.restock,
+        // Whether returned goods go back on the shelf is the shop's call: a
+        // customer's request is restocked unless staff decide otherwise on receipt.
+        restock: if staff { request.restock } else { true },
         reason: request.reason.clone(),
         requested_by_customer: !staff,
         idempotency: keyed,
@@ -734,5 +738,51 @@ mod tests {
         assert_eq!(refund.unwrap_err().code(), "refund_exceeds_paid");
         // The whole order can still be cancelled.
         assert!(crate::plan_cancel(&snapshot, now).is_ok());
+    }
+
+    #[test]
+    fn a_customer_asks_for_a_return_but_staff_decide_the_restock() {
+        let data = seed::demo_data();
+        let catalog = data.catalog();
+        let mut order = seed::worked_example_order();
+        order.fulfillments.push(crate::Fulfillment {
+            id: crate::FulfillmentId::new(1).unwrap(),
+            order_id: order.id,
+            lines: vec![crate::FulfillmentLine {
+                product_id: ProductId::new(2).unwrap(),
+                quantity: Quantity::new(10).unwrap(),
+            }],
+            carrier: None,
+            tracking_number: None,
+            created_at: DateTime::UNIX_EPOCH,
+        });
+        let snapshot = ReturnSnapshot {
+            order: &order,
+            customer: Some(&data.customers[0]),
+            catalog: &catalog,
+        };
+        let request = ReturnRequest {
+            lines: mice(2),
+            restock: false,
+            reason: None,
+            key: None,
+        };
+        let by = ReturnRequester::Customer {
+            window: Duration::days(30),
+        };
+        let now = DateTime::UNIX_EPOCH + Duration::days(1);
+        let plan = plan_return(&snapshot, &request, by, LoyaltyPolicy::default(), now).unwrap();
+        let [Effect::ReturnCreated(created)] = plan.plan().effects() else {
+            panic!("a request writes only itself");
+        };
+        assert_eq!(created.status, ReturnStatus::Requested);
+        assert!(
+            created.restock,
+            "restocked unless staff say otherwise on receipt"
+        );
+        // Past the window (30 days after the shipment), refused.
+        let late = DateTime::UNIX_EPOCH + Duration::days(30);
+        let refused = plan_return(&snapshot, &request, by, LoyaltyPolicy::default(), late);
+        assert_eq!(refused.unwrap_err().code(), "return_window_closed");
     }
 }

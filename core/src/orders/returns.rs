@@ -361,7 +361,7 @@ pub struct Refund {
     pub points_returned: u64,
     /// Per line (none for a goodwill refund).
     pub lines: Vec<RefundLine>,
-    /// Through which payments, latest captured first.
+    /// Through which payments, newest payment first.
     pub parts: Vec<RefundPart>,
     /// Why, if said.
     pub reason: Option<ReasonText>,

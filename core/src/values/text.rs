@@ -17,20 +17,29 @@ use crate::error::ValueError;
 /// controls (U+202A–U+202E, U+2066–U+2069) and marks (U+200E, U+200F, U+061C)
 /// that can make a name display as something else in a notification, the
 /// invisible zero-width characters and word joiners (U+200B–U+200D,
-/// U+2060–U+2064, U+FEFF), and U+FFFD, which stands in for bytes that were not
+/// U+2060–U+2064, U+FEFF), the line and paragraph separators (U+2028,
+/// U+2029, which break a notice's lines), invisible fillers and format
+/// characters (U+00AD, U+034F, U+180E, U+3164, U+FFA0, the tags
+/// U+E0000–U+E007F), and U+FFFD, which stands in for bytes that were not
 /// valid UTF-8.
 fn has_control_chars(text: &str) -> bool {
     text.chars().any(|c| {
         c.is_control()
             || matches!(
                 c,
-                '\u{061C}'
+                '\u{00AD}'
+                    | '\u{034F}'
+                    | '\u{061C}'
+                    | '\u{180E}'
                     | '\u{200B}'..='\u{200F}'
-                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2028}'..='\u{202E}'
                     | '\u{2060}'..='\u{2064}'
                     | '\u{2066}'..='\u{2069}'
+                    | '\u{3164}'
                     | '\u{FEFF}'
+                    | '\u{FFA0}'
                     | '\u{FFFD}'
+                    | '\u{E0000}'..='\u{E007F}'
             )
     })
 }
@@ -575,6 +584,24 @@ mod tests {
         );
         assert!(CustomerName::parse("Robert'); DROP TABLE customers;--").is_ok());
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn separators_fillers_and_tags_that_hide_or_break_a_notice_are_rejected() {
+        // A reason goes into the customer's notice as written.
+        for hidden in [
+            "ok\u{2028}Refund due: 9999.00",
+            "ok\u{2029}x",
+            "soft\u{00AD}hyphen",
+            "grapheme\u{034F}joiner",
+            "mongolian\u{180E}vowel",
+            "\u{3164}",
+            "half\u{FFA0}width",
+            "tag\u{E0041}",
+        ] {
+            assert!(ReasonText::parse(hidden).is_err(), "{hidden:?}");
+        }
+        assert!(ReasonText::parse("arrived broken — é, ß, 日本").is_ok());
     }
 
     #[test]

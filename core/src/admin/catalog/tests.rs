@@ -279,3 +279,18 @@ fn tax_rates_are_set_keeping_the_stored_spelling_and_the_default_region_stays() 
         "unknown_tax_region"
     );
 }
+
+#[test]
+fn the_legacy_region_is_reserved_for_orders_of_the_original_schema() {
+    let legacy = CatalogCommand::SetTaxRate {
+        region: Region::parse("LEGACY").unwrap(),
+        rate: "14".parse().unwrap(),
+    };
+    let refused = plan(&legacy, &AdminSnapshot::default()).unwrap_err();
+    assert_eq!(refused.code(), "invalid_request");
+    let nearby = CatalogCommand::SetTaxRate {
+        region: Region::parse("Legacy Town").unwrap(),
+        rate: "14".parse().unwrap(),
+    };
+    assert!(plan(&nearby, &AdminSnapshot::default()).is_ok());
+}
