@@ -97,8 +97,9 @@ pub fn scenarios() -> impl Strategy<Value = Scenario> {
     )
 }
 
-/// One step of a run. `line` indexes [`PRODUCTS`] (a product may not be in
-/// the order); `nth` indexes the returns made so far (or names none).
+/// One step of a run. `line` is 0, 1 or 2 for products 1 (Laptop), 2
+/// (Mouse) and 3 (Keyboard), which may not be in the order; `nth` indexes
+/// the returns made so far (or names none).
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Records a payment of `cents`, captured at once or only authorized.
