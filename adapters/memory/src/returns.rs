@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use shopcore::{
     plan_partial_cancel, plan_receive_return, plan_refund, plan_reject_return, plan_return,
     CancelError, CancelPlan, CancelSnapshot, CancelledOrder, LineQuantity, OrderId, OrderReturns,
-    OrderWorkflow, RefundRequest, Return, ReturnError, ReturnId, ReturnOutcome, ReturnPlan,
-    ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
+    OrderWorkflow, Page, PageLimit, RefundRequest, Return, ReturnError, ReturnId, ReturnOutcome,
+    ReturnPlan, ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
 };
 
 use crate::state::{Applied, State};
@@ -193,6 +193,21 @@ impl OrderReturns for MemoryStore {
     ) -> Result<ReturnOutcome, ReturnError> {
         let now = self.clock.now();
         self.returns_step(order_id, |snapshot| plan_refund(snapshot, request, now))
+    }
+
+    async fn return_page(
+        &self,
+        status: Option<ReturnStatus>,
+        after: Option<ReturnId>,
+        limit: PageLimit,
+    ) -> Result<Page<Return, ReturnId>, StorageError> {
+        let all = self.returns(status).await?;
+        let items = all
+            .into_iter()
+            .filter(|r| after.is_none_or(|after| r.id > after))
+            .take(limit.get() + 1)
+            .collect();
+        Ok(Page::from_overfetch(items, limit, |r| r.id))
     }
 
     async fn returns(&self, status: Option<ReturnStatus>) -> Result<Vec<Return>, StorageError> {

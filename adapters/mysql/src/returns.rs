@@ -32,8 +32,9 @@ use const_format::concatcp;
 use shopcore::{
     plan_partial_cancel, plan_receive_return, plan_refund, plan_reject_return, plan_return,
     CancelError, CancelSnapshot, CancelledOrder, Catalog, Customer, Effect, LineQuantity, Order,
-    OrderId, OrderReturns, RefundRequest, Return, ReturnError, ReturnId, ReturnOutcome, ReturnPlan,
-    ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus, StorageError,
+    OrderId, OrderReturns, Page, PageLimit, RefundRequest, Return, ReturnError, ReturnId,
+    ReturnOutcome, ReturnPlan, ReturnRequest, ReturnRequester, ReturnSnapshot, ReturnStatus,
+    StorageError,
 };
 use sqlx::MySqlConnection;
 
@@ -280,16 +281,46 @@ impl OrderReturns for MySqlStore {
     }
 
     async fn returns(&self, status: Option<ReturnStatus>) -> Result<Vec<Return>, StorageError> {
+        self.returns_after(status, None, None).await
+    }
+
+    async fn return_page(
+        &self,
+        status: Option<ReturnStatus>,
+        after: Option<ReturnId>,
+        limit: PageLimit,
+    ) -> Result<Page<Return, ReturnId>, StorageError> {
+        // One more than the page, to know whether another follows.
+        let extra = u32::try_from(limit.get() + 1).unwrap_or(u32::MAX);
+        let found = self.returns_after(status, after, Some(extra)).await?;
+        Ok(Page::from_overfetch(found, limit, |r| r.id))
+    }
+}
+
+impl MySqlStore {
+    /// Returns by id after `after`, at most `limit` of them, only those in
+    /// `status` if given, each with its lines.
+    async fn returns_after(
+        &self,
+        status: Option<ReturnStatus>,
+        after: Option<ReturnId>,
+        limit: Option<u32>,
+    ) -> Result<Vec<Return>, StorageError> {
+        // The page is cut on returns, not on their joined lines.
         const SQL: &str = concatcp!(
             "SELECT ",
             RETURN_LINE_COLUMNS,
-            " FROM returns r LEFT JOIN return_items i ON i.return_id = r.return_id \
-             WHERE (? IS NULL OR r.status = ?) ORDER BY r.return_id, i.item_id"
+            " FROM (SELECT * FROM returns WHERE (? IS NULL OR status = ?) AND return_id > ? \
+             ORDER BY return_id LIMIT ?) r \
+             LEFT JOIN return_items i ON i.return_id = r.return_id \
+             ORDER BY r.return_id, i.item_id"
         );
         let status = status.map(ReturnStatus::as_str);
         let rows: Vec<ReturnLineRow> = sqlx::query_as(SQL)
             .bind(status)
             .bind(status)
+            .bind(after.map_or(0, ReturnId::get))
+            .bind(limit.map_or(u64::MAX, u64::from))
             .fetch_all(&self.pool)
             .await
             .map_err(DbError::from)?;

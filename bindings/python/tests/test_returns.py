@@ -436,3 +436,19 @@ def test_the_new_error_codes_notices_and_events_are_exported() -> None:
     engine = shopcore.Engine.in_memory()
     events = ["order.units_cancelled", "return.received", "refund.created"]
     assert engine.create_webhook("https://hooks.example.com/returns", events).webhook.events == events
+
+
+def test_returns_page_by_id_with_a_cursor(engine: shopcore.Engine) -> None:
+    order_id = paid_and_shipped(engine)
+    asked = engine.create_return(order_id, [(2, 1)], by="customer").returned
+    staff = [engine.create_return(order_id, [(2, 1)]).returned for _ in range(2)]
+    assert asked is not None and None not in staff
+    everything = engine.returns()
+    page, after = engine.return_page(limit=2)
+    assert (page, after) == (everything[:2], everything[1].return_id)
+    rest, last = engine.return_page(after=after, limit=2)
+    assert (rest, last) == (everything[2:], None)
+    assert engine.return_page(status="requested") == ([asked], None)
+    for bad in ({"limit": 0}, {"limit": 501}, {"status": "lost"}, {"after": "x"}):
+        with pytest.raises(ValidationError):
+            engine.return_page(**bad)

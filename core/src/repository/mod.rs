@@ -572,8 +572,17 @@ pub trait OrderReturns: Send + Sync {
         request: &RefundRequest,
     ) -> Result<ReturnOutcome, ReturnError>;
 
-    /// Returns of every order, by id; only those in `status` if given.
+    /// Returns of every order, by id; only those in `status` if given (for
+    /// tools and tests: services list [`return_page`](Self::return_page)s).
     async fn returns(&self, status: Option<ReturnStatus>) -> Result<Vec<Return>, StorageError>;
+
+    /// Returns by id: at most `limit` after `after`; only those in `status` if given.
+    async fn return_page(
+        &self,
+        status: Option<ReturnStatus>,
+        after: Option<ReturnId>,
+        limit: PageLimit,
+    ) -> Result<Page<Return, ReturnId>, StorageError>;
 }
 
 /// The unit of work: checkouts and cancels applied whole or not at all.

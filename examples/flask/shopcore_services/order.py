@@ -540,7 +540,12 @@ def reject_return(return_id: int) -> Response:
 @bp.get("/api/returns")
 @requires("manage_returns", in_legacy=True)
 def list_returns() -> Response:
-    """Every order's returns by id, or only those with ``?status=`` (``requested``, ``received``, ``rejected``)."""
+    """Returns by id, a page at a time (``?after=``, ``?limit=`` 1–500, a ``Link``
+    header while more remain), or only those with ``?status=`` (``requested``,
+    ``received``, ``rejected``); another query parameter is 400."""
+    for name in request.args:
+        if name not in ("status", "after", "limit"):
+            raise ApiError(400, "invalid_request", f"unknown query parameter {name[:40]!r}")
     status: Literal["requested", "received", "rejected"] | None
     match query_text("status"):
         case None:
@@ -549,7 +554,9 @@ def list_returns() -> Response:
             status = wanted
         case _:
             raise ApiError(400, "invalid_request", "status must be requested, received or rejected")
-    return jsonify({"returns": [return_json(r) for r in current_engine().returns(status)]})
+    limit = query_int("limit")
+    returns, after = current_engine().return_page(status=status, after=query_int("after"), limit=limit)
+    return page_response({"returns": [return_json(r) for r in returns]}, after, limit)
 
 
 @bp.post("/api/orders/<int:order_id>/refunds")

@@ -470,3 +470,20 @@ def test_the_notices_and_webhook_events_of_returns(shop: Shop) -> None:
     assert {"units_cancelled", "return_received", "refund_created"} <= set(kinds)
     deliveries = shop.engine.deliveries([kinds[k].notification_id for k in ("units_cancelled", "return_received", "refund_created")])
     assert [d.webhook_id for d in deliveries if d.channel == "webhook"] == [created["webhook_id"]] * 3
+
+
+def test_returns_are_listed_a_page_at_a_time(shop: Shop) -> None:
+    order_id = shop.paid_and_shipped()
+    made = [shop.engine.create_return(order_id, [(2, 1)]).returned for _ in range(3)]
+    ids = [r.return_id for r in made if r is not None]
+    headers = {"Authorization": f"Bearer {shop.tokens['support']}"}
+    first = shop.clients["order"].get("/api/returns?limit=2", headers=headers)
+    assert first.status_code == 200, first.get_json()
+    assert [r["return_id"] for r in first.get_json()["returns"]] == ids[:2]
+    link = first.headers["Link"]
+    assert f"after={ids[1]}" in link and 'rel="next"' in link
+    rest = shop.clients["order"].get(f"/api/returns?limit=2&after={ids[1]}", headers=headers)
+    assert [r["return_id"] for r in rest.get_json()["returns"]] == ids[2:]
+    assert "Link" not in rest.headers
+    for query in ("?limit=0", "?limit=501", "?after=x", "?limit=two", "?page=2"):
+        refused(shop.call("GET", f"/api/returns{query}"), 400, "invalid_request")

@@ -462,6 +462,23 @@ pub async fn a_customer_requests_returns_that_staff_receive_or_reject<S: Store>(
         )
         .await
         .unwrap();
+    // Three returns, listed by id a page at a time.
+    let all = store.returns(None).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let one = shopcore::PageLimit::new(1).unwrap();
+    let first = store.return_page(None, None, one).await.unwrap();
+    assert_eq!(
+        (first.items.as_slice(), first.next),
+        (&all[..1], Some(all[0].id))
+    );
+    let two = shopcore::PageLimit::new(2).unwrap();
+    let rest = store.return_page(None, first.next, two).await.unwrap();
+    assert_eq!((rest.items.as_slice(), rest.next), (&all[1..], None));
+    let received = store
+        .return_page(Some(ReturnStatus::Received), None, two)
+        .await
+        .unwrap();
+    assert_eq!(received.items, [all[0].clone(), all[2].clone()]);
     assert_eq!(audit_findings(store).await, Vec::<String>::new());
 }
 

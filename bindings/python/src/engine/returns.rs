@@ -8,7 +8,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use shopcore::{ReasonText, RefundRequest, ReturnId, ReturnRequest, ReturnRequester, ReturnStatus};
 
-use super::{present, Engine};
+use super::{page_limit, present, Engine};
 use crate::args::{self, integer, invalid};
 use crate::errors::IntoPyResult;
 use crate::records::{Return, ReturnOutcome};
@@ -153,18 +153,49 @@ impl Engine {
     }
 
     /// Every order's returns, by id; only those with `status` (`"requested"`,
-    /// `"received"` or `"rejected"`) if given.
+    /// `"received"` or `"rejected"`) if given. For tools and tests: services
+    /// list [`return_page`](Self::return_page)s.
     #[pyo3(signature = (status = None))]
     fn returns(&self, py: Python<'_>, status: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Return>> {
-        let status = args::optional_text(status, "status")?
-            .map(|s| {
-                ReturnStatus::parse(&s)
-                    .ok_or_else(|| invalid("status must be 'requested', 'received' or 'rejected'"))
-            })
-            .transpose()?;
+        let status = return_status(status)?;
         let store = Arc::clone(&self.store);
         self.run(py, async move { store.returns(status).await })
             .map(|returns| returns.into_iter().map(Return::from).collect())
             .py_result()
     }
+
+    /// Returns by id, only those with `status` if given: at most `limit`
+    /// (1–500, default 100) after the return `after`, and the `after` of the
+    /// next page (`None` on the last).
+    #[pyo3(signature = (*, status = None, after = None, limit = None))]
+    fn return_page(
+        &self,
+        py: Python<'_>,
+        status: Option<&Bound<'_, PyAny>>,
+        after: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Vec<Return>, Option<i64>)> {
+        let status = return_status(status)?;
+        let after = present(after).map(return_id).transpose()?;
+        let limit = page_limit(limit)?;
+        let store = Arc::clone(&self.store);
+        let page = self
+            .run(
+                py,
+                async move { store.return_page(status, after, limit).await },
+            )
+            .py_result()?;
+        let items = page.items.into_iter().map(Return::from).collect();
+        Ok((items, page.next.map(ReturnId::get)))
+    }
+}
+
+/// A return status asked for: `"requested"`, `"received"` or `"rejected"`.
+fn return_status(status: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ReturnStatus>> {
+    args::optional_text(status, "status")?
+        .map(|s| {
+            ReturnStatus::parse(&s)
+                .ok_or_else(|| invalid("status must be 'requested', 'received' or 'rejected'"))
+        })
+        .transpose()
 }
