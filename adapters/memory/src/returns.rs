@@ -32,8 +32,7 @@ impl MemoryStore {
         };
         let plan = decide(&snapshot)?;
         if let Some(replay) = plan.replayed {
-            let order = order.clone();
-            return Ok(replayed(order, replay));
+            return Ok(ReturnOutcome::replay(order.clone(), replay));
         }
         let changed = plan.plan().effects().iter().find_map(|e| match e {
             shopcore::Effect::ReturnChanged { return_id, .. } => Some(*return_id),
@@ -55,23 +54,6 @@ impl MemoryStore {
     }
 }
 
-/// The answer to a replayed request: its first records, nothing written.
-pub(crate) fn replayed(order: shopcore::Order, replay: shopcore::Replayed) -> ReturnOutcome {
-    let returned = replay
-        .return_id
-        .and_then(|id| order.returns.iter().find(|r| r.id == id).cloned());
-    let refund = replay
-        .refund_id
-        .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned());
-    ReturnOutcome {
-        order,
-        returned,
-        refund,
-        notices: Vec::new(),
-        replayed: true,
-    }
-}
-
 /// What a step did, read back from the state it left.
 fn outcome(
     state: &State,
@@ -85,10 +67,8 @@ fn outcome(
     let returned = applied
         .return_id
         .or(changed)
-        .and_then(|id| order.returns.iter().find(|r| r.id == id).cloned());
-    let refund = applied
-        .refund_id
-        .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned());
+        .and_then(|id| order.return_record(id).cloned());
+    let refund = applied.refund_id.and_then(|id| order.refund(id).cloned());
     Ok(ReturnOutcome {
         order,
         returned,
@@ -120,9 +100,7 @@ pub(crate) fn cancelled(
         points_revoked: plan.points_revoked,
         points_balance: plan.points_after,
         refund_due: plan.refund_due,
-        refund: applied
-            .refund_id
-            .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned()),
+        refund: applied.refund_id.and_then(|id| order.refund(id).cloned()),
         cancelled_lines: plan.cancelled_lines.clone(),
         order,
     })

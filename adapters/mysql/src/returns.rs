@@ -130,20 +130,7 @@ impl MySqlStore {
         };
         if let Some(replay) = plan.replayed {
             // The key named an earlier request: answer it, write nothing.
-            let order = locked.order;
-            let returned = replay
-                .return_id
-                .and_then(|id| order.returns.iter().find(|r| r.id == id).cloned());
-            let refund = replay
-                .refund_id
-                .and_then(|id| order.refunds.iter().find(|r| r.id == id).cloned());
-            return Ok(Ok(ReturnOutcome {
-                order,
-                returned,
-                refund,
-                notices: Vec::new(),
-                replayed: true,
-            }));
+            return Ok(Ok(ReturnOutcome::replay(locked.order, replay)));
         }
         let changed = plan
             .plan()

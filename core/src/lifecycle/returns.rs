@@ -603,7 +603,7 @@ fn replayed(order: &Order, replay: Replayed, now: DateTime<Utc>) -> ReturnPlan {
         order_id: order.id,
         return_status: replay
             .return_id
-            .and_then(|id| order.returns.iter().find(|r| r.id == id))
+            .and_then(|id| order.return_record(id))
             .map(|r| r.status),
         released_lines: Vec::new(),
         refunded: Money::ZERO,
@@ -617,9 +617,7 @@ fn replayed(order: &Order, replay: Replayed, now: DateTime<Utc>) -> ReturnPlan {
 
 fn requested_return(order: &Order, return_id: ReturnId) -> Result<&Return, ReturnError> {
     let found = order
-        .returns
-        .iter()
-        .find(|r| r.id == return_id)
+        .return_record(return_id)
         .ok_or(ReturnError::UnknownReturn(return_id))?;
     if found.status != ReturnStatus::Requested || order.status == OrderStatus::Cancelled {
         return Err(ReturnError::NotRequested {

@@ -7,7 +7,7 @@ use crate::orders::fulfillment::{Fulfillment, FulfillmentStatus};
 use crate::orders::payment::{Payment, PaymentStatus};
 use crate::orders::returns::{Refund, RefundKind, Release, ReleaseCause, Return, ReturnStatus};
 use crate::pricing::coupon::CouponCode;
-use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId};
+use crate::values::ids::{CustomerId, OrderId, PaymentId, ProductId, RefundId, ReturnId};
 use crate::values::money::{Money, RoundingMode};
 use crate::values::quantity::Quantity;
 use crate::values::text::Region;
@@ -242,6 +242,16 @@ impl Order {
         self.payments.iter().find(|p| p.id == id)
     }
 
+    /// One of its returns.
+    pub fn return_record(&self, id: ReturnId) -> Option<&Return> {
+        self.returns.iter().find(|r| r.id == id)
+    }
+
+    /// One of its refunds.
+    pub fn refund(&self, id: RefundId) -> Option<&Refund> {
+        self.refunds.iter().find(|r| r.id == id)
+    }
+
     /// The line of `product`.
     pub fn item(&self, product: ProductId) -> Option<&OrderItem> {
         self.items.iter().find(|item| item.product_id == product)
@@ -391,7 +401,8 @@ pub struct Released {
     pub points: u64,
 }
 
-fn sum(amounts: impl Iterator<Item = Money>) -> Money {
+/// Σ `amounts`, saturating at [`Money::MAX`].
+pub(crate) fn sum(amounts: impl Iterator<Item = Money>) -> Money {
     amounts.fold(Money::ZERO, |total, amount| {
         total.checked_add(amount).unwrap_or(Money::MAX)
     })

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::orders::order::RequestFingerprint;
+use crate::orders::order::{sum, RequestFingerprint};
 use crate::values::ids::{OrderId, PaymentId, ProductId, RefundId, ReturnId};
 use crate::values::money::{Money, RoundingMode};
 use crate::values::quantity::Quantity;
@@ -424,10 +424,4 @@ impl NewRefund {
             created_at: at,
         })
     }
-}
-
-pub(crate) fn sum(amounts: impl Iterator<Item = Money>) -> Money {
-    amounts.fold(Money::ZERO, |total, amount| {
-        total.checked_add(amount).unwrap_or(Money::MAX)
-    })
 }

@@ -49,7 +49,9 @@ use crate::lifecycle::cancel::CancelError;
 use crate::lifecycle::checkout::CheckoutRequest;
 use crate::lifecycle::fulfillment::{FulfillmentError, FulfillmentRequest};
 use crate::lifecycle::payment::{PaymentError, PaymentRequest};
-use crate::lifecycle::returns::{RefundRequest, ReturnError, ReturnRequest, ReturnRequester};
+use crate::lifecycle::returns::{
+    RefundRequest, Replayed, ReturnError, ReturnRequest, ReturnRequester,
+};
 use crate::orders::customer::{Customer, CustomerCredentials, NewCustomer, ProfileUpdate};
 use crate::orders::fulfillment::Fulfillment;
 use crate::orders::notification::{Notification, NotificationFilter, NotificationKind};
@@ -456,6 +458,24 @@ pub struct ReturnOutcome {
     pub notices: Vec<Notification>,
     /// `true` when an idempotency key replayed an earlier request: nothing changed.
     pub replayed: bool,
+}
+
+impl ReturnOutcome {
+    /// The answer to a request its key replays: the first return and
+    /// refund, as `order` holds them; nothing was written or logged.
+    pub fn replay(order: Order, replay: Replayed) -> Self {
+        let returned = replay
+            .return_id
+            .and_then(|id| order.return_record(id).cloned());
+        let refund = replay.refund_id.and_then(|id| order.refund(id).cloned());
+        ReturnOutcome {
+            order,
+            returned,
+            refund,
+            notices: Vec::new(),
+            replayed: true,
+        }
+    }
 }
 
 /// The result of recording, capturing or voiding a payment.
