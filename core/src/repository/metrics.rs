@@ -40,25 +40,30 @@ pub enum RetryCause {
     /// rows, that they no longer matched the snapshot (stock taken meanwhile,
     /// points changed): it rolled back and was decided again from locked rows.
     StaleSnapshot,
+    /// SQLite answered `SQLITE_BUSY` (or `SQLITE_LOCKED`): another connection
+    /// held the database's write lock past the busy timeout.
+    Busy,
 }
 
 impl RetryCause {
     /// Every cause, in a fixed order.
-    pub const ALL: [RetryCause; 4] = [
+    pub const ALL: [RetryCause; 5] = [
         RetryCause::Deadlock,
         RetryCause::LockWait,
         RetryCause::Certification,
         RetryCause::StaleSnapshot,
+        RetryCause::Busy,
     ];
 
     /// The label exporters use: `deadlock`, `lock_wait`, `certification`,
-    /// `stale_snapshot`.
+    /// `stale_snapshot`, `busy`.
     pub const fn label(self) -> &'static str {
         match self {
             RetryCause::Deadlock => "deadlock",
             RetryCause::LockWait => "lock_wait",
             RetryCause::Certification => "certification",
             RetryCause::StaleSnapshot => "stale_snapshot",
+            RetryCause::Busy => "busy",
         }
     }
 
@@ -68,6 +73,7 @@ impl RetryCause {
             RetryCause::LockWait => 1,
             RetryCause::Certification => 2,
             RetryCause::StaleSnapshot => 3,
+            RetryCause::Busy => 4,
         }
     }
 }

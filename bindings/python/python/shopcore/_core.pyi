@@ -416,7 +416,7 @@ class EngineMetrics(TypedDict):
     checkouts_placed: int
     checkouts_replayed: int
     checkouts_refused: dict[str, int]
-    transaction_retries: dict[Literal["deadlock", "lock_wait", "certification", "stale_snapshot"], int]
+    transaction_retries: dict[Literal["deadlock", "lock_wait", "certification", "stale_snapshot", "busy"], int]
     pool: PoolMetrics | None
 
 @final

@@ -68,7 +68,7 @@ impl Engine {
 
     /// The store's counters now, as plain numbers: `checkouts_placed`,
     /// `checkouts_replayed`, `checkouts_refused` (`{code: count}`),
-    /// `transaction_retries` (`{"deadlock" | "lock_wait" | "certification" | "stale_snapshot": count}`)
+    /// `transaction_retries` (`{"deadlock" | "lock_wait" | "certification" | "stale_snapshot" | "busy": count}`)
     /// and `pool` (`None` in memory; else `max_connections`, `open`, `idle`,
     /// `in_use`, `acquires`, `waits`, `timeouts`, `acquire_seconds`). Counters
     /// only grow, from 0 when the engine was made.
