@@ -382,3 +382,53 @@ mod sqlite {
         }
     }
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::sqlite::sqlite_dialect;
+    use super::*;
+
+    fn sqlite(sql: &'static str) -> String {
+        sqlite_dialect(Cow::Borrowed(sql)).into_owned()
+    }
+
+    #[test]
+    fn sqlite_spells_locks_hints_and_upserts_its_own_way() {
+        assert_eq!(
+            sqlite("SELECT a FROM t FORCE INDEX (PRIMARY) WHERE id = ? FOR UPDATE"),
+            "SELECT a FROM t WHERE id = ?"
+        );
+        assert_eq!(
+            sqlite("SELECT a FROM t LIMIT ? FOR UPDATE SKIP LOCKED"),
+            "SELECT a FROM t LIMIT ?"
+        );
+        assert_eq!(sqlite("SELECT 1 LOCK IN SHARE MODE"), "SELECT 1");
+        assert_eq!(
+            sqlite("INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a"),
+            "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            sqlite("INSERT INTO r (region, tax_rate) VALUES (?, ?) ON DUPLICATE KEY UPDATE tax_rate = VALUES(tax_rate)"),
+            "INSERT INTO r (region, tax_rate) VALUES (?, ?) ON CONFLICT DO UPDATE SET tax_rate = excluded.tax_rate"
+        );
+        assert_eq!(
+            sqlite("INSERT IGNORE INTO t VALUES (?)"),
+            "INSERT OR IGNORE INTO t VALUES (?)"
+        );
+        // Untouched when nothing is spelled differently.
+        assert_eq!(
+            sqlite("SELECT a FROM t WHERE id = ?"),
+            "SELECT a FROM t WHERE id = ?"
+        );
+    }
+
+    #[test]
+    fn times_are_fixed_width_text_that_reads_back() {
+        let at = DateTime::parse_from_rfc3339("2026-12-07T23:59:59.5Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(time_text(at), "2026-12-07 23:59:59.500000");
+        assert_eq!(parse_time_text(&time_text(at)).unwrap(), at);
+        assert_eq!(parse_time_text("2026-12-07T23:59:59.5Z").unwrap(), at);
+    }
+}

@@ -76,7 +76,7 @@ CHECKOUTS = Counter(
 )
 RETRIES = Counter(
     "shopcore_transaction_retries",
-    "Transactions rerun after losing a lock race, by cause (deadlock, lock_wait, certification, stale_snapshot).",
+    "Transactions rerun after losing a lock race, by cause (deadlock, lock_wait, certification, stale_snapshot, busy).",
     ["cause"],
 )
 POOL_CONNECTIONS = Gauge(
