@@ -16,6 +16,7 @@ pub struct TestDb {
 
 impl TestDb {
     /// A new database file, migrated and seeded with the demo data.
+    #[allow(dead_code)]
     pub async fn seeded() -> TestDb {
         Self::seeded_with(ShopConfig::default()).await
     }
