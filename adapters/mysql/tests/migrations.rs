@@ -687,7 +687,7 @@ async fn orders_placed_before_lines_kept_their_costs_get_them_split_once() {
         return;
     };
     let raw = db.raw_pool().await;
-    sqlx::migrate!("./migrations")
+    sqlx::migrate!("../sql/migrations/mysql")
         .run_to(14, &raw)
         .await
         .unwrap();

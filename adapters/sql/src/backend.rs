@@ -201,8 +201,9 @@ mod sqlite {
     /// takes the primary key and the named indexes by itself); MySQL's
     /// upserts become `ON CONFLICT` clauses.
     pub(super) fn sqlite_dialect(sql: Cow<'static, str>) -> Cow<'static, str> {
-        const PHRASES: [&str; 7] = [
+        const PHRASES: [&str; 8] = [
             " FOR UPDATE",
+            " FROM DUAL",
             " LOCK IN SHARE MODE",
             " FORCE INDEX",
             "INSERT IGNORE",
@@ -216,7 +217,8 @@ mod sqlite {
         let mut out = sql
             .replace(" FOR UPDATE SKIP LOCKED", "")
             .replace(" FOR UPDATE", "")
-            .replace(" LOCK IN SHARE MODE", "");
+            .replace(" LOCK IN SHARE MODE", "")
+            .replace(" FROM DUAL", "");
         while let Some(at) = out.find(" FORCE INDEX (") {
             let end = out[at..]
                 .find(')')
@@ -383,6 +385,187 @@ mod sqlite {
     }
 }
 
+#[cfg(feature = "mysql")]
+mod mysql {
+    use super::*;
+    use rust_decimal::prelude::ToPrimitive as _;
+    use sqlx::mysql::{MySql, MySqlArguments, MySqlConnection, MySqlDatabaseError, MySqlRow};
+    use sqlx::{Arguments as _, AssertSqlSafe, Row as _};
+
+    /// MySQL error numbers the adapter reacts to.
+    mod code {
+        pub const LOCK_WAIT_TIMEOUT: u16 = 1205;
+        pub const DEADLOCK: u16 = 1213;
+        /// Errors that mean "cannot talk to the database" rather than "the query failed".
+        pub const UNAVAILABLE: &[u16] = &[
+            1040, // too many connections
+            1044, // access denied to database
+            1045, // access denied for user
+            1047, // Galera: "WSREP has not yet prepared node for application use" (no primary component)
+            1049, // unknown database
+            1053, // server shutdown in progress
+            1927, // connection killed
+            2002, 2003, 2006, 2013, // client: cannot connect / server gone / lost connection
+        ];
+    }
+
+    fn arguments(args: Vec<Arg>) -> Result<MySqlArguments, sqlx::Error> {
+        let mut out = MySqlArguments::default();
+        for arg in args {
+            let added = match arg {
+                Arg::Null => out.add(None::<i64>),
+                Arg::Int(value) => out.add(value),
+                Arg::Uint(value) => out.add(value),
+                Arg::Bool(value) => out.add(value),
+                Arg::Text(value) => out.add(value.into_owned()),
+                Arg::Decimal(value) => out.add(value),
+                // A `DATETIME` value (UTC, the connection's time zone): as a
+                // `DateTime<Utc>` it would travel as a `TIMESTAMP`, which the
+                // server refuses past 2038-01-19.
+                Arg::Time(at) => out.add(at.naive_utc()),
+            };
+            added.map_err(sqlx::Error::Encode)?;
+        }
+        Ok(out)
+    }
+
+    fn get<'r, T>(row: &'r MySqlRow, col: Col<'_>) -> Result<Option<T>, sqlx::Error>
+    where
+        T: sqlx::Decode<'r, MySql> + sqlx::Type<MySql>,
+    {
+        match col {
+            Col::Name(name) => row.try_get(name),
+            Col::At(at) => row.try_get(at),
+        }
+    }
+
+    fn done(result: sqlx::mysql::MySqlQueryResult) -> Done {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: i64::try_from(result.last_insert_id()).unwrap_or(i64::MAX),
+        }
+    }
+
+    impl Backend for MySqlConnection {
+        const NAME: &'static str = "mysql";
+        const FOR_UPDATE: &'static str = " FOR UPDATE";
+        const BEGIN: &'static str = "BEGIN";
+        const UPDATE_RETURNING: bool = false;
+
+        fn run<'c>(
+            &'c mut self,
+            sql: Cow<'static, str>,
+            args: Vec<Arg>,
+        ) -> BoxFuture<'c, Result<Done, sqlx::Error>> {
+            Box::pin(async move {
+                let args = arguments(args)?;
+                let result = sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(done(result))
+            })
+        }
+
+        fn raw<'c>(&'c mut self, sql: &'static str) -> BoxFuture<'c, Result<Done, sqlx::Error>> {
+            Box::pin(async move {
+                let result = sqlx::raw_sql(sql).execute(&mut *self).await?;
+                Ok(done(result))
+            })
+        }
+
+        fn rows<'c>(
+            &'c mut self,
+            sql: Cow<'static, str>,
+            args: Vec<Arg>,
+        ) -> BoxFuture<'c, Result<Vec<MySqlRow>, sqlx::Error>> {
+            Box::pin(async move {
+                let args = arguments(args)?;
+                sqlx::query_with(AssertSqlSafe(sql), args)
+                    .fetch_all(&mut *self)
+                    .await
+            })
+        }
+
+        /// Any integer column, signed or not, and an integral `DECIMAL`
+        /// (what `SUM` of integers answers).
+        fn int(row: &MySqlRow, col: Col<'_>) -> Result<Option<i64>, sqlx::Error> {
+            if let Ok(value) = get::<i64>(row, col) {
+                return Ok(value);
+            }
+            if let Ok(value) = get::<u64>(row, col) {
+                return value
+                    .map(|v| i64::try_from(v).map_err(|e| column_error(col, "in range", e)))
+                    .transpose();
+            }
+            if let Ok(value) = get::<bool>(row, col) {
+                return Ok(value.map(i64::from));
+            }
+            match get::<Decimal>(row, col)? {
+                None => Ok(None),
+                Some(value) if value.fract().is_zero() => value
+                    .to_i64()
+                    .map(Some)
+                    .ok_or_else(|| column_error(col, "in range", value)),
+                Some(value) => Err(column_error(col, "an integer", value)),
+            }
+        }
+
+        /// Text, also from a column with a binary collation (the server
+        /// flags it `BINARY`; its bytes must be UTF-8).
+        fn text(row: &MySqlRow, col: Col<'_>) -> Result<Option<String>, sqlx::Error> {
+            match get::<String>(row, col) {
+                Ok(text) => Ok(text),
+                Err(first) => match get::<Vec<u8>>(row, col) {
+                    Ok(bytes) => bytes
+                        .map(|b| String::from_utf8(b).map_err(|e| column_error(col, "UTF-8", e)))
+                        .transpose(),
+                    Err(_) => Err(first),
+                },
+            }
+        }
+
+        fn decimal(row: &MySqlRow, col: Col<'_>) -> Result<Option<Decimal>, sqlx::Error> {
+            match get::<Decimal>(row, col) {
+                Ok(value) => Ok(value),
+                Err(first) => match Self::int(row, col) {
+                    Ok(value) => Ok(value.map(Decimal::from)),
+                    Err(_) => Err(first),
+                },
+            }
+        }
+
+        fn time(row: &MySqlRow, col: Col<'_>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+            match get::<NaiveDateTime>(row, col) {
+                Ok(value) => Ok(value.map(|naive| naive.and_utc())),
+                Err(first) => get::<DateTime<Utc>>(row, col).map_err(|_| first),
+            }
+        }
+
+        fn migrator() -> &'static sqlx::migrate::Migrator {
+            &crate::mysql::MIGRATOR
+        }
+
+        fn classify(error: &sqlx::Error) -> ErrorClass {
+            let sqlx::Error::Database(db) = error else {
+                return ErrorClass::Failed;
+            };
+            let Some(server) = db.try_downcast_ref::<MySqlDatabaseError>() else {
+                return ErrorClass::Failed;
+            };
+            match server.number() {
+                code::LOCK_WAIT_TIMEOUT => ErrorClass::Rerun(shopcore::RetryCause::LockWait),
+                code::DEADLOCK if server.message().contains("WSREP") => {
+                    ErrorClass::Rerun(shopcore::RetryCause::Certification)
+                }
+                code::DEADLOCK => ErrorClass::Rerun(shopcore::RetryCause::Deadlock),
+                number if code::UNAVAILABLE.contains(&number) => ErrorClass::Unavailable,
+                _ if db.is_unique_violation() => ErrorClass::Duplicate,
+                _ => ErrorClass::Failed,
+            }
+        }
+    }
+}
+
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::sqlite::sqlite_dialect;
@@ -403,6 +586,10 @@ mod tests {
             "SELECT a FROM t LIMIT ?"
         );
         assert_eq!(sqlite("SELECT 1 LOCK IN SHARE MODE"), "SELECT 1");
+        assert_eq!(
+            sqlite("INSERT INTO t (a) SELECT ? FROM DUAL WHERE NOT EXISTS (SELECT 1)"),
+            "INSERT INTO t (a) SELECT ? WHERE NOT EXISTS (SELECT 1)"
+        );
         assert_eq!(
             sqlite("INSERT INTO t (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a"),
             "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING"

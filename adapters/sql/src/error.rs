@@ -164,6 +164,15 @@ pub(crate) fn classify(error: &sqlx::Error) -> ErrorClass {
             return <sqlx::SqliteConnection as crate::Backend>::classify(error);
         }
     }
+    #[cfg(feature = "mysql")]
+    if let sqlx::Error::Database(db) = error {
+        if db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some()
+        {
+            return <sqlx::MySqlConnection as crate::Backend>::classify(error);
+        }
+    }
     match error {
         sqlx::Error::Database(db) if db.is_unique_violation() => ErrorClass::Duplicate,
         _ => ErrorClass::Failed,

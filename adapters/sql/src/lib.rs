@@ -3,8 +3,12 @@
 //! The SQL storage shared by `shopcore`'s database adapters: one store,
 //! [`SqlStore`], written once over a [`Backend`] (named by its sqlx
 //! connection type) and implementing every port of `shopcore`. The
-//! adapters crates give it a backend and a name: `shopcore-sqlite`'s
-//! `SqliteStore` is `SqlStore<SqliteConnection>`.
+//! adapter crates give it a backend and a name: `shopcore-mysql`'s
+//! `MySqlStore` is `SqlStore<MySqlConnection>` (feature `mysql`),
+//! `shopcore-sqlite`'s `SqliteStore` is `SqlStore<SqliteConnection>`
+//! (feature `sqlite`). Statements are written once, in MySQL's spelling with
+//! `?` placeholders; a backend translates the few phrases it spells
+//! otherwise ([`Backend::dialect`]).
 //!
 //! Every write — checkout, cancel, payments and shipments, partial cancels,
 //! returns and refunds, stock and points adjustments, logged notices — runs
@@ -39,6 +43,8 @@
 //! - `coupons`: coupons and how often each is in use;
 //! - `outbox`: notification deliveries and webhook endpoints;
 //! - `throttle`: the throttles' counts;
+//! - [`mysql`] (feature `mysql`): connecting to a server, its migrations
+//!   and the checks around them;
 //! - `sqlite` (feature `sqlite`): opening a database file.
 
 #[macro_use]
@@ -49,6 +55,8 @@ pub mod backend;
 mod coupons;
 mod error;
 mod faults;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 mod outbox;
 mod repositories;
 mod returns;
@@ -147,34 +155,32 @@ async fn seed_rows<C: Backend>(conn: &mut C, data: &SeedData) -> Result<(), DbEr
     for p in &data.products {
         query(
             "INSERT INTO inventory (product_id, product_name, quantity_available, unit_price) \
-             SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM inventory WHERE product_id = ?)",
+             VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE product_id = product_id",
         )
         .bind(p.id.get())
-        .bind(p.name.as_str().to_owned())
+        .bind(p.name.as_str())
         .bind(p.quantity_available)
         .bind(p.unit_price.amount())
-        .bind(p.id.get())
         .execute(conn)
         .await?;
     }
     for c in &data.customers {
         query(
             "INSERT INTO customers (customer_id, name, email, phone, loyalty_points) \
-             SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM customers WHERE customer_id = ?)",
+             VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE customer_id = customer_id",
         )
         .bind(c.id.get())
-        .bind(c.name.as_str().to_owned())
-        .bind(c.email.as_str().to_owned())
-        .bind(c.phone.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(c.name.as_str())
+        .bind(c.email.as_str())
+        .bind(c.phone.as_ref().map(|p| p.as_str()))
         .bind(c.loyalty_points)
-        .bind(c.id.get())
         .execute(conn)
         .await?;
     }
     for r in &data.rules {
         query(
             "INSERT INTO pricing_rules (product_id, min_quantity, discount_percentage) \
-             SELECT ?, ?, ? WHERE NOT EXISTS \
+             SELECT ?, ?, ? FROM DUAL WHERE NOT EXISTS \
              (SELECT 1 FROM pricing_rules WHERE product_id = ? AND min_quantity = ?)",
         )
         .bind(r.product_id.get())
@@ -187,12 +193,11 @@ async fn seed_rows<C: Backend>(conn: &mut C, data: &SeedData) -> Result<(), DbEr
     }
     for (region, rate) in &data.tax_rates {
         query(
-            "INSERT INTO tax_rates (region, tax_rate) SELECT ?, ? \
-             WHERE NOT EXISTS (SELECT 1 FROM tax_rates WHERE region = ?)",
+            "INSERT INTO tax_rates (region, tax_rate) VALUES (?, ?) \
+             ON DUPLICATE KEY UPDATE region = region",
         )
-        .bind(region.as_str().to_owned())
+        .bind(region.as_str())
         .bind(rate.value())
-        .bind(region.as_str().to_owned())
         .execute(conn)
         .await?;
     }

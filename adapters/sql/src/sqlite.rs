@@ -219,10 +219,22 @@ async fn probe_file(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     crate::query("SELECT COUNT(*) FROM sqlite_master")
         .scalar_one::<_, i64>(conn)
         .await?;
-    // A write the database does not keep: fails on a read-only file.
-    crate::query("BEGIN IMMEDIATE").execute(conn).await?;
-    crate::query("ROLLBACK").execute(conn).await?;
-    Ok(())
+    // A write the database does not keep: fails on a read-only file. A
+    // file whose write lock another process holds past the busy timeout is
+    // a database all the same; its writes will wait and be rerun.
+    match crate::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        Ok(_) => {
+            crate::query("ROLLBACK").execute(conn).await?;
+            Ok(())
+        }
+        Err(e)
+            if crate::error::classify(&e)
+                == crate::backend::ErrorClass::Rerun(shopcore::RetryCause::Busy) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The file path of a `sqlite:` URL.

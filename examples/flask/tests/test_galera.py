@@ -16,7 +16,7 @@ on a delivery row whose parent the abort had just removed). Before the guard,
 3 of 20 runs of 100 rounds failed (two such 1452s reaching a client as
 storage_failure, one order committed without its ledger movement). The adapter
 now guards every transaction on a Galera node (autocommit off, a session-local
-mark checked before COMMIT and on rollback; ``adapters/mysql/src/transaction.rs``):
+mark checked before COMMIT and on rollback; ``adapters/sql/src/transaction.rs``):
 40 of 40 runs passed; in 20 runs with a counter it caught 7,740 lost
 attempts after a 1213, one after a 1452 and two after a key claim gone from
 under the attempt, each rerun instead of committing a part."""

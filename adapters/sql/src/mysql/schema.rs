@@ -16,8 +16,20 @@ use shopcore::{Money, RoundingMode, StorageError};
 use sqlx::{MySqlPool, QueryBuilder};
 
 use crate::error::DbError;
-use crate::rows::push_in_list;
-use crate::MIGRATOR;
+use crate::mysql::MIGRATOR;
+
+/// Pushes `(?, ?, …)`, binding one value of `values` per `?`.
+fn push_in_list<'t, T>(sql: &mut QueryBuilder<sqlx::MySql>, values: impl IntoIterator<Item = T>)
+where
+    T: sqlx::Encode<'t, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+{
+    sql.push("(");
+    let mut list = sql.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    list.push_unseparated(")");
+}
 
 /// The original backend's tables and the columns its services created them with.
 const ORIGINAL_TABLES: &[(&str, &[&str])] = &[
