@@ -54,9 +54,7 @@ fn child() {
         if let Ok(ms) = std::env::var("SHOPCORE_TEST_BUSY_MS") {
             settings.busy_timeout = Duration::from_millis(ms.parse().unwrap());
         }
-        let store = SqliteStore::open_with(&path, ShopConfig::default(), settings)
-            .await
-            .expect("a child opens the file");
+        let store = open(&path, settings).await;
         let mut seen = (0, 0);
         loop {
             say("ready");
@@ -84,6 +82,28 @@ fn child() {
         }
         store.close().await;
     });
+}
+
+/// Opens the file as a child does. Opening tries the write lock once (to
+/// refuse a read-only file at once), so without a busy timeout it fails
+/// while another process holds the lock — as the other children's opens
+/// do: then it is tried again, a little later.
+async fn open(path: &str, settings: SqliteSettings) -> SqliteStore {
+    let mut tries = 0;
+    loop {
+        match SqliteStore::open_with(path, ShopConfig::default(), settings.clone()).await {
+            Ok(store) => return store,
+            Err(e)
+                if settings.busy_timeout.is_zero()
+                    && tries < 100
+                    && e.to_string().contains("database is locked") =>
+            {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => panic!("a child opens the file: {e}"),
+        }
+    }
 }
 
 /// Buys monitors, 1–3 at a time, until even one is refused as out of
