@@ -1,9 +1,15 @@
 //! A fresh, migrated and seeded SQLite database file per test.
+#![allow(dead_code)] // each test file uses part of this module
+
+pub mod children;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use shopcore::{seed, ShopConfig};
+use shopcore::{
+    audit, seed, BooksRepository, Cart, CartLine, CheckoutRequest, CustomerId, Opening, ProductId,
+    Quantity, ShopConfig,
+};
 use shopcore_sqlite::SqliteStore;
 
 /// A store on its own new file in a temporary directory, removed on drop.
@@ -16,7 +22,6 @@ pub struct TestDb {
 
 impl TestDb {
     /// A new database file, migrated and seeded with the demo data.
-    #[allow(dead_code)]
     pub async fn seeded() -> TestDb {
         Self::seeded_with(ShopConfig::default()).await
     }
@@ -46,7 +51,6 @@ impl TestDb {
     }
 
     /// The database file.
-    #[allow(dead_code)]
     pub fn path(&self) -> PathBuf {
         self.dir.join("shop.db")
     }
@@ -66,4 +70,37 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .build()
         .expect("runtime")
         .block_on(future)
+}
+
+/// A checkout by `customer` of `lines` (`(product, quantity)`), in the
+/// default region, without a coupon or points.
+pub fn request(customer: i64, lines: &[(i64, i64)]) -> CheckoutRequest {
+    CheckoutRequest {
+        customer_id: CustomerId::new(customer).unwrap(),
+        cart: Cart::new(lines.iter().map(|&(p, q)| CartLine {
+            product_id: ProductId::new(p).unwrap(),
+            quantity: Quantity::new(q).unwrap(),
+        }))
+        .unwrap(),
+        region: None,
+        expected_total: None,
+        coupon: None,
+        redeem_points: 0,
+    }
+}
+
+/// What the audit of the store's books finds, from the seed's opening
+/// balances (nothing when the books balance).
+pub async fn audit_findings(store: &SqliteStore) -> Vec<String> {
+    let books = store.books().await.expect("books");
+    audit(&Opening::from_seed(&seed::demo_data()), &books)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The books balance from the seed data.
+pub async fn assert_audit_clean(store: &SqliteStore, what: &str) {
+    let found = audit_findings(store).await;
+    assert!(found.is_empty(), "{what}: {found:#?}");
 }
