@@ -18,8 +18,7 @@ use crate::apply::apply_plan;
 use crate::backend::Backend;
 use crate::error::{invalid_row, DbError};
 use crate::repositories::{ascending_page, select_products, select_rules, Read};
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 use crate::transaction::Attempt;
 use crate::SqlStore;
 

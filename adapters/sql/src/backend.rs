@@ -73,15 +73,6 @@ pub enum ErrorClass {
 pub trait Backend:
     sqlx::Connection<Database: Database<Connection = Self>> + Send + Sized + 'static
 {
-    /// The backend's name in messages and metrics (`mysql`, `sqlite`).
-    const NAME: &'static str;
-
-    /// What ends a `SELECT` that must lock the rows it reads until the
-    /// transaction ends: ` FOR UPDATE` where rows are locked one by one,
-    /// nothing where a write transaction holds the whole database from its
-    /// `BEGIN`.
-    const FOR_UPDATE: &'static str;
-
     /// The statement that begins a write transaction.
     const BEGIN: &'static str;
 
@@ -255,8 +246,6 @@ mod sqlite {
     }
 
     impl Backend for SqliteConnection {
-        const NAME: &'static str = "sqlite";
-        const FOR_UPDATE: &'static str = "";
         const BEGIN: &'static str = "BEGIN IMMEDIATE";
         const UPDATE_RETURNING: bool = true;
 
@@ -447,8 +436,6 @@ mod mysql {
     }
 
     impl Backend for MySqlConnection {
-        const NAME: &'static str = "mysql";
-        const FOR_UPDATE: &'static str = " FOR UPDATE";
         const BEGIN: &'static str = "BEGIN";
         const UPDATE_RETURNING: bool = false;
 

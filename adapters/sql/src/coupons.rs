@@ -20,8 +20,7 @@ use crate::backend::Backend;
 use crate::error::DbError;
 use crate::repositories::Read;
 use crate::rows::{CouponRow, COUPON_COLUMNS};
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 use crate::transaction::Attempt;
 use crate::SqlStore;
 

@@ -5,8 +5,7 @@
 
 use crate::backend::Backend;
 use crate::error::DbError;
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 use crate::workflow::HotRows;
 #[cfg(feature = "fault-injection")]
 use crate::SqlStore;

@@ -15,9 +15,9 @@
 //! as one transaction:
 //!
 //! 1. for a keyed checkout, claim the idempotency key (a plain `INSERT`);
-//! 2. read what the plan needs (rows the plan changes are read with the
-//!    backend's [`Backend::FOR_UPDATE`]; on SQLite the transaction took the
-//!    database's write lock at its `BEGIN IMMEDIATE`, so every read is
+//! 2. read what the plan needs (on MySQL the rows the plan changes are read
+//!    `FOR UPDATE`, in one global lock order; on SQLite the transaction took
+//!    the database's write lock at its `BEGIN IMMEDIATE`, so every read is
 //!    already exclusive);
 //! 3. let the pure core plan ([`shopcore::plan_checkout`] and its siblings);
 //! 4. apply the plan's effects through the one `apply` (module `apply`) and

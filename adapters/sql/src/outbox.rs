@@ -23,7 +23,6 @@ use crate::backend::Backend;
 use crate::error::{invalid_row, DbError};
 use crate::repositories::{notification_page, SELECT_NOTIFICATIONS};
 use crate::rows::{inserted_id, utc, ExactText, NotificationRow};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 use crate::SqlStore;
 

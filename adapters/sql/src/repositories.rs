@@ -34,7 +34,6 @@ use crate::rows::{
     P_PRODUCT_COLUMNS, REFUND_LINE_COLUMNS, REFUND_PART_COLUMNS, RELEASE_LINE_COLUMNS,
     RETURN_LINE_COLUMNS, STAFF_KEY_COLUMNS,
 };
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 use crate::transaction::Attempt;
 use crate::workflow::{HotRows, NotDone};

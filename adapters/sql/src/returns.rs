@@ -43,8 +43,7 @@ use crate::error::DbError;
 use crate::repositories::{select_customer, select_order, select_products};
 use crate::rows::{assemble_records, ReturnLineRow, RETURN_LINE_COLUMNS};
 use crate::settlement::stored_order;
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 use crate::transaction::Attempt;
 use crate::workflow::cancel_outcome;
 use crate::SqlStore;

@@ -33,8 +33,7 @@ use crate::apply::apply_plan;
 use crate::backend::Backend;
 use crate::error::DbError;
 use crate::repositories::{select_customer, select_order, select_products};
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+
 use crate::transaction::Attempt;
 use crate::SqlStore;
 

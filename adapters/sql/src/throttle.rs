@@ -20,7 +20,6 @@ use shopcore::{
 use crate::backend::Backend;
 use crate::error::DbError;
 use crate::rows::utc;
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 use crate::SqlStore;
 

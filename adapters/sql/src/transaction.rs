@@ -19,9 +19,6 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
-
 /// An attempt's outcome: done, refused by a domain rule, or failed in storage.
 pub(crate) type Attempt<T, E> = Result<Result<T, E>, crate::error::DbError>;
 

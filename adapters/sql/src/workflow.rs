@@ -64,8 +64,7 @@ use crate::repositories::{
     select_products_with_rules, select_tax_rate_and_customer, Read, SELECT_NOTIFICATIONS,
 };
 use crate::rows::utc;
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 use crate::transaction::Attempt;
 
 /// How a checkout, cancel or manual adjustment attempt knows the stock and

@@ -9,8 +9,7 @@ use shopcore::{
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::utc;
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+use crate::stmt::query;
 
 pub(super) async fn revoke_sessions<C: Backend>(
     conn: &mut C,

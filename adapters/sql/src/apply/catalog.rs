@@ -11,7 +11,6 @@ use crate::admin::actor_columns;
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::{inserted_id, utc};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 
 pub(super) async fn insert_product<C: Backend>(

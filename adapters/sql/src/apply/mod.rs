@@ -53,8 +53,7 @@ use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::faults::{Faults, WriteStep};
 use crate::rows::LedgerEntry;
-#[allow(unused_imports)]
-use crate::stmt::{query, Builder};
+
 use crate::transaction::Attempt;
 use movements::{move_points, move_stock, take_points, take_stock, write_ledger, StockBalance};
 

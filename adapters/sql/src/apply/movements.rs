@@ -10,7 +10,6 @@ use shopcore::{PointsMoved, StockMoved, MAX_STOCK};
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::{utc, LedgerEntry, LEDGER_COLUMNS};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 
 /// Where the stock balances a ledger `INSERT` records come from.

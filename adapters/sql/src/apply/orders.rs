@@ -9,7 +9,6 @@ use shopcore::{
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::{inserted_id, utc};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 
 pub(super) async fn insert_order<C: Backend>(

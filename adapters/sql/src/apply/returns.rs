@@ -14,7 +14,6 @@ use super::settlement::{bump_settlement, Standing};
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::{inserted_id, utc};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 
 /// Stores a return of an existing, `created` order and its lines (in the

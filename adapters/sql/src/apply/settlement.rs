@@ -18,7 +18,6 @@ use shopcore::{
 use crate::backend::Backend;
 use crate::error::{diverged, DbError};
 use crate::rows::{inserted_id, utc, MONEY_LEDGER_COLUMNS};
-#[allow(unused_imports)]
 use crate::stmt::{query, Builder};
 
 /// Whose order a bump requires.
