@@ -4,7 +4,11 @@ online backup."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,6 +85,36 @@ def test_a_path_that_is_no_database_file_is_refused_naming_it(tmp_path: Path, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing made beside it
     if case == "text file":
         assert path.read_text().startswith("not a database")  # left as it was
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """``path`` unwritable, even for root: its mode, else the immutable attribute."""
+    path.chmod(0o444)
+    try:
+        path.open("ab").close()
+    except PermissionError:
+        yield  # the mode is enough (not root)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("root without chattr +i: no file here is read-only")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_read_only_file_is_refused_naming_it_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    opened(path, seed=True).close()
+    content = path.read_bytes()
+    with read_only(path):
+        with pytest.raises(shopcore.StorageError, match="cannot be written") as refused:
+            opened(path)
+        assert refused.value.code == "storage_unavailable" and str(path) in refused.value.message
+        # SQLite itself would have opened it read-only and left -wal and -shm files beside it.
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.db"]
+        assert path.read_bytes() == content
 
 
 def test_create_false_refuses_a_missing_file(tmp_path: Path) -> None:
