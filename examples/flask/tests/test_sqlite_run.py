@@ -156,6 +156,25 @@ def test_make_run_keeps_orders_customers_sessions_and_admin_changes_across_a_res
         assert second.stop() == 0
 
 
+def test_every_answered_order_survives_sigkill(tmp_path: Path) -> None:
+    database = tmp_path / "shop.db"
+    env = environment(DATABASE_URL=f"sqlite:{database}", SHOPCORE_AUTH="legacy")
+    assert cli("migrate", "--seed", env=env, cwd=tmp_path).returncode == 0
+    with serving(tmp_path, env, "killed") as services:
+        answered = []
+        for n in range(20):
+            status, placed = services.call("order", "POST", "/api/orders/create", {"customer_id": 1 + n % 3, "products": [{"product_id": 2, "quantity": 1}]})
+            assert status == 201, placed
+            answered.append(placed["order_id"])
+        services.process.send_signal(signal.SIGKILL)  # no drain, no close: only what is on disk
+        services.process.wait(timeout=30)
+    engine = shopcore.Engine.sqlite(database, create=False)
+    assert [engine.order(order_id).order_id for order_id in answered] == answered
+    assert engine.product(2).quantity_available == 200 - len(answered)
+    assert engine.audit(opening_stock={1: 50, 2: 200, 3: 150, 4: 75, 5: 100}, opening_points={1: 100, 2: 250, 3: 50}) == []
+    engine.close()
+
+
 def cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "shopcore-services"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
