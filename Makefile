@@ -160,9 +160,11 @@ test-python: venv dist
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) -m pytest
 
-## The five services on ports 5001–5005 in one process: in-memory seed data,
-## or MySQL when DATABASE_URL is set. Access is enforced (SHOPCORE_AUTH=legacy
-## for the original open contract); prints an admin key unless SHOPCORE_ADMIN_KEY is set.
+## The five services on ports 5001–5005 in one process, the shop kept in the SQLite
+## file .run/shop.db (created and seeded on the first start, reused afterwards), or
+## DATABASE_URL's database (sqlite:PATH, mysql://…, memory: for the in-memory engine).
+## Access is enforced (SHOPCORE_AUTH=legacy for the original open contract); prints an
+## admin key when it makes one (the first start), unless SHOPCORE_ADMIN_KEY is set.
 ## A dispatcher in the same process delivers the outbox; unless SHOPCORE_SMTP_URL
 ## is set, emails go to a local SMTP sink on port 8025 that appends them to .run/mail.mbox.
 run: venv

@@ -71,7 +71,11 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
-    service = Service([sys.executable, "-m", "shopcore_services.serve"], [5001, 5002, 5003, 5004, 5005], env={**os.environ, "SHOPCORE_AUTH": "enforced"})
+    service = Service(
+        [sys.executable, "-m", "shopcore_services.serve"],
+        [5001, 5002, 5003, 5004, 5005],
+        env={**os.environ, "SHOPCORE_AUTH": "enforced", "DATABASE_URL": "memory:"},
+    )
     with running(service):
         assert service.proc is not None
         pid = service.proc.pid

@@ -184,7 +184,7 @@ def run_phase(name: str, flood: str | None, clients: int, warmup: float, seconds
 @contextmanager
 def services(store: str) -> Iterator[None]:
     """The five services in one process on ``store``, legacy access, deep stock."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = dict(os.environ, DATABASE_URL="memory:")  # mysql below replaces it (unset: serve's SQLite file)
     env["SHOPCORE_AUTH"] = "legacy"  # the probes are the original backend's clients, without tokens
     command = [sys.executable, "-m", "shopcore_services.serve"]
     with ExitStack() as stack:

@@ -184,7 +184,7 @@ def shopcore_mysql(args: argparse.Namespace, server: str) -> Results:
 def shopcore_memory(args: argparse.Namespace) -> Results:
     print("\n(c) shopcore on the in-memory engine: all five services in one process")
     print(HEADER)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = dict(os.environ, DATABASE_URL="memory:")  # the in-memory engine (unset: serve's SQLite file)
     env["SHOPCORE_AUTH"] = "legacy"  # the load's clients are the original backend's, without tokens
     command = [sys.executable, "-m", "shopcore_services.serve"]
     with running(Service(command, [5001, 5002], env)):

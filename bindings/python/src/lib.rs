@@ -21,6 +21,7 @@ mod config;
 mod coupons;
 mod engine;
 mod errors;
+mod log_bridge;
 mod outbox;
 mod password_pool;
 mod pricing_audit;
@@ -328,7 +329,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     // Python logger named by their target (`sqlx::query` → `sqlx.query`);
     // levels are read from Python logging once per logger and cached. A
     // second import (another interpreter) keeps the first bridge.
-    let _ = pyo3_log::try_init();
+    log_bridge::install(module.py());
     module.add_class::<engine::Engine>()?;
     module.add_class::<config::PyShopConfig>()?;
     module.add_class::<records::Product>()?;

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import shopcore
 from shopcore_services import logs
-from shopcore_services.settings import AuthMode, Settings, from_process, of
+from shopcore_services.settings import DEFAULT_DATABASE_URL, AuthMode, Database, Settings, from_process, of
 
 LOG = logging.getLogger("shopcore.services")
 
@@ -34,22 +34,79 @@ def shop_config(settings: Settings | Mapping[str, str]) -> shopcore.ShopConfig:
     return of(settings).shop_config()
 
 
-def required_database_url(settings: Settings, why: str) -> str | None:
-    """``DATABASE_URL`` for a command that works only on MySQL, or ``None`` once
-    stderr says why the command needs it."""
+class CannotOpen(Exception):
+    """A database the command cannot run on; the message is one line for stderr."""
+
+
+def command_database(settings: Settings, command: str) -> Database:
+    """The database of a console-script command other than ``serve`` (``migrate``,
+    ``staff``, ``dispatch``, ``backup``): ``DATABASE_URL``'s, or when it is unset
+    the SQLite file ``serve`` keeps by default (``.run/shop.db`` here), if it
+    exists. Raises :class:`CannotOpen` for the in-memory engine (its data lives
+    in the process that made it) or a default file that is not there."""
     if settings.database_url is None:
-        print(f"set DATABASE_URL: {why}", file=sys.stderr)
-    return settings.database_url
+        default = Database.of_url(DEFAULT_DATABASE_URL)
+        assert default.path is not None
+        if not default.path.exists():
+            raise CannotOpen(
+                f"no database: DATABASE_URL is unset and {default.path} (where `shopcore-services serve` keeps its data when "
+                "DATABASE_URL is unset) does not exist here; set DATABASE_URL (sqlite:PATH or mysql://…)"
+            )
+        print(f"note: DATABASE_URL is unset: using {default.path}, the SQLite file of `shopcore-services serve`", file=sys.stderr)
+        return default
+    database = Database.of_url(settings.database_url)
+    if database.kind == "memory":
+        raise CannotOpen(f"`{command}` needs a database that outlives this process: set DATABASE_URL to sqlite:PATH or mysql://…, not memory:")
+    return database
+
+
+def open_engine(
+    database: Database,
+    settings: Settings,
+    *,
+    seed: bool = False,
+    migrate: bool = True,
+    create: bool = True,
+    max_connections: int | None = None,
+) -> shopcore.Engine:
+    """An engine on ``database``, migrated unless ``migrate=False``, loaded with
+    the seed rows with ``seed`` (the in-memory engine is always seeded).
+
+    On SQLite the file is created if missing (unless ``create=False``; its
+    directory must exist). A file that cannot be used (a missing directory, a
+    directory, a read-only file, not a database, written by a newer shopcore)
+    is refused before anything is written to it, each migration runs in one
+    transaction and the seeding in another, and an error names the file.
+    Raises :class:`shopcore.ShopError`."""
+    config = settings.shop_config()
+    if database.kind == "memory":
+        return shopcore.Engine.in_memory(seed=True, config=config)
+    if database.kind == "mysql":
+        return shopcore.Engine.mysql(
+            database.url,
+            migrate=migrate,
+            seed=seed,
+            config=config,
+            max_connections=max_connections or 16,
+            slow_sql_ms=settings.slow_sql_ms,
+            retry_budget_ms=settings.retry_budget_ms,
+        )
+    path = database.path
+    assert path is not None
+    try:
+        return shopcore.Engine.sqlite(path, migrate=migrate, seed=seed, config=config, max_connections=max_connections or 8, create=create)
+    except shopcore.ShopError as err:
+        if str(path) not in err.message:
+            raise type(err)(f"the SQLite database at {path}: {err.message}", err.code, err.category) from None
+        raise
 
 
 def build_engine(settings: Settings, seed: bool = False) -> shopcore.Engine:
-    """MySQL from ``DATABASE_URL`` if set (``seed`` loads the seed rows), else the seeded in-memory engine."""
-    config = settings.shop_config()
-    if settings.database_url:
-        return shopcore.Engine.mysql(
-            settings.database_url, migrate=True, seed=seed, config=config, slow_sql_ms=settings.slow_sql_ms, retry_budget_ms=settings.retry_budget_ms
-        )
-    return shopcore.Engine.in_memory(seed=True, config=config)
+    """The engine of a zero-argument ``create_app()``: on ``DATABASE_URL``'s database
+    (``seed`` loads the seed rows there), else the seeded in-memory engine."""
+    database = settings.database(default="memory:")
+    assert database is not None
+    return open_engine(database, settings, seed=seed)
 
 
 def prepare_access(engine: shopcore.Engine, settings: Settings | Mapping[str, str], generate_key: bool) -> AuthMode:
@@ -73,11 +130,15 @@ def prepare_access(engine: shopcore.Engine, settings: Settings | Mapping[str, st
             # variable to change; the message never carries the key or its hash.
             raise ValueError(f"SHOPCORE_ADMIN_KEY: {err}") from None
         print(f"admin key from SHOPCORE_ADMIN_KEY installed (key_id {key.key_id})", flush=True)
-    elif not any(k.role == "admin" and k.revoked_at is None for k in engine.staff_keys()):
-        if generate_key:
+    else:
+        live = [k for k in engine.staff_keys() if k.role == "admin" and k.revoked_at is None]
+        if live and generate_key:
+            # The database outlived an earlier start: its key stands, and is never shown again.
+            print(f"admin key: kept from an earlier start (key_id {live[0].key_id}; its secret was shown when it was made)", flush=True)
+        elif not live and generate_key:
             issued = engine.create_staff_key(name="admin (generated at start)", role="admin")
             print(f"admin key (shown once): {issued.key}", flush=True)
-        else:
+        elif not live:
             LOG.warning("no admin key: set SHOPCORE_ADMIN_KEY or run `shopcore-services staff create --name admin --role admin`")
     return settings.auth
 
@@ -90,14 +151,18 @@ def configured(settings: Settings) -> tuple[shopcore.Engine, AuthMode]:
     logging configuration wins), builds the engine (see :func:`build_engine`) and
     prepares access. An in-memory engine gets a generated admin key when none
     is given (its data lives in this process, so nothing else could have made
-    one); on MySQL a key is never generated here, since each worker process of
-    a server would make its own.
+    one); on SQLite or MySQL a key is never generated here, since each worker
+    process of a server would make its own.
     """
     if not logging.getLogger().handlers:
         logs.configure(settings)
     engine = build_engine(settings)
     if engine.backend == "memory":
-        print("note: in-memory engine: this process's own data, not shared with other workers or services; set DATABASE_URL for MySQL", file=sys.stderr)
+        print(
+            "note: in-memory engine: this process's own data, not shared with other workers or services, gone when it stops; "
+            "set DATABASE_URL to sqlite:PATH (one host) or mysql://… to keep it",
+            file=sys.stderr,
+        )
     return engine, prepare_access(engine, settings, generate_key=engine.backend == "memory")
 
 

@@ -6,13 +6,15 @@ exponential backoff and jitter, and after the last attempt the delivery is
 ``failed`` (a dead letter staff list with ``GET /api/notifications?status=failed``
 and retry with ``POST /api/notifications/<id>/retry``). Any number of
 dispatcher processes may share one database: each delivery is claimed by one
-of them at a time (``FOR UPDATE SKIP LOCKED`` and a lease). Delivery is at
+of them at a time (``FOR UPDATE SKIP LOCKED`` and a lease on MySQL, the
+database's one write lock on SQLite). Delivery is at
 least once: a dispatcher killed mid-send leaves its claims to expire and be
 sent again, with the same Message-ID or ``webhook-id`` for the receiver to
 drop the duplicate.
 
-The in-memory engine's outbox lives in the serving process: run
-``shopcore-services serve --dispatch`` there instead.
+With ``DATABASE_URL`` unset it works on ``.run/shop.db`` (the SQLite file
+``serve`` keeps by default) if that exists. The in-memory engine's outbox
+lives in the serving process: run ``shopcore-services serve --dispatch`` there instead.
 
 Settings (read once at start, see :mod:`shopcore_services.settings`):
 
@@ -49,7 +51,7 @@ from collections.abc import Mapping
 
 import shopcore
 from shopcore_services import logs
-from shopcore_services.config import required_database_url
+from shopcore_services.config import CannotOpen, command_database, open_engine
 from shopcore_services.settings import Settings, of, settings_or_exit
 
 LOG = logging.getLogger("shopcore.dispatch")
@@ -125,17 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="one round, print its report as JSON, exit")
     args = parser.parse_args(argv)
     settings = settings_or_exit()
-    url = required_database_url(
-        settings, "the dispatcher reads the outbox of the services' MySQL database (for the in-memory engine use `shopcore-services serve --dispatch`)"
-    )
-    if url is None:
-        return 2
     try:
         logs.configure(settings)
-        engine = shopcore.Engine.mysql(url, migrate=True, max_connections=4)
+        database = command_database(settings, "dispatch")
+        engine = open_engine(database, settings, create=False, max_connections=4)
         limit = settings.dispatch_batch
         loop = dispatcher(engine, settings)
-    except (ValueError, OverflowError, shopcore.ShopError) as err:
+    except (CannotOpen, ValueError, OverflowError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
     if not settings.smtp_url:

@@ -1,6 +1,10 @@
-"""gunicorn settings for the services on MySQL (the production way to run them)::
+"""gunicorn settings for the services on MySQL, or a SQLite file on one host (the production way to run them)::
 
     DATABASE_URL=mysql://… gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
+    DATABASE_URL=sqlite:///srv/shop/shop.db gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
+
+Run ``shopcore-services migrate`` on the database first: the workers migrate on
+start too, but several of them creating a new SQLite file's tables at once collide.
 
 The settings (:mod:`shopcore_services.settings`) are checked here, in the
 master, before any worker starts: a bad value prints ``cannot start: …``

@@ -10,9 +10,26 @@ gunicorn (worker processes, a graceful stop, multi-process metrics, see
 
 Without ``--service``, all five run in this process on ports 5001–5005 (each
 plus ``--port-offset``, for several such processes on one host) over one
-shared engine (required for the in-memory engine, whose data lives in this
-process). With ``DATABASE_URL`` set the engine is MySQL (migrated on start;
-seeded only with ``--seed``), and each service can also run alone.
+shared engine.
+
+The database (``DATABASE_URL``, migrated on every start):
+
+- unset: the SQLite file ``.run/shop.db`` under the directory ``serve`` starts
+  in (``make run``'s), created with its directory and seeded on the first
+  start, reused as it is afterwards: orders, customers, sessions, staff keys
+  and the catalog's changes outlive a restart;
+- ``sqlite:PATH`` (``sqlite:shop.db``, ``sqlite:///abs/path/shop.db``): that
+  file, created if missing (its directory must exist), seeded only with ``--seed``;
+- ``mysql://…`` or ``mariadb://…``: MySQL/MariaDB, seeded only with ``--seed``;
+- ``memory:``: the seeded in-memory engine, whose data lives and dies with
+  this process (the test suites' choice).
+
+On SQLite or MySQL each service can also run alone (``--service``), and other
+processes (``shopcore-services dispatch``, ``staff``, ``backup``) can work on
+the same database while it serves. A database that cannot be used — a
+SQLite path in a missing directory, a read-only file, a file that is not a
+database, one written by a newer shopcore, an unreachable server — stops the
+start with one line naming it, and exit status 2.
 
 Settings are read once at start (:mod:`shopcore_services.settings`; the table
 of every variable is in the book, ``docs/src/configuration.md``); a bad value stops the start with one line,
@@ -30,8 +47,10 @@ a checkout cut by the deadline rolls back, one that was answered is committed.
 Access (``SHOPCORE_AUTH``): ``enforced`` (the default) or ``legacy`` (the
 original open contract, with a warning). ``SHOPCORE_ADMIN_KEY`` (at least 128
 bits by shopcore's estimate, e.g. 40+ random hex characters; refused once
-revoked) is installed as an admin key; without it, an in-memory engine (or
-a MySQL database without a live admin key) gets a fresh one, printed once.
+revoked) is installed as an admin key; without it, a database without a live
+admin key (the in-memory engine always; a new SQLite file or MySQL database)
+gets a fresh one, printed once: a restart on the same database keeps it and
+prints only its key_id.
 
 Errors the server answers itself, before the app runs (a malformed or
 over-long request line, a header too long: 400, 414, 431, 505), are JSON like
@@ -52,8 +71,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 import shopcore
 from shopcore_services import SERVICES, dispatch, logs
-from shopcore_services.config import build_engine, prepare_access
-from shopcore_services.settings import settings_or_exit
+from shopcore_services.config import open_engine, prepare_access
+from shopcore_services.settings import DEFAULT_DATABASE_URL, settings_or_exit
 
 #: Set once a stop is asked for: handlers close their connection after the
 #: request they are serving (no keep-alive past the stop).
@@ -108,20 +127,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port-offset", type=int, default=0, metavar="N", help="listen on each service's port + N (e.g. 100: 5101-5105)")
-    parser.add_argument("--seed", action="store_true", help="load the seed data into MySQL (idempotent)")
+    parser.add_argument("--seed", action="store_true", help="load the seed data into DATABASE_URL's database (rows already there are kept)")
     parser.add_argument("--dispatch", action="store_true", help="also deliver the notification outbox (email, webhooks)")
     args = parser.parse_args(argv)
     if not 0 <= args.port_offset <= 65535 - max(port for _app, port in SERVICES.values()):
         parser.error(f"--port-offset {args.port_offset} puts a port outside 1-65535")
     settings = settings_or_exit()
-    if args.service and not settings.database_url:
+    database = settings.database(default=DEFAULT_DATABASE_URL)
+    assert database is not None
+    if args.service and database.kind == "memory":
         print("note: a single service on the in-memory engine does not share data with the others", file=sys.stderr)
     try:
         logs.configure(settings)
-        engine = build_engine(settings, seed=args.seed)
+        new = settings.database_url is None and database.path is not None and not database.path.exists()
+        if settings.database_url is None and database.path is not None:  # the default file: made and seeded on the first start
+            database.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(database, settings, seed=args.seed or new)
+        if settings.database_url is None:
+            print(f"database: {database.path} (SQLite, {'new, seeded' if new else 'kept from an earlier start'}; set DATABASE_URL for another)", flush=True)
         mode = prepare_access(engine, settings, generate_key=True)
         dispatching = dispatch.start_in_background(engine, settings) if args.dispatch else None
-    except (ValueError, OverflowError, shopcore.ShopError) as err:
+    except (ValueError, OverflowError, OSError, shopcore.ShopError) as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
     names = [args.service] if args.service else list(SERVICES)

@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import shopcore
@@ -50,6 +51,56 @@ MAX_RETURN_WINDOW_DAYS = 3650
 
 class SettingsError(ValueError):
     """A setting with a value the services cannot start with; the message names the variable."""
+
+
+#: The database ``shopcore-services serve`` (and so ``make run``) uses when
+#: ``DATABASE_URL`` is unset: this SQLite file, relative to the directory it
+#: starts in, created (with its directory), migrated and seeded on the first
+#: start and reused afterwards. The other commands of the console script use
+#: the same file when it exists; ``create_app()`` without ``DATABASE_URL`` uses
+#: the in-memory engine (see :mod:`shopcore_services.config`).
+DEFAULT_DATABASE_URL = "sqlite:.run/shop.db"
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the services keep their data: what a ``DATABASE_URL`` names.
+
+    - ``sqlite:PATH`` as sqlx spells it (``sqlite:shop.db``, ``sqlite://rel/shop.db``,
+      ``sqlite:///abs/path/shop.db``): a SQLite file on this host;
+    - ``mysql://…`` or ``mariadb://…``: a MySQL/MariaDB server (or a Galera cluster);
+    - ``memory:``: the seeded in-memory engine, this process's data only.
+    """
+
+    kind: Literal["memory", "sqlite", "mysql"]
+    #: The URL as given (a MySQL password may be in it: never in a log line).
+    url: str = field(repr=False)
+    #: The file of a ``sqlite:`` URL.
+    path: Path | None = None
+
+    @classmethod
+    def of_url(cls, url: str) -> Database:
+        """The database ``url`` names; raises :class:`SettingsError` naming
+        ``DATABASE_URL`` (and only the URL's scheme) if it names none."""
+        if url == "memory:":
+            return cls("memory", url)
+        if url.startswith(("mysql://", "mariadb://")):
+            return cls("mysql", url)
+        if url.startswith("sqlite:"):
+            rest = url.removeprefix("sqlite:")
+            path = rest.removeprefix("//")
+            if "?" in path or "#" in path:
+                raise SettingsError(f"DATABASE_URL: a sqlite: URL takes no options here, not {_shown(url)}")
+            if path in ("", ":memory:"):
+                raise SettingsError(
+                    "DATABASE_URL: a sqlite: URL names a file (sqlite:shop.db or sqlite:///abs/path/shop.db); for the in-memory engine say memory:"
+                )
+            return cls("sqlite", url, Path(path))
+        scheme = url.split(":", 1)[0] if ":" in url else ""
+        raise SettingsError(
+            "DATABASE_URL must be sqlite:PATH (sqlite:shop.db, sqlite:///abs/path/shop.db), mysql://… (or mariadb://…) or memory:, "
+            f"not {(scheme + ':…') if scheme.isalnum() else 'that'}"
+        )
 
 
 def _reads(name: str, default: str, doc: str) -> dict[str, str]:
@@ -98,13 +149,17 @@ class Settings:
     """Every setting of the services, each from one environment variable
     (``field.metadata["variable"]``), checked when read."""
 
-    #: ``mysql://…``: MySQL, migrated on start; ``None``: the seeded in-memory engine.
+    #: ``sqlite:PATH``, ``mysql://…``/``mariadb://…`` or ``memory:`` (see :class:`Database`);
+    #: ``None`` when unset: each entry point's default (see :data:`DEFAULT_DATABASE_URL`).
     database_url: str | None = field(
         repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "DATABASE_URL",
-            "unset: the seeded in-memory engine (this process's data only)",
-            "MySQL, `mysql://user:pass@host:port/db` (TLS options in the query string); migrated on start",
+            "unset: `serve` (and `make run`) keep the SQLite file `.run/shop.db`; the other commands use that file if it exists; "
+            "`create_app()` runs on the seeded in-memory engine",
+            "`sqlite:PATH` (`sqlite:shop.db`, `sqlite:///abs/path/shop.db`): a SQLite file on this host; "
+            "`mysql://user:pass@host:port/db` or `mariadb://…` (TLS options in the query string); `memory:`: the seeded in-memory engine. "
+            "Migrated on start",
         ),
     )
     auth: AuthMode = field(
@@ -115,7 +170,8 @@ class Settings:
         repr=False,  # a password may be in it: never in a log line
         metadata=_reads(
             "SHOPCORE_ADMIN_KEY",
-            "unset: an in-memory engine, or a MySQL database without a live admin key, prints a fresh admin key",
+            "unset: `serve` on a database without a live admin key (the in-memory engine; a new SQLite file or MySQL database) prints a fresh "
+            "admin key once; a restart on the same database keeps it",
             "an admin key to install at start: at least 128 bits by shopcore's estimate (40+ random hex characters pass; runs and repeats do not "
             "count); refused once revoked",
         ),
@@ -275,6 +331,8 @@ class Settings:
             prometheus_multiproc_dir=text("PROMETHEUS_MULTIPROC_DIR"),
         )
         settings.shop_config()  # the engine's own checks of the shop's policies, now
+        if settings.database_url is not None:
+            Database.of_url(settings.database_url)  # a URL naming no database stops the start
         return settings
 
     @classmethod
@@ -286,6 +344,12 @@ class Settings:
         for f in dataclasses.fields(cls):
             rows.append(f"| `{f.metadata['variable']}` | {f.metadata['default']} | {f.metadata['doc']} |")
         return "\n".join(rows) + "\n"
+
+    def database(self, default: str | None = DEFAULT_DATABASE_URL) -> Database | None:
+        """The database of ``DATABASE_URL``, or when it is unset the one of
+        ``default`` (``None``: no default)."""
+        url = self.database_url or default
+        return None if url is None else Database.of_url(url)
 
     def shop_config(self) -> shopcore.ShopConfig:
         """The shop's policies; unset ones keep the seed shop's defaults. A value

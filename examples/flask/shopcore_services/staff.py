@@ -1,4 +1,5 @@
-"""Staff keys from the command line, on the MySQL database of ``DATABASE_URL``.
+"""Staff keys from the command line, on the database of ``DATABASE_URL`` (SQLite or
+MySQL; unset: ``.run/shop.db``, the file ``serve`` keeps by default, if it exists).
 
     shopcore-services staff create --name "support desk" --role support
     shopcore-services staff list
@@ -14,7 +15,7 @@ import json
 import sys
 
 import shopcore
-from shopcore_services.config import required_database_url
+from shopcore_services.config import CannotOpen, command_database, open_engine
 from shopcore_services.settings import settings_or_exit
 
 
@@ -28,11 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="revoke a key")
     revoke.add_argument("key_id", type=int)
     args = parser.parse_args(argv)
-    url = required_database_url(settings_or_exit(), "keys are stored in the services' MySQL database")
-    if url is None:
+    settings = settings_or_exit()
+    try:
+        engine = open_engine(command_database(settings, "staff"), settings, create=False, max_connections=1)
+    except (CannotOpen, shopcore.ShopError) as err:
+        print(f"cannot open the database: {err}", file=sys.stderr)
         return 2
     try:
-        engine = shopcore.Engine.mysql(url, migrate=True, max_connections=1)
         if args.command == "create":
             issued = engine.create_staff_key(name=args.name, role=args.role)
             print(json.dumps({"key_id": issued.key_id, "name": issued.name, "role": issued.role, "key": issued.key}))
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     except shopcore.ShopError as err:
         print(f"{err.code}: {err.message}", file=sys.stderr)
         return 1
+    finally:
+        engine.close()
     return 0
 
 

@@ -38,7 +38,7 @@ def servers(request: pytest.FixtureRequest) -> Iterator[str]:
     busy = [p for p in PORTS.values() if port_open(p)]
     if busy:
         pytest.fail(f"ports {busy} are already in use; stop whatever listens there (e.g. `make run`)")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # the in-memory engine
+    env = dict(os.environ, DATABASE_URL="memory:")  # the in-memory engine (unset: serve's SQLite file)
     env.update(SHOPCORE_AUTH=request.param, SHOPCORE_ADMIN_KEY=ADMIN_KEY)
     process = subprocess.Popen(
         [sys.executable, "-m", "shopcore_services.serve"],
@@ -167,10 +167,13 @@ def test_a_chunked_body_over_the_limit_is_413(servers: str) -> None:
         ("SHOPCORE_SESSION_HOURS", "a day", "SHOPCORE_SESSION_HOURS must be"),
         ("DATABASE_URL", "mysql://nobody@127.0.0.1:1/none", "cannot start"),
         ("DATABASE_URL", "mysql://root@no-such-host.invalid:3306/shop", "cannot start"),
+        ("DATABASE_URL", "postgres://shop@db/shop", "DATABASE_URL must be sqlite:PATH"),
+        ("DATABASE_URL", "sqlite::memory:", "for the in-memory engine say memory:"),
     ],
 )
 def test_misconfiguration_stops_the_start_with_one_line(variable: str, value: str, says: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SHOPCORE_AUTH", "SHOPCORE_ADMIN_KEY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SHOPCORE_AUTH", "SHOPCORE_ADMIN_KEY")}
+    env["DATABASE_URL"] = "memory:"  # unless the case sets it: nothing written in the checkout
     env[variable] = value
     done = subprocess.run([sys.executable, "-m", "shopcore_services.serve"], cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done

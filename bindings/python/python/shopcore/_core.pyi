@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from os import PathLike
 from typing import Any, Literal, TypedDict, final
 
 __all__ = [
@@ -464,8 +465,20 @@ class Engine:
         slow_sql_ms: int = 1000,
         retry_budget_ms: int = 5000,
     ) -> Engine: ...
+    @staticmethod
+    def sqlite(
+        path: str | PathLike[str],
+        *,
+        migrate: bool = True,
+        seed: bool = False,
+        config: ShopConfig | None = None,
+        session_hours: int | None = None,
+        max_connections: int = 8,
+        retry_budget_ms: int = 10000,
+        create: bool = True,
+    ) -> Engine: ...
     @property
-    def backend(self) -> Literal["memory", "mysql"]: ...
+    def backend(self) -> Literal["memory", "sqlite", "mysql"]: ...
     @property
     def password_work_limit(self) -> int: ...
     @property
@@ -583,6 +596,7 @@ class Engine:
     def ready(self, *, timeout: float = 0.5) -> None: ...
     def metrics(self) -> EngineMetrics: ...
     def close(self) -> None: ...
+    def backup(self, path: str | PathLike[str]) -> None: ...
     def audit(self, *, opening_stock: Mapping[int, int], opening_points: Mapping[int, int]) -> list[str]: ...
     def register(self, *, name: str, email: str, password: str, phone: str | None = None, client: str | None = None) -> Customer: ...
     def update_profile(

@@ -1,4 +1,4 @@
-//! `shopcore.Engine`: one store (in-memory or MySQL) and the runtime that drives it.
+//! `shopcore.Engine`: one store (in-memory, SQLite or MySQL) and the runtime that drives it.
 //!
 //! Every method converts its arguments, releases the GIL, runs the use case on
 //! the store, and converts the result back. No business rule lives here, and
@@ -32,6 +32,7 @@ mod settlement;
 mod tests;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -40,6 +41,7 @@ use shopcore::{
 };
 use shopcore_memory::MemoryStore;
 use shopcore_mysql::{MySqlStore, PoolSettings};
+use shopcore_sqlite::{SqliteSettings, SqliteStore};
 use tokio::runtime::Runtime;
 
 use crate::args::{integer, invalid};
@@ -51,14 +53,31 @@ use crate::password_pool::BlockingPasswordPool;
 #[pyclass(frozen, weakref, module = "shopcore._core")]
 pub struct Engine {
     store: Arc<dyn Store>,
-    /// The same store when it is MySQL: what `close` closes.
-    mysql: Option<Arc<MySqlStore>>,
+    /// The same store by its kind: what `close` closes, what `backup` copies.
+    database: Database,
     /// The throttles' limits; their counts are kept in the store.
     throttle: ThrottlePolicy,
     /// Where Argon2 runs: never on the runtime's two async workers.
     passwords: Arc<BlockingPasswordPool>,
     runtime: Arc<Runtime>,
-    backend: &'static str,
+}
+
+/// The store of an [`Engine`] by its kind, for what only some stores do.
+enum Database {
+    Memory,
+    MySql(Arc<MySqlStore>),
+    Sqlite(Arc<SqliteStore>),
+}
+
+impl Database {
+    /// The name Python sees as `Engine.backend`.
+    fn name(&self) -> &'static str {
+        match self {
+            Database::Memory => "memory",
+            Database::MySql(_) => "mysql",
+            Database::Sqlite(_) => "sqlite",
+        }
+    }
 }
 
 /// The runtime every Engine method runs on: two async workers shared by all
@@ -96,14 +115,36 @@ impl Engine {
     /// An engine on an in-memory store (`in_memory`'s, or in the tests one
     /// with a fixed clock).
     fn over_memory(store: MemoryStore) -> PyResult<Engine> {
-        Ok(Engine {
-            store: Arc::new(store),
-            mysql: None,
+        Ok(Engine::over(Arc::new(store), Database::Memory, runtime()?))
+    }
+
+    /// An engine on `store`, which `database` names by its kind.
+    fn over(store: Arc<dyn Store>, database: Database, runtime: Runtime) -> Engine {
+        Engine {
+            store,
+            database,
             throttle: ThrottlePolicy::default(),
             passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
-            runtime: Arc::new(runtime()?),
-            backend: "memory",
-        })
+            runtime: Arc::new(runtime),
+        }
+    }
+}
+
+/// Refuses an existing database file this process may not write (its mode,
+/// an immutable attribute, a read-only file system), before SQLite opens it:
+/// SQLite would open such a file read-only, answer reads, accept even
+/// `BEGIN IMMEDIATE`, leave `-wal` and `-shm` files beside it, and fail only
+/// at the first write. Opening for writing changes nothing in the file.
+fn refuse_read_only(path: &std::path::Path) -> Result<(), shopcore::StorageError> {
+    if !path.is_file() {
+        return Ok(()); // missing (created by SQLite, or refused by it), or a directory: the adapter says which
+    }
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(shopcore::StorageError::Unavailable(format!(
+            "cannot open the SQLite database at {}: it cannot be written ({e})",
+            path.display()
+        ))),
     }
 }
 
@@ -226,20 +267,89 @@ impl Engine {
             })
         });
         let store = Arc::new(store.py_result()?);
-        Ok(Engine {
-            store: Arc::clone(&store) as Arc<dyn Store>,
-            mysql: Some(store),
-            throttle: ThrottlePolicy::default(),
-            passwords: Arc::new(BlockingPasswordPool::for_this_machine()),
-            runtime: Arc::new(runtime),
-            backend: "mysql",
-        })
+        Ok(Engine::over(
+            Arc::clone(&store) as Arc<dyn Store>,
+            Database::MySql(store),
+            runtime,
+        ))
     }
 
-    /// `"memory"` or `"mysql"`.
+    /// An engine on the SQLite database file at `path` (a `str` or a path),
+    /// created if it does not exist (its directory must) unless
+    /// `create=False`. One file serves one host: every process on it (the
+    /// services' workers, a dispatcher, the CLI) may use it at once.
+    ///
+    /// Runs the migrations unless `migrate=False` (a file written by a newer
+    /// shopcore is refused before anything is written); loads the seed data
+    /// only with `seed=True` (rows already there are kept, so seeding twice is
+    /// harmless); the shop's policies come from `config` (a `ShopConfig`;
+    /// default: the seed shop's), or only the session length from
+    /// `session_hours`.
+    ///
+    /// The file is in WAL mode with `synchronous = FULL`: an order is on disk
+    /// before `checkout` returns, so it survives the process being killed and
+    /// the machine losing power. A write that finds the database busy
+    /// (another process writing) reruns for as long as `retry_budget_ms`
+    /// milliseconds allow (default 10000), then raises `storage_unavailable`.
+    ///
+    /// A path that cannot be used (its directory missing, a directory, a file
+    /// that is not a database, a read-only file) raises `StorageError` naming it.
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)] // keyword-only options of one constructor
+    #[pyo3(signature = (path, *, migrate = true, seed = false, config = None, session_hours = None, max_connections = 8, retry_budget_ms = 10000, create = true))]
+    fn sqlite(
+        py: Python<'_>,
+        path: PathBuf,
+        migrate: bool,
+        seed: bool,
+        config: Option<PyRef<'_, PyShopConfig>>,
+        session_hours: Option<u16>,
+        max_connections: u32,
+        retry_budget_ms: u64,
+        create: bool,
+    ) -> PyResult<Engine> {
+        let config = self::config(config.as_deref(), session_hours)?;
+        let runtime = runtime()?;
+        let settings = SqliteSettings {
+            max_connections: max_connections.max(1),
+            retry_budget: std::time::Duration::from_millis(retry_budget_ms),
+            create,
+            ..SqliteSettings::default()
+        };
+        let store = py.detach(|| {
+            runtime.block_on(async {
+                refuse_read_only(&path)?;
+                let store = SqliteStore::open_with(&path, config, settings).await?;
+                let prepared = async {
+                    if migrate {
+                        store.migrate().await?;
+                    }
+                    if seed {
+                        store.seed(&seed::demo_data()).await?;
+                    }
+                    Ok::<_, shopcore::StorageError>(())
+                };
+                match prepared.await {
+                    Ok(()) => Ok(store),
+                    Err(failed) => {
+                        store.close().await; // no connection left open on a file the caller may remove
+                        Err(failed)
+                    }
+                }
+            })
+        });
+        let store = Arc::new(store.py_result()?);
+        Ok(Engine::over(
+            Arc::clone(&store) as Arc<dyn Store>,
+            Database::Sqlite(store),
+            runtime,
+        ))
+    }
+
+    /// `"memory"`, `"sqlite"` or `"mysql"`.
     #[getter]
     fn backend(&self) -> &'static str {
-        self.backend
+        self.database.name()
     }
 
     /// How many password hashes or verifications run at once (the rest
@@ -264,6 +374,6 @@ impl Engine {
     }
 
     fn __repr__(&self) -> String {
-        format!("Engine(backend={:?})", self.backend)
+        format!("Engine(backend={:?})", self.database.name())
     }
 }

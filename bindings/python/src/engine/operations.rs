@@ -1,12 +1,13 @@
-//! Operations: readiness, the books-balance audit, metrics and closing the store.
+//! Operations: readiness, the books-balance audit, metrics, backing up and closing the store.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use shopcore::{CustomerId, Opening, ProductId};
 
-use super::Engine;
+use super::{Database, Engine};
 use crate::args::invalid;
 use crate::errors::IntoPyResult;
 
@@ -56,14 +57,40 @@ impl Engine {
         Ok(found.iter().map(ToString::to_string).collect())
     }
 
-    /// Closes the MySQL pool once the connections in use are returned (a
-    /// no-op in memory); every later call fails with `StorageError`
-    /// (`storage_unavailable`). For a clean stop, after the last request.
+    /// Closes the database's connections (MySQL's pool, or the SQLite
+    /// file's) once the ones in use are returned (a no-op in memory); every
+    /// later call fails with `StorageError` (`storage_unavailable`). For a
+    /// clean stop, after the last request.
     fn close(&self, py: Python<'_>) {
-        if let Some(store) = &self.mysql {
-            let store = Arc::clone(store);
-            self.run(py, async move { store.close().await });
+        match &self.database {
+            Database::Memory => {}
+            Database::MySql(store) => {
+                let store = Arc::clone(store);
+                self.run(py, async move { store.close().await });
+            }
+            Database::Sqlite(store) => {
+                let store = Arc::clone(store);
+                self.run(py, async move { store.close().await });
+            }
         }
+    }
+
+    /// Writes a consistent copy of the SQLite database to the new file
+    /// `path` (`VACUUM INTO`) while the engine keeps serving: the copy is the
+    /// database as one transaction saw it, and opens with `Engine.sqlite`.
+    /// Refuses a `path` that exists (`StorageError`); only a SQLite engine
+    /// has a file to copy (`ValidationError` on another).
+    fn backup(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let Database::Sqlite(store) = &self.database else {
+            return Err(invalid(format!(
+                "backup copies a SQLite database file; this engine's backend is {:?} \
+                 (back up MySQL with its own tools, e.g. mariadb-backup or mysqldump --single-transaction)",
+                self.database.name()
+            )));
+        };
+        let store = Arc::clone(store);
+        self.run(py, async move { store.backup(path).await })
+            .py_result()
     }
 
     /// The store's counters now, as plain numbers: `checkouts_placed`,
