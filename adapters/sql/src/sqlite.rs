@@ -124,6 +124,16 @@ impl SqlStore<SqliteConnection> {
         if !settings.create && !path.exists() {
             return Err(cannot(&"no such file"));
         }
+        // SQLite would open a file this process may not write (its mode, an
+        // immutable attribute, a read-only file system) read-only, answer
+        // reads, accept even `BEGIN IMMEDIATE`, leave `-wal` and `-shm`
+        // files beside it, and fail only at the first write. Opening it for
+        // writing changes nothing in it.
+        if path.is_file() {
+            if let Err(e) = std::fs::OpenOptions::new().write(true).open(&path) {
+                return Err(cannot(&format_args!("it cannot be written ({e})")));
+            }
+        }
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(settings.create)
@@ -160,6 +170,46 @@ impl SqlStore<SqliteConnection> {
             .map(|migration| migration.version)
             .max()
             .unwrap_or(0);
+        let file = self
+            .pool
+            .connect_options()
+            .get_filename()
+            .display()
+            .to_string();
+        let mut applied = self.newest_migration().await?;
+        if let Some(newest) = applied.filter(|newest| *newest > known) {
+            return Err(StorageError::Failure(format!(
+                "the SQLite database at {file} was written by a newer shopcore (schema version \
+                 {newest}; this build knows versions up to {known}): upgrade shopcore, or \
+                 restore a backup made by this version"
+            )));
+        }
+        // Several processes may migrate a new file at once (gunicorn workers,
+        // a dispatcher): each migration is one transaction, so the one that
+        // commits second fails (`table … already exists`) and changes
+        // nothing. Seeing that another process moved the schema on, it runs
+        // again from there.
+        let mut attempts = 0;
+        loop {
+            match MIGRATOR.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    let now = self.newest_migration().await?;
+                    attempts += 1;
+                    if now == applied || attempts >= 8 {
+                        return Err(StorageError::Failure(format!(
+                            "migrating the SQLite database at {file} failed: {error}"
+                        )));
+                    }
+                    applied = now;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }
+    }
+
+    /// The newest migration applied to the file, if it has any.
+    async fn newest_migration(&self) -> Result<Option<i64>, StorageError> {
         let mut conn = self.pool.acquire().await.map_err(DbError::from)?;
         let exists: i64 = crate::query(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
@@ -167,24 +217,15 @@ impl SqlStore<SqliteConnection> {
         .scalar_one(&mut *conn)
         .await
         .map_err(DbError::from)?;
-        if exists > 0 {
-            let newest: Option<i64> =
-                crate::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                    .scalar_one(&mut *conn)
-                    .await
-                    .map_err(DbError::from)?;
-            if let Some(newest) = newest.filter(|newest| *newest > known) {
-                return Err(StorageError::Failure(format!(
-                    "the database was written by a newer shopcore (schema version {newest}; \
-                     this build knows versions up to {known}): upgrade shopcore, or restore \
-                     a backup made by this version"
-                )));
-            }
+        if exists == 0 {
+            return Ok(None);
         }
-        drop(conn);
-        MIGRATOR.run(&self.pool).await.map_err(|e| {
-            StorageError::Failure(format!("migrating the SQLite database failed: {e}"))
-        })
+        Ok(
+            crate::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .scalar_one(&mut *conn)
+                .await
+                .map_err(DbError::from)?,
+        )
     }
 
     /// Writes a consistent copy of the whole database to the new file

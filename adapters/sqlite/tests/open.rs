@@ -83,7 +83,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_as_it_was() {
 }
 
 #[test]
-fn a_read_only_file_is_refused() {
+fn a_read_only_file_is_refused_and_nothing_is_made_beside_it() {
     block_on(async {
         let db = TestDb::seeded().await;
         db.store.close().await;
@@ -91,16 +91,72 @@ fn a_read_only_file_is_refused() {
         let mut permissions = std::fs::metadata(&path).unwrap().permissions();
         permissions.set_readonly(true);
         std::fs::set_permissions(&path, permissions).unwrap();
-        // root ignores file modes: then the file is simply writable.
-        let writable = std::fs::OpenOptions::new().append(true).open(&path).is_ok();
+        // root ignores file modes: make the file immutable instead.
+        let mut immutable = false;
+        if std::fs::OpenOptions::new().append(true).open(&path).is_ok() {
+            immutable = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(&path)
+                .status()
+                .is_ok_and(|status| status.success());
+            if !immutable {
+                eprintln!("skipped: root without chattr +i, no file here is read-only");
+                return;
+            }
+        }
+        let before: Vec<_> = std::fs::read_dir(&db.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         let opened = SqliteStore::open(&path, ShopConfig::default()).await;
-        if writable {
-            opened.expect("a writable file opens").close().await;
-            return;
+        let after: Vec<_> = std::fs::read_dir(&db.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        if immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&path)
+                .status();
         }
         let message = reason(opened.map(|_| ()).expect_err("read-only"));
         assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("cannot be written"), "{message}");
+        assert_eq!(before.len(), after.len(), "{before:?} {after:?}");
     });
+}
+
+#[test]
+fn several_stores_migrating_a_new_file_at_once_all_succeed() {
+    block_on(async {
+        let db = TestDb::empty_with(ShopConfig::default()).await;
+        for round in 0..5 {
+            let path = db.dir.join(format!("new-{round}.db"));
+            let migrations = (0..6).map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move {
+                    let store = SqliteStore::open(&path, ShopConfig::default()).await?;
+                    let migrated = store.migrate().await;
+                    store.close().await;
+                    migrated
+                })
+            });
+            for migrated in futures_join(migrations).await {
+                migrated.expect("task").expect("every store migrates");
+            }
+        }
+        db.store.close().await;
+    });
+}
+
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await);
+    }
+    out
 }
 
 #[test]
@@ -118,6 +174,10 @@ fn a_database_written_by_a_newer_schema_is_refused_before_anything_is_written() 
         drop(conn);
         let message = reason(db.store.migrate().await.expect_err("newer schema"));
         assert!(message.contains("newer shopcore"), "{message}");
+        assert!(
+            message.contains(&db.path().display().to_string()),
+            "{message}"
+        );
         assert!(message.contains("9999"), "{message}");
         db.store.close().await;
     });

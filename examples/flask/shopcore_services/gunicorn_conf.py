@@ -3,8 +3,8 @@
     DATABASE_URL=mysql://… gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
     DATABASE_URL=sqlite:///srv/shop/shop.db gunicorn -c python:shopcore_services.gunicorn_conf 'shopcore_services.order:create_app()'
 
-Run ``shopcore-services migrate`` on the database first: the workers migrate on
-start too, but several of them creating a new SQLite file's tables at once collide.
+Run ``shopcore-services migrate`` on the database first (the workers migrate on
+start too, a no-op on a current schema).
 
 The settings (:mod:`shopcore_services.settings`) are checked here, in the
 master, before any worker starts: a bad value prints ``cannot start: …``

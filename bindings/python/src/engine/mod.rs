@@ -130,24 +130,6 @@ impl Engine {
     }
 }
 
-/// Refuses an existing database file this process may not write (its mode,
-/// an immutable attribute, a read-only file system), before SQLite opens it:
-/// SQLite would open such a file read-only, answer reads, accept even
-/// `BEGIN IMMEDIATE`, leave `-wal` and `-shm` files beside it, and fail only
-/// at the first write. Opening for writing changes nothing in the file.
-fn refuse_read_only(path: &std::path::Path) -> Result<(), shopcore::StorageError> {
-    if !path.is_file() {
-        return Ok(()); // missing (created by SQLite, or refused by it), or a directory: the adapter says which
-    }
-    match std::fs::OpenOptions::new().write(true).open(path) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(shopcore::StorageError::Unavailable(format!(
-            "cannot open the SQLite database at {}: it cannot be written ({e})",
-            path.display()
-        ))),
-    }
-}
-
 /// An optional argument that was given (not `None`).
 fn present<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
     value.filter(|v| !v.is_none())
@@ -318,7 +300,6 @@ impl Engine {
         };
         let store = py.detach(|| {
             runtime.block_on(async {
-                refuse_read_only(&path)?;
                 let store = SqliteStore::open_with(&path, config, settings).await?;
                 let prepared = async {
                     if migrate {
