@@ -5,11 +5,13 @@ Table 1 — orders/s and p99 at 1, 4 and 16 clients for
       apps calling each other over HTTP;
   (b) the shopcore services on MySQL, as the README says for production:
       gunicorn, several worker processes sharing one database;
-  (c) the shopcore services on the in-memory engine (``make run``'s way);
+  (c) the shopcore services on the in-memory engine, one process;
   (d) the raw-SQL ceiling: the same SQL by hand in Rust, no HTTP, in the
       shape of the adapter's previous checkout (products locked first);
   (e) the adapter itself called from Rust, no HTTP (both from
-      ``cargo bench -p shopcore-mysql --bench throughput``).
+      ``cargo bench -p shopcore-mysql --bench throughput``);
+  (f) the shopcore services on one SQLite file (``make run``'s default),
+      under gunicorn as (b): several worker processes sharing the file.
 Then a plot (bench/results/orders_per_second.png) and
 Table 2 — the cost of a quote through the Python bindings vs the pure-Python
 reference pricing of the test suite, for 1, 10, 100 and 1000-line carts.
@@ -199,6 +201,22 @@ def shopcore_memory(args: argparse.Namespace) -> Results:
         return measure(5001, args)
 
 
+def shopcore_sqlite(args: argparse.Namespace) -> Results:
+    print(f"\n(f) shopcore on a SQLite file: gunicorn, {args.workers} workers x {args.threads} threads on one file")
+    print(HEADER)
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="shopcore-bench-") as directory:
+        url = f"sqlite://{directory}/shop.db"
+        engine = shopcore.Engine.sqlite(f"{directory}/shop.db", migrate=True, seed=True)
+        engine.close()
+        with sqlite3.connect(f"{directory}/shop.db") as db:  # deep stock, as for the other systems
+            db.execute("UPDATE inventory SET quantity_available = quantity_available + ?", (DEEP_STOCK,))
+        with running(order_service("gunicorn", url, 7002, args)):
+            return measure(7002, args)
+
+
 def ceiling() -> dict[int, dict[str, tuple[float, float]]]:
     """(d) and (e) by clients: ``{"raw": (orders/s, p99 ms), "adapter": (…)}``."""
     print("\n(d) raw-SQL ceiling and (e) the adapter without HTTP: cargo bench -p shopcore-mysql --bench throughput")
@@ -284,6 +302,7 @@ def main() -> None:
     args = parser.parse_args()
 
     a, b, c = baseline(args), shopcore_mysql(args, "gunicorn"), shopcore_memory(args)
+    f = shopcore_sqlite(args)
     g = shopcore_mysql(args, "granian")
     ceilings = ceiling()
     nan = (float("nan"), float("nan"))
@@ -293,13 +312,13 @@ def main() -> None:
     print("\nTable 1: orders/s (p99 ms)")
     print(
         f"{'clients':>7} | {'(a) baseline':>16} | {'(b) shopcore MySQL':>19} | {'(c) in-memory':>16} | "
-        f"{'(d) raw SQL':>16} | {'(e) no HTTP':>16} | {'b/a':>6} | {'b/d':>5} | {'b/e':>5}"
+        f"{'(d) raw SQL':>16} | {'(e) no HTTP':>16} | {'(f) SQLite':>16} | {'b/a':>6} | {'b/d':>5} | {'b/e':>5} | {'f/b':>5}"
     )
     for i, clients in enumerate(CLIENTS):
         print(
             f"{clients:>7} | {cell(a[i]):>16} | {cell(b[i]):>19} | {cell(c[i]):>16} | "
-            f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | "
-            f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%}"
+            f"{d[i][0]:>7.0f} ({d[i][1]:>5.1f}) | {e[i][0]:>7.0f} ({e[i][1]:>5.1f}) | {cell(f[i]):>16} | "
+            f"{b[i].rate / a[i].rate:>5.1f}x | {b[i].rate / d[i][0]:>4.0%} | {b[i].rate / e[i][0]:>4.0%} | {f[i].rate / b[i].rate:>4.0%}"
         )
         table1.append(
             [
@@ -307,9 +326,11 @@ def main() -> None:
                 *(md_cell(r.rate, r.percentile(0.99) * 1e3) for r in (a[i], b[i], c[i])),
                 md_cell(*d[i]),
                 md_cell(*e[i]),
+                md_cell(f[i].rate, f[i].percentile(0.99) * 1e3),
                 f"{b[i].rate / a[i].rate:.1f}x",
                 f"{b[i].rate / d[i][0]:.0%}",
                 f"{b[i].rate / e[i][0]:.0%}",
+                f"{f[i].rate / b[i].rate:.0%}",
             ]
         )
     table3: list[list[str]] = []
@@ -325,6 +346,7 @@ def main() -> None:
             "(c) shopcore, in-memory": [r.rate for r in c],
             "(d) raw SQL ceiling": [r for r, _ in d],
             "(e) the adapter, no HTTP": [r for r, _ in e],
+            "(f) shopcore, SQLite": [r.rate for r in f],
         },
         ROOT / "bench" / "results" / "orders_per_second.png",
     )
@@ -340,9 +362,10 @@ def write_markdown(args: argparse.Namespace, table1: list[list[str]], table2: li
 
 (a) the original architecture, five Flask apps over HTTP; (b) the shopcore services on MySQL under gunicorn,
 {args.workers} workers × {args.threads} threads; (c) the services on the in-memory engine, one process; (d) the raw-SQL
-ceiling and (e) the MySQL adapter without HTTP (`cargo bench -p shopcore-mysql --bench throughput`, same catalog).
+ceiling and (e) the MySQL adapter without HTTP (`cargo bench -p shopcore-mysql --bench throughput`, same catalog); (f) the
+services on one SQLite file under gunicorn, as (b).
 
-{md_table(["clients", "(a) baseline", "(b) shopcore MySQL", "(c) in-memory", "(d) raw SQL", "(e) no HTTP", "b/a", "b/d", "b/e"], table1)}
+{md_table(["clients", "(a) baseline", "(b) shopcore MySQL", "(c) in-memory", "(d) raw SQL", "(e) no HTTP", "(f) SQLite", "b/a", "b/d", "b/e", "f/b"], table1)}
 
 ![orders per second against clients](../../bench/results/orders_per_second.png)
 
