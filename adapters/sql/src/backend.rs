@@ -192,7 +192,7 @@ mod sqlite {
     /// takes the primary key and the named indexes by itself); MySQL's
     /// upserts become `ON CONFLICT` clauses.
     pub(super) fn sqlite_dialect(sql: Cow<'static, str>) -> Cow<'static, str> {
-        const PHRASES: [&str; 8] = [
+        const PHRASES: [&str; 7] = [
             " FOR UPDATE",
             " FROM DUAL",
             " LOCK IN SHARE MODE",
@@ -200,7 +200,6 @@ mod sqlite {
             "INSERT IGNORE",
             "ON DUPLICATE KEY UPDATE",
             "VALUES(",
-            "GREATEST(",
         ];
         if !PHRASES.iter().any(|phrase| sql.contains(phrase)) {
             return sql;
@@ -242,7 +241,7 @@ mod sqlite {
                 format!("{head}ON CONFLICT DO UPDATE SET{set}")
             };
         }
-        Cow::Owned(out.replace("GREATEST(", "MAX("))
+        Cow::Owned(out)
     }
 
     impl Backend for SqliteConnection {
