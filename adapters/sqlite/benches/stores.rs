@@ -23,6 +23,13 @@
 //! cost of one commit on the same disk: `BEGIN IMMEDIATE; INSERT; COMMIT`
 //! on one connection, `FULL` and `NORMAL`.
 //!
+//! A second table takes one client's checkout apart on each SQL store:
+//! sqlx's statement log is switched on for 200 checkouts (a `log` logger
+//! here counts the records and sums their `elapsed_secs`), giving the
+//! statements per checkout, their time where they ran (in SQLite, on the
+//! connection's worker thread; on MySQL, a round trip), the `COMMIT`'s
+//! share of it, and the rest of the checkout's time.
+//!
 //! Per SQLite cell the table gives the transactions rerun because the file
 //! was busy (`RetryCause::Busy` in the store's metrics) and the time the
 //! checkouts spent beginning their transaction — waiting for a pooled
@@ -47,6 +54,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -312,12 +320,7 @@ enum Sync {
 /// they all still have it (`check`). The pool keeps its idle connections for
 /// minutes, far longer than a cell.
 async fn relax(store: &SqliteStore, check: bool) {
-    let pool = store.pool();
-    let mut held = Vec::new();
-    for _ in 0..pool.options().get_max_connections() {
-        held.push(pool.acquire().await.expect("a connection"));
-    }
-    for conn in &mut held {
+    for conn in &mut hold_all(store).await {
         if check {
             let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
                 .fetch_one(&mut **conn)
@@ -331,6 +334,16 @@ async fn relax(store: &SqliteStore, check: bool) {
                 .expect("PRAGMA synchronous = NORMAL");
         }
     }
+}
+
+/// Every connection `store`'s pool may open, opened and held.
+async fn hold_all(store: &SqliteStore) -> Vec<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+    let pool = store.pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.expect("a connection"));
+    }
+    held
 }
 
 async fn open_sqlite(path: &Path, sync: Sync) -> Arc<SqliteStore> {
@@ -451,7 +464,11 @@ async fn processes(kind: Kind, clients: u64, places: &mut Places) -> Outcome {
                 .env(CHILD_INDEX, (index + 1).to_string())
                 .env(
                     CHILD_SYNC,
-                    if sync == Sync::Normal { "normal" } else { "full" },
+                    if sync == Sync::Normal {
+                        "normal"
+                    } else {
+                        "full"
+                    },
                 )
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -575,6 +592,93 @@ async fn raw_commits(dir: &Path, sync: Sync) -> f64 {
     conn.close().await.expect("close");
     remove_db(&path);
     rate
+}
+
+/// Counts the statements sqlx runs and the time each took where it ran
+/// (its `sqlx::query` log records, which both stores write at `DEBUG`,
+/// with `elapsed_secs`), while the log level lets them through.
+struct StatementLog {
+    statements: AtomicU64,
+    nanos: AtomicU64,
+    commit_nanos: AtomicU64,
+}
+
+impl log::Log for StatementLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.target() == "sqlx::query"
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let text = record.args().to_string();
+        let secs: f64 = text
+            .split_once("elapsed_secs=")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .and_then(|secs| secs.parse().ok())
+            .unwrap_or(0.0);
+        let nanos = (secs * 1e9) as u64;
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+        if text.starts_with("summary=\"COMMIT\"") {
+            self.commit_nanos.fetch_add(nanos, Ordering::Relaxed);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static STATEMENTS: StatementLog = StatementLog {
+    statements: AtomicU64::new(0),
+    nanos: AtomicU64::new(0),
+    commit_nanos: AtomicU64::new(0),
+};
+
+/// One checkout, taken apart (means over [`profile`]'s checkouts).
+#[derive(Clone, Copy, Debug, Default)]
+struct Profile {
+    statements: f64,
+    /// The whole checkout, as its client saw it.
+    wall: Duration,
+    /// The statements as sqlx timed them where they ran (on SQLite, on
+    /// the connection's worker thread; on MySQL, a round trip to the server).
+    in_statements: Duration,
+    /// Of those, the `COMMIT` (on SQLite, the fsync with `FULL`).
+    commit: Duration,
+}
+
+/// One client's checkouts through `store` taken apart: 200 checkouts in a
+/// row with sqlx's statement log on (off during the cells: formatting each
+/// record costs time of its own, counted in `wall` here).
+async fn profile<S>(store: &S) -> Profile
+where
+    S: OrderWorkflow,
+{
+    const CHECKOUTS: u32 = 200;
+    let mut rng = Lcg(42);
+    let requests: Vec<CheckoutRequest> = (0..CHECKOUTS).map(|_| request(&mut rng)).collect();
+    for counter in [
+        &STATEMENTS.statements,
+        &STATEMENTS.nanos,
+        &STATEMENTS.commit_nanos,
+    ] {
+        counter.store(0, Ordering::Relaxed);
+    }
+    log::set_max_level(log::LevelFilter::Debug);
+    let started = Instant::now();
+    for request in &requests {
+        store.checkout(request, None).await.expect("checkout");
+    }
+    let wall = started.elapsed();
+    log::set_max_level(log::LevelFilter::Off);
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    Profile {
+        statements: load(&STATEMENTS.statements) as f64 / f64::from(CHECKOUTS),
+        wall: wall / CHECKOUTS,
+        in_statements: Duration::from_nanos(load(&STATEMENTS.nanos)) / CHECKOUTS,
+        commit: Duration::from_nanos(load(&STATEMENTS.commit_nanos)) / CHECKOUTS,
+    }
 }
 
 /// The client counts to run: `SHOPCORE_BENCH_CLIENTS`, or 1, 4 and 16.
@@ -729,6 +833,132 @@ fn begin_cell(o: &Outcome) -> String {
     format!("{mean:.2} ms ({:.0}%)", share * 100.0)
 }
 
+/// What the notes say besides the table.
+struct Measured {
+    /// Raw commits per second, `FULL` and `NORMAL`.
+    raw_full: f64,
+    raw_normal: f64,
+    /// One client's checkout taken apart: SQLite `FULL` and `NORMAL`, MySQL.
+    sqlite: [Profile; 2],
+    mysql: Profile,
+}
+
+/// A second table: one client's checkout taken apart on each SQL store.
+fn profile_table(m: &Measured) -> String {
+    let columns = [m.sqlite[0], m.sqlite[1], m.mysql];
+    let row = |what: &str, cell: &dyn Fn(&Profile) -> String| {
+        let cells: Vec<String> = columns.iter().map(cell).collect();
+        format!("| {what} | {} |", cells.join(" | "))
+    };
+    let ms = |d: Duration| format!("{:.3}", d.as_secs_f64() * 1e3);
+    [
+        "| one client, per checkout | SQLite | SQLite, synchronous=NORMAL | MySQL |".to_owned(),
+        "|---|---:|---:|---:|".to_owned(),
+        row("statements", &|p| format!("{:.1}", p.statements)),
+        row("whole checkout, ms", &|p| ms(p.wall)),
+        row("in the statements, ms", &|p| ms(p.in_statements)),
+        row("of which `COMMIT`, ms", &|p| ms(p.commit)),
+        row("outside the statements, ms", &|p| {
+            ms(p.wall.saturating_sub(p.in_statements))
+        }),
+    ]
+    .join("\n")
+}
+
+/// The notes under the tables: how the cells were made, then where
+/// SQLite's time goes, from this run's numbers.
+fn notes(rows: &[Row], m: &Measured) -> String {
+    let find = |clients: u64, processes: u64| {
+        rows.iter()
+            .find(|row| row.clients == clients && row.processes == processes)
+    };
+    let mut notes = vec![format!(
+        "Cells are orders per second (p99 latency in ms). SQLite: a fresh file per cell, WAL, \
+         `BEGIN IMMEDIATE` writes, the default pool of 8 connections per store; \
+         `synchronous=NORMAL` is set by the bench on the pool's connections (the adapter opens \
+         with `FULL`). MySQL: one database for the run, a pool of 16 per store. \"4 processes\": \
+         four copies of the bench, each with its own store on the same file or database and a \
+         quarter of the clients, their counts summed (p99: the worst process's). Busy reruns and \
+         time beginning are the SQLite (`FULL`) cell's best round: transactions rerun after \
+         `SQLITE_BUSY`, and the time spent getting a pooled connection plus `BEGIN IMMEDIATE` \
+         (the write lock) per checkout, with its share of all the clients' time. A raw commit on \
+         this disk (one connection, `BEGIN IMMEDIATE; INSERT; COMMIT`, best of 3): {:.2} ms with \
+         `FULL`, {:.3} ms with `NORMAL`.",
+        1e3 / m.raw_full,
+        1e3 / m.raw_normal,
+    )];
+    notes.push(profile_table(m));
+    notes.push(
+        "200 checkouts in a row by one client on a fresh store, with sqlx's statement log on \
+         (which adds its own cost to the whole checkout): the statements as sqlx times them \
+         where they run — on SQLite inside the connection's worker thread, on MySQL a round \
+         trip to the server — and the rest: getting each statement to the worker thread and \
+         its answer back, the core's pricing and checks, tokio."
+            .to_owned(),
+    );
+    let per = |o: Outcome| 1e3 / o.rate();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let [full, normal] = m.sqlite;
+    let mut time = vec![format!(
+        "Where SQLite's time goes. One checkout is {:.0} statements between `BEGIN IMMEDIATE` \
+         and `COMMIT`; with `FULL` the `COMMIT` (the WAL's fsync) takes {:.2} ms of the \
+         checkout's {:.2} ms; with `NORMAL` {:.3} ms (no fsync per commit: what is left \
+         includes the automatic checkpoints, which copy the WAL into the file and fsync it). The other statements take {:.2} ms \
+         together in SQLite, and {:.2} ms goes between them.",
+        full.statements,
+        ms(full.commit),
+        ms(full.wall),
+        ms(normal.commit),
+        ms(full.in_statements.saturating_sub(full.commit)),
+        ms(full.wall.saturating_sub(full.in_statements)),
+    )];
+    if let (Some(one), Some(many)) = (find(1, 1), find(16, 1)) {
+        if let (Some(one), Some(many)) = (one.best[1], many.best[1]) {
+            time.push(format!(
+                "More clients add little: `BEGIN IMMEDIATE` holds the file's one write lock \
+                 from the checkout's first read to its fsynced commit, so checkouts run one at \
+                 a time, whatever the number of clients. At 16 clients through one store SQLite \
+                 makes {:.0} orders/s ({:.2}x one client, {:.2} ms per order) and its clients \
+                 spend {:.0}% of their time waiting to begin — for one of the pool's 8 \
+                 connections, then for the lock.",
+                many.rate(),
+                many.rate() / one.rate(),
+                per(many),
+                100.0 * many.begin_time.as_secs_f64()
+                    / (many.clients as f64 * many.elapsed.as_secs_f64()),
+            ));
+        }
+    }
+    if let (Some(one), Some(spread)) = (find(16, 1), find(16, PROCESSES)) {
+        if let (Some(one), Some(spread)) = (one.best[1], spread.best[1]) {
+            time.push(format!(
+                "Over {PROCESSES} processes the 16 clients make {:.0} orders/s (p99 {:.0} ms) \
+                 against {:.0} (p99 {:.0} ms) in one. A connection waiting for the write lock \
+                 is not woken when it is released: SQLite's busy handler sleeps 1, 2, 5, 10 … \
+                 up to 100 ms between tries, so the lock can sit free while its waiters sleep, \
+                 and an unlucky one waits long; in one process half the clients queue in the \
+                 pool instead, which hands a returned connection on at once. Busy reruns: {} \
+                 (a rerun needs a wait past the busy timeout, 5 s).",
+                spread.rate(),
+                ms(spread.p99),
+                one.rate(),
+                ms(one.p99),
+                spread.busy,
+            ));
+        }
+    }
+    time.push(
+        "With `FULL` every commit waits for the WAL's fsync while holding the lock, so the \
+         disk's fsync time is a floor under every checkout and, with one writer, a ceiling on \
+         the file's throughput; `NORMAL` loses nothing to a crash of the process, only the \
+         last commits to a power loss. MySQL locks rows, not the database: its writers \
+         overlap, and InnoDB can flush several commits with one fsync."
+            .to_owned(),
+    );
+    notes.push(time.join(" "));
+    notes.join("\n\n")
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -739,6 +969,8 @@ fn main() {
         runtime.block_on(child(&role));
         return;
     }
+    log::set_logger(&STATEMENTS).expect("the only logger");
+    log::set_max_level(log::LevelFilter::Off);
     runtime.block_on(async {
         let server = std::env::var("SHOPCORE_TEST_MYSQL_URL")
             .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned());
@@ -781,8 +1013,22 @@ fn main() {
                 rows.push(run_row(clients, PROCESSES, &mut places).await);
             }
         }
-        let full = raw_commits(&places.dir, Sync::Full).await;
-        let normal = raw_commits(&places.dir, Sync::Normal).await;
+        let (mut full, mut normal) = (0.0f64, 0.0f64);
+        for _ in 0..3 {
+            full = full.max(raw_commits(&places.dir, Sync::Full).await);
+            normal = normal.max(raw_commits(&places.dir, Sync::Normal).await);
+        }
+        let mut sqlite_profiles = [Profile::default(); 2];
+        for (sync, slot) in [(Sync::Full, 0), (Sync::Normal, 1)] {
+            let path = fresh_sqlite(&places.dir, &mut places.cells).await;
+            let store = open_sqlite(&path, sync).await;
+            // Every connection opened (and its PRAGMAs logged) before counting.
+            drop(hold_all(&store).await);
+            sqlite_profiles[slot] = profile(&*store).await;
+            store.close().await;
+            remove_db(&path);
+        }
+        let mysql_profile = profile(&*places.mysql).await;
 
         let mut table = vec![
             "| clients | through | memory | SQLite | SQLite, synchronous=NORMAL | MySQL \
@@ -812,52 +1058,15 @@ fn main() {
         let table = table.join("\n");
         println!("{table}");
 
-        // Where SQLite's time goes, from this run's numbers.
-        let single = rows
-            .iter()
-            .find(|row| row.clients == 1 && row.processes == 1);
-        let mut notes = vec![format!(
-            "Cells are orders per second (p99 latency in ms). SQLite: a fresh file per cell, \
-             WAL, `BEGIN IMMEDIATE` writes, default pool of 8 connections; `synchronous=NORMAL` \
-             is set by the bench on the pool's connections (the adapter opens with `FULL`). \
-             MySQL: one database for the run, a pool of 16 per store. \"4 processes\": four \
-             copies of the bench, each with its own store on the same file or database and \
-             a quarter of the clients. Busy reruns and time beginning are the SQLite (`FULL`) \
-             cell's best round: transactions rerun after `SQLITE_BUSY`, and the time spent \
-             waiting for a pooled connection plus `BEGIN IMMEDIATE` (the write lock) per \
-             checkout, with its share of all the clients' time. Raw commits on this disk \
-             (one connection, `BEGIN IMMEDIATE; INSERT; COMMIT`): {full:.0}/s with `FULL` \
-             ({:.2} ms each), {normal:.0}/s with `NORMAL` ({:.3} ms each).",
-            1e3 / full,
-            1e3 / normal
-        )];
-        if let Some(row) = single {
-            if let [_, Some(sqlite), Some(relaxed), _] = row.best {
-                let per = |o: Outcome| 1e3 / o.rate();
-                notes.push(format!(
-                    "One client: a SQLite checkout takes {:.2} ms with `FULL` and {:.2} ms with \
-                     `NORMAL`; the difference, {:.2} ms, is the commit's fsync, {:.0}% of the \
-                     checkout.",
-                    per(sqlite),
-                    per(relaxed),
-                    per(sqlite) - per(relaxed),
-                    100.0 * (per(sqlite) - per(relaxed)) / per(sqlite)
-                ));
-            }
-        }
-        notes.push(
-            "SQLite has one writer at a time: `BEGIN IMMEDIATE` takes the file's write lock \
-             for the whole checkout (its reads, its writes, the fsync of its commit), so more \
-             clients or processes queue for the lock instead of adding throughput; the time \
-             beginning column is that queue. Waiters in another connection or process are \
-             not woken when the lock is released: SQLite's busy handler sleeps and polls, \
-             which is what the processes rows pay beyond the one-store rows. With `FULL` each \
-             commit is an fsync of the WAL, done while holding the lock, so the disk's \
-             fsync time bounds the whole file's throughput; `NORMAL` would leave the last \
-             commits to a power loss (not to a crash of the process)."
-                .to_owned(),
+        let notes = notes(
+            &rows,
+            &Measured {
+                raw_full: full,
+                raw_normal: normal,
+                sqlite: sqlite_profiles,
+                mysql: mysql_profile,
+            },
         );
-        let notes = notes.join("\n\n");
         println!("\n{notes}");
 
         let settings = format!(
