@@ -901,10 +901,11 @@ fn notes(rows: &[Row], m: &Measured) -> String {
     let [full, normal] = m.sqlite;
     let mut time = vec![format!(
         "Where SQLite's time goes. One checkout is {:.0} statements between `BEGIN IMMEDIATE` \
-         and `COMMIT`; with `FULL` the `COMMIT` (the WAL's fsync) takes {:.2} ms of the \
-         checkout's {:.2} ms; with `NORMAL` {:.3} ms (no fsync per commit: what is left \
-         includes the automatic checkpoints, which copy the WAL into the file and fsync it). The other statements take {:.2} ms \
-         together in SQLite, and {:.2} ms goes between them.",
+         and `COMMIT`; with `FULL` the `COMMIT` (writing the WAL and its fsync) takes {:.2} \
+         ms of the checkout's {:.2} ms; with `NORMAL` {:.3} ms (no fsync per commit: what is \
+         left is writing the WAL and, now and then, an automatic checkpoint, which copies the \
+         WAL into the file and does fsync it). The other statements take {:.2} ms together in \
+         SQLite, and {:.2} ms goes between them.",
         full.statements,
         ms(full.commit),
         ms(full.wall),
@@ -918,12 +919,14 @@ fn notes(rows: &[Row], m: &Measured) -> String {
                 "More clients add little: `BEGIN IMMEDIATE` holds the file's one write lock \
                  from the checkout's first read to its fsynced commit, so checkouts run one at \
                  a time, whatever the number of clients. At 16 clients through one store SQLite \
-                 makes {:.0} orders/s ({:.2}x one client, {:.2} ms per order) and its clients \
-                 spend {:.0}% of their time waiting to begin — for one of the pool's 8 \
-                 connections, then for the lock.",
+                 makes {:.0} orders/s ({:.2}x one client): {:.2} ms per order, about one \
+                 client's whole checkout ({:.2} ms), since the lock is held through all of it, \
+                 the time between statements included. Its clients spend {:.0}% of their time \
+                 waiting to begin — for one of the pool's 8 connections, then for the lock.",
                 many.rate(),
                 many.rate() / one.rate(),
                 per(many),
+                ms(full.wall),
                 100.0 * many.begin_time.as_secs_f64()
                     / (many.clients as f64 * many.elapsed.as_secs_f64()),
             ));
