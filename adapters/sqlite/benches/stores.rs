@@ -889,8 +889,9 @@ fn notes(rows: &[Row], m: &Measured) -> String {
     )];
     notes.push(profile_table(m));
     notes.push(
-        "200 checkouts in a row by one client on a fresh store, with sqlx's statement log on \
-         (which adds its own cost to the whole checkout): the statements as sqlx times them \
+        "One client, 200 checkouts in a row, best of 3 (a fresh SQLite file each time; \
+         MySQL: the run's database), with sqlx's statement log on (which adds its own cost \
+         to the whole checkout): the statements as sqlx times them \
          where they run — on SQLite inside the connection's worker thread, on MySQL a round \
          trip to the server — and the rest: getting each statement to the worker thread and \
          its answer back, the core's pricing and checks, tokio."
@@ -919,14 +920,14 @@ fn notes(rows: &[Row], m: &Measured) -> String {
                 "More clients add little: `BEGIN IMMEDIATE` holds the file's one write lock \
                  from the checkout's first read to its fsynced commit, so checkouts run one at \
                  a time, whatever the number of clients. At 16 clients through one store SQLite \
-                 makes {:.0} orders/s ({:.2}x one client): {:.2} ms per order, about one \
-                 client's whole checkout ({:.2} ms), since the lock is held through all of it, \
-                 the time between statements included. Its clients spend {:.0}% of their time \
+                 makes {:.0} orders/s ({:.2}x one client): {:.2} ms per order against one \
+                 client's {:.2} ms, as the lock is held through the whole checkout, the time \
+                 between statements included. Its clients spend {:.0}% of their time \
                  waiting to begin — for one of the pool's 8 connections, then for the lock.",
                 many.rate(),
                 many.rate() / one.rate(),
                 per(many),
-                ms(full.wall),
+                per(one),
                 100.0 * many.begin_time.as_secs_f64()
                     / (many.clients as f64 * many.elapsed.as_secs_f64()),
             ));
@@ -1021,17 +1022,28 @@ fn main() {
             full = full.max(raw_commits(&places.dir, Sync::Full).await);
             normal = normal.max(raw_commits(&places.dir, Sync::Normal).await);
         }
-        let mut sqlite_profiles = [Profile::default(); 2];
-        for (sync, slot) in [(Sync::Full, 0), (Sync::Normal, 1)] {
-            let path = fresh_sqlite(&places.dir, &mut places.cells).await;
-            let store = open_sqlite(&path, sync).await;
-            // Every connection opened (and its PRAGMAs logged) before counting.
-            drop(hold_all(&store).await);
-            sqlite_profiles[slot] = profile(&*store).await;
-            store.close().await;
-            remove_db(&path);
+        // Best of 3 (the quickest whole checkout), the stores alternating.
+        let mut sqlite_profiles: [Option<Profile>; 2] = [None; 2];
+        let mut mysql_profile: Option<Profile> = None;
+        let keep = |best: &mut Option<Profile>, new: Profile| {
+            if best.is_none_or(|best| new.wall < best.wall) {
+                *best = Some(new);
+            }
+        };
+        for _ in 0..3 {
+            for (sync, slot) in [(Sync::Full, 0), (Sync::Normal, 1)] {
+                let path = fresh_sqlite(&places.dir, &mut places.cells).await;
+                let store = open_sqlite(&path, sync).await;
+                // Every connection opened (and its PRAGMAs logged) before counting.
+                drop(hold_all(&store).await);
+                keep(&mut sqlite_profiles[slot], profile(&*store).await);
+                store.close().await;
+                remove_db(&path);
+            }
+            keep(&mut mysql_profile, profile(&*places.mysql).await);
         }
-        let mysql_profile = profile(&*places.mysql).await;
+        let sqlite_profiles = sqlite_profiles.map(|p| p.expect("profiled"));
+        let mysql_profile = mysql_profile.expect("profiled");
 
         let mut table = vec![
             "| clients | through | memory | SQLite | SQLite, synchronous=NORMAL | MySQL \
