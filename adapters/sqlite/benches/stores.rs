@@ -444,7 +444,7 @@ impl ChildProcess {
 
 /// One cell: `clients` spread over `PROCESSES` copies of this bench, each
 /// with its own store of `kind` on one file or database.
-async fn processes(kind: Kind, clients: u64, places: &mut Places) -> Outcome {
+async fn run_processes(kind: Kind, clients: u64, places: &mut Places) -> Outcome {
     let (role, target, sync, path) = match kind {
         Kind::Sqlite(sync) => {
             let path = fresh_sqlite(&places.dir, &mut places.cells).await;
@@ -777,7 +777,7 @@ const KINDS: [Kind; 4] = [
 
 /// Runs one row: three rounds, the stores alternating so that each goes
 /// first once (SQLite's two settings run back to back as one store).
-async fn run_row(clients: u64, processes_: u64, places: &mut Places) -> Row {
+async fn run_row(clients: u64, processes: u64, places: &mut Places) -> Row {
     let mut best: [Option<Outcome>; 4] = [None; 4];
     let groups: [&[usize]; 3] = [&[0], &[1, 2], &[3]];
     for round in 0..3 {
@@ -786,16 +786,16 @@ async fn run_row(clients: u64, processes_: u64, places: &mut Places) -> Row {
         for group in order {
             for &slot in group {
                 let kind = KINDS[slot];
-                if processes_ > 1 && kind == Kind::Memory {
+                if processes > 1 && kind == Kind::Memory {
                     continue;
                 }
-                let outcome = if processes_ > 1 {
-                    processes(kind, clients, places).await
+                let outcome = if processes > 1 {
+                    run_processes(kind, clients, places).await
                 } else {
                     one_store(kind, clients, places).await
                 };
                 eprintln!(
-                    "  round {round}: {kind:?} {clients} clients x {processes_} processes: {:.0}/s, busy {}",
+                    "  round {round}: {kind:?} {clients} clients x {processes} processes: {:.0}/s, busy {}",
                     outcome.rate(),
                     outcome.busy
                 );
@@ -807,7 +807,7 @@ async fn run_row(clients: u64, processes_: u64, places: &mut Places) -> Row {
     }
     Row {
         clients,
-        processes: processes_,
+        processes,
         best,
     }
 }
