@@ -55,23 +55,21 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use shopcore::seed::{self, SeedData};
+use shopcore::seed::SeedData;
 use shopcore::{
-    Cart, CartLine, CheckoutRequest, Customer, CustomerId, CustomerName, Email, Instrumented,
-    Money, OrderWorkflow, PricingRule, Product, ProductId, Quantity, RetryCause, ShopConfig,
-    MAX_STOCK,
+    Cart, CartLine, CheckoutRequest, CustomerId, Instrumented, OrderWorkflow, ProductId, Quantity,
+    RetryCause, ShopConfig,
 };
+use shopcore_conformance::bench::{self, customers, products, Lcg, LINES};
 use shopcore_memory::MemoryStore;
 use shopcore_mysql::{MySqlStore, PoolSettings};
 use shopcore_sqlite::SqliteStore;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection, MySqlConnection};
 
-const LINES: usize = 3;
 /// Processes in the multi-process cells.
 const PROCESSES: u64 = 4;
 /// A child's role: `sqlite` or `mysql`.
@@ -85,27 +83,6 @@ const CHILD_INDEX: &str = "SHOPCORE_BENCH_CHILD_INDEX";
 /// `normal` when a SQLite child runs with `synchronous = NORMAL`.
 const CHILD_SYNC: &str = "SHOPCORE_BENCH_CHILD_SYNC";
 
-/// A number of at least `LINES` from the environment, or `default`.
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&n: &u64| n >= LINES as u64)
-        .unwrap_or(default)
-}
-
-/// Catalog size: `SHOPCORE_BENCH_PRODUCTS` (default 100).
-fn products() -> u64 {
-    static PRODUCTS: OnceLock<u64> = OnceLock::new();
-    *PRODUCTS.get_or_init(|| env_or("SHOPCORE_BENCH_PRODUCTS", 100))
-}
-
-/// Number of customers: `SHOPCORE_BENCH_CUSTOMERS` (default 64).
-fn customers() -> u64 {
-    static CUSTOMERS: OnceLock<u64> = OnceLock::new();
-    *CUSTOMERS.get_or_init(|| env_or("SHOPCORE_BENCH_CUSTOMERS", 64))
-}
-
 /// Seconds per cell: `SHOPCORE_BENCH_SECONDS` (default 3).
 fn seconds() -> u64 {
     std::env::var("SHOPCORE_BENCH_SECONDS")
@@ -116,58 +93,14 @@ fn seconds() -> u64 {
 }
 
 fn bench_data() -> SeedData {
-    let demo = seed::demo_data();
-    let id = |i: u64| i64::try_from(i).expect("small");
-    SeedData {
-        products: (1..=products())
-            .map(|i| Product {
-                id: ProductId::new(id(i)).expect("positive"),
-                name: shopcore::ProductName::parse(&format!("Product {i}")).expect("name"),
-                quantity_available: MAX_STOCK,
-                unit_price: Money::from_cents(500 + id(i) * 137).expect("price"),
-                last_updated: DateTime::UNIX_EPOCH,
-                retired: false,
-            })
-            .collect(),
-        customers: (1..=customers())
-            .map(|i| Customer {
-                id: CustomerId::new(id(i)).expect("positive"),
-                name: CustomerName::parse(&format!("Customer {i}")).expect("name"),
-                email: Email::parse(&format!("c{i}@example.com")).expect("email"),
-                phone: None,
-                loyalty_points: 0,
-                created_at: DateTime::UNIX_EPOCH,
-            })
-            .collect(),
-        rules: (1..=products())
-            .map(|i| PricingRule {
-                product_id: ProductId::new(id(i)).expect("positive"),
-                min_quantity: Quantity::new(3).expect("quantity"),
-                discount: "5".parse().expect("percent"),
-            })
-            .collect(),
-        tax_rates: demo.tax_rates,
-    }
-}
-
-/// A small deterministic generator: every store sees the same carts.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
-    }
+    bench::catalog(products(), customers())
 }
 
 /// A random customer buying `LINES` distinct random products.
 fn request(rng: &mut Lcg) -> CheckoutRequest {
     let mut lines: Vec<CartLine> = Vec::with_capacity(LINES);
     while lines.len() < LINES {
-        let product = ProductId::new(rng.next(products()) as i64 + 1).expect("positive");
+        let product = ProductId::new(rng.next(products() as u64) as i64 + 1).expect("positive");
         if lines.iter().all(|line| line.product_id != product) {
             lines.push(CartLine {
                 product_id: product,
@@ -176,7 +109,7 @@ fn request(rng: &mut Lcg) -> CheckoutRequest {
         }
     }
     CheckoutRequest {
-        customer_id: CustomerId::new(rng.next(customers()) as i64 + 1).expect("positive"),
+        customer_id: CustomerId::new(rng.next(customers() as u64) as i64 + 1).expect("positive"),
         cart: Cart::new(lines).expect("cart"),
         region: None,
         expected_total: None,
@@ -681,85 +614,6 @@ where
     }
 }
 
-/// The client counts to run: `SHOPCORE_BENCH_CLIENTS`, or 1, 4 and 16.
-fn client_counts() -> Vec<u64> {
-    let listed: Vec<u64> = std::env::var("SHOPCORE_BENCH_CLIENTS")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .filter(|&n| n > 0)
-        .collect();
-    if listed.is_empty() {
-        vec![1, 4, 16]
-    } else {
-        listed
-    }
-}
-
-/// The output of `command` run in `dir`, trimmed; `None` if it cannot run or fails.
-fn output(command: &mut Command, dir: &Path) -> Option<String> {
-    let out = command.current_dir(dir).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// The short hash of HEAD, `-dirty` when the tree has changes outside
-/// bench/results, `unknown` outside git (bench/results.py's `commit`).
-fn commit(root: &Path) -> String {
-    let Some(sha) = output(
-        Command::new("git").args(["rev-parse", "--short", "HEAD"]),
-        root,
-    ) else {
-        return "unknown".to_owned();
-    };
-    let status = Command::new("git")
-        .args([
-            "status",
-            "--porcelain",
-            "--",
-            ".",
-            ":(exclude)bench/results",
-        ])
-        .current_dir(root)
-        .output();
-    match status {
-        Ok(out) if out.status.success() && out.stdout.iter().all(u8::is_ascii_whitespace) => sha,
-        Ok(out) if out.status.success() => format!("{sha}-dirty"),
-        _ => "unknown".to_owned(),
-    }
-}
-
-/// Writes `bench/results/<name>.md`: the title, the header line, the body.
-fn write_result(name: &str, title: &str, settings: &str, body: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = root.canonicalize().unwrap_or(root);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let compiler = output(Command::new("rustc").arg("--version"), &root)
-        .map(|v| v.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "rustc unknown".to_owned());
-    let header = format!(
-        "`adapters/sqlite/benches/stores.rs`, {}, commit {}, {} with {cores} cores, {compiler}; {settings}",
-        Utc::now().date_naive(),
-        commit(&root),
-        std::env::consts::ARCH,
-    );
-    let path = root.join("bench/results").join(format!("{name}.md"));
-    std::fs::create_dir_all(path.parent().expect("a folder")).expect("bench/results");
-    std::fs::write(&path, format!("# {title}\n\n{header}\n\n{}\n", body.trim()))
-        .expect("write the results");
-    path
-}
-
-/// The results file's name for this catalog: the default, the hot one, or any other.
-fn results_name() -> String {
-    match (products(), customers()) {
-        (100, 64) => "store_throughput".to_owned(),
-        (5, 3) => "store_throughput_hot".to_owned(),
-        (p, c) => format!("store_throughput_{p}_products_{c}_customers"),
-    }
-}
-
 /// One row of the table: a client count, one store or several processes.
 struct Row {
     clients: u64,
@@ -1008,7 +862,7 @@ fn main() {
             customers()
         );
         let mut rows = Vec::new();
-        let counts = client_counts();
+        let counts = bench::client_counts(&[1, 4, 16]);
         for &clients in &counts {
             rows.push(run_row(clients, 1, &mut places).await);
         }
@@ -1090,8 +944,9 @@ fn main() {
             products(),
             customers()
         );
-        let path = write_result(
-            &results_name(),
+        let path = bench::write_result(
+            "adapters/sqlite/benches/stores.rs",
+            &bench::results_name("store_throughput"),
             &format!(
                 "Checkouts per second: memory, SQLite and MySQL ({} products, {} customers)",
                 products(),
