@@ -33,7 +33,7 @@
 //! - [`settlement_model`]: a reference model of one order's payments and
 //!   shipments, for property tests that run random operations on a store;
 //! - [`conformance_tests!`]: turns every case into a `#[test]`;
-//! - [`bench`]: what the adapters' throughput benchmarks share (their
+//! - [`bench`](mod@bench): what the adapters' throughput benchmarks share (their
 //!   catalog, carts and results header).
 
 pub mod admin_cases;
