@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DIST := dist
 LOCK := requirements.lock
 
-.PHONY: test fmt-check core-deps lock lock-check deny cargo-deny-installed docs mdbook-installed audit audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch \
+.PHONY: test fmt-check core-deps lock lock-check deny cargo-deny-installed docs mdbook-installed audit audit-python lint doc-check package-check test-rust lint-python test-python venv venv-tools dist bench-deps run example bench bench-core bench-mysql bench-stores bench-http bench-login bench-register-flood bench-dispatch \
 	soak soak-short soak-openapi fuzz test-galera test-galera-short
 
 ## Everything CI checks: formatting, the Python lock file (up to date with the pyproject
@@ -218,6 +218,16 @@ bench-mysql:
 	SHOPCORE_TEST_MYSQL_URL="$$url" SHOPCORE_BENCH_PRODUCTS=5 SHOPCORE_BENCH_CUSTOMERS=3 \
 		$(CARGO) bench --locked -p shopcore-mysql --bench throughput
 
+## Checkouts per second through the in-memory, SQLite and MySQL stores side by side, at
+## 1/4/16 clients through one store and over 4 processes on one SQLite file (one MySQL
+## database); SQLite also with synchronous=NORMAL, its busy reruns and where its time goes
+## (adapters/sqlite/benches/stores.rs): over 100 products, then over 5 hot products and 3 customers.
+bench-stores:
+	url="$$(scripts/ensure-mysql.sh)" && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" $(CARGO) bench --locked -p shopcore-sqlite --bench stores && \
+	SHOPCORE_TEST_MYSQL_URL="$$url" SHOPCORE_BENCH_PRODUCTS=5 SHOPCORE_BENCH_CUSTOMERS=3 \
+		$(CARGO) bench --locked -p shopcore-sqlite --bench stores
+
 ## Checkouts per second with no dispatcher, one whose endpoints never answer, and one
 ## delivering to a local sink, side by side (bench/dispatch_overhead.py).
 bench-dispatch: venv
@@ -246,7 +256,7 @@ bench-register-flood: venv
 	url="$$(scripts/ensure-mysql.sh)" && \
 	SHOPCORE_TEST_MYSQL_URL="$$url" $(PY) bench/register_flood.py --store both
 
-bench: bench-core bench-mysql bench-http bench-login bench-register-flood bench-dispatch
+bench: bench-core bench-mysql bench-stores bench-http bench-login bench-register-flood bench-dispatch
 
 ## Reliability, bounded: the services on MySQL under a mixed load from 16 clients,
 ## again with a SIGKILL and restart mid-run, and the last-units race through a

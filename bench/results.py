@@ -10,8 +10,9 @@ them, so running a benchmark updates the book without editing prose.
     write_result("login_memory", "Memory under concurrent logins", table(["a", "b"], [[1, 2]]),
                  program="bench/login_memory.py", settings="200 logins from 64 clients")
 
-The Rust throughput bench (``adapters/mysql/benches/throughput.rs``) writes the
-same header itself.
+The Rust benches (``adapters/mysql/benches/throughput.rs``,
+``adapters/sqlite/benches/stores.rs``) write the same header themselves
+(``shopcore_conformance::bench::write_result``).
 """
 
 from __future__ import annotations

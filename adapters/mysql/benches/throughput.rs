@@ -28,91 +28,22 @@
 //! code built them (`IN` lists and `VALUES` rows of the cart's size), hence
 //! `AssertSqlSafe`: every value is still bound, only `?` marks are spliced.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use shopcore::seed::{self, SeedData};
+use shopcore::seed::SeedData;
 use shopcore::{
-    Cart, CartLine, CheckoutRequest, Customer, CustomerId, CustomerName, Email, Money,
-    OrderWorkflow, PricingRule, Product, ProductId, Quantity, ShopConfig, MAX_STOCK,
+    Cart, CartLine, CheckoutRequest, CustomerId, OrderWorkflow, ProductId, Quantity, ShopConfig,
 };
+use shopcore_conformance::bench::{self, customers, products, Lcg, LINES};
 use shopcore_mysql::{MySqlStore, PoolSettings};
 use sqlx::mysql::MySqlDatabaseError;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, MySqlPool};
 
-const LINES: usize = 3;
-
-/// A positive number from the environment, or `default`.
-fn env_or(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&n: &i64| n >= LINES as i64)
-        .unwrap_or(default)
-}
-
-/// Catalog size: `SHOPCORE_BENCH_PRODUCTS` (default 100; `make bench-http`
-/// uses the 5 seed products, like its HTTP load, so both meet the same row locks).
-fn products() -> i64 {
-    static PRODUCTS: OnceLock<i64> = OnceLock::new();
-    *PRODUCTS.get_or_init(|| env_or("SHOPCORE_BENCH_PRODUCTS", 100))
-}
-
-/// Number of customers: `SHOPCORE_BENCH_CUSTOMERS` (default 64).
-fn customers() -> i64 {
-    static CUSTOMERS: OnceLock<i64> = OnceLock::new();
-    *CUSTOMERS.get_or_init(|| env_or("SHOPCORE_BENCH_CUSTOMERS", 64))
-}
-
 fn bench_data() -> SeedData {
-    let demo = seed::demo_data();
-    SeedData {
-        products: (1..=products())
-            .map(|i| Product {
-                id: ProductId::new(i).expect("positive"),
-                name: shopcore::ProductName::parse(&format!("Product {i}")).unwrap(),
-                quantity_available: MAX_STOCK,
-                unit_price: Money::from_cents(500 + i * 137).expect("price"),
-                last_updated: DateTime::UNIX_EPOCH,
-                retired: false,
-            })
-            .collect(),
-        customers: (1..=customers())
-            .map(|i| Customer {
-                id: CustomerId::new(i).expect("positive"),
-                name: CustomerName::parse(&format!("Customer {i}")).expect("name"),
-                email: Email::parse(&format!("c{i}@example.com")).expect("email"),
-                phone: None,
-                loyalty_points: 0,
-                created_at: DateTime::UNIX_EPOCH,
-            })
-            .collect(),
-        rules: (1..=products())
-            .map(|i| PricingRule {
-                product_id: ProductId::new(i).expect("positive"),
-                min_quantity: Quantity::new(3).expect("quantity"),
-                discount: "5".parse().expect("percent"),
-            })
-            .collect(),
-        tax_rates: demo.tax_rates,
-    }
-}
-
-/// A small deterministic generator so both variants see the same carts.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
-    }
+    bench::catalog(products(), customers())
 }
 
 fn cart_for(client: u64, rng: &mut Lcg) -> (CustomerId, Vec<(i64, i64)>) {
@@ -414,85 +345,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-/// The client counts to run: `SHOPCORE_BENCH_CLIENTS`, or 1, 4, 16 and 64.
-fn client_counts() -> Vec<u64> {
-    let listed: Vec<u64> = std::env::var("SHOPCORE_BENCH_CLIENTS")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|n| n.trim().parse().ok())
-        .filter(|&n| n > 0)
-        .collect();
-    if listed.is_empty() {
-        vec![1, 4, 16, 64]
-    } else {
-        listed
-    }
-}
-
-/// The output of `command` run in `dir`, trimmed; `None` if it cannot run or fails.
-fn output(command: &mut Command, dir: &Path) -> Option<String> {
-    let out = command.current_dir(dir).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// The short hash of HEAD, `-dirty` when the tree has changes outside
-/// bench/results, `unknown` outside git (bench/results.py's `commit`).
-fn commit(root: &Path) -> String {
-    let Some(sha) = output(
-        Command::new("git").args(["rev-parse", "--short", "HEAD"]),
-        root,
-    ) else {
-        return "unknown".to_owned();
-    };
-    let status = Command::new("git")
-        .args([
-            "status",
-            "--porcelain",
-            "--",
-            ".",
-            ":(exclude)bench/results",
-        ])
-        .current_dir(root)
-        .output();
-    match status {
-        Ok(out) if out.status.success() && out.stdout.iter().all(u8::is_ascii_whitespace) => sha,
-        Ok(out) if out.status.success() => format!("{sha}-dirty"),
-        _ => "unknown".to_owned(),
-    }
-}
-
-/// Writes `bench/results/<name>.md`: the title, the header line, the body.
-fn write_result(name: &str, title: &str, settings: &str, body: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = root.canonicalize().unwrap_or(root);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let compiler = output(Command::new("rustc").arg("--version"), &root)
-        .map(|v| v.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "rustc unknown".to_owned());
-    let header = format!(
-        "`adapters/mysql/benches/throughput.rs`, {}, commit {}, {} with {cores} cores, {compiler}; {settings}",
-        Utc::now().date_naive(),
-        commit(&root),
-        std::env::consts::ARCH,
-    );
-    let path = root.join("bench/results").join(format!("{name}.md"));
-    std::fs::create_dir_all(path.parent().expect("a folder")).expect("bench/results");
-    std::fs::write(&path, format!("# {title}\n\n{header}\n\n{}\n", body.trim()))
-        .expect("write the results");
-    path
-}
-
-/// The results file's name for this catalog: the default, the hot one, or any other.
-fn results_name() -> String {
-    match (products(), customers()) {
-        (100, 64) => "mysql_throughput".to_owned(),
-        (5, 3) => "mysql_throughput_hot".to_owned(),
-        (p, c) => format!("mysql_throughput_{p}_products_{c}_customers"),
-    }
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -534,7 +386,7 @@ fn main() {
                 .to_owned(),
             format!("|---|{}", "---:|".repeat(8)),
         ];
-        for clients in client_counts() {
+        for clients in bench::client_counts(&[1, 4, 16, 64]) {
             let mut best = [(0.0f64, Duration::ZERO); 3];
             for round in 0..3 {
                 // Each variant goes first once: whatever a cell leaves behind
@@ -576,8 +428,9 @@ fn main() {
         let notes = "baseline: the statements of the adapter's previous checkout by hand (products locked \
                      first, kept to `COMMIT`); no-ledger: the older hand-written ceiling, without ledger rows \
                      or a delivery, the buyer's row read unlocked.";
-        write_result(
-            &results_name(),
+        bench::write_result(
+            "adapters/mysql/benches/throughput.rs",
+            &bench::results_name("mysql_throughput"),
             &format!(
                 "Checkouts per second through the MySQL adapter ({} products, {} customers)",
                 products(),

@@ -32,9 +32,12 @@
 //!   refunds on random orders (coupons, points, both roundings and tax modes);
 //! - [`settlement_model`]: a reference model of one order's payments and
 //!   shipments, for property tests that run random operations on a store;
-//! - [`conformance_tests!`]: turns every case into a `#[test]`.
+//! - [`conformance_tests!`]: turns every case into a `#[test]`;
+//! - [`bench`](mod@bench): what the adapters' throughput benchmarks share (their
+//!   catalog, carts and results header).
 
 pub mod admin_cases;
+pub mod bench;
 pub mod cases;
 pub mod coupon_cases;
 pub mod identity_cases;
