@@ -43,6 +43,8 @@
 //! - `coupons`: coupons and how often each is in use;
 //! - `outbox`: notification deliveries and webhook endpoints;
 //! - `throttle`: the throttles' counts;
+//! - `fault_cases` (feature `fault-injection`): the fault-injection cases
+//!   every backend's tests run;
 //! - [`mysql`] (feature `mysql`): connecting to a server, its migrations
 //!   and the checks around them;
 //! - `sqlite` (feature `sqlite`): opening a database file.
@@ -54,6 +56,8 @@ mod apply;
 pub mod backend;
 mod coupons;
 mod error;
+#[cfg(feature = "fault-injection")]
+pub mod fault_cases;
 mod faults;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -74,6 +78,9 @@ use std::time::Duration;
 use shopcore::seed::SeedData;
 use shopcore::{Clock, ShopConfig, StorageError};
 
+/// The attribute [`fault_cases::Snapshot`]'s implementations need (feature `fault-injection`).
+#[cfg(feature = "fault-injection")]
+pub use async_trait::async_trait;
 pub use backend::{Arg, Backend};
 pub use faults::WriteStep;
 pub use stmt::{query, Builder, Stmt};
