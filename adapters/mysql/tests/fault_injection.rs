@@ -9,12 +9,9 @@
 mod common;
 
 use common::TestDb;
-use shopcore::{
-    Cart, CartLine, CheckoutRequest, CustomerId, ErrorCode, ErrorKind, IdempotencyKey,
-    OrderWorkflow, ProductId, Quantity,
-};
+use shopcore::{ErrorCode, ErrorKind, IdempotencyKey, OrderWorkflow};
 use shopcore_mysql::MySqlStore;
-use shopcore_sql::fault_cases::{self, Snapshot, Tables};
+use shopcore_sql::fault_cases::{self, request, Snapshot, Tables};
 use sqlx::{AssertSqlSafe, MySqlPool, Row};
 
 const TABLES: [&str; 20] = [
@@ -149,27 +146,6 @@ fault_tests! {
         |store, tables| fault_cases::partial_cancel(store, tables);
     returns_receipts_rejections_and_refunds_failing_after_any_step_leave_no_trace =>
         |store, tables| fault_cases::returns_and_refunds(store, tables);
-}
-
-fn request() -> CheckoutRequest {
-    CheckoutRequest {
-        customer_id: CustomerId::new(1).unwrap(),
-        cart: Cart::new([
-            CartLine {
-                product_id: ProductId::new(1).unwrap(),
-                quantity: Quantity::new(5).unwrap(),
-            },
-            CartLine {
-                product_id: ProductId::new(2).unwrap(),
-                quantity: Quantity::new(10).unwrap(),
-            },
-        ])
-        .unwrap(),
-        region: None,
-        expected_total: None,
-        coupon: None,
-        redeem_points: 0,
-    }
 }
 
 /// A store on `db` with a one-connection pool whose transactions are guarded

@@ -45,8 +45,9 @@ pub fn changed(before: &Tables, after: &Tables) -> Vec<String> {
         .collect()
 }
 
-/// 5 units of product 1 and 10 of product 2 for customer 1.
-fn request() -> CheckoutRequest {
+/// The checkout every case places: 5 units of product 1 and 10 of product 2
+/// for customer 1, in the default region.
+pub fn request() -> CheckoutRequest {
     CheckoutRequest {
         customer_id: CustomerId::new(1).unwrap(),
         cart: Cart::new([
