@@ -140,6 +140,13 @@ impl SqlStore<SqliteConnection> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Region names (the only `NOCASE` column) match as the core
+            // matches them, whole-Unicode case-insensitively (`Émden` is
+            // `émden`), not only in ASCII as SQLite's own `NOCASE`; other
+            // programs reading the file get SQLite's.
+            .collation("NOCASE", |a: &str, b: &str| {
+                a.to_lowercase().cmp(&b.to_lowercase())
+            })
             .busy_timeout(settings.busy_timeout)
             .log_statements(log::LevelFilter::Debug)
             .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
@@ -232,7 +239,14 @@ impl SqlStore<SqliteConnection> {
     /// `target` (`VACUUM INTO`), while the store keeps serving: the copy is
     /// the database as one transaction saw it. Refuses a `target` that exists.
     pub async fn backup(&self, target: impl AsRef<Path>) -> Result<(), StorageError> {
-        let target = target.as_ref();
+        // Absolute, so that SQLite never reads it as a URI (`file:…?mode=memory`).
+        let target = std::path::absolute(target.as_ref()).map_err(|e| {
+            StorageError::Failure(format!(
+                "the backup path {} cannot be used: {e}",
+                target.as_ref().display()
+            ))
+        })?;
+        let target = target.as_path();
         if target.exists() {
             return Err(StorageError::Failure(format!(
                 "the backup file {} already exists: choose a new path",

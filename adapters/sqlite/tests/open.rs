@@ -182,3 +182,36 @@ fn a_database_written_by_a_newer_schema_is_refused_before_anything_is_written() 
         db.store.close().await;
     });
 }
+
+#[test]
+fn a_backup_is_written_to_the_path_named_even_one_that_looks_like_a_uri() {
+    block_on(async {
+        let db = TestDb::seeded().await;
+        let cwd = std::env::current_dir().unwrap();
+        std::env::set_current_dir(&db.dir).unwrap();
+        let backed_up = db.store.backup("file:copy.db?mode=memory").await;
+        std::env::set_current_dir(cwd).unwrap();
+        backed_up.expect("backup");
+        let copy = db.dir.join("file:copy.db?mode=memory");
+        assert!(copy.is_file(), "{copy:?}");
+        let reopened = SqliteStore::open(&copy, ShopConfig::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            shopcore::CatalogRepository::products(&reopened)
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
+        reopened.close().await;
+        let again = db
+            .store
+            .backup(&copy)
+            .await
+            .map(|_| ())
+            .expect_err("exists");
+        assert!(reason(again).contains("already exists"));
+        db.store.close().await;
+    });
+}

@@ -36,7 +36,7 @@ from shopcore_services.settings import settings_or_exit
 
 def migrate(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="shopcore-services migrate", description="Create or upgrade the schema of DATABASE_URL.")
-    parser.add_argument("--seed", action="store_true", help="also load the seed rows (rows already there are kept)")
+    parser.add_argument("--seed", action="store_true", help="also load the seed rows if the database has no products yet")
     args = parser.parse_args(argv)
     settings = settings_or_exit()
     try:

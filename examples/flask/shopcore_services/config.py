@@ -70,7 +70,10 @@ def open_engine(
     max_connections: int | None = None,
 ) -> shopcore.Engine:
     """An engine on ``database``, migrated unless ``migrate=False``, loaded with
-    the seed rows with ``seed`` (the in-memory engine is always seeded).
+    the seed rows with ``seed`` (the in-memory engine is always seeded) when it
+    has no products yet: on a database in use, seeding again would bring back
+    a tier ladder or a tax region an administrator removed, so ``seed`` is
+    then ignored (with a note on stderr).
 
     On SQLite the file is created if missing (unless ``create=False``; its
     directory must exist). A file that cannot be used (a missing directory, a
@@ -81,6 +84,27 @@ def open_engine(
     config = settings.shop_config()
     if database.kind == "memory":
         return shopcore.Engine.in_memory(seed=True, config=config)
+    engine = _open_database(database, settings, seed=False, migrate=migrate, create=create, max_connections=max_connections)
+    if not seed:
+        return engine
+    if engine.products(include_retired=True):
+        print("note: not seeding: the database already has products (seeding is for a new database)", file=sys.stderr)
+        return engine
+    engine.close()
+    return _open_database(database, settings, seed=True, migrate=False, create=create, max_connections=max_connections)
+
+
+def _open_database(
+    database: Database,
+    settings: Settings,
+    *,
+    seed: bool,
+    migrate: bool,
+    create: bool,
+    max_connections: int | None,
+) -> shopcore.Engine:
+    """:func:`open_engine` on MySQL or SQLite, seeding with ``seed`` whatever is there."""
+    config = settings.shop_config()
     if database.kind == "mysql":
         return shopcore.Engine.mysql(
             database.url,

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", choices=sorted(SERVICES), help="run only this service")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port-offset", type=int, default=0, metavar="N", help="listen on each service's port + N (e.g. 100: 5101-5105)")
-    parser.add_argument("--seed", action="store_true", help="load the seed data into DATABASE_URL's database (rows already there are kept)")
+    parser.add_argument("--seed", action="store_true", help="load the seed data into DATABASE_URL's database if it has no products yet")
     parser.add_argument("--dispatch", action="store_true", help="also deliver the notification outbox (email, webhooks)")
     args = parser.parse_args(argv)
     if not 0 <= args.port_offset <= 65535 - max(port for _app, port in SERVICES.values()):

@@ -88,12 +88,12 @@ class Services:
 
 
 @contextlib.contextmanager
-def serving(cwd: Path, env: dict[str, str], name: str) -> Iterator[Services]:
-    """Starts ``shopcore-services serve`` and waits until every service answers ``/health``."""
+def serving(cwd: Path, env: dict[str, str], name: str, *args: str) -> Iterator[Services]:
+    """Starts ``shopcore-services serve`` (with ``args``) and waits until every service answers ``/health``."""
     offset = free_offset()
     stdout = cwd / f"{name}.out"
     with stdout.open("wb") as out, (cwd / f"{name}.err").open("wb") as err:
-        process = subprocess.Popen([str(BIN / "shopcore-services"), "serve", "--port-offset", str(offset)], cwd=cwd, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen([str(BIN / "shopcore-services"), "serve", "--port-offset", str(offset), *args], cwd=cwd, env=env, stdout=out, stderr=err)
     services = Services(process, offset, stdout)
     try:
         deadline = time.monotonic() + 60
@@ -153,6 +153,24 @@ def test_make_run_keeps_orders_customers_sessions_and_admin_changes_across_a_res
         status, keys = second.call("customer", "GET", "/api/staff/keys", token=admin_key)
         assert status == 200 and [k["name"] for k in keys["keys"] if k["role"] == "support"] == ["support desk"], keys
         assert second.call("customer", "GET", "/api/staff/keys", token=support["key"])[0] == 403  # the support key, a support key still
+        assert second.stop() == 0
+
+
+def test_seeding_again_on_restart_brings_back_nothing_an_administrator_removed(tmp_path: Path) -> None:
+    env = environment()
+    env["DATABASE_URL"] = f"sqlite://{tmp_path}/shop.db"
+    env["SHOPCORE_ADMIN_KEY"] = "9f3b27c4e1a85d06b7c2f4e9a1d38b5c6e0f7a2d4b9c1e8f"
+    admin = env["SHOPCORE_ADMIN_KEY"]
+    with serving(tmp_path, env, "seeded", "--seed") as first:
+        assert first.call("pricing", "GET", "/api/pricing/rules/1")[1]["tiers"] != []
+        assert first.call("pricing", "DELETE", "/api/pricing/rules/1", token=admin)[0] == 200
+        assert first.call("pricing", "DELETE", "/api/pricing/tax-rates/Giza", token=admin)[0] == 200
+        assert first.stop() == 0
+    with serving(tmp_path, env, "again", "--seed") as second:
+        assert second.call("pricing", "GET", "/api/pricing/rules/1")[1]["tiers"] == []
+        regions = [rate["region"] for rate in second.call("pricing", "GET", "/api/pricing/tax-rates")[1]["tax_rates"]]
+        assert "Giza" not in regions, regions
+        assert "not seeding: the database already has products" in (tmp_path / "again.err").read_text()
         assert second.stop() == 0
 
 

@@ -283,7 +283,42 @@ pub async fn tax_regions_come_and_go_but_the_default_stays<S: Store>(store: &S) 
     }
     let regions = store.tax_rates().await.unwrap();
     assert!(regions.rate(&region("Cairo")).is_some());
-    assert_eq!(log(store).await.len(), 3);
+    // Case is ignored beyond ASCII too: `émden` is the region `Émden`.
+    administer(
+        store,
+        CatalogCommand::SetTaxRate {
+            region: region("Émden"),
+            rate: percent("5"),
+        },
+    )
+    .await;
+    let Administered::TaxRate { region: stored, .. } = administer(
+        store,
+        CatalogCommand::SetTaxRate {
+            region: region("émden"),
+            rate: percent("7"),
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(stored.as_str(), "Émden");
+    let regions = store.tax_rates().await.unwrap();
+    assert_eq!(
+        regions.iter().filter(|(r, _)| r.key() == "émden").count(),
+        1
+    );
+    let quote = store_quote(store, &cart(&[(5, 1)]), Some(&region("ÉMDEN")))
+        .await
+        .unwrap();
+    assert_eq!(quote.tax, money("10.50")); // 149.99 × 7 %
+    administer(store, CatalogCommand::RemoveTaxRegion(region("émden"))).await;
+    let err = store_quote(store, &cart(&[(5, 1)]), Some(&region("Émden")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_tax_region");
+    assert_eq!(log(store).await.len(), 6);
 }
 
 /// The change log pages oldest first by cursor, each entry with its actor.

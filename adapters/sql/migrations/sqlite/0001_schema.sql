@@ -523,13 +523,12 @@ CREATE INDEX refund_parts_payment ON refund_parts (payment_id);
 --   0004, not created here. No MySQL generated columns exist.)
 --
 -- Not translated exactly, and why:
---   1. tax_rates.region NOCASE folds ASCII letters only; utf8mb4_unicode_ci
---      also folds non-ASCII case and accents (ÉTÉ = été, Caïro = Cairo). Here
---      `été` misses a stored `ÉTÉ` and can be a second row beside it; the MySQL
---      adapter's "same but for its accents" refusal never arises (Caïro and
---      Cairo are two regions, as core compares them). Exact folding needs a
---      custom collation registered on every connection; not done, since the
---      file would then fail on a connection without it.
+--   1. tax_rates.region is NOCASE. The store's connections replace SQLite's
+--      NOCASE (ASCII letters only) with the core's own comparison, whole-
+--      Unicode lower case (ÉTÉ = été, as Region::key compares them), so that
+--      a region is one row whatever its case; another program opening the
+--      file gets SQLite's built-in NOCASE. utf8mb4_unicode_ci also ignores
+--      accents (Caïro = Cairo); here, as in the core, they are two regions.
 --   2. MySQL's collations here (the _bin ones too) are PAD SPACE: trailing
 --      spaces are ignored in comparisons and unique keys; SQLite's are not.
 --      No effect for core's values: every text type is trimmed.
