@@ -3,7 +3,7 @@
 //! costs less", and proptest shrinks the failure to the 9-versus-10 mice of the
 //! README. (The README's "Property-test your own rules" shows this program.)
 
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRng, TestRunner};
 use shopcore::testing::cart_over;
 use shopcore::{quote, Cart, CartLine, PriceList, Quantity};
 use shopcore_memory::MemoryStore;
@@ -39,11 +39,16 @@ fn the_seed_stores_live_rules_let_nine_mice_cost_more_than_ten() {
     let store = MemoryStore::seeded();
     let list = pollster::block_on(shopcore::price_list(&store)).unwrap();
 
-    let mut runner = TestRunner::new(Config {
+    let config = Config {
         cases: 1000,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    // A fixed stream of carts: the keyboards' rung at 10 breaks the property
+    // too (9 cost 719.91, 10 cost 703.91), and which one a random run shrinks
+    // to depends on the first failing cart it meets.
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let outcome = runner.run(
         &cart_over(&list.catalog, 5),
         |cart| match cheaper_with_one_more(&list, &cart) {
