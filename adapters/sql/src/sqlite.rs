@@ -152,7 +152,9 @@ impl SqlStore<SqliteConnection> {
             .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
         // One connection first, outside the pool: it says why a file cannot
         // be used (read-only, not a database) instead of a pool timeout.
-        let mut probe = options.connect().await.map_err(|e| cannot(&e))?;
+        let mut probe = connect_when_free(&options, settings.busy_timeout)
+            .await
+            .map_err(|e| cannot(&e))?;
         let checked = probe_file(&mut probe).await;
         let _ = sqlx::Connection::close(probe).await;
         checked.map_err(|e| cannot(&e))?;
@@ -265,6 +267,31 @@ impl SqlStore<SqliteConnection> {
                 StorageError::Failure(format!("the backup to {} failed: {e}", target.display()))
             })?;
         Ok(())
+    }
+}
+
+/// Connects with `options`. Turning a new file to WAL needs the file to
+/// itself for a moment, which SQLite does not wait for (`SQLITE_BUSY` at
+/// once): when several processes open a new file together, all but one
+/// try again, for up to `patience`.
+async fn connect_when_free(
+    options: &SqliteConnectOptions,
+    patience: Duration,
+) -> Result<SqliteConnection, sqlx::Error> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match options.connect().await {
+            Err(e)
+                if crate::error::classify(&e)
+                    == crate::backend::ErrorClass::Rerun(shopcore::RetryCause::Busy)
+                    && started.elapsed() + pause < patience =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            connected => return connected,
+        }
     }
 }
 
