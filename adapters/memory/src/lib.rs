@@ -1,8 +1,9 @@
 //! # shopcore-memory
 //!
-//! The in-memory storage adapter: the embedded default for demos, `make run`
-//! and tests. It implements every repository trait of `shopcore` with the same
-//! results and error codes as the MySQL adapter (the shared conformance suite
+//! The in-memory storage adapter: for demos, tests, and services that keep
+//! nothing (`DATABASE_URL=memory:`; `make run` keeps its shop in a SQLite
+//! file). It implements every repository trait of `shopcore` with the same
+//! results and error codes as the SQL adapters (the shared conformance suite
 //! checks that).
 //!
 //! ## Locking rule
