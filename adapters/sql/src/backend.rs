@@ -116,7 +116,8 @@ pub trait Backend:
     fn migrator() -> &'static sqlx::migrate::Migrator;
 
     /// `sql`, written in the shared spelling (MySQL's), as this backend
-    /// spells it.
+    /// spells it; every [`Stmt`](crate::stmt::Stmt) is translated so before
+    /// it runs.
     fn dialect(sql: Cow<'static, str>) -> Cow<'static, str> {
         sql
     }
@@ -244,6 +245,13 @@ mod sqlite {
         Cow::Owned(out)
     }
 
+    fn done(result: sqlx::sqlite::SqliteQueryResult) -> Done {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: result.last_insert_rowid(),
+        }
+    }
+
     impl Backend for SqliteConnection {
         const BEGIN: &'static str = "BEGIN IMMEDIATE";
         const UPDATE_RETURNING: bool = true;
@@ -255,23 +263,17 @@ mod sqlite {
         ) -> BoxFuture<'c, Result<Done, sqlx::Error>> {
             Box::pin(async move {
                 let args = arguments(args)?;
-                let done = sqlx::query_with(AssertSqlSafe(Self::dialect(sql)), args)
+                let result = sqlx::query_with(AssertSqlSafe(sql), args)
                     .execute(&mut *self)
                     .await?;
-                Ok(Done {
-                    rows_affected: done.rows_affected(),
-                    last_insert_id: done.last_insert_rowid(),
-                })
+                Ok(done(result))
             })
         }
 
         fn raw<'c>(&'c mut self, sql: &'static str) -> BoxFuture<'c, Result<Done, sqlx::Error>> {
             Box::pin(async move {
-                let done = sqlx::raw_sql(sql).execute(&mut *self).await?;
-                Ok(Done {
-                    rows_affected: done.rows_affected(),
-                    last_insert_id: done.last_insert_rowid(),
-                })
+                let result = sqlx::raw_sql(sql).execute(&mut *self).await?;
+                Ok(done(result))
             })
         }
 
@@ -282,7 +284,7 @@ mod sqlite {
         ) -> BoxFuture<'c, Result<Vec<SqliteRow>, sqlx::Error>> {
             Box::pin(async move {
                 let args = arguments(args)?;
-                sqlx::query_with(AssertSqlSafe(Self::dialect(sql)), args)
+                sqlx::query_with(AssertSqlSafe(sql), args)
                     .fetch_all(&mut *self)
                     .await
             })

@@ -37,14 +37,9 @@ impl Stmt {
         self
     }
 
-    /// The statement's text.
-    pub fn text(&self) -> &str {
-        &self.sql
-    }
-
     /// Runs it.
     pub async fn execute<C: Backend>(self, conn: &mut C) -> Result<Done, sqlx::Error> {
-        conn.run(self.sql, self.args).await
+        conn.run(C::dialect(self.sql), self.args).await
     }
 
     /// Runs it and reads every row as `R`.
@@ -52,7 +47,7 @@ impl Stmt {
         self,
         conn: &mut C,
     ) -> Result<Vec<R>, sqlx::Error> {
-        let rows = conn.rows(self.sql, self.args).await?;
+        let rows = conn.rows(C::dialect(self.sql), self.args).await?;
         rows.iter().map(R::from_row::<C>).collect()
     }
 
@@ -61,7 +56,7 @@ impl Stmt {
         self,
         conn: &mut C,
     ) -> Result<Option<R>, sqlx::Error> {
-        let rows = conn.rows(self.sql, self.args).await?;
+        let rows = conn.rows(C::dialect(self.sql), self.args).await?;
         rows.first().map(R::from_row::<C>).transpose()
     }
 
@@ -79,7 +74,7 @@ impl Stmt {
 impl Stmt {
     /// Runs it and reads the first column of its one row as `T`.
     pub async fn scalar_one<C: Backend, T: Column>(self, conn: &mut C) -> Result<T, sqlx::Error> {
-        let rows = conn.rows(self.sql, self.args).await?;
+        let rows = conn.rows(C::dialect(self.sql), self.args).await?;
         let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
         T::read::<C>(row, Col::At(0))
     }
@@ -89,21 +84,10 @@ impl Stmt {
         self,
         conn: &mut C,
     ) -> Result<Option<T>, sqlx::Error> {
-        let rows = conn.rows(self.sql, self.args).await?;
+        let rows = conn.rows(C::dialect(self.sql), self.args).await?;
         rows.first()
             .map(|row| T::read::<C>(row, Col::At(0)))
             .transpose()
-    }
-
-    /// Runs it and reads the first column of every row as `T`.
-    pub async fn scalar_all<C: Backend, T: Column>(
-        self,
-        conn: &mut C,
-    ) -> Result<Vec<T>, sqlx::Error> {
-        let rows = conn.rows(self.sql, self.args).await?;
-        rows.iter()
-            .map(|row| T::read::<C>(row, Col::At(0)))
-            .collect()
     }
 }
 
